@@ -1,0 +1,41 @@
+# The two commands (see README): `make run` serves the API locally, `make test` runs everything.
+# Both set the machine up themselves (system packages + .venv) on first use.
+SHELL := /bin/bash
+VENV ?= .venv
+BIN := $(VENV)/bin
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: run test setup setup-run lint typecheck validate pytest bench fuzz clean
+
+run: setup-run
+	$(BIN)/badgekiln serve
+
+test: setup lint typecheck validate pytest
+
+setup:
+	./scripts/bootstrap.sh
+
+setup-run:
+	./scripts/bootstrap.sh --run-only
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck:
+	$(BIN)/mypy
+
+validate:
+	./scripts/validate-template.sh
+
+pytest:
+	$(BIN)/pytest -q
+
+bench: setup
+	$(BIN)/python bench/bench_baking.py
+
+fuzz: setup
+	$(BIN)/pytest -q -m slow tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,99 @@
+"""badgekiln: bake, extract, verify, issue and host Open Badges 2.0 and 3.0.
+
+The recipes most callers need are importable from here::
+
+    import badgekiln
+    baked = badgekiln.bake(png_bytes, credential_json)
+    found = badgekiln.extract(baked)          # Extracted(format, spec, carrier, payload)
+    report = badgekiln.verify(baked)          # Report(valid, checks, ...)
+
+Everything is imported lazily, so ``import badgekiln.png`` stays cheap (no pydantic, PyLD,
+boto3 or cairosvg) and a Lambda pays only for the path it runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from badgekiln.errors import (
+    AmbiguousBadge,
+    AuthError,
+    BadgeKilnError,
+    Conflict,
+    FetchError,
+    FetchFailed,
+    FetchRefused,
+    InputError,
+    InputTooLarge,
+    InvalidField,
+    InvalidSignature,
+    JsonLdError,
+    KeyResolutionError,
+    MalformedImage,
+    MalformedPayload,
+    NoBadgeData,
+    NotABadgeImage,
+    NotFound,
+    ProofError,
+    RenderError,
+    SigningError,
+    StatusError,
+    StoreError,
+    UnsupportedAlgorithm,
+    UnsupportedEncoding,
+)
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it (imported on first attribute access)
+_LAZY: dict[str, str] = {
+    "bake": "badgekiln.baking",
+    "extract": "badgekiln.baking",
+    "Extracted": "badgekiln.baking",
+}
+
+__all__ = [
+    "AmbiguousBadge",
+    "AuthError",
+    "BadgeKilnError",
+    "Conflict",
+    "Extracted",
+    "FetchError",
+    "FetchFailed",
+    "FetchRefused",
+    "InputError",
+    "InputTooLarge",
+    "InvalidField",
+    "InvalidSignature",
+    "JsonLdError",
+    "KeyResolutionError",
+    "MalformedImage",
+    "MalformedPayload",
+    "NoBadgeData",
+    "NotABadgeImage",
+    "NotFound",
+    "ProofError",
+    "RenderError",
+    "SigningError",
+    "StatusError",
+    "StoreError",
+    "UnsupportedAlgorithm",
+    "UnsupportedEncoding",
+    "__version__",
+    "bake",
+    "extract",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'badgekiln' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

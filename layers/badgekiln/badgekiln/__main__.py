@@ -1,0 +1,5 @@
+import sys
+
+from badgekiln.cli import main
+
+sys.exit(main())
