@@ -1,0 +1,1 @@
+"""Signing keys: the :class:`Signer` interface, local and AWS KMS signers, key formats."""
