@@ -42,6 +42,7 @@ from badgekiln.errors import (
     StoreError,
     UnsupportedAlgorithm,
     UnsupportedEncoding,
+    UnsupportedMediaType,
 )
 
 __version__ = "0.1.0"
@@ -80,6 +81,7 @@ __all__ = [
     "StoreError",
     "UnsupportedAlgorithm",
     "UnsupportedEncoding",
+    "UnsupportedMediaType",
     "__version__",
     "bake",
     "extract",

@@ -15,7 +15,8 @@ HTTP statuses (``badgekiln.http``); the library never knows either.
     │   ├── UnsupportedEncoding     a carrier encoded in a way the spec forbids (compressed, not UTF-8)
     │   ├── MalformedPayload        a payload that is not a JWS, JSON object or URL as claimed
     │   ├── InputTooLarge           over a documented size, count or depth cap
-    │   └── InvalidField            a request/model field failed validation (``field`` names it)
+    │   ├── InvalidField            a request/model field failed validation (``field`` names it)
+    │   └── UnsupportedMediaType    a body in a media type the operation does not accept
     ├── NoBadgeData                 a sound image that carries no badge
     ├── FetchError                  the safe fetcher did not return a document
     │   ├── FetchRefused            refused by policy before/while connecting (scheme, address, offline…)
@@ -69,6 +70,7 @@ __all__ = [
     "StoreError",
     "UnsupportedAlgorithm",
     "UnsupportedEncoding",
+    "UnsupportedMediaType",
 ]
 
 
@@ -158,6 +160,12 @@ class InvalidField(InputError):
     """A field of a request or model failed validation; ``field`` names it."""
 
     code = "invalid-field"
+
+
+class UnsupportedMediaType(InputError):
+    """A body whose media type the operation does not accept; ``accepted`` lists those it does."""
+
+    code = "unsupported-media-type"
 
 
 class NoBadgeData(BadgeKilnError):
