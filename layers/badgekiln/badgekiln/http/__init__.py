@@ -1,0 +1,54 @@
+"""Powertools glue shared by the Lambda handlers in ``functions/<name>/<name>_handler.py``.
+
+A handler is a few lines::
+
+    from badgekiln.http import entrypoint, make_resolver, observability
+
+    obs = observability("extract")
+    app = make_resolver(obs)
+
+    @app.post("/extract")
+    def extract(): ...
+
+    handler = entrypoint(app, obs)
+
+Errors raised by routes become ``application/problem+json`` answers (:mod:`.problems`); bodies are
+read with :mod:`.bodies`; ``docs/serverless-app.md`` explains how to add a function.
+"""
+
+from __future__ import annotations
+
+from badgekiln.http.bodies import (
+    MAX_BODY_BYTES,
+    UPLOAD_ROUTE,
+    Part,
+    json_body,
+    media_type,
+    multipart_body,
+    raw_body,
+    require_media_type,
+)
+from badgekiln.http.headers import SECURITY_HEADERS
+from badgekiln.http.observability import Observability, observability
+from badgekiln.http.problems import PROBLEM_CONTENT_TYPE, STATUS_BY_ERROR, problem_body, status_for
+from badgekiln.http.resolver import entrypoint, make_resolver
+
+__all__ = [
+    "MAX_BODY_BYTES",
+    "PROBLEM_CONTENT_TYPE",
+    "SECURITY_HEADERS",
+    "STATUS_BY_ERROR",
+    "UPLOAD_ROUTE",
+    "Observability",
+    "Part",
+    "entrypoint",
+    "json_body",
+    "make_resolver",
+    "media_type",
+    "multipart_body",
+    "observability",
+    "problem_body",
+    "raw_body",
+    "require_media_type",
+    "status_for",
+]

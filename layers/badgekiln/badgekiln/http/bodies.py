@@ -1,0 +1,248 @@
+"""Request bodies of API Gateway HTTP API (payload 2.0) events, read strictly and within limits.
+
+Binary bodies arrive base64-encoded with ``isBase64Encoded``; they are decoded here, never with
+Powertools' ``decoded_body`` (which also UTF-8-decodes and fails on a PNG). JSON bodies are size-
+and depth-capped; multipart/form-data goes through the ``multipart`` package in strict mode with
+caps on parts, headers and part sizes. Every refusal is a :class:`~badgekiln.errors.InputError`
+subclass, so the problem mapping answers it with a 4xx.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from badgekiln.errors import InputError, InputTooLarge, InvalidField, UnsupportedMediaType
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+
+__all__ = [
+    "MAX_BODY_BYTES",
+    "MAX_JSON_DEPTH",
+    "MAX_MULTIPART_PARTS",
+    "UPLOAD_ROUTE",
+    "Part",
+    "body_too_large",
+    "decoded_body_size",
+    "json_body",
+    "media_type",
+    "multipart_body",
+    "raw_body",
+    "require_media_type",
+]
+
+#: Largest decoded body a function accepts. Lambda takes at most 6 MB per synchronous request and
+#: base64 inflates binary bodies by 4/3, so ~4.5 MB of image fits; 4 MiB leaves room for headers.
+MAX_BODY_BYTES = 4 * 1024 * 1024
+#: Where bodies over :data:`MAX_BODY_BYTES` go instead: a presigned S3 upload.
+UPLOAD_ROUTE = "POST /issuers/{issuer}/uploads"
+#: Deepest JSON nesting accepted; badge documents need a handful of levels, not hundreds.
+MAX_JSON_DEPTH = 64
+#: Form fields an operation may receive; our forms have at most three.
+MAX_MULTIPART_PARTS = 8
+#: One part header line (Content-Disposition with a long file name fits easily).
+MAX_PART_HEADER_BYTES = 2048
+#: RFC 7578 parts carry Content-Disposition, Content-Type and maybe one more.
+MAX_PART_HEADERS = 4
+#: RFC 2046 caps boundaries at 70 characters.
+MAX_BOUNDARY_LENGTH = 70
+
+
+def media_type(event: APIGatewayProxyEventV2) -> tuple[str, dict[str, str]]:
+    """The request's ``(media type, parameters)``, lower-cased type, ``("", {})`` when absent."""
+    header = (event.headers or {}).get("content-type") or ""
+    kind, _, rest = header.partition(";")
+    params: dict[str, str] = {}
+    for item in rest.split(";")[:16]:
+        name, sep, value = item.strip().partition("=")
+        if sep:
+            params[name.strip().lower()] = value.strip().strip('"')
+    return kind.strip().lower(), params
+
+
+def require_media_type(event: APIGatewayProxyEventV2, accepted: Collection[str]) -> str:
+    """The request's media type, if it is one of ``accepted``.
+
+    Raises:
+        UnsupportedMediaType: missing or not accepted (HTTP 415); ``accepted`` lists the choices.
+    """
+    kind, _ = media_type(event)
+    if kind not in accepted:
+        shown = kind or "none"
+        raise UnsupportedMediaType(
+            f"Content-Type {shown} is not accepted here; send one of: {', '.join(accepted)}.",
+            media_type=kind or None,
+            accepted=", ".join(accepted),
+        )
+    return kind
+
+
+def decoded_body_size(event: Mapping[str, Any]) -> int:
+    """Size in bytes of the raw event's body once decoded, computed without decoding it."""
+    body = event.get("body") or ""
+    if not isinstance(body, str):
+        return 0
+    if event.get("isBase64Encoded"):
+        return len(body) * 3 // 4 - body[-2:].count("=")
+    return len(body.encode("utf-8")) if not body.isascii() else len(body)
+
+
+def body_too_large(size: int) -> InputTooLarge:
+    """The error for a body of ``size`` bytes over :data:`MAX_BODY_BYTES` (HTTP 413)."""
+    return InputTooLarge(
+        f"The request body is {size:,} bytes; this API takes at most {MAX_BODY_BYTES:,} bytes per "
+        f"request. Send larger files through {UPLOAD_ROUTE}, which returns a presigned upload.",
+        limit=MAX_BODY_BYTES,
+        size=size,
+        upload=UPLOAD_ROUTE,
+    )
+
+
+def raw_body(event: APIGatewayProxyEventV2) -> bytes:
+    """The body as bytes: base64-decoded when ``isBase64Encoded``, else the UTF-8 text.
+
+    Raises:
+        InputTooLarge: over :data:`MAX_BODY_BYTES`.
+        InputError: ``reason="base64"`` when a base64 body does not decode.
+    """
+    size = decoded_body_size(event.raw_event)
+    if size > MAX_BODY_BYTES:
+        raise body_too_large(size)
+    body = event.body or ""
+    if not event.is_base64_encoded:
+        return body.encode("utf-8")
+    try:
+        return base64.b64decode(body, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise InputError("The request body is marked base64 but does not decode.", reason="base64") from exc
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of a parsed JSON value, iteratively (no recursion on hostile input)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
+def json_body(event: APIGatewayProxyEventV2) -> Any:
+    """The body parsed as JSON (UTF-8, at most :data:`MAX_JSON_DEPTH` levels deep).
+
+    Raises:
+        InputError: not UTF-8 or not JSON (``reason`` ``"utf-8"`` / ``"json"``, ``offset``).
+        InputTooLarge: too big or too deep (``reason="depth"``).
+    """
+    data = raw_body(event)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError("The JSON body is not UTF-8.", reason="utf-8", offset=exc.start) from exc
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"The request body is not valid JSON: {exc.msg} at character {exc.pos}.",
+            reason="json",
+            offset=exc.pos,
+        ) from exc
+    except RecursionError as exc:
+        raise InputTooLarge(
+            "The JSON body is nested too deeply.", reason="depth", limit=MAX_JSON_DEPTH
+        ) from exc
+    if _depth(value) > MAX_JSON_DEPTH:
+        raise InputTooLarge(
+            f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep.",
+            reason="depth",
+            limit=MAX_JSON_DEPTH,
+        )
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One multipart/form-data field."""
+
+    name: str
+    data: bytes
+    content_type: str | None
+    filename: str | None
+
+    def text(self) -> str:
+        """The field as text.
+
+        Raises:
+            InvalidField: not UTF-8.
+        """
+        try:
+            return self.data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidField(f"Form field {self.name!r} is not UTF-8 text.", field=self.name) from exc
+
+
+def multipart_body(event: APIGatewayProxyEventV2, *, fields: Collection[str]) -> dict[str, Part]:
+    """The multipart/form-data body as ``{name: Part}``, accepting only the named ``fields``.
+
+    Raises:
+        UnsupportedMediaType: the body is not multipart/form-data.
+        InputError: no usable boundary, or a malformed or truncated stream (``reason="multipart"``).
+        InvalidField: an unknown or repeated field.
+        InputTooLarge: too many parts, or a header or the body over its cap.
+    """
+    from multipart import MultipartError, ParserLimitReached, PushMultipartParser
+
+    kind, params = media_type(event)
+    if kind != "multipart/form-data":
+        raise UnsupportedMediaType("Expected a multipart/form-data body.", accepted="multipart/form-data")
+    boundary = params.get("boundary", "")
+    if not boundary or len(boundary) > MAX_BOUNDARY_LENGTH:
+        raise InputError(
+            "The multipart/form-data Content-Type needs a boundary parameter of 1 to 70 characters.",
+            reason="boundary",
+        )
+    data = raw_body(event)
+    parts: dict[str, Part] = {}
+    chunks: list[bytes] = []
+    current = None
+    try:
+        with PushMultipartParser(
+            boundary,
+            content_length=len(data),
+            max_header_size=MAX_PART_HEADER_BYTES,
+            max_header_count=MAX_PART_HEADERS,
+            max_segment_size=MAX_BODY_BYTES,
+            max_segment_count=MAX_MULTIPART_PARTS,
+            strict=True,
+        ) as parser:
+            for item in parser.parse(data):
+                if item is None:  # end of one part
+                    if current is None:
+                        raise InputError("Malformed multipart body.", reason="multipart")
+                    parts[current.name] = Part(
+                        current.name, b"".join(chunks), current.content_type, current.filename
+                    )
+                    current, chunks = None, []
+                elif isinstance(item, bytes | bytearray | memoryview):
+                    chunks.append(bytes(item))
+                else:
+                    name = item.name or ""
+                    if name not in fields:
+                        known = ", ".join(sorted(fields))
+                        raise InvalidField(
+                            f"Unexpected form field {name!r}; this operation takes: {known}.", field=name
+                        )
+                    if name in parts:
+                        raise InvalidField(f"Form field {name!r} appears more than once.", field=name)
+                    current = item
+    except ParserLimitReached as exc:
+        raise InputTooLarge(f"The multipart body is over a limit: {exc}.", reason="multipart") from exc
+    except MultipartError as exc:
+        raise InputError(f"Malformed multipart/form-data body: {exc}.", reason="multipart") from exc
+    return parts

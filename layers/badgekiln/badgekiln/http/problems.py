@@ -1,0 +1,222 @@
+"""The one place that turns errors into HTTP answers: RFC 9457 ``application/problem+json``.
+
+Every :class:`~badgekiln.errors.BadgeKilnError` subclass has an explicit status in
+:data:`STATUS_BY_ERROR` (a test keeps the table complete), so adding an error class means deciding
+its status here. Foreign exceptions that reach the resolver (Powertools' request validation,
+unsupported content types, deep JSON) are first translated into the tree, then rendered the same
+way. Anything else is a bug: it is logged with its traceback and answered with a bare 500 problem
+that names only the request id.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+from badgekiln import errors as e
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+
+__all__ = [
+    "PROBLEM_CONTENT_TYPE",
+    "STATUS_BY_ERROR",
+    "internal_error_body",
+    "problem_body",
+    "register_problem_handlers",
+    "status_for",
+]
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+#: Problem ``type`` URIs are stable identifiers built from the error's ``code``.
+TYPE_PREFIX = "urn:badgekiln:problem:"
+
+#: Members RFC 9457 defines; an error's details never overwrite them.
+_RESERVED = frozenset({"type", "title", "status", "detail", "instance", "code"})
+
+#: Bounds for copying details into a body: they are ours, but may quote user input.
+_MAX_DETAIL_ITEMS = 50
+_MAX_DETAIL_DEPTH = 4
+_MAX_DETAIL_STRING = 2000
+
+STATUS_BY_ERROR: Mapping[type[e.BadgeKilnError], HTTPStatus] = {
+    e.BadgeKilnError: HTTPStatus.BAD_REQUEST,
+    e.InputError: HTTPStatus.BAD_REQUEST,
+    e.NotABadgeImage: HTTPStatus.UNPROCESSABLE_ENTITY,
+    e.MalformedImage: HTTPStatus.UNPROCESSABLE_ENTITY,
+    e.AmbiguousBadge: HTTPStatus.UNPROCESSABLE_ENTITY,
+    e.UnsupportedEncoding: HTTPStatus.UNPROCESSABLE_ENTITY,
+    e.MalformedPayload: HTTPStatus.UNPROCESSABLE_ENTITY,
+    e.InputTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    e.InvalidField: HTTPStatus.UNPROCESSABLE_ENTITY,
+    e.UnsupportedMediaType: HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+    e.NoBadgeData: HTTPStatus.UNPROCESSABLE_ENTITY,
+    # a URL the caller gave us: refused by policy is their problem, a failed fetch is upstream's
+    e.FetchError: HTTPStatus.BAD_GATEWAY,
+    e.FetchRefused: HTTPStatus.UNPROCESSABLE_ENTITY,
+    e.FetchFailed: HTTPStatus.BAD_GATEWAY,
+    e.ProofError: HTTPStatus.UNPROCESSABLE_ENTITY,
+    e.InvalidSignature: HTTPStatus.UNPROCESSABLE_ENTITY,
+    e.UnsupportedAlgorithm: HTTPStatus.UNPROCESSABLE_ENTITY,
+    e.KeyResolutionError: HTTPStatus.UNPROCESSABLE_ENTITY,
+    e.JsonLdError: HTTPStatus.UNPROCESSABLE_ENTITY,
+    e.StatusError: HTTPStatus.UNPROCESSABLE_ENTITY,
+    # infrastructure: retryable from the caller's point of view
+    e.StoreError: HTTPStatus.SERVICE_UNAVAILABLE,
+    e.NotFound: HTTPStatus.NOT_FOUND,
+    e.Conflict: HTTPStatus.CONFLICT,
+    e.SigningError: HTTPStatus.SERVICE_UNAVAILABLE,
+    e.RenderError: HTTPStatus.UNPROCESSABLE_ENTITY,
+    e.AuthError: HTTPStatus.UNAUTHORIZED,
+}
+
+
+def status_for(error: e.BadgeKilnError) -> HTTPStatus:
+    """The HTTP status for ``error``: its class's entry, else its nearest ancestor's."""
+    if isinstance(error, e.AuthError) and error.details.get("forbidden"):
+        return HTTPStatus.FORBIDDEN
+    for cls in type(error).__mro__:
+        status = STATUS_BY_ERROR.get(cls)
+        if status is not None:
+            return status
+    return HTTPStatus.BAD_REQUEST  # unreachable: BadgeKilnError itself is in the table
+
+
+def _title(cls: type[e.BadgeKilnError]) -> str:
+    # The class docstring's first line: stable per problem type, as RFC 9457 asks of titles.
+    doc = (cls.__doc__ or "").strip()
+    return doc.splitlines()[0].rstrip(".") if doc else cls.__name__
+
+
+def _jsonable(value: Any, depth: int = 0) -> Any:
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        return value[:_MAX_DETAIL_STRING]
+    if depth >= _MAX_DETAIL_DEPTH:
+        return str(value)[:_MAX_DETAIL_STRING]
+    if isinstance(value, Mapping):
+        items = list(value.items())[:_MAX_DETAIL_ITEMS]
+        return {str(k): _jsonable(v, depth + 1) for k, v in items}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v, depth + 1) for v in value[:_MAX_DETAIL_ITEMS]]
+    return str(value)[:_MAX_DETAIL_STRING]
+
+
+def problem_body(error: e.BadgeKilnError) -> tuple[HTTPStatus, dict[str, Any]]:
+    """``(status, body)`` of the problem document for ``error``.
+
+    The body has RFC 9457's ``type``, ``title``, ``status`` and ``detail``, our stable ``code``,
+    and the error's structured details as extension members.
+    """
+    status = status_for(error)
+    body: dict[str, Any] = {
+        "type": TYPE_PREFIX + error.code,
+        "title": _title(type(error)),
+        "status": int(status),
+        "detail": error.message,
+        "code": error.code,
+    }
+    for key, value in error.details.items():
+        if key not in _RESERVED:
+            body[key] = _jsonable(value)
+    return status, body
+
+
+def internal_error_body(request_id: str | None) -> dict[str, Any]:
+    """The 500 problem: no internals, only the id under which the failure was logged."""
+    where = f" under request id {request_id}" if request_id else ""
+    return {
+        "type": TYPE_PREFIX + "internal-error",
+        "title": "Internal server error",
+        "status": 500,
+        "detail": f"The server could not handle this request; the failure was logged{where}.",
+        "code": "internal-error",
+        **({"requestId": request_id} if request_id else {}),
+    }
+
+
+def _translate(exc: Exception) -> e.BadgeKilnError | None:
+    """Map the foreign exceptions Powertools raises for bad requests into our tree."""
+    from aws_lambda_powertools.event_handler.exceptions import ServiceError
+    from aws_lambda_powertools.event_handler.openapi.exceptions import (
+        RequestUnsupportedContentType,
+        RequestValidationError,
+    )
+
+    if isinstance(exc, RequestUnsupportedContentType):
+        return e.UnsupportedMediaType("This operation does not accept the request's Content-Type.")
+    if isinstance(exc, RequestValidationError):
+        found = [
+            {
+                "loc": [str(part) for part in err.get("loc", ())],
+                "type": str(err.get("type", "")),
+                "msg": str(err.get("msg", "")),
+            }
+            for err in exc.errors()[:_MAX_DETAIL_ITEMS]
+        ]
+        if any(item["type"] == "json_invalid" for item in found):
+            return e.InputError("The request body is not valid JSON.", reason="json")
+        first = found[0] if found else {"loc": [], "msg": "invalid request"}
+        field = ".".join(p for p in first["loc"] if p != "body") or None
+        return e.InvalidField(
+            f"Invalid request field {field or '(body)'}: {first['msg']}.", field=field, errors=found
+        )
+    if isinstance(exc, RecursionError):
+        # json.loads (Powertools' body parsing) gives up on deep nesting with RecursionError
+        return e.InputTooLarge("The JSON body is nested too deeply.", reason="depth")
+    if isinstance(exc, ServiceError) and exc.status_code == HTTPStatus.NOT_FOUND:
+        return e.NotFound("No such resource in this function.")
+    return None
+
+
+def _service_error_body(status: HTTPStatus, message: str) -> dict[str, Any]:
+    code = status.phrase.lower().replace(" ", "-")
+    return {
+        "type": TYPE_PREFIX + code,
+        "title": status.phrase,
+        "status": int(status),
+        "detail": message,
+        "code": code,
+    }
+
+
+def register_problem_handlers(app: APIGatewayHttpResolver, logger: logging.Logger | Any) -> None:
+    """Answer every exception a route raises with a problem document (see module docstring).
+
+    ``logger`` is the function's Powertools ``Logger`` (or any logger): 4xx problems are logged at
+    INFO with their code, unexpected exceptions at ERROR with the traceback.
+    """
+    from aws_lambda_powertools.event_handler import Response
+
+    def render(status: int, body: dict[str, Any]) -> Response[str]:
+        return Response(
+            status_code=status, content_type=PROBLEM_CONTENT_TYPE, body=json.dumps(body, ensure_ascii=False)
+        )
+
+    def request_id() -> str | None:
+        try:
+            return str(app.current_event.request_context.request_id) or None
+        except (AttributeError, KeyError, TypeError):
+            return None
+
+    from aws_lambda_powertools.event_handler.exceptions import ServiceError
+
+    def _any(exc: Exception) -> Response[str]:
+        error = exc if isinstance(exc, e.BadgeKilnError) else _translate(exc)
+        if error is None and isinstance(exc, ServiceError):
+            # raised on purpose by a route (Powertools' BadRequestError & co.): keep its status
+            message = exc.msg if isinstance(exc.msg, str) else json.dumps(exc.msg)
+            return render(exc.status_code, _service_error_body(HTTPStatus(exc.status_code), message))
+        if error is None:
+            logger.exception("unhandled exception")
+            return render(500, internal_error_body(request_id()))
+        status, body = problem_body(error)
+        logger.info("problem", extra={"status": int(status), "code": error.code})
+        return render(status, body)
+
+    app.exception_handler(Exception)(_any)
