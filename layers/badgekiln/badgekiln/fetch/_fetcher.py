@@ -1,0 +1,328 @@
+"""The fetcher: policy checks, pinned documents, redirects, content types and the cache."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urljoin
+
+from badgekiln.errors import FetchFailed, FetchRefused, InputError
+from badgekiln.fetch._cache import TTLCache
+from badgekiln.fetch._media import JSON_TYPES, accept_header, check_accept, matches, media_type
+from badgekiln.fetch._policy import FetchPolicy, check_max_bytes
+from badgekiln.fetch._response import FetchResponse
+from badgekiln.fetch._transport import Transport, TransportRequest
+from badgekiln.fetch._url import Target, check_target, parse_url
+from badgekiln.files import read_input
+
+__all__ = ["Fetcher"]
+
+_log = logging.getLogger("badgekiln.fetch")
+
+#: Statuses whose Location is followed (as a GET); other 3xx answers are failures.
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _pin_table(documents: Mapping[str, bytes] | None) -> dict[str, bytes]:
+    table: dict[str, bytes] = {}
+    for url, body in (documents or {}).items():
+        if not isinstance(body, bytes):
+            raise TypeError(f"pinned document for {url!r} must be bytes, not {type(body).__name__}")
+        try:
+            canonical = parse_url(url).url
+        except FetchRefused as exc:
+            raise ValueError(f"cannot pin {url!r}: {exc.message}") from exc
+        if canonical in table:
+            raise ValueError(f"{url!r} is pinned twice")
+        table[canonical] = body
+    return table
+
+
+def _pinned_type(body: bytes, accept: Sequence[str]) -> str:
+    """Content type of a pinned document: PNG and SVG by their first bytes, JSON otherwise."""
+    if body.startswith(_PNG_SIGNATURE):
+        return "image/png"
+    if body.lstrip()[:1] == b"<":
+        return "image/svg+xml"
+    return next((e for e in accept if e.endswith("json") and "*" not in e), "application/json")
+
+
+class Fetcher:
+    """The one door to the network: every URL badgekiln dereferences goes through ``get``.
+
+    ``documents`` pins answers by URL (fragment ignored): they are served even offline and never
+    touch the network. ``transport`` replaces the network (tests); by default requests with
+    requests-hardened is used, imported on the first real fetch. Successful network responses are
+    cached in-process per ``(url, accept)`` for ``policy.cache_ttl`` seconds; ``clock`` (monotonic
+    seconds) drives that cache only. A Fetcher is safe to share between threads.
+
+    Example::
+
+        fetcher = Fetcher()
+        profile = fetcher.get_json("https://issuer.example/profile")
+
+    Raises:
+        TypeError: ``policy`` is not a :class:`FetchPolicy` or a pinned body is not bytes.
+        ValueError: a pinned URL is not an absolute http(s) URL, or is pinned twice.
+    """
+
+    def __init__(
+        self,
+        policy: FetchPolicy = FetchPolicy(),  # noqa: B008  # frozen, so one shared default is safe
+        *,
+        documents: Mapping[str, bytes] | None = None,
+        transport: Transport | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        if not isinstance(policy, FetchPolicy):
+            raise TypeError(f"policy must be a FetchPolicy, not {type(policy).__name__}")
+        self._policy = policy
+        self._documents = MappingProxyType(_pin_table(documents))
+        self._transport = transport
+        self._lock = threading.Lock()
+        self._cache: TTLCache[FetchResponse] = TTLCache(
+            ttl=policy.cache_ttl, entries=policy.cache_entries, clock=clock or time.monotonic
+        )
+
+    @classmethod
+    def from_document_files(
+        cls,
+        pairs: Iterable[str],
+        policy: FetchPolicy = FetchPolicy(),  # noqa: B008
+        *,
+        transport: Transport | None = None,
+    ) -> Fetcher:
+        """A fetcher pinning each ``URL=PATH`` pair (as the CLI's ``--document`` passes them).
+
+        The pair is split at its last ``=``, so the URL may carry a query string and the path may
+        not contain ``=``. Each file is read whole, up to ``policy.max_bytes``.
+
+        Raises:
+            InputError: a pair is not ``URL=PATH``, its URL is not an absolute http(s) URL, a URL is
+                pinned twice, or the file cannot be read.
+            InputTooLarge: a file is larger than ``policy.max_bytes``.
+        """
+        if isinstance(pairs, str):
+            raise TypeError("pairs must be an iterable of 'URL=PATH' strings, not one string")
+        documents: dict[str, bytes] = {}
+        for pair in pairs:
+            url, sep, path = pair.rpartition("=")
+            if not sep or not url or not path:
+                raise InputError(f"--document {pair!r}: expected URL=PATH", field="document")
+            try:
+                canonical = parse_url(url).url
+            except FetchRefused as exc:
+                raise InputError(
+                    f"--document {pair!r}: {exc.message}", field="document", reason=exc.reason
+                ) from exc
+            if canonical in documents:
+                raise InputError(f"--document {pair!r}: {url} is pinned twice", field="document")
+            documents[canonical] = read_input(path, limit=policy.max_bytes)
+        return cls(policy, documents=documents, transport=transport)
+
+    @property
+    def policy(self) -> FetchPolicy:
+        """The policy every fetch obeys."""
+        return self._policy
+
+    @property
+    def documents(self) -> Mapping[str, bytes]:
+        """The pinned documents, by canonical URL (read-only)."""
+        return self._documents
+
+    def get(
+        self, url: str, *, accept: Sequence[str] = JSON_TYPES, max_bytes: int | None = None
+    ) -> FetchResponse:
+        """Fetch ``url`` (or its pinned document) and return the 2xx response.
+
+        ``accept`` is both the Accept header and the allow-list of response media types;
+        ``max_bytes`` overrides the policy's body cap for this call.
+
+        Raises:
+            TypeError, ValueError: ``accept`` or ``max_bytes`` is unusable (a bad call).
+            FetchRefused: ``reason`` is ``url``, ``scheme``, ``userinfo``, ``port``, ``address``,
+                ``offline`` or ``redirect`` (a redirect to a refused target; ``cause`` says why).
+            FetchFailed: ``reason`` is ``dns``, ``connect``, ``tls``, ``timeout``, ``protocol``,
+                ``status`` (``status`` holds the HTTP code, e.g. 410), ``too-many-redirects``,
+                ``content-type`` or ``too-large``.
+        """
+        accepted = check_accept(accept)
+        limit = self._policy.max_bytes if max_bytes is None else max_bytes
+        check_max_bytes(limit)
+        target = parse_url(url)
+        pinned = self._pinned(target.url, accepted, limit, requested=url)
+        if pinned is not None:
+            return pinned
+        if self._policy.offline:
+            raise FetchRefused(
+                f"refused to fetch {target.url}: offline mode forbids network access "
+                "(pin the document instead, e.g. --document URL=PATH)",
+                url=url,
+                reason="offline",
+            )
+        key = (target.url, accepted)
+        try:
+            self._check(target)
+            cached = self._cache.get(key)
+            if cached is not None and len(cached.body) <= limit:
+                return cached
+            response = self._follow(target, accepted, limit, requested=url)
+        except FetchRefused as exc:
+            if exc.reason in ("address", "redirect"):
+                _log.warning("%s", exc.message)
+            raise
+        self._cache.put(key, response)
+        return response
+
+    def get_json(self, url: str, *, accept: Sequence[str] = JSON_TYPES) -> Any:
+        """``get(url, accept=accept).json()``: the document as strict JSON.
+
+        Raises:
+            FetchRefused, FetchFailed: as :meth:`get`.
+            MalformedPayload: the body is not strict UTF-8 JSON.
+            InputTooLarge: it nests too deeply.
+        """
+        return self.get(url, accept=accept).json()
+
+    def clear_cache(self) -> None:
+        """Forget every cached response (pinned documents stay)."""
+        self._cache.clear()
+
+    # --- internals ------------------------------------------------------------------------------
+
+    def _check(self, target: Target) -> None:
+        policy = self._policy
+        check_target(
+            target, allow_http=policy.allow_http, allow_loopback=policy.allow_loopback, ports=policy.ports
+        )
+
+    def _pinned(
+        self, canonical: str, accept: tuple[str, ...], limit: int, *, requested: str
+    ) -> FetchResponse | None:
+        body = self._documents.get(canonical)
+        if body is None:
+            return None
+        content_type = _pinned_type(body, accept)
+        self._check_answer(requested, canonical, content_type, size=len(body), accept=accept, limit=limit)
+        return FetchResponse(
+            canonical, 200, content_type, MappingProxyType({"content-type": content_type}), body
+        )
+
+    def _network(self) -> Transport:
+        with self._lock:
+            if self._transport is None:
+                from badgekiln.fetch._requests import RequestsTransport
+
+                self._transport = RequestsTransport()
+            return self._transport
+
+    def _follow(
+        self, target: Target, accept: tuple[str, ...], limit: int, *, requested: str
+    ) -> FetchResponse:
+        policy = self._policy
+        transport = self._network()
+        deadline = time.monotonic() + policy.total_timeout
+        headers = MappingProxyType(
+            {"user-agent": policy.user_agent, "accept": accept_header(accept), "accept-encoding": "identity"}
+        )
+        redirects = 0
+        while True:
+            if time.monotonic() >= deadline:
+                raise FetchFailed(
+                    f"fetching {requested} took longer than {policy.total_timeout} s",
+                    url=requested,
+                    reason="timeout",
+                )
+            request = TransportRequest(
+                url=target.url,
+                headers=headers,
+                max_bytes=limit,
+                connect_timeout=policy.connect_timeout,
+                read_timeout=policy.read_timeout,
+                deadline=deadline,
+                allow_loopback=policy.allow_loopback,
+            )
+            try:
+                answer = transport.handle(request)
+            except FetchRefused as exc:
+                if redirects == 0:
+                    raise
+                raise _redirect_refused(requested, target.url, exc) from exc
+            fields = {name.lower(): value for name, value in answer.headers.items()}
+            location = fields.get("location")
+            if answer.status in _REDIRECTS and location:
+                if redirects == policy.max_redirects:
+                    raise FetchFailed(
+                        f"{requested} redirected more than {policy.max_redirects} times",
+                        url=requested,
+                        reason="too-many-redirects",
+                        limit=policy.max_redirects,
+                    )
+                redirects += 1
+                target = self._redirect_target(requested, target, location)
+                pinned = self._pinned(target.url, accept, limit, requested=requested)
+                if pinned is not None:
+                    return pinned
+                continue
+            if not 200 <= answer.status < 300:
+                raise FetchFailed(
+                    f"{target.url} answered HTTP {answer.status}",
+                    url=requested,
+                    reason="status",
+                    status=answer.status,
+                    final_url=target.url if target.url != requested else None,
+                )
+            content_type = media_type(fields.get("content-type"))
+            self._check_answer(
+                requested, target.url, content_type, size=len(answer.body), accept=accept, limit=limit
+            )
+            return FetchResponse(
+                target.url, answer.status, content_type, MappingProxyType(fields), answer.body
+            )
+
+    def _redirect_target(self, requested: str, current: Target, location: str) -> Target:
+        try:
+            target = parse_url(urljoin(current.url, location.strip()))
+            self._check(target)
+        except ValueError as exc:  # urljoin on a malformed Location
+            raise FetchRefused(
+                f"refused to follow the redirect from {current.url}: malformed Location {location[:200]!r}",
+                url=requested,
+                reason="redirect",
+                cause="url",
+            ) from exc
+        except FetchRefused as exc:
+            raise _redirect_refused(requested, current.url, exc) from exc
+        return target
+
+    @staticmethod
+    def _check_answer(
+        requested: str, final: str, content_type: str, *, size: int, accept: tuple[str, ...], limit: int
+    ) -> None:
+        if not matches(content_type, accept):
+            raise FetchFailed(
+                f"{final} is served as {content_type or 'no valid content type'!r}, "
+                f"not one of {', '.join(accept)}",
+                url=requested,
+                reason="content-type",
+                content_type=content_type or None,
+            )
+        if size > limit:
+            raise FetchFailed(
+                f"{final} is larger than {limit} bytes", url=requested, reason="too-large", limit=limit
+            )
+
+
+def _redirect_refused(requested: str, source: str, exc: FetchRefused) -> FetchRefused:
+    return FetchRefused(
+        f"refused to follow the redirect from {source}: {exc.message}",
+        url=requested,
+        reason="redirect",
+        cause=exc.reason,
+        location=exc.details.get("url"),
+    )

@@ -1,0 +1,248 @@
+"""The default transport: requests + requests-hardened, each name resolved once and pinned.
+
+Imported only when a fetch really goes to the network (requests and urllib3 are heavy).
+
+requests-hardened resolves the host once, refuses non-public addresses and connects to that
+pinned IP while keeping the ``Host`` header, SNI and certificate checks on the name. On top of
+it this module re-checks the pinned IP with badgekiln's stricter rules, streams the body under a
+byte cap, and runs a watchdog that shuts the socket down at the deadline, so neither a slow
+drip of headers nor of body bytes can hold a fetch past ``total_timeout``.
+"""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import ssl
+import threading
+import time
+from contextlib import suppress
+from typing import Any
+
+import requests
+from requests_hardened.ip_filter import InvalidIPAddress
+from requests_hardened.ip_filter_adapter import IPFilterAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.exceptions import ReadTimeoutError
+from urllib3.exceptions import SSLError as Urllib3SSLError
+
+from badgekiln.errors import FetchError, FetchFailed, FetchRefused
+from badgekiln.fetch._address import parse_ip, refusal
+from badgekiln.fetch._transport import TransportRequest, TransportResponse
+
+__all__ = ["RequestsTransport"]
+
+#: Bytes asked of the socket per read: small enough that the cap is overrun by at most this much.
+_CHUNK = 64 * 1024
+#: How many links of an exception's cause chain are searched for the root error.
+_CAUSE_DEPTH = 8
+
+
+class _Watchdog:
+    """Shuts down every socket it watches once the deadline passes, waking any blocked read."""
+
+    def __init__(self, deadline: float) -> None:
+        self.fired = False
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            if self.fired:
+                self._shutdown(sock)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            for sock in self._sockets:
+                self._shutdown(sock)
+
+    @staticmethod
+    def _shutdown(sock: socket.socket) -> None:
+        # The plain-socket method even for TLS sockets: it acts on the descriptor and leaves the
+        # SSL object to fail the pending read cleanly. OSError: the socket is already closed.
+        with suppress(OSError):
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def __init__(self, *args: Any, badgekiln_watchdog: _Watchdog, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._badgekiln_watchdog = badgekiln_watchdog
+
+    def connect(self) -> None:
+        super().connect()
+        if self.sock is not None:
+            self._badgekiln_watchdog.watch(self.sock)
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def __init__(self, *args: Any, badgekiln_watchdog: _Watchdog, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._badgekiln_watchdog = badgekiln_watchdog
+
+    def connect(self) -> None:
+        super().connect()
+        if self.sock is not None:
+            self._badgekiln_watchdog.watch(self.sock)
+
+
+class _PinnedAdapter(IPFilterAdapter):  # type: ignore[misc]  # requests-hardened ships no types
+    """requests-hardened's adapter, plus badgekiln's address rules and the deadline watchdog."""
+
+    def __init__(self, *, https: bool, allow_loopback: bool, watchdog: _Watchdog) -> None:
+        super().__init__(is_https_proto=https, allow_loopback=allow_loopback)
+        self._https = https
+        self._loopback = allow_loopback
+        self._watchdog = watchdog
+
+    def build_connection_pool_key_attributes(
+        self, request: requests.PreparedRequest, verify: bool | str, cert: Any = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
+        # The parent resolved the name once and put the IP the connection will use here.
+        pinned = parse_ip(str(host_params["host"]).strip("[]"))
+        why = refusal(pinned, allow_loopback=self._loopback)
+        if why is not None:
+            raise _address_refused(str(request.url), str(pinned), why)
+        return host_params, pool_kwargs
+
+    def get_connection_with_tls_context(
+        self,
+        request: requests.PreparedRequest,
+        verify: bool | str | None,
+        proxies: Any = None,
+        cert: Any = None,
+    ) -> Any:
+        pool = super().get_connection_with_tls_context(request, verify, proxies=proxies, cert=cert)
+        # Each handle() builds its own session, so these pools serve this one exchange only.
+        pool.ConnectionCls = _WatchedHTTPSConnection if self._https else _WatchedHTTPConnection
+        pool.conn_kw["badgekiln_watchdog"] = self._watchdog
+        return pool
+
+
+def _address_refused(url: str, address: str, why: str) -> FetchRefused:
+    return FetchRefused(
+        f"refused to fetch {url}: its host resolves to {address}, {why}; only public addresses are fetched",
+        url=url,
+        reason="address",
+        address=address,
+    )
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    seen: BaseException | None = exc
+    for _ in range(_CAUSE_DEPTH):
+        if seen is None:
+            return False
+        if isinstance(seen, kind):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _translate(exc: BaseException, url: str, watchdog: _Watchdog) -> FetchError:
+    """Map a requests/urllib3/socket error to badgekiln's fetch errors."""
+    if watchdog.fired or isinstance(exc, requests.Timeout | ReadTimeoutError | TimeoutError):
+        return FetchFailed(
+            f"fetching {url} timed out; the server is too slow or unreachable", url=url, reason="timeout"
+        )
+    if isinstance(exc, InvalidIPAddress):
+        address = str(exc)
+        try:
+            why = refusal(parse_ip(address)) or "not a public address"
+        except ValueError:
+            why = "not a public address"
+        return _address_refused(url, address, why)
+    if isinstance(exc, requests.exceptions.SSLError | Urllib3SSLError | ssl.SSLError):
+        return FetchFailed(
+            f"TLS with {url} failed (bad or untrusted certificate?): {exc}", url=url, reason="tls"
+        )
+    if _caused_by(exc, socket.gaierror):
+        return FetchFailed(f"cannot resolve the host of {url}; check the URL", url=url, reason="dns")
+    if isinstance(exc, requests.ConnectionError):
+        return FetchFailed(
+            f"cannot connect to {url}: the connection failed or was reset", url=url, reason="connect"
+        )
+    return FetchFailed(f"{url} sent a malformed or truncated HTTP response", url=url, reason="protocol")
+
+
+def _read_body(response: requests.Response, request: TransportRequest) -> bytes:
+    declared = response.headers.get("content-length", "").strip()
+    if declared.isdigit() and (len(declared) > 18 or int(declared) > request.max_bytes):
+        raise _too_large(request)
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        if time.monotonic() >= request.deadline:
+            raise FetchFailed(f"fetching {request.url} took too long", url=request.url, reason="timeout")
+        # read1: at most one socket read per call, so a slow drip cannot hold us inside read().
+        chunk: bytes = response.raw.read1(_CHUNK, decode_content=True)
+        if not chunk:
+            return b"".join(chunks)
+        total += len(chunk)
+        if total > request.max_bytes:
+            raise _too_large(request)
+        chunks.append(chunk)
+
+
+def _too_large(request: TransportRequest) -> FetchFailed:
+    return FetchFailed(
+        f"{request.url} is larger than {request.max_bytes} bytes",
+        url=request.url,
+        reason="too-large",
+        limit=request.max_bytes,
+    )
+
+
+class RequestsTransport:
+    """The production transport (see the module docstring). Stateless and thread-safe."""
+
+    def handle(self, request: TransportRequest) -> TransportResponse:
+        """Send one GET without following redirects; see :class:`~badgekiln.fetch.Transport`.
+
+        Raises:
+            FetchRefused: the host resolves to a forbidden address (``reason="address"``).
+            FetchFailed: ``reason`` is ``dns``, ``connect``, ``tls``, ``timeout``, ``too-large``
+                or ``protocol``.
+        """
+        remaining = request.deadline - time.monotonic()
+        if remaining <= 0:
+            raise FetchFailed(f"fetching {request.url} took too long", url=request.url, reason="timeout")
+        watchdog = _Watchdog(request.deadline)
+        session = requests.Session()
+        # No proxies, netrc or CA bundle from the environment; no default headers, cookies or auth.
+        session.trust_env = False
+        session.headers.clear()
+        for prefix, https in (("http://", False), ("https://", True)):
+            session.mount(
+                prefix, _PinnedAdapter(https=https, allow_loopback=request.allow_loopback, watchdog=watchdog)
+            )
+        try:
+            with session.get(
+                request.url,
+                headers=dict(request.headers),
+                stream=True,
+                allow_redirects=False,
+                verify=True,
+                timeout=(min(request.connect_timeout, remaining), min(request.read_timeout, remaining)),
+            ) as response:
+                headers = {name.lower(): value for name, value in response.headers.items()}
+                ok = 200 <= response.status_code < 300
+                body = _read_body(response, request) if ok else b""
+                return TransportResponse(response.status_code, headers, body)
+        except FetchError:
+            raise
+        except (requests.RequestException, Urllib3Error, http.client.HTTPException, OSError) as exc:
+            raise _translate(exc, request.url, watchdog) from exc
+        finally:
+            watchdog.cancel()
+            session.close()
