@@ -5,12 +5,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test setup setup-run lint typecheck validate pytest bench fuzz clean
+.PHONY: run test setup setup-run lint typecheck validate sam-build openapi pytest bench fuzz clean
 
 run: setup-run
 	$(BIN)/badgekiln serve
 
-test: setup lint typecheck validate pytest
+test: setup lint typecheck sam-build validate pytest
 
 setup:
 	./scripts/bootstrap.sh
@@ -27,6 +27,14 @@ typecheck:
 
 validate:
 	./scripts/validate-template.sh
+
+# sam build without Docker (installs the SAM CLI into .venv-sam on first use; ~20 s once cached)
+sam-build:
+	./scripts/sam-build.sh
+
+# regenerate the merged OpenAPI document (tests/integration/test_openapi.py fails when it is stale)
+openapi:
+	$(BIN)/python scripts/generate_openapi.py
 
 pytest:
 	$(BIN)/pytest -q

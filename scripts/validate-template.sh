@@ -18,7 +18,8 @@ AWS_DEFAULT_REGION=us-east-1 "$BIN/python" scripts/translate_template.py templat
 echo "+ cfn-lint translated.json"
 "$BIN/cfn-lint" -t "$out/translated.json"
 if [[ -x .venv-sam/bin/sam ]]; then
-  echo "+ sam validate"
+  echo "+ sam validate (translator) and sam validate --lint (cfn-lint)"
   SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 .venv-sam/bin/sam validate -t template.yaml
+  SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 .venv-sam/bin/sam validate --lint -t template.yaml
 fi
 echo "validate: ok"
