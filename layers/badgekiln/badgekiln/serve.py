@@ -1,0 +1,250 @@
+"""``badgekiln serve``: the HTTP API of ``template.yaml`` on a laptop, with no Docker and no cloud.
+
+Requests become genuine API Gateway HTTP API events for the real handlers (:mod:`badgekiln.gateway`);
+this module is the HTTP server around that: threaded, loopback by default, with bounded request
+sizes and socket timeouts, and no traceback ever sent to a client.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from badgekiln.gateway import (
+    MAX_REQUEST_BYTES,
+    HttpRequest,
+    HttpResponse,
+    LocalApp,
+    LocalGateway,
+    load_template,
+)
+from badgekiln.gateway.events import gateway_message, new_request_id
+
+__all__ = [
+    "DEFAULT_STORE",
+    "MAX_CONNECTIONS",
+    "LocalServer",
+    "ServeOptions",
+    "make_server",
+    "run",
+    "serve_environment",
+]
+
+log = logging.getLogger(__name__)
+
+#: Where the local store lives unless --store says otherwise (git-ignored).
+DEFAULT_STORE = ".badgekiln/store"
+#: Requests handled at once; more wait for a free slot instead of spawning threads without end.
+MAX_CONNECTIONS = 32
+#: Seconds a client may take to send a request (a slow client cannot hold a thread forever).
+SOCKET_TIMEOUT = 30
+#: Bytes of one chunk-size line in a chunked body.
+_MAX_CHUNK_LINE = 1024
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class _BadRequest(Exception):
+    pass
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: LocalServer
+    protocol_version = "HTTP/1.1"
+    timeout = SOCKET_TIMEOUT
+
+    def version_string(self) -> str:
+        return "badgekiln-serve"
+
+    def _read_body(self) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            return self._read_chunked()
+        length_header = self.headers.get("Content-Length")
+        if length_header is None:
+            return b""
+        if not length_header.strip().isdigit():
+            raise _BadRequest
+        length = int(length_header)
+        if length > MAX_REQUEST_BYTES:
+            raise _BodyTooLarge
+        return self.rfile.read(length)
+
+    def _read_chunked(self) -> bytes:
+        body = bytearray()
+        while True:
+            line = self.rfile.readline(_MAX_CHUNK_LINE)
+            try:
+                size = int(line.split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                raise _BadRequest from None
+            if size == 0:
+                while self.rfile.readline(_MAX_CHUNK_LINE).strip():  # trailers
+                    pass
+                return bytes(body)
+            if len(body) + size > MAX_REQUEST_BYTES:
+                raise _BodyTooLarge
+            body += self.rfile.read(size)
+            self.rfile.readline(_MAX_CHUNK_LINE)
+
+    def _dispatch(self) -> None:
+        try:
+            body = self._read_body()
+        except _BodyTooLarge:
+            self.close_connection = True  # the rest of the body is not read
+            self._send(gateway_message(413, "Request Entity Too Large", new_request_id()), head=False)
+            return
+        except _BadRequest:
+            self.close_connection = True
+            self._send(gateway_message(400, "Bad Request", new_request_id()), head=False)
+            return
+        request = HttpRequest(
+            method=self.command,
+            target=self.path,
+            headers=list(self.headers.items()),
+            body=body,
+            source_ip=self.client_address[0],
+            protocol=self.request_version,
+        )
+        self._send(self.server.gateway.handle(request), head=self.command == "HEAD")
+
+    def _send(self, response: HttpResponse, *, head: bool) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers:
+            if name.lower() not in {"content-length", "connection", "transfer-encoding"}:
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if not head:
+            self.wfile.write(response.body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.info("%s %s", self.address_string(), format % args)
+
+
+for _method in _METHODS:
+    setattr(_Handler, f"do_{_method}", _Handler._dispatch)
+
+
+class LocalServer(ThreadingHTTPServer):
+    """A threaded HTTP server in front of a :class:`~badgekiln.gateway.LocalGateway`."""
+
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, address: tuple[str, int], gateway: LocalGateway) -> None:
+        self.gateway = gateway
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        super().__init__(address, _Handler)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self._slots.acquire()
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # a client that vanished or sent garbage; never print a traceback for it
+        log.info(
+            "connection from %s ended with an error", client_address, exc_info=log.isEnabledFor(logging.DEBUG)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ServeOptions:
+    """What ``badgekiln serve`` was asked for."""
+
+    template: Path
+    host: str = "127.0.0.1"
+    port: int = 8080
+    store: str | None = None
+    public_url: str | None = None
+
+
+def serve_environment(store: str, public_url: str) -> dict[str, str]:
+    """Environment the handlers get locally, on top of their template environment."""
+    return {
+        "BADGEKILN_STORE": store,
+        "BADGEKILN_PUBLIC_URL": public_url,
+        "POWERTOOLS_DEV": "true",  # readable logs
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "AWS_REGION": os.environ.get("AWS_REGION", "us-east-1"),
+        "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+    }
+
+
+def make_server(
+    template: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    store: str | None = None,
+    public_url: str | None = None,
+    parameters: Mapping[str, str] | None = None,
+) -> LocalServer:
+    """Bind a server for ``template`` (``port=0`` picks a free port); start it with ``serve_forever``.
+
+    ``store`` defaults to :data:`DEFAULT_STORE` beside the template, ``public_url`` to the server's
+    own URL. Handler modules are imported on their first request.
+
+    Raises:
+        InputError: the template cannot be served (``reason="template"``).
+        OSError: the address cannot be bound.
+    """
+    app = load_template(template, parameters=parameters)
+    server = LocalServer((host, port), LocalGateway(app, {}))
+    base = public_url or server.url
+    store_url = store or str(app.root / DEFAULT_STORE)
+    environment = serve_environment(store_url, base)
+    # values every function shares are set for the whole process: handlers may read them per request
+    os.environ.update({**_common(app), **environment})
+    for function in server.gateway.functions.values():
+        function.environment.update(environment)
+    return server
+
+
+def _common(app: LocalApp) -> dict[str, str]:
+    specs = list(app.functions.values())
+    if not specs:
+        return {}
+    first = specs[0].environment
+    return {k: v for k, v in first.items() if all(s.environment.get(k) == v for s in specs[1:])}
+
+
+def run(options: ServeOptions, *, on_ready: Callable[[LocalServer], None] | None = None) -> None:
+    """Serve until interrupted; ``on_ready`` runs once the socket is bound (e.g. to print a demo)."""
+    server = make_server(
+        options.template,
+        host=options.host,
+        port=options.port,
+        store=options.store,
+        public_url=options.public_url,
+    )
+    try:
+        if on_ready is not None:
+            on_ready(server)
+        server.serve_forever()
+    finally:
+        server.server_close()
