@@ -62,7 +62,7 @@ class LocalGateway:
         if len(request.body) > MAX_REQUEST_BYTES:
             return gateway_message(413, "Request Entity Too Large", request_id)
         headers = request.header_map()
-        if self._is_preflight(request):
+        if self.app.cors is not None and self._is_preflight(request):
             return HttpResponse(204, list(preflight_headers(self.app.cors, headers).items()), b"")
         match = match_route(self.app.routes, request.method, request.path)
         if match is None:
