@@ -162,25 +162,26 @@ def check_target(
     allow_loopback: bool,
     ports: frozenset[int] | None,
 ) -> None:
-    """Apply a policy's scheme, port and (for IP literals) address rules to a parsed URL.
+    """Apply a policy's address (for IP literals and localhost names), scheme and port rules to a parsed URL.
 
     Host names are checked again after resolution by the transport; literals are refused here so
     that no connection is ever attempted.
 
     Raises:
-        FetchRefused: ``reason`` is ``scheme``, ``port`` or ``address``.
+        FetchRefused: ``reason`` is ``address``, ``scheme`` or ``port``.
     """
+    # Address first: "this is the metadata service" says more than "this is plain http".
     name = target.host.removesuffix(".")
     local_name = name == "localhost" or name.endswith(".localhost")  # RFC 6761: always this machine
-    loopback_host = local_name or (target.ip is not None and target.ip.is_loopback)
-    if target.scheme == "http" and not allow_http and not (allow_loopback and loopback_host):
-        raise _refuse(target.url, "scheme", "plain http is not allowed; use an https URL")
-    if ports is not None and target.port not in ports:
-        allowed = ", ".join(str(p) for p in sorted(ports))
-        raise _refuse(target.url, "port", f"port {target.port} is not allowed (allowed: {allowed})")
     if local_name and not allow_loopback:
         raise _refuse(
             target.url, "address", f"{target.host} names this machine; only public hosts are fetched"
         )
     if target.ip is not None and (why := refusal(target.ip, allow_loopback=allow_loopback)) is not None:
         raise _refuse(target.url, "address", f"{target.ip} is {why}; only public addresses are fetched")
+    loopback_host = local_name or (target.ip is not None and target.ip.is_loopback)
+    if target.scheme == "http" and not allow_http and not (allow_loopback and loopback_host):
+        raise _refuse(target.url, "scheme", "plain http is not allowed; use an https URL")
+    if ports is not None and target.port not in ports:
+        allowed = ", ".join(str(p) for p in sorted(ports))
+        raise _refuse(target.url, "port", f"port {target.port} is not allowed (allowed: {allowed})")
