@@ -1,0 +1,125 @@
+"""Storage: one small interface (:class:`Store`), a local-directory and an S3 backend.
+
+Open a store from a URL with :func:`open_store`; build keys with :func:`public_path` and
+:func:`private_path`. :class:`S3Store` (and with it boto3) loads only when asked for.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+from badgekiln.errors import InvalidField
+from badgekiln.store.base import (
+    CACHE_IMMUTABLE,
+    CACHE_NO_STORE,
+    CACHE_PUBLIC,
+    CACHE_STATUS,
+    DEFAULT_RETRY,
+    PRIVATE,
+    PUBLIC,
+    TYPE_DID_JSON,
+    TYPE_JSON,
+    TYPE_JSONLD,
+    TYPE_JWK_SET,
+    TYPE_JWT,
+    TYPE_PEM,
+    TYPE_PNG,
+    TYPE_SVG,
+    UPLOADS,
+    ObjectInfo,
+    RetryPolicy,
+    Store,
+    StoredObject,
+    Updater,
+    private_path,
+    public_path,
+    require_public,
+)
+from badgekiln.store.local import LocalStore
+
+if TYPE_CHECKING:
+    from badgekiln.store.s3 import S3Store
+
+__all__ = [
+    "CACHE_IMMUTABLE",
+    "CACHE_NO_STORE",
+    "CACHE_PUBLIC",
+    "CACHE_STATUS",
+    "DEFAULT_RETRY",
+    "DEFAULT_STORE",
+    "PRIVATE",
+    "PUBLIC",
+    "STORE_ENV",
+    "TYPE_DID_JSON",
+    "TYPE_JSON",
+    "TYPE_JSONLD",
+    "TYPE_JWK_SET",
+    "TYPE_JWT",
+    "TYPE_PEM",
+    "TYPE_PNG",
+    "TYPE_SVG",
+    "UPLOADS",
+    "LocalStore",
+    "ObjectInfo",
+    "RetryPolicy",
+    "S3Store",
+    "Store",
+    "StoredObject",
+    "Updater",
+    "open_store",
+    "private_path",
+    "public_path",
+    "require_public",
+]
+
+#: Environment variable naming the store when no URL is given.
+STORE_ENV = "BADGEKILN_STORE"
+#: The embedded default: a directory beside where the command runs.
+DEFAULT_STORE = "./.badgekiln/store"
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def open_store(url: str | None = None) -> Store:
+    """The store ``url`` names; ``None`` means ``$BADGEKILN_STORE``, else ``./.badgekiln/store``.
+
+    ``s3://bucket[/prefix]`` opens an :class:`S3Store` (honouring ``AWS_ENDPOINT_URL``);
+    ``file:///abs/path``, ``/abs/path``, ``./rel/path`` or any scheme-less path a
+    :class:`LocalStore`.
+
+    Raises:
+        InvalidField: (``field="store"``) an empty value, another scheme, or a malformed URL.
+        StoreError: the S3 client cannot be set up.
+    """
+    if url is None:
+        url = os.environ.get(STORE_ENV) or DEFAULT_STORE
+    if not url.strip():
+        raise InvalidField("the store location is empty", field="store")
+    if url.startswith("s3://"):
+        from badgekiln.store.s3 import S3Store
+
+        return S3Store.from_url(url)
+    if url.startswith("file:"):
+        parts = urlsplit(url)
+        if parts.netloc not in ("", "localhost") or parts.query or parts.fragment or not parts.path:
+            raise InvalidField(f"{url[:80]!r} is not a file:///path URL", field="store", reason="url")
+        return LocalStore(unquote(parts.path))
+    if _SCHEME.match(url):
+        raise InvalidField(
+            f"unsupported store {url[:80]!r}: use s3://bucket/prefix, file:///path or a directory",
+            field="store",
+            reason="scheme",
+        )
+    return LocalStore(url)
+
+
+def __getattr__(name: str) -> Any:
+    # S3Store pulls botocore in on first use; keep `import badgekiln.store` cheap.
+    if name == "S3Store":
+        from badgekiln.store.s3 import S3Store
+
+        return S3Store
+    raise AttributeError(f"module 'badgekiln.store' has no attribute {name!r}")

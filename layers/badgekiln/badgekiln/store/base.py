@@ -1,0 +1,557 @@
+"""The storage interface every backend implements, its key rules and its two namespaces.
+
+Keys are relative, ``/``-separated paths that start with one of two namespaces:
+
+* ``public/…``  served to anyone (issuer profiles, achievements, credentials, keys, DID
+  documents, status lists, baked images), each stored with its ``Content-Type`` and
+  ``Cache-Control``;
+* ``private/…`` never served (API-key hashes, local private keys, idempotency records, uploads).
+
+Build keys with :func:`public_path` / :func:`private_path`; the public HTTP layer maps a request
+path to a key with :func:`require_public`, which refuses anything outside ``public/``.
+
+Writes are conditional: ``if_none_match=True`` creates only, ``if_match=<etag>`` replaces only
+that version; a failed precondition raises :class:`~badgekiln.errors.Conflict`.
+:meth:`Store.update` builds a compare-and-swap loop on top, so concurrent writers never lose an
+update.
+"""
+
+from __future__ import annotations
+
+import abc
+import logging
+import random
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from badgekiln.errors import Conflict, InputTooLarge, InvalidField, NotFound
+
+__all__ = [
+    "CACHE_IMMUTABLE",
+    "CACHE_NO_STORE",
+    "CACHE_PUBLIC",
+    "CACHE_STATUS",
+    "DEFAULT_RETRY",
+    "MAX_KEY_LENGTH",
+    "MAX_OBJECT_BYTES",
+    "PRIVATE",
+    "PUBLIC",
+    "TYPE_DID_JSON",
+    "TYPE_JSON",
+    "TYPE_JSONLD",
+    "TYPE_JWK_SET",
+    "TYPE_JWT",
+    "TYPE_PEM",
+    "TYPE_PNG",
+    "TYPE_SVG",
+    "UPLOADS",
+    "ObjectInfo",
+    "RetryPolicy",
+    "Store",
+    "StoredObject",
+    "Updater",
+    "normalise_etag",
+    "private_path",
+    "public_path",
+    "require_public",
+    "validate_etag",
+    "validate_headers",
+    "validate_key",
+    "validate_prefix",
+    "validate_write",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Namespace of documents anyone may fetch.
+PUBLIC = "public/"
+#: Namespace of material that is never served.
+PRIVATE = "private/"
+#: Where presigned batch uploads land (inside the private namespace).
+UPLOADS = "private/uploads/"
+
+TYPE_JSONLD = "application/ld+json"
+TYPE_JSON = "application/json"
+TYPE_PNG = "image/png"
+TYPE_SVG = "image/svg+xml"
+TYPE_JWK_SET = "application/jwk-set+json"
+TYPE_DID_JSON = "application/did+json"
+TYPE_JWT = "application/jwt"
+TYPE_PEM = "application/x-pem-file"
+
+#: Profiles, achievements, keys and DID documents change rarely but must pick up rotations.
+CACHE_PUBLIC = "public, max-age=300"
+#: Status and revocation lists: a revocation should be visible within a minute.
+CACHE_STATUS = "public, max-age=60"
+#: Content-addressed objects (a baked image named by its hash) never change.
+CACHE_IMMUTABLE = "public, max-age=31536000, immutable"
+#: Private material: never kept by any cache.
+CACHE_NO_STORE = "no-store"
+
+#: Longest key (bytes). S3 allows 1024; half leaves room for a bucket prefix and stays well under
+#: PATH_MAX on the local backend.
+MAX_KEY_LENGTH = 512
+#: Longest path segment: under the 255-byte NAME_MAX of common file systems, with room for the
+#: local backend's file suffix.
+MAX_SEGMENT_LENGTH = 200
+#: Deepest key, in segments: our layout needs five or six; the cap bounds directory walks.
+MAX_KEY_DEPTH = 16
+#: Largest object either backend stores or returns (bytes). Badge documents are kilobytes and
+#: baked images a few MB; Lambda cannot return more than 6 MB anyway. Bounds memory per request.
+MAX_OBJECT_BYTES = 64 * 1024 * 1024
+#: Caps on user metadata: S3 allows 2 KB in total; names are lower-case because S3 folds them.
+MAX_METADATA_ITEMS = 16
+MAX_METADATA_BYTES = 2048
+
+# Safe characters only: unreserved in URLs, plain in S3 and on every file system. Free-form
+# identifiers (idempotency keys, e-mail addresses) must be hashed into a segment by the caller.
+_SEGMENT = re.compile(r"[A-Za-z0-9._-]+")
+_CONTENT_TYPE = re.compile(
+    r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}"
+    r"(?:; ?[A-Za-z0-9_-]{1,32}=[A-Za-z0-9_.-]{1,64}){0,4}"
+)
+_HEADER_VALUE = re.compile(r"[\x20-\x7e]{1,256}")
+_METADATA_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+_METADATA_VALUE = re.compile(r"[\x20-\x7e]{0,512}")
+
+
+def _check_segments(text: str, *, field_name: str, allow_partial_last: bool) -> None:
+    if len(text.encode()) > MAX_KEY_LENGTH:
+        raise InvalidField(
+            f"{field_name} is longer than {MAX_KEY_LENGTH} bytes",
+            field=field_name,
+            reason="too-long",
+            limit=MAX_KEY_LENGTH,
+        )
+    if text.startswith("/"):
+        raise InvalidField(
+            f"{field_name} must be relative, not start with '/'", field=field_name, reason="absolute"
+        )
+    if "\\" in text:
+        raise InvalidField(
+            f"{field_name} must use '/' separators, not '\\'", field=field_name, reason="backslash"
+        )
+    segments = text.split("/")
+    if allow_partial_last:
+        segments = segments[:-1] + ([segments[-1]] if segments[-1] else [])
+    if len(segments) > MAX_KEY_DEPTH:
+        raise InvalidField(
+            f"{field_name} has more than {MAX_KEY_DEPTH} segments",
+            field=field_name,
+            reason="too-deep",
+            limit=MAX_KEY_DEPTH,
+        )
+    for segment in segments:
+        if not segment:
+            raise InvalidField(
+                f"{field_name} {text[:80]!r} has an empty segment", field=field_name, reason="empty-segment"
+            )
+        if segment in (".", ".."):
+            raise InvalidField(
+                f"{field_name} {text[:80]!r} has a '{segment}' segment",
+                field=field_name,
+                reason="dot-segment",
+            )
+        if len(segment) > MAX_SEGMENT_LENGTH:
+            raise InvalidField(
+                f"{field_name} has a segment longer than {MAX_SEGMENT_LENGTH} characters",
+                field=field_name,
+                reason="too-long",
+                limit=MAX_SEGMENT_LENGTH,
+            )
+        if not _SEGMENT.fullmatch(segment):
+            raise InvalidField(
+                f"{field_name} {text[:80]!r} has characters outside A-Z a-z 0-9 . _ -",
+                field=field_name,
+                reason="characters",
+            )
+
+
+def validate_key(key: str) -> str:
+    """Return ``key`` if it names an object: ``public/…`` or ``private/…``, safe characters only.
+
+    Raises:
+        InvalidField: (``field="key"``) absolute, ``..``/``.``/empty segments, backslashes,
+            characters outside ``A-Za-z0-9._-``, too long or deep, or outside both namespaces.
+    """
+    if not isinstance(key, str):
+        raise TypeError(f"key must be str, not {type(key).__name__}")
+    _check_segments(key, field_name="key", allow_partial_last=False)
+    if not key.startswith((PUBLIC, PRIVATE)):
+        raise InvalidField(
+            f"key {key[:80]!r} is outside the '{PUBLIC}' and '{PRIVATE}' namespaces",
+            field="key",
+            reason="namespace",
+        )
+    return key
+
+
+def validate_prefix(prefix: str) -> str:
+    """Return ``prefix`` if it can start keys: ``""``, ``"public/"``, ``"public/issuers/ac"`` …
+
+    Raises:
+        InvalidField: (``field="prefix"``) by the same rules as :func:`validate_key`.
+    """
+    if not isinstance(prefix, str):
+        raise TypeError(f"prefix must be str, not {type(prefix).__name__}")
+    if not prefix:
+        return prefix
+    _check_segments(prefix, field_name="prefix", allow_partial_last=True)
+    if not (prefix.startswith((PUBLIC, PRIVATE)) or PUBLIC.startswith(prefix) or PRIVATE.startswith(prefix)):
+        raise InvalidField(
+            f"prefix {prefix[:80]!r} is outside the '{PUBLIC}' and '{PRIVATE}' namespaces",
+            field="prefix",
+            reason="namespace",
+        )
+    return prefix
+
+
+def public_path(*parts: str) -> str:
+    """The key of a public document: ``public_path("issuers", "acme", "profile.json")``.
+
+    Raises:
+        InvalidField: a part breaks the key rules.
+    """
+    return validate_key(PUBLIC + "/".join(parts))
+
+
+def private_path(*parts: str) -> str:
+    """The key of private material: ``private_path("keys", "acme-1.pem")``.
+
+    Raises:
+        InvalidField: a part breaks the key rules.
+    """
+    return validate_key(PRIVATE + "/".join(parts))
+
+
+def require_public(path: str) -> str:
+    """Map a request path (``/issuers/acme/profile.json``) to its ``public/…`` key.
+
+    The public HTTP layer calls this for every read, so nothing outside ``public/`` can be
+    served, however the path is spelt.
+
+    Raises:
+        NotFound: the path is malformed or could only name something outside ``public/`` (a 404,
+            so a probe learns nothing about private keys).
+    """
+    key = PUBLIC + path.removeprefix("/")
+    try:
+        validate_key(key)
+    except InvalidField as exc:
+        raise NotFound(f"no public document at {path[:80]!r}", key=path[:80], reason=exc.reason) from exc
+    return key
+
+
+def validate_etag(etag: str) -> str:
+    """Return ``etag`` if it can be an ETag: 1–128 printable ASCII characters.
+
+    Raises:
+        InvalidField: (``field="if_match"``) it cannot.
+    """
+    if not (isinstance(etag, str) and len(etag) <= 128 and _HEADER_VALUE.fullmatch(etag)):
+        raise InvalidField("an ETag must be 1–128 printable ASCII characters", field="if_match")
+    return etag
+
+
+def normalise_etag(etag: str) -> str:
+    """The ETag without surrounding quotes (S3 and HTTP quote them; comparisons must not care)."""
+    return etag.strip().removeprefix("W/").strip('"')
+
+
+def validate_headers(
+    content_type: str, cache_control: str | None, metadata: Mapping[str, str] | None
+) -> Mapping[str, str]:
+    """Check a content type, cache control and metadata; return the metadata read-only.
+
+    Raises:
+        InvalidField: one of them is malformed or over its cap (``field`` names which).
+    """
+    if not isinstance(content_type, str) or not _CONTENT_TYPE.fullmatch(content_type):
+        raise InvalidField(
+            f"content type {str(content_type)[:80]!r} is not a plain media type", field="content_type"
+        )
+    if cache_control is not None and not (
+        isinstance(cache_control, str) and _HEADER_VALUE.fullmatch(cache_control)
+    ):
+        raise InvalidField("Cache-Control must be 1–256 printable ASCII characters", field="cache_control")
+    items = dict(metadata or {})
+    if len(items) > MAX_METADATA_ITEMS:
+        raise InvalidField(
+            f"more than {MAX_METADATA_ITEMS} metadata entries", field="metadata", limit=MAX_METADATA_ITEMS
+        )
+    total = 0
+    for name, value in items.items():
+        if not (isinstance(name, str) and _METADATA_NAME.fullmatch(name)):
+            raise InvalidField(
+                f"metadata name {str(name)[:40]!r} is not lower-case a-z 0-9 -", field="metadata"
+            )
+        if not (isinstance(value, str) and _METADATA_VALUE.fullmatch(value)):
+            raise InvalidField(
+                f"metadata {name!r} must be printable ASCII up to 512 characters", field="metadata"
+            )
+        total += len(name) + len(value)
+    if total > MAX_METADATA_BYTES:
+        raise InvalidField(
+            f"metadata over {MAX_METADATA_BYTES} bytes", field="metadata", limit=MAX_METADATA_BYTES
+        )
+    return MappingProxyType(items)
+
+
+def validate_write(
+    key: str,
+    body: bytes,
+    *,
+    content_type: str,
+    cache_control: str | None,
+    metadata: Mapping[str, str] | None,
+    if_match: str | None = None,
+    if_none_match: bool = False,
+) -> Mapping[str, str]:
+    """Check everything a backend is asked to write; return the metadata as a read-only mapping.
+
+    Raises:
+        InvalidField: the key, content type, cache control, metadata or ETag break their rules.
+        InputTooLarge: ``body`` is over :data:`MAX_OBJECT_BYTES`.
+        ValueError: both ``if_match`` and ``if_none_match`` (no object can satisfy both).
+    """
+    if if_match is not None and if_none_match:
+        raise ValueError("if_match and if_none_match exclude each other")
+    validate_key(key)
+    if if_match is not None:
+        validate_etag(if_match)
+    if not isinstance(body, bytes):
+        raise TypeError(f"body must be bytes, not {type(body).__name__}")
+    if len(body) > MAX_OBJECT_BYTES:
+        raise InputTooLarge(
+            f"object of {len(body)} bytes is over the {MAX_OBJECT_BYTES}-byte limit", limit=MAX_OBJECT_BYTES
+        )
+    return validate_headers(content_type, cache_control, metadata)
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """What :meth:`Store.head` returns: everything about an object but its bytes."""
+
+    key: str
+    #: Opaque, quoted like an HTTP strong ETag; changes whenever the bytes change.
+    etag: str
+    size: int
+    content_type: str
+    cache_control: str | None = None
+    metadata: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class StoredObject(ObjectInfo):
+    """An object and its bytes, as :meth:`Store.get` returns it."""
+
+    body: bytes = b""
+
+
+#: ``fn`` of :meth:`Store.update`: the current object (``None`` if absent) → new bytes, or ``None``
+#: to leave the object as it is.
+Updater = Callable[[StoredObject | None], bytes | None]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How :meth:`Store.update` retries a lost compare-and-swap: capped, fully jittered backoff.
+
+    Attempt ``n`` (from 0) that loses sleeps a uniform random time in
+    ``[0, min(max_delay, base_delay * 2**n)]`` before reading again; after ``attempts`` losses
+    the update gives up with :class:`~badgekiln.errors.Conflict`.
+    """
+
+    attempts: int = 20
+    base_delay: float = 0.01
+    max_delay: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.attempts <= 1000:
+            raise ValueError("attempts must be between 1 and 1000")
+        if not 0 <= self.base_delay <= self.max_delay <= 60:
+            raise ValueError("need 0 <= base_delay <= max_delay <= 60 seconds")
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to sleep after losing attempt ``attempt`` (0-based)."""
+        ceiling = min(self.max_delay, self.base_delay * 2 ** min(attempt, 32))
+        # Jitter spreads contending writers apart; it needs no cryptographic quality.
+        return random.uniform(0, ceiling)  # noqa: S311
+
+
+#: Enough for a few hundred writers on one object (see docs/storage-and-keys.md for figures).
+DEFAULT_RETRY = RetryPolicy()
+
+
+class Store(abc.ABC):
+    """A bucket of named objects with conditional writes; backends implement five methods."""
+
+    @abc.abstractmethod
+    def get(self, key: str) -> StoredObject:
+        """The object under ``key``.
+
+        Raises:
+            InvalidField: ``key`` breaks the key rules.
+            NotFound: nothing is stored under ``key``.
+            StoreError: the backend failed.
+        """
+
+    @abc.abstractmethod
+    def head(self, key: str) -> ObjectInfo:
+        """The object's ETag, size and headers, without its bytes.
+
+        Raises:
+            InvalidField: ``key`` breaks the key rules.
+            NotFound: nothing is stored under ``key``.
+            StoreError: the backend failed.
+        """
+
+    @abc.abstractmethod
+    def put(
+        self,
+        key: str,
+        body: bytes,
+        *,
+        content_type: str,
+        cache_control: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+        if_none_match: bool = False,
+    ) -> str:
+        """Store ``body`` under ``key`` and return its new ETag.
+
+        ``if_none_match=True`` writes only if nothing is stored; ``if_match`` only if the stored
+        ETag is that one. Readers see the old object or the whole new one, never a mixture.
+
+        Raises:
+            InvalidField: the key, content type, cache control or metadata break their rules.
+            InputTooLarge: ``body`` is over :data:`MAX_OBJECT_BYTES`.
+            Conflict: a precondition failed (an object exists / the ETag moved on or is gone).
+            StoreError: the backend failed.
+        """
+
+    @abc.abstractmethod
+    def delete(self, key: str, *, if_match: str | None = None) -> None:
+        """Delete ``key``; deleting a missing object without ``if_match`` does nothing.
+
+        Raises:
+            InvalidField: ``key`` breaks the key rules.
+            Conflict: ``if_match`` is not the stored ETag, or the object is gone.
+            StoreError: the backend failed.
+        """
+
+    @abc.abstractmethod
+    def list(self, prefix: str) -> Iterator[str]:
+        """Yield the keys starting with ``prefix``, in lexicographic order, a bounded page at a time.
+
+        Raises:
+            InvalidField: ``prefix`` breaks the key rules.
+            StoreError: the backend failed.
+        """
+
+    def create(
+        self,
+        key: str,
+        body: bytes,
+        *,
+        content_type: str,
+        cache_control: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> str:
+        """Store ``body`` only if nothing is stored under ``key``; return its ETag.
+
+        Raises:
+            Conflict: an object exists under ``key`` (exactly one of many concurrent creators wins).
+            InvalidField, InputTooLarge, StoreError: as :meth:`put`.
+        """
+        return self.put(
+            key,
+            body,
+            content_type=content_type,
+            cache_control=cache_control,
+            metadata=metadata,
+            if_none_match=True,
+        )
+
+    def update(
+        self,
+        key: str,
+        fn: Updater,
+        *,
+        content_type: str,
+        cache_control: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        retry: RetryPolicy = DEFAULT_RETRY,
+    ) -> StoredObject:
+        """Read-modify-write ``key`` so that no concurrent update is ever lost.
+
+        ``fn`` receives the current object (``None`` if there is none) and returns the new bytes,
+        or ``None`` to keep the object as it is. The write is conditional on the version ``fn``
+        saw; when another writer got in first, ``update`` waits (see :class:`RetryPolicy`), reads
+        again and calls ``fn`` again. So ``fn`` may run several times and **must be pure**: no
+        side effects, its result a function of its argument. Make it state the intent
+        idempotently ("set bit 17", "add id if absent") rather than "append": a write whose reply
+        was lost in transit is retried like a lost race and ``fn`` then sees its own result.
+        An exception from ``fn`` aborts the update and propagates; nothing is written.
+
+        Returns the object as stored after the update.
+
+        Raises:
+            NotFound: there is no object and ``fn`` returned ``None`` for it.
+            Conflict: ``retry.attempts`` writes in a row lost to other writers.
+            InvalidField, InputTooLarge, StoreError: as :meth:`put`.
+        """
+        validate_key(key)
+        headers = validate_headers(content_type, cache_control, metadata)
+        for attempt in range(retry.attempts):
+            try:
+                current: StoredObject | None = self.get(key)
+            except NotFound:
+                current = None
+            body = fn(current)
+            if body is None:
+                if current is None:
+                    raise NotFound(f"no object under {key!r} to update", key=key)
+                return current
+            try:
+                if current is None:
+                    etag = self.put(
+                        key,
+                        body,
+                        content_type=content_type,
+                        cache_control=cache_control,
+                        metadata=headers,
+                        if_none_match=True,
+                    )
+                else:
+                    etag = self.put(
+                        key,
+                        body,
+                        content_type=content_type,
+                        cache_control=cache_control,
+                        metadata=headers,
+                        if_match=current.etag,
+                    )
+            except Conflict:
+                if attempt + 1 < retry.attempts:
+                    time.sleep(retry.delay(attempt))
+                continue
+            return StoredObject(
+                key=key,
+                etag=etag,
+                size=len(body),
+                content_type=content_type,
+                cache_control=cache_control,
+                metadata=headers,
+                body=body,
+            )
+        logger.warning("update of %s lost %d compare-and-swap rounds", key, retry.attempts)
+        raise Conflict(
+            f"gave up updating {key!r}: {retry.attempts} attempts in a row lost to other writers",
+            key=key,
+            reason="contention",
+            attempts=retry.attempts,
+        )

@@ -1,0 +1,257 @@
+"""LocalStore specifics: file layout, crash consistency, damage, locks, threads and processes."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import multiprocessing
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from badgekiln.errors import Conflict, NotFound, StoreError
+from badgekiln.store import LocalStore, RetryPolicy, StoredObject
+
+KEY = "public/status/list.json"
+# Many writers on one key: a generous budget with short waits (it is one machine, not a network).
+BUSY = RetryPolicy(attempts=200, base_delay=0.001, max_delay=0.02)
+
+
+def object_file(store: LocalStore, key: str) -> Path:
+    return store.root / f"{key}~obj"
+
+
+def test_layout_permissions_and_etag(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "s")
+    etag = store.put("private/keys/k.pem", b"secret", content_type="application/x-pem-file")
+    path = object_file(store, "private/keys/k.pem")
+    assert etag == f'"{hashlib.sha256(b"secret").hexdigest()}"'
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert store.root.stat().st_mode & 0o777 == 0o700
+    assert path.read_bytes().endswith(b"\nsecret")
+    assert repr(store) == f"LocalStore({str(store.root)!r})"
+
+
+def test_same_bytes_same_etag(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    a = store.put("public/a", b"same", content_type="text/plain")
+    b = store.put("public/b", b"same", content_type="text/plain", cache_control="no-cache")
+    assert a == b
+
+
+# --- crash consistency --------------------------------------------------------------------------
+
+
+def test_a_crash_before_the_rename_leaves_the_old_object(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a stored object, and a "crash" (failure) exactly at the rename of its replacement
+    store = LocalStore(tmp_path)
+    etag = store.put(KEY, b"old", content_type="application/json", cache_control="max-age=1")
+
+    def crash(src: str, dst: str) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(StoreError) as caught:
+        store.put(KEY, b"new", content_type="text/plain")
+    assert caught.value.reason == "io"
+    monkeypatch.undo()
+    # THEN readers still see the old body with the old headers, and no temporary file remains
+    got = store.get(KEY)
+    assert (got.body, got.etag, got.content_type, got.cache_control) == (
+        b"old",
+        etag,
+        "application/json",
+        "max-age=1",
+    )
+    assert [p.name for p in object_file(store, KEY).parent.iterdir()] == ["list.json~obj"]
+
+
+def test_leftover_temporary_files_are_invisible(tmp_path: Path) -> None:
+    # GIVEN the debris of a process killed between writing its temporary file and renaming it
+    store = LocalStore(tmp_path)
+    store.put(KEY, b"kept", content_type="application/json")
+    (object_file(store, KEY).parent / ".tmp-0123456789abcdef~tmp").write_bytes(b"half a wri")
+    # THEN it is neither listed nor read
+    assert list(store.list("")) == [KEY]
+    assert store.get(KEY).body == b"kept"
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: data[:-1],  # truncated body
+        lambda data: data[:-1] + bytes([data[-1] ^ 1]),  # flipped bit in the body
+        lambda data: data + b"x",  # trailing bytes
+        lambda data: b"not-ours" + data,  # no magic
+        lambda data: data.split(b"\n", 1)[0] + b"\n",  # magic only
+        lambda data: data.replace(b'"size":4', b'"size":"4"'),  # wrong type
+        lambda data: data.replace(b'"size":4', b'"size":-4'),  # impossible size
+        lambda data: data.replace(b'{"etag"', b'["etag"'),  # header not JSON
+        lambda data: b"badgekiln-object/1\n[]\n",  # header not an object
+        lambda data: data.replace(b'"metadata":{}', b'"metadata":{"a":1}'),  # metadata not strings
+        lambda data: b"",  # empty file
+    ],
+)
+def test_damaged_objects_are_refused(tmp_path: Path, damage: object) -> None:
+    store = LocalStore(tmp_path)
+    store.put(KEY, b"body", content_type="application/json")
+    path = object_file(store, KEY)
+    path.write_bytes(damage(path.read_bytes()))  # type: ignore[operator]
+    with pytest.raises(StoreError) as caught:
+        store.get(KEY)
+    assert caught.value.reason == "corrupt"
+
+
+def test_a_symlink_is_not_an_object(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "s")
+    store.put("public/real", b"x", content_type="text/plain")
+    secret = tmp_path / "secret~obj"
+    secret.write_bytes(b"outside the store")
+    os.symlink(secret, object_file(store, "public/link"))
+    with pytest.raises(StoreError) as caught:
+        store.get("public/link")
+    assert caught.value.reason == "io"
+    assert list(store.list("public/")) == ["public/real"]
+
+
+def test_foreign_files_are_not_listed(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    store.put("public/a", b"x", content_type="text/plain")
+    (tmp_path / "public" / "README").write_text("hi")
+    (tmp_path / "public" / "bad name~obj").write_text("hi")
+    (tmp_path / "stray").mkdir()
+    (tmp_path / "stray" / "x~obj").write_text("hi")
+    assert list(store.list("")) == ["public/a"]
+    assert (tmp_path / ".locks").is_dir()  # exists, and is skipped
+
+
+def test_a_held_lock_times_out(tmp_path: Path) -> None:
+    # GIVEN another process holding the key's lock (simulated by holding it here)
+    store = LocalStore(tmp_path, lock_timeout=0.05)
+    store.put(KEY, b"1", content_type="application/json")
+    lock = tmp_path / ".locks" / (hashlib.sha256(KEY.encode()).hexdigest() + ".lock")
+    with open(lock, "rb") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        started = time.monotonic()
+        with pytest.raises(StoreError) as caught:
+            store.put(KEY, b"2", content_type="application/json")
+        assert caught.value.reason == "lock-timeout"
+        assert time.monotonic() - started < 5
+        assert store.get(KEY).body == b"1"  # readers are never blocked
+    store.put(KEY, b"3", content_type="application/json")  # released: writes go through again
+
+
+# --- concurrency --------------------------------------------------------------------------------
+
+
+def add(item: str):  # type: ignore[no-untyped-def]
+    def fn(current: StoredObject | None) -> bytes:
+        items = [] if current is None else json.loads(current.body)
+        if item not in items:
+            items.append(item)
+        return json.dumps(items).encode()
+
+    return fn
+
+
+def test_threads_lose_no_update_and_readers_see_whole_objects(tmp_path: Path) -> None:
+    # GIVEN 16 threads each adding 25 distinct items to one JSON list, and a reader polling it
+    store = LocalStore(tmp_path)
+    calls = 0
+    calls_lock = threading.Lock()
+    done = threading.Event()
+    reads: list[int] = []
+
+    def writer(n: int) -> None:
+        nonlocal calls
+        for i in range(25):
+            inner = add(f"t{n}-{i}")
+
+            def counted(current: StoredObject | None, inner=inner) -> bytes:  # type: ignore[no-untyped-def]
+                nonlocal calls
+                with calls_lock:
+                    calls += 1
+                return inner(current)  # type: ignore[no-any-return]
+
+            store.update(KEY, counted, content_type="application/json", retry=BUSY)
+
+    errors: list[Exception] = []
+
+    def reader() -> None:
+        while not done.is_set():
+            try:
+                reads.append(len(json.loads(store.get(KEY).body)))
+            except NotFound:
+                pass  # before the first write
+            except Exception as exc:  # collected and asserted below
+                errors.append(exc)
+
+    watcher = threading.Thread(target=reader)
+    watcher.start()
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(writer, range(16)))
+    done.set()
+    watcher.join()
+    # THEN all 400 items are there, each once, and every read saw a whole, growing list
+    items = json.loads(store.get(KEY).body)
+    assert len(items) == 400
+    assert len(set(items)) == 400
+    assert calls >= 400
+    assert errors == []
+    assert reads
+    assert reads == sorted(reads)
+
+
+def test_threads_create_once(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    barrier = threading.Barrier(16)
+    outcomes: list[str] = []
+
+    def create(n: int) -> None:
+        barrier.wait()
+        try:
+            store.create("private/idempotency/k", str(n).encode(), content_type="text/plain")
+            outcomes.append("won")
+        except Conflict:
+            outcomes.append("conflict")
+
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(create, range(16)))
+    assert sorted(outcomes) == ["conflict"] * 15 + ["won"]
+
+
+def _process_worker(root: str, worker: int, count: int, start: float) -> None:
+    store = LocalStore(root)
+    while time.time() < start:  # line the processes up so they really overlap
+        time.sleep(0.001)
+    for i in range(count):
+        store.update(KEY, add(f"p{worker}-{i}"), content_type="application/json", retry=BUSY)
+    with contextlib.suppress(Conflict):
+        store.create("private/idempotency/race", str(worker).encode(), content_type="text/plain")
+
+
+def test_processes_lose_no_update_and_create_once(tmp_path: Path) -> None:
+    # GIVEN 4 processes, each adding 40 items to one list and racing to create one key
+    context = multiprocessing.get_context("spawn")
+    start = time.time() + 1.5
+    processes = [
+        context.Process(target=_process_worker, args=(str(tmp_path), n, 40, start)) for n in range(4)
+    ]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(60)
+    assert [p.exitcode for p in processes] == [0, 0, 0, 0]
+    # THEN nothing is lost and exactly one creator's value is stored
+    store = LocalStore(tmp_path)
+    items = json.loads(store.get(KEY).body)
+    assert sorted(items) == sorted(f"p{w}-{i}" for w in range(4) for i in range(40))
+    assert store.get("private/idempotency/race").body in {b"0", b"1", b"2", b"3"}
