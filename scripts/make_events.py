@@ -1,0 +1,174 @@
+"""Write the API Gateway HTTP API (payload 2.0) event fixtures in events/.
+
+    .venv/bin/python scripts/make_events.py
+
+The events have the shape of real HTTP API events (``sam local generate-event apigateway
+http-api-proxy``, and the payload-2.0 format reference): lower-case headers, ``requestContext`` with
+``http``, ``requestId``, ``routeKey``, ``stage`` ``$default`` and times, binary bodies base64 with
+``isBase64Encoded``. The images in them are built here from scratch (a 1×1 PNG and a tiny SVG, with
+and without a hand-made badge carrier), so the fixtures depend on no other baker.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import struct
+import zlib
+from pathlib import Path
+from typing import Any
+
+EVENTS = Path(__file__).resolve().parent.parent / "events"
+BOUNDARY = "----badgekilnFormBoundary7MA4YWxkTrZu0gW"
+ASSERTION_URL = "https://example.org/assertions/1.json"
+CREDENTIAL = json.dumps(
+    {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        ],
+        "id": "urn:uuid:6c5bd5c4-9a7e-4c52-b8a0-1b2c3d4e5f60",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": "https://example.org/issuers/1", "type": ["Profile"], "name": "Example"},
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "achievement": {
+                "id": "https://example.org/achievements/1",
+                "type": ["Achievement"],
+                "name": "Kiln",
+            },
+        },
+    },
+    separators=(",", ":"),
+)
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png(carrier: str | None = None) -> bytes:
+    """A 1×1 grey PNG, with an OB 2.0 ``iTXt openbadges`` chunk after IHDR when ``carrier`` is given."""
+    ihdr = _chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+    itxt = _chunk(b"iTXt", b"openbadges\x00\x00\x00\x00\x00" + carrier.encode()) if carrier else b""
+    idat = _chunk(b"IDAT", zlib.compress(b"\x00\x80"))
+    return b"\x89PNG\r\n\x1a\n" + ihdr + itxt + idat + _chunk(b"IEND", b"")
+
+
+def svg(assertion_url: str | None = None) -> bytes:
+    """A tiny SVG, with an OB 2.0 ``openbadges:assertion`` element when a URL is given."""
+    carrier = f'<openbadges:assertion verify="{assertion_url}"/>' if assertion_url else ""
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="http://openbadges.org" '
+        f'width="10" height="10">{carrier}<rect width="10" height="10" fill="#c33"/></svg>'
+    ).encode()
+
+
+def multipart(fields: list[tuple[str, str | None, str | None, bytes]]) -> bytes:
+    """A multipart/form-data body from ``(name, filename, content_type, data)``."""
+    out = b""
+    for name, filename, content_type, data in fields:
+        disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+        out += f"--{BOUNDARY}\r\nContent-Disposition: {disposition}\r\n".encode()
+        if content_type:
+            out += f"Content-Type: {content_type}\r\n".encode()
+        out += b"\r\n" + data + b"\r\n"
+    return out + f"--{BOUNDARY}--\r\n".encode()
+
+
+def event(
+    method: str, path: str, content_type: str | None, body: bytes | None, binary: bool
+) -> dict[str, Any]:
+    route = f"{method} {path}"
+    headers = {
+        "accept": "*/*",
+        "content-length": str(len(body or b"")),
+        "host": "abc123defg.execute-api.us-east-1.amazonaws.com",
+        "user-agent": "curl/8.5.0",
+        "x-amzn-trace-id": "Root=1-67a1b2c3-0123456789abcdef01234567",
+        "x-forwarded-for": "203.0.113.7",
+        "x-forwarded-port": "443",
+        "x-forwarded-proto": "https",
+    }
+    if content_type:
+        headers["content-type"] = content_type
+    out: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route,
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": headers,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "abc123defg",
+            "domainName": "abc123defg.execute-api.us-east-1.amazonaws.com",
+            "domainPrefix": "abc123defg",
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.7",
+                "userAgent": "curl/8.5.0",
+            },
+            "requestId": "Jx4ZqhTmoAMEVNw=",
+            "routeKey": route,
+            "stage": "$default",
+            "time": "28/Nov/2026:09:30:00 +0000",
+            "timeEpoch": 1795858200000,
+        },
+        "isBase64Encoded": binary,
+    }
+    if body is not None:
+        out["body"] = base64.b64encode(body).decode() if binary else body.decode()
+    return out
+
+
+def main() -> None:
+    form = f"multipart/form-data; boundary={BOUNDARY}"
+    fixtures = {
+        "bake-multipart-png.json": event(
+            "POST",
+            "/bake",
+            form,
+            multipart(
+                [("image", "badge.png", "image/png", png()), ("payload", None, None, ASSERTION_URL.encode())]
+            ),
+            True,
+        ),
+        "bake-json-svg.json": event(
+            "POST",
+            "/bake",
+            "application/json",
+            json.dumps(
+                {"image": base64.b64encode(svg()).decode(), "payload": CREDENTIAL, "spec": "ob3"}
+            ).encode(),
+            False,
+        ),
+        "bake-json-malformed.json": event("POST", "/bake", "application/json", b'{"image": "', False),
+        "bake-json-missing-payload.json": event(
+            "POST",
+            "/bake",
+            "application/json",
+            json.dumps({"image": base64.b64encode(png()).decode()}).encode(),
+            False,
+        ),
+        "extract-png.json": event("POST", "/extract", "image/png", png(ASSERTION_URL), True),
+        "extract-multipart-svg.json": event(
+            "POST",
+            "/extract",
+            form,
+            multipart([("image", "badge.svg", "image/svg+xml", svg(ASSERTION_URL))]),
+            True,
+        ),
+        "extract-no-badge.json": event("POST", "/extract", "image/png", png(), True),
+        "extract-wrong-content-type.json": event("POST", "/extract", "text/plain", b"hello", False),
+        "docs.json": event("GET", "/docs", None, None, False),
+    }
+    for name, value in fixtures.items():
+        (EVENTS / name).write_text(json.dumps(value, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote events/{name}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""template.yaml: offline validation passes, and the properties the docs promise hold."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from badgekiln.gateway import load_template
+
+REPO = Path(__file__).resolve().parent.parent.parent
+
+
+@pytest.fixture(scope="module")
+def translated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    out = tmp_path_factory.mktemp("sam") / "translated.json"
+    subprocess.run(
+        [sys.executable, "scripts/translate_template.py", "template.yaml", str(out)],
+        cwd=REPO,
+        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    document: dict[str, Any] = json.loads(out.read_text())
+    return document
+
+
+def test_validate_script_passes() -> None:
+    # cfn-lint, the SAM translator, cfn-lint on its output (and sam validate when installed)
+    result = subprocess.run(
+        ["./scripts/validate-template.sh"], cwd=REPO, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "validate: ok" in result.stdout
+
+
+def test_validate_script_rejects_a_broken_template(tmp_path: Path) -> None:
+    # GIVEN a copy of the repo's scripts with a template whose event points at a missing API
+    (tmp_path / "scripts").mkdir()
+    for name in ("validate-template.sh", "translate_template.py"):
+        (tmp_path / "scripts" / name).write_bytes((REPO / "scripts" / name).read_bytes())
+    (tmp_path / "scripts" / "validate-template.sh").chmod(0o755)
+    broken = (
+        (REPO / "template.yaml")
+        .read_text()
+        .replace("ApiId: !Ref HttpApi, Path: /bake", "ApiId: !Ref Nope, Path: /bake")
+    )
+    (tmp_path / "template.yaml").write_text(broken)
+    env = {**os.environ, "VENV": str(REPO / ".venv")}
+    result = subprocess.run(
+        ["./scripts/validate-template.sh"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=env,
+    )
+    assert result.returncode != 0
+    assert "validate: ok" not in result.stdout
+
+
+def _roles(translated: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {k: v["Properties"] for k, v in translated["Resources"].items() if v["Type"] == "AWS::IAM::Role"}
+
+
+@pytest.mark.parametrize("function", ["BakeFunction", "ExtractFunction", "DocsFunction"])
+def test_functions_without_aws_access_have_only_logging(translated: dict[str, Any], function: str) -> None:
+    role = _roles(translated)[f"{function}Role"]
+    assert "Policies" not in role
+    assert role["ManagedPolicyArns"] == ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]
+
+
+def test_bucket_is_private_versioned_encrypted_tls_only(translated: dict[str, Any]) -> None:
+    bucket = translated["Resources"]["BadgeBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+    statement = translated["Resources"]["BadgeBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+    assert statement["Effect"] == "Deny"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_runtime_architecture_and_layer(translated: dict[str, Any]) -> None:
+    functions = [
+        v["Properties"] for v in translated["Resources"].values() if v["Type"] == "AWS::Lambda::Function"
+    ]
+    assert {f["Runtime"] for f in functions} == {"python3.13"}
+    assert {tuple(f["Architectures"]) for f in functions} == {("arm64",)}
+    assert all(f["Layers"] for f in functions)
+
+
+def test_every_function_module_is_uniquely_named() -> None:
+    app = load_template(REPO / "template.yaml")
+    modules = [spec.module for spec in app.functions.values()]
+    assert len(modules) == len(set(modules))
+    for spec in app.functions.values():
+        assert spec.module.endswith("_handler")
+        assert (spec.code_dir / f"{spec.module}.py").is_file()
+
+
+def test_layer_requirements_match_pyproject() -> None:
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    lines = (REPO / "layers" / "badgekiln" / "requirements.txt").read_text().splitlines()
+    layer = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    assert sorted(layer) == sorted(project)
