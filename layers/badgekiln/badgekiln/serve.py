@@ -211,12 +211,16 @@ def make_server(
 
     Raises:
         InputError: the template cannot be served (``reason="template"``).
+        InvalidField: ``store`` is not a store location.
         OSError: the address cannot be bound.
     """
     app = load_template(template, parameters=parameters)
     server = LocalServer((host, port), LocalGateway(app, {}))
     base = public_url or server.url
     store_url = store or str(app.root / DEFAULT_STORE)
+    from badgekiln.store import open_store
+
+    open_store(store_url)  # a bad --store fails here, not on the first request that needs it
     environment = serve_environment(store_url, base)
     # values every function shares are set for the whole process: handlers may read them per request
     os.environ.update({**_common(app), **environment})

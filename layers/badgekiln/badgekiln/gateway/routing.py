@@ -32,7 +32,7 @@ class Match:
 
 
 def _match_path(pattern: str, segments: list[str]) -> tuple[tuple[int, ...], dict[str, str]] | None:
-    parts = pattern.strip("/").split("/") if pattern != "/" else [""]
+    parts = pattern[1:].split("/")
     score: list[int] = []
     params: dict[str, str] = {}
     for index, part in enumerate(parts):
@@ -59,7 +59,9 @@ def _match_path(pattern: str, segments: list[str]) -> tuple[tuple[int, ...], dic
 
 def match_route(routes: Iterable[RouteSpec], method: str, path: str) -> Match | None:
     """The route API Gateway would pick for ``method path`` (``path`` without query), or None."""
-    segments = path.strip("/").split("/") if path not in {"", "/"} else [""]
+    if not path.startswith("/"):
+        return None
+    segments = path[1:].split("/")  # a trailing slash is an empty last segment: /bake/ is not /bake
     if len(segments) > MAX_PATH_SEGMENTS:
         return None
     best: tuple[tuple[int, ...], int, Match] | None = None

@@ -30,7 +30,8 @@ def make_resolver(obs: Observability) -> APIGatewayHttpResolver:
     """
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
-    app = APIGatewayHttpResolver(enable_validation=True)
+    # debug off even under POWERTOOLS_DEV: debug mode prints every event (whole images) to stdout
+    app = APIGatewayHttpResolver(enable_validation=True, debug=False)
     register_problem_handlers(app, obs.logger)
     return app
 

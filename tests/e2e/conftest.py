@@ -1,0 +1,41 @@
+"""A `badgekiln serve` server on an ephemeral loopback port, in a thread of the test process."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from badgekiln.serve import LocalServer, make_server
+
+REPO = Path(__file__).resolve().parent.parent.parent
+
+
+def start(template: Path, store: Path) -> LocalServer:
+    server = make_server(template, port=0, store=str(store))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture
+def restore_environ() -> Iterator[None]:
+    # make_server exports the handlers' environment to the process
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    saved = dict(os.environ)
+    os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+    server = start(REPO / "template.yaml", tmp_path_factory.mktemp("store"))
+    yield server.url
+    server.shutdown()
+    server.server_close()
+    os.environ.clear()
+    os.environ.update(saved)
