@@ -14,7 +14,7 @@ boto3 or cairosvg) and a Lambda pays only for the path it runs.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from badgekiln.errors import (
     AmbiguousBadge,
@@ -44,6 +44,9 @@ from badgekiln.errors import (
     UnsupportedEncoding,
     UnsupportedMediaType,
 )
+
+if TYPE_CHECKING:
+    from badgekiln.baking import Extracted, bake, extract
 
 __version__ = "0.1.0"
 

@@ -1,0 +1,177 @@
+"""Content sniffing: which container an image is, what kind of payload a text is, which spec.
+
+Everything is decided by content, never by a file name or media type:
+
+* an image is ``"png"`` when it starts with the PNG signature, ``"svg"`` when it is XML whose root
+  element is ``svg`` (after any prolog, comments or whitespace);
+* a payload is a compact JWS/JWT (``"jws"``), a JSON object (``"json"``) or an absolute http(s)
+  URL (``"url"``); surrounding XML whitespace (space, tab, CR, LF) is ignored;
+* a payload is OB 3.0 (``"ob3"``) when it is, or signs, a Verifiable Credential (a VC or OB 3.0
+  ``@context``, or type ``OpenBadgeCredential`` / ``AchievementCredential`` /
+  ``VerifiableCredential``); anything else, and every URL, is OB 2.0 (``"ob2"``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from typing import Any, Final, Literal
+from urllib.parse import urlsplit
+
+from badgekiln import svg
+from badgekiln.errors import InputTooLarge, MalformedPayload, NotABadgeImage
+from badgekiln.png import PNG_SIGNATURE
+
+__all__ = ["MAX_PAYLOAD_CHARS", "classify_payload", "detect_spec", "inspect_payload", "sniff_image"]
+
+#: Largest payload classified, baked or extracted. Credentials are a few KB, rarely a few hundred
+#: (an embedded image); 8 Mi characters bounds the JSON and JSON-LD work downstream.
+MAX_PAYLOAD_CHARS: Final = 8 * 1024 * 1024
+
+_XML_SPACE: Final = " \t\r\n"
+# RFC 7515 compact serialisation: three base64url segments, no padding. The signature may be
+# empty (an unsecured JWT is still a JWS in shape; verification refuses "none" later).
+_COMPACT_JWS: Final = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+_URL_FORBIDDEN: Final = re.compile(r"[\x00-\x20\x7f\"<>\\^`{|}]")
+
+_VC_CONTEXTS: Final = frozenset(
+    {"https://www.w3.org/2018/credentials/v1", "https://www.w3.org/ns/credentials/v2"}
+)
+_OB3_CONTEXT_PREFIX: Final = "https://purl.imsglobal.org/spec/ob/v3p0/"
+_VC_TYPES: Final = frozenset({"OpenBadgeCredential", "AchievementCredential", "VerifiableCredential"})
+
+
+def sniff_image(data: bytes) -> Literal["png", "svg"]:
+    """Tell a PNG from an SVG by content.
+
+    Only the prolog of an XML document is read; the document is checked fully when it is baked or
+    extracted.
+
+    Raises:
+        NotABadgeImage: neither a PNG signature nor XML whose root element is ``svg``.
+        MalformedImage: an XML prolog we refuse to read (``reason`` ``dtd`` or ``entities``).
+        UnsupportedEncoding: XML in an encoding the parser does not know.
+    """
+    if not isinstance(data, bytes | bytearray):
+        raise TypeError(f"image data must be bytes, not {type(data).__name__}")
+    if data[:8] == PNG_SIGNATURE or data[1:4] == b"PNG":
+        return "png"  # a damaged signature is reported by the PNG walker, which says so
+    namespace, local = svg.root_name(data)
+    if local != "svg" or namespace not in ("", svg.SVG_NAMESPACE):
+        shown = f"{{{namespace}}}{local}" if namespace else local
+        raise NotABadgeImage(f"not a badge image: XML whose root element is {shown!r}, not 'svg'")
+    return "svg"
+
+
+def classify_payload(text: str) -> Literal["jws", "json", "url"]:
+    """Say whether ``text`` is a compact JWS/JWT, a JSON object or an http(s) URL.
+
+    A JWS must have a header that decodes to a JSON object; JSON must be an object (no ``NaN``);
+    a URL must be absolute, ``http`` or ``https``, with a host and no spaces.
+
+    Raises:
+        MalformedPayload: none of the three (``reason`` says which check failed), or empty.
+        InputTooLarge: over :data:`MAX_PAYLOAD_CHARS`.
+    """
+    return _classify(text)[0]
+
+
+def detect_spec(text: str) -> Literal["ob2", "ob3"]:
+    """Choose OB 3.0 or OB 2.0 from a payload; for a JWS, from the claims in its payload segment.
+
+    Raises:
+        MalformedPayload, InputTooLarge: see :func:`classify_payload`; also a JWS whose payload
+            segment is not a JSON object.
+    """
+    return inspect_payload(text)[1]
+
+
+def inspect_payload(text: str) -> tuple[Literal["jws", "json", "url"], Literal["ob2", "ob3"]]:
+    """:func:`classify_payload` and :func:`detect_spec` at once, parsing the payload only once.
+
+    Raises:
+        MalformedPayload, InputTooLarge: see :func:`detect_spec`.
+    """
+    kind, value, document = _classify(text)
+    if kind == "url":
+        return kind, "ob2"  # OB 3.0 has no hosted-URL baking; a bare URL is an OB 2.0 assertion
+    if document is None:  # a JWS: look at the claims it signs
+        document = _json_object(_b64url(value.split(".")[1], "payload"), "the JWS payload")
+        vc = document.get("vc")  # VC-JWT 1.1 wraps the credential in a "vc" claim
+        if isinstance(vc, dict) and _is_credential(vc):
+            return kind, "ob3"
+    return kind, "ob3" if _is_credential(document) else "ob2"
+
+
+def _classify(text: str) -> tuple[Literal["jws", "json", "url"], str, dict[str, Any] | None]:
+    """The kind, the payload without surrounding whitespace, and the parsed object for JSON."""
+    if not isinstance(text, str):
+        raise TypeError(f"a payload must be str, not {type(text).__name__}")
+    if len(text) > MAX_PAYLOAD_CHARS:
+        raise InputTooLarge(
+            f"the payload has {len(text)} characters, over the {MAX_PAYLOAD_CHARS} cap",
+            limit=MAX_PAYLOAD_CHARS,
+        )
+    value = text.strip(_XML_SPACE)
+    if not value:
+        raise MalformedPayload("the payload is empty", reason="empty")
+    if value[0] in "{[":
+        return "json", value, _json_object(value, "the JSON payload")
+    if _COMPACT_JWS.fullmatch(value):
+        _json_object(_b64url(value.split(".", 1)[0], "header"), "the JWS header")
+        return "jws", value, None
+    if _is_http_url(value):
+        return "url", value, None
+    if _COMPACT_JWS.fullmatch(value.rstrip("=").replace("=.", ".")):
+        raise MalformedPayload("a compact JWS must not carry base64 padding ('=')", reason="jws")
+    raise MalformedPayload(
+        "the payload is neither a compact JWS/JWT, a JSON object nor an http(s) URL",
+        reason="unknown",
+    )
+
+
+def _is_credential(document: dict[str, Any]) -> bool:
+    contexts = document.get("@context")
+    types = document.get("type")
+    contexts = contexts if isinstance(contexts, list) else [contexts]
+    types = types if isinstance(types, list) else [types]
+    return any(
+        isinstance(c, str) and (c in _VC_CONTEXTS or c.startswith(_OB3_CONTEXT_PREFIX)) for c in contexts
+    ) or any(isinstance(t, str) and t in _VC_TYPES for t in types)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _json_object(text: str, what: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError as exc:
+        raise MalformedPayload(f"{what} is nested too deeply", reason="json") from exc
+    except ValueError as exc:  # JSONDecodeError, NaN/Infinity, over-long integers
+        raise MalformedPayload(f"{what} is not valid JSON: {exc}", reason="json") from exc
+    if not isinstance(value, dict):
+        raise MalformedPayload(f"{what} must be a JSON object, not {type(value).__name__}", reason="json")
+    return value
+
+
+def _b64url(segment: str, what: str) -> str:
+    try:
+        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+        return raw.decode("utf-8")
+    except (binascii.Error, ValueError) as exc:
+        raise MalformedPayload(f"the JWS {what} is not base64url-encoded UTF-8 JSON", reason="jws") from exc
+
+
+def _is_http_url(value: str) -> bool:
+    if _URL_FORBIDDEN.search(value):
+        return False
+    try:
+        parts = urlsplit(value)
+        _ = parts.port  # raises ValueError on a malformed port
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
