@@ -246,13 +246,13 @@ class ConnectGuard:
             assert guard._original_ex is not None
             return int(guard._original_ex(sock, address))
 
-        socket.socket.connect = connect  # type: ignore[method-assign]
-        socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
+        socket.socket.connect = connect  # type: ignore[method-assign,assignment]
+        socket.socket.connect_ex = connect_ex  # type: ignore[method-assign,assignment]
         return self
 
     def __exit__(self, *exc: object) -> None:
-        socket.socket.connect = self._original  # type: ignore[method-assign]
-        socket.socket.connect_ex = self._original_ex  # type: ignore[method-assign]
+        socket.socket.connect = self._original  # type: ignore[method-assign,assignment]
+        socket.socket.connect_ex = self._original_ex  # type: ignore[method-assign,assignment]
 
 
 class FakeResolver:

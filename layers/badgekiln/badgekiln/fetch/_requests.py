@@ -123,7 +123,7 @@ class _PinnedAdapter(IPFilterAdapter):  # type: ignore[misc]  # requests-hardene
         cert: Any = None,
     ) -> Any:
         pool = super().get_connection_with_tls_context(request, verify, proxies=proxies, cert=cert)
-        # Each handle() builds its own session, so these pools serve this one exchange only.
+        # Each handle() builds its own adapter, so these pools serve this one exchange only.
         pool.ConnectionCls = _WatchedHTTPSConnection if self._https else _WatchedHTTPConnection
         pool.conn_kw["badgekiln_watchdog"] = self._watchdog
         return pool
@@ -168,7 +168,7 @@ def _translate(exc: BaseException, url: str, watchdog: _Watchdog) -> FetchError:
         )
     if _caused_by(exc, socket.gaierror):
         return FetchFailed(f"cannot resolve the host of {url}; check the URL", url=url, reason="dns")
-    if isinstance(exc, requests.ConnectionError):
+    if isinstance(exc, requests.ConnectionError) and not _caused_by(exc, http.client.HTTPException):
         return FetchFailed(
             f"cannot connect to {url}: the connection failed or was reset", url=url, reason="connect"
         )
@@ -218,23 +218,21 @@ class RequestsTransport:
         if remaining <= 0:
             raise FetchFailed(f"fetching {request.url} took too long", url=request.url, reason="timeout")
         watchdog = _Watchdog(request.deadline)
-        session = requests.Session()
-        # No proxies, netrc or CA bundle from the environment; no default headers, cookies or auth.
-        session.trust_env = False
-        session.headers.clear()
-        for prefix, https in (("http://", False), ("https://", True)):
-            session.mount(
-                prefix, _PinnedAdapter(https=https, allow_loopback=request.allow_loopback, watchdog=watchdog)
-            )
+        # The adapter alone, without a Session: no cookies, auth, proxies, netrc or CA bundle from
+        # the environment, no default headers, and no redirect machinery (a Session parses the
+        # Location header even when told not to follow it, and raises on a malformed one).
+        adapter = _PinnedAdapter(
+            https=request.url.startswith("https:"), allow_loopback=request.allow_loopback, watchdog=watchdog
+        )
         try:
-            with session.get(
-                request.url,
-                headers=dict(request.headers),
+            prepared = requests.Request("GET", request.url, headers=dict(request.headers)).prepare()
+            response = adapter.send(
+                prepared,
                 stream=True,
-                allow_redirects=False,
                 verify=True,
                 timeout=(min(request.connect_timeout, remaining), min(request.read_timeout, remaining)),
-            ) as response:
+            )
+            with response:
                 headers = {name.lower(): value for name, value in response.headers.items()}
                 ok = 200 <= response.status_code < 300
                 body = _read_body(response, request) if ok else b""
@@ -245,4 +243,4 @@ class RequestsTransport:
             raise _translate(exc, request.url, watchdog) from exc
         finally:
             watchdog.cancel()
-            session.close()
+            adapter.close()
