@@ -20,15 +20,6 @@ def start(template: Path, store: Path) -> LocalServer:
     return server
 
 
-@pytest.fixture
-def restore_environ() -> Iterator[None]:
-    # make_server exports the handlers' environment to the process
-    saved = dict(os.environ)
-    yield
-    os.environ.clear()
-    os.environ.update(saved)
-
-
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     saved = dict(os.environ)

@@ -20,7 +20,6 @@ from badgekiln.gateway import (
     MAX_REQUEST_BYTES,
     HttpRequest,
     HttpResponse,
-    LocalApp,
     LocalGateway,
     load_template,
 )
@@ -214,27 +213,16 @@ def make_server(
         InvalidField: ``store`` is not a store location.
         OSError: the address cannot be bound.
     """
-    app = load_template(template, parameters=parameters)
-    server = LocalServer((host, port), LocalGateway(app, {}))
-    base = public_url or server.url
-    store_url = store or str(app.root / DEFAULT_STORE)
     from badgekiln.store import open_store
 
+    app = load_template(template, parameters=parameters)
+    store_url = store or str(app.root / DEFAULT_STORE)
     open_store(store_url)  # a bad --store fails here, not on the first request that needs it
-    environment = serve_environment(store_url, base)
-    # values every function shares are set for the whole process: handlers may read them per request
-    os.environ.update({**_common(app), **environment})
+    server = LocalServer((host, port), LocalGateway(app, {}))
+    environment = serve_environment(store_url, public_url or server.url)
     for function in server.gateway.functions.values():
         function.environment.update(environment)
     return server
-
-
-def _common(app: LocalApp) -> dict[str, str]:
-    specs = list(app.functions.values())
-    if not specs:
-        return {}
-    first = specs[0].environment
-    return {k: v for k, v in first.items() if all(s.environment.get(k) == v for s in specs[1:])}
 
 
 def run(options: ServeOptions, *, on_ready: Callable[[LocalServer], None] | None = None) -> None:

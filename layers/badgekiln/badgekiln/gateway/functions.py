@@ -1,10 +1,10 @@
 """The template's functions, imported from their files and invoked like Lambda does.
 
 Each handler module is imported by file path under a unique module name (``functions/*/`` folders
-are not packages, and two ``app.py`` files must not collide). A function's own environment
-variables are in ``os.environ`` while its module is imported, which is when Powertools reads them;
-variables common to all functions stay set for the process. Like one Lambda execution environment,
-a function handles one invocation at a time.
+are not packages, and two ``app.py`` files must not collide). ``os.environ`` is process-wide, so
+invocations take turns: each runs (and its module is first imported) with exactly its function's
+environment in ``os.environ``, as on Lambda. The HTTP server stays threaded (slow clients do not
+block others), but only one handler runs at a time; this is a development server.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from badgekiln.gateway.template import PSEUDO_PARAMETERS, FunctionSpec
 
 __all__ = ["LambdaContext", "LocalFunction"]
 
-#: os.environ is process-wide: imports that change it take turns.
-_ENV_LOCK = threading.Lock()
+#: os.environ is process-wide: invocations that set it take turns (re-entrant for nested imports).
+_ENV_LOCK = threading.RLock()
 
 
 class LambdaContext:
@@ -67,7 +67,6 @@ class LocalFunction:
     def __init__(self, spec: FunctionSpec, environment: Mapping[str, str]) -> None:
         self.spec = spec
         self.environment = dict(environment)
-        self._lock = threading.Lock()
         self._handler: Callable[[dict[str, Any], LambdaContext], Any] | None = None
 
     def _load(self) -> Callable[[dict[str, Any], LambdaContext], Any]:
@@ -83,13 +82,12 @@ class LocalFunction:
         if str(spec.code_dir) not in sys.path:
             # modules beside the handler import as they would from the Lambda task root
             sys.path.append(str(spec.code_dir))
-        with _environment(self.environment):
-            sys.modules[name] = module
-            try:
-                module_spec.loader.exec_module(module)
-            except BaseException:
-                sys.modules.pop(name, None)
-                raise
+        sys.modules[name] = module
+        try:
+            module_spec.loader.exec_module(module)
+        except BaseException:
+            sys.modules.pop(name, None)
+            raise
         handler = getattr(module, spec.attribute, None)
         if not callable(handler):
             raise InputError(
@@ -103,7 +101,7 @@ class LocalFunction:
         Raises:
             Exception: whatever the handler (or its import) raised; the gateway answers 500.
         """
-        with self._lock:
+        with _environment(self.environment):
             if self._handler is None:
                 self._handler = self._load()
             return self._handler(event, LambdaContext(self.spec, request_id))
