@@ -49,12 +49,12 @@ def refusal(ip: IPAddress, *, allow_loopback: bool = False) -> str | None:
         return "a multicast address"
     if ip in _CGNAT:
         return "a shared (carrier-grade NAT) address"
+    if any(ip in net for net in _TRANSLATING if net.version == ip.version):
+        return "an address that relays to other networks (6to4, NAT64, Teredo …)"
     if isinstance(ip, IPv6Address) and (ip.is_site_local or ip not in _GLOBAL_UNICAST_V6):
         return "a reserved or local IPv6 address"
     if ip.is_private:
         return "a private address"
-    if any(ip in net for net in _TRANSLATING if net.version == ip.version):
-        return "an address that relays to other networks (6to4, NAT64, Teredo …)"
     if not ip.is_global or ip.is_reserved:
         return "a reserved address"
     return None

@@ -42,7 +42,10 @@ class Target:
 
 
 def _refuse(url: str, reason: str, why: str) -> FetchRefused:
-    return FetchRefused(f"refused to fetch {url[:200]!r}: {why}", url=url[:MAX_URL_LENGTH], reason=reason)
+    # Both parts are cut short: a hostile URL must not flood logs or error pages.
+    return FetchRefused(
+        f"refused to fetch {url[:200]!r}: {why[:200]}", url=url[:MAX_URL_LENGTH], reason=reason
+    )
 
 
 def _legacy_ipv4(host: str) -> IPv4Address | None:
@@ -134,7 +137,7 @@ def parse_url(url: str) -> Target:
                 len(host_text) > _MAX_HOST_LENGTH
                 or not all(_LABEL.fullmatch(label) for label in host_text.removesuffix(".").split("."))
             ):
-                raise ValueError(f"{host_text!r} is not a valid host name")
+                raise ValueError(f"{host_text[:80]!r} is not a valid host name")
         if port_text and not port_text.isdigit():
             raise ValueError(f"bad port {port_text!r}")
         port = int(port_text) if port_text else _DEFAULT_PORTS[scheme]

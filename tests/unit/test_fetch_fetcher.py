@@ -1,0 +1,575 @@
+"""The Fetcher's own logic over injected transports: no sockets at all."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+import badgekiln.fetch
+from badgekiln.errors import FetchFailed, FetchRefused, InputError, InputTooLarge, MalformedPayload
+from badgekiln.fetch import (
+    HARD_MAX_BYTES,
+    JSON_TYPES,
+    MAX_JSON_DEPTH,
+    Fetcher,
+    FetchPolicy,
+    FetchResponse,
+    MockTransport,
+    StaticTransport,
+    Transport,
+    TransportRequest,
+    TransportResponse,
+    loads_strict,
+)
+
+PROFILE_URL = "https://issuer.example/profile"
+PROFILE = {"id": PROFILE_URL, "type": "Issuer", "name": "Example"}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def static(**routes: TransportResponse) -> StaticTransport:
+    """StaticTransport keyed by path on https://issuer.example."""
+    return StaticTransport({f"https://issuer.example/{path}": r for path, r in routes.items()})
+
+
+def test_public_surface() -> None:
+    assert set(badgekiln.fetch.__all__) == {
+        "DEFAULT_MAX_BYTES",
+        "HARD_MAX_BYTES",
+        "IMAGE_TYPES",
+        "JSON_TYPES",
+        "JWT_TYPES",
+        "MAX_JSON_DEPTH",
+        "MAX_URL_LENGTH",
+        "USER_AGENT",
+        "FetchPolicy",
+        "FetchResponse",
+        "Fetcher",
+        "MockTransport",
+        "StaticTransport",
+        "Transport",
+        "TransportRequest",
+        "TransportResponse",
+        "address_refusal",
+        "loads_strict",
+    }
+    assert isinstance(StaticTransport({}), Transport)
+
+
+def test_importing_fetch_and_serving_pins_does_not_import_requests() -> None:
+    code = textwrap.dedent(
+        """
+        import sys
+        from badgekiln.fetch import Fetcher, FetchPolicy
+        fetcher = Fetcher(FetchPolicy(offline=True), documents={"https://a.example/": b"{}"})
+        assert fetcher.get_json("https://a.example/") == {}
+        heavy = sorted(m for m in ("requests", "urllib3", "requests_hardened") if m in sys.modules)
+        print(",".join(heavy))
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == ""
+
+
+# --- the request the transport sees -----------------------------------------------------------------
+
+
+def test_transport_gets_the_canonical_url_fixed_headers_and_limits() -> None:
+    transport = StaticTransport({"https://issuer.example/profile": TransportResponse.of_json(PROFILE)})
+    policy = FetchPolicy(connect_timeout=1.5, read_timeout=2.5, total_timeout=4.0)
+    assert (
+        Fetcher(policy, transport=transport).get_json("HTTPS://ISSUER.example:443/profile#key-1") == PROFILE
+    )
+    (request,) = transport.requests
+    assert request.url == PROFILE_URL
+    assert dict(request.headers) == {
+        "user-agent": policy.user_agent,
+        "accept": "application/ld+json, application/json",
+        "accept-encoding": "identity",
+    }
+    assert (request.max_bytes, request.connect_timeout, request.read_timeout) == (1 << 20, 1.5, 2.5)
+    assert request.allow_loopback is False
+
+
+def test_accept_is_the_header_and_the_allow_list() -> None:
+    transport = static(key=TransportResponse(200, {"Content-Type": "application/jwk+json"}, b"{}"))
+    fetcher = Fetcher(transport=transport)
+    assert fetcher.get("https://issuer.example/key", accept=["application/jwk+json"]).content_type == (
+        "application/jwk+json"
+    )
+    assert transport.requests[0].headers["accept"] == "application/jwk+json"
+    with pytest.raises(FetchFailed) as caught:
+        fetcher.get("https://issuer.example/key", accept=["application/did+json"])
+    assert caught.value.reason == "content-type"
+    assert caught.value.details["content_type"] == "application/jwk+json"
+
+
+@pytest.mark.parametrize(
+    ("accept", "error"),
+    [
+        ("application/json", TypeError),
+        ([], ValueError),
+        (["application/JSON"], ValueError),
+        (["json"], ValueError),
+        (["application/json; q=1"], ValueError),
+        ([b"application/json"], TypeError),
+    ],
+)
+def test_bad_accept_is_a_bad_call(accept: object, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        Fetcher(transport=static()).get(PROFILE_URL, accept=accept)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("max_bytes", [0, -1, HARD_MAX_BYTES + 1, 1.5, True])
+def test_bad_max_bytes_is_a_bad_call(max_bytes: object) -> None:
+    with pytest.raises(ValueError):
+        Fetcher(transport=static()).get(PROFILE_URL, max_bytes=max_bytes)  # type: ignore[arg-type]
+
+
+def test_fetcher_rechecks_transport_bodies_against_the_cap() -> None:
+    # A transport that ignores max_bytes is caught by the fetcher.
+    transport = static(big=TransportResponse(200, {"content-type": "application/json"}, b" " * 101))
+    with pytest.raises(FetchFailed) as caught:
+        Fetcher(transport=transport).get("https://issuer.example/big", max_bytes=100)
+    assert (caught.value.reason, caught.value.details["limit"]) == ("too-large", 100)
+
+
+# --- redirects through the seam ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("location", "cause"),
+    [
+        ("http://169.254.169.254/latest/meta-data/", "address"),
+        ("https://10.0.0.1/", "address"),
+        ("https://localhost/", "address"),
+        ("http://issuer.example/downgraded", "scheme"),
+        ("file:///etc/passwd", "scheme"),
+        ("https://u:p@issuer.example/", "userinfo"),
+        ("https://[::1", "url"),
+    ],
+)
+def test_redirect_targets_are_checked_before_the_transport_sees_them(location: str, cause: str) -> None:
+    transport = static(r=TransportResponse.redirect(location))
+    with pytest.raises(FetchRefused) as caught:
+        Fetcher(transport=transport).get("https://issuer.example/r")
+    assert (caught.value.reason, caught.value.details["cause"]) == ("redirect", cause)
+    assert [r.url for r in transport.requests] == ["https://issuer.example/r"]
+
+
+def test_downgrade_is_followed_when_http_is_allowed() -> None:
+    transport = StaticTransport(
+        {
+            "https://issuer.example/r": TransportResponse.redirect("http://issuer.example/doc"),
+            "http://issuer.example/doc": TransportResponse.of_json(PROFILE),
+        }
+    )
+    response = Fetcher(FetchPolicy(allow_http=True), transport=transport).get("https://issuer.example/r")
+    assert response.url == "http://issuer.example/doc"
+
+
+def test_transport_refusal_on_a_later_hop_is_reported_as_a_redirect() -> None:
+    def handler(request: TransportRequest) -> TransportResponse:
+        if request.url.endswith("/r"):
+            return TransportResponse.redirect("https://rebound.example/")
+        raise FetchRefused("resolves to 10.0.0.1", url=request.url, reason="address")
+
+    with pytest.raises(FetchRefused) as caught:
+        Fetcher(transport=MockTransport(handler)).get("https://issuer.example/r")
+    assert caught.value.details == {
+        "url": "https://issuer.example/r",
+        "reason": "redirect",
+        "cause": "address",
+        "location": "https://rebound.example/",
+    }
+
+
+def test_redirect_to_a_pinned_document_is_served_from_the_pin() -> None:
+    transport = static(r=TransportResponse.redirect("https://other.example/doc"))
+    fetcher = Fetcher(transport=transport, documents={"https://other.example/doc": b'{"pinned": true}'})
+    assert fetcher.get_json("https://issuer.example/r") == {"pinned": True}
+    assert len(transport.requests) == 1
+
+
+def test_redirect_budget_comes_from_the_policy() -> None:
+    chain = {f"r{i}": TransportResponse.redirect(f"/r{i + 1}") for i in range(5)}
+    transport = static(**chain, r5=TransportResponse.of_json({}))
+    assert (
+        Fetcher(FetchPolicy(max_redirects=5), transport=transport).get_json("https://issuer.example/r0") == {}
+    )
+    with pytest.raises(FetchFailed) as caught:
+        Fetcher(FetchPolicy(max_redirects=4), transport=transport).get("https://issuer.example/r0")
+    assert caught.value.reason == "too-many-redirects"
+
+
+def test_deadline_is_passed_to_the_transport_and_enforced_between_hops() -> None:
+    seen: list[TransportRequest] = []
+
+    # A transport that burns the whole budget on the first hop: the second hop is never sent.
+    def slow(request: TransportRequest) -> TransportResponse:
+        seen.append(request)
+        time.sleep(max(0.0, request.deadline - time.monotonic()))
+        return TransportResponse.redirect("/again")
+
+    with pytest.raises(FetchFailed) as caught:
+        Fetcher(FetchPolicy(total_timeout=0.05), transport=MockTransport(slow)).get("https://issuer.example/")
+    assert caught.value.reason == "timeout"
+    assert len(seen) == 1
+
+
+# --- pinned documents and offline mode --------------------------------------------------------------
+
+
+def test_pinned_documents_are_served_offline_without_a_transport() -> None:
+    transport = MockTransport(lambda request: pytest.fail("the network was used"))
+    fetcher = Fetcher(
+        FetchPolicy(offline=True),
+        documents={"https://Issuer.example/profile#frag": b'{"name": "pinned"}'},
+        transport=transport,
+    )
+    response = fetcher.get(PROFILE_URL + "#key-1")
+    assert (response.url, response.status, response.content_type) == (PROFILE_URL, 200, "application/ld+json")
+    assert response.json() == {"name": "pinned"}
+    assert fetcher.get(PROFILE_URL, accept=["application/did+json"]).content_type == "application/did+json"
+    assert fetcher.documents == {PROFILE_URL: b'{"name": "pinned"}'}
+
+
+def test_pinned_plain_http_is_served_though_the_policy_forbids_http() -> None:
+    # A pin is the user's own answer; nothing goes to the network, so the scheme rule does not apply.
+    fetcher = Fetcher(documents={"http://legacy.example/a": b"{}"}, transport=static())
+    assert fetcher.get_json("http://legacy.example/a") == {}
+
+
+def test_pinned_documents_still_obey_accept_and_the_cap() -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+    fetcher = Fetcher(FetchPolicy(offline=True), documents={"https://a.example/i.png": png})
+    with pytest.raises(FetchFailed) as caught:
+        fetcher.get("https://a.example/i.png")
+    assert caught.value.reason == "content-type"
+    assert fetcher.get("https://a.example/i.png", accept=["image/png"]).body == png
+    with pytest.raises(FetchFailed) as caught:
+        fetcher.get("https://a.example/i.png", accept=["image/png"], max_bytes=8)
+    assert caught.value.reason == "too-large"
+
+
+def test_offline_refuses_everything_not_pinned() -> None:
+    transport = MockTransport(lambda request: pytest.fail("the network was used"))
+    fetcher = Fetcher(FetchPolicy(offline=True), documents={PROFILE_URL: b"{}"}, transport=transport)
+    with pytest.raises(FetchRefused) as caught:
+        fetcher.get("https://issuer.example/other")
+    assert caught.value.reason == "offline"
+    assert "--document" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("documents", "error"),
+    [
+        ({"file:///etc/passwd": b"{}"}, ValueError),
+        ({"https://a.example/": "{}"}, TypeError),
+        ({"https://a.example": b"{}", "https://A.example/#x": b"[]"}, ValueError),
+    ],
+)
+def test_bad_pins_are_bad_calls(documents: dict[str, bytes], error: type[Exception]) -> None:
+    with pytest.raises(error):
+        Fetcher(documents=documents)
+
+
+def test_from_document_files(tmp_path: Path) -> None:
+    (tmp_path / "profile.json").write_bytes(b'{"name": "Example"}')
+    (tmp_path / "list.json").write_bytes(b'{"revokedAssertions": []}')
+    fetcher = Fetcher.from_document_files(
+        [
+            f"https://issuer.example/profile={tmp_path / 'profile.json'}",
+            f"https://issuer.example/revocations?page=1={tmp_path / 'list.json'}",
+        ],
+        FetchPolicy(offline=True),
+    )
+    assert fetcher.get_json(PROFILE_URL) == {"name": "Example"}
+    assert fetcher.get_json("https://issuer.example/revocations?page=1") == {"revokedAssertions": []}
+    assert fetcher.policy.offline
+
+
+@pytest.mark.parametrize(
+    "pair",
+    [
+        "https://issuer.example/profile",
+        "=profile.json",
+        "https://issuer.example/profile=",
+        "ftp://issuer.example/profile={dir}/a.json",
+        "https://u:p@issuer.example/={dir}/a.json",
+        "https://issuer.example/={dir}/missing.json",
+        "https://issuer.example/={dir}",
+    ],
+)
+def test_from_document_files_rejects_bad_pairs(pair: str, tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_bytes(b"{}")
+    with pytest.raises(InputError) as caught:
+        Fetcher.from_document_files([pair.format(dir=tmp_path)])
+    assert type(caught.value) is InputError
+    assert caught.value.message
+
+
+def test_from_document_files_rejects_duplicates_and_oversized_files(tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_bytes(b"{}")
+    (tmp_path / "big.json").write_bytes(b" " * 101)
+    with pytest.raises(InputError, match="pinned twice"):
+        Fetcher.from_document_files(
+            [f"https://a.example/={tmp_path / 'a.json'}", f"https://A.example/#x={tmp_path / 'a.json'}"]
+        )
+    with pytest.raises(InputTooLarge):
+        Fetcher.from_document_files(
+            [f"https://a.example/={tmp_path / 'big.json'}"], FetchPolicy(max_bytes=100)
+        )
+    with pytest.raises(TypeError):
+        Fetcher.from_document_files(f"https://a.example/={tmp_path / 'a.json'}")
+
+
+# --- the cache ------------------------------------------------------------------------------------
+
+
+def test_cache_serves_repeats_until_the_ttl_expires() -> None:
+    clock = Clock()
+    transport = static(profile=TransportResponse.of_json(PROFILE))
+    fetcher = Fetcher(FetchPolicy(cache_ttl=60), transport=transport, clock=clock)
+    first = fetcher.get(PROFILE_URL)
+    assert fetcher.get(PROFILE_URL + "#again") is first
+    assert len(transport.requests) == 1
+    clock.now += 59.9
+    fetcher.get(PROFILE_URL)
+    assert len(transport.requests) == 1
+    clock.now += 0.1
+    fetcher.get(PROFILE_URL)
+    assert len(transport.requests) == 2
+
+
+def test_cache_is_keyed_by_accept_and_skips_failures() -> None:
+    transport = static(
+        profile=TransportResponse.of_json(PROFILE, content_type="application/ld+json"),
+        gone=TransportResponse(410),
+    )
+    fetcher = Fetcher(transport=transport)
+    fetcher.get(PROFILE_URL)
+    fetcher.get(PROFILE_URL, accept=["application/ld+json"])
+    assert len(transport.requests) == 2
+    for _ in range(2):
+        with pytest.raises(FetchFailed):
+            fetcher.get("https://issuer.example/gone")
+    assert len(transport.requests) == 4
+
+
+def test_cache_respects_a_smaller_per_call_cap() -> None:
+    transport = static(profile=TransportResponse.of_json(PROFILE))
+    fetcher = Fetcher(transport=transport)
+    size = len(fetcher.get(PROFILE_URL).body)
+    with pytest.raises(FetchFailed) as caught:
+        fetcher.get(PROFILE_URL, max_bytes=size - 1)
+    assert caught.value.reason == "too-large"
+
+
+def test_cache_is_bounded_lru() -> None:
+    transport = static(**{f"d{i}": TransportResponse.of_json(i) for i in range(4)})
+    fetcher = Fetcher(FetchPolicy(cache_entries=2), transport=transport)
+    for i in (0, 1, 0, 2):  # d1 is least recently used when d2 arrives
+        fetcher.get(f"https://issuer.example/d{i}")
+    assert len(transport.requests) == 3
+    fetcher.get("https://issuer.example/d0")
+    assert len(transport.requests) == 3
+    fetcher.get("https://issuer.example/d1")
+    assert len(transport.requests) == 4
+
+
+@pytest.mark.parametrize("policy", [FetchPolicy(cache_ttl=0), FetchPolicy(cache_entries=0)])
+def test_cache_can_be_disabled(policy: FetchPolicy) -> None:
+    transport = static(profile=TransportResponse.of_json(PROFILE))
+    fetcher = Fetcher(policy, transport=transport)
+    fetcher.get(PROFILE_URL)
+    fetcher.get(PROFILE_URL)
+    assert len(transport.requests) == 2
+
+
+def test_clear_cache() -> None:
+    transport = static(profile=TransportResponse.of_json(PROFILE))
+    fetcher = Fetcher(transport=transport)
+    fetcher.get(PROFILE_URL)
+    fetcher.clear_cache()
+    fetcher.get(PROFILE_URL)
+    assert len(transport.requests) == 2
+
+
+# --- policy and helpers ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"max_bytes": 0},
+        {"max_bytes": HARD_MAX_BYTES + 1},
+        {"connect_timeout": 0},
+        {"read_timeout": -1},
+        {"total_timeout": float("inf")},
+        {"total_timeout": float("nan")},
+        {"max_redirects": -1},
+        {"max_redirects": 11},
+        {"cache_ttl": -1},
+        {"cache_entries": -1},
+        {"user_agent": ""},
+        {"user_agent": "bad\nheader"},
+        {"ports": frozenset({0})},
+    ],
+)
+def test_policy_refuses_impossible_limits(change: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        replace(FetchPolicy(), **change)
+
+
+def test_policy_defaults_are_strict() -> None:
+    policy = FetchPolicy()
+    assert (policy.allow_http, policy.allow_loopback, policy.offline) == (False, False, False)
+    assert (policy.max_bytes, policy.max_redirects) == (1 << 20, 3)
+    assert policy.user_agent.startswith("badgekiln/")
+
+
+def test_fetcher_requires_a_policy() -> None:
+    with pytest.raises(TypeError):
+        Fetcher({"allow_http": True})  # type: ignore[arg-type]
+
+
+def test_static_transport_canonicalises_keys_and_answers_404() -> None:
+    transport = StaticTransport({"https://Issuer.example": TransportResponse.of_json({})})
+    assert "https://issuer.example/" in transport.responses
+    with pytest.raises(FetchFailed) as caught:
+        Fetcher(transport=transport).get("https://issuer.example/missing")
+    assert (caught.value.reason, caught.value.details["status"]) == ("status", 404)
+    with pytest.raises(ValueError):
+        StaticTransport({"not a url": TransportResponse(200)})
+
+
+# --- strict JSON ----------------------------------------------------------------------------------
+
+
+def nested(depth: int) -> bytes:
+    return b'{"a":' * (depth - 1) + b"{}" + b"}" * (depth - 1)
+
+
+@pytest.mark.parametrize(
+    ("body", "error", "reason"),
+    [
+        (b"", MalformedPayload, "json"),
+        (b"{} {}", MalformedPayload, "json"),
+        (b"{'a': 1}", MalformedPayload, "json"),
+        (b'{"a": NaN}', MalformedPayload, "json"),
+        (b"[Infinity]", MalformedPayload, "json"),
+        (b'{"a": 1, "a": 1}', MalformedPayload, "duplicate-key"),
+        (b'[{"x": {"k": 1, "k": 2}}]', MalformedPayload, "duplicate-key"),
+        (b"\xef\xbb\xbf{}", MalformedPayload, "utf-8"),
+        (b'{"a": "\xc3\x28"}', MalformedPayload, "utf-8"),
+        (b'{"a": "\\ud800"}', MalformedPayload, "utf-8"),
+        (b'{"\\udfff": 1}', MalformedPayload, "utf-8"),
+        (b"1" * 5000, MalformedPayload, "number"),
+        (nested(MAX_JSON_DEPTH + 1), InputTooLarge, "depth"),
+        (b"[" * 100_000, InputTooLarge, "depth"),
+    ],
+)
+def test_strict_json_refuses(body: bytes, error: type[Exception], reason: str) -> None:
+    with pytest.raises(error) as caught:
+        loads_strict(body, source="https://issuer.example/x")
+    assert type(caught.value) is error
+    assert caught.value.details["reason"] == reason  # type: ignore[attr-defined]
+    assert caught.value.details["url"] == "https://issuer.example/x"  # type: ignore[attr-defined]
+
+
+def test_strict_json_accepts_the_deepest_allowed_and_unicode() -> None:
+    assert loads_strict(nested(MAX_JSON_DEPTH), source="x") is not None
+    assert loads_strict('{"name": "Zoë \\u00e9 😀"}'.encode(), source="x") == {"name": "Zoë é 😀"}
+
+
+def test_response_json_names_the_url() -> None:
+    response = FetchResponse("https://issuer.example/x", 200, "application/json", {}, b"nope")
+    with pytest.raises(MalformedPayload, match=r"https://issuer\.example/x is not valid JSON"):
+        response.json()
+
+
+# --- the default transport's error mapping (no sockets: exceptions built directly) ---------------
+
+
+def test_every_requests_error_maps_to_a_fetch_error() -> None:
+    import http.client
+
+    import requests
+    import urllib3.exceptions
+    from requests_hardened.ip_filter import InvalidIPAddress
+
+    from badgekiln.fetch._requests import _translate, _Watchdog
+
+    dns = requests.ConnectionError("Failed to resolve domain")
+    dns.__cause__ = socket.gaierror(socket.EAI_NONAME, "unknown")
+    cases: list[tuple[BaseException, str]] = [
+        (requests.ConnectTimeout(), "timeout"),
+        (requests.ReadTimeout(), "timeout"),
+        (urllib3.exceptions.ReadTimeoutError(None, "/", "slow"), "timeout"),  # type: ignore[arg-type]
+        (TimeoutError(), "timeout"),
+        (InvalidIPAddress("10.0.0.1"), "address"),
+        (requests.exceptions.SSLError(), "tls"),
+        (urllib3.exceptions.SSLError(), "tls"),
+        (dns, "dns"),
+        (requests.ConnectionError(ConnectionRefusedError()), "connect"),
+        (requests.exceptions.ChunkedEncodingError(), "protocol"),
+        (requests.exceptions.ContentDecodingError(), "protocol"),
+        (requests.exceptions.InvalidHeader(), "protocol"),
+        (urllib3.exceptions.ProtocolError("broken"), "protocol"),
+        (urllib3.exceptions.DecodeError(), "protocol"),
+        (http.client.IncompleteRead(b""), "protocol"),
+        (OSError(), "protocol"),
+    ]
+    watchdog = _Watchdog(deadline=time.monotonic() + 3600)
+    try:
+        for exc, reason in cases:
+            mapped = _translate(exc, "https://issuer.example/", watchdog)
+            assert (type(exc).__name__, mapped.reason) == (type(exc).__name__, reason)
+            assert mapped.details["url"] == "https://issuer.example/"
+    finally:
+        watchdog.cancel()
+
+
+@pytest.mark.parametrize(
+    ("content_type", "accepted"),
+    [
+        ("application/json", True),
+        ("application/ld+json; profile=x", True),
+        ("application/did+json", True),
+        ("application/did+ld+json", True),
+        ("application/vc+ld+json", True),
+        ("application/jwk-set+json", True),
+        ("APPLICATION/JSON", True),
+        ("application/jsonx", False),
+        ("application/json+zip", False),
+        ("text/json", False),
+        ("text/html", False),
+        ("application/", False),
+        ("json", False),
+        ("", False),
+    ],
+)
+def test_json_types_allow_list(content_type: str, accepted: bool) -> None:
+    transport = static(doc=TransportResponse(200, {"content-type": content_type}, b"{}"))
+    fetcher = Fetcher(transport=transport)
+    if accepted:
+        assert fetcher.get("https://issuer.example/doc", accept=JSON_TYPES).body == b"{}"
+    else:
+        with pytest.raises(FetchFailed) as caught:
+            fetcher.get("https://issuer.example/doc", accept=JSON_TYPES)
+        assert caught.value.reason == "content-type"
