@@ -116,7 +116,10 @@ class LoopbackServer:
         self.routes = {path: r if isinstance(r, Route) else Route(*r) for path, r in routes.items()}
         self.host = host
         self.requests: list[ReceivedRequest] = []
+        self.server_names: list[str | None] = []  # TLS SNI names clients sent
         self._tls = tls
+        if tls is not None:
+            tls.sni_callback = lambda _sock, name, _ctx: self.server_names.append(name)
         self._accepted = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -299,7 +302,11 @@ class FakeResolver:
 
 
 def tls_context(directory: Path, *, hostname: str = "localhost") -> ssl.SSLContext:
-    """A server-side TLS context with a fresh self-signed certificate (untrusted by any client)."""
+    """A server-side TLS context with a fresh self-signed certificate for ``hostname``.
+
+    No client trusts it unless told to: the certificate is written to ``directory / "cert.pem"``,
+    which a test can install as the CA bundle.
+    """
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec

@@ -383,6 +383,26 @@ def test_untrusted_certificate_fails_tls(guard: ConnectGuard, tmp_path: Path) ->
     assert caught.value.reason == "tls"
 
 
+def test_tls_verifies_the_name_while_connecting_to_the_pinned_address(
+    guard: ConnectGuard, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a TLS server for tls.test, whose certificate the client is made to trust
+    context = tls_context(tmp_path, hostname="tls.test")
+    monkeypatch.setattr("requests.adapters.DEFAULT_CA_BUNDLE_PATH", str(tmp_path / "cert.pem"))
+    names = {"tls.test": "127.0.0.1", "impostor.test": "127.0.0.1"}
+    with FakeResolver(names), LoopbackServer({"/doc": DOC}, tls=context) as server:
+        # WHEN fetched by its name  THEN TLS succeeds with SNI and Host naming it
+        document = Fetcher(TEST_MODE).get_json(f"https://tls.test:{server.port}/doc")
+        # WHEN another name leads to the same address  THEN the certificate does not match it
+        with pytest.raises(FetchFailed) as caught:
+            Fetcher(TEST_MODE).get(f"https://impostor.test:{server.port}/doc")
+    assert document == {"id": "urn:example:doc"}
+    assert server.server_names == ["tls.test", "impostor.test"]
+    assert server.requests[0].headers["host"] == f"tls.test:{server.port}"
+    assert caught.value.reason == "tls"
+    assert {host for host, _ in guard.attempts} == {"127.0.0.1"}
+
+
 def test_unknown_name_fails_dns() -> None:
     with FakeResolver({}) as resolver, pytest.raises(FetchFailed) as caught:
         Fetcher().get("https://nowhere.test/doc")

@@ -58,7 +58,3 @@ class TTLCache(Generic[V]):
         """Forget everything."""
         with self._lock:
             self._items.clear()
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._items)

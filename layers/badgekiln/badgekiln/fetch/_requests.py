@@ -6,7 +6,9 @@ requests-hardened resolves the host once, refuses non-public addresses and conne
 pinned IP while keeping the ``Host`` header, SNI and certificate checks on the name. On top of
 it this module re-checks the pinned IP with badgekiln's stricter rules, streams the body under a
 byte cap, and runs a watchdog that shuts the socket down at the deadline, so neither a slow
-drip of headers nor of body bytes can hold a fetch past ``total_timeout``.
+drip of headers nor of body bytes can hold a fetch past ``total_timeout``. (Name resolution
+uses the system resolver, and the TCP connect and TLS handshake happen before the socket is
+watched; those phases are bounded by the resolver's own timeouts and by ``connect_timeout``.)
 """
 
 from __future__ import annotations
