@@ -50,13 +50,17 @@ def _page() -> str:
 def docs():  # type: ignore[no-untyped-def]  # no "-> Response": it breaks Powertools' OpenAPI generation
     query = app.current_event.query_string_parameters or {}
     if query.get("format") == "json":  # Swagger UI's own download link asks for this
-        return openapi()
+        return _spec_response()
     headers = {"Content-Security-Policy": DOCS_CSP, "Cache-Control": CACHE_CONTROL}
     return Response(status_code=200, content_type="text/html; charset=utf-8", body=_page(), headers=headers)
 
 
 @app.get("/docs/openapi.json", include_in_schema=False, compress=True)
 def openapi():  # type: ignore[no-untyped-def]
+    return _spec_response()
+
+
+def _spec_response() -> Response[str]:
     headers = {"Cache-Control": CACHE_CONTROL}
     return Response(status_code=200, content_type="application/json", body=_spec(), headers=headers)
 
