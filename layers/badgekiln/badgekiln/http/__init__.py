@@ -25,6 +25,7 @@ from badgekiln.http.bodies import (
     json_body,
     media_type,
     multipart_body,
+    parse_model,
     raw_body,
     require_media_type,
 )
@@ -32,6 +33,7 @@ from badgekiln.http.headers import SECURITY_HEADERS
 from badgekiln.http.observability import Observability, observability
 from badgekiln.http.problems import PROBLEM_CONTENT_TYPE, STATUS_BY_ERROR, problem_body, status_for
 from badgekiln.http.resolver import entrypoint, make_resolver
+from badgekiln.http.responses import image_media_type, problem_responses
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -42,12 +44,15 @@ __all__ = [
     "Observability",
     "Part",
     "entrypoint",
+    "image_media_type",
     "json_body",
     "make_resolver",
     "media_type",
     "multipart_body",
     "observability",
+    "parse_model",
     "problem_body",
+    "problem_responses",
     "raw_body",
     "require_media_type",
     "status_for",

@@ -14,12 +14,15 @@ import binascii
 import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from badgekiln.errors import InputError, InputTooLarge, InvalidField, UnsupportedMediaType
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+    from pydantic import BaseModel
+
+    ModelT = TypeVar("ModelT", bound=BaseModel)
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -32,6 +35,7 @@ __all__ = [
     "json_body",
     "media_type",
     "multipart_body",
+    "parse_model",
     "raw_body",
     "require_media_type",
 ]
@@ -164,6 +168,27 @@ def json_body(event: APIGatewayProxyEventV2) -> Any:
             limit=MAX_JSON_DEPTH,
         )
     return value
+
+
+def parse_model(model: type[ModelT], value: Any) -> ModelT:
+    """``value`` (parsed JSON) validated as ``model``.
+
+    Raises:
+        InvalidField: the first failing field in ``field``, all of them in ``errors``.
+    """
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        found = [
+            {"loc": [str(p) for p in err["loc"]], "type": err["type"], "msg": err["msg"]}
+            for err in exc.errors(include_url=False, include_input=False)[: MAX_MULTIPART_PARTS * 4]
+        ]
+        first = found[0]
+        field = ".".join(first["loc"]) or None
+        where = f"field {field!r}" if field else "the request body"
+        raise InvalidField(f"Invalid {where}: {first['msg']}.", field=field, errors=found) from None
 
 
 @dataclass(frozen=True, slots=True)

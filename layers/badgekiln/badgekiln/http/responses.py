@@ -1,0 +1,48 @@
+"""Helpers for what routes answer: image media types and the OpenAPI description of problems."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+from badgekiln.http.problems import PROBLEM_CONTENT_TYPE
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+
+__all__ = ["PROBLEM_SCHEMA", "image_media_type", "problem_responses"]
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+#: JSON Schema of our problem documents (RFC 9457 members plus ``code``; details are extensions).
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {"type": "string", "format": "uri", "examples": ["urn:badgekiln:problem:no-badge-data"]},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string", "description": "Stable machine-readable error code."},
+    },
+    "additionalProperties": True,
+}
+
+
+def image_media_type(image: bytes) -> str:
+    """``image/png`` for bytes with the PNG signature, else ``image/svg+xml``.
+
+    Only for images the library produced or validated: it does not sniff untrusted input.
+    """
+    return "image/png" if image.startswith(_PNG_SIGNATURE) else "image/svg+xml"
+
+
+def problem_responses(*statuses: int) -> dict[int, OpenAPIResponse]:
+    """OpenAPI ``responses`` entries for problem answers with the given statuses."""
+    return {
+        status: {
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_CONTENT_TYPE: {"schema": PROBLEM_SCHEMA}},
+        }
+        for status in statuses
+    }
