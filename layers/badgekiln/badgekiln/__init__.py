@@ -55,6 +55,9 @@ _LAZY: dict[str, str] = {
     "bake": "badgekiln.baking",
     "extract": "badgekiln.baking",
     "Extracted": "badgekiln.baking",
+    "personalise_svg": "badgekiln.render",
+    "svg_to_png": "badgekiln.render",
+    "validate_template": "badgekiln.render",
 }
 
 __all__ = [
@@ -88,6 +91,9 @@ __all__ = [
     "__version__",
     "bake",
     "extract",
+    "personalise_svg",
+    "svg_to_png",
+    "validate_template",
 ]
 
 
