@@ -362,12 +362,13 @@ class RetryPolicy:
 
     Attempt ``n`` (from 0) that loses sleeps a uniform random time in
     ``[0, min(max_delay, base_delay * 2**n)]`` before reading again; after ``attempts`` losses
-    the update gives up with :class:`~badgekiln.errors.Conflict`.
+    the update gives up with :class:`~badgekiln.errors.Conflict`. The first retry waits at most
+    ``base_delay``, so the common case (two writers) stays fast; the cap spreads a crowd out.
     """
 
-    attempts: int = 20
-    base_delay: float = 0.01
-    max_delay: float = 1.0
+    attempts: int = 24
+    base_delay: float = 0.05
+    max_delay: float = 2.0
 
     def __post_init__(self) -> None:
         if not 1 <= self.attempts <= 1000:
@@ -382,7 +383,8 @@ class RetryPolicy:
         return random.uniform(0, ceiling)  # noqa: S311
 
 
-#: Enough for a few hundred writers on one object (see docs/storage-and-keys.md for figures).
+#: 32 threads making 200 updates to one S3 object needed at most 13 attempts each in our runs
+#: (docs/storage-and-keys.md); a writer that loses every round gives up after at most 37 s of waits (18 s on average).
 DEFAULT_RETRY = RetryPolicy()
 
 
