@@ -384,7 +384,8 @@ class RetryPolicy:
 
 
 #: 32 threads making 200 updates to one S3 object needed at most 13 attempts each in our runs
-#: (docs/storage-and-keys.md); a writer that loses every round gives up after at most 37 s of waits (18 s on average).
+#: (docs/storage-and-keys.md). A writer that loses every round gives up after at most 37 s of
+#: waits (18 s on average).
 DEFAULT_RETRY = RetryPolicy()
 
 
