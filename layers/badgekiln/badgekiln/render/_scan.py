@@ -80,11 +80,15 @@ def _is_svg(tag: str) -> bool:
     return not tag.startswith("{") or tag.startswith("{" + SVG_NS + "}")
 
 
-def scan_svg(data: bytes, limits: RenderLimits, budget: Budget | None = None) -> Scan:
+def scan_svg(
+    data: bytes, limits: RenderLimits, budget: Budget | None = None, *, references: bool = True
+) -> Scan:
     """Parse ``data`` once, safely and within ``limits``, and vet what it references.
 
     Pass the same ``budget`` for every document of one render (the top-level SVG and the SVGs it
-    embeds as ``data:`` URIs), so the caps hold for the whole render.
+    embeds as ``data:`` URIs), so the caps hold for the whole render. ``references=False`` stops
+    after parsing (no reference or drawing-cost checks; ``render_cost`` is then 0): for a
+    template, whose references are checked once it is filled.
 
     Raises:
         InputTooLarge: over ``max_input_bytes``, ``max_elements``, ``max_depth``,
@@ -110,6 +114,8 @@ def scan_svg(data: bytes, limits: RenderLimits, budget: Budget | None = None) ->
         )
     root = _parse(data, limits, budget)
     elements = sum(1 for _ in root.iter())
+    if not references:
+        return Scan(root=root, elements=elements, render_cost=0, aspect=_aspect(root))
     cost = _RefGraph(root).cost(budget.render_cost)
     if cost > budget.render_cost:
         raise InputTooLarge(

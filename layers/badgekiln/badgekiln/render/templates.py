@@ -100,8 +100,10 @@ def personalise_svg(
         raise TypeError(f"values must be a mapping, not {type(values).__name__}")
     _check_values(values)
     data = bytes(template)
-    scan_svg(data, limits)
     text = _decode(data)
+    # well-formed and within the caps first (the lexer below relies on it); references are
+    # vetted on the result, after a placeholder where a reference would go has been refused
+    scan_svg(data, limits, references=False)
     filled = _fill(text, values)
     result = filled.encode("utf-8")
     if len(result) > limits.max_input_bytes:
