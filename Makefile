@@ -41,6 +41,7 @@ pytest:
 
 bench: setup
 	$(BIN)/python bench/bench_baking.py
+	$(BIN)/python bench/bench_proofs.py
 
 fuzz: setup
 	$(BIN)/pytest -q -m slow tests
