@@ -169,6 +169,8 @@ def _walk(data: bytes) -> _Layout:
     if not isinstance(data, bytes | bytearray):
         raise TypeError(f"PNG data must be bytes, not {type(data).__name__}")
     if data[:8] != PNG_SIGNATURE:
+        if 4 <= len(data) < 8 and PNG_SIGNATURE.startswith(data):
+            raise _truncated(0, len(data), 8)
         if data[1:4] == b"PNG":
             # "\x89PNG" with mangled line endings: a PNG damaged by a text-mode transfer.
             raise MalformedImage(
@@ -423,16 +425,19 @@ def check_pixels(data: bytes) -> None:
     chunks = walk(data)
     expected = _raw_size(data, chunks[0])
     _inflate_within(data, chunks, expected)
+    import warnings
     import zlib
 
     import png as pypng
 
     try:
-        reader = pypng.Reader(bytes=bytes(memoryview(data)[: chunks[-1].end]))
-        _width, _height, rows, _info = reader.read()
-        for _row in rows:
-            pass
-    except (pypng.Error, zlib.error, ValueError, TypeError, IndexError) as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # pypng only warns about e.g. a missing palette
+            reader = pypng.Reader(bytes=bytes(memoryview(data)[: chunks[-1].end]))
+            _width, _height, rows, _info = reader.asDirect()  # applies palette and transparency
+            for _row in rows:
+                pass
+    except (pypng.Error, zlib.error, ValueError, TypeError, IndexError, Warning) as exc:
         raise MalformedImage(f"the PNG pixel data does not decode: {exc}", reason="pixels") from exc
 
 

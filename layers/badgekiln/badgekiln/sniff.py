@@ -98,7 +98,7 @@ def inspect_payload(text: str) -> tuple[Literal["jws", "json", "url"], Literal["
     if kind == "url":
         return kind, "ob2"  # OB 3.0 has no hosted-URL baking; a bare URL is an OB 2.0 assertion
     if document is None:  # a JWS: look at the claims it signs
-        document = _json_object(_b64url(value.split(".")[1], "payload"), "the JWS payload")
+        document = _json_object(_b64url(value.split(".")[1], "payload"), "the JWS payload", "jws")
         vc = document.get("vc")  # VC-JWT 1.1 wraps the credential in a "vc" claim
         if isinstance(vc, dict) and _is_credential(vc):
             return kind, "ob3"
@@ -120,7 +120,7 @@ def _classify(text: str) -> tuple[Literal["jws", "json", "url"], str, dict[str, 
     if value[0] in "{[":
         return "json", value, _json_object(value, "the JSON payload")
     if _COMPACT_JWS.fullmatch(value):
-        _json_object(_b64url(value.split(".", 1)[0], "header"), "the JWS header")
+        _json_object(_b64url(value.split(".", 1)[0], "header"), "the JWS header", "jws")
         return "jws", value, None
     if _is_http_url(value):
         return "url", value, None
@@ -146,15 +146,15 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def _json_object(text: str, what: str) -> dict[str, Any]:
+def _json_object(text: str, what: str, reason: str = "json") -> dict[str, Any]:
     try:
         value = json.loads(text, parse_constant=_refuse_constant)
     except RecursionError as exc:
-        raise MalformedPayload(f"{what} is nested too deeply", reason="json") from exc
+        raise MalformedPayload(f"{what} is nested too deeply", reason=reason) from exc
     except ValueError as exc:  # JSONDecodeError, NaN/Infinity, over-long integers
-        raise MalformedPayload(f"{what} is not valid JSON: {exc}", reason="json") from exc
+        raise MalformedPayload(f"{what} is not valid JSON: {exc}", reason=reason) from exc
     if not isinstance(value, dict):
-        raise MalformedPayload(f"{what} must be a JSON object, not {type(value).__name__}", reason="json")
+        raise MalformedPayload(f"{what} must be a JSON object, not {type(value).__name__}", reason=reason)
     return value
 
 

@@ -107,6 +107,12 @@ def _new_parser() -> Any:
     return parser
 
 
+def _encoding_error(exc: Exception) -> UnsupportedEncoding:
+    # pyexpat asks Python's codecs for encodings expat lacks: unknown names raise LookupError,
+    # multi-byte codecs ValueError.
+    return UnsupportedEncoding(f"the XML encoding is not supported: {exc}", reason="xml-encoding")
+
+
 def _split(name: str) -> tuple[str, str]:
     namespace, _, local = name.rpartition(_SEP)
     return namespace, local
@@ -135,6 +141,8 @@ def root_name(data: bytes) -> tuple[str, str]:
         parser.Parse(b"", True)
     except _RootFound:
         pass
+    except (LookupError, ValueError) as exc:
+        raise _encoding_error(exc) from exc
     except expat.ExpatError as exc:
         if exc.code in _ENCODING_ERRORS:
             raise UnsupportedEncoding(
@@ -242,6 +250,8 @@ class _Scan:
                 self._watch()
                 position = offset
             parser.Parse(view[position:], True)
+        except (LookupError, ValueError) as exc:
+            raise _encoding_error(exc) from exc
         except expat.ExpatError as exc:
             raise self._translate(exc) from exc
         finally:
