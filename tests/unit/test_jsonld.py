@@ -76,13 +76,42 @@ def test_loader_refuses_unknown(url: Any) -> None:
     assert info.value.reason == "unknown-context"
 
 
-def test_loader_import_stays_light() -> None:
+HEAVY = ("pyld", "requests", "boto3", "botocore", "cairosvg", "pydantic")
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "badgekiln.keys.formats",
+        "badgekiln.jsonld.loader",
+        "badgekiln.proofs.jws",
+        "badgekiln.proofs.did",
+        "badgekiln.proofs.dataintegrity",  # PyLD only once a proof is checked
+    ],
+)
+def test_imports_stay_light(module: str) -> None:
     code = (
-        "import sys, badgekiln.jsonld.loader as l; l.load_context('https://www.w3.org/ns/did/v1');"
-        "print(any(m == 'pyld' or m.startswith('pyld.') for m in sys.modules))"
+        f"import sys, {module}; import badgekiln.jsonld.loader as l;"
+        "l.load_context('https://www.w3.org/ns/did/v1');"
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert out.stdout.strip() == "[]"
+
+
+def test_public_names() -> None:
+    from badgekiln.keys import formats
+    from badgekiln.proofs import dataintegrity, did, jws
+
+    for module in (formats, loader, strict, canon, dataintegrity, jws, did):
+        for name in module.__all__:
+            assert hasattr(module, name), f"{module.__name__}.{name}"
+    assert set(dataintegrity.__all__) == {
+        "CREATE_CRYPTOSUITES",
+        "VERIFY_SUITES",
+        "create_proof",
+        "verify_proof",
+    }
 
 
 # --- canonicalization ---------------------------------------------------------------------------
