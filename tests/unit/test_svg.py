@@ -343,3 +343,23 @@ def test_round_trip_any_xml_text(payload: str, in_attribute: bool, spec: str) ->
     payload = payload.strip(" \t\r\n")
     baked = svg.bake(doc(attrs=""), payload, spec, in_attribute=in_attribute)  # type: ignore[arg-type]
     assert svg.extract(baked) == ("svg:assertion" if spec == "ob2" else "svg:credential", payload)
+
+
+@pytest.mark.parametrize(
+    ("original", "expected"),
+    [
+        (b'\xef\xbb\xbf<svg xmlns="http://www.w3.org/2000/svg">\r\n<g/>\r\n</svg>',
+         b'\xef\xbb\xbf<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="http://openbadges.org">{E}'
+         b"\r\n<g/>\r\n</svg>"),
+        (b'<svg xmlns="http://www.w3.org/2000/svg"><g/>'
+         b'<openbadges:assertion xmlns:openbadges="http://openbadges.org" verify="old"/></svg>',
+         b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="http://openbadges.org">{E}<g/></svg>'),
+        (b"<svg xmlns='http://www.w3.org/2000/svg' xmlns:openbadges='http://openbadges.org'>"
+         b"<openbadges:assertion verify='old'>\n</openbadges:assertion >\n</svg>",
+         b"<svg xmlns='http://www.w3.org/2000/svg' xmlns:openbadges='http://openbadges.org'>{E}\n</svg>"),
+    ],
+    ids=["bom-crlf", "last-child-with-own-declaration", "end-tag-with-space"],
+)  # fmt: skip
+def test_splice_positions(original: bytes, expected: bytes) -> None:
+    element = f'<openbadges:assertion verify="{JWS}"/>'.encode()
+    assert svg.bake(original, JWS, "ob2", in_attribute=True) == expected.replace(b"{E}", element)

@@ -137,7 +137,7 @@ def root_name(data: bytes) -> tuple[str, str]:
     view = memoryview(data)
     try:
         for offset in range(0, len(data), _SNIFF_STEP):
-            parser.Parse(bytes(view[offset : offset + _SNIFF_STEP]), False)
+            parser.Parse(view[offset : offset + _SNIFF_STEP], False)
         parser.Parse(b"", True)
     except _RootFound:
         pass
@@ -145,9 +145,7 @@ def root_name(data: bytes) -> tuple[str, str]:
         raise _encoding_error(exc) from exc
     except expat.ExpatError as exc:
         if exc.code in _ENCODING_ERRORS:
-            raise UnsupportedEncoding(
-                f"the XML encoding is not supported: {exc}", reason="xml-encoding"
-            ) from exc
+            raise _encoding_error(exc) from exc
         raise NotABadgeImage(f"not a badge image: neither a PNG nor an XML document ({exc})") from exc
     if not found:
         raise NotABadgeImage("not a badge image: neither a PNG nor an XML document with a root element")
@@ -163,7 +161,7 @@ class _Carrier:
     text: list[str] = field(default_factory=list)
     has_children: bool = False
     inner_depth: int = 0  # open child elements (only ever non-zero in a malformed carrier)
-    close_at: int = -1  # byte index of its end tag (or just past an empty-element tag)
+    close_at: int = -1  # where expat reported its end: the "</" of its end tag, if it has one
 
 
 #: Byte offsets where a carrier start tag may begin, looked up before parsing; beyond this many
@@ -269,7 +267,7 @@ class _Scan:
     def _translate(self, exc: expat.ExpatError) -> Exception:
         offset = self.parser.ErrorByteIndex
         if exc.code in _ENCODING_ERRORS:
-            return UnsupportedEncoding(f"the SVG encoding is not supported: {exc}", reason="xml-encoding")
+            return _encoding_error(exc)
         if self.root_start < 0:
             return NotABadgeImage(f"not a badge image: neither a PNG nor an XML document ({exc})")
         if exc.code in _TRUNCATION_ERRORS:
