@@ -359,3 +359,15 @@ def test_an_unreachable_kms_is_a_signing_error() -> None:
 
 def test_repr() -> None:
     assert repr(KmsSigner("alias/k", key_id=KID, client=object())) == f"KmsSigner('alias/k', key_id={KID!r})"  # type: ignore[arg-type]
+
+
+def test_signer_modules_do_not_import_boto3() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, badgekiln.keys.kms, badgekiln.keys.local; "
+        "print('boto3' in sys.modules, 'botocore' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]

@@ -212,3 +212,15 @@ def test_der_to_raw_refuses_zero() -> None:
         ecdsa_der_to_raw(encode_dss_signature(0, 5))
     with pytest.raises(SigningError):
         ecdsa_der_to_raw(encode_dss_signature(5, 0))
+
+
+@pytest.mark.parametrize("kind", ["ed25519", "p256", "rsa2048"])
+def test_public_keys_publish_through_keys_formats(signers: dict[str, LocalSigner], kind: str) -> None:
+    # The issuing engine publishes signer.public_key() as JWK, PEM and (Ed25519/P-256) Multikey.
+    from badgekiln.keys import formats
+
+    public = signers[kind].public_key()
+    assert formats.jwk_to_public_key(formats.public_key_to_jwk(public)) == public
+    assert formats.load_pem_public_key(formats.dump_pem_public_key(public)) == public
+    if not isinstance(public, rsa.RSAPublicKey):
+        assert formats.multikey_decode(formats.multikey_encode(public)) == public
