@@ -1,0 +1,116 @@
+"""What a status check returns, and the per-call policy that decides how strict it is."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Final, Literal
+
+from badgekiln.status.bitstring import MIN_LIST_ENTRIES
+
+__all__ = [
+    "PURPOSES",
+    "REASONS",
+    "FetchJson",
+    "StatusPolicy",
+    "StatusResult",
+    "VerifyCredential",
+]
+
+#: ``fetch_json(url) -> Any``: the verifier passes :meth:`badgekiln.fetch.Fetcher.get_json`, whose
+#: :class:`~badgekiln.errors.FetchError` subclasses become ``StatusError(reason="retrieval")``.
+FetchJson = Callable[[str], Any]
+#: ``verify_credential(document) -> None``: verifies a status list credential's proof (and that
+#: its key belongs to its issuer); raises a :class:`~badgekiln.errors.BadgeKilnError` on failure.
+VerifyCredential = Callable[[Mapping[str, Any]], None]
+
+#: Status purposes with a defined meaning: revocation and suspension make a credential invalid
+#: while the entry is set; refresh says a newer copy exists; message carries ``statusMessage``s.
+PURPOSES: Final = frozenset({"revocation", "suspension", "refresh", "message"})
+
+#: Every ``StatusError.reason`` the status package raises, with the Bitstring Status List REC
+#: error it corresponds to where there is one.
+REASONS: Final[Mapping[str, str]] = {
+    "entry": "the credentialStatus entry is malformed (missing member, bad index, bad statusSize …)",
+    "unsupported-type": "a credentialStatus type badgekiln cannot check (fails closed)",
+    "retrieval": "STATUS_RETRIEVAL_ERROR: the list could not be fetched (``cause`` = fetch reason)",
+    "verification": "STATUS_VERIFICATION_ERROR: the list credential's proof did not verify",
+    "list": "the fetched list is not a usable list document (not an object, no subject …)",
+    "type": "the list document has the wrong type for the entry (e.g. no BitstringStatusListCredential)",
+    "issuer": "the list was issued by someone other than the credential's issuer",
+    "not-yet-valid": "the list credential's validFrom/issuanceDate is in the future",
+    "expired": "the list credential's validUntil/expirationDate has passed",
+    "purpose": "the entry's statusPurpose is unknown or differs from the list's",
+    "encoding": "encodedList is not base64 of one complete GZIP stream",
+    "too-large": "the list (encoded, inflated, or entry count) is over a documented cap",
+    "length": "STATUS_LIST_LENGTH_ERROR: fewer entries than the policy's minimum",
+    "range": "RANGE_ERROR: statusListIndex is outside the list",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class StatusPolicy:
+    """How strictly a status list is judged; one frozen value per call, strict where it matters.
+
+    * ``require_same_issuer``: the list's issuer must equal the credential's (otherwise anyone
+      able to serve the list URL could sign "not revoked"). The DCC fixtures share a list signed
+      by another key: tests of those fixtures pass ``False``, as the DCC verifiers do.
+    * ``min_entries`` / ``short_list``: the REC requires lists of at least 131,072 entries for
+      herd privacy. A shorter list is as authentic as a long one, so by default its bits are
+      read and the shortfall is reported as a warning (DCC's deployed lists hold 100,000 bits);
+      ``short_list="fail"`` raises ``StatusError(reason="length")`` as the REC's algorithm does.
+    * ``clock_skew``: tolerance applied to the list credential's validity window.
+
+    Raises:
+        TypeError, ValueError: a field of the wrong type or out of range.
+    """
+
+    require_same_issuer: bool = True
+    min_entries: int = MIN_LIST_ENTRIES
+    short_list: Literal["warn", "fail"] = "warn"
+    clock_skew: timedelta = field(default=timedelta(minutes=5))
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.require_same_issuer, bool):
+            raise TypeError("require_same_issuer must be a bool")
+        if (
+            isinstance(self.min_entries, bool)
+            or not isinstance(self.min_entries, int)
+            or self.min_entries < 0
+        ):
+            raise ValueError("min_entries must be an int >= 0")
+        if self.short_list not in ("warn", "fail"):
+            raise ValueError("short_list must be 'warn' or 'fail'")
+        if not isinstance(self.clock_skew, timedelta) or not timedelta(0) <= self.clock_skew <= timedelta(
+            days=1
+        ):
+            raise ValueError("clock_skew must be a timedelta between 0 and 1 day")
+
+
+@dataclass(frozen=True, slots=True)
+class StatusResult:
+    """The outcome of one status check that could be made.
+
+    ``method`` names the mechanism (``BitstringStatusList``, ``StatusList2021``,
+    ``1EdTechRevocationList``, ``RevocationList``); ``value`` is the entry's status value
+    (0/1 for one-bit lists and revocation lists) and ``set`` is ``value != 0``. What a set entry
+    means depends on ``purpose``: revocation and suspension make the credential invalid,
+    refresh and message do not. ``message`` is the matching ``statusMessage`` or the
+    ``revocationReason``; ``warnings`` lists tolerated deviations (a numeric
+    ``statusListIndex``, a short list …) that a report should show.
+    """
+
+    method: str
+    purpose: str
+    value: int
+    set: bool
+    list_url: str
+    index: int | None = None
+    message: str | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def invalidates(self) -> bool:
+        """True when the credential must not be accepted: a set revocation or suspension entry."""
+        return self.set and self.purpose in ("revocation", "suspension")

@@ -1,0 +1,295 @@
+"""Revocation lists by id: 1EdTech ``1EdTechRevocationList`` (OB 3.0) and OB 2.0 ``RevocationList``.
+
+Both are plain JSON documents listing revoked ids; neither is signed, so trust rests on the URL
+the (signed) credential or the issuer profile names and on TLS. Lists are read in full — a list
+with exactly one entry, which JSON-LD compaction may write as a single value instead of an array,
+revokes that entry (the 1EdTech OB 2.0 validator misses that case).
+
+* **1EdTech Revocation List** (``credentialStatus.type == "1EdTechRevocationList"``): GET the
+  entry's ``id``; the credential is revoked when its ``id`` is listed in ``revokedCredentials``
+  with ``revoked`` true or omitted. The 1EdTech validator reads ``revokedCredential``
+  (singular); that spelling is accepted with a warning.
+* **OB 2.0 RevocationList** (issuer profile ``revocationList``): ``revokedAssertions`` holds
+  assertion ids as strings, ``{"id", "revocationReason"}`` objects, or legacy ``{"uid", …}``
+  objects matched against the assertion's ``uid``.
+
+Issuers maintain OB 2.0 lists with :func:`build_ob2_revocation_list`,
+:func:`add_revoked_assertion` and :func:`remove_revoked_assertion`.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any, Final
+
+from badgekiln.errors import BadgeKilnError, FetchError, StatusError
+from badgekiln.status.result import FetchJson, StatusPolicy, StatusResult
+
+__all__ = [
+    "MAX_REVOKED_ENTRIES",
+    "OB2_CONTEXT",
+    "add_revoked_assertion",
+    "build_ob2_revocation_list",
+    "check_ob2_revocation_list",
+    "check_revocation_list_entry",
+    "remove_revoked_assertion",
+]
+
+OB2_CONTEXT: Final = "https://w3id.org/openbadges/v2"
+#: Most entries read from one list. A million ids is ~60 MiB of JSON, beyond any fetch cap; the
+#: bound keeps the scan finite however the document reached us.
+MAX_REVOKED_ENTRIES: Final = 1_000_000
+#: Longest ``revocationReason`` kept for a report (characters).
+_MAX_REASON_CHARS: Final = 1000
+
+
+def _load(ref: str | Mapping[str, Any], fetch_json: FetchJson, what: str) -> tuple[str, Mapping[str, Any]]:
+    """(url, document) for a list given by URL (fetched) or embedded as an object."""
+    if isinstance(ref, Mapping):
+        url = ref.get("id")
+        return (url if isinstance(url, str) else "(embedded)"), ref
+    if not isinstance(ref, str) or not ref:
+        raise StatusError(f"the {what} reference must be a URL", reason="entry")
+    try:
+        document = fetch_json(ref)
+    except FetchError as exc:
+        raise StatusError(
+            f"the {what} {ref} could not be retrieved: {exc.message}",
+            reason="retrieval",
+            url=ref,
+            cause=exc.reason,
+        ) from exc
+    except BadgeKilnError as exc:
+        raise StatusError(
+            f"the {what} {ref} is not a usable JSON document: {exc.message}", reason="list", url=ref
+        ) from exc
+    if not isinstance(document, Mapping):
+        raise StatusError(f"the {what} {ref} is not a JSON object", reason="list", url=ref)
+    return ref, document
+
+
+def _entries(document: Mapping[str, Any], member: str, url: str) -> list[Any]:
+    value = document.get(member)
+    entries = value if isinstance(value, list) else [value]  # one entry may be compacted to a value
+    if len(entries) > MAX_REVOKED_ENTRIES:
+        raise StatusError(
+            f"the revocation list {url} has more than {MAX_REVOKED_ENTRIES} entries",
+            reason="too-large",
+            url=url,
+            limit=MAX_REVOKED_ENTRIES,
+        )
+    return entries
+
+
+def _reason(entry: Mapping[str, Any]) -> str | None:
+    reason = entry.get("revocationReason")
+    return reason[:_MAX_REASON_CHARS] if isinstance(reason, str) else None
+
+
+def _check_issuer(
+    document: Mapping[str, Any], url: str, issuer: str | None, policy: StatusPolicy, warnings: list[str]
+) -> None:
+    declared = document.get("issuer")
+    declared = declared.get("id") if isinstance(declared, Mapping) else declared
+    if declared is None or issuer is None or declared == issuer:
+        return
+    if policy.require_same_issuer:
+        raise StatusError(
+            f"the revocation list {url} belongs to {repr(declared)[:200]}, not to the issuer {issuer}",
+            reason="issuer",
+            url=url,
+        )
+    warnings.append(f"the revocation list belongs to {repr(declared)[:200]}, not to the issuer")
+
+
+def check_revocation_list_entry(
+    entry: Mapping[str, Any],
+    *,
+    credential_id: str,
+    issuer: str,
+    fetch_json: FetchJson,
+    policy: StatusPolicy = StatusPolicy(),  # noqa: B008  # frozen, so one shared default is safe
+) -> StatusResult:
+    """Check a ``1EdTechRevocationList`` credentialStatus for the credential ``credential_id``.
+
+    Raises:
+        StatusError: ``reason`` is ``unsupported-type`` or ``entry`` (a bad credentialStatus),
+            ``retrieval``, ``list`` (not a list document, or a malformed list entry),
+            ``issuer`` (the list names another issuer) or ``too-large``.
+
+    Example::
+
+        result = check_revocation_list_entry(
+            credential["credentialStatus"], credential_id=credential["id"], issuer=issuer_id,
+            fetch_json=fetcher.get_json,
+        )
+    """
+    if not isinstance(entry, Mapping) or entry.get("type") != "1EdTechRevocationList":
+        raise StatusError("credentialStatus is not a 1EdTechRevocationList entry", reason="unsupported-type")
+    ref = entry.get("id")
+    if not isinstance(ref, str) or not ref:
+        raise StatusError(
+            "a 1EdTechRevocationList credentialStatus needs the list's URL as its id", reason="entry"
+        )
+    url, document = _load(ref, fetch_json, "revocation list")
+    warnings: list[str] = []
+    _check_issuer(document, url, issuer, policy, warnings)
+    member = "revokedCredentials"
+    if member not in document and "revokedCredential" in document:
+        member = "revokedCredential"
+        warnings.append(
+            "the revocation list names its entries 'revokedCredential'; "
+            "the specification says 'revokedCredentials'"
+        )
+    # OB 3.0 serialisation omits empty arrays, so a list without the member revokes nothing.
+    entries = _entries(document, member, url) if member in document else []
+    revoked, reason = False, None
+    for position, item in enumerate(entries):
+        listed = item.get("id") if isinstance(item, Mapping) else None
+        flag = item.get("revoked", True) if isinstance(item, Mapping) else None
+        if not isinstance(listed, str) or not isinstance(flag, bool):
+            raise StatusError(
+                f"{member}[{position}] in {url} must be {{'id': URI, 'revoked'?: bool}}",
+                reason="list",
+                url=url,
+                field=member,
+            )
+        if listed == credential_id and flag and not revoked:  # any revoking entry wins: fail closed
+            revoked, reason = True, _reason(item)
+    return StatusResult(
+        method="1EdTechRevocationList",
+        purpose="revocation",
+        value=int(revoked),
+        set=revoked,
+        list_url=url,
+        message=reason,
+        warnings=tuple(warnings),
+    )
+
+
+def check_ob2_revocation_list(
+    revocation_list: str | Mapping[str, Any],
+    *,
+    assertion_id: str,
+    assertion_uid: str | None = None,
+    issuer: str | None,
+    fetch_json: FetchJson,
+    policy: StatusPolicy = StatusPolicy(),  # noqa: B008  # frozen, so one shared default is safe
+) -> StatusResult:
+    """Check an OB 2.0 issuer's ``revocationList`` (URL or embedded object) for one assertion.
+
+    ``assertion_uid`` is the deprecated ``uid`` of the assertion, matched against legacy
+    ``{"uid": …}`` entries; ``issuer`` is the issuer profile's id (compared with the list's
+    ``issuer`` when the list names one).
+
+    Raises:
+        StatusError: ``reason`` is ``entry`` (no usable reference), ``retrieval``, ``type`` (not a
+            RevocationList), ``list`` (no ``revokedAssertions`` or a malformed entry),
+            ``issuer`` or ``too-large``.
+
+    Example::
+
+        result = check_ob2_revocation_list(profile["revocationList"], assertion_id=assertion["id"],
+                                           issuer=profile["id"], fetch_json=fetcher.get_json)
+    """
+    url, document = _load(revocation_list, fetch_json, "revocation list")
+    declared = document.get("type")
+    if "RevocationList" not in (declared if isinstance(declared, list) else [declared]):
+        raise StatusError(
+            f"{url} is not an OB 2.0 RevocationList", reason="type", url=url, expected="RevocationList"
+        )
+    warnings: list[str] = []
+    _check_issuer(document, url, issuer, policy, warnings)
+    if "revokedAssertions" not in document:
+        raise StatusError(f"the RevocationList {url} has no revokedAssertions", reason="list", url=url)
+    revoked, reason = False, None
+    for position, item in enumerate(_entries(document, "revokedAssertions", url)):
+        if isinstance(item, str):
+            hit = item == assertion_id
+        elif isinstance(item, Mapping) and isinstance(item.get("id", item.get("uid")), str):
+            hit = item.get("id") == assertion_id or (
+                assertion_uid is not None and item.get("uid") == assertion_uid
+            )
+        else:
+            raise StatusError(
+                f"revokedAssertions[{position}] in {url} must be an id or an object with 'id' or 'uid'",
+                reason="list",
+                url=url,
+                field="revokedAssertions",
+            )
+        if hit and not revoked:
+            revoked, reason = True, _reason(item) if isinstance(item, Mapping) else None
+    return StatusResult(
+        method="RevocationList",
+        purpose="revocation",
+        value=int(revoked),
+        set=revoked,
+        list_url=url,
+        message=reason,
+        warnings=tuple(warnings),
+    )
+
+
+# --- issuing (OB 2.0) ---------------------------------------------------------------------------
+
+
+def build_ob2_revocation_list(*, list_url: str, issuer_id: str) -> dict[str, Any]:
+    """An empty OB 2.0 RevocationList to publish at ``list_url`` (linked from the issuer profile).
+
+    Example::
+
+        revocations = add_revoked_assertion(build_ob2_revocation_list(list_url=u, issuer_id=i), aid)
+    """
+    return {
+        "@context": OB2_CONTEXT,
+        "id": list_url,
+        "type": "RevocationList",
+        "issuer": issuer_id,
+        "revokedAssertions": [],
+    }
+
+
+def _listed_id(item: Any) -> Any:
+    return item.get("id") if isinstance(item, Mapping) else item
+
+
+def add_revoked_assertion(
+    document: Mapping[str, Any], assertion_id: str, *, reason: str | None = None
+) -> dict[str, Any]:
+    """A copy of the RevocationList ``document`` with ``assertion_id`` revoked for ``reason``.
+
+    Revoking an id already listed replaces its entry (so the reason can be corrected).
+
+    Raises:
+        ValueError: an empty id or reason, or a document without a ``revokedAssertions`` list.
+    """
+    if not isinstance(assertion_id, str) or not assertion_id:
+        raise ValueError("assertion_id must be a non-empty string")
+    if reason is not None and (not isinstance(reason, str) or not reason.strip()):
+        raise ValueError("reason must be a non-empty string or None")
+    updated = copy.deepcopy(dict(document))
+    entries = updated.get("revokedAssertions")
+    if not isinstance(entries, list):
+        raise ValueError("document has no revokedAssertions list")
+    entry: dict[str, Any] = {"id": assertion_id}
+    if reason is not None:
+        entry["revocationReason"] = reason
+    updated["revokedAssertions"] = [e for e in entries if _listed_id(e) != assertion_id] + [entry]
+    return updated
+
+
+def remove_revoked_assertion(document: Mapping[str, Any], assertion_id: str) -> dict[str, Any]:
+    """A copy of the RevocationList ``document`` without ``assertion_id`` (reinstatement).
+
+    Removing an id that is not listed returns an equal copy, so retries are harmless.
+
+    Raises:
+        ValueError: a document without a ``revokedAssertions`` list.
+    """
+    updated = copy.deepcopy(dict(document))
+    entries = updated.get("revokedAssertions")
+    if not isinstance(entries, list):
+        raise ValueError("document has no revokedAssertions list")
+    updated["revokedAssertions"] = [e for e in entries if _listed_id(e) != assertion_id]
+    return updated
