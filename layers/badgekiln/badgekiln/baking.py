@@ -17,7 +17,9 @@ part of the image, and a reader that kept looking there could be fooled).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Final, Literal
 
 from badgekiln import png, svg
@@ -29,13 +31,15 @@ __all__ = ["CARRIER_SPECS", "Extracted", "bake", "extract"]
 Spec = Literal["ob2", "ob3"]
 
 #: Every carrier name :func:`extract` reports, with the spec it belongs to.
-CARRIER_SPECS: Final[dict[str, Spec]] = {
-    "iTXt:openbadges": "ob2",
-    "iTXt:openbadgecredential": "ob3",
-    "tEXt:openbadges": "ob2",
-    "svg:assertion": "ob2",
-    "svg:credential": "ob3",
-}
+CARRIER_SPECS: Final[Mapping[str, Spec]] = MappingProxyType(
+    {
+        "iTXt:openbadges": "ob2",
+        "iTXt:openbadgecredential": "ob3",
+        "tEXt:openbadges": "ob2",
+        "svg:assertion": "ob2",
+        "svg:credential": "ob3",
+    }
+)
 _XML_SPACE: Final = " \t\r\n"
 
 

@@ -16,6 +16,8 @@ and a malformed ``iTXt`` are errors: they are never guessed around and never inf
 from __future__ import annotations
 
 import struct
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Final, Literal, NamedTuple, Protocol
 
 from badgekiln.errors import (
@@ -57,10 +59,9 @@ MAX_CHUNKS: Final = 100_000
 MAX_RAW_IMAGE_BYTES: Final = 128 * 1024 * 1024
 
 #: Badge keywords and the spec each one carries.
-KEYWORDS: Final[dict[bytes, Literal["ob2", "ob3"]]] = {
-    b"openbadges": "ob2",
-    b"openbadgecredential": "ob3",
-}
+KEYWORDS: Final[Mapping[bytes, Literal["ob2", "ob3"]]] = MappingProxyType(
+    {b"openbadges": "ob2", b"openbadgecredential": "ob3"}
+)
 
 _TEXT_CHUNKS: Final = frozenset({b"iTXt", b"tEXt", b"zTXt"})
 _KEYWORD_MAX: Final = 79  # PNG: a keyword is 1–79 Latin-1 bytes followed by a NUL
