@@ -110,6 +110,22 @@ def test_damaged_objects_are_refused(tmp_path: Path, damage: object) -> None:
     assert caught.value.reason == "corrupt"
 
 
+def test_a_damaged_object_can_be_repaired_but_not_compared(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    etag = store.put(KEY, b"body", content_type="application/json")
+    object_file(store, KEY).write_bytes(b"garbage")
+    with pytest.raises(StoreError) as caught:
+        store.put(KEY, b"new", content_type="application/json", if_match=etag)
+    assert caught.value.reason == "corrupt"
+    with pytest.raises(StoreError):
+        store.create(KEY, b"new", content_type="application/json")
+    store.put(KEY, b"repaired", content_type="application/json")
+    assert store.get(KEY).body == b"repaired"
+    object_file(store, KEY).write_bytes(b"garbage")
+    store.delete(KEY)
+    assert list(store.list("")) == []
+
+
 def test_a_symlink_is_not_an_object(tmp_path: Path) -> None:
     store = LocalStore(tmp_path / "s")
     store.put("public/real", b"x", content_type="text/plain")

@@ -162,6 +162,19 @@ class LocalStore(Store):
             os.close(fd)
         return self._parse_header(key, head)[0]
 
+    def _current(self, key: str, *, conditional: bool) -> ObjectInfo | None:
+        """The stored version, for a writer holding the lock.
+
+        A damaged object fails a conditional write (its version is unknown) but an unconditional
+        put or delete may replace it, so a damaged key can always be repaired.
+        """
+        try:
+            return self._read_info(key)
+        except StoreError as exc:
+            if conditional or exc.reason != "corrupt":
+                raise
+            return ObjectInfo(key=key, etag="", size=0, content_type="")
+
     # --- reads ------------------------------------------------------------------------------
 
     def get(self, key: str) -> StoredObject:
@@ -347,7 +360,7 @@ class LocalStore(Store):
         data = _MAGIC + json.dumps(header, separators=(",", ":")).encode() + b"\n" + body
         target = self._path(key)
         with self._locked(key):
-            current = self._read_info(key)
+            current = self._current(key, conditional=if_match is not None or if_none_match)
             self._check(key, current, if_match, if_none_match)
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -393,7 +406,7 @@ class LocalStore(Store):
         if if_match is not None:
             validate_etag(if_match)
         with self._locked(key):
-            current = self._read_info(key)
+            current = self._current(key, conditional=if_match is not None)
             self._check(key, current, if_match, False)
             if current is None:
                 return
