@@ -42,6 +42,7 @@ pytest:
 bench: setup
 	$(BIN)/python bench/bench_baking.py
 	$(BIN)/python bench/bench_proofs.py
+	$(BIN)/python bench/bench_render.py
 
 fuzz: setup
 	$(BIN)/pytest -q -m slow tests

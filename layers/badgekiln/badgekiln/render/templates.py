@@ -56,8 +56,8 @@ _OPEN_BRACES = re.compile(r"\{\{")
 _TAG_NAME = re.compile(r"<\s*([^\s/>]+)")
 _ATTRIBUTE = re.compile(r"""([^\s=/>]+)\s*=\s*("[^"]*"|'[^']*')""")
 _XML_DECL_ENCODING = re.compile(r"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']+)["']""")
-# XML 1.0 Char production, minus what we escape ourselves
-_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# what XML 1.0's Char production leaves out (a small class: the complement compiles 10× slower)
+_NOT_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _TEXT_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _ATTRIBUTE_ESCAPES = {
     **_TEXT_ESCAPES,
