@@ -14,7 +14,9 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from badgekiln.render._fonts import BUNDLED_FAMILY
-from badgekiln.render._scan import local_name, scan_svg, stylesheet_rules
+from badgekiln.render._refs import stylesheet_rules
+from badgekiln.render._scan import scan_svg
+from badgekiln.render._xml import local_name
 from badgekiln.render.convert import svg_to_png
 from badgekiln.render.limits import DEFAULT_LIMITS, RenderLimits
 from badgekiln.render.templates import PLACEHOLDERS, personalise_svg

@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from badgekiln.errors import InputTooLarge, InvalidField, MalformedImage
-from badgekiln.render._scan import local_name, scan_svg
+from badgekiln.render._scan import scan_svg
+from badgekiln.render._xml import local_name
 from badgekiln.render.limits import DEFAULT_LIMITS, RenderLimits
 
 __all__ = ["MAX_VALUE_CHARS", "PLACEHOLDERS", "PLACEHOLDER_ATTRIBUTES", "personalise_svg"]
