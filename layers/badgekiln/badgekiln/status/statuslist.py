@@ -193,9 +193,9 @@ def _verify(document: Mapping[str, Any], url: str, verify_credential: VerifyCred
 
 
 def _subject(document: Mapping[str, Any], method: _Method, url: str) -> Mapping[str, Any]:
-    if method.credential_type not in _types(document.get("type")):
+    if not {"VerifiableCredential", method.credential_type} <= set(_types(document.get("type"))):
         raise StatusError(
-            f"the status list {url} is not a {method.credential_type} (its type is "
+            f"the status list {url} is not a VerifiableCredential and {method.credential_type} (its type is "
             f"{repr(document.get('type'))[:100]})",
             reason="type",
             url=url,
