@@ -209,13 +209,13 @@ def _mib(size: int, base: int) -> str:
 
 def table(rows: list[Row]) -> str:
     head = (
-        f"{'case':36} {'input':>9} {'badgekiln ms':>12} {'bakery ms':>10} {'ratio':>7}  "
+        f"{'case':44} {'input':>9} {'badgekiln ms':>12} {'bakery ms':>10} {'ratio':>7}  "
         f"{'badgekiln peak MiB':>19} {'bakery peak MiB':>19}"
     )
     lines = [head, "-" * len(head)]
     for r in rows:
         lines.append(
-            f"{r.case:36} {r.size / 1e6:7.2f}MB {_ms(r.ours):>12} {_ms(r.theirs):>10} "
+            f"{r.case:44} {r.size / 1e6:7.2f}MB {_ms(r.ours):>12} {_ms(r.theirs):>10} "
             f"{r.theirs / r.ours:6.1f}×  "
             f"{_mib(r.ours_peak, r.size):>19} {_mib(r.theirs_peak, r.size):>19}"
         )
