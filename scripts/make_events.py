@@ -164,6 +164,22 @@ def main() -> None:
         "extract-no-badge.json": event("POST", "/extract", "image/png", png(), True),
         "extract-wrong-content-type.json": event("POST", "/extract", "text/plain", b"hello", False),
         "docs.json": event("GET", "/docs", None, None, False),
+        "render-svg.json": event("POST", "/render", "image/svg+xml", svg(), True),
+        "render-json-template.json": event(
+            "POST",
+            "/render",
+            "application/json",
+            json.dumps(
+                {
+                    "svg": '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100">'
+                    '<rect width="200" height="100" fill="#234"/>'
+                    '<text x="10" y="60" font-size="20" fill="#fff">{{recipient_name}}</text></svg>',
+                    "size": 100,
+                    "values": {"recipient_name": "Ada <Lovelace>"},
+                }
+            ).encode(),
+            False,
+        ),
     }
     for name, value in fixtures.items():
         (EVENTS / name).write_text(json.dumps(value, indent=2) + "\n", encoding="utf-8")

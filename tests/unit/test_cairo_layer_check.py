@@ -312,7 +312,7 @@ def test_make_without_prebuilt_libraries_packages_fonts_and_warns(tmp_path: Path
     artifacts = tmp_path / "artifacts"
     result = _make(_scratch_copy(tmp_path), artifacts)
     assert result.returncode == 0, result.stderr
-    assert "WARNING: no prebuilt cairo libraries" in result.stderr
+    assert "WARNING: no prebuilt cairo libraries" in result.stdout
     assert sorted(path.name for path in (artifacts / "fonts").iterdir()) == sorted(
         [*(path.name for path in FONTS.iterdir()), "fonts.conf"]
     )

@@ -469,6 +469,22 @@ def test_no_file_or_socket_is_ever_opened(tmp_path: Path) -> None:
     assert report == {"events": [], "refused": 8}
 
 
+def test_a_missing_cairo_library_is_a_deployment_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+
+    class Unloadable(types.ModuleType):
+        def __getattr__(self, name: str) -> object:
+            raise OSError("cannot load library 'libcairo.so.2'")
+
+    convert_module._guarded_surface_class.cache_clear()
+    monkeypatch.setitem(sys.modules, "cairosvg.surface", Unloadable("cairosvg.surface"))
+    try:
+        with pytest.raises(RuntimeError, match=r"libcairo\.so\.2.*cairo layer"):
+            svg_to_png(TWO_HALVES)
+    finally:
+        convert_module._guarded_surface_class.cache_clear()
+
+
 # --- cost of importing, fonts --------------------------------------------------------------------
 
 IMPORTS_SCRIPT = textwrap.dedent(
@@ -550,21 +566,41 @@ def test_text_renders_with_only_the_bundled_fonts(tmp_path: Path) -> None:
     assert inked(rows) > 500
 
 
-@pytest.mark.skipif(
+PROC_MAPS = pytest.mark.skipif(
     not Path("/proc/self/maps").exists(), reason="needs /proc to see which font files are mapped"
 )
-def test_an_operator_font_configuration_is_respected(tmp_path: Path) -> None:
-    # GIVEN FONTCONFIG_FILE naming the layer-style config (/opt/fonts stands in as tmp/opt-fonts)
+
+
+def _layer_style_fonts(tmp_path: Path) -> Path:
+    """A folder like the cairo layer's /opt/fonts: one font and a fonts.conf naming the folder."""
     from badgekiln.render._fonts import FONTS_DIR, render_config
 
     fonts = tmp_path / "opt-fonts"
     fonts.mkdir()
     (fonts / "DejaVuSans.ttf").write_bytes((FONTS_DIR / "DejaVuSans.ttf").read_bytes())
     (fonts / "fonts.conf").write_text(render_config(fonts, tmp_path / "cache"))
-    env = _clean_env(tmp_path) | {"FONTCONFIG_FILE": str(fonts / "fonts.conf")}
-    report = _run_fonts(env, tmp_path)
-    assert report["config"] == str(fonts / "fonts.conf")
+    return fonts
+
+
+@PROC_MAPS
+@pytest.mark.parametrize("variable", ["FONTCONFIG_FILE", "FONTCONFIG_PATH"])
+def test_an_operator_font_configuration_is_respected(tmp_path: Path, variable: str) -> None:
+    # GIVEN the environment naming a layer-style configuration (as the template does on Lambda)
+    fonts = _layer_style_fonts(tmp_path)
+    value = str(fonts / "fonts.conf") if variable == "FONTCONFIG_FILE" else str(fonts)
+    report = _run_fonts(_clean_env(tmp_path) | {variable: value}, tmp_path)
+    # THEN it is used as it is
+    assert report["config"] == (value if variable == "FONTCONFIG_FILE" else None)
     assert report["fonts"] == [str(fonts / "DejaVuSans.ttf")]
+
+
+@PROC_MAPS
+def test_a_fontconfig_path_that_is_not_there_falls_back_to_the_bundled_fonts(tmp_path: Path) -> None:
+    # GIVEN the template's FONTCONFIG_PATH=/opt/fonts on a machine without the layer (badgekiln serve)
+    report = _run_fonts(_clean_env(tmp_path) | {"FONTCONFIG_PATH": str(tmp_path / "no-such-dir")}, tmp_path)
+    bundled = REPO / "layers/badgekiln/badgekiln/render/assets/fonts"
+    assert report["fonts"] == [str(bundled / "DejaVuSans.ttf")]
+    assert report["same"] is True
 
 
 # --- rendered badges are bakeable -----------------------------------------------------------------

@@ -40,20 +40,35 @@ def render_config(fonts_dir: str | os.PathLike[str], cache_dir: str | os.PathLik
     )
 
 
-@functools.cache  # once per process; an exception is not cached, so a failure is retried
 def configure_fonts() -> None:
-    """Make fontconfig use only the bundled font, unless the environment already configures it.
+    """Make fontconfig use only the bundled font, unless the environment configures it already.
 
-    An operator who sets ``FONTCONFIG_FILE`` or ``FONTCONFIG_PATH`` (the cairo layer's
-    ``/opt/fonts``, say) keeps that choice. Otherwise the configuration is written to a private
-    directory under the temporary directory, with the font cache beside it, and
-    ``FONTCONFIG_FILE`` points there. Two threads racing here write the same bytes.
+    An operator's ``FONTCONFIG_FILE``, or a ``FONTCONFIG_PATH`` directory that holds a
+    ``fonts.conf`` (the cairo layer's ``/opt/fonts``), is kept. Otherwise, including when
+    ``FONTCONFIG_PATH`` names a directory that is not there (``badgekiln serve`` runs the template's
+    Lambda environment on a laptop), ``FONTCONFIG_FILE`` points at the bundled configuration,
+    written once per process to a private directory under the temporary directory with the font
+    cache beside it. Cheap enough to call before every render, which it is: the environment a
+    handler sees can change between invocations, and fontconfig reads it at its first text.
 
     Raises:
         RenderError: the configuration cannot be written (``reason="fonts"``).
     """
-    if os.environ.get("FONTCONFIG_FILE") or os.environ.get("FONTCONFIG_PATH"):
+    if os.environ.get("FONTCONFIG_FILE"):
         return
+    directory = os.environ.get("FONTCONFIG_PATH")
+    if directory and (Path(directory) / "fonts.conf").is_file():
+        return
+    os.environ["FONTCONFIG_FILE"] = _bundled_config()
+
+
+@functools.cache  # once per process; an exception is not cached, so a failure is retried
+def _bundled_config() -> str:
+    """Write the bundled configuration (if it differs) and return its path.
+
+    Raises:
+        RenderError: it cannot be written (``reason="fonts"``).
+    """
     directory = _private_directory()
     config = directory / "fonts.conf"
     text = render_config(FONTS_DIR, directory / "cache").encode()
@@ -63,7 +78,7 @@ def configure_fonts() -> None:
             atomic_write(config, text, overwrite=True)
     except (OSError, InputError) as exc:
         raise RenderError(f"cannot write the font configuration: {exc}", reason="fonts") from exc
-    os.environ["FONTCONFIG_FILE"] = str(config)
+    return str(config)
 
 
 def _private_directory() -> Path:

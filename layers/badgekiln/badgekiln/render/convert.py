@@ -43,6 +43,7 @@ def svg_to_png(
             ``max_pixels`` or without a size (``canvas-too-large``, ``no-size``), or cairosvg
             failed on the document (``cairosvg``).
         TypeError, ValueError: bad arguments.
+        RuntimeError: the native cairo library cannot be loaded (a deployment fault, not bad input).
 
     Example::
 
@@ -144,9 +145,17 @@ def _guarded_surface_class() -> Any:
     rasterises at its full user-space size when it is used: a 20,000-unit mask took 1.5 GB here.
     Its ``_create_surface`` is wrapped once, and checks only while one of our renders runs.
     """
-    from cairosvg.surface import PNGSurface, SVGSurface
+    try:
+        from cairosvg.surface import PNGSurface, SVGSurface
+    except OSError as exc:  # cairocffi could not dlopen libcairo.so.2
+        raise RuntimeError(
+            "cairosvg cannot load the native cairo library (libcairo.so.2): install libcairo2, or on "
+            "Lambda attach the cairo layer (docs/rendering.md)"
+        ) from exc
 
-    original = SVGSurface._create_surface
+    # idempotent: a second call (after cache_clear) wraps the original again, not the wrapper
+    original = getattr(SVGSurface, "_badgekiln_unguarded", SVGSurface._create_surface)
+    SVGSurface._badgekiln_unguarded = original
 
     def create_vector_surface(self: Any, width: float, height: float) -> Any:
         limits = _ACTIVE_LIMITS.get()
