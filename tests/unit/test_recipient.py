@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from badgekiln.errors import MalformedPayload
 from badgekiln.verify.recipient import (
@@ -104,6 +106,7 @@ def test_ob2_type_filter() -> None:
 @pytest.mark.parametrize(("recipient", "field"), [
     ("nobody@example.org", "recipient"),                                       # OB 1.0 style bare string
     (ob2(DCPV_HASH, type_="phone"), "recipient.type"),
+    ({**ob2(DCPV_HASH), "type": ["email"]}, "recipient.type"),                  # unhashable: no TypeError
     ({"hashed": True, "identity": DCPV_HASH}, "recipient.type"),
     ({**ob2(DCPV_HASH), "hashed": "true"}, "recipient.hashed"),
     ({"type": "email", "identity": DCPV_HASH}, "recipient.hashed"),
@@ -277,3 +280,41 @@ def test_hash_identity_refuses_bad_calls(
 ) -> None:
     with pytest.raises(error):
         hash_identity(identity, **kwargs)
+
+
+# --- properties -----------------------------------------------------------------------------------
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+IDENTITY_OBJECT = st.fixed_dictionaries(
+    {},
+    optional={
+        "type": st.sampled_from(["email", "IdentityObject", ["IdentityObject"]]) | JSONISH,
+        "identityType": st.sampled_from(["emailAddress", "email"]) | JSONISH,
+        "hashed": st.booleans() | JSONISH,
+        "identity": st.sampled_from([DCPV_HASH, "a@example.com"]) | JSONISH,
+        "identityHash": st.sampled_from([OB3_SPEC_HASH, "a@example.com"]) | JSONISH,
+        "salt": st.sampled_from(["Kosher", "deadsea"]) | JSONISH,
+    },
+)
+
+
+@given(IDENTITY_OBJECT, st.one_of(IDENTITY_OBJECT, st.lists(IDENTITY_OBJECT, max_size=3), JSONISH), JSONISH)
+@settings(max_examples=300)
+def test_arbitrary_identity_objects_give_a_match_none_or_malformed_payload(
+    recipient: Any, identifiers: Any, subject_id: Any
+) -> None:
+    for find, value in (
+        (find_ob2_recipient, recipient),
+        (find_ob3_recipient, {"id": subject_id, "identifier": identifiers}),
+    ):
+        try:
+            outcome: Any = find(value, "a@example.com")
+        except MalformedPayload as exc:
+            outcome = exc
+        assert outcome is None or isinstance(outcome, RecipientMatch | MalformedPayload)

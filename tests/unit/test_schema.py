@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from badgekiln.errors import MalformedPayload
 from badgekiln.verify import schema
@@ -313,3 +315,28 @@ def test_importing_the_module_does_not_import_jsonschema() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+MEMBERS = st.sampled_from(
+    ["@context", "id", "type", "issuer", "validFrom", "credentialSubject", "proof", "evidence"]
+)
+
+
+@given(st.dictionaries(MEMBERS, JSONISH, max_size=6) | JSONISH, st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_arbitrary_documents_pass_or_raise_malformed_payload(document: Any, strict: bool) -> None:
+    try:
+        validate(document, ACHIEVEMENT, strict_arrays=strict)
+    except MalformedPayload as exc:
+        found = exc.details["violations"]
+    else:
+        found = ()
+    assert len(found) <= MAX_VIOLATIONS
+    assert all(v.pointer == "" or v.pointer.startswith("/") for v in found)

@@ -11,6 +11,8 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from badgekiln.errors import StatusError
 from badgekiln.status import MAX_ENCODED_CHARS, MAX_LIST_BYTES, MIN_LIST_ENTRIES, StatusBitstring
@@ -251,3 +253,36 @@ def test_trailing_bits_that_do_not_fill_an_entry_are_not_addressable() -> None:
     assert bits.get(1) == 0b111
     with pytest.raises(IndexError):
         bits.get(2)
+
+
+# --- properties -----------------------------------------------------------------------------------
+
+
+@given(st.text(max_size=300) | st.from_regex(r"u?H4sI[A-Za-z0-9_+/=-]{0,200}", fullmatch=True))
+@settings(max_examples=300)
+def test_any_text_decodes_or_raises_status_error(text: str) -> None:
+    try:
+        bits = StatusBitstring.decode(text)
+    except StatusError as exc:
+        reason = exc.reason
+    else:
+        reason = None
+        assert len(bits) == bits.bit_length
+    assert reason in {None, "encoding", "too-large"}
+
+
+@given(
+    st.sampled_from([1, 2, 3, 4, 8]),
+    st.data(),
+)
+def test_random_writes_round_trip(size: int, data: st.DataObject) -> None:
+    entries = 8 * data.draw(st.integers(1, 64))
+    bits = StatusBitstring(entries, status_size=size)
+    model = [0] * entries
+    for _ in range(data.draw(st.integers(0, 20))):
+        index = data.draw(st.integers(0, entries - 1))
+        value = data.draw(st.integers(0, (1 << size) - 1))
+        bits.set(index, value)
+        model[index] = value
+    decoded = StatusBitstring.decode(bits.encode(), status_size=size)
+    assert [decoded.get(i) for i in range(entries)] == model

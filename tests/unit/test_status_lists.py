@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from badgekiln.errors import InvalidSignature, KeyResolutionError, StatusError
 from badgekiln.fetch import Fetcher, FetchPolicy
@@ -28,6 +30,7 @@ from badgekiln.proofs.dataintegrity import create_proof, verify_proof
 from badgekiln.proofs.did import resolve_verification_method
 from badgekiln.status import (
     MIN_LIST_ENTRIES,
+    REASONS,
     StatusBitstring,
     StatusPolicy,
     StatusResult,
@@ -355,6 +358,9 @@ def test_synthetic_list_reads_the_set_bit_and_verifies_the_list_first() -> None:
     (entry(statusListCredential=None), "entry"),
     (entry(statusListCredential=["https://issuer.example/status/1"]), "entry"),
     (entry(type="StatusList2021Entry", statusSize=2), "entry"),
+    (entry(type="StatusList2021Entry", statusSize=1.0), "entry"),
+    (entry(statusPurpose=["revocation"]), "purpose"),
+    (entry(type={"id": "x"}), "unsupported-type"),
     (entry(type="StatusList2021Entry", statusPurpose="message"), "purpose"),
     (entry(statusListIndex=str(MIN_LIST_ENTRIES)), "range"),
     (entry(statusListIndex="9999999999"), "range"),
@@ -371,6 +377,8 @@ def test_bad_entries(status_entry: Any, reason: str) -> None:
 @pytest.mark.parametrize(("document", "reason"), [
     (status_list(type=["VerifiableCredential"]), "type"),
     (status_list(type="BitstringStatusListCredential"), "type"),
+    (status_list(type=[{"not": "hashable"}, ["nor this"]]), "type"),
+    (status_list(subject={"type": [{}]}), "type"),
     (status_list(subject={"type": "StatusList2021"}), "type"),
     (status_list(credentialSubject="https://issuer.example/status/1#list"), "list"),
     (status_list(credentialSubject=[]), "list"),
@@ -710,3 +718,47 @@ def test_policy_refuses_bad_values(kwargs: dict[str, Any]) -> None:
         StatusPolicy(**kwargs)
     with pytest.raises(TypeError):
         StatusPolicy(require_same_issuer="yes")  # type: ignore[arg-type]
+
+
+# --- properties: whatever the entry and list hold, the answer is a result or a StatusError ----------
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+ENTRY_VALUES = {
+    "type": st.sampled_from(["BitstringStatusListEntry", "StatusList2021Entry"]) | JSONISH,
+    "statusPurpose": st.sampled_from(["revocation", "suspension", "message"]) | JSONISH,
+    "statusListIndex": st.integers(-2, 10) | st.integers(-2, 10).map(str) | JSONISH,
+    "statusSize": st.integers(-1, 10) | JSONISH,
+    "statusMessage": JSONISH,
+}
+SUBJECT_VALUES = {
+    "type": st.sampled_from(["BitstringStatusList", "StatusList2021"]) | JSONISH,
+    "statusPurpose": st.sampled_from(["revocation", "suspension"]) | JSONISH,
+    "encodedList": st.sampled_from([encoded(5), encoded(entries=8), "uH4sI"]) | JSONISH,
+}
+
+
+@given(
+    st.fixed_dictionaries({}, optional=ENTRY_VALUES),
+    st.fixed_dictionaries({}, optional=SUBJECT_VALUES),
+    st.sampled_from(["2024-01-01T00:00:00Z", "3000-01-01T00:00:00Z"]) | JSONISH,
+)
+@settings(max_examples=300, deadline=None)
+def test_arbitrary_entries_and_lists_give_a_result_or_a_status_error(
+    changes: dict[str, Any], subject: dict[str, Any], valid_from: Any
+) -> None:
+    document = status_list(validFrom=valid_from if valid_from is not None else "2024-01-01T00:00:00Z")
+    document["credentialSubject"].update(subject)
+    try:
+        result: StatusResult | StatusError = check({**entry(), **changes}, document)
+    except StatusError as exc:
+        result = exc
+    if isinstance(result, StatusError):
+        assert result.reason in REASONS
+    else:
+        assert 0 <= result.value < 256

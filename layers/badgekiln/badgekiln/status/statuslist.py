@@ -118,7 +118,7 @@ def _index(entry: Mapping[str, Any], warnings: list[str]) -> int:
 def _status_size(entry: Mapping[str, Any], method: _Method) -> int:
     raw = entry.get("statusSize", 1)
     if not method.multibit:
-        if raw != 1 or isinstance(raw, bool):
+        if not isinstance(raw, int) or isinstance(raw, bool) or raw != 1:
             raise _entry_error(f"{method.name} entries have one bit; statusSize {raw!r} is not allowed")
         return 1
     if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_STATUS_SIZE:
@@ -193,7 +193,8 @@ def _verify(document: Mapping[str, Any], url: str, verify_credential: VerifyCred
 
 
 def _subject(document: Mapping[str, Any], method: _Method, url: str) -> Mapping[str, Any]:
-    if not {"VerifiableCredential", method.credential_type} <= set(_types(document.get("type"))):
+    declared = _types(document.get("type"))  # may hold anything, hashable or not
+    if "VerifiableCredential" not in declared or method.credential_type not in declared:
         raise StatusError(
             f"the status list {url} is not a VerifiableCredential and {method.credential_type} (its type is "
             f"{repr(document.get('type'))[:100]})",

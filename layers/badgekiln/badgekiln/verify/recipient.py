@@ -174,7 +174,7 @@ def find_ob2_recipient(
     if not isinstance(recipient, Mapping):
         raise _malformed("recipient must be an IdentityObject (a JSON object)", "recipient")
     declared = recipient.get("type")
-    if declared not in OB2_IDENTITY_TYPES:
+    if not isinstance(declared, str) or declared not in OB2_IDENTITY_TYPES:
         raise _malformed(
             f"recipient.type must be one of {', '.join(sorted(OB2_IDENTITY_TYPES))}", "recipient.type"
         )
