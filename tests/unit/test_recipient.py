@@ -119,6 +119,8 @@ def test_ob2_type_filter() -> None:
     (ob2("md5$" + "0" * 64), "recipient.identity"),                             # md5 with a sha256 length
     (ob2(DCPV_HASH + "\n"), "recipient.identity"),
     (ob2("x" * 5000, hashed=False), "recipient.identity"),                      # over MAX_IDENTITY_CHARS
+    (ob2("nobody@example.org\udc80", hashed=False), "recipient.identity"),      # a lone surrogate
+    (ob2(DCPV_HASH, salt="dead\ud800sea"), "recipient.salt"),
 ])  # fmt: skip
 def test_ob2_malformed_identity_objects(recipient: Any, field: str) -> None:
     with pytest.raises(MalformedPayload) as caught:
@@ -135,6 +137,7 @@ def test_ob2_null_salt_means_no_salt() -> None:
     ("x" * 5000, None, ValueError),
     (b"x", None, TypeError),
     ("x", "phone", ValueError),
+    ("nobody@example.org\udcff", None, ValueError),  # surrogate-escaped bytes from argv
 ])  # fmt: skip
 def test_ob2_bad_calls(identity: Any, identity_type: Any, error: type[Exception]) -> None:
     with pytest.raises(error):
@@ -272,6 +275,8 @@ def test_hash_identity_hashes_utf8() -> None:
     ("a@example.com", {"algorithm": "sha512"}, ValueError),
     ("a@example.com", {"salt": 5}, ValueError),
     ("a@example.com", {"salt": "s" * 5000}, ValueError),
+    ("a@example.com", {"salt": "\ud800"}, ValueError),
+    ("\ud800@example.com", {}, ValueError),
     ("", {}, ValueError),
     (None, {}, TypeError),
 ])  # fmt: skip

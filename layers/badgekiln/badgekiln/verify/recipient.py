@@ -26,7 +26,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeGuard
 
 from badgekiln.errors import MalformedPayload
 
@@ -74,11 +74,22 @@ def _malformed(message: str, field: str) -> MalformedPayload:
     return MalformedPayload(message, reason="recipient", field=field)
 
 
+def _text(value: object, *, empty: bool = False) -> TypeGuard[str]:
+    """A string we can hash: bounded, UTF-8-encodable (no lone surrogates), empty only if allowed."""
+    if not isinstance(value, str) or len(value) > MAX_IDENTITY_CHARS or (not value and not empty):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # e.g. a surrogate-escaped command-line argument
+        return False
+    return True
+
+
 def _check_identity(identity: str) -> None:
     if not isinstance(identity, str):
         raise TypeError(f"identity must be a str, not {type(identity).__name__}")
-    if not identity or len(identity) > MAX_IDENTITY_CHARS:
-        raise ValueError(f"identity must be 1 to {MAX_IDENTITY_CHARS} characters")
+    if not _text(identity):
+        raise ValueError(f"identity must be 1 to {MAX_IDENTITY_CHARS} characters of valid Unicode text")
 
 
 def _candidates(identity: str, identity_type: str) -> list[str]:
@@ -130,14 +141,14 @@ def _salt(obj: Mapping[str, Any], field: str) -> str:
     salt = obj.get("salt")
     if salt is None:
         return ""
-    if not isinstance(salt, str) or len(salt) > MAX_IDENTITY_CHARS:
+    if not _text(salt, empty=True):
         raise _malformed(f"{field} must be a string of at most {MAX_IDENTITY_CHARS} characters", field)
     return salt
 
 
 def _string(obj: Mapping[str, Any], member: str, field: str) -> str:
     value = obj.get(member)
-    if not isinstance(value, str) or not value or len(value) > MAX_IDENTITY_CHARS:
+    if not _text(value):
         raise _malformed(f"{field} must be a non-empty string", field)
     return value
 
@@ -281,6 +292,6 @@ def hash_identity(identity: str, *, salt: str | None = None, algorithm: str = "s
         raise ValueError("only sha256 identity hashes are issued (md5 is accepted when verifying old badges)")
     if salt is None:
         salt = secrets.token_hex(SALT_BYTES)
-    elif not isinstance(salt, str) or len(salt) > MAX_IDENTITY_CHARS:
-        raise ValueError(f"salt must be a string of at most {MAX_IDENTITY_CHARS} characters")
+    elif not _text(salt, empty=True):
+        raise ValueError(f"salt must be a string of at most {MAX_IDENTITY_CHARS} characters of valid text")
     return f"sha256${_digest('sha256', identity, salt)}", salt
