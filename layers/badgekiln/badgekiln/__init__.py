@@ -47,6 +47,8 @@ from badgekiln.errors import (
 
 if TYPE_CHECKING:
     from badgekiln.baking import Extracted, bake, extract
+    from badgekiln.verify.engine import verify
+    from badgekiln.verify.report import Report
 
 __version__ = "0.1.0"
 
@@ -58,6 +60,8 @@ _LAZY: dict[str, str] = {
     "personalise_svg": "badgekiln.render",
     "svg_to_png": "badgekiln.render",
     "validate_template": "badgekiln.render",
+    "verify": "badgekiln.verify",
+    "Report": "badgekiln.verify",
 }
 
 __all__ = [
@@ -82,6 +86,7 @@ __all__ = [
     "NotFound",
     "ProofError",
     "RenderError",
+    "Report",
     "SigningError",
     "StatusError",
     "StoreError",
@@ -94,6 +99,7 @@ __all__ = [
     "personalise_svg",
     "svg_to_png",
     "validate_template",
+    "verify",
 ]
 
 

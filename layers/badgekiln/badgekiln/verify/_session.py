@@ -1,0 +1,138 @@
+"""One verification in progress: its options, its clock, and the checks collected so far.
+
+Checks raise; only this collector turns what they raise into :class:`~badgekiln.verify.report.Check`
+results. A check that could not run because the network is off (or a pinned document is
+missing) is *skipped*, never passed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from badgekiln.errors import BadgeKilnError, FetchRefused
+from badgekiln.keys.signer import PublicKey
+from badgekiln.verify.options import VerifyOptions
+from badgekiln.verify.report import CHECK_IDS, Check, CheckStatus
+
+__all__ = ["Checks", "Session", "is_offline_refusal"]
+
+# worse first: a second finding for the same check id can only make it worse
+_SEVERITY: Final[Mapping[str, int]] = {"passed": 0, "warning": 1, "skipped": 2, "failed": 3}
+_ORDER: Final = {check_id: position for position, check_id in enumerate(CHECK_IDS)}
+#: Longest message kept in a check: details beyond it help nobody reading a report.
+_MAX_MESSAGE_CHARS: Final = 600
+
+
+def is_offline_refusal(exc: BaseException) -> bool:
+    """Whether ``exc`` (or the fetch error it wraps) is the fetcher refusing to go online."""
+    if isinstance(exc, FetchRefused):
+        return exc.reason == "offline"
+    if isinstance(exc, BadgeKilnError) and "offline" in (
+        exc.details.get("cause"),
+        exc.details.get("cause_reason"),
+    ):
+        return True
+    cause = exc.__cause__
+    depth = 0
+    while cause is not None and depth < 8:  # bounded: causes chain a few levels at most
+        if isinstance(cause, FetchRefused) and cause.reason == "offline":
+            return True
+        cause, depth = cause.__cause__, depth + 1
+    return False
+
+
+def _clip(message: str) -> str:
+    text = " ".join(message.split())
+    return text if len(text) <= _MAX_MESSAGE_CHARS else text[: _MAX_MESSAGE_CHARS - 1] + "…"
+
+
+class Checks:
+    """Collects one result per check id; a later finding for an id keeps the worse status."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, Check] = {}
+
+    def add(self, check_id: str, status: CheckStatus, message: str, code: str | None = None) -> None:
+        """Record a finding (merged with an earlier one for the same id)."""
+        new = Check(check_id, status, _clip(message), code)
+        old = self._items.get(check_id)
+        if old is None:
+            self._items[check_id] = new
+            return
+        worse, other = (new, old) if _SEVERITY[status] > _SEVERITY[old.status] else (old, new)
+        message = (
+            worse.message if other.message in worse.message else _clip(f"{worse.message}; {other.message}")
+        )
+        self._items[check_id] = Check(check_id, worse.status, message, worse.code)
+
+    def passed(self, check_id: str, message: str) -> None:
+        self.add(check_id, "passed", message)
+
+    def warning(self, check_id: str, message: str, code: str | None = None) -> None:
+        self.add(check_id, "warning", message, code)
+
+    def failed(self, check_id: str, message: str, code: str | None = None) -> None:
+        self.add(check_id, "failed", message, code)
+
+    def skipped(self, check_id: str, message: str, code: str | None = None) -> None:
+        self.add(check_id, "skipped", message, code)
+
+    def error(self, check_id: str, exc: BadgeKilnError, prefix: str = "") -> None:
+        """Record what a check raised: skipped when only the network was missing, else failed."""
+        text = f"{prefix}{exc.message}" if prefix else exc.message
+        if is_offline_refusal(exc):
+            self.skipped(check_id, f"not checked: {text}", "offline")
+        else:
+            self.failed(check_id, text, exc.reason or exc.code)
+
+    def status_of(self, check_id: str) -> CheckStatus | None:
+        """The status recorded for ``check_id`` so far, or ``None``."""
+        check = self._items.get(check_id)
+        return None if check is None else check.status
+
+    def ok(self, check_id: str) -> bool:
+        """Whether ``check_id`` was recorded as passed or warning."""
+        return self.status_of(check_id) in ("passed", "warning")
+
+    def freeze(self) -> tuple[Check, ...]:
+        """The checks in :data:`~badgekiln.verify.report.CHECK_IDS` order."""
+        return tuple(sorted(self._items.values(), key=lambda check: _ORDER[check.id]))
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """The options of one :func:`~badgekiln.verify` call, the instant it judges validity at, and
+    how deep in endorsements it is."""
+
+    options: VerifyOptions
+    now: datetime
+    depth: int = 0
+    pin: bool = True
+
+    @classmethod
+    def start(cls, options: VerifyOptions) -> Session:
+        return cls(options, options.at or datetime.now(UTC))
+
+    def nested(self) -> Session:
+        """The session an endorsement is verified in (one level deeper; its own issuer's keys)."""
+        return Session(self.options, self.now, self.depth + 1, pin=False)
+
+    def unpinned(self) -> Session:
+        """This session without the pinned key (for documents another issuer signed)."""
+        return Session(self.options, self.now, self.depth, pin=False)
+
+    @property
+    def pinned_key(self) -> PublicKey | None:
+        """The caller's pinned issuer key, when it applies to this session's documents."""
+        return self.options.pinned_key if self.pin else None
+
+    def fetch_json(self, url: str) -> Any:
+        """The JSON document at ``url`` through the options' fetcher (pins and offline honoured).
+
+        Raises:
+            FetchError: refused or failed; MalformedPayload / InputTooLarge: not strict JSON.
+        """
+        return self.options.active_fetcher.get_json(url)

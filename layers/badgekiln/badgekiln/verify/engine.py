@@ -1,0 +1,179 @@
+"""``verify()``: read the input, tell what it is, and hand it to the OB 2.0 or OB 3.0 verifier.
+
+Input is detected by content: a PNG or SVG image (its baked payload is verified), a JSON
+document (OB 3.0 credential, OB 2.0 assertion), a compact JWS/JWT (OB 3.0 VC-JWT, OB 2.0
+signed assertion) or an http(s) URL (an OB 2.0 hosted assertion). Input that is none of these,
+or is not a badge at all, raises a typed error; a badge that fails a check returns a report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Final, Literal
+
+from badgekiln.errors import MalformedPayload, NotABadgeImage
+from badgekiln.fetch import Fetcher
+from badgekiln.verify._session import Session
+from badgekiln.verify.options import VerifyOptions
+from badgekiln.verify.report import InputFormat, Report
+
+__all__ = ["verify"]
+
+_PNG_SIGNATURE: Final = b"\x89PNG\r\n\x1a\n"
+_LEADING: Final = b" \t\r\n\xef\xbb\xbf"  # whitespace and a UTF-8 byte-order mark before XML
+_VC_CONTEXT_PREFIXES: Final = (
+    "https://www.w3.org/2018/credentials/",
+    "https://www.w3.org/ns/credentials/",
+    "https://purl.imsglobal.org/spec/ob/v3p0/",
+)
+_VC_TYPES: Final = frozenset(
+    {"VerifiableCredential", "OpenBadgeCredential", "AchievementCredential", "EndorsementCredential"}
+)
+_OB2_NODE_TYPES: Final = frozenset({"BadgeClass", "Issuer", "Profile", "CryptographicKey", "RevocationList"})
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _is_credential(document: Mapping[str, Any]) -> bool:
+    contexts = [c for c in _list(document.get("@context")) if isinstance(c, str)]
+    types = [t for t in _list(document.get("type")) if isinstance(t, str)]
+    return any(c.startswith(_VC_CONTEXT_PREFIXES) for c in contexts) or bool(_VC_TYPES & set(types))
+
+
+def _kind_of(document: Mapping[str, Any]) -> Literal["ob3", "ob2", "legacy"]:
+    """Which verifier a JSON object (a credential, an assertion or a JWS payload) belongs to.
+
+    Raises:
+        MalformedPayload: ``reason="not-a-badge"``: neither a credential nor an assertion.
+    """
+    from badgekiln.verify.ob2 import OB2_CONTEXTS, is_legacy
+
+    if _is_credential(document):
+        return "ob3"
+    if is_legacy(document):
+        return "legacy"
+    types = {t for t in _list(document.get("type")) if isinstance(t, str)}
+    contexts = set(_list(document.get("@context")))
+    if "Assertion" in types or (contexts & OB2_CONTEXTS and {"badge", "recipient"} <= set(document)):
+        return "ob2"
+    if types & _OB2_NODE_TYPES:
+        kind = sorted(types & _OB2_NODE_TYPES)[0]
+        raise MalformedPayload(
+            f"not a badge: this is an Open Badges 2.0 {kind}, not an Assertion", reason="not-a-badge"
+        )
+    raise MalformedPayload(
+        "not a badge: neither an Open Badges 3.0 credential nor an Open Badges 2.0 assertion",
+        reason="not-a-badge",
+    )
+
+
+def _read(data: bytes | str) -> tuple[InputFormat | None, str]:
+    """(image format or None, payload text) of the input.
+
+    Raises:
+        NotABadgeImage, MalformedImage, AmbiguousBadge, UnsupportedEncoding, NoBadgeData,
+        InputTooLarge, MalformedPayload: from extraction, or input that is no text at all.
+    """
+    from badgekiln.baking import extract
+
+    if isinstance(data, str):
+        if not data.lstrip(" \t\r\n\ufeff").startswith("<"):
+            return None, data
+        data = data.encode("utf-8")
+    elif not isinstance(data, bytes | bytearray):
+        raise TypeError(f"data must be bytes or str, not {type(data).__name__}")
+    raw = bytes(data)
+    if raw.startswith(_PNG_SIGNATURE) or raw[1:4] == b"PNG" or raw.lstrip(_LEADING).startswith(b"<"):
+        found = extract(raw)
+        return found.format, found.payload
+    try:
+        return None, raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise NotABadgeImage(
+            "the input is neither a PNG or SVG image nor a UTF-8 badge payload (JSON, JWT or URL)"
+        ) from exc
+
+
+def _verify_text(session: Session, image: InputFormat | None, text: str) -> Report:
+    from badgekiln.fetch import loads_strict
+    from badgekiln.sniff import classify_payload
+    from badgekiln.verify import ob2, ob3
+
+    kind = classify_payload(text)
+    payload = text.strip(" \t\r\n")
+    if kind == "url":
+        return ob2.verify_hosted(session, image or "url", url=payload)
+    if kind == "json":
+        document = loads_strict(payload.encode("utf-8"), source="the badge JSON")
+        if not isinstance(document, dict):
+            raise MalformedPayload("the badge JSON must be an object", reason="json")
+        fmt: InputFormat = image or "json"
+        spec = _kind_of(document)
+        if spec == "ob3":
+            return ob3.verify_credential(session, document, fmt)
+        if spec == "legacy":
+            return ob2.legacy_report(document, fmt)
+        return ob2.verify_hosted(session, fmt, baked=document)
+    from badgekiln.proofs.jws import parse_compact, parse_json_object
+
+    claims = parse_json_object(parse_compact(payload).payload, what="JWT payload")
+    vc = claims.get("vc")
+    spec = "ob3" if isinstance(vc, dict) and _is_credential(vc) else _kind_of(claims)
+    fmt = image or "jwt"
+    if spec == "ob3":
+        return ob3.verify_credential_jwt(session, payload, fmt)
+    if spec == "legacy":
+        return ob2.legacy_report(claims, fmt)
+    return ob2.verify_signed(session, payload, fmt)
+
+
+def verify(
+    data: bytes | str,
+    *,
+    recipient: str | None = None,
+    at: datetime | None = None,
+    offline: bool = False,
+    documents: Mapping[str, bytes] | None = None,
+    key: bytes | str | None = None,
+    fetcher: Fetcher | None = None,
+    options: VerifyOptions | None = None,
+) -> Report:
+    """Verify a badge: a baked PNG/SVG, a JSON credential or assertion, a JWT/JWS, or a URL.
+
+    ``recipient`` (email, URL, phone, DID …) must match the badge's recipient; ``at`` (aware)
+    judges validity at another instant; ``offline`` forbids every fetch and ``documents``
+    answers URLs from local bodies; ``key`` pins the issuer's public key (PEM or JWK);
+    ``fetcher`` shares a configured :class:`~badgekiln.fetch.Fetcher`. ``options`` gives all of
+    these at once as a :class:`VerifyOptions` (then leave the other keywords unset).
+
+    A badge that fails a check is not an error: the :class:`Report` says which check and why,
+    and ``report.valid`` is false. Checks that cannot run (offline without the documents they
+    need) are *skipped*, which also makes the report not valid.
+
+    Raises:
+        NotABadgeImage, MalformedImage, AmbiguousBadge, UnsupportedEncoding, NoBadgeData:
+            an image that cannot be read, or carries no badge.
+        MalformedPayload: JSON, JWS or URL that is malformed, or not a badge at all
+            (``reason="not-a-badge"``).
+        InputTooLarge: over a size or nesting cap.
+        InvalidField: ``key`` is not a usable public key.
+        TypeError, ValueError: bad arguments (naive ``at``, ``fetcher`` with ``offline`` …).
+
+    Example::
+
+        report = badgekiln.verify(png_bytes, recipient="ann@example.org", offline=True,
+                                  documents={"https://issuer.example/jwks.json": jwks})
+        print(report.valid, [c.id for c in report.failures])
+    """
+    if options is None:
+        options = VerifyOptions(
+            recipient=recipient, at=at, offline=offline, documents=documents, key=key, fetcher=fetcher
+        )
+    elif (recipient, at, offline, documents, key, fetcher) != (None, None, False, None, None, None):
+        raise TypeError("pass either options or the individual keywords, not both")
+    session = Session.start(options)
+    image, text = _read(data)
+    return _verify_text(session, image, text)

@@ -1,0 +1,104 @@
+"""Embedded Data Integrity proofs of a credential: find one that verifies, say with which key.
+
+Accepted suites are those of :mod:`badgekiln.proofs.dataintegrity` (``eddsa-rdfc-2022``, and the
+legacy ``eddsa-2022`` and ``Ed25519Signature2020``). Multi-proof rule (documented choice, as OB
+3.0 allows: "a verifier MAY accept any one"): proofs are tried in document order and the first
+one that verifies wins; proofs of other suites are ignored with a warning, and a failing extra
+proof is reported as a warning beside a verifying one. With a pinned key the verification
+method is not resolved: the proof must verify with the pinned key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from badgekiln.errors import BadgeKilnError, InputTooLarge, MalformedPayload, UnsupportedAlgorithm
+from badgekiln.keys.signer import PublicKey
+from badgekiln.verify._session import Session, is_offline_refusal
+
+__all__ = ["MAX_PROOFS", "ProofOutcome", "verify_embedded_proof"]
+
+#: Proofs examined on one document: each costs a key resolution and a canonicalization.
+MAX_PROOFS: Final = 8
+
+
+@dataclass(frozen=True, slots=True)
+class ProofOutcome:
+    """The proof that verified: its suite name, verification method, the key and the key's
+    controller (``None`` when the key was pinned), and warnings about the other proofs."""
+
+    suite: str
+    method: str
+    key: PublicKey
+    controller: str | None
+    warnings: tuple[str, ...] = ()
+
+
+def _suite(proof: Mapping[str, Any]) -> str:
+    cryptosuite = proof.get("cryptosuite")
+    return str(cryptosuite) if cryptosuite is not None else str(proof.get("type"))
+
+
+def _attempt(session: Session, document: Mapping[str, Any], proof: Mapping[str, Any]) -> ProofOutcome:
+    from badgekiln.proofs.dataintegrity import verify_proof
+    from badgekiln.proofs.did import resolve_verification_method
+
+    method = proof.get("verificationMethod")
+    pinned = session.pinned_key
+    if pinned is not None:
+        key, controller = pinned, None
+    else:
+        if not isinstance(method, str):
+            raise MalformedPayload("proof.verificationMethod is missing or not a string", reason="proof")
+        resolved = resolve_verification_method(method, fetch_json=session.fetch_json)
+        key, controller = resolved.public_key, resolved.controller
+    verify_proof(document, proof, key)  # type: ignore[arg-type]  # non-Ed25519 keys are refused inside
+    return ProofOutcome(_suite(proof), str(method), key, controller)
+
+
+def verify_embedded_proof(session: Session, document: Mapping[str, Any]) -> ProofOutcome:
+    """Verify ``document``'s embedded proof(s); return the one that verified.
+
+    Key provenance (is the key the issuer's?) is the caller's next step.
+
+    Raises:
+        MalformedPayload: no ``proof`` (``reason="no-proof"``), or a malformed one.
+        UnsupportedAlgorithm: no proof of an accepted suite.
+        InputTooLarge: more than :data:`MAX_PROOFS` proofs, or over a JSON-LD cap.
+        JsonLdError, KeyResolutionError, InvalidSignature, FetchError: from the first proof of an
+            accepted suite (a decisive failure is preferred to one the network prevented).
+    """
+    from badgekiln.proofs.dataintegrity import VERIFY_SUITES
+
+    raw = document.get("proof")
+    if raw is None:
+        raise MalformedPayload("the credential carries no proof", reason="no-proof")
+    proofs = raw if isinstance(raw, list) else [raw]
+    if len(proofs) > MAX_PROOFS:
+        raise InputTooLarge(f"the document carries more than {MAX_PROOFS} proofs", limit=MAX_PROOFS)
+    if not proofs or not all(isinstance(proof, Mapping) for proof in proofs):
+        raise MalformedPayload("proof must be a JSON object or a list of them", reason="proof")
+    ignored: list[str] = []
+    errors: list[BadgeKilnError] = []
+    for proof in proofs:
+        if (proof.get("type"), proof.get("cryptosuite")) not in VERIFY_SUITES:
+            ignored.append(f"a proof of unsupported type {_suite(proof)!r} was ignored")
+            continue
+        try:
+            outcome = _attempt(session, document, proof)
+        except BadgeKilnError as exc:
+            errors.append(exc)
+            continue
+        warnings = ignored + [f"another {_suite(proof)} proof does not verify: {e.message}" for e in errors]
+        return ProofOutcome(outcome.suite, outcome.method, outcome.key, outcome.controller, tuple(warnings))
+    if not errors:
+        suites = ", ".join(sorted({_suite(proof) for proof in proofs}))
+        raise UnsupportedAlgorithm(
+            f"no proof of an accepted suite (found {suites}; accepted: eddsa-rdfc-2022, eddsa-2022, "
+            "Ed25519Signature2020)",
+            reason="cryptosuite",
+        )
+    decisive = [exc for exc in errors if not is_offline_refusal(exc)]
+    raise (decisive or errors)[0]

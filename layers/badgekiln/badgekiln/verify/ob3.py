@@ -1,0 +1,455 @@
+"""Open Badges 3.0 (VC Data Model 1.1 and 2.0): Data Integrity and VC-JWT credentials.
+
+Order (docs/verification.md): contexts → structure → proof → issuer (key provenance) → VC-JWT
+claims → JSON-LD strictness → status → validity window → credentialSchema → recipient →
+endorsements. Every step runs even after a failure, so a report lists everything wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Any, Final
+
+from badgekiln.errors import BadgeKilnError, JsonLdError, MalformedPayload, StatusError
+from badgekiln.keys.signer import PublicKey
+from badgekiln.verify._dates import check_window, parse_datetime
+from badgekiln.verify._session import Checks, Session
+from badgekiln.verify.options import MAX_ENDORSEMENTS
+from badgekiln.verify.report import Check, InputFormat, Report, Summary
+
+__all__ = ["OB_CONTEXT", "VC_V1", "VC_V2", "verify_credential", "verify_credential_jwt"]
+
+VC_V1: Final = "https://www.w3.org/2018/credentials/v1"
+VC_V2: Final = "https://www.w3.org/ns/credentials/v2"
+#: The OB 3.0 context, any published version (``context.json``, ``context-3.0.3.json`` …).
+OB_CONTEXT: Final = re.compile(r"https://purl\.imsglobal\.org/spec/ob/v3p0/context(-3\.\d+\.\d+)?\.json")
+_BADGE_TYPES: Final = frozenset({"OpenBadgeCredential", "AchievementCredential"})
+_ENDORSEMENT: Final = "EndorsementCredential"
+
+
+def _types(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _id_of(value: Any) -> str | None:
+    found = value.get("id") if isinstance(value, Mapping) else value
+    return found if isinstance(found, str) and found else None
+
+
+def _name_of(value: Any) -> str | None:
+    name = value.get("name") if isinstance(value, Mapping) else None
+    return name if isinstance(name, str) else None
+
+
+def _subject(credential: Mapping[str, Any]) -> Any:
+    subject = credential.get("credentialSubject")
+    if isinstance(subject, list) and len(subject) == 1:
+        return subject[0]
+    return subject
+
+
+# --- contexts and structure -----------------------------------------------------------------------
+
+
+def _check_contexts(credential: Mapping[str, Any], checks: Checks) -> bool:
+    """Context order and presence (cheap, no JSON-LD); return True for VC 1.1."""
+    from badgekiln.jsonld.loader import bundled_context_urls
+
+    contexts = _types(credential.get("@context"))
+    first = contexts[0] if contexts else None
+    if not all(isinstance(entry, str) for entry in contexts) or not contexts:
+        checks.failed(
+            "context",
+            "@context must be a list of context URLs (inline definitions are refused)",
+            "inline-context",
+        )
+        return False
+    if first not in (VC_V1, VC_V2):
+        checks.failed(
+            "context", f"the first @context must be {VC_V2} (or {VC_V1}), not {first!r}", "vc-context"
+        )
+    if not any(OB_CONTEXT.fullmatch(entry) for entry in contexts):
+        checks.failed("context", "the Open Badges 3.0 context is missing from @context", "ob-context")
+    unknown = [entry for entry in contexts if entry not in bundled_context_urls()]
+    if unknown:
+        checks.failed(
+            "context",
+            f"context {unknown[0]!r} is not bundled with badgekiln; contexts are never fetched",
+            "unknown-context",
+        )
+    return first == VC_V1
+
+
+def _check_structure(credential: Mapping[str, Any], checks: Checks, *, v1: bool, endorsement: bool) -> None:
+    problems: list[str] = []
+    types = _types(credential.get("type"))
+    kinds = {_ENDORSEMENT} if endorsement else _BADGE_TYPES | {_ENDORSEMENT}
+    is_endorsement = _ENDORSEMENT in types
+    if "VerifiableCredential" not in types or not kinds & set(types):
+        wanted = "EndorsementCredential" if endorsement else "OpenBadgeCredential or AchievementCredential"
+        problems.append(f"type {credential.get('type')!r} is not VerifiableCredential with {wanted}")
+    if not isinstance(credential.get("id"), str):
+        checks.warning("structure", "the credential has no id (OB 3.0 requires one)", "no-id")
+    issuer = credential.get("issuer")
+    if _id_of(issuer) is None:
+        problems.append("the credential names no issuer (an id or a Profile with an id)")
+    elif isinstance(issuer, Mapping) and "Profile" not in _types(issuer.get("type")):
+        problems.append(f"the issuer's type {issuer.get('type')!r} does not include Profile")
+    subject = _subject(credential)
+    if not isinstance(subject, Mapping):
+        problems.append("credentialSubject must be one JSON object")
+    elif is_endorsement:
+        if _id_of(subject) is None:
+            problems.append("an EndorsementSubject needs an id (what is endorsed)")
+    else:
+        if _id_of(subject) is None and not subject.get("identifier"):
+            problems.append("credentialSubject has neither an id nor an identifier")
+        achievement = subject.get("achievement")
+        if not isinstance(achievement, Mapping):
+            problems.append("credentialSubject.achievement is missing")
+        elif _id_of(achievement) is None or _name_of(achievement) is None:
+            problems.append("the achievement needs an id and a name")
+    start_field = "issuanceDate" if v1 else "validFrom"
+    if start_field not in credential:
+        problems.append(f"{start_field} is missing")
+    for field in ("validFrom", "validUntil", "issuanceDate", "expirationDate"):
+        if field in credential:
+            try:
+                parse_datetime(credential[field], field=field)
+            except MalformedPayload as exc:
+                problems.append(exc.message)
+    if problems:
+        checks.failed("structure", "; ".join(problems), "structure")
+    else:
+        kind = "EndorsementCredential" if is_endorsement else "OpenBadgeCredential"
+        checks.passed("structure", f"a well-formed {kind} (VC {'1.1' if v1 else '2.0'})")
+
+
+def _strict_context(document: Mapping[str, Any], checks: Checks) -> None:
+    from badgekiln.jsonld.strict import expand
+
+    try:
+        expand({k: v for k, v in document.items() if k != "proof"})
+    except BadgeKilnError as exc:
+        checks.error("context", exc)
+    else:
+        checks.passed("context", "every property is defined by the bundled JSON-LD contexts")
+
+
+def summarise(credential: Mapping[str, Any]) -> Summary:
+    """What an OB 3.0 credential claims, for the report."""
+    subject = _subject(credential)
+    subject = subject if isinstance(subject, Mapping) else {}
+    achievement = subject.get("achievement")
+    recipient = _id_of(subject)
+    if recipient is None:
+        identifiers = _types(subject.get("identifier"))
+        first = identifiers[0] if identifiers else None
+        hashed = first.get("identityHash") if isinstance(first, Mapping) else None
+        recipient = hashed if isinstance(hashed, str) else None
+    issued = credential.get("validFrom", credential.get("issuanceDate"))
+    expires = credential.get("validUntil", credential.get("expirationDate"))
+    return Summary(
+        id=_id_of(credential),
+        type=tuple(t for t in _types(credential.get("type")) if isinstance(t, str)),
+        issuer={"id": _id_of(credential.get("issuer")), "name": _name_of(credential.get("issuer"))},
+        achievement={"id": _id_of(achievement), "name": _name_of(achievement)} if achievement else {},
+        recipient=recipient,
+        issued=issued if isinstance(issued, str) else None,
+        expires=expires if isinstance(expires, str) else None,
+    )
+
+
+# --- proof and provenance -------------------------------------------------------------------------
+
+
+def _provenance(
+    session: Session,
+    checks: Checks,
+    key: PublicKey,
+    issuer_id: str | None,
+    controller: str | None,
+    *,
+    prefer_jwks: bool,
+) -> None:
+    from badgekiln.verify.provenance import tie_key_to_issuer
+
+    if issuer_id is None:
+        checks.failed("issuer", "no issuer to tie the signing key to", "no-issuer")
+        return
+    try:
+        how = tie_key_to_issuer(
+            session, key, issuer_id=issuer_id, controller=controller, prefer_jwks=prefer_jwks
+        )
+    except BadgeKilnError as exc:
+        checks.error("issuer", exc)
+    else:
+        checks.passed("issuer", how)
+
+
+def _verify_status_list(session: Session, credential_issuer: str | None, document: Mapping[str, Any]) -> None:
+    """``verify_credential`` for the status package: a list's proof, tied to the list's issuer."""
+    from badgekiln.verify.ldp import verify_embedded_proof
+    from badgekiln.verify.provenance import tie_key_to_issuer
+
+    list_issuer = _id_of(document.get("issuer"))
+    if list_issuer is None:
+        raise MalformedPayload("the status list credential names no issuer", reason="structure")
+    # a pinned key is the credential issuer's: it vouches for that issuer's lists only
+    scoped = session if list_issuer == credential_issuer else session.unpinned()
+    outcome = verify_embedded_proof(scoped, document)
+    tie_key_to_issuer(scoped, outcome.key, issuer_id=list_issuer, controller=outcome.controller)
+
+
+# --- status, window, schema, recipient ------------------------------------------------------------
+
+
+def _check_status(session: Session, checks: Checks, credential: Mapping[str, Any]) -> None:
+    from badgekiln.status import check_credential_status
+
+    if credential.get("credentialStatus") is None:
+        return
+    issuer_id = _id_of(credential.get("issuer"))
+    try:
+        results = check_credential_status(
+            credential,
+            fetch_json=session.fetch_json,
+            verify_credential=lambda document: _verify_status_list(session, issuer_id, document),
+            policy=session.options.status_policy,
+            at=session.now,
+        )
+    except (StatusError, MalformedPayload) as exc:
+        checks.error("status", exc)
+        return
+    for result in results:
+        where = f"{result.method} {result.list_url}" + (
+            f" #{result.index}" if result.index is not None else ""
+        )
+        for warning in result.warnings:
+            checks.warning("status", warning, "status-warning")
+        if result.invalidates:
+            state = "revoked" if result.purpose == "revocation" else "suspended"
+            reason = f" ({result.message})" if result.message else ""
+            checks.failed("status", f"{state} by its issuer{reason}: {where}", state)
+        else:
+            checks.passed(
+                "status",
+                f"not {'revoked' if result.purpose == 'revocation' else result.purpose + ' set'}: {where}",
+            )
+
+
+def _window(
+    session: Session,
+    checks: Checks,
+    credential: Mapping[str, Any],
+    *,
+    v1: bool,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> None:
+    start_field, end_field = ("issuanceDate", "expirationDate") if v1 else ("validFrom", "validUntil")
+    try:
+        if start is None and start_field in credential:
+            start = parse_datetime(credential[start_field], field=start_field)
+        if end is None and end_field in credential:
+            end = parse_datetime(credential[end_field], field=end_field)
+    except MalformedPayload:
+        return  # reported by the structure check
+    check_window(
+        checks,
+        start=start,
+        start_field=start_field,
+        end=end,
+        end_field=end_field,
+        now=session.now,
+        skew=session.options.clock_skew,
+    )
+
+
+def _check_schema(checks: Checks, credential: Mapping[str, Any]) -> None:
+    if credential.get("credentialSchema") is None:
+        return
+    from badgekiln.verify.schema import check_credential_schemas
+
+    try:
+        results = check_credential_schemas(credential)
+    except MalformedPayload as exc:
+        checks.error("schema", exc)
+        return
+    for result in results:
+        if result.outcome == "failed":
+            checks.failed("schema", result.message, "schema")
+        elif result.outcome == "not-checked":
+            checks.skipped("schema", f"{result.schema_id}: {result.message}", "schema-not-checked")
+        else:
+            checks.passed("schema", f"conforms to {result.schema_id}")
+
+
+def _check_recipient(session: Session, checks: Checks, credential: Mapping[str, Any]) -> None:
+    from badgekiln.verify.recipient import find_ob3_recipient
+
+    identity = session.options.recipient
+    if identity is None or session.depth:
+        return
+    try:
+        match = find_ob3_recipient(_subject(credential), identity)
+    except MalformedPayload as exc:
+        checks.error("recipient", exc)
+        return
+    if match is None:
+        checks.failed("recipient", f"the badge was not awarded to {identity}", "recipient-mismatch")
+        return
+    how = f"identifier #{match.index}" if match.via == "identifier" else f"credentialSubject.{match.via}"
+    hashed = f", {match.algorithm} hash" if match.hashed else ""
+    checks.passed("recipient", f"awarded to {identity} ({how}{hashed})")
+    for warning in match.warnings:
+        checks.warning("recipient", warning, "recipient-warning")
+
+
+# --- endorsements ---------------------------------------------------------------------------------
+
+
+def _endorsement_items(credential: Mapping[str, Any]) -> Iterator[Any]:
+    subject = _subject(credential)
+    holders = [credential, credential.get("issuer")]
+    if isinstance(subject, Mapping):
+        holders.append(subject.get("achievement"))
+    for holder in holders:
+        if isinstance(holder, Mapping):
+            for member in ("endorsement", "endorsementJwt"):
+                value = holder.get(member)
+                if value is not None:
+                    yield from _types(value)
+
+
+def _input_failure(fmt: InputFormat, exc: BadgeKilnError) -> Report:
+    return Report("ob3", fmt, (Check("structure", "failed", exc.message, exc.reason or exc.code),))
+
+
+def _endorsements(session: Session, checks: Checks, credential: Mapping[str, Any]) -> tuple[Report, ...]:
+    items = list(_endorsement_items(credential))
+    if not items:
+        return ()
+    if session.depth >= session.options.endorsement_depth:
+        checks.skipped("endorsements", f"{len(items)} endorsement(s) not verified (depth limit)", "depth")
+        return ()
+    reports: list[Report] = []
+    nested = session.nested()
+    for item in items[:MAX_ENDORSEMENTS]:
+        fmt: InputFormat = "jwt" if isinstance(item, str) else "json"
+        try:
+            if isinstance(item, str):
+                reports.append(verify_credential_jwt(nested, item, fmt, endorsement=True))
+            elif isinstance(item, Mapping):
+                reports.append(verify_credential(nested, item, fmt, endorsement=True))
+            else:
+                raise MalformedPayload(
+                    "an endorsement must be a credential object or a JWT", reason="endorsement"
+                )
+        except BadgeKilnError as exc:
+            reports.append(_input_failure(fmt, exc))
+    invalid = sum(not report.valid for report in reports)
+    extra = len(items) - len(reports)
+    if invalid or extra:
+        parts = [f"{invalid} of {len(reports)} endorsement(s) are not valid"] if invalid else []
+        if extra:
+            parts.append(f"{extra} more not verified (over {MAX_ENDORSEMENTS})")
+        checks.warning("endorsements", "; ".join(parts), "endorsements")
+    else:
+        checks.passed("endorsements", f"{len(reports)} endorsement(s) verified")
+    return tuple(reports)
+
+
+# --- the two entry points -------------------------------------------------------------------------
+
+
+def _finish(
+    session: Session,
+    checks: Checks,
+    credential: Mapping[str, Any],
+    fmt: InputFormat,
+    proof: str | None,
+    *,
+    v1: bool,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> Report:
+    _check_status(session, checks, credential)
+    _window(session, checks, credential, v1=v1, start=start, end=end)
+    _check_schema(checks, credential)
+    _check_recipient(session, checks, credential)
+    endorsements = _endorsements(session, checks, credential)
+    return Report("ob3", fmt, checks.freeze(), summarise(credential), proof, endorsements)
+
+
+def verify_credential(
+    session: Session, credential: Mapping[str, Any], fmt: InputFormat, *, endorsement: bool = False
+) -> Report:
+    """Verify an OB 3.0 credential with embedded (Data Integrity) proofs."""
+    from badgekiln.verify.ldp import verify_embedded_proof
+
+    checks = Checks()
+    v1 = _check_contexts(credential, checks)
+    _check_structure(credential, checks, v1=v1, endorsement=endorsement)
+    issuer_id = _id_of(credential.get("issuer"))
+    proof: str | None = None
+    try:
+        outcome = verify_embedded_proof(session, credential)
+    except JsonLdError as exc:
+        checks.error("context", exc)
+        checks.failed("signature", "not verified: the JSON-LD is refused (see context)", exc.reason)
+        checks.skipped("issuer", "not checked: no verified signature")
+    except BadgeKilnError as exc:
+        checks.error("signature", exc)
+        checks.skipped("issuer", "not checked: no verified signature")
+        _strict_context(credential, checks)
+    else:
+        proof = outcome.suite
+        checks.passed("signature", f"{outcome.suite} proof verified with {outcome.method}")
+        for warning in outcome.warnings:
+            checks.warning("signature", warning, "other-proofs")
+        checks.passed("context", "every property is defined by the bundled JSON-LD contexts")
+        _provenance(session, checks, outcome.key, issuer_id, outcome.controller, prefer_jwks=False)
+    return _finish(session, checks, credential, fmt, proof, v1=v1)
+
+
+def verify_credential_jwt(
+    session: Session, token: str, fmt: InputFormat, *, endorsement: bool = False
+) -> Report:
+    """Verify an OB 3.0 VC-JWT.
+
+    Raises:
+        MalformedPayload, InputTooLarge: not a compact JWS with a JSON-object payload.
+    """
+    from badgekiln.proofs.jws import verify_compact
+    from badgekiln.verify.vcjwt import (
+        VCJWT_ALGORITHMS,
+        check_claims,
+        check_header,
+        parse_vcjwt,
+        resolve_jwt_key,
+    )
+
+    jwt = parse_vcjwt(token)
+    credential = jwt.credential
+    checks = Checks()
+    v1 = _check_contexts(credential, checks)
+    _check_structure(credential, checks, v1=v1, endorsement=endorsement)
+    issuer_id = _id_of(credential.get("issuer"))
+    header = jwt.token.header
+    proof = f"vc-jwt {header.get('alg')}"
+    try:
+        check_header(header, checks)
+        key, controller = resolve_jwt_key(session, header, issuer_id or "")
+        verify_compact(jwt.token, key, algorithms=VCJWT_ALGORITHMS)
+    except BadgeKilnError as exc:
+        checks.error("signature", exc)
+        checks.skipped("issuer", "not checked: no verified signature")
+    else:
+        checks.passed("signature", f"{header['alg']} signature verified")
+        _provenance(session, checks, key, issuer_id, controller, prefer_jwks=True)
+    start, end = check_claims(jwt, checks)
+    _strict_context(credential, checks)
+    return _finish(session, checks, credential, fmt, proof, v1=v1, start=start, end=end)

@@ -1,0 +1,187 @@
+"""The verification report: immutable, with ``valid`` derived from the checks it holds.
+
+A :class:`Report` is a tuple of :class:`Check` results plus what the credential claims
+(:class:`Summary`) and one sub-report per endorsement. ``valid`` is never stored: it is true
+only when no check failed, a proof check (``signature`` or ``hosted``) passed, and none of the
+checks that decide trust (proof, issuer, status) was skipped — a check that could not run
+(offline, say) makes a badge *not valid*, never silently valid.
+
+Example::
+
+    report = badgekiln.verify(baked_png)
+    if not report.valid:
+        for check in report.failures:
+            print(check.id, check.message)
+    json.dumps(report.to_dict())
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal
+
+__all__ = [
+    "CHECK_IDS",
+    "ESSENTIAL_CHECKS",
+    "PROOF_CHECKS",
+    "Check",
+    "CheckStatus",
+    "Report",
+    "Summary",
+]
+
+CheckStatus = Literal["passed", "failed", "warning", "skipped"]
+Spec = Literal["ob1", "ob2", "ob3"]
+InputFormat = Literal["png", "svg", "json", "jwt", "url"]
+
+#: Every check id a report may hold, in the order the verifier runs them (docs/verification.md).
+CHECK_IDS: Final = (
+    "version",  # the Open Badges version is one badgekiln verifies (1.x is legacy)
+    "context",  # JSON-LD contexts bundled and every property defined by them
+    "structure",  # required properties and types of the assertion / credential
+    "hosted",  # OB 2.0 hosted: the copy served at the assertion's id
+    "signature",  # the proof: JWS, VC-JWT or Data Integrity
+    "claims",  # VC-JWT: iss/sub/nbf/exp/jti agree with the credential
+    "issuer",  # the key (or hosting origin) is tied to the issuer
+    "status",  # revocation / suspension
+    "issued",  # issuedOn / validFrom not in the future
+    "expiry",  # expires / validUntil not passed
+    "schema",  # credentialSchema JSON Schemas
+    "recipient",  # the caller's identity matches the recipient
+    "endorsements",  # endorsement sub-reports (never change ``valid``)
+)
+#: A proof check that passed is required for ``valid``.
+PROOF_CHECKS: Final = frozenset({"signature", "hosted"})
+#: Checks whose ``skipped`` status makes a report not valid: without them trust is unknown.
+ESSENTIAL_CHECKS: Final = frozenset({"signature", "hosted", "issuer", "status"})
+_STATUSES: Final = frozenset({"passed", "failed", "warning", "skipped"})
+_MARKS: Final = {"passed": "✓", "failed": "✗", "warning": "!", "skipped": "-"}
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One step of verification: ``id`` (see :data:`CHECK_IDS`), ``status``, a sentence a
+    person can act on, and ``code``, a stable kebab-case reason for machines (``revoked``,
+    ``expired``, ``undefined-term`` …) when the step did not simply pass.
+
+    Raises:
+        ValueError: an unknown ``id`` or ``status`` (a bad call).
+    """
+
+    id: str
+    status: CheckStatus
+    message: str
+    code: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.id not in CHECK_IDS:
+            raise ValueError(f"unknown check id {self.id!r}")
+        if self.status not in _STATUSES:
+            raise ValueError(f"unknown check status {self.status!r}")
+
+    @property
+    def mark(self) -> str:
+        """A one-character mark for the human form: ✓ passed, ✗ failed, ! warning, - skipped."""
+        return _MARKS[self.status]
+
+    def to_dict(self) -> dict[str, str]:
+        """``{"id", "status", "message"}`` plus ``"code"`` when there is one."""
+        out = {"id": self.id, "status": self.status, "message": self.message}
+        if self.code is not None:
+            out["code"] = self.code
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What the badge *claims* (trust it only when the report is valid).
+
+    ``issuer`` and ``achievement`` are ``{"id", "name"}`` maps (values may be ``None``);
+    ``recipient`` is the subject id, or the identity (hash) the badge names; ``issued`` and
+    ``expires`` are the date-time strings as written.
+    """
+
+    id: str | None = None
+    type: tuple[str, ...] = ()
+    issuer: Mapping[str, str | None] = field(default_factory=dict)
+    achievement: Mapping[str, str | None] = field(default_factory=dict)
+    recipient: str | None = None
+    issued: str | None = None
+    expires: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form, keys in a fixed order."""
+        return {
+            "id": self.id,
+            "type": list(self.type),
+            "issuer": {"id": self.issuer.get("id"), "name": self.issuer.get("name")},
+            "achievement": {"id": self.achievement.get("id"), "name": self.achievement.get("name")},
+            "recipient": self.recipient,
+            "issued": self.issued,
+            "expires": self.expires,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The immutable result of :func:`badgekiln.verify`.
+
+    ``spec`` is ``"ob2"``/``"ob3"`` (``"ob1"`` for a legacy 1.x badge), ``format`` how the input
+    came (``png``, ``svg``, ``json``, ``jwt`` or ``url``), ``proof`` the proof method met
+    (``eddsa-rdfc-2022``, ``vc-jwt RS256``, ``jws RS256``, ``hosted`` …) or ``None``.
+    ``endorsements`` holds one sub-report per endorsement verified; they never change ``valid``.
+    """
+
+    spec: Spec
+    format: InputFormat
+    checks: tuple[Check, ...]
+    credential: Summary | None = None
+    proof: str | None = None
+    endorsements: tuple[Report, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not all(isinstance(check, Check) for check in self.checks):
+            raise TypeError("checks must be Check instances")
+        if not all(isinstance(sub, Report) for sub in self.endorsements):
+            raise TypeError("endorsements must be Report instances")
+
+    @property
+    def valid(self) -> bool:
+        """True only when no check failed, a proof check passed, and no essential check was skipped."""
+        proven = False
+        for check in self.checks:
+            if check.status == "failed":
+                return False
+            if check.status == "skipped" and check.id in ESSENTIAL_CHECKS:
+                return False
+            if check.status == "passed" and check.id in PROOF_CHECKS:
+                proven = True
+        return proven
+
+    @property
+    def failures(self) -> tuple[Check, ...]:
+        """The failed checks, in order."""
+        return tuple(check for check in self.checks if check.status == "failed")
+
+    @property
+    def warnings(self) -> tuple[Check, ...]:
+        """The checks that passed with a warning."""
+        return tuple(check for check in self.checks if check.status == "warning")
+
+    def check(self, check_id: str) -> Check | None:
+        """The check with ``check_id``, or ``None`` when the report has none."""
+        return next((check for check in self.checks if check.id == check_id), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: ``valid``, ``spec``, ``format``, ``proof``, ``credential``, ``checks``,
+        ``endorsements``, in that order (stable for diffs and golden files)."""
+        return {
+            "valid": self.valid,
+            "spec": self.spec,
+            "format": self.format,
+            "proof": self.proof,
+            "credential": None if self.credential is None else self.credential.to_dict(),
+            "checks": [check.to_dict() for check in self.checks],
+            "endorsements": [sub.to_dict() for sub in self.endorsements],
+        }

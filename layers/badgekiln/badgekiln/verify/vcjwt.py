@@ -1,0 +1,220 @@
+"""OB 3.0 VC-JWT: the JOSE header, the signing key, and the claims that must agree.
+
+Rules (docs/verification.md, "VC-JWT"):
+
+* ``alg`` is RS256 (the OB minimum), ES256 or EdDSA; ``none`` and ``HS*`` never verify.
+* Header members: ``alg``, ``kid``, ``jwk``, ``typ`` (OB 3.0 allows no others; ``cty`` is
+  tolerated). ``typ``, when present, is ``JWT``; the VC-JOSE-COSE types ``vc+jwt`` and
+  ``vc+ld+jwt`` are accepted with a warning; anything else (``at+jwt`` …) is a token minted for
+  another purpose and fails.
+* The key: the pinned key, else the ``jwk`` header, else ``kid`` (did:key, did:web, an HTTPS
+  URL of a JWK / key document / controller document, or a bare key id looked up in the
+  issuer's JWK Set). Provenance is checked afterwards (:mod:`badgekiln.verify.provenance`).
+* The credential is the ``vc`` claim (VC 1.1) or the whole payload without its registered
+  claims (VC 2.0).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from badgekiln.errors import KeyResolutionError, MalformedPayload, UnsupportedAlgorithm
+from badgekiln.keys.signer import PublicKey
+from badgekiln.verify._dates import from_numeric_date, parse_datetime
+from badgekiln.verify._session import Checks, Session
+
+__all__ = [
+    "REGISTERED_CLAIMS",
+    "VCJWT_ALGORITHMS",
+    "JwtCredential",
+    "check_claims",
+    "check_header",
+    "parse_vcjwt",
+    "resolve_jwt_key",
+]
+
+#: VC-JWT algorithms: RS256 is required by OB 3.0, ES256 and EdDSA are what issuers also use.
+VCJWT_ALGORITHMS: Final = frozenset({"RS256", "ES256", "EdDSA"})
+#: JWT registered claims: they describe the token, so they are not part of the credential.
+REGISTERED_CLAIMS: Final = frozenset({"iss", "sub", "aud", "exp", "nbf", "iat", "jti"})
+_HEADER_MEMBERS: Final = frozenset({"alg", "kid", "jwk", "typ", "cty"})
+_VC_JOSE_TYPES: Final = frozenset({"vc+jwt", "vc+ld+jwt"})
+
+
+@dataclass(frozen=True)
+class JwtCredential:
+    """A parsed (not yet verified) VC-JWT: the JWS, its claims and the credential they carry;
+    ``form`` is ``"vc"`` (VC 1.1 ``vc`` claim) or ``"payload"`` (VC 2.0)."""
+
+    token: Any  # badgekiln.proofs.jws.CompactJws
+    claims: Mapping[str, Any]
+    credential: dict[str, Any]
+    form: str
+
+
+def parse_vcjwt(token: str) -> JwtCredential:
+    """Split a VC-JWT into header, claims and credential (nothing verified).
+
+    Raises:
+        MalformedPayload, InputTooLarge: not a compact JWS whose payload is a JSON object.
+    """
+    from badgekiln.proofs.jws import parse_compact, parse_json_object
+
+    parsed = parse_compact(token)
+    claims = parse_json_object(parsed.payload, what="JWT payload")
+    vc = claims.get("vc")
+    if isinstance(vc, dict):
+        return JwtCredential(parsed, claims, vc, "vc")
+    credential = {name: value for name, value in claims.items() if name not in REGISTERED_CLAIMS}
+    return JwtCredential(parsed, claims, credential, "payload")
+
+
+def check_header(header: Mapping[str, Any], checks: Checks) -> None:
+    """Apply the header rules; warnings are recorded on ``signature``.
+
+    Raises:
+        UnsupportedAlgorithm: ``alg`` outside :data:`VCJWT_ALGORITHMS` (``reason="alg"``).
+        MalformedPayload: ``reason="header"``: an unknown member, a bad ``typ``, neither
+            ``kid`` nor ``jwk``.
+    """
+    alg = header.get("alg")
+    if alg not in VCJWT_ALGORITHMS:
+        raise UnsupportedAlgorithm(
+            f"VC-JWT algorithm {alg!r} is not accepted (RS256, ES256 or EdDSA; never none or HS*)",
+            reason="alg",
+            alg=str(alg),
+        )
+    extra = sorted(set(header) - _HEADER_MEMBERS)
+    if extra:
+        raise MalformedPayload(
+            f"the JWT header carries {', '.join(extra)}: OB 3.0 allows only alg, kid, jwk and typ "
+            "(keys named by x5u/jku/x5c are never followed)",
+            reason="header",
+        )
+    typ = header.get("typ")
+    if typ is not None:
+        if not isinstance(typ, str):
+            raise MalformedPayload("the JWT typ header must be a string", reason="header")
+        lowered = typ.lower().removeprefix("application/")
+        if lowered in _VC_JOSE_TYPES:
+            checks.warning("signature", f"typ {typ!r} is the VC-JOSE-COSE type; OB 3.0 says 'JWT'", "typ")
+        elif lowered != "jwt":
+            raise MalformedPayload(
+                f"the JWT typ is {typ!r}: a token of another kind, not a credential (expected 'JWT')",
+                reason="header",
+            )
+    if "kid" not in header and "jwk" not in header:
+        raise MalformedPayload("the JWT header names no key (neither kid nor jwk)", reason="header")
+
+
+def _key_from_document(document: Any, url: str) -> PublicKey:
+    from badgekiln.keys.formats import jwk_to_public_key
+
+    if isinstance(document, Mapping) and "kty" in document:
+        return jwk_to_public_key({k: v for k, v in document.items() if k not in ("kid", "use", "alg", "iss")})
+    raise KeyResolutionError(f"{url} is not a JWK", reason="kid", url=url)
+
+
+def resolve_jwt_key(
+    session: Session, header: Mapping[str, Any], issuer_id: str
+) -> tuple[PublicKey, str | None]:
+    """The key to verify with and, when a document declared one, its controller.
+
+    Raises:
+        KeyResolutionError: no usable key (a bad JWK, an unresolvable or unsupported kid).
+        FetchError: a key document could not be fetched.
+    """
+    from badgekiln.keys.formats import jwk_to_public_key
+    from badgekiln.proofs.did import resolve_verification_method
+    from badgekiln.verify.provenance import find_jwks_key
+
+    pinned = session.pinned_key
+    if pinned is not None:
+        return pinned, None
+    jwk = header.get("jwk")
+    if jwk is not None:
+        if not isinstance(jwk, Mapping):
+            raise KeyResolutionError("the jwk header must be a JSON object", reason="jwk")
+        return jwk_to_public_key({k: v for k, v in jwk.items() if k not in ("kid", "use", "alg")}), None
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise KeyResolutionError("the kid header must be a non-empty string", reason="kid")
+    if kid.startswith(("did:key:", "did:web:")):
+        method = resolve_verification_method(kid, fetch_json=session.fetch_json)
+        return method.public_key, method.controller
+    if kid.startswith("https://"):
+        base, _, fragment = kid.partition("#")
+        document = session.fetch_json(base)
+        if isinstance(document, Mapping) and "kty" in document and not fragment:
+            return _key_from_document(document, base), None
+        method = resolve_verification_method(kid, fetch_json=session.fetch_json)
+        return method.public_key, method.controller
+    if ":" in kid:
+        raise KeyResolutionError(
+            f"kid {kid[:80]!r} uses a scheme badgekiln does not resolve (did:key, did:web, https)",
+            reason="kid",
+        )
+    return find_jwks_key(session, issuer_id, kid), None
+
+
+def _same_second(value: Any, field: str, claim: datetime) -> bool:
+    # NumericDate claims carry whole seconds; a fraction in the credential's date is not a mismatch
+    return int(parse_datetime(value, field=field).timestamp()) == int(claim.timestamp())
+
+
+def check_claims(jwt: JwtCredential, checks: Checks) -> tuple[datetime | None, datetime | None]:
+    """Record the ``claims`` check; return the (nbf, exp) instants that set the validity window.
+
+    ``iss`` must equal the issuer id, ``jti`` the credential id, ``nbf`` its validFrom /
+    issuanceDate, ``exp`` its validUntil / expirationDate (required when the credential has
+    one); ``sub`` must equal ``credentialSubject.id`` — a missing ``sub`` with a consistent
+    subject is a warning (the 1EdTech fixtures carry the subject in ``aud``).
+    """
+    claims, credential = jwt.claims, jwt.credential
+    problems: list[str] = []
+    issuer = credential.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, Mapping) else issuer
+    if claims.get("iss") != issuer_id:
+        problems.append(f"iss {claims.get('iss')!r} is not the issuer id {issuer_id!r}")
+    if claims.get("jti") != credential.get("id"):
+        problems.append(f"jti {claims.get('jti')!r} is not the credential id {credential.get('id')!r}")
+    subject = credential.get("credentialSubject")
+    subject_id = subject.get("id") if isinstance(subject, Mapping) else None
+    sub = claims.get("sub")
+    if sub is not None and sub != subject_id:
+        problems.append(f"sub {sub!r} is not credentialSubject.id {subject_id!r}")
+    v1 = jwt.form == "vc"
+    start_field, end_field = ("issuanceDate", "expirationDate") if v1 else ("validFrom", "validUntil")
+    nbf = exp = None
+    try:
+        if "nbf" not in claims:
+            problems.append("the nbf claim is missing")
+        else:
+            nbf = from_numeric_date(claims["nbf"], claim="nbf")
+            if start_field in credential and not _same_second(credential[start_field], start_field, nbf):
+                problems.append(f"nbf is not {start_field} {credential[start_field]!r}")
+        if "exp" in claims:
+            exp = from_numeric_date(claims["exp"], claim="exp")
+            if end_field in credential and not _same_second(credential[end_field], end_field, exp):
+                problems.append(f"exp is not {end_field} {credential[end_field]!r}")
+        elif end_field in credential:
+            problems.append(f"the credential has {end_field} but the JWT has no exp claim")
+    except MalformedPayload as exc:
+        problems.append(exc.message)
+    if problems:
+        checks.failed(
+            "claims", "the JWT claims disagree with the credential: " + "; ".join(problems), "claims"
+        )
+    elif sub is None and subject_id is not None:
+        checks.warning(
+            "claims",
+            "iss, jti and nbf agree with the credential; the sub claim is missing "
+            f"(credentialSubject.id is {subject_id!r})",
+            "no-sub",
+        )
+    else:
+        checks.passed("claims", "iss, sub, jti, nbf and exp agree with the credential")
+    return nbf, exp

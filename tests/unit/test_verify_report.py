@@ -1,0 +1,120 @@
+"""The report: immutable, ``valid`` derived from the checks, stable JSON form."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from badgekiln.verify import Check, Report, Summary
+from badgekiln.verify._session import Checks
+from badgekiln.verify.report import CHECK_IDS
+
+
+def _report(*checks: Check) -> Report:
+    return Report("ob3", "json", checks)
+
+
+PASSED_PROOF = Check("signature", "passed", "verified")
+
+
+@pytest.mark.parametrize(
+    ("checks", "valid"),
+    [
+        ((PASSED_PROOF,), True),
+        ((Check("hosted", "passed", "served"),), True),
+        ((), False),  # nothing proven
+        ((Check("structure", "passed", "ok"),), False),  # no proof check at all
+        ((PASSED_PROOF, Check("expiry", "failed", "expired", "expired")), False),
+        ((PASSED_PROOF, Check("claims", "warning", "no sub", "no-sub")), True),
+        ((PASSED_PROOF, Check("issuer", "skipped", "offline", "offline")), False),  # essential
+        ((PASSED_PROOF, Check("status", "skipped", "offline", "offline")), False),  # essential
+        ((PASSED_PROOF, Check("schema", "skipped", "not bundled")), True),  # not essential
+        ((PASSED_PROOF, Check("endorsements", "warning", "1 of 2 not valid")), True),
+        ((Check("signature", "skipped", "offline", "offline"),), False),
+    ],
+)
+def test_valid_is_derived(checks: tuple[Check, ...], valid: bool) -> None:
+    assert _report(*checks).valid is valid
+
+
+def test_endorsements_never_change_valid() -> None:
+    # GIVEN a valid report whose only endorsement is not valid
+    bad = _report(Check("signature", "failed", "bad", "signature"))
+    report = Report("ob3", "json", (PASSED_PROOF,), endorsements=(bad,))
+    # THEN the main verdict stands and the sub-report says why
+    assert report.valid is True
+    assert report.to_dict()["endorsements"][0]["valid"] is False
+
+
+def test_report_is_immutable() -> None:
+    report = _report(PASSED_PROOF)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        report.checks = ()  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        PASSED_PROOF.status = "failed"  # type: ignore[misc]
+
+
+def test_to_dict_key_order_and_round_trip() -> None:
+    summary = Summary(
+        id="urn:uuid:1",
+        type=("VerifiableCredential", "OpenBadgeCredential"),
+        issuer={"id": "did:web:issuer.example", "name": "Issuer"},
+        achievement={"id": "https://issuer.example/a/1", "name": "A"},
+        recipient="did:example:ann",
+        issued="2025-01-01T00:00:00Z",
+    )
+    report = Report(
+        "ob3", "png", (PASSED_PROOF, Check("expiry", "failed", "expired", "expired")), summary, "x"
+    )
+    out = report.to_dict()
+    assert list(out) == ["valid", "spec", "format", "proof", "credential", "checks", "endorsements"]
+    assert list(out["credential"]) == [
+        "id",
+        "type",
+        "issuer",
+        "achievement",
+        "recipient",
+        "issued",
+        "expires",
+    ]
+    assert out["checks"] == [
+        {"id": "signature", "status": "passed", "message": "verified"},
+        {"id": "expiry", "status": "failed", "message": "expired", "code": "expired"},
+    ]
+    assert json.loads(json.dumps(out)) == out
+
+
+@pytest.mark.parametrize(("check_id", "status"), [("nope", "passed"), ("signature", "ok")])
+def test_check_refuses_unknown_ids_and_statuses(check_id: str, status: str) -> None:
+    with pytest.raises(ValueError):
+        Check(check_id, status, "x")  # type: ignore[arg-type]
+
+
+def test_report_refuses_foreign_checks() -> None:
+    with pytest.raises(TypeError):
+        Report("ob3", "json", ({"id": "signature"},))  # type: ignore[arg-type]
+
+
+def test_collector_keeps_the_worse_status_and_orders_checks() -> None:
+    checks = Checks()
+    checks.failed("expiry", "expired", "expired")
+    checks.passed("signature", "verified")
+    checks.warning("signature", "another proof ignored", "other-proofs")
+    checks.passed("signature", "second verified")
+    frozen = checks.freeze()
+    assert [c.id for c in frozen] == ["signature", "expiry"]  # CHECK_IDS order, not insertion order
+    assert frozen[0].status == "warning"
+    assert frozen[0].message == "another proof ignored; verified; second verified"
+    assert frozen[0].code == "other-proofs"
+
+
+def test_marks_and_ids() -> None:
+    assert [Check("signature", s, "m").mark for s in ("passed", "failed", "warning", "skipped")] == [
+        "✓",
+        "✗",
+        "!",
+        "-",
+    ]
+    assert len(set(CHECK_IDS)) == len(CHECK_IDS)
