@@ -1,0 +1,117 @@
+"""``badgekiln verify``: verify a baked image, credential, JWT or hosted-assertion URL."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from badgekiln.verify.report import Report
+
+__all__ = ["register"]
+
+#: Largest --key file read (bytes): a PEM or JWK public key is well under a few KiB.
+MAX_KEY_FILE_BYTES: Final = 64 * 1024
+_SPEC_NAMES: Final = {"ob1": "Open Badges 1.x", "ob2": "Open Badges 2.0", "ob3": "Open Badges 3.0"}
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "verify",
+        help="verify a badge: baked PNG/SVG, JSON, JWT or hosted-assertion URL",
+        description=(
+            "Verify an Open Badge (2.0 or 3.0): a baked PNG or SVG, a credential or assertion in "
+            "JSON, a VC-JWT or signed JWS, or the URL of a hosted assertion. Each check is listed "
+            "with its outcome. Exit 0 when valid, 1 when not valid, 2 when the input cannot be "
+            "read or is not a badge."
+        ),
+    )
+    parser.add_argument(
+        "input", metavar="INPUT", help="a file (image, JSON, JWT), - for standard input, or an https:// URL"
+    )
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--recipient", metavar="ID", help="the email, URL, phone or DID it must be awarded to"
+    )
+    parser.add_argument(
+        "--at",
+        metavar="TIME",
+        help="judge validity at this instant (e.g. 2025-06-01T12:00:00Z) instead of now",
+    )
+    parser.add_argument("--offline", action="store_true", help="never use the network (see --document)")
+    parser.add_argument(
+        "--document",
+        action="append",
+        default=[],
+        metavar="URL=PATH",
+        help="answer URL from the file PATH instead of the network (repeatable)",
+    )
+    parser.add_argument("--key", metavar="FILE", help="the issuer's public key (PEM or JWK), pinned")
+    parser.set_defaults(handler=_verify)
+
+
+def _input(source: str) -> bytes | str:
+    import os
+
+    from badgekiln.files import read_input
+
+    if source != "-" and source.startswith(("https://", "http://")) and not os.path.exists(source):
+        return source
+    return read_input(source)
+
+
+def render(report: Report) -> str:
+    """The human form of a report: a verdict line, what the badge claims, one line per check."""
+    lines = [
+        f"{'VALID' if report.valid else 'NOT VALID'}: {_SPEC_NAMES[report.spec]} badge "
+        f"({report.format}{', ' + report.proof if report.proof else ''})"
+    ]
+    credential = report.credential
+    if credential is not None:
+        for label, node in (("issuer", credential.issuer), ("achievement", credential.achievement)):
+            if node.get("id") or node.get("name"):
+                name = node.get("name")
+                lines.append(f"  {label}: {name + ' ' if name else ''}<{node.get('id')}>")
+        for label, value in (
+            ("recipient", credential.recipient),
+            ("issued", credential.issued),
+            ("expires", credential.expires),
+        ):
+            if value:
+                lines.append(f"  {label}: {value}")
+    width = max((len(check.id) for check in report.checks), default=0)
+    lines.extend(f"  {check.mark} {check.id:<{width}}  {check.message}" for check in report.checks)
+    for number, sub in enumerate(report.endorsements, 1):
+        issuer = sub.credential.issuer.get("id") if sub.credential else None
+        verdict = "valid" if sub.valid else "NOT valid: " + "; ".join(c.message for c in sub.failures[:2])
+        lines.append(f"  endorsement {number} by {issuer or 'unknown'}: {verdict}")
+    return "\n".join(lines) + "\n"
+
+
+def _verify(args: argparse.Namespace) -> int:
+    import json
+
+    from badgekiln.cli import EXIT_NEGATIVE, EXIT_OK
+    from badgekiln.errors import InvalidField, MalformedPayload
+    from badgekiln.fetch import Fetcher, FetchPolicy
+    from badgekiln.files import read_input
+    from badgekiln.verify import VerifyOptions, verify
+    from badgekiln.verify._dates import parse_datetime
+
+    at = None
+    if args.at is not None:
+        try:
+            at = parse_datetime(args.at, field="--at")
+        except MalformedPayload as exc:
+            raise InvalidField(exc.message, field="at") from exc
+    key = read_input(args.key, limit=MAX_KEY_FILE_BYTES) if args.key else None
+    fetcher = Fetcher.from_document_files(args.document, FetchPolicy(offline=args.offline))
+    options = VerifyOptions(recipient=args.recipient, at=at, key=key, fetcher=fetcher)
+    report = verify(_input(args.input), options=options)
+    if args.json:
+        sys.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(render(report))
+    sys.stdout.flush()
+    return EXIT_OK if report.valid else EXIT_NEGATIVE

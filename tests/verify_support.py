@@ -1,0 +1,328 @@
+"""Test support for the verifier: offline answers for the vectors' URLs, and credential builders.
+
+``hosted_documents`` pins every URL the public vectors dereference to the file that stands for
+it, the way each source's own test harness serves them:
+
+* the 1EdTech validator's OB 2.0 harness (``OB20Tests.java`` ``localDomains``) serves
+  ``https://example.org/``, ``https://www.example.org/`` and ``http://example.org/`` from
+  ``ob20/assets/``;
+* the DCC fixtures name their status lists and DID documents under
+  ``https://digitalcredentials.github.io/vc-test-fixtures/`` (the fixture folder itself), and
+  their copies on ``raw.githubusercontent.com`` (verifier-core, the 1EdTech validator) are the
+  folders of those repositories.
+
+``standin_documents`` adds what the vectors do *not* contain: the controller documents of the
+1EdTech OB 3.0 fixtures' HTTPS issuers (``https://example.com/issuers/876543`` …). Those
+fixtures name their key as a Multikey in the fragment of the verification method; badgekiln
+never trusts such a key on its own, so a stand-in lists exactly the keys the fixtures name
+(SOURCES.md: the OB spec test key signs them). The vector table says which verdicts rely on
+them.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from badgekiln.keys.formats import b64url_encode, dump_pem_public_key, public_key_to_jwk
+from badgekiln.keys.local import KeyKind, LocalSigner
+from badgekiln.proofs.dataintegrity import create_proof
+from badgekiln.proofs.did import did_web_url
+from badgekiln.proofs.jws import sign_compact
+
+VC_V2 = "https://www.w3.org/ns/credentials/v2"
+OB_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+VALIDATOR = "1edtech-digital-credentials-public-validator"
+OB20 = f"{VALIDATOR}/inspector-vc/src/test/resources/ob20"
+OB30 = f"{VALIDATOR}/inspector-vc/src/test/resources/ob30"
+DCC = "digitalcredentials-vc-test-fixtures"
+
+#: URL prefix -> folder under the vectors (see the module docstring for where each comes from).
+PREFIXES: tuple[tuple[str, str], ...] = (
+    ("https://example.org/", f"{OB20}/assets"),
+    ("https://www.example.org/", f"{OB20}/assets"),
+    ("http://example.org/", f"{OB20}/assets"),
+    ("https://digitalcredentials.github.io/vc-test-fixtures/", DCC),
+    (
+        "https://raw.githubusercontent.com/digitalcredentials/verifier-core/refs/heads/main/",
+        "digitalcredentials-verifier-core",
+    ),
+    (
+        "https://raw.githubusercontent.com/1EdTech/digital-credentials-public-validator/refs/heads/main/",
+        VALIDATOR,
+    ),
+)
+
+
+def _files(root: Path) -> Iterator[Path]:
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix not in (".md", ".html", ".txt", ".java"):
+            yield path
+
+
+@cache
+def _hosted(vectors: Path) -> tuple[tuple[str, bytes], ...]:
+    pairs: list[tuple[str, bytes]] = []
+    for prefix, folder in PREFIXES:
+        root = vectors / folder
+        pairs.extend((prefix + path.relative_to(root).as_posix(), path.read_bytes()) for path in _files(root))
+    return tuple(pairs)
+
+
+def hosted_documents(vectors: Path) -> dict[str, bytes]:
+    """Every URL the vectors dereference that the vectors themselves hold (a fresh dict)."""
+    return dict(_hosted(vectors))
+
+
+def _multikey_fragments(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        method = value.get("verificationMethod")
+        if isinstance(method, str) and method.startswith("https://") and "#z6Mk" in method:
+            yield method
+        for item in value.values():
+            yield from _multikey_fragments(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _multikey_fragments(item)
+
+
+@cache
+def _standins(vectors: Path) -> tuple[tuple[str, bytes], ...]:
+    from badgekiln.errors import KeyResolutionError
+    from badgekiln.keys.formats import multikey_decode
+
+    methods: dict[str, list[dict[str, str]]] = {}
+    for path in _files(vectors / OB30):
+        try:
+            document = json.loads(path.read_text("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            continue
+        for vm in _multikey_fragments(document):
+            base, _, fragment = vm.partition("#")
+            try:
+                multikey_decode(fragment)
+            except KeyResolutionError:
+                continue  # a garbled fragment (simple-err-proof-method.json): nothing to publish
+            entry = {"id": vm, "type": "Multikey", "controller": base, "publicKeyMultibase": fragment}
+            if entry not in methods.setdefault(base, []):
+                methods[base].append(entry)
+    return tuple(
+        (
+            base,
+            json.dumps(
+                {"id": base, "verificationMethod": entries, "assertionMethod": [e["id"] for e in entries]}
+            ).encode(),
+        )
+        for base, entries in sorted(methods.items())
+    )
+
+
+def standin_documents(vectors: Path) -> dict[str, bytes]:
+    """Stand-in controller documents for the 1EdTech OB 3.0 fixtures' HTTPS issuers."""
+    return dict(_standins(vectors))
+
+
+def as_bytes(document: Mapping[str, Any]) -> bytes:
+    return json.dumps(document).encode("utf-8")
+
+
+# --- builders: fresh keys, real proofs ------------------------------------------------------------
+
+
+def credential(issuer_id: str, **members: Any) -> dict[str, Any]:
+    """A minimal OB 3.0 (VC 2.0) OpenBadgeCredential from ``issuer_id``; ``members`` override."""
+    document: dict[str, Any] = {
+        "@context": [VC_V2, OB_V3],
+        "id": "urn:uuid:2f2b58e4-5a4c-4f5e-9a43-7d1f1b9a1c01",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": issuer_id, "type": ["Profile"], "name": "Example Issuer"},
+        "validFrom": "2024-01-01T00:00:00Z",
+        "name": "Teamwork Badge",
+        "credentialSubject": {
+            "id": "did:example:ann",
+            "type": ["AchievementSubject"],
+            "achievement": {
+                "id": "https://issuer.example/achievements/teamwork",
+                "type": ["Achievement"],
+                "name": "Teamwork",
+                "description": "Works well with others.",
+                "criteria": {"narrative": "Nominated by peers."},
+            },
+        },
+    }
+    document.update(members)
+    return document
+
+
+@dataclass
+class TestIssuer:
+    """An issuer with a fresh key and the documents that publish it (served from pins)."""
+
+    id: str
+    signer: LocalSigner
+    documents: dict[str, bytes] = field(default_factory=dict)
+
+    __test__ = False  # not a pytest class
+
+    @classmethod
+    def did_web(cls, host: str = "issuer.example", kind: KeyKind = "ed25519") -> TestIssuer:
+        """A did:web issuer whose DID document lists its key for assertions."""
+        did = f"did:web:{host}"
+        signer = LocalSigner.generate(kind, f"{did}#key-1")
+        method: dict[str, Any] = {"id": signer.key_id, "controller": did}
+        if kind == "ed25519":
+            from badgekiln.keys.formats import multikey_encode
+
+            method.update(type="Multikey", publicKeyMultibase=multikey_encode(signer.public_key()))  # type: ignore[arg-type]
+        else:
+            method.update(type="JsonWebKey", publicKeyJwk=public_key_to_jwk(signer.public_key()))
+        document = {"id": did, "verificationMethod": [method], "assertionMethod": [signer.key_id]}
+        return cls(did, signer, {did_web_url(did): as_bytes(document)})
+
+    @classmethod
+    def https_jwks(cls, host: str = "issuer.example", kind: KeyKind = "rsa2048") -> TestIssuer:
+        """An HTTPS issuer publishing its key in ``/.well-known/jwks.json``."""
+        issuer_id = f"https://{host}/issuers/1"
+        signer = LocalSigner.generate(kind, f"https://{host}/keys/1")
+        jwks = {"keys": [{**public_key_to_jwk(signer.public_key()), "kid": "key-1"}]}
+        return cls(issuer_id, signer, {f"https://{host}/.well-known/jwks.json": as_bytes(jwks)})
+
+    def credential(self, **members: Any) -> dict[str, Any]:
+        return credential(self.id, **members)
+
+    def sign_di(self, document: Mapping[str, Any], *, method: str | None = None) -> dict[str, Any]:
+        """``document`` with an eddsa-rdfc-2022 proof by this issuer's key."""
+        return create_proof(
+            document,
+            self.signer,
+            verification_method=method or self.signer.key_id,
+            created=datetime(2024, 1, 1, tzinfo=UTC),
+        )
+
+    def sign_jwt(
+        self,
+        document: Mapping[str, Any],
+        *,
+        header: Mapping[str, Any] | None = None,
+        claims: Mapping[str, Any] | None = None,
+        form: str = "payload",
+    ) -> str:
+        """A VC-JWT of ``document`` (``form`` ``payload`` = VC 2.0, ``vc`` = VC 1.1 claim)."""
+        start = document.get("validFrom", document.get("issuanceDate"))
+        registered: dict[str, Any] = {
+            "iss": document["issuer"]["id"] if isinstance(document["issuer"], dict) else document["issuer"],
+            "jti": document.get("id"),
+            "sub": document["credentialSubject"].get("id"),
+            "nbf": int(datetime.fromisoformat(str(start).replace("Z", "+00:00")).timestamp()),
+        }
+        end = document.get("validUntil", document.get("expirationDate"))
+        if end is not None:
+            registered["exp"] = int(datetime.fromisoformat(str(end).replace("Z", "+00:00")).timestamp())
+        body = {"vc": dict(document)} if form == "vc" else dict(document)
+        payload = {**body, **registered, **(claims or {})}
+        payload = {k: v for k, v in payload.items() if v is not None}
+        head = {"typ": "JWT", "kid": self.signer.key_id} if header is None else dict(header)
+        return sign_compact(head, json.dumps(payload).encode(), self.signer)
+
+
+def forge_jws(header: Mapping[str, Any], payload: Mapping[str, Any], signature: bytes = b"") -> str:
+    """A compact JWS with any header (``alg: none`` …) and a made-up signature."""
+    parts = [b64url_encode(json.dumps(header).encode()), b64url_encode(json.dumps(payload).encode())]
+    return ".".join([*parts, b64url_encode(signature)])
+
+
+# --- OB 2.0 ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Ob2Issuer:
+    """An OB 2.0 issuer at https://badges.example/ with a CryptographicKey and documents."""
+
+    signer: LocalSigner
+    documents: dict[str, bytes]
+    profile: dict[str, Any]
+
+    BASE = "https://badges.example/"
+    PROFILE = BASE + "issuer.json"
+    BADGE = BASE + "badges/robotics.json"
+    KEY = BASE + "keys/1.json"
+    LIST = BASE + "revocations.json"
+    __test__ = False
+
+    @classmethod
+    def create(cls, *, revoked: tuple[Any, ...] | None = None, kind: KeyKind = "rsa2048") -> Ob2Issuer:
+        signer = LocalSigner.generate(kind, cls.KEY)
+        context = "https://w3id.org/openbadges/v2"
+        profile: dict[str, Any] = {
+            "@context": context,
+            "type": "Issuer",
+            "id": cls.PROFILE,
+            "name": "Badges Example",
+            "url": cls.BASE,
+            "email": "badges@badges.example",
+            "publicKey": cls.KEY,
+        }
+        key = {
+            "@context": context,
+            "type": "CryptographicKey",
+            "id": cls.KEY,
+            "owner": cls.PROFILE,
+            "publicKeyPem": dump_pem_public_key(signer.public_key()),
+        }
+        badge = {
+            "@context": context,
+            "type": "BadgeClass",
+            "id": cls.BADGE,
+            "name": "Robotics",
+            "description": "Built a robot.",
+            "image": cls.BASE + "badges/robotics.png",
+            "criteria": cls.BASE + "badges/robotics.html",
+            "issuer": cls.PROFILE,
+        }
+        documents = {cls.KEY: as_bytes(key), cls.BADGE: as_bytes(badge)}
+        if revoked is not None:
+            profile["revocationList"] = cls.LIST
+            documents[cls.LIST] = as_bytes(
+                {
+                    "@context": context,
+                    "type": "RevocationList",
+                    "id": cls.LIST,
+                    "issuer": cls.PROFILE,
+                    "revokedAssertions": list(revoked),
+                }
+            )
+        documents[cls.PROFILE] = as_bytes(profile)
+        return cls(signer, documents, profile)
+
+    def assertion(
+        self, *, assertion_id: str = "urn:uuid:7b9c0d1e-0000-4000-8000-000000000001", **members: Any
+    ) -> dict[str, Any]:
+        document: dict[str, Any] = {
+            "@context": "https://w3id.org/openbadges/v2",
+            "type": "Assertion",
+            "id": assertion_id,
+            "recipient": {"type": "email", "hashed": False, "identity": "ann@example.org"},
+            "badge": self.BADGE,
+            "verification": {"type": "SignedBadge", "creator": self.KEY},
+            "issuedOn": "2024-01-01T00:00:00Z",
+        }
+        document.update(members)
+        return document
+
+    def sign(self, assertion: Mapping[str, Any], *, header: Mapping[str, Any] | None = None) -> str:
+        return sign_compact(dict(header or {}), json.dumps(assertion).encode(), self.signer)
+
+    def hosted(self, assertion_id: str, **members: Any) -> tuple[dict[str, Any], dict[str, bytes]]:
+        """A hosted assertion at ``assertion_id`` and the documents serving it."""
+        document = self.assertion(assertion_id=assertion_id, verification={"type": "HostedBadge"}, **members)
+        return document, {**self.documents, assertion_id: as_bytes(document)}
+
+
+def deep(document: Mapping[str, Any]) -> dict[str, Any]:
+    return copy.deepcopy(dict(document))
