@@ -1,0 +1,221 @@
+"""Achievements (OB 3.0) / BadgeClasses (OB 2.0): create, find, list.
+
+An achievement belongs to one issuer and is published twice from one record: as an OB 3.0
+``Achievement`` and an OB 2.0 ``BadgeClass``, sharing one image (PNG or SVG, checked to be
+bakeable when created). Creating is idempotent like issuers: the same request again
+republishes; a different achievement under a taken slug is a
+:class:`~badgekiln.errors.Conflict`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from badgekiln.errors import Conflict, InputTooLarge, InvalidField, NotFound
+from badgekiln.issue import documents
+from badgekiln.issue import layout as paths
+from badgekiln.issue.issuers import get_issuer
+from badgekiln.issue.layout import SLUG, ImageFormat, Layout
+from badgekiln.issue.models import AchievementInput, parse
+from badgekiln.issue.publish import publish_bytes, publish_json
+from badgekiln.issue.records import RECORD_HEADERS, IssuerRecord, achievement_record_path, dump, load, stamp
+from badgekiln.store.base import PRIVATE, Store
+
+__all__ = [
+    "MAX_IMAGE_BYTES",
+    "achievement_image",
+    "achievement_summary",
+    "create_achievement",
+    "get_achievement",
+    "list_achievements",
+]
+
+#: Largest achievement image (bytes). Badge images are tens of KB; every baked copy carries it.
+MAX_IMAGE_BYTES: Final = 2 * 1024 * 1024
+#: Most achievements :func:`list_achievements` returns for one issuer.
+MAX_LISTED: Final = 10_000
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def _check_image(image: bytes) -> ImageFormat:
+    from badgekiln.baking import bake
+    from badgekiln.sniff import sniff_image
+
+    if not isinstance(image, bytes | bytearray):
+        raise TypeError(f"image must be bytes, not {type(image).__name__}")
+    if len(image) > MAX_IMAGE_BYTES:
+        raise InputTooLarge(
+            f"the achievement image is {len(image)} bytes; the limit is {MAX_IMAGE_BYTES}",
+            field="image",
+            limit=MAX_IMAGE_BYTES,
+        )
+    fmt: ImageFormat = sniff_image(bytes(image))
+    # every credential bakes this image: refuse one that cannot be baked now, not at issuance
+    bake(bytes(image), "https://badgekiln.invalid/check.json", spec="ob2")
+    return fmt
+
+
+def create_achievement(
+    store: Store,
+    issuer_ref: str,
+    data: AchievementInput | Mapping[str, Any],
+    image: bytes,
+    *,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Create (or finish creating) an achievement of the issuer; return its record.
+
+    Raises:
+        NotFound: no such issuer.
+        InvalidField: bad input (``field`` names it).
+        NotABadgeImage, MalformedImage, InputTooLarge: the image is not a bakeable PNG/SVG
+            of at most :data:`MAX_IMAGE_BYTES`.
+        Conflict: another achievement of the issuer has that slug (``reason="exists"``).
+        StoreError: the store failed.
+    """
+    data = parse(AchievementInput, data)
+    issuer = get_issuer(store, issuer_ref)
+    fmt = _check_image(image)
+    slug = data.slug or (_NOT_SLUG.sub("-", data.name.lower()).strip("-")[:63].strip("-") or "achievement")
+    if not SLUG.fullmatch(slug):
+        raise InvalidField(f"achievement slug {slug!r} is not valid; pass one", field="slug")
+    request = hashlib.sha256(
+        dump({**data.model_dump(mode="json"), "image": hashlib.sha256(image).hexdigest()})
+    ).hexdigest()
+    when = now or datetime.now(UTC)
+    record = {
+        **data.model_dump(mode="json"),
+        "slug": slug,
+        "issuer": issuer.slug,
+        "image_format": fmt,
+        "created": stamp(when),
+        "request": request,
+    }
+    path = achievement_record_path(issuer.slug, slug)
+    try:
+        store.create(path, dump(record), **RECORD_HEADERS)
+    except Conflict:
+        existing = load(store.get(path))
+        if existing.get("request") != request:
+            raise Conflict(
+                f"issuer {issuer.slug!r} already has an achievement {slug!r}; choose another --id",
+                field="slug",
+                reason="exists",
+            ) from None
+        record = existing
+    _publish(store, issuer, record, bytes(image))
+    return record
+
+
+def _publish(store: Store, issuer: IssuerRecord, record: Mapping[str, Any], image: bytes) -> None:
+    where = Layout.parse(issuer.public_url)
+    fmt: ImageFormat = record["image_format"]
+    slug = record["slug"]
+    # the image first: both documents point at it
+    publish_bytes(store, paths.achievement_image(issuer.slug, slug, fmt), image)
+    publish_json(
+        store,
+        paths.achievement(issuer.slug, slug),
+        documents.achievement_document(where, issuer, record, fmt),
+    )
+    publish_json(
+        store,
+        paths.badge_class(issuer.slug, slug),
+        documents.badge_class_document(where, issuer, record, fmt),
+    )
+
+
+def get_achievement(store: Store, issuer: IssuerRecord, ref: str) -> dict[str, Any]:
+    """The achievement of ``issuer`` named by ``ref``: its slug, or its OB 3.0 / OB 2.0 URL.
+
+    Raises:
+        NotFound: no such achievement.
+        InvalidField: ``ref`` is not a string.
+        StoreError: the store failed or the record is corrupt.
+    """
+    if not isinstance(ref, str) or not ref:
+        raise InvalidField("an achievement is named by its slug or URL", field="achievement")
+    slug = ref
+    if not SLUG.fullmatch(ref):
+        path = Layout.parse(issuer.public_url).path_of(ref)
+        found = paths.classify(path) if path else None
+        if found is None or found.kind not in ("achievement", "badge-class"):
+            raise NotFound(
+                f"{ref[:200]!r} is not an achievement of issuer {issuer.slug!r}", achievement=ref[:200]
+            )
+        owner, slug = found.path.split("/")[1], found.path.split("/")[3]
+        if owner != issuer.slug:
+            raise NotFound(
+                f"{ref[:200]!r} is not an achievement of issuer {issuer.slug!r}", achievement=ref[:200]
+            )
+    try:
+        obj = store.get(achievement_record_path(issuer.slug, slug))
+    except NotFound:
+        raise NotFound(f"issuer {issuer.slug!r} has no achievement {slug!r}", achievement=slug) from None
+    record = load(obj)
+    for member, kind in (
+        ("slug", str),
+        ("name", str),
+        ("description", str),
+        ("criteria", str),
+        ("image_format", str),
+    ):
+        if not isinstance(record.get(member), kind):
+            from badgekiln.errors import StoreError
+
+            raise StoreError(f"stored record {obj.key!r} has no valid {member!r}", reason="corrupt-record")
+    if record["image_format"] not in ("png", "svg"):
+        from badgekiln.errors import StoreError
+
+        raise StoreError(f"stored record {obj.key!r} has an unknown image format", reason="corrupt-record")
+    return record
+
+
+def achievement_image(store: Store, issuer: IssuerRecord, record: Mapping[str, Any]) -> bytes:
+    """The achievement's image bytes.
+
+    Raises:
+        NotFound: the image is missing (the achievement was never fully published).
+        StoreError: the store failed.
+    """
+    return store.get(paths.achievement_image(issuer.slug, record["slug"], record["image_format"]).key).body
+
+
+def list_achievements(store: Store, issuer_ref: str) -> Iterator[dict[str, Any]]:
+    """The issuer's achievements, by slug (at most :data:`MAX_LISTED`).
+
+    Raises:
+        NotFound: no such issuer.
+        StoreError: the store failed.
+    """
+    issuer = get_issuer(store, issuer_ref)
+    prefix = f"{PRIVATE}issuers/{issuer.slug}/achievements/"
+    for count, key in enumerate(store.list(prefix)):
+        if count >= MAX_LISTED:
+            return
+        if key.endswith(".json"):
+            yield get_achievement(store, issuer, key[len(prefix) : -len(".json")])
+
+
+def achievement_summary(issuer: IssuerRecord, record: Mapping[str, Any]) -> dict[str, Any]:
+    """The achievement as the CLI and API show it: ``id`` (the OB 3.0 URL) and its documents."""
+    where = Layout.parse(issuer.public_url)
+    slug, fmt = record["slug"], record["image_format"]
+    return {
+        "id": where.url(paths.achievement(issuer.slug, slug)),
+        "slug": slug,
+        "issuer": issuer.id,
+        "name": record["name"],
+        "description": record["description"],
+        "criteria": record["criteria"],
+        "created": record.get("created"),
+        "urls": {
+            "achievement": where.url(paths.achievement(issuer.slug, slug)),
+            "badge_class": where.url(paths.badge_class(issuer.slug, slug)),
+            "image": where.url(paths.achievement_image(issuer.slug, slug, fmt)),
+        },
+    }

@@ -1,0 +1,155 @@
+"""API keys for the issuing HTTP API: random tokens, only their hashes stored, scoped.
+
+A token looks like ``bk_<id>_<secret>``: ``<id>`` is 16 hex digits naming the record
+``private/api-keys/<id>.json`` (so the authorizer needs one GetObject, never a scan) and
+``<secret>`` is 32 random bytes, base64url. The record keeps ``sha256(secret)`` only: with 256
+bits of entropy a slow password hash adds nothing, and a leaked record does not leak the key.
+Comparison is constant-time. A key is either ``admin`` (every issuer, and creating issuers) or
+scoped to one issuer.
+
+HTTP clients send it as ``Authorization: Bearer bk_…`` (or ``X-Api-Key: bk_…``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Final, Literal
+
+from badgekiln.errors import AuthError, InvalidField, NotFound
+from badgekiln.issue.layout import check_slug
+from badgekiln.issue.records import RECORD_HEADERS, dump, load, stamp
+from badgekiln.store.base import Store, private_path
+
+__all__ = ["PREFIX", "ApiKey", "api_key_path", "create_api_key", "delete_api_key", "verify_api_key"]
+
+PREFIX: Final = "bk_"
+_TOKEN: Final = re.compile(r"bk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})")
+#: Longest label (characters): a note for people, e.g. "CI pipeline".
+MAX_LABEL_CHARS: Final = 200
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """A verified key: who it belongs to and what it may do."""
+
+    id: str
+    scope: Literal["admin", "issuer"]
+    issuer: str | None
+    label: str | None
+    created: str
+
+    def require(self, issuer: str | None = None) -> None:
+        """Raise unless the key may act for ``issuer`` (``None``: admin-only actions).
+
+        Raises:
+            AuthError: (``forbidden=True``) it may not.
+        """
+        if self.scope == "admin":
+            return
+        if issuer is None or issuer != self.issuer:
+            what = "this issuer" if issuer else "admin actions"
+            raise AuthError(f"API key {self.id} is not allowed for {what}", forbidden=True, reason="scope")
+
+
+def api_key_path(key_id: str) -> str:
+    """The store key of API key ``key_id``'s record."""
+    return private_path("api-keys", f"{key_id}.json")
+
+
+def _digest(secret: str) -> str:
+    return "sha256:" + hashlib.sha256(secret.encode("ascii")).hexdigest()
+
+
+def create_api_key(
+    store: Store,
+    *,
+    issuer: str | None = None,
+    admin: bool = False,
+    label: str | None = None,
+    now: datetime | None = None,
+) -> tuple[str, ApiKey]:
+    """A new key (``admin``, or scoped to ``issuer``'s slug): ``(token, key)``.
+
+    The token is returned once and never stored; keep it.
+
+    Raises:
+        ValueError: both or neither of ``admin`` and ``issuer``.
+        InvalidField: a malformed issuer slug or label.
+        StoreError: the store failed.
+    """
+    if admin == (issuer is not None):
+        raise ValueError("an API key is either admin or scoped to one issuer")
+    if issuer is not None:
+        check_slug(issuer, field="issuer")
+    if label is not None and (
+        not isinstance(label, str) or not label.strip() or len(label) > MAX_LABEL_CHARS
+    ):
+        raise InvalidField(
+            f"label must be non-blank text of at most {MAX_LABEL_CHARS} characters", field="label"
+        )
+    key_id = secrets.token_hex(8)
+    secret = base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode("ascii")
+    key = ApiKey(key_id, "admin" if admin else "issuer", issuer, label, stamp(now or datetime.now(UTC)))
+    record = {
+        "id": key.id,
+        "hash": _digest(secret),
+        "scope": key.scope,
+        "issuer": key.issuer,
+        "label": key.label,
+        "created": key.created,
+    }
+    store.create(api_key_path(key_id), dump(record), **RECORD_HEADERS)
+    return f"{PREFIX}{key_id}_{secret}", key
+
+
+def verify_api_key(store: Store, token: str) -> ApiKey:
+    """The key ``token`` names, if the token is genuine.
+
+    Every failure (malformed, unknown id, wrong secret, corrupt record) is the same
+    :class:`~badgekiln.errors.AuthError`, so a caller learns nothing about which keys exist.
+
+    Raises:
+        AuthError: (``forbidden=False``) not a valid key.
+        StoreError: the store failed.
+    """
+    refused = AuthError("invalid API key", reason="api-key")
+    match = _TOKEN.fullmatch(token) if isinstance(token, str) else None
+    if match is None:
+        raise refused
+    key_id, secret = match.groups()
+    try:
+        record = load(store.get(api_key_path(key_id)))
+    except NotFound:
+        raise refused from None
+    stored = record.get("hash")
+    if not isinstance(stored, str) or not hmac.compare_digest(stored.encode(), _digest(secret).encode()):
+        raise refused
+    scope, issuer = record.get("scope"), record.get("issuer")
+    if scope not in ("admin", "issuer") or (scope == "issuer" and not isinstance(issuer, str)):
+        raise refused
+    label, created = record.get("label"), record.get("created")
+    return ApiKey(
+        key_id,
+        "admin" if scope == "admin" else "issuer",
+        issuer if isinstance(issuer, str) else None,
+        label if isinstance(label, str) else None,
+        created if isinstance(created, str) else "",
+    )
+
+
+def delete_api_key(store: Store, key_id: str) -> None:
+    """Withdraw a key (deleting a missing key is not an error).
+
+    Raises:
+        InvalidField: a malformed key id.
+        StoreError: the store failed.
+    """
+    if not isinstance(key_id, str) or not re.fullmatch(r"[0-9a-f]{16}", key_id):
+        raise InvalidField("an API key id is 16 hex digits", field="key_id")
+    store.delete(api_key_path(key_id))

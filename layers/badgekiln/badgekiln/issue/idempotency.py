@@ -1,0 +1,186 @@
+"""Idempotent issuance: one record per (issuer, Idempotency-Key), created exactly once.
+
+The first request *creates* ``private/issuers/<i>/idempotency/<sha256(key)>.json`` (create-only,
+so exactly one of many concurrent requests wins) with the request's hash and a lease. The
+winner records its plan (credential name, status index, salt, timestamps) before it writes
+anything public, and marks the record ``done`` last. Everyone else:
+
+* a different request body under the same key → :class:`~badgekiln.errors.Conflict`
+  (``reason="idempotency-mismatch"``);
+* the same request, ``done`` → the first result is returned;
+* the same request, still ``pending`` → waits (polling with backoff) for it to finish; if the
+  lease runs out first (the winner crashed), takes the job over by compare-and-swap and
+  finishes it with the recorded plan, so the retry produces the very same credential.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+from badgekiln.errors import Conflict, InvalidField, NotFound
+from badgekiln.issue.records import RECORD_HEADERS, dump, idempotency_path, load, stamp
+from badgekiln.store.base import Store, StoredObject
+
+__all__ = ["LEASE", "MAX_KEY_CHARS", "WAIT", "Claim", "claim", "finish", "save_plan"]
+
+logger = logging.getLogger(__name__)
+
+#: How long a pending request owns its key. Issuing one credential takes well under a second;
+#: a request silent for this long is taken to have crashed.
+LEASE: Final = timedelta(seconds=60)
+#: How long a duplicate waits for the first request before giving up with Conflict.
+WAIT: Final = timedelta(seconds=90)
+#: Longest Idempotency-Key accepted (characters); it is hashed into the record's name.
+MAX_KEY_CHARS: Final = 255
+_POLL_MIN, _POLL_MAX = 0.02, 0.5
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What :func:`claim` found: ``result`` when the job is done, else ``token`` and ``plan``
+    for the caller (who now owns the job) to run with. ``etag`` is the record's version."""
+
+    key: str
+    token: str
+    etag: str
+    plan: Mapping[str, Any] | None
+    result: Mapping[str, Any] | None
+
+
+def check_key(idempotency_key: str) -> str:
+    """Return the key if usable: 1–255 printable ASCII characters.
+
+    Raises:
+        InvalidField: (``field="idempotency_key"``) it is not.
+    """
+    if (
+        not isinstance(idempotency_key, str)
+        or not 0 < len(idempotency_key) <= MAX_KEY_CHARS
+        or not idempotency_key.isascii()
+        or not idempotency_key.isprintable()
+    ):
+        raise InvalidField(
+            f"an idempotency key is 1–{MAX_KEY_CHARS} printable ASCII characters",
+            field="idempotency_key",
+        )
+    return idempotency_key
+
+
+def _parse_time(value: Any) -> datetime:
+    try:
+        return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+
+
+def claim(
+    store: Store,
+    issuer: str,
+    idempotency_key: str,
+    request: str,
+    *,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    sleep: Callable[[float], None] = time.sleep,
+    wait: timedelta = WAIT,
+) -> Claim:
+    """Own the job for ``idempotency_key``, or get its finished result.
+
+    Raises:
+        Conflict: the key was used for a different request (``reason="idempotency-mismatch"``),
+            or the first request neither finished nor let its lease lapse within ``wait``
+            (``reason="in-progress"``).
+        InvalidField: a malformed key.
+        StoreError: the store failed.
+    """
+    key = idempotency_path(issuer, check_key(idempotency_key))
+    token = secrets.token_hex(16)
+    deadline = clock() + wait
+    delay = _POLL_MIN
+    while True:
+        now = clock()
+        record = {"request": request, "state": "pending", "owner": token, "lease": stamp(now + LEASE)}
+        try:
+            etag = store.create(key, dump(record), **RECORD_HEADERS)
+            return Claim(key, token, etag, None, None)
+        except Conflict:
+            pass
+        try:
+            current = store.get(key)
+        except NotFound:
+            continue  # deleted in between (never by badgekiln): try to create it again
+        data = load(current)
+        if data.get("request") != request:
+            raise Conflict(
+                "this idempotency key was already used for a different request; use a new key "
+                "(or repeat the original request exactly)",
+                field="idempotency_key",
+                reason="idempotency-mismatch",
+            )
+        if data.get("state") == "done" and isinstance(data.get("result"), dict):
+            return Claim(key, "", current.etag, data.get("plan"), data["result"])
+        if _parse_time(data.get("lease")) <= now:
+            taken = _take_over(store, key, current, data, token=token, now=now)
+            if taken is not None:
+                return taken
+            continue
+        if now >= deadline:
+            raise Conflict(
+                "the first request with this idempotency key is still running; retry later",
+                field="idempotency_key",
+                reason="in-progress",
+            )
+        sleep(delay)
+        delay = min(_POLL_MAX, delay * 2)
+
+
+def _take_over(
+    store: Store, key: str, current: StoredObject, data: dict[str, Any], *, token: str, now: datetime
+) -> Claim | None:
+    logger.warning("idempotency record %s: lease expired, resuming the job", key)
+    data = {**data, "owner": token, "lease": stamp(now + LEASE)}
+    try:
+        etag = store.put(key, dump(data), if_match=current.etag, **RECORD_HEADERS)
+    except Conflict:
+        return None  # someone else took it over or finished it: look again
+    plan = data.get("plan")
+    return Claim(key, token, etag, plan if isinstance(plan, dict) else None, None)
+
+
+def save_plan(store: Store, owned: Claim, plan: Mapping[str, Any], *, now: datetime) -> Claim:
+    """Record the job's plan (and renew the lease); only the owner may.
+
+    Raises:
+        Conflict: the job was taken over (this request was too slow and lost its lease).
+        StoreError: the store failed.
+    """
+    return _write(store, owned, {"plan": dict(plan), "lease": stamp(now + LEASE)})
+
+
+def finish(store: Store, owned: Claim, result: Mapping[str, Any]) -> None:
+    """Mark the job done with its ``result`` (what a duplicate request gets back).
+
+    Raises:
+        Conflict: the job was taken over meanwhile.
+        StoreError: the store failed.
+    """
+    _write(store, owned, {"state": "done", "result": dict(result)})
+
+
+def _write(store: Store, owned: Claim, changes: Mapping[str, Any]) -> Claim:
+    current = store.get(owned.key)
+    data = load(current)
+    if data.get("owner") != owned.token:
+        raise Conflict(
+            "this request's idempotency lease expired and another request took the job over",
+            reason="lease-lost",
+        )
+    data.update(changes)
+    etag = store.put(owned.key, dump(data), if_match=current.etag, **RECORD_HEADERS)
+    plan = data.get("plan")
+    return Claim(owned.key, owned.token, etag, plan if isinstance(plan, dict) else None, None)

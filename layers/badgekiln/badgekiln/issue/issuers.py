@@ -1,0 +1,399 @@
+"""Issuers: create, find, publish and rotate keys.
+
+::
+
+    issuer = create_issuer(store, "https://badges.example.org", {"name": "Acme", "url": "https://acme.example"})
+    issuer.id            # did:web:badges.example.org:issuers:acme
+    rotate_key(store, issuer.slug)      # a new Ed25519 and RSA key; the old ones stay published
+
+Creating is idempotent: the same request again (say, after a crash) finishes publishing and
+returns the same issuer; a *different* issuer under a taken slug is a
+:class:`~badgekiln.errors.Conflict`. Keys are made and saved first, then the private record is
+created (that claims the slug), then every public document is published.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from badgekiln.errors import Conflict, InvalidField, NotFound
+from badgekiln.issue import documents
+from badgekiln.issue import layout as paths
+from badgekiln.issue.layout import SLUG, Layout
+from badgekiln.issue.models import IssuerInput, parse
+from badgekiln.issue.publish import publish_json
+from badgekiln.issue.records import (
+    RECORD_HEADERS,
+    IssuerRecord,
+    KeyFamily,
+    KeyRecord,
+    dump,
+    issuer_index_path,
+    issuer_record_path,
+    load,
+    stamp,
+)
+from badgekiln.issue.signing import KeyOptions, create_key, next_key_name
+from badgekiln.issue.statuslists import ensure_lists, ensure_ob2_revocation_list
+from badgekiln.keys.formats import did_key_encode
+from badgekiln.keys.signer import PublicKey
+from badgekiln.store.base import PRIVATE, Store, StoredObject
+
+__all__ = [
+    "create_issuer",
+    "get_issuer",
+    "issuer_summary",
+    "list_issuers",
+    "publish_issuer",
+    "rotate_key",
+]
+
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+#: Most issuers :func:`list_issuers` walks in one call.
+MAX_LISTED = 10_000
+
+
+def _slugify(name: str) -> str:
+    slug = _NOT_SLUG.sub("-", name.lower()).strip("-")[:63].strip("-")
+    return slug or "issuer"
+
+
+def _now(now: datetime | None) -> datetime:
+    if now is None:
+        return datetime.now(UTC)
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return now
+
+
+def _request_hash(public_url: str, data: IssuerInput, kms: bool) -> str:
+    request = {"public_url": public_url, "kms": kms, **data.model_dump(mode="json")}
+    return hashlib.sha256(dump(request)).hexdigest()
+
+
+def create_issuer(
+    store: Store,
+    public_url: str,
+    data: IssuerInput | Mapping[str, Any],
+    *,
+    keys: KeyOptions = KeyOptions(),  # noqa: B008  # frozen
+    now: datetime | None = None,
+) -> IssuerRecord:
+    """Create (or finish creating) an issuer hosted under ``public_url``; return its record.
+
+    The issuer gets an Ed25519 and an RSA-2048 key, an OB 3.0 Profile, an OB 2.0 Issuer, its
+    key documents, a DID document (did:web issuers), its entries in ``/.well-known/jwks.json``,
+    an empty RevocationList and status list 0.
+
+    Raises:
+        InvalidField: bad input (``field`` names it), or a did:web issuer under a public URL
+            that cannot carry one (``field="public_url"``).
+        Conflict: another issuer has that slug (``reason="exists"``).
+        SigningError: KMS could not create a key.
+        StoreError: the store failed.
+    """
+    data = parse(IssuerInput, data)
+    where = Layout.parse(public_url)
+    slug = data.slug or _slugify(data.name)
+    if not SLUG.fullmatch(slug):
+        raise InvalidField(f"issuer slug {slug!r} is not valid; pass one", field="slug")
+    kind: Literal["web", "key", "url"] = data.kind or ("web" if where.supports_did_web else "url")
+    if kind == "web":
+        where.did_web(slug)  # refuses an http or IP public URL up front
+    request = _request_hash(where.base, data, keys.kms)
+    existing = _existing(store, slug, request)
+    if existing is not None:
+        publish_issuer(store, existing, now=now)
+        return existing
+    when = stamp(_now(now))
+    # a did:key issuer's id is its first key, known once that key exists (below)
+    issuer_id = where.did_web(slug) if kind == "web" else where.url(paths.issuer_profile(slug))
+    record = IssuerRecord(
+        slug=slug,
+        kind=kind,
+        id=issuer_id,
+        public_url=where.base,
+        name=data.name,
+        url=data.url,
+        created=when,
+        email=data.email,
+        description=data.description,
+        suspension=data.suspension,
+        request=request,
+    )
+    ed25519 = create_key(
+        store,
+        slug,
+        "ed25519",
+        "ed25519-1",
+        options=keys,
+        created=when,
+        method=_method(record, where, "ed25519-1"),
+    )
+    if kind == "key":
+        from badgekiln.keys.formats import jwk_to_public_key
+
+        did = did_key_encode(jwk_to_public_key(ed25519.jwk))  # type: ignore[arg-type]
+        record = replace(record, id=did)
+        ed25519 = replace(ed25519, method_id=f"{did}#{did.removeprefix('did:key:')}")
+    rsa = create_key(
+        store, slug, "rsa", "rsa-1", options=keys, created=when, method=_method(record, where, "rsa-1")
+    )
+    record = replace(record, keys=(ed25519, rsa))
+    try:
+        store.create(issuer_record_path(slug), dump(record.to_dict()), **RECORD_HEADERS)
+    except Conflict:
+        # a concurrent create of the same slug won: fine if it was this very request
+        existing = _existing(store, slug, request)
+        if existing is None:  # pragma: no cover - _existing raises for a different request
+            raise
+        record = existing
+    publish_issuer(store, record, now=now)
+    return record
+
+
+def _method(record: IssuerRecord, where: Layout, name: str) -> Any:
+    def method(public: PublicKey) -> str | None:
+        if record.kind == "web":
+            return f"{record.id}#{name}"
+        if record.kind == "url":
+            return f"{record.id}#{name}"
+        return None  # did:key: set once the DID is known (RSA keys of a did:key issuer have none)
+
+    return method
+
+
+def _existing(store: Store, slug: str, request: str) -> IssuerRecord | None:
+    try:
+        record = _read(store, slug)
+    except NotFound:
+        return None
+    if record.request != request:
+        raise Conflict(
+            f"an issuer called {slug!r} exists already; choose another --id", field="slug", reason="exists"
+        )
+    return record
+
+
+def _read(store: Store, slug: str) -> IssuerRecord:
+    obj = store.get(issuer_record_path(slug))
+    return IssuerRecord.from_dict(load(obj), obj.key)
+
+
+def get_issuer(store: Store, ref: str) -> IssuerRecord:
+    """The issuer named by ``ref``: its slug or its id (DID or URL).
+
+    Raises:
+        NotFound: no such issuer.
+        InvalidField: ``ref`` is empty or not a string.
+        StoreError: the store failed or the record is corrupt.
+    """
+    if not isinstance(ref, str) or not ref or len(ref) > 2048:
+        raise InvalidField("an issuer is named by its slug or id", field="issuer")
+    if SLUG.fullmatch(ref):
+        try:
+            return _read(store, ref)
+        except NotFound:
+            raise NotFound(f"no issuer {ref!r} in this store", issuer=ref) from None
+    try:
+        index = load(store.get(issuer_index_path(ref)))
+    except NotFound:
+        raise NotFound(f"no issuer {ref[:200]!r} in this store", issuer=ref[:200]) from None
+    slug = index.get("slug")
+    if not isinstance(slug, str) or not SLUG.fullmatch(slug):
+        raise NotFound(f"no issuer {ref[:200]!r} in this store", issuer=ref[:200])
+    return _read(store, slug)
+
+
+def list_issuers(store: Store) -> Iterator[IssuerRecord]:
+    """Every issuer in the store, by slug (at most :data:`MAX_LISTED`).
+
+    Raises:
+        StoreError: the store failed or a record is corrupt.
+    """
+    prefix = f"{PRIVATE}issuers/"
+    for count, key in enumerate(store.list(prefix)):
+        if count >= MAX_LISTED * 1000:
+            break
+        parts = key[len(prefix) :].split("/")
+        if len(parts) == 2 and parts[1] == "issuer.json":
+            yield IssuerRecord.from_dict(load(store.get(key)), key)
+
+
+def publish_issuer(store: Store, issuer: IssuerRecord, *, now: datetime | None = None) -> None:
+    """(Re)publish every public document of ``issuer`` from its record (safe to repeat).
+
+    Key documents first, then what points at them (DID document, profiles), then the JWK Set,
+    the lists and the id index.
+
+    Raises:
+        StoreError, SigningError: the store or the signer failed.
+    """
+    where = Layout.parse(issuer.public_url)
+    revision = issuer.revision
+    for key in issuer.keys:
+        for hosted, document in documents.key_documents(where, issuer, key).items():
+            if isinstance(document, bytes):
+                store.put(
+                    hosted.key, document, content_type=hosted.content_type, cache_control=hosted.cache_control
+                )
+            else:
+                publish_json(store, hosted, document)
+    if issuer.kind == "web":
+        publish_json(
+            store, paths.did_document(issuer.slug), documents.did_document(issuer), revision=revision
+        )
+    publish_json(
+        store, paths.issuer_profile(issuer.slug), documents.profile_document(where, issuer), revision=revision
+    )
+    publish_json(
+        store, paths.ob2_issuer(issuer.slug), documents.ob2_issuer_document(where, issuer), revision=revision
+    )
+    _publish_jwks(store, where, issuer)
+    ensure_ob2_revocation_list(store, where, issuer)
+    ensure_lists(store, where, issuer, issuer.status_list, now=_now(now))
+    with contextlib.suppress(Conflict):  # the index entry never changes
+        store.create(issuer_index_path(issuer.id), dump({"slug": issuer.slug}), **RECORD_HEADERS)
+
+
+def _publish_jwks(store: Store, where: Layout, issuer: IssuerRecord) -> None:
+    hosted = paths.jwks()
+    entries = documents.jwks_entries(where, issuer)
+    mine = {e["kid"] for e in entries}
+
+    def merge(current: StoredObject | None) -> bytes | None:
+        keys: list[Any] = []
+        if current is not None:
+            found = load(current).get("keys")
+            keys = [k for k in found if isinstance(k, dict)] if isinstance(found, list) else []
+        kept = [k for k in keys if k.get("kid") not in mine]
+        merged = kept + entries
+        if current is not None and merged == keys:
+            return None
+        from badgekiln.issue.publish import document_bytes
+
+        return document_bytes({"keys": merged})
+
+    from badgekiln.issue.statuslists import STATUS_RETRY
+
+    store.update(
+        hosted.key,
+        merge,
+        retry=STATUS_RETRY,
+        content_type=hosted.content_type,
+        cache_control=hosted.cache_control,
+    )
+
+
+def rotate_key(
+    store: Store,
+    ref: str,
+    *,
+    families: tuple[KeyFamily, ...] = ("ed25519", "rsa"),
+    keys: KeyOptions = KeyOptions(),  # noqa: B008  # frozen
+    now: datetime | None = None,
+) -> IssuerRecord:
+    """Add a new key to each of ``families``; the new ones sign from now on, old ones stay published.
+
+    Order: the new key is saved, its documents published, then the record names it (only then
+    does it sign), then the issuer's documents are republished from the updated record.
+
+    Raises:
+        NotFound: no such issuer.
+        InvalidField: a did:key issuer's Ed25519 key cannot rotate (it *is* the DID), an unknown
+            family, or too many keys.
+        SigningError: KMS could not create a key.
+        StoreError: the store failed.
+    """
+    issuer = get_issuer(store, ref)
+    for family in families:
+        if family not in ("ed25519", "rsa"):
+            raise InvalidField(f"unknown key family {family!r}: ed25519 or rsa", field="family")
+        if family == "ed25519" and issuer.kind == "key":
+            raise InvalidField(
+                "a did:key issuer's Ed25519 key is its DID and cannot rotate; create a new issuer",
+                field="family",
+                reason="did-key",
+            )
+    where = Layout.parse(issuer.public_url)
+    when = stamp(_now(now))
+    new: list[KeyRecord] = []
+    for family in families:
+        name = next_key_name(replace(issuer, keys=issuer.keys + tuple(new)), family)
+        key = create_key(
+            store, issuer.slug, family, name, options=keys, created=when, method=_method(issuer, where, name)
+        )
+        new.append(key)
+        for hosted, document in documents.key_documents(where, issuer, key).items():
+            if isinstance(document, bytes):
+                store.put(
+                    hosted.key, document, content_type=hosted.content_type, cache_control=hosted.cache_control
+                )
+            else:
+                publish_json(store, hosted, document)
+    preview = replace(issuer, keys=issuer.keys + tuple(new), revision=issuer.revision + 1)
+    publish_issuer(store, preview, now=now)
+
+    def add(current: StoredObject | None) -> bytes | None:
+        if current is None:
+            raise NotFound(f"issuer {issuer.slug!r} disappeared", issuer=issuer.slug)
+        record = IssuerRecord.from_dict(load(current), current.key)
+        taken = {k.name for k in record.keys}
+        fresh = tuple(k for k in new if k.name not in taken)
+        if len(fresh) != len(new):
+            raise Conflict(
+                f"issuer {issuer.slug!r} was rotated concurrently; run rotate-key again",
+                reason="concurrent-rotation",
+            )
+        return dump(replace(record, keys=record.keys + fresh, revision=record.revision + 1).to_dict())
+
+    stored = store.update(issuer_record_path(issuer.slug), add, **RECORD_HEADERS)
+    updated = IssuerRecord.from_dict(load(stored), stored.key)
+    publish_issuer(store, updated, now=now)
+    return updated
+
+
+def issuer_summary(issuer: IssuerRecord) -> dict[str, Any]:
+    """The issuer as the CLI and API show it: id, kind, names, document URLs and keys."""
+    where = Layout.parse(issuer.public_url)
+    urls: dict[str, str] = {
+        "profile": where.url(paths.issuer_profile(issuer.slug)),
+        "ob2_issuer": where.url(paths.ob2_issuer(issuer.slug)),
+        "ob2_revocation_list": where.url(paths.ob2_revocation_list(issuer.slug)),
+        "jwks": where.url(paths.jwks()),
+    }
+    if issuer.kind == "web":
+        urls["did_document"] = where.url(paths.did_document(issuer.slug))
+    for purpose in ("revocation", "suspension") if issuer.suspension else ("revocation",):
+        urls[f"{purpose}_list"] = where.url(paths.status_list(issuer.slug, issuer.status_list, purpose))
+    return {
+        "id": issuer.id,
+        "slug": issuer.slug,
+        "kind": issuer.kind,
+        "name": issuer.name,
+        "url": issuer.url,
+        "email": issuer.email,
+        "description": issuer.description,
+        "suspension": issuer.suspension,
+        "created": issuer.created,
+        "urls": urls,
+        "keys": [
+            {
+                "name": k.name,
+                "family": k.family,
+                "alg": "EdDSA" if k.family == "ed25519" else "RS256",
+                "method": k.method_id,
+                "backend": k.backend,
+                "kms_key": k.kms_key,
+                "created": k.created,
+                "active": k is issuer.active_key(k.family),
+            }
+            for k in issuer.keys
+        ],
+    }

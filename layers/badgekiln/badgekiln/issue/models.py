@@ -1,0 +1,255 @@
+"""What issuers hand us, validated: issuers, achievements, recipients, evidence and results.
+
+Every model is strict (unknown fields are refused) and :func:`parse` turns pydantic's errors
+into one :class:`~badgekiln.errors.InvalidField` naming the first bad field as a dotted path
+(``recipient.identity``, ``alignments.0.target_url``), with all of them in ``errors``. The HTTP
+functions validate request bodies with the same models.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any, Final, Literal, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from badgekiln.errors import InvalidField
+
+__all__ = [
+    "ACHIEVEMENT_TYPES",
+    "AchievementInput",
+    "AlignmentInput",
+    "EvidenceInput",
+    "IssuerInput",
+    "RecipientInput",
+    "ResultInput",
+    "parse",
+]
+
+#: Longest URL accepted in any field: the fetcher's own cap.
+MAX_URL_CHARS: Final = 2048
+#: Longest free text (descriptions, criteria, narratives): a page of Markdown, not a book.
+MAX_TEXT_CHARS: Final = 10_000
+#: Longest name or short label.
+MAX_NAME_CHARS: Final = 200
+#: Most alignments, tags, evidence items or results on one object.
+MAX_ITEMS: Final = 50
+
+#: OB 3.0 ``achievementType`` values (``ext:…`` extensions are accepted too).
+ACHIEVEMENT_TYPES: Final = frozenset(
+    [
+        "Achievement",
+        "ApprenticeshipCertificate",
+        "Assessment",
+        "Assignment",
+        "AssociateDegree",
+        "Award",
+        "Badge",
+        "BachelorDegree",
+        "Certificate",
+        "CertificateOfCompletion",
+        "Certification",
+        "CommunityService",
+        "Competency",
+        "Course",
+        "CoCurricular",
+        "Degree",
+        "Diploma",
+        "DoctoralDegree",
+        "Fieldwork",
+        "GeneralEducationDevelopment",
+        "JourneymanCertificate",
+        "LearningProgram",
+        "License",
+        "Membership",
+        "ProfessionalDoctorate",
+        "QualityAssuranceCredential",
+        "MasterCertificate",
+        "MasterDegree",
+        "MicroCredential",
+        "ResearchDoctorate",
+        "SecondarySchoolDiploma",
+    ]
+)
+_EXT_TYPE: Final = re.compile(r"ext:[A-Za-z0-9]{1,100}")
+_URL: Final = re.compile(r"https?://[!-~]+")
+_EMAIL: Final = re.compile(
+    r"[^@\s\x00-\x1f]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?\.[A-Za-z]{2,63}"
+)
+_TELEPHONE: Final = re.compile(r"\+[1-9][0-9]{6,14}")
+_DID: Final = re.compile(r"did:[a-z0-9]{1,20}:[A-Za-z0-9._:%-]{1,2000}")
+_CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _url(value: str) -> str:
+    if len(value) > MAX_URL_CHARS or not _URL.fullmatch(value):
+        raise ValueError(f"must be an absolute http(s) URL of at most {MAX_URL_CHARS} characters")
+    return value
+
+
+def _text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _email(value: str) -> str:
+    if len(value) > 254 or not _EMAIL.fullmatch(value):
+        raise ValueError("must be an e-mail address (local@domain.tld)")
+    return value
+
+
+Url = Annotated[str, AfterValidator(_url)]
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS), AfterValidator(_text)]
+Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS), AfterValidator(_text)]
+Email = Annotated[str, AfterValidator(_email)]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class IssuerInput(_Model):
+    """A new issuer. ``kind``: ``web`` (did:web, the default where the public URL allows it),
+    ``key`` (did:key: its own DID, nothing to host) or ``url`` (the profile URL is the id).
+    ``suspension`` adds a suspension status entry to every OB 3.0 credential (see docs)."""
+
+    name: Name
+    url: Url
+    slug: Slug | None = None
+    email: Email | None = None
+    description: Text | None = None
+    kind: Literal["web", "key", "url"] | None = None
+    suspension: bool = False
+
+
+class AlignmentInput(_Model):
+    """An alignment to a framework or competency (OB 2.0 ``alignment``, OB 3.0 ``Alignment``)."""
+
+    target_name: Name
+    target_url: Url
+    target_description: Text | None = None
+    target_framework: Name | None = None
+    target_code: Name | None = None
+
+
+def _achievement_type(value: str) -> str:
+    if value not in ACHIEVEMENT_TYPES and not _EXT_TYPE.fullmatch(value):
+        raise ValueError("must be an OB 3.0 achievementType (Badge, Certificate, …) or ext:Name")
+    return value
+
+
+class AchievementInput(_Model):
+    """A new achievement / badge class of an issuer (its image is passed alongside, as bytes)."""
+
+    name: Name
+    description: Text
+    criteria: Text
+    criteria_url: Url | None = None
+    slug: Slug | None = None
+    achievement_type: Annotated[str, AfterValidator(_achievement_type)] | None = None
+    alignments: Annotated[list[AlignmentInput], Field(max_length=MAX_ITEMS)] = []
+    tags: Annotated[list[Name], Field(max_length=MAX_ITEMS)] = []
+
+
+class RecipientInput(_Model):
+    """Who the badge is for. ``type`` ``email`` (default), ``url``, ``telephone`` (E.164) or
+    ``id`` (a DID or URL that becomes OB 3.0 ``credentialSubject.id``). ``hashed`` (default)
+    stores ``sha256(identity ‖ salt)`` with a random salt instead of the identity. ``name`` only
+    personalises the badge image; it is never written into the credential."""
+
+    identity: Annotated[str, Field(min_length=1, max_length=2048)]
+    type: Literal["email", "url", "telephone", "id"] = "email"
+    hashed: bool = True
+    name: Name | None = None
+
+    @model_validator(mode="after")
+    def _identity_fits_type(self) -> RecipientInput:
+        identity = self.identity
+        if self.type == "email":
+            _email(identity)
+        elif self.type == "url":
+            _url(identity)
+        elif self.type == "telephone" and not _TELEPHONE.fullmatch(identity):
+            raise ValueError("identity: a telephone recipient must be E.164 (+ and 7–15 digits)")
+        elif self.type == "id":
+            if not (_DID.fullmatch(identity) or _URL.fullmatch(identity)):
+                raise ValueError("identity: an id recipient must be a DID or an http(s) URL")
+            if self.hashed:
+                raise ValueError("hashed: an id recipient is the subject's own id and cannot be hashed")
+        return self
+
+
+class EvidenceInput(_Model):
+    """One piece of evidence: a URL and/or a description of it (at least one field)."""
+
+    id: Url | None = None
+    name: Name | None = None
+    narrative: Text | None = None
+    description: Text | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> EvidenceInput:
+        if not (self.id or self.name or self.narrative or self.description):
+            raise ValueError("evidence needs at least one of id, name, narrative, description")
+        return self
+
+
+class ResultInput(_Model):
+    """An OB 3.0 result (a score, grade or status) of the achievement (at least one field)."""
+
+    value: Name | None = None
+    status: (
+        Literal["Completed", "Enrolled", "Failed", "InProgress", "OnHold", "Provisional", "Withdrew"] | None
+    ) = None
+    achieved_level: Url | None = None
+    result_description: Url | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> ResultInput:
+        if not (self.value or self.status or self.achieved_level or self.result_description):
+            raise ValueError(
+                "a result needs at least one of value, status, achieved_level, result_description"
+            )
+        return self
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def parse(model: type[ModelT], value: Any, *, field: str | None = None) -> ModelT:
+    """``value`` validated as ``model`` (an instance of it is returned as is).
+
+    ``field`` prefixes the reported field path (``parse(RecipientInput, r, field="recipient")``).
+
+    Raises:
+        InvalidField: the first failing field in ``field``, all of them in ``errors``.
+    """
+    if isinstance(value, model):
+        return value
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        found = []
+        for err in exc.errors(include_url=False, include_input=False)[:20]:
+            loc = [str(p) for p in err["loc"]]
+            msg = err["msg"].removeprefix("Value error, ")
+            found.append({"loc": ([field] if field else []) + loc, "type": err["type"], "msg": msg})
+        first = found[0]
+        name = ".".join(first["loc"]) or field or model.__name__
+        raise InvalidField(f"invalid {name}: {first['msg']}", field=name, errors=found) from None
+
+
+def aware(value: datetime, *, field: str) -> datetime:
+    """Return ``value`` if it carries a time zone.
+
+    Raises:
+        InvalidField: a naive datetime (``field`` names it).
+    """
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidField(f"{field} must be a datetime with a time zone", field=field)
+    return value

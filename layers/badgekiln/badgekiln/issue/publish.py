@@ -1,0 +1,64 @@
+"""Writing public documents: with their layout headers, and never letting an older view win.
+
+Documents derived from an issuer record (DID document, profiles, key documents) carry the
+record's ``revision`` in the object metadata; :func:`publish_json` with ``revision`` replaces a
+stored document only when its revision is not newer, under compare-and-swap. Two concurrent
+key rotations can then finish in any order and the DID document still ends up listing both keys.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import Any
+
+from badgekiln.errors import Conflict
+from badgekiln.issue.layout import Hosted
+from badgekiln.store.base import Store, StoredObject
+
+__all__ = ["document_bytes", "publish_bytes", "publish_json"]
+
+_REVISION = "revision"
+
+
+def document_bytes(document: Any) -> bytes:
+    """JSON bytes of a public document: UTF-8, compact, members in the order built."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def publish_json(store: Store, hosted: Hosted, document: Any, *, revision: int | None = None) -> None:
+    """Publish ``document`` at ``hosted`` (see :func:`publish_bytes`)."""
+    publish_bytes(store, hosted, document_bytes(document), revision=revision)
+
+
+def publish_bytes(
+    store: Store, hosted: Hosted, body: bytes, *, revision: int | None = None, create_only: bool = False
+) -> None:
+    """Store ``body`` at ``hosted``'s key with its content type and caching.
+
+    ``create_only`` leaves an existing object alone (documents that are created once and then
+    changed only by compare-and-swap: status and revocation lists). ``revision`` replaces the
+    stored document only if its recorded revision is not newer.
+
+    Raises:
+        StoreError: the store failed (or lost compare-and-swap rounds past its retry budget).
+    """
+    headers: dict[str, Any] = {"content_type": hosted.content_type, "cache_control": hosted.cache_control}
+    if create_only:
+        with contextlib.suppress(Conflict):  # created once; later changes are compare-and-swap
+            store.create(hosted.key, body, **headers)
+        return
+    if revision is None:
+        store.put(hosted.key, body, **headers)
+        return
+
+    def newer(current: StoredObject | None) -> bytes | None:
+        if current is not None:
+            stored = current.metadata.get(_REVISION, "0")
+            if stored.isdigit() and int(stored) > revision:
+                return None
+            if current.body == body and stored == str(revision):
+                return None
+        return body
+
+    store.update(hosted.key, newer, metadata={_REVISION: str(revision)}, **headers)

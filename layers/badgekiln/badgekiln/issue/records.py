@@ -1,0 +1,297 @@
+"""Issuing's private bookkeeping: what is stored under ``private/issuers/<slug>/`` and how.
+
+Records are small JSON objects that only badgekiln writes. They are read back strictly: a
+record that does not parse or lacks a member raises :class:`~badgekiln.errors.StoreError`
+(``reason="corrupt-record"``) instead of a ``KeyError`` deep inside issuing.
+
+======================================================  =========================================
+key                                                     record
+======================================================  =========================================
+``private/issuers/<i>/issuer.json``                     :class:`IssuerRecord` (keys, list number)
+``private/issuers/<i>/achievements/<a>.json``           the achievement as created
+``private/issuers/<i>/credentials/<c>.json``            :class:`CredentialRecord` (status, state)
+``private/issuers/<i>/status/<n>.json``                 indices allocated in status list ``n``
+``private/issuers/<i>/idempotency/<sha256>.json``       one issuance request (see ``idempotency``)
+``private/index/issuers/<sha256 of id>.json``           issuer id → slug
+``private/keys/<i>.<key>.pem``                          local private keys (``keys.local``)
+``private/api-keys/<key id>.json``                      API-key hashes (``issue.apikeys``)
+======================================================  =========================================
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, Final, Literal, TypedDict
+
+from badgekiln.errors import StoreError
+from badgekiln.store.base import CACHE_NO_STORE, TYPE_JSON, StoredObject, private_path
+
+__all__ = [
+    "CredentialRecord",
+    "IssuerRecord",
+    "KeyRecord",
+    "achievement_record_path",
+    "credential_record_path",
+    "dump",
+    "idempotency_path",
+    "issuer_index_path",
+    "issuer_record_path",
+    "load",
+    "stamp",
+    "status_allocation_path",
+]
+
+
+class _Headers(TypedDict):
+    content_type: str
+    cache_control: str
+
+
+#: How records are stored: JSON, never cached (``store.put(key, body, **RECORD_HEADERS)``).
+RECORD_HEADERS: Final[_Headers] = {"content_type": TYPE_JSON, "cache_control": CACHE_NO_STORE}
+
+KeyFamily = Literal["ed25519", "rsa"]
+
+
+def stamp(value: datetime) -> str:
+    """``value`` as an ISO 8601 UTC timestamp to the second (``2026-05-01T12:00:00Z``).
+
+    Raises:
+        ValueError: a naive datetime.
+    """
+    if value.tzinfo is None:
+        raise ValueError("timestamps must be timezone-aware")
+    return value.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def issuer_record_path(issuer: str) -> str:
+    return private_path("issuers", issuer, "issuer.json")
+
+
+def issuer_index_path(issuer_id: str) -> str:
+    return private_path("index", "issuers", f"{_digest(issuer_id)}.json")
+
+
+def achievement_record_path(issuer: str, achievement: str) -> str:
+    return private_path("issuers", issuer, "achievements", f"{achievement}.json")
+
+
+def credential_record_path(issuer: str, name: str) -> str:
+    return private_path("issuers", issuer, "credentials", f"{name}.json")
+
+
+def status_allocation_path(issuer: str, number: int) -> str:
+    return private_path("issuers", issuer, "status", f"{number}.json")
+
+
+def idempotency_path(issuer: str, idempotency_key: str) -> str:
+    # free-form keys are hashed into a safe, fixed-length segment
+    return private_path("issuers", issuer, "idempotency", f"{_digest(idempotency_key)}.json")
+
+
+def dump(value: Any) -> bytes:
+    """Canonical JSON bytes of a record (sorted keys, compact)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def load(obj: StoredObject) -> dict[str, Any]:
+    """The JSON object stored in ``obj``.
+
+    Raises:
+        StoreError: (``reason="corrupt-record"``) not a JSON object.
+    """
+    try:
+        value = json.loads(obj.body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _corrupt(obj.key, "is not JSON") from exc
+    if not isinstance(value, dict):
+        raise _corrupt(obj.key, "is not a JSON object")
+    return value
+
+
+def _corrupt(key: str, why: str) -> StoreError:
+    return StoreError(f"stored record {key!r} {why}", key=key, reason="corrupt-record")
+
+
+def _take(data: Mapping[str, Any], name: str, kind: type | tuple[type, ...], key: str) -> Any:
+    value = data.get(name)
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
+        raise _corrupt(key, f"has no valid {name!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    """One signing key of an issuer. The newest key of each family is the one that signs;
+    older ones stay published so what they signed still verifies."""
+
+    name: str
+    family: KeyFamily
+    kind: str
+    backend: Literal["local", "kms"]
+    #: Verification method / ``kid`` (``None``: not usable for OB 3.0, e.g. RSA of a did:key issuer).
+    method_id: str | None
+    created: str
+    #: KMS key ARN (``backend="kms"``).
+    kms_key: str | None = None
+    #: Name of the local private key (``private/keys/<private_name>.pem``; ``backend="local"``).
+    private_name: str | None = None
+    #: The public key as a JWK (so documents can be rebuilt without touching KMS).
+    jwk: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], key: str) -> KeyRecord:
+        family = _take(data, "family", str, key)
+        backend = _take(data, "backend", str, key)
+        if family not in ("ed25519", "rsa") or backend not in ("local", "kms"):
+            raise _corrupt(key, "has an unknown key family or backend")
+        method_id, kms_key, private_name = (
+            data.get("method_id"),
+            data.get("kms_key"),
+            data.get("private_name"),
+        )
+        return cls(
+            name=_take(data, "name", str, key),
+            family=family,
+            kind=_take(data, "kind", str, key),
+            backend=backend,
+            method_id=method_id if isinstance(method_id, str) else None,
+            created=_take(data, "created", str, key),
+            kms_key=kms_key if isinstance(kms_key, str) else None,
+            private_name=private_name if isinstance(private_name, str) else None,
+            jwk=dict(_take(data, "jwk", dict, key)),
+        )
+
+
+@dataclass(frozen=True)
+class IssuerRecord:
+    """An issuer: identity, profile fields, keys and the status list it allocates from."""
+
+    slug: str
+    kind: Literal["web", "key", "url"]
+    id: str
+    public_url: str
+    name: str
+    url: str
+    created: str
+    email: str | None = None
+    description: str | None = None
+    suspension: bool = False
+    keys: tuple[KeyRecord, ...] = ()
+    #: The status list new credentials get indices from (lists are never reused once full).
+    status_list: int = 0
+    #: Bumped by every change; published documents carry it so an older view never wins.
+    revision: int = 1
+    #: SHA-256 of the creating request: re-running the same create resumes instead of failing.
+    request: str = ""
+
+    def active_key(self, family: KeyFamily) -> KeyRecord:
+        """The newest key of ``family`` (the one that signs).
+
+        Raises:
+            StoreError: the issuer has no key of that family (a corrupt record).
+        """
+        for record in reversed(self.keys):
+            if record.family == family:
+                return record
+        raise StoreError(f"issuer {self.slug!r} has no {family} key", reason="corrupt-record")
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["keys"] = [asdict(k) | {"jwk": dict(k.jwk)} for k in self.keys]
+        return data
+
+    def with_changes(self, **changes: Any) -> IssuerRecord:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], key: str) -> IssuerRecord:
+        kind = _take(data, "kind", str, key)
+        if kind not in ("web", "key", "url"):
+            raise _corrupt(key, "has an unknown issuer kind")
+        email, description = data.get("email"), data.get("description")
+        keys = tuple(
+            KeyRecord.from_dict(k, key) for k in _take(data, "keys", list, key) if isinstance(k, dict)
+        )
+        return cls(
+            slug=_take(data, "slug", str, key),
+            kind=kind,
+            id=_take(data, "id", str, key),
+            public_url=_take(data, "public_url", str, key),
+            name=_take(data, "name", str, key),
+            url=_take(data, "url", str, key),
+            created=_take(data, "created", str, key),
+            email=email if isinstance(email, str) else None,
+            description=description if isinstance(description, str) else None,
+            suspension=data.get("suspension") is True,
+            keys=keys,
+            status_list=_take(data, "status_list", int, key),
+            revision=_take(data, "revision", int, key),
+            request=str(data.get("request") or ""),
+        )
+
+
+CredentialState = Literal["active", "revoked", "suspended"]
+
+
+@dataclass(frozen=True)
+class CredentialRecord:
+    """What revocation needs to know about one issued credential (and nothing about the person)."""
+
+    name: str
+    issuer: str
+    spec: Literal["ob2", "ob3"]
+    #: ``di`` / ``jwt`` (OB 3.0), ``hosted`` / ``signed`` (OB 2.0).
+    format: str
+    #: The credential / assertion id.
+    id: str
+    achievement: str
+    issued: str
+    #: OB 3.0: the status list number and index (``None`` for OB 2.0).
+    status_list: int | None = None
+    status_index: int | None = None
+    #: OB 3.0: the list purposes this credential has entries in.
+    purposes: tuple[str, ...] = ()
+    state: CredentialState = "active"
+    reason: str | None = None
+    changed: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["purposes"] = list(self.purposes)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], key: str) -> CredentialRecord:
+        spec = _take(data, "spec", str, key)
+        state = _take(data, "state", str, key)
+        if spec not in ("ob2", "ob3") or state not in ("active", "revoked", "suspended"):
+            raise _corrupt(key, "has an unknown spec or state")
+        status_list, status_index = data.get("status_list"), data.get("status_index")
+        reason, changed = data.get("reason"), data.get("changed")
+        purposes = data.get("purposes") or []
+        if not isinstance(purposes, list) or not all(isinstance(p, str) for p in purposes):
+            raise _corrupt(key, "has invalid purposes")
+        return cls(
+            name=_take(data, "name", str, key),
+            issuer=_take(data, "issuer", str, key),
+            spec=spec,
+            format=_take(data, "format", str, key),
+            id=_take(data, "id", str, key),
+            achievement=_take(data, "achievement", str, key),
+            issued=_take(data, "issued", str, key),
+            status_list=status_list if isinstance(status_list, int) else None,
+            status_index=status_index if isinstance(status_index, int) else None,
+            purposes=tuple(purposes),
+            state=state,
+            reason=reason if isinstance(reason, str) else None,
+            changed=changed if isinstance(changed, str) else None,
+        )

@@ -1,0 +1,290 @@
+"""Revoke, suspend and reinstate issued credentials.
+
+==========  =========================================  ============================================
+            OB 3.0 (bitstring status lists)            OB 2.0 (RevocationList, hosted assertion)
+==========  =========================================  ============================================
+revoke      set the ``revocation`` bit (final)         listed with the reason; hosted assertion
+                                                       gets ``"revoked": true`` (served as 410)
+suspend     set the ``suspension`` bit (issuers with   listed as ``Suspended: <reason>``, hosted
+            ``suspension`` on; see docs/issuing.md)    assertion revoked likewise (OB 2.0 has no
+                                                       suspension of its own)
+reinstate   clear the ``suspension`` bit; a revoked    unlisted; hosted assertion restored
+            OB 3.0 credential stays revoked (the REC
+            makes revocation irreversible)
+==========  =========================================  ============================================
+
+The credential's private record moves first, by compare-and-swap (so the state machine holds
+under concurrency); then the public lists are made to match the record's state, and the record
+is read again: if another change landed meanwhile, the lists are brought in line with that one
+too. Every public step is idempotent, so re-running a command after a failure completes it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any, Final, Literal
+
+from badgekiln.errors import InvalidField, NotFound, StoreError
+from badgekiln.issue import layout as paths
+from badgekiln.issue.issuers import get_issuer
+from badgekiln.issue.layout import SLUG, Layout, Purpose
+from badgekiln.issue.publish import document_bytes
+from badgekiln.issue.records import (
+    RECORD_HEADERS,
+    CredentialRecord,
+    CredentialState,
+    IssuerRecord,
+    credential_record_path,
+    dump,
+    load,
+    stamp,
+)
+from badgekiln.issue.statuslists import STATUS_RETRY, set_ob2_revoked, set_status
+from badgekiln.store.base import Store, StoredObject
+
+__all__ = ["MAX_REASON_CHARS", "credential_status", "reinstate", "revoke", "suspend"]
+
+#: Longest reason accepted (characters): it is published in OB 2.0 revocation lists.
+MAX_REASON_CHARS: Final = 1000
+#: Times the public lists are re-aligned when changes keep landing concurrently.
+_MAX_ALIGN: Final = 5
+_URN_UUID: Final = re.compile(r"urn:uuid:([0-9a-f-]{36})")
+
+Action = Literal["revoke", "suspend", "reinstate"]
+
+
+def _check_reason(reason: str | None) -> str | None:
+    if reason is None:
+        return None
+    if not isinstance(reason, str) or not reason.strip() or len(reason) > MAX_REASON_CHARS:
+        raise InvalidField(
+            f"reason must be non-blank text of at most {MAX_REASON_CHARS} characters", field="reason"
+        )
+    return reason
+
+
+def _name_of(issuer: IssuerRecord, ref: str) -> str:
+    if not isinstance(ref, str) or not ref or len(ref) > 2048:
+        raise InvalidField("a credential is named by its id, URL or name", field="credential")
+    lowered = ref.lower()
+    if SLUG.fullmatch(lowered):
+        return lowered
+    match = _URN_UUID.fullmatch(lowered)
+    if match:
+        return match.group(1)
+    path = Layout.parse(issuer.public_url).path_of(ref)
+    found = paths.classify(path) if path else None
+    if found is not None and found.kind in (
+        "credential",
+        "credential-jwt",
+        "assertion",
+        "signed-assertion",
+        "baked-image",
+    ):
+        segments = found.path.split("/")
+        if segments[1] == issuer.slug:
+            return segments[3].rsplit(".", 1)[0]
+    raise NotFound(f"{ref[:200]!r} is not a credential of issuer {issuer.slug!r}", credential=ref[:200])
+
+
+def _read(store: Store, issuer: IssuerRecord, name: str) -> CredentialRecord:
+    try:
+        obj = store.get(credential_record_path(issuer.slug, name))
+    except NotFound:
+        raise NotFound(f"issuer {issuer.slug!r} has no credential {name!r}", credential=name) from None
+    return CredentialRecord.from_dict(load(obj), obj.key)
+
+
+def _next_state(record: CredentialRecord, action: Action) -> CredentialState:
+    if action == "revoke":
+        return "revoked"
+    if action == "suspend":
+        if record.state == "revoked":
+            raise InvalidField(
+                "the credential is revoked; it cannot be suspended", field="credential", reason="revoked"
+            )
+        if record.spec == "ob3" and "suspension" not in record.purposes:
+            raise InvalidField(
+                "this credential has no suspension status entry (its issuer was created without "
+                "suspension); revoke it instead",
+                field="credential",
+                reason="no-suspension-entry",
+            )
+        return "suspended"
+    if record.state == "revoked" and record.spec == "ob3":
+        raise InvalidField(
+            "a revoked OB 3.0 credential cannot be reinstated (revocation is final); issue a new one",
+            field="credential",
+            reason="revoked-final",
+        )
+    return "active"
+
+
+def _transition(
+    store: Store, issuer: IssuerRecord, name: str, *, action: Action, reason: str | None, when: str
+) -> CredentialRecord:
+    path = credential_record_path(issuer.slug, name)
+    moved: list[CredentialRecord] = []
+
+    def move(current: StoredObject | None) -> bytes | None:
+        if current is None:
+            raise NotFound(f"issuer {issuer.slug!r} has no credential {name!r}", credential=name)
+        data = load(current)
+        record = CredentialRecord.from_dict(data, current.key)
+        state = _next_state(record, action)
+        new_reason = reason if state != "active" else None
+        if record.state == state and record.reason == new_reason:
+            moved[:] = [record]
+            return None
+        updated = replace(record, state=state, reason=new_reason, changed=when)
+        moved[:] = [updated]
+        return dump({**data, **updated.to_dict()})
+
+    store.update(path, move, **RECORD_HEADERS)
+    return moved[0]
+
+
+def _apply(store: Store, issuer: IssuerRecord, record: CredentialRecord, when: datetime) -> None:
+    """Make the public lists say what ``record.state`` says (idempotent)."""
+    where = Layout.parse(issuer.public_url)
+    if record.spec == "ob3":
+        if record.status_list is None or record.status_index is None:
+            raise StoreError(
+                f"credential {record.name!r} has no status entry recorded", reason="corrupt-record"
+            )
+        wants = {"revocation": record.state == "revoked", "suspension": record.state == "suspended"}
+        targets: tuple[Purpose, ...] = ("revocation", "suspension")
+        for purpose in targets:
+            if purpose not in record.purposes:
+                continue
+            if purpose == "revocation" and not wants["revocation"]:
+                continue  # never clear a revocation bit: revocation is final
+            set_status(
+                store,
+                where,
+                issuer,
+                number=record.status_list,
+                index=record.status_index,
+                purpose=purpose,
+                value=wants[purpose],
+                now=when,
+            )
+        return
+    listed = record.state != "active"
+    reason = record.reason
+    if record.state == "suspended":
+        reason = f"Suspended: {reason}" if reason else "Suspended"
+    set_ob2_revoked(store, where, issuer, record.id, revoked=listed, reason=reason)
+    if record.format == "hosted":
+        _mark_hosted(store, issuer, record, listed, reason)
+
+
+def _mark_hosted(
+    store: Store, issuer: IssuerRecord, record: CredentialRecord, revoked: bool, reason: str | None
+) -> None:
+    hosted = paths.assertion(issuer.slug, record.name)
+
+    def mark(current: StoredObject | None) -> bytes | None:
+        if current is None:
+            raise NotFound(f"hosted assertion {hosted.key!r} is missing", credential=record.name)
+        try:
+            document = json.loads(current.body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise StoreError(f"stored assertion {hosted.key!r} is not JSON", reason="corrupt-record") from exc
+        updated = {k: v for k, v in document.items() if k not in ("revoked", "revocationReason")}
+        if revoked:
+            updated["revoked"] = True
+            if reason:
+                updated["revocationReason"] = reason
+        if updated == document and (current.metadata.get("revoked") == "true") == revoked:
+            return None
+        return document_bytes(updated)
+
+    store.update(
+        hosted.key,
+        mark,
+        retry=STATUS_RETRY,
+        content_type=hosted.content_type,
+        cache_control=hosted.cache_control,
+        metadata={"revoked": "true"} if revoked else None,
+    )
+
+
+def _change(
+    store: Store,
+    issuer_ref: str,
+    credential: str,
+    *,
+    action: Action,
+    reason: str | None,
+    now: datetime | None,
+) -> dict[str, Any]:
+    reason = _check_reason(reason)
+    when = now or datetime.now(UTC)
+    if when.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    issuer = get_issuer(store, issuer_ref)
+    name = _name_of(issuer, credential)
+    record = _transition(store, issuer, name, action=action, reason=reason, when=stamp(when))
+    for _ in range(_MAX_ALIGN):
+        _apply(store, issuer, record, when)
+        latest = _read(store, issuer, name)
+        if (latest.state, latest.reason) == (record.state, record.reason):
+            break
+        record = latest
+    return credential_status(record)
+
+
+def credential_status(record: CredentialRecord) -> dict[str, Any]:
+    """A credential's record as the CLI and API show it."""
+    return {
+        "id": record.id,
+        "name": record.name,
+        "spec": record.spec,
+        "format": record.format,
+        "state": record.state,
+        "reason": record.reason,
+        "changed": record.changed,
+        "issued": record.issued,
+    }
+
+
+def revoke(
+    store: Store, issuer: str, credential: str, *, reason: str | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    """Revoke ``credential`` (its id, URL or name) of ``issuer`` (slug or id); see the module doc.
+
+    Revoking again is harmless (a new ``reason`` replaces the old one).
+
+    Raises:
+        NotFound: no such issuer or credential.
+        InvalidField: a bad reason or credential reference.
+        Conflict: the lists kept losing compare-and-swap rounds past their retry budget.
+        SigningError, StoreError: the signer or the store failed (re-run to complete).
+    """
+    return _change(store, issuer, credential, action="revoke", reason=reason, now=now)
+
+
+def suspend(
+    store: Store, issuer: str, credential: str, *, reason: str | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    """Suspend ``credential`` until :func:`reinstate`; see the module doc.
+
+    Raises:
+        InvalidField: the credential is revoked, or (OB 3.0) has no suspension entry.
+        NotFound, Conflict, SigningError, StoreError: as :func:`revoke`.
+    """
+    return _change(store, issuer, credential, action="suspend", reason=reason, now=now)
+
+
+def reinstate(store: Store, issuer: str, credential: str, *, now: datetime | None = None) -> dict[str, Any]:
+    """Lift a suspension (or an OB 2.0 revocation); see the module doc.
+
+    Raises:
+        InvalidField: a revoked OB 3.0 credential (``reason="revoked-final"``).
+        NotFound, Conflict, SigningError, StoreError: as :func:`revoke`.
+    """
+    return _change(store, issuer, credential, action="reinstate", reason=None, now=now)
