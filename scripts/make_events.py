@@ -17,6 +17,7 @@ import struct
 import zlib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 BOUNDARY = "----badgekilnFormBoundary7MA4YWxkTrZu0gW"
@@ -78,10 +79,20 @@ def multipart(fields: list[tuple[str, str | None, str | None, bytes]]) -> bytes:
 
 
 def event(
-    method: str, path: str, content_type: str | None, body: bytes | None, binary: bool
+    method: str,
+    path: str,
+    content_type: str | None,
+    body: bytes | None,
+    binary: bool,
+    *,
+    query: dict[str, str] | None = None,
+    route: str | None = None,
+    path_parameters: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    route = f"{method} {path}"
-    headers = {
+    """A payload-2.0 event; ``route`` is the route key's path when it has ``{parameters}``."""
+    route = f"{method} {route or path}"
+    base = {
         "accept": "*/*",
         "content-length": str(len(body or b"")),
         "host": "abc123defg.execute-api.us-east-1.amazonaws.com",
@@ -92,13 +103,14 @@ def event(
         "x-forwarded-proto": "https",
     }
     if content_type:
-        headers["content-type"] = content_type
+        base["content-type"] = content_type
+    base.update(headers or {})
     out: dict[str, Any] = {
         "version": "2.0",
         "routeKey": route,
         "rawPath": path,
-        "rawQueryString": "",
-        "headers": headers,
+        "rawQueryString": urlencode(query or {}),
+        "headers": base,
         "requestContext": {
             "accountId": "123456789012",
             "apiId": "abc123defg",
@@ -119,6 +131,10 @@ def event(
         },
         "isBase64Encoded": binary,
     }
+    if query:
+        out["queryStringParameters"] = dict(query)
+    if path_parameters:
+        out["pathParameters"] = dict(path_parameters)
     if body is not None:
         out["body"] = base64.b64encode(body).decode() if binary else body.decode()
     return out
@@ -180,6 +196,21 @@ def main() -> None:
             ).encode(),
             False,
         ),
+        "verify-json.json": event("POST", "/verify", "application/json", CREDENTIAL.encode(), False),
+        "verify-multipart-png.json": event(
+            "POST",
+            "/verify",
+            form,
+            multipart(
+                [
+                    ("badge", "badge.png", "image/png", png(ASSERTION_URL)),
+                    ("recipient", None, None, b"ann@example.org"),
+                ]
+            ),
+            True,
+        ),
+        "verify-url.json": event("GET", "/verify", None, None, False, query={"url": ASSERTION_URL}),
+        "verify-wrong-content-type.json": event("POST", "/verify", "text/html", b"<p>hi</p>", False),
     }
     for name, value in fixtures.items():
         (EVENTS / name).write_text(json.dumps(value, indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,328 @@
+"""POST /verify and GET /verify through the real handler with API Gateway v2 events.
+
+No test touches the network: the handler's fetcher is replaced by an offline one whose pinned
+documents answer the URLs a case needs.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from verify import verify_handler
+
+from badgekiln.fetch import Fetcher, FetchPolicy
+from badgekiln.http import MAX_BODY_BYTES
+from tests.integration.conftest import Context, body_bytes, load_event, problem
+
+FIXTURES = "digitalcredentials-vc-test-fixtures"
+DI_DIDKEY = f"{FIXTURES}/verifiableCredentials/v1/dataIntegrityProof/didKey"
+STATUS_LIST = (
+    "https://digitalcredentials.github.io/vc-test-fixtures/statusLists/didkey-ed25519Signature2020/"
+    "e5WK8CbZ1GjycuPombrj"
+)
+STATUS_LIST_FILE = f"{FIXTURES}/statusLists/didkey-ed25519Signature2020/e5WK8CbZ1GjycuPombrj"
+
+
+@pytest.fixture
+def offline(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    """Pinned documents the handler may read; anything else is refused as offline."""
+    documents: dict[str, bytes] = {}
+    monkeypatch.setattr(
+        verify_handler, "_fetcher", lambda: Fetcher(FetchPolicy(offline=True), documents=documents)
+    )
+    return documents
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, str]]]:
+    """The metrics the handler counts, in order."""
+    seen: list[tuple[str, dict[str, str]]] = []
+
+    def count(self: object, name: str, value: int = 1, **dims: str) -> None:
+        if name != "ColdStart":
+            seen.append((name, dims))
+
+    monkeypatch.setattr(verify_handler.obs.__class__, "count", count)
+    return seen
+
+
+def report(response: dict[str, Any]) -> dict[str, Any]:
+    assert response["statusCode"] == 200, response
+    assert response["headers"]["Content-Type"] == "application/json"
+    document: dict[str, Any] = json.loads(body_bytes(response))
+    return document
+
+
+def json_event(body: bytes, *, query: dict[str, str] | None = None) -> dict[str, Any]:
+    event = load_event("verify-json.json")
+    event["body"] = body.decode()
+    if query:
+        event["queryStringParameters"] = query
+        event["rawQueryString"] = "&".join(f"{k}={v}" for k, v in query.items())
+    return event
+
+
+def test_signed_credential_is_valid(
+    context: Context, vectors: Path, offline: dict[str, bytes], counted: list[Any]
+) -> None:
+    # GIVEN an eddsa-rdfc-2022 credential signed by a did:key (no network needed)
+    body = (vectors / DI_DIDKEY / "noRegistry-noStatus-noExpiry.json").read_bytes()
+    # WHEN it is posted as JSON
+    document = report(verify_handler.handler(json_event(body), context))
+    # THEN the report is valid and names the proof
+    assert (document["valid"], document["spec"], document["format"]) == (True, "ob3", "json")
+    assert document["proof"] == "eddsa-rdfc-2022"
+    assert {c["id"]: c["status"] for c in document["checks"]}["signature"] == "passed"
+    assert counted == [("BadgesVerified", {})]
+
+
+def test_each_failed_check_is_counted(
+    context: Context, vectors: Path, offline: dict[str, bytes], counted: list[Any]
+) -> None:
+    # GIVEN an expired credential whose status list (pinned) is not its issuer's
+    offline[STATUS_LIST] = (vectors / STATUS_LIST_FILE).read_bytes()
+    body = (vectors / DI_DIDKEY / "oidf-revokedStatus-expired.json").read_bytes()
+    # WHEN it is verified
+    document = report(verify_handler.handler(json_event(body), context))
+    # THEN the list was read and judged, and each failed check is counted by its id
+    failed = {c["id"]: c.get("code") for c in document["checks"] if c["status"] == "failed"}
+    assert document["valid"] is False
+    assert failed == {"status": "issuer", "expiry": "expired"}
+    assert counted == [
+        ("BadgesVerified", {}),
+        ("VerificationFailures", {"check": "status"}),
+        ("VerificationFailures", {"check": "expiry"}),
+    ]
+
+
+def test_recipient_query_parameter_is_checked(
+    context: Context, vectors: Path, offline: dict[str, bytes]
+) -> None:
+    # GIVEN a credential whose subject has no identity to match against
+    body = (vectors / DI_DIDKEY / "noRegistry-noStatus-noExpiry.json").read_bytes()
+    # WHEN a recipient is asked for
+    document = report(
+        verify_handler.handler(json_event(body, query={"recipient": "ann@example.org"}), context)
+    )
+    # THEN the recipient check decides, and the badge is not valid for that person
+    recipient = next(c for c in document["checks"] if c["id"] == "recipient")
+    assert recipient["status"] == "failed"
+    assert document["valid"] is False
+
+
+def test_unsigned_credential_is_a_report_not_an_error(context: Context, offline: dict[str, bytes]) -> None:
+    document = report(verify_handler.handler(load_event("verify-json.json"), context))
+    assert document["valid"] is False
+    assert document["credential"]["issuer"]["id"] == "https://example.org/issuers/1"
+    assert any(c["id"] == "signature" and c["status"] == "failed" for c in document["checks"])
+
+
+def test_multipart_baked_png_with_recipient_field(context: Context, offline: dict[str, bytes]) -> None:
+    # GIVEN a baked PNG naming a hosted assertion that is not reachable (offline)
+    document = report(verify_handler.handler(load_event("verify-multipart-png.json"), context))
+    # THEN the image was read and the hosted check could not run: not valid, never a 5xx
+    assert (document["spec"], document["format"], document["valid"]) == ("ob2", "png", False)
+    assert document["checks"][0]["id"] == "hosted"
+    assert document["checks"][0]["status"] == "skipped"
+
+
+def test_hosted_assertion_by_url(context: Context, offline: dict[str, bytes]) -> None:
+    # GIVEN the hosted assertion's URL answering 410-like "revoked" content
+    url = "https://example.org/assertions/1.json"
+    offline[url] = json.dumps(
+        {
+            "@context": "https://w3id.org/openbadges/v2",
+            "id": url,
+            "type": "Assertion",
+            "revoked": True,
+            "revocationReason": "issued in error",
+        }
+    ).encode()
+    # WHEN GET /verify?url=… is asked
+    document = report(verify_handler.handler(load_event("verify-url.json"), context))
+    # THEN the report says revoked
+    assert (document["format"], document["valid"]) == ("url", False)
+    status = next(c for c in document["checks"] if c["id"] == "status")
+    assert (status["status"], status["code"]) == ("failed", "revoked")
+
+
+# --- malformed requests: every one a 4xx problem ------------------------------------------------
+
+
+def _with(name: str, **changes: Any) -> dict[str, Any]:
+    event = load_event(name)
+    for key, value in changes.items():
+        if key == "content_type":
+            event["headers"]["content-type"] = value
+        elif key == "query":
+            event["queryStringParameters"] = value
+        else:
+            event[key] = value
+    return event
+
+
+_FORM = load_event("verify-multipart-png.json")["headers"]["content-type"]
+_PNG_FORM = base64.b64decode(load_event("verify-multipart-png.json")["body"])
+
+MALFORMED = [
+    # (case, event, status, code, field-or-reason)
+    ("wrong content type", load_event("verify-wrong-content-type.json"), 415, "unsupported-media-type", None),
+    ("no content type", _with("verify-json.json", headers={}), 415, "unsupported-media-type", None),
+    ("empty body", _with("verify-json.json", body=""), 400, "invalid-input", "empty"),
+    ("bad JSON", _with("verify-json.json", body='{"@context": '), 422, "malformed-payload", None),
+    ("JSON not a badge", _with("verify-json.json", body='{"a": 1}'), 422, "malformed-payload", "not-a-badge"),
+    ("JSON array", _with("verify-json.json", body="[1, 2]"), 422, "malformed-payload", None),
+    (
+        "garbage JWT",
+        _with("verify-json.json", content_type="application/jwt", body="abc.def"),
+        422,
+        "malformed-payload",
+        None,
+    ),
+    (
+        "truncated PNG",
+        _with(
+            "verify-json.json",
+            content_type="image/png",
+            body=base64.b64encode(b"\x89PNG\r\n\x1a\n\x00\x00").decode(),
+            isBase64Encoded=True,
+        ),
+        422,
+        "malformed-image",
+        None,
+    ),
+    (
+        "SVG with an entity bomb",
+        _with(
+            "verify-json.json",
+            content_type="image/svg+xml",
+            body='<!DOCTYPE svg [<!ENTITY a "aaaa">]><svg xmlns="http://www.w3.org/2000/svg">&a;</svg>',
+        ),
+        422,
+        "malformed-image",
+        None,
+    ),
+    (
+        "PNG without a badge",
+        _with(
+            "verify-json.json",
+            content_type="image/png",
+            body=load_event("extract-no-badge.json")["body"],
+            isBase64Encoded=True,
+        ),
+        422,
+        "no-badge-data",
+        None,
+    ),
+    (
+        "bad base64",
+        _with("verify-json.json", content_type="image/png", body="!!!", isBase64Encoded=True),
+        400,
+        "invalid-input",
+        "base64",
+    ),
+    (
+        "truncated multipart",
+        _with(
+            "verify-multipart-png.json",
+            body=base64.b64encode(_PNG_FORM[: len(_PNG_FORM) // 2]).decode(),
+        ),
+        400,
+        "invalid-input",
+        "multipart",
+    ),
+    (
+        "multipart without the badge",
+        _with(
+            "verify-multipart-png.json",
+            body=base64.b64encode(
+                _PNG_FORM.split(b"\r\n", 1)[0]
+                + b'\r\nContent-Disposition: form-data; name="recipient"\r\n\r\nann@example.org\r\n'
+                + _PNG_FORM.split(b"\r\n", 1)[0]
+                + b"--\r\n"
+            ).decode(),
+        ),
+        422,
+        "invalid-field",
+        "badge",
+    ),
+    (
+        "unknown form field",
+        _with(
+            "verify-multipart-png.json",
+            body=base64.b64encode(_PNG_FORM.replace(b'name="recipient"', b'name="other"')).decode(),
+        ),
+        422,
+        "invalid-field",
+        "other",
+    ),
+    (
+        "recipient twice",
+        _with("verify-multipart-png.json", query={"recipient": "bob@example.org"}),
+        422,
+        "invalid-field",
+        "recipient",
+    ),
+    (
+        "recipient with control characters",
+        _with("verify-json.json", query={"recipient": "ann@example.org\r\nX: y"}),
+        422,
+        "invalid-field",
+        "recipient",
+    ),
+    (
+        "huge body",
+        _with("verify-json.json", body="x" * (MAX_BODY_BYTES + 1)),
+        413,
+        "input-too-large",
+        None,
+    ),
+    ("GET without url", _with("verify-url.json", query={}), 422, "invalid-field", "url"),
+    (
+        "GET with a file URL",
+        _with("verify-url.json", query={"url": "file:///etc/passwd"}),
+        422,
+        "invalid-field",
+        "url",
+    ),
+    (
+        "GET with an over-long URL",
+        _with("verify-url.json", query={"url": "https://example.org/" + "a" * 3000}),
+        422,
+        "invalid-field",
+        "url",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("event", "status", "code", "detail"), [m[1:] for m in MALFORMED], ids=[m[0] for m in MALFORMED]
+)
+@pytest.mark.usefixtures("offline")
+def test_malformed_requests_are_4xx_problems(
+    context: Context,
+    event: dict[str, Any],
+    status: int,
+    code: str,
+    detail: str | None,
+) -> None:
+    document = problem(verify_handler.handler(event, context))
+    assert (document["status"], document["code"]) == (status, code), document
+    if detail is not None:
+        assert detail in (document.get("field"), document.get("reason")), document
+
+
+def test_loopback_is_refused_in_production_and_admitted_only_for_a_local_public_url() -> None:
+    # production: empty or https public URL -> the default strict policy
+    assert verify_handler.fetch_policy(None) == FetchPolicy()
+    assert verify_handler.fetch_policy("https://badges.example.org") == FetchPolicy()
+    assert verify_handler.fetch_policy("http://10.0.0.5:8080") == FetchPolicy()
+    assert verify_handler.fetch_policy("not a url") == FetchPolicy()
+    # badgekiln serve on a laptop: loopback on its own port (and https) only
+    local = verify_handler.fetch_policy("http://127.0.0.1:8080")
+    assert (local.allow_loopback, local.allow_http, local.ports) == (True, False, frozenset({8080, 443}))
+    assert verify_handler.fetch_policy("http://localhost:9000/base").ports == frozenset({9000, 443})
