@@ -56,7 +56,7 @@ def _kind_of(document: Mapping[str, Any]) -> Literal["ob3", "ob2", "legacy"]:
     if is_legacy(document):
         return "legacy"
     types = {t for t in _list(document.get("type")) if isinstance(t, str)}
-    contexts = set(_list(document.get("@context")))
+    contexts = {c for c in _list(document.get("@context")) if isinstance(c, str)}
     if "Assertion" in types or (contexts & OB2_CONTEXTS and {"badge", "recipient"} <= set(document)):
         return "ob2"
     if types & _OB2_NODE_TYPES:
@@ -118,13 +118,15 @@ def _verify_text(session: Session, image: InputFormat | None, text: str) -> Repo
             return ob2.legacy_report(document, fmt)
         return ob2.verify_hosted(session, fmt, baked=document)
     from badgekiln.proofs.jws import parse_compact, parse_json_object
+    from badgekiln.verify.vcjwt import from_parts
 
-    claims = parse_json_object(parse_compact(payload).payload, what="JWT payload")
+    parsed = parse_compact(payload)
+    claims = parse_json_object(parsed.payload, what="JWT payload")
     vc = claims.get("vc")
     spec = "ob3" if isinstance(vc, dict) and _is_credential(vc) else _kind_of(claims)
     fmt = image or "jwt"
     if spec == "ob3":
-        return ob3.verify_credential_jwt(session, payload, fmt)
+        return ob3.verify_credential_jwt(session, from_parts(parsed, claims), fmt)
     if spec == "legacy":
         return ob2.legacy_report(claims, fmt)
     return ob2.verify_signed(session, payload, fmt)

@@ -32,6 +32,7 @@ __all__ = [
     "JwtCredential",
     "check_claims",
     "check_header",
+    "from_parts",
     "parse_vcjwt",
     "resolve_jwt_key",
 ]
@@ -64,7 +65,11 @@ def parse_vcjwt(token: str) -> JwtCredential:
     from badgekiln.proofs.jws import parse_compact, parse_json_object
 
     parsed = parse_compact(token)
-    claims = parse_json_object(parsed.payload, what="JWT payload")
+    return from_parts(parsed, parse_json_object(parsed.payload, what="JWT payload"))
+
+
+def from_parts(parsed: Any, claims: dict[str, Any]) -> JwtCredential:
+    """A :class:`JwtCredential` from a parsed JWS and its decoded claims."""
     vc = claims.get("vc")
     if isinstance(vc, dict):
         return JwtCredential(parsed, claims, vc, "vc")
