@@ -35,6 +35,7 @@ from badgekiln.keys.local import KeyKind, LocalSigner
 from badgekiln.proofs.dataintegrity import create_proof
 from badgekiln.proofs.did import did_web_url
 from badgekiln.proofs.jws import sign_compact
+from badgekiln.verify import Check, Report
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 OB_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -126,6 +127,19 @@ def _standins(vectors: Path) -> tuple[tuple[str, bytes], ...]:
 def standin_documents(vectors: Path) -> dict[str, bytes]:
     """Stand-in controller documents for the 1EdTech OB 3.0 fixtures' HTTPS issuers."""
     return dict(_standins(vectors))
+
+
+def check_of(report: Report, check_id: str) -> Check:
+    """The report's check ``check_id`` (failing the test when there is none)."""
+    found = report.check(check_id)
+    assert found is not None, f"the report has no {check_id!r} check: {[c.id for c in report.checks]}"
+    return found
+
+
+def outcome(report: Report, check_id: str) -> tuple[str, str | None]:
+    """``(status, code)`` of a check."""
+    found = check_of(report, check_id)
+    return found.status, found.code
 
 
 def as_bytes(document: Mapping[str, Any]) -> bytes:
