@@ -205,7 +205,9 @@ class TestIssuer:
         issuer_id = f"https://{host}/issuers/1"
         signer = LocalSigner.generate(kind, f"https://{host}/keys/1")
         jwks = {"keys": [{**public_key_to_jwk(signer.public_key()), "kid": "key-1"}]}
-        return cls(issuer_id, signer, {f"https://{host}/.well-known/jwks.json": as_bytes(jwks)})
+        profile = {"id": issuer_id, "type": ["Profile"], "name": "Example Issuer"}  # lists no keys
+        documents = {f"https://{host}/.well-known/jwks.json": as_bytes(jwks), issuer_id: as_bytes(profile)}
+        return cls(issuer_id, signer, documents)
 
     def credential(self, **members: Any) -> dict[str, Any]:
         return credential(self.id, **members)

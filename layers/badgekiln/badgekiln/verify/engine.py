@@ -117,10 +117,10 @@ def _verify_text(session: Session, image: InputFormat | None, text: str) -> Repo
         if spec == "legacy":
             return ob2.legacy_report(document, fmt)
         return ob2.verify_hosted(session, fmt, baked=document)
-    from badgekiln.proofs.jws import parse_compact, parse_json_object
-    from badgekiln.verify.vcjwt import from_parts
+    from badgekiln.proofs.jws import parse_json_object
+    from badgekiln.verify.vcjwt import from_parts, parse_signed
 
-    parsed = parse_compact(payload)
+    parsed = parse_signed(payload)
     claims = parse_json_object(parsed.payload, what="JWT payload")
     vc = claims.get("vc")
     spec = "ob3" if isinstance(vc, dict) and _is_credential(vc) else _kind_of(claims)
@@ -129,7 +129,7 @@ def _verify_text(session: Session, image: InputFormat | None, text: str) -> Repo
         return ob3.verify_credential_jwt(session, from_parts(parsed, claims), fmt)
     if spec == "legacy":
         return ob2.legacy_report(claims, fmt)
-    return ob2.verify_signed(session, payload, fmt)
+    return ob2.verify_signed(session, parsed, claims, fmt)
 
 
 def verify(

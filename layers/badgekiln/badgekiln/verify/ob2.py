@@ -11,7 +11,7 @@ skew, and the recipient is matched when asked.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 from badgekiln.errors import (
@@ -25,6 +25,9 @@ from badgekiln.keys.signer import PublicKey
 from badgekiln.verify._dates import check_window, parse_datetime
 from badgekiln.verify._session import Checks, Session
 from badgekiln.verify.report import Check, InputFormat, Report, Summary
+
+if TYPE_CHECKING:
+    from badgekiln.proofs.jws import CompactJws
 
 __all__ = [
     "MAX_PROFILE_KEYS",
@@ -327,35 +330,29 @@ def _fetch_key(session: Session, key_id: str) -> tuple[PublicKey, Mapping[str, A
     return load_pem_public_key(pem), document
 
 
-def _signed_keys(
-    session: Session,
-    checks: Checks,
-    assertion: Mapping[str, Any],
-    issuer_id: str | None,
-    profile: Mapping[str, Any] | None,
+def _candidate_keys(
+    session: Session, checks: Checks, assertion: Mapping[str, Any], profile: Mapping[str, Any] | None
 ) -> list[tuple[str, PublicKey, Mapping[str, Any]]]:
-    """Candidate (key id, key, key document) the issuer profile vouches for; issues recorded."""
+    """(key id, key, key document) to check the signature with: the pinned key, else the
+    ``verification.creator`` key, else every key the issuer profile lists. Whether the profile
+    vouches for the key that verifies is decided afterwards (:func:`_key_provenance`)."""
+    pinned = session.pinned_key
+    if pinned is not None:
+        return [("the pinned key", pinned, {})]
     verification = assertion.get("verification")
     creator = verification.get("creator") if isinstance(verification, Mapping) else None
-    if profile is None or issuer_id is None:
-        return []
-    listed = [_id_of(entry) for entry in _list(profile.get("publicKey"))]
-    if creator is not None and creator not in listed:
-        checks.failed(
-            "issuer",
-            f"the signing key {creator!r} is not listed by the issuer profile's publicKey "
-            f"({', '.join(str(k) for k in listed) or 'none'})",
-            "not-tied",
-        )
-        return []
-    candidates = [creator] if creator is not None else [k for k in listed if k][:MAX_PROFILE_KEYS]
-    if not candidates:
-        checks.failed(
-            "issuer", "the issuer profile lists no publicKey to verify the signature with", "no-key"
-        )
-        return []
+    if isinstance(creator, str):
+        key_ids = [creator]
+    elif profile is not None:
+        key_ids = [k for k in (_id_of(e) for e in _list(profile.get("publicKey"))) if k][:MAX_PROFILE_KEYS]
+        if not key_ids:
+            checks.failed(
+                "issuer", "the issuer profile lists no publicKey to verify the signature with", "no-key"
+            )
+    else:
+        key_ids = []
     keys = []
-    for key_id in candidates:
+    for key_id in key_ids:
         try:
             key, document = _fetch_key(session, key_id)
         except BadgeKilnError as exc:
@@ -365,29 +362,46 @@ def _signed_keys(
     return keys
 
 
-def verify_signed(session: Session, token: str, fmt: InputFormat) -> Report:
-    """Verify a signed (JWS) OB 2.0 assertion.
+def _key_provenance(
+    checks: Checks,
+    key_id: str,
+    document: Mapping[str, Any],
+    issuer_id: str | None,
+    profile: Mapping[str, Any] | None,
+) -> None:
+    """The issuer profile's ``publicKey`` must list the key, whatever the key's ``owner`` says."""
+    if profile is None or issuer_id is None:
+        if not checks.status_of("issuer"):
+            checks.skipped("issuer", "not checked: the issuer profile could not be had")
+        return
+    listed = [_id_of(entry) for entry in _list(profile.get("publicKey"))]
+    if key_id not in listed:
+        checks.failed(
+            "issuer",
+            f"the signing key {key_id} is not listed by the issuer profile's publicKey "
+            f"({', '.join(str(k) for k in listed if k) or 'none'})",
+            "not-tied",
+        )
+        return
+    checks.passed("issuer", f"the key {key_id} is listed by the issuer profile {issuer_id}")
+    owner = document.get("owner")
+    if owner != issuer_id:
+        checks.warning("issuer", f"the key's owner is {owner!r}, not the issuer {issuer_id}", "owner")
 
-    Raises:
-        MalformedPayload, InputTooLarge: not a compact JWS whose payload is a JSON object.
-    """
-    from badgekiln.proofs.jws import ALLOWED_ALGORITHMS, parse_compact, parse_json_object, verify_compact
 
-    parsed = parse_compact(token)
-    assertion = parse_json_object(parsed.payload, what="JWS payload")
+def verify_signed(
+    session: Session, parsed: CompactJws, assertion: Mapping[str, Any], fmt: InputFormat
+) -> Report:
+    """Verify a signed (JWS) OB 2.0 assertion: the parsed JWS and its decoded payload."""
+    from badgekiln.proofs.jws import ALLOWED_ALGORITHMS, verify_compact
+
     checks = Checks()
     _check_context(checks, assertion)
     _check_assertion(checks, assertion, _SIGNED)
     badge, issuer_id, profile = _resolve_issuer(session, checks, assertion)
     alg = parsed.alg
-    pinned = session.pinned_key
-    candidates = (
-        [("the pinned key", pinned, {})]
-        if pinned is not None
-        else _signed_keys(session, checks, assertion, issuer_id, profile)
-    )
     verified: tuple[str, Mapping[str, Any]] | None = None
-    for key_id, key, document in candidates:
+    for key_id, key, document in _candidate_keys(session, checks, assertion, profile):
         try:
             verify_compact(parsed, key, algorithms=ALLOWED_ALGORITHMS)
         except BadgeKilnError as exc:
@@ -397,19 +411,16 @@ def verify_signed(session: Session, token: str, fmt: InputFormat) -> Report:
         break
     if verified is None:
         if not checks.status_of("signature"):
-            checks.skipped("signature", "not checked: no key the issuer vouches for could be had", "no-key")
+            checks.skipped("signature", "not checked: no key to verify the signature with", "no-key")
         if not checks.status_of("issuer"):
             checks.skipped("issuer", "not checked: no verified signature")
     else:
         key_id, document = verified
-        checks.add("signature", "passed", f"{alg} signature verified with {key_id}")
-        if pinned is not None:
+        checks.passed("signature", f"{alg} signature verified with {key_id}")
+        if session.pinned_key is not None:
             checks.passed("issuer", "the issuer's key was pinned by the caller")
         else:
-            checks.passed("issuer", f"the key {key_id} is listed by the issuer profile {issuer_id}")
-            owner = document.get("owner")
-            if owner != issuer_id:
-                checks.warning("issuer", f"the key's owner is {owner!r}, not the issuer {issuer_id}", "owner")
+            _key_provenance(checks, key_id, document, issuer_id, profile)
     if issuer_id is not None and profile is not None:
         _check_revocation_list(session, checks, assertion, issuer_id, profile)
     _finish(session, checks, assertion)

@@ -33,6 +33,7 @@ __all__ = [
     "check_claims",
     "check_header",
     "from_parts",
+    "parse_signed",
     "parse_vcjwt",
     "resolve_jwt_key",
 ]
@@ -56,15 +57,34 @@ class JwtCredential:
     form: str
 
 
+def parse_signed(token: str) -> Any:
+    """:func:`~badgekiln.proofs.jws.parse_compact`, except that a signature segment that is not
+    base64url reads as empty: the badge is still identifiable, and its signature check (not an
+    input error) reports the broken signature.
+
+    Raises:
+        MalformedPayload, InputTooLarge: a header or payload that does not parse.
+    """
+    from badgekiln.proofs.jws import parse_compact
+
+    try:
+        return parse_compact(token)
+    except MalformedPayload as exc:
+        if exc.details.get("field") != "JWS signature":
+            raise
+        head, body, _ = token.split(".")
+        return parse_compact(f"{head}.{body}.")
+
+
 def parse_vcjwt(token: str) -> JwtCredential:
     """Split a VC-JWT into header, claims and credential (nothing verified).
 
     Raises:
         MalformedPayload, InputTooLarge: not a compact JWS whose payload is a JSON object.
     """
-    from badgekiln.proofs.jws import parse_compact, parse_json_object
+    from badgekiln.proofs.jws import parse_json_object
 
-    parsed = parse_compact(token)
+    parsed = parse_signed(token)
     return from_parts(parsed, parse_json_object(parsed.payload, what="JWT payload"))
 
 
