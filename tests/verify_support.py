@@ -336,7 +336,9 @@ class Ob2Issuer:
 
     def hosted(self, assertion_id: str, **members: Any) -> tuple[dict[str, Any], dict[str, bytes]]:
         """A hosted assertion at ``assertion_id`` and the documents serving it."""
-        document = self.assertion(assertion_id=assertion_id, verification={"type": "HostedBadge"}, **members)
+        document = self.assertion(
+            assertion_id=assertion_id, **{"verification": {"type": "HostedBadge"}, **members}
+        )
         return document, {**self.documents, assertion_id: as_bytes(document)}
 
 

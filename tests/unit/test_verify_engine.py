@@ -1,0 +1,298 @@
+"""verify(): input detection, typed input errors, options, the one fetcher, import weight."""
+
+from __future__ import annotations
+
+import json
+import struct
+import subprocess
+import sys
+import zlib
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import badgekiln
+from badgekiln.errors import (
+    InputTooLarge,
+    InvalidField,
+    MalformedImage,
+    MalformedPayload,
+    NoBadgeData,
+    NotABadgeImage,
+)
+from badgekiln.fetch import Fetcher, FetchPolicy, MockTransport, TransportRequest, TransportResponse
+from badgekiln.keys.formats import dump_pem_public_key, public_key_to_jwk
+from badgekiln.verify import VerifyOptions, verify
+from badgekiln.verify.options import MAX_ENDORSEMENT_DEPTH
+from tests.verify_support import OB30, TestIssuer, as_bytes, forge_jws, outcome
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+PNG_1x1 = (
+    b"\x89PNG\r\n\x1a\n"
+    + _chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+    + _chunk(b"IDAT", zlib.compress(b"\0\0"))
+    + _chunk(b"IEND", b"")
+)
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'
+
+
+@pytest.fixture(scope="module")
+def issuer() -> TestIssuer:
+    return TestIssuer.did_web()
+
+
+@pytest.fixture(scope="module")
+def signed(issuer: TestIssuer) -> str:
+    return json.dumps(issuer.sign_di(issuer.credential()))
+
+
+# --- input detection -----------------------------------------------------------------------------
+
+
+def test_json_bytes_str_and_baked_images_give_one_verdict(issuer: TestIssuer, signed: str) -> None:
+    png = badgekiln.bake(PNG_1x1, signed)
+    svg = badgekiln.bake(SVG, signed)
+    for data, fmt in (
+        (signed, "json"),
+        (signed.encode(), "json"),
+        (png, "png"),
+        (svg, "svg"),
+        (svg.decode(), "svg"),
+    ):
+        report = verify(data, offline=True, documents=issuer.documents)
+        assert (report.valid, report.spec, report.format, report.proof) == (
+            True,
+            "ob3",
+            fmt,
+            "eddsa-rdfc-2022",
+        )
+
+
+def test_jwt_and_url_inputs(vectors: Path) -> None:
+    issuer = TestIssuer.https_jwks()
+    token = issuer.sign_jwt(issuer.credential(), header={"typ": "JWT", "kid": "key-1"})
+    report = verify(f"\n {token}\n", offline=True, documents=issuer.documents)
+    assert (report.valid, report.format, report.proof) == (True, "jwt", "vc-jwt RS256")
+    report = verify("https://badges.example/assertions/1.json", offline=True)
+    assert (report.spec, report.format) == ("ob2", "url")
+    assert outcome(report, "hosted") == ("skipped", "offline")
+
+
+@pytest.mark.parametrize(
+    ("data", "error", "reason"),
+    [
+        (b"", MalformedPayload, "empty"),
+        (b"   \n", MalformedPayload, "empty"),
+        (b"\xff\xfe\x00garbage", NotABadgeImage, None),
+        (b"[1, 2]", MalformedPayload, "json"),
+        (b'{"a": 1, "a": 2}', MalformedPayload, "duplicate-key"),
+        (
+            b'{"@context": "https://w3id.org/openbadges/v2", "type": "BadgeClass"}',
+            MalformedPayload,
+            "not-a-badge",
+        ),
+        (b'{"name": "a cat picture"}', MalformedPayload, "not-a-badge"),
+        (b"not a badge at all", MalformedPayload, "unknown"),
+        (b"ftp://example.org/badge", MalformedPayload, "unknown"),
+        (b"eyJhbGciOiJub25lIn0.e30.", MalformedPayload, "not-a-badge"),  # a JWS, but of {}
+        (b"\x89PNG\r\n\x1a\nbroken", MalformedImage, "truncated"),
+        (PNG_1x1, NoBadgeData, None),
+        (b"<html/>", NotABadgeImage, None),
+        (b"{" * 200 + b"}" * 200, MalformedPayload, "json"),
+    ],
+)
+def test_input_errors_raise_typed_errors(data: bytes, error: type[Exception], reason: str | None) -> None:
+    with pytest.raises(error) as info:
+        verify(data, offline=True)
+    assert getattr(info.value, "reason", None) == reason
+
+
+def test_deeply_nested_json_is_refused_without_recursion() -> None:
+    deep = '{"@context": "https://www.w3.org/ns/credentials/v2", "x": ' + "[" * 100 + "]" * 100 + "}"
+    with pytest.raises(InputTooLarge):
+        verify(deep, offline=True)
+
+
+def test_legacy_badges_are_recognised(vectors: Path) -> None:
+    report = verify(
+        (vectors / "concentricsky-openbadges-bakery/openbadges_bakery/testfiles/baked_heart.png").read_bytes()
+    )
+    assert (report.valid, report.spec, report.format) == (False, "ob1", "png")
+    assert outcome(report, "version") == ("failed", "legacy")
+    assert "Open Badges 1.x" in report.checks[0].message
+    legacy = {"@context": "https://w3id.org/openbadges/v1", "type": "Assertion", "uid": "1"}
+    assert verify(json.dumps(legacy)).spec == "ob1"
+
+
+def test_a_non_badge_credential_fails_structure(issuer: TestIssuer) -> None:
+    credential = issuer.credential(type=["VerifiableCredential"])
+    report = verify(json.dumps(issuer.sign_di(credential)), offline=True, documents=issuer.documents)
+    assert outcome(report, "structure") == ("failed", "structure")
+    assert outcome(report, "signature") == ("passed", None)
+    assert not report.valid
+
+
+# --- options -------------------------------------------------------------------------------------
+
+
+def test_options_are_validated(issuer: TestIssuer, signed: str) -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        verify(signed, at=datetime(2025, 1, 1))
+    with pytest.raises(ValueError, match="through the fetcher"):
+        verify(signed, fetcher=Fetcher(), offline=True)
+    with pytest.raises(TypeError, match="either options or"):
+        verify(signed, options=VerifyOptions(), offline=True)
+    with pytest.raises(ValueError, match="recipient"):
+        VerifyOptions(recipient="")
+    with pytest.raises(ValueError, match="endorsement_depth"):
+        VerifyOptions(endorsement_depth=MAX_ENDORSEMENT_DEPTH + 1)
+    with pytest.raises(TypeError):
+        verify(12345)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        b"\xff\xfe",
+        "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
+        '{"kty": "RSA"',
+        "[1]",
+        '{"kty": "OKP", "crv": "Ed25519", "x": "AAAA", "d": "AAAA"}',
+    ],
+)
+def test_unusable_pinned_keys_are_input_errors(signed: str, key: str | bytes) -> None:
+    with pytest.raises(InvalidField) as info:
+        verify(signed, key=key)
+    assert info.value.details["field"] == "key"
+
+
+def test_pinned_key_as_pem_or_jwk(issuer: TestIssuer, signed: str) -> None:
+    public = issuer.signer.public_key()
+    for key in (dump_pem_public_key(public), json.dumps(public_key_to_jwk(public)).encode()):
+        report = verify(signed, offline=True, key=key)  # no DID document needed
+        assert report.valid
+    other = TestIssuer.did_web("other.example")
+    report = verify(signed, offline=True, key=dump_pem_public_key(other.signer.public_key()))
+    assert outcome(report, "signature") == ("failed", "signature")
+
+
+def test_every_url_goes_through_the_one_fetcher(issuer: TestIssuer) -> None:
+    # GIVEN a credential whose proof, key and status need three documents, all served by a mock
+    from badgekiln.status import StatusBitstring, build_status_entry, build_status_list_credential
+
+    list_url = "https://issuer.example/status/1"
+    status_list = issuer.sign_di(
+        build_status_list_credential(
+            list_url=list_url, issuer=issuer.id, purpose="revocation", bitstring=StatusBitstring()
+        )
+    )
+    credential = issuer.sign_di(
+        issuer.credential(credentialStatus=build_status_entry(list_url=list_url, index=3))
+    )
+    served = {**issuer.documents, list_url: as_bytes(status_list)}
+
+    def answer(request: TransportRequest) -> TransportResponse:
+        return TransportResponse(200, {"content-type": "application/json"}, served[request.url])
+
+    transport = MockTransport(answer)
+    report = verify(json.dumps(credential), fetcher=Fetcher(FetchPolicy(), transport=transport))
+    # THEN it is valid, and the fetcher saw each document (DID document once thanks to its cache)
+    assert report.valid
+    assert sorted(r.url for r in transport.requests) == sorted(served)
+
+
+def test_offline_never_touches_the_transport(signed: str) -> None:
+    transport = MockTransport(lambda request: pytest.fail(f"network used for {request.url}"))
+    report = verify(signed, fetcher=Fetcher(FetchPolicy(offline=True), transport=transport))
+    assert outcome(report, "signature") == ("skipped", "offline")
+    assert transport.requests == ()
+
+
+def test_endorsement_depth_zero_skips_endorsements(issuer: TestIssuer) -> None:
+    endorser = TestIssuer.did_web("endorser.example")
+    endorsement = endorser.sign_di(
+        endorser.credential(
+            type=["VerifiableCredential", "EndorsementCredential"],
+            credentialSubject={
+                "id": issuer.id,
+                "type": ["EndorsementSubject"],
+                "endorsementComment": "Good.",
+            },
+        )
+    )
+    credential = issuer.sign_di(issuer.credential(endorsement=[endorsement]))
+    documents = {**issuer.documents, **endorser.documents}
+    report = verify(json.dumps(credential), offline=True, documents=documents)
+    assert report.valid
+    assert [sub.valid for sub in report.endorsements] == [True]
+    assert outcome(report, "endorsements") == ("passed", None)
+    shallow = verify(
+        json.dumps(credential), options=VerifyOptions(offline=True, documents=documents, endorsement_depth=0)
+    )
+    assert shallow.endorsements == ()
+    assert outcome(shallow, "endorsements") == ("skipped", "depth")
+    assert shallow.valid  # endorsements never change the main verdict
+
+
+def test_endorsement_jwt_and_broken_endorsements(issuer: TestIssuer) -> None:
+    endorser = TestIssuer.https_jwks("endorser.example")
+    endorsement = endorser.sign_jwt(
+        endorser.credential(
+            type=["VerifiableCredential", "EndorsementCredential"],
+            credentialSubject={
+                "id": issuer.id,
+                "type": ["EndorsementSubject"],
+                "endorsementComment": "Good.",
+            },
+        ),
+        header={"typ": "JWT", "kid": "key-1"},
+    )
+    credential = issuer.sign_di(issuer.credential(endorsementJwt=[endorsement, "not.a.jwt"]))
+    report = verify(
+        json.dumps(credential), offline=True, documents={**issuer.documents, **endorser.documents}
+    )
+    assert report.valid
+    assert [(sub.format, sub.valid) for sub in report.endorsements] == [("jwt", True), ("jwt", False)]
+    assert outcome(report, "endorsements") == ("warning", "endorsements")
+
+
+def test_forged_alg_none_token_is_a_report_not_an_error(issuer: TestIssuer) -> None:
+    forged = forge_jws({"alg": "none"}, issuer.credential())
+    report = verify(forged, offline=True)
+    assert outcome(report, "signature") == ("failed", "alg")
+
+
+# --- the package and its imports -----------------------------------------------------------------
+
+
+def _run(code: str) -> Any:
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(result.stdout)
+
+
+def test_badgekiln_verify_stays_callable_after_submodule_imports(vectors: Path) -> None:
+    code = (
+        "import json, badgekiln, badgekiln.verify.recipient\n"
+        f"r = badgekiln.verify(open({str(vectors / OB30 / 'simple.json')!r}, 'rb').read(), offline=True)\n"
+        "print(json.dumps([type(r).__name__, callable(badgekiln.verify), badgekiln.Report.__name__]))"
+    )
+    assert _run(code) == ["Report", True, "Report"]
+
+
+def test_the_verify_path_imports_neither_cairosvg_nor_boto3(vectors: Path) -> None:
+    jwt_png = vectors / OB30 / "simple-jwt.png"
+    code = (
+        "import json, sys, badgekiln\n"
+        f"badgekiln.verify(open({str(vectors / OB30 / 'simple.json')!r}, 'rb').read(), offline=True)\n"
+        f"badgekiln.verify(open({str(jwt_png)!r}, 'rb').read(), offline=True)\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
+    loaded = _run(code)
+    assert "pyld" in loaded  # the Data Integrity path did run
+    assert not {"cairosvg", "boto3", "botocore", "pydantic", "jinja2"} & set(loaded)

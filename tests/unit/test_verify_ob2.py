@@ -1,0 +1,201 @@
+"""OB 2.0: hosted copies, hosted scope, signed keys, revocation lists, dates and recipients."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+import badgekiln
+from badgekiln.fetch import Fetcher, FetchPolicy, StaticTransport, TransportResponse
+from badgekiln.verify import Report
+from tests.verify_support import Ob2Issuer, as_bytes, check_of, outcome
+
+URL = Ob2Issuer.BASE + "assertions/1.json"
+
+
+def _verify(data: str, documents: dict[str, bytes], **options: Any) -> Report:
+    return badgekiln.verify(data, offline=True, documents=documents, **options)
+
+
+@pytest.fixture(scope="module")
+def issuer() -> Ob2Issuer:
+    return Ob2Issuer.create(revoked=())
+
+
+def test_hosted_from_its_url_or_a_baked_copy(issuer: Ob2Issuer) -> None:
+    assertion, documents = issuer.hosted(URL)
+    for data in (URL, json.dumps(assertion)):
+        report = _verify(data, documents, recipient="ann@example.org")
+        assert report.valid, [c.to_dict() for c in report.checks]
+        assert [c.id for c in report.checks] == [
+            "context",
+            "structure",
+            "hosted",
+            "issuer",
+            "status",
+            "issued",
+            "expiry",
+            "recipient",
+        ]
+    summary = report.credential
+    assert summary is not None
+    assert (summary.issuer["name"], summary.achievement["name"], summary.recipient) == (
+        "Badges Example",
+        "Robotics",
+        "ann@example.org",
+    )
+
+
+def test_hosted_copy_must_call_itself_by_its_url(issuer: Ob2Issuer) -> None:
+    assertion, documents = issuer.hosted(URL)
+    documents[URL] = as_bytes({**assertion, "id": Ob2Issuer.BASE + "assertions/2.json"})  # misnamed
+    assert outcome(_verify(URL, documents), "hosted") == ("failed", "id-mismatch")
+
+
+def test_hosted_copy_must_be_hosted_verification(issuer: Ob2Issuer) -> None:
+    _, documents = issuer.hosted(URL, verification={"type": "SignedBadge"})
+    assert outcome(_verify(URL, documents), "structure") == ("failed", "structure")
+
+
+def test_hosted_assertion_without_an_http_id(issuer: Ob2Issuer) -> None:
+    assertion = issuer.assertion(verification={"type": "HostedBadge"})  # a urn:uuid id
+    report = _verify(json.dumps(assertion), issuer.documents)
+    assert outcome(report, "hosted") == ("failed", "no-url")
+
+
+@pytest.mark.parametrize(
+    ("policy", "assertion_url", "expected"),
+    [
+        ({"allowedOrigins": "cdn.example"}, "https://cdn.example/a/1.json", ("passed", None)),
+        ({"allowedOrigins": ["cdn.example"]}, URL, ("failed", "scope")),
+        ({"startsWith": "https://badges.example/assertions/"}, URL, ("passed", None)),
+        ({"startsWith": ["https://badges.example/other/", "https://x.example/"]}, URL, ("failed", "scope")),
+        (None, "https://elsewhere.example/a/1.json", ("failed", "scope")),
+    ],
+)
+def test_hosted_scope(policy: Any, assertion_url: str, expected: tuple[str, str | None]) -> None:
+    issuer = Ob2Issuer.create()
+    if policy is not None:
+        issuer.profile["verification"] = {"type": "VerificationObject", **policy}
+        issuer.documents[Ob2Issuer.PROFILE] = as_bytes(issuer.profile)
+    _, documents = issuer.hosted(assertion_url)
+    assert outcome(_verify(assertion_url, documents), "issuer") == expected
+
+
+def test_http_failures_and_production_policy(issuer: Ob2Issuer) -> None:
+    _, documents = issuer.hosted(URL)
+    transport = StaticTransport({URL: TransportResponse(404, {"content-type": "text/plain"})})
+    pins = {k: v for k, v in documents.items() if k != URL}
+    report = badgekiln.verify(URL, fetcher=Fetcher(FetchPolicy(), documents=pins, transport=transport))
+    assert outcome(report, "hosted") == ("failed", "status")
+    # an http:// assertion URL is refused by the production policy (https only)
+    report = badgekiln.verify(
+        "http://badges.example/a.json", fetcher=Fetcher(FetchPolicy(), transport=transport)
+    )
+    assert outcome(report, "hosted") == ("failed", "scheme")
+
+
+def test_signed_with_and_without_creator(issuer: Ob2Issuer) -> None:
+    assert _verify(issuer.sign(issuer.assertion()), issuer.documents).valid
+    # no creator: every key the profile lists is tried
+    report = _verify(issuer.sign(issuer.assertion(verification={"type": "signed"})), issuer.documents)
+    assert report.valid
+    assert report.proof == "jws RS256"
+
+
+def test_signed_key_owner_mismatch_is_a_warning(issuer: Ob2Issuer) -> None:
+    key = json.loads(issuer.documents[Ob2Issuer.KEY])
+    documents = {**issuer.documents, Ob2Issuer.KEY: as_bytes({**key, "owner": "https://someone.example/"})}
+    report = _verify(issuer.sign(issuer.assertion()), documents)
+    assert report.valid
+    assert outcome(report, "issuer") == ("warning", "owner")
+
+
+def test_signed_ed25519_and_es256_keys() -> None:
+    for kind, alg in (("ed25519", "EdDSA"), ("p256", "ES256")):
+        issuer = Ob2Issuer.create(kind=kind)  # type: ignore[arg-type]
+        report = _verify(issuer.sign(issuer.assertion()), issuer.documents)
+        assert (report.valid, report.proof) == (True, f"jws {alg}")
+
+
+def test_signed_key_document_must_be_the_key(issuer: Ob2Issuer) -> None:
+    key = json.loads(issuer.documents[Ob2Issuer.KEY])
+    for broken in (
+        {**key, "id": "https://badges.example/keys/2.json"},
+        {**key, "type": "Issuer"},
+        {**key, "publicKeyPem": 3},
+    ):
+        report = _verify(
+            issuer.sign(issuer.assertion()), {**issuer.documents, Ob2Issuer.KEY: as_bytes(broken)}
+        )
+        assert outcome(report, "signature")[0] == "failed"
+        assert not report.valid
+
+
+def test_profile_unavailable_offline(issuer: Ob2Issuer) -> None:
+    documents = {k: v for k, v in issuer.documents.items() if k != Ob2Issuer.PROFILE}
+    report = _verify(issuer.sign(issuer.assertion()), documents)
+    assert outcome(report, "signature") == ("passed", None)  # the creator key is fetched directly
+    assert outcome(report, "issuer") == ("skipped", "offline")
+    assert not report.valid
+
+
+def test_revocation_list_entries() -> None:
+    first = "urn:uuid:7b9c0d1e-0000-4000-8000-000000000001"
+    for entry in (first, {"id": first}, {"id": first, "revocationReason": "Issued in error"}):
+        issuer = Ob2Issuer.create(revoked=(entry, "urn:uuid:other"))
+        report = _verify(issuer.sign(issuer.assertion()), issuer.documents)
+        assert outcome(report, "status") == ("failed", "revoked")
+    issuer = Ob2Issuer.create(revoked=({"uid": "abc123", "revocationReason": "legacy"},))
+    report = _verify(issuer.sign(issuer.assertion(uid="abc123")), issuer.documents)
+    assert outcome(report, "status") == ("failed", "revoked")
+    assert "legacy" in check_of(report, "status").message
+
+
+def test_revocation_list_not_available_offline() -> None:
+    issuer = Ob2Issuer.create(revoked=())
+    documents = {k: v for k, v in issuer.documents.items() if k != Ob2Issuer.LIST}
+    report = _verify(issuer.sign(issuer.assertion()), documents)
+    assert outcome(report, "status") == ("skipped", "offline")
+    assert not report.valid
+
+
+@pytest.mark.parametrize(
+    ("members", "check", "expected"),
+    [
+        ({"issuedOn": "2016-12-31"}, "structure", ("failed", "structure")),
+        ({"issuedOn": "2016-12-31T23:59:59"}, "structure", ("failed", "structure")),
+        ({"expires": "2016-01-01T00:00:00Z"}, "expiry", ("failed", "expired")),  # before issuedOn
+        ({"issuedOn": "2024-01-01T00:00:00+02:00"}, "issued", ("passed", None)),
+    ],
+)
+def test_dates(
+    issuer: Ob2Issuer, members: dict[str, Any], check: str, expected: tuple[str, str | None]
+) -> None:
+    report = _verify(issuer.sign(issuer.assertion(**members)), issuer.documents)
+    assert outcome(report, check) == expected
+
+
+@pytest.mark.parametrize(
+    ("recipient", "identity", "expected"),
+    [
+        ({"type": "email", "hashed": False, "identity": "ann@example.org"}, "ann@example.org", "passed"),
+        ({"type": "email", "hashed": False, "identity": "ann@example.org"}, "Ann@Example.org", "failed"),
+        (
+            {
+                "type": "email",
+                "hashed": True,
+                "salt": "deadsea",
+                "identity": "sha256$ecf5409f3f4b91ab60cc5ef4c02aef7032354375e70cf4d8e43f6a1d29891942",
+            },
+            "nobody@example.org",
+            "passed",
+        ),
+        ({"type": "email", "hashed": True, "identity": "sha256$zz"}, "ann@example.org", "failed"),
+    ],
+)
+def test_recipient(issuer: Ob2Issuer, recipient: dict[str, Any], identity: str, expected: str) -> None:
+    report = _verify(issuer.sign(issuer.assertion(recipient=recipient)), issuer.documents, recipient=identity)
+    assert outcome(report, "recipient")[0] == expected

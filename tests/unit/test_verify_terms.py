@@ -1,0 +1,118 @@
+"""The memoised JSON-LD term check agrees with strict expansion, document by document."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from badgekiln.errors import BadgeKilnError, JsonLdError
+from badgekiln.jsonld.strict import expand
+from badgekiln.verify import terms
+from badgekiln.verify.terms import check_terms
+from tests.conftest import VECTORS
+from tests.verify_support import credential
+
+
+def _documents() -> Iterator[tuple[str, dict[str, Any]]]:
+    for path in sorted(VECTORS.rglob("*")):
+        if not path.is_file() or "contexts" in path.parts or "schemas" in path.parts:
+            continue
+        try:
+            document = json.loads(path.read_text("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            continue
+        if isinstance(document, dict) and "@context" in document and "proof" in document:
+            yield path.relative_to(VECTORS).as_posix(), document
+
+
+DOCUMENTS = dict(_documents())
+
+
+def _verdict(fn: Any, document: dict[str, Any]) -> str | None:
+    try:
+        fn(document)
+    except BadgeKilnError as exc:
+        return f"{type(exc).__name__}:{exc.reason}"
+    return None
+
+
+@pytest.fixture(autouse=True)
+def _empty_memo() -> None:
+    terms._memo.clear()
+
+
+def test_memo_agrees_with_expansion_on_every_vector() -> None:
+    # twice: the second pass answers passes from the memo
+    for _ in range(2):
+        for rel, document in DOCUMENTS.items():
+            unsecured = {k: v for k, v in document.items() if k != "proof"}
+            assert _verdict(check_terms, document) == _verdict(expand, unsecured), rel
+    assert 0 < len(terms._memo) <= terms.MEMO_SIZE
+
+
+def _set(document: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:
+    altered = copy.deepcopy(document)
+    node: Any = altered
+    for step in path[:-1]:
+        node = node[step]
+    node[path[-1]] = value
+    return altered
+
+
+BASE = credential("did:web:issuer.example")
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "reason"),
+    [
+        (("fooUndefined",), "x", "undefined-term"),
+        (("credentialSubject", "grade"), "A", "undefined-term"),
+        (("credentialSubject", "type"), ["AchievementSubject", "Bogus"], "relative-iri"),
+        (("id",), "not-an-iri", "relative-iri"),
+        (("id",), "_:b0", "blank-node-id"),
+        (("issuer", "id"), "relative/issuer", "relative-iri"),
+        (("credentialSubject", "achievement", "achievementType"), "NoSuchType", None),
+        (("credentialSubject", "achievement", "achievementType"), "Badge", None),
+        (("https://www.w3.org/2018/credentials#credentialStatus",), {"id": "urn:x"}, "iri-key"),
+        (("@context",), ["https://www.w3.org/ns/credentials/v2", {"@vocab": "urn:x#"}], "inline-context"),
+    ],
+)
+def test_a_memoised_shape_never_hides_a_refusal(
+    path: tuple[Any, ...], value: Any, reason: str | None
+) -> None:
+    # GIVEN a valid credential whose shape is already memoised
+    check_terms(BASE)
+    altered = _set(BASE, path, value)
+    # THEN the altered one gets exactly the strict expansion's verdict
+    expected = _verdict(expand, altered)
+    assert _verdict(check_terms, altered) == expected
+    if reason is not None:
+        assert expected == f"JsonLdError:{reason}"
+
+
+def test_same_shape_with_other_values_hits_the_memo(monkeypatch: pytest.MonkeyPatch) -> None:
+    check_terms(BASE)
+    other = _set(_set(BASE, ("id",), "urn:uuid:other"), ("name",), "Another badge, another name")
+
+    def fail(document: Any) -> None:
+        raise AssertionError("expanded again")
+
+    monkeypatch.setattr("badgekiln.jsonld.strict.expand", fail)
+    check_terms(other)
+
+
+def test_refusals_are_not_memoised() -> None:
+    bad = _set(BASE, ("fooUndefined",), 1)
+    for _ in range(2):
+        with pytest.raises(JsonLdError):
+            check_terms(bad)
+    assert len(terms._memo) == 0
+
+
+def test_vectors_were_found(vectors: Path) -> None:
+    assert len(DOCUMENTS) == 142  # every top-level credential with a proof in the vectors
