@@ -45,6 +45,8 @@ def is_offline_refusal(exc: BaseException) -> bool:
 
 
 def _clip(message: str) -> str:
+    if len(message) <= _MAX_MESSAGE_CHARS and "\n" not in message and "  " not in message:
+        return message  # the common case: one short line already
     text = " ".join(message.split())
     return text if len(text) <= _MAX_MESSAGE_CHARS else text[: _MAX_MESSAGE_CHARS - 1] + "…"
 

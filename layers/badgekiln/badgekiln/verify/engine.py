@@ -8,6 +8,7 @@ or is not a badge at all, raises a typed error; a badge that fails a check retur
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final, Literal
@@ -30,6 +31,7 @@ _VC_CONTEXT_PREFIXES: Final = (
 _VC_TYPES: Final = frozenset(
     {"VerifiableCredential", "OpenBadgeCredential", "AchievementCredential", "EndorsementCredential"}
 )
+_COMPACT_JWS: Final = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _OB2_NODE_TYPES: Final = frozenset({"BadgeClass", "Issuer", "Profile", "CryptographicKey", "RevocationList"})
 
 
@@ -102,8 +104,9 @@ def _verify_text(session: Session, image: InputFormat | None, text: str) -> Repo
     from badgekiln.sniff import classify_payload
     from badgekiln.verify import ob2, ob3
 
-    kind = classify_payload(text)
     payload = text.strip(" \t\r\n")
+    # a compact JWS is parsed (strictly) below; anything else is classified by the sniffer
+    kind = "jws" if _COMPACT_JWS.fullmatch(payload) else classify_payload(text)
     if kind == "url":
         return ob2.verify_hosted(session, image or "url", url=payload)
     if kind == "json":

@@ -37,12 +37,12 @@ def _types(value: Any) -> list[Any]:
 
 
 def _id_of(value: Any) -> str | None:
-    found = value.get("id") if isinstance(value, Mapping) else value
+    found = value.get("id") if isinstance(value, dict) else value  # parsed JSON: plain dicts
     return found if isinstance(found, str) and found else None
 
 
 def _name_of(value: Any) -> str | None:
-    name = value.get("name") if isinstance(value, Mapping) else None
+    name = value.get("name") if isinstance(value, dict) else None
     return name if isinstance(name, str) else None
 
 
@@ -108,14 +108,9 @@ def _check_structure(credential: Mapping[str, Any], checks: Checks, *, v1: bool,
             problems.append("an EndorsementSubject needs an id (what is endorsed)")
     else:
         if _id_of(subject) is None and not subject.get("identifier"):
-            # OB 3.0 says MUST, but nothing else is wrong with such a badge and deployed
-            # verifiers accept it: warn; a --recipient check then fails for want of an identity
-            checks.warning(
-                "structure",
-                "credentialSubject has neither an id nor an identifier (OB 3.0 requires one): "
-                "the recipient cannot be identified",
-                "no-subject-id",
-            )
+            # OB 3.0: "Either id or at least one identifier MUST be supplied" (a badge nobody can
+            # be matched to); the 1EdTech validator and openbadgeslib refuse it too
+            problems.append("credentialSubject has neither an id nor an identifier (OB 3.0 requires one)")
         achievement = subject.get("achievement")
         if not isinstance(achievement, Mapping):
             problems.append("credentialSubject.achievement is missing")

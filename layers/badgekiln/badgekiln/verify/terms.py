@@ -59,11 +59,12 @@ def _terms() -> frozenset[str]:
 
 
 def _shape(value: Any, terms: frozenset[str], verbatim: bool = False) -> Any:
-    if isinstance(value, dict):  # parsed JSON: plain dicts (a dict test is much cheaper than Mapping's)
-        return {key: _shape(item, terms, key.startswith("@")) for key, item in value.items()}
-    if isinstance(value, list):
+    kind = type(value)  # parsed JSON holds exact dicts, lists and scalars: cheaper than isinstance
+    if kind is dict:
+        return {key: _shape(item, terms, key[:1] == "@") for key, item in value.items()}
+    if kind is list:
         return [_shape(item, terms, verbatim) for item in value]
-    if not isinstance(value, str) or verbatim or value in terms or value.startswith("_:"):
+    if kind is not str or verbatim or value in terms or value[:2] == "_:":
         return value
     return _IRI_STAND_IN if _ABSOLUTE_IRI.fullmatch(value) else _OTHER_STAND_IN
 
