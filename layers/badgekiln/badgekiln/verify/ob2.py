@@ -122,16 +122,38 @@ def _node(session: Session, checks: Checks, ref: Any, kind: str) -> tuple[str | 
     return url, document
 
 
+def _nested_contexts(document: Mapping[str, Any]) -> list[Any]:
+    """Every ``@context`` entry below the top level (extension nodes carry their own)."""
+    found: list[Any] = []
+    stack: list[Any] = [value for key, value in document.items() if key != "@context"]
+    while stack:  # bounded: parsed JSON is depth- and size-capped
+        node = stack.pop()
+        if isinstance(node, dict):
+            found.extend(_list(node.get("@context")) if "@context" in node else [])
+            stack.extend(value for key, value in node.items() if key != "@context")
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
 def _check_context(checks: Checks, document: Mapping[str, Any]) -> None:
+    from badgekiln.jsonld.loader import bundled_context_urls
+
     contexts = _list(document.get("@context"))
-    if any(entry in OB2_CONTEXTS for entry in contexts):
-        checks.passed("context", "the Open Badges 2.0 context")
+    nested = _nested_contexts(document)
+    if not any(entry in OB2_CONTEXTS for entry in contexts):
+        shown = repr(document.get("@context"))[:120]
+        checks.failed("context", f"@context {shown} is not the Open Badges 2.0 context", "ob2-context")
+    elif not all(isinstance(entry, str) for entry in [*contexts, *nested]):
+        message = "@context must list context URLs (inline definitions are refused)"
+        checks.failed("context", message, "inline-context")
+    elif unknown := [entry for entry in [*contexts, *nested] if entry not in bundled_context_urls()]:
+        # an extension context badgekiln does not bundle: its terms (and their validation
+        # schemas) cannot be known without fetching, and contexts are never fetched
+        message = f"context {unknown[0]!r} is not bundled with badgekiln; contexts are never fetched"
+        checks.failed("context", message, "unknown-context")
     else:
-        checks.failed(
-            "context",
-            f"@context {document.get('@context')!r} is not the Open Badges 2.0 context",
-            "ob2-context",
-        )
+        checks.passed("context", "the Open Badges 2.0 context")
 
 
 def _check_assertion(checks: Checks, assertion: Mapping[str, Any], verification: frozenset[str]) -> None:
