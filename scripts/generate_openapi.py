@@ -35,7 +35,9 @@ def render() -> str:
     # Every handler module, added by path: discover() only finds files that call a resolver class
     # directly, and ours build theirs with badgekiln.http.make_resolver.
     for handler in sorted((REPO / "functions").glob("*/*_handler.py")):
-        merge.add_file(handler, resolver_name="app")
+        # functions without an HTTP resolver (the authorizer, the SQS worker) have no routes
+        if "make_resolver(" in handler.read_text(encoding="utf-8"):
+            merge.add_file(handler, resolver_name="app")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # OpenAPIMerge only warns when a handler fails to import
         document = json.loads(merge.get_openapi_json_schema())

@@ -89,6 +89,7 @@ def event(
     route: str | None = None,
     path_parameters: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
+    authorizer: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """A payload-2.0 event; ``route`` is the route key's path when it has ``{parameters}``."""
     route = f"{method} {route or path}"
@@ -131,6 +132,8 @@ def event(
         },
         "isBase64Encoded": binary,
     }
+    if authorizer is not None:
+        out["requestContext"]["authorizer"] = {"lambda": dict(authorizer)}
     if query:
         out["queryStringParameters"] = dict(query)
     if path_parameters:
@@ -138,6 +141,73 @@ def event(
     if body is not None:
         out["body"] = base64.b64encode(body).decode() if binary else body.decode()
     return out
+
+
+#: The authorizer contexts the gateway passes on (what functions/authorizer answers).
+ISSUER_KEY = {"keyId": "0123456789abcdef", "role": "issuer", "issuer": "acme"}
+ADMIN_KEY = {"keyId": "fedcba9876543210", "role": "admin", "issuer": ""}
+
+
+def authorizer_event(token: str) -> dict[str, Any]:
+    """A REQUEST authorizer event (payload 2.0) for POST /issuers/acme/credentials."""
+    request = event(
+        "POST",
+        "/issuers/acme/credentials",
+        "application/json",
+        None,
+        False,
+        route="/issuers/{issuer}/credentials",
+        path_parameters={"issuer": "acme"},
+        headers={"authorization": f"Bearer {token}"},
+    )
+    request["type"] = "REQUEST"
+    request["routeArn"] = (
+        "arn:aws:execute-api:us-east-1:123456789012:abc123defg/$default/POST/issuers/{issuer}/credentials"
+    )
+    request["identitySource"] = [f"Bearer {token}"]
+    return request
+
+
+def sqs_event(keys: list[str]) -> dict[str, Any]:
+    """An SQS event whose messages are S3 ObjectCreated notifications for ``keys`` (as S3 sends them)."""
+    records = []
+    for number, key in enumerate(keys, start=1):
+        notification = {
+            "Records": [
+                {
+                    "eventVersion": "2.1",
+                    "eventSource": "aws:s3",
+                    "awsRegion": "us-east-1",
+                    "eventTime": "2026-11-28T09:30:00.000Z",
+                    "eventName": "ObjectCreated:Post",
+                    "s3": {
+                        "s3SchemaVersion": "1.0",
+                        "configurationId": "uploads",
+                        "bucket": {"name": "badgekiln-bucket", "arn": "arn:aws:s3:::badgekiln-bucket"},
+                        "object": {"key": key, "size": 64, "eTag": "0123456789abcdef0123456789abcdef"},
+                    },
+                }
+            ]
+        }
+        records.append(
+            {
+                "messageId": f"059f36b4-87a3-44ab-83d2-66197573195{number}",
+                "receiptHandle": f"AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a{number}",
+                "body": json.dumps(notification),
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": "1795858200000",
+                    "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+                    "ApproximateFirstReceiveTimestamp": "1795858200001",
+                },
+                "messageAttributes": {},
+                "md5OfBody": "e4e68fb7bd0e697a0ae8f1bb342846b3",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:badgekiln-UploadQueue",
+                "awsRegion": "us-east-1",
+            }
+        )
+    return {"Records": records}
 
 
 def main() -> None:
@@ -211,6 +281,93 @@ def main() -> None:
         ),
         "verify-url.json": event("GET", "/verify", None, None, False, query={"url": ASSERTION_URL}),
         "verify-wrong-content-type.json": event("POST", "/verify", "text/html", b"<p>hi</p>", False),
+        "authorizer-request.json": authorizer_event("bk_0123456789abcdef_" + "A" * 43),
+        "issue-credential.json": event(
+            "POST",
+            "/issuers/acme/credentials",
+            "application/json",
+            json.dumps({"achievement": "teamwork", "recipient": "ada@example.org"}).encode(),
+            False,
+            route="/issuers/{issuer}/credentials",
+            path_parameters={"issuer": "acme"},
+            headers={"idempotency-key": "order-17"},
+            authorizer=ISSUER_KEY,
+        ),
+        "issue-revoke.json": event(
+            "POST",
+            "/issuers/acme/credentials/CREDENTIAL/revoke",
+            "application/json",
+            json.dumps({"reason": "issued in error"}).encode(),
+            False,
+            route="/issuers/{issuer}/credentials/{credential}/revoke",
+            path_parameters={"issuer": "acme", "credential": "CREDENTIAL"},
+            authorizer=ISSUER_KEY,
+        ),
+        "issue-batch-csv.json": event(
+            "POST",
+            "/issuers/acme/batches",
+            "text/csv",
+            b"recipient,name\r\nada@example.org,Ada\r\nnot-an-email,Bob\r\n",
+            False,
+            query={"achievement": "teamwork"},
+            route="/issuers/{issuer}/batches",
+            path_parameters={"issuer": "acme"},
+            authorizer=ISSUER_KEY,
+        ),
+        "issue-upload.json": event(
+            "POST",
+            "/issuers/acme/uploads",
+            "application/json",
+            json.dumps({"achievement": "teamwork", "format": "csv"}).encode(),
+            False,
+            route="/issuers/{issuer}/uploads",
+            path_parameters={"issuer": "acme"},
+            authorizer=ISSUER_KEY,
+        ),
+        "admin-create-issuer.json": event(
+            "POST",
+            "/issuers",
+            "application/json",
+            json.dumps({"name": "Acme", "url": "https://acme.example", "slug": "acme"}).encode(),
+            False,
+            authorizer=ADMIN_KEY,
+        ),
+        "admin-create-achievement.json": event(
+            "POST",
+            "/issuers/acme/achievements",
+            "application/json",
+            json.dumps(
+                {
+                    "name": "Teamwork",
+                    "slug": "teamwork",
+                    "description": "Works well with others.",
+                    "criteria": "Shipped a feature with a team.",
+                    "image": base64.b64encode(svg()).decode(),
+                }
+            ).encode(),
+            False,
+            route="/issuers/{issuer}/achievements",
+            path_parameters={"issuer": "acme"},
+            authorizer=ADMIN_KEY,
+        ),
+        "admin-create-api-key.json": event(
+            "POST",
+            "/api-keys",
+            "application/json",
+            json.dumps({"issuer": "acme", "label": "CI pipeline"}).encode(),
+            False,
+            authorizer=ADMIN_KEY,
+        ),
+        "public-profile.json": event(
+            "GET",
+            "/issuers/acme/profile.json",
+            None,
+            None,
+            False,
+            route="/issuers/{issuer}/{proxy+}",
+            path_parameters={"issuer": "acme", "proxy": "profile.json"},
+        ),
+        "worker-sqs.json": sqs_event(["private/uploads/acme/UPLOAD.upload"]),
     }
     for name, value in fixtures.items():
         (EVENTS / name).write_text(json.dumps(value, indent=2) + "\n", encoding="utf-8")

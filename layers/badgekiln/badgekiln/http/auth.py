@@ -1,0 +1,86 @@
+"""Who is calling: the API key the authorizer accepted, and what it may act on.
+
+The HTTP API caches the authorizer's answer per ``Authorization`` header value for every route
+behind it, so the authorizer cannot decide per route. It only says *which* key this is
+(:func:`authorizer_context`: ``{"keyId", "role", "issuer"}``); each authenticated function
+then checks that key against the ``{issuer}`` of its route (:func:`require_issuer`) or asks for
+an admin key (:func:`require_admin`). An issuer's key acts on that issuer only; an admin key on
+every issuer. A route reached without an authorizer context is refused (fail closed).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+from badgekiln.errors import AuthError
+
+if TYPE_CHECKING:
+    from badgekiln.issue.apikeys import ApiKey
+
+__all__ = ["API_KEY", "authorizer_context", "caller", "document_api_key", "require_admin", "require_issuer"]
+
+_ROLES: Final = frozenset({"admin", "issuer"})
+#: The OpenAPI security requirement of authenticated routes (``security=API_KEY``).
+API_KEY: Final[list[dict[str, list[str]]]] = [{"apiKey": []}]
+
+
+def document_api_key(app: Any) -> None:
+    """Declare the API-key scheme in ``app``'s OpenAPI, so its routes can say ``security=API_KEY``."""
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+    app.configure_openapi(
+        security_schemes={
+            "apiKey": HTTPBearer(
+                bearerFormat="bk_<id>_<secret>",
+                description="An API key: admin, or scoped to one issuer (POST /api-keys makes one).",
+            )
+        }
+    )
+
+
+def authorizer_context(key: ApiKey) -> dict[str, str]:
+    """The ``context`` the authorizer returns for ``key`` (strings only: the gateway passes it on)."""
+    return {"keyId": key.id, "role": key.scope, "issuer": key.issuer or ""}
+
+
+def caller(event: Any) -> ApiKey:
+    """The API key of the request, from ``requestContext.authorizer.lambda``.
+
+    Raises:
+        AuthError: (401) no or malformed authorizer context: the route is not behind the
+            authorizer, which is a deployment error answered as unauthenticated.
+    """
+    from badgekiln.issue.apikeys import ApiKey
+
+    raw = getattr(event, "raw_event", event)
+    context = (((raw or {}).get("requestContext") or {}).get("authorizer") or {}).get("lambda")
+    role = context.get("role") if isinstance(context, dict) else None
+    key_id = context.get("keyId") if isinstance(context, dict) else None
+    issuer = context.get("issuer") if isinstance(context, dict) else None
+    if role not in _ROLES or not isinstance(key_id, str) or not isinstance(issuer, str):
+        raise AuthError("This operation needs an API key (Authorization: Bearer bk_…).", reason="no-key")
+    if role == "issuer" and not issuer:
+        raise AuthError("This operation needs an API key (Authorization: Bearer bk_…).", reason="no-key")
+    return ApiKey(key_id, "admin" if role == "admin" else "issuer", issuer or None, None, "")
+
+
+def require_issuer(event: Any, issuer: str) -> ApiKey:
+    """The caller's key, if it may act for ``issuer`` (its slug).
+
+    Raises:
+        AuthError: 401 without a key; 403 (``forbidden``) for another issuer's key.
+    """
+    key = caller(event)
+    key.require(issuer)
+    return key
+
+
+def require_admin(event: Any) -> ApiKey:
+    """The caller's key, if it is an admin key.
+
+    Raises:
+        AuthError: 401 without a key; 403 (``forbidden``) for an issuer's key.
+    """
+    key = caller(event)
+    key.require(None)
+    return key

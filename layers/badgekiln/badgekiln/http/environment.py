@@ -1,0 +1,88 @@
+"""What handlers read from their environment: the store, the public URL, where keys are made.
+
+A bad value is a deployment error, not bad input: it raises ``RuntimeError``, which the handlers
+log and answer ``500`` (naming only the request id). Read at the edge, per call (cheap), so
+``badgekiln serve`` and tests can change the environment between invocations; the store itself
+(with its boto3 client and connection pool) is opened once per location and reused by later
+invocations of the same execution environment.
+
+* ``BADGEKILN_STORE``: the store location (``s3://bucket[/prefix]`` on AWS; see
+  :func:`badgekiln.store.open_store`).
+* ``BADGEKILN_PUBLIC_URL``: the base URL hosted documents are published under; empty means the
+  API's own URL, taken from the request (``https://<domainName>``).
+* ``BADGEKILN_SIGNING_KEYS``: ``kms`` (new issuer keys are made in AWS KMS) or ``local`` (in the
+  store's ``private/keys/``); default ``local``.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Final
+
+from badgekiln.errors import InvalidField
+
+if TYPE_CHECKING:
+    from badgekiln.issue.signing import KeyOptions
+    from badgekiln.store.base import Store
+
+__all__ = ["PUBLIC_URL_ENV", "SIGNING_KEYS_ENV", "key_options", "public_url", "store"]
+
+PUBLIC_URL_ENV: Final = "BADGEKILN_PUBLIC_URL"
+SIGNING_KEYS_ENV: Final = "BADGEKILN_SIGNING_KEYS"
+#: Distinct store locations kept open in one process (a function uses one; tests a few).
+_MAX_OPEN_STORES: Final = 8
+
+
+@lru_cache(maxsize=_MAX_OPEN_STORES)
+def _open(location: str | None) -> Store:
+    from badgekiln.store import open_store
+
+    try:
+        return open_store(location)
+    except InvalidField as exc:
+        raise RuntimeError(f"BADGEKILN_STORE is not a store location: {exc.message}") from exc
+
+
+def store() -> Store:
+    """The store named by ``BADGEKILN_STORE`` (opened once per location).
+
+    Raises:
+        RuntimeError: the location is not a store URL.
+    """
+    from badgekiln.store import STORE_ENV
+
+    return _open(os.environ.get(STORE_ENV) or None)
+
+
+def public_url(event: Any = None) -> str:
+    """The public base URL: ``BADGEKILN_PUBLIC_URL``, else ``https://`` + the request's domain.
+
+    ``event`` is the API Gateway event (raw dict or Powertools data class), used only when the
+    variable is empty.
+
+    Raises:
+        RuntimeError: neither is available.
+    """
+    configured = os.environ.get(PUBLIC_URL_ENV, "").strip()
+    if configured:
+        return configured.rstrip("/")
+    raw = getattr(event, "raw_event", event)
+    domain = ((raw or {}).get("requestContext") or {}).get("domainName") if isinstance(raw, dict) else None
+    if isinstance(domain, str) and domain:
+        return f"https://{domain}"
+    raise RuntimeError(f"no public URL: set {PUBLIC_URL_ENV} (the template's PublicBaseUrl parameter)")
+
+
+def key_options() -> KeyOptions:
+    """Where new issuer keys are made, from ``BADGEKILN_SIGNING_KEYS``.
+
+    Raises:
+        RuntimeError: neither ``kms`` nor ``local``.
+    """
+    from badgekiln.issue.signing import KeyOptions
+
+    choice = os.environ.get(SIGNING_KEYS_ENV, "").strip().lower() or "local"
+    if choice not in ("kms", "local"):
+        raise RuntimeError(f"{SIGNING_KEYS_ENV} must be kms or local, not {choice[:20]!r}")
+    return KeyOptions(kms=choice == "kms")

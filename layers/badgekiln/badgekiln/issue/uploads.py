@@ -1,0 +1,291 @@
+"""Batches too big for one request: a presigned S3 upload, issued asynchronously by the worker.
+
+::
+
+    upload, form = start_upload(store, "acme", "teamwork", fmt="csv")   # POST form for S3
+    # the client POSTs the file to form["url"] with form["fields"]; S3 → SQS → the worker:
+    process_upload(store, upload_key("acme", upload.id))
+    get_upload(store, "acme", upload.id)["state"]                        # "done"
+
+Objects, all under ``private/uploads/<issuer>/``:
+
+==========================  ===================================================================
+``<id>.json``               the job: achievement, format, issuing options, ``state``, summary,
+                            the first failed rows (written when the upload is started)
+``<id>.upload``             the uploaded file (CSV or JSON Lines); its creation is the S3 event
+                            the worker runs on (the bucket notification filters on the suffix)
+``<id>.results.jsonl``      one result per row (:meth:`~badgekiln.issue.batch.RowResult.to_dict`)
+==========================  ===================================================================
+
+``state`` goes ``waiting`` → ``running`` → ``done`` (every row has a result, each ``ok`` or not)
+or ``failed`` (the file as a whole is unusable: not UTF-8, a bad CSV header, too many rows).
+Rows are issued under idempotency keys derived from the upload id, so a run that is cut short
+(a Lambda timeout, a redelivered message) is simply run again: rows already issued are replayed,
+the rest are issued. A finished job is never run twice.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final, Literal
+
+from badgekiln.errors import BadgeKilnError, InputTooLarge, InvalidField, NotFound, StoreError
+from badgekiln.issue.achievements import get_achievement
+from badgekiln.issue.batch import BatchSummary, issue_batch, read_rows
+from badgekiln.issue.issuers import get_issuer
+from badgekiln.issue.layout import check_slug
+from badgekiln.issue.records import RECORD_HEADERS, dump, load, stamp
+from badgekiln.store.base import UPLOADS, Store, StoredObject
+
+__all__ = [
+    "MAX_UPLOAD_BYTES",
+    "MAX_UPLOAD_ROWS",
+    "UPLOAD_SUFFIX",
+    "UPLOAD_TYPES",
+    "Upload",
+    "get_upload",
+    "job_key",
+    "parse_upload_key",
+    "process_upload",
+    "results_key",
+    "start_upload",
+    "upload_key",
+]
+
+Format = Literal["csv", "jsonl"]
+#: The Content-Type each format is uploaded with (pinned in the presigned policy).
+UPLOAD_TYPES: Final[Mapping[Format, str]] = {"csv": "text/csv", "jsonl": "application/jsonl"}
+#: Suffix of uploaded files: the S3 event notification fires on it only (not on results or jobs).
+UPLOAD_SUFFIX: Final = ".upload"
+#: Largest file accepted (bytes), enforced by S3 through the presigned policy. A row is a
+#: recipient and a few short texts (~100 bytes), so 16 MiB holds far more than MAX_UPLOAD_ROWS.
+MAX_UPLOAD_BYTES: Final = 16 * 1024 * 1024
+#: Most rows in one upload. On S3 an issuance is ~10 object writes; with the worker's threads a
+#: few thousand rows fit its 15-minute limit, and a cut-short run resumes where it stopped.
+MAX_UPLOAD_ROWS: Final = 5_000
+#: Failed rows copied into the job record (all of them are in the results file).
+MAX_REPORTED_FAILURES: Final = 100
+#: Seconds the presigned form stays usable.
+UPLOAD_EXPIRES: Final = 900
+#: Options passed on to every row's issuance (as :func:`~badgekiln.issue.batch.issue_batch`).
+OPTIONS: Final = frozenset({"spec", "proof", "algorithm", "signed", "image", "personalise"})
+_ID: Final = re.compile(r"[0-9a-f]{32}")
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A started upload: its ``id``, issuer and achievement slugs, format and options."""
+
+    id: str
+    issuer: str
+    achievement: str
+    format: Format
+    options: Mapping[str, Any]
+    created: str
+
+
+def _base(issuer: str, upload_id: str) -> str:
+    check_slug(issuer, field="issuer")
+    if not isinstance(upload_id, str) or not _ID.fullmatch(upload_id):
+        raise NotFound(f"no upload {str(upload_id)[:80]!r}", upload=str(upload_id)[:80])
+    return f"{UPLOADS}{issuer}/{upload_id}"
+
+
+def job_key(issuer: str, upload_id: str) -> str:
+    """The store key of the job record."""
+    return _base(issuer, upload_id) + ".json"
+
+
+def upload_key(issuer: str, upload_id: str) -> str:
+    """The store key the file is uploaded to."""
+    return _base(issuer, upload_id) + UPLOAD_SUFFIX
+
+
+def results_key(issuer: str, upload_id: str) -> str:
+    """The store key of the per-row results (JSON Lines)."""
+    return _base(issuer, upload_id) + ".results.jsonl"
+
+
+def parse_upload_key(key: str) -> tuple[str, str]:
+    """``(issuer, upload id)`` of an uploaded file's store key.
+
+    Raises:
+        InvalidField: (``field="key"``) not the key of an uploaded file.
+    """
+    rest = key.removeprefix(UPLOADS) if isinstance(key, str) and key.startswith(UPLOADS) else ""
+    issuer, _, name = rest.partition("/")
+    upload_id = name.removesuffix(UPLOAD_SUFFIX)
+    try:
+        if name == upload_id or upload_key(issuer, upload_id) != key:
+            raise NotFound("mismatch")
+    except (InvalidField, NotFound):
+        raise InvalidField(f"{str(key)[:120]!r} is not an uploaded batch file", field="key") from None
+    return issuer, upload_id
+
+
+def _options(options: Mapping[str, Any] | None) -> dict[str, Any]:
+    chosen = dict(options or {})
+    unknown = sorted(set(chosen) - OPTIONS)
+    if unknown:
+        raise InvalidField(f"unknown issuing option {unknown[0]!r}", field=unknown[0])
+    return chosen
+
+
+def start_upload(
+    store: Store,
+    issuer: str,
+    achievement: str,
+    *,
+    fmt: Format,
+    options: Mapping[str, Any] | None = None,
+    now: datetime | None = None,
+) -> tuple[Upload, dict[str, Any]]:
+    """Record a new upload job and presign the file's upload: ``(upload, {"url", "fields"})``.
+
+    The issuer and achievement must exist; ``options`` are issuing options applied to every row.
+
+    Raises:
+        NotFound: no such issuer or achievement.
+        InvalidField: a bad format or option.
+        StoreError: the store cannot presign uploads (``reason="presign-unsupported"``: a local
+            directory store), or failed.
+    """
+    if fmt not in UPLOAD_TYPES:
+        raise InvalidField("format must be csv or jsonl", field="format")
+    chosen = _options(options)
+    record = get_issuer(store, issuer)
+    found = get_achievement(store, record, achievement)
+    presign = getattr(store, "presign_upload", None)
+    if presign is None:
+        raise StoreError(
+            "this store cannot take presigned uploads (a local directory); use an S3 store "
+            "(BADGEKILN_STORE=s3://…), or send batches of fewer rows directly",
+            reason="presign-unsupported",
+        )
+    upload = Upload(
+        uuid.uuid4().hex, record.slug, found["slug"], fmt, chosen, stamp(now or datetime.now(UTC))
+    )
+    job = {
+        "id": upload.id,
+        "issuer": upload.issuer,
+        "achievement": upload.achievement,
+        "format": fmt,
+        "options": chosen,
+        "state": "waiting",
+        "created": upload.created,
+    }
+    store.create(job_key(upload.issuer, upload.id), dump(job), **RECORD_HEADERS)
+    form = presign(
+        upload_key(upload.issuer, upload.id),
+        content_type=UPLOAD_TYPES[fmt],
+        max_bytes=MAX_UPLOAD_BYTES,
+        expires=UPLOAD_EXPIRES,
+    )
+    return upload, dict(form)
+
+
+def get_upload(store: Store, issuer: str, upload_id: str) -> dict[str, Any]:
+    """The job record of an upload (``state``, ``summary``, ``failures`` …).
+
+    Raises:
+        NotFound: no such upload of that issuer.
+        StoreError: the store failed.
+    """
+    try:
+        return load(store.get(job_key(issuer, upload_id)))
+    except NotFound:
+        raise NotFound(f"issuer {issuer!r} has no upload {upload_id!r}", upload=upload_id) from None
+
+
+def _set(store: Store, key: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+    def apply(current: StoredObject | None) -> bytes | None:
+        if current is None:
+            raise NotFound(f"upload job {key!r} disappeared", key=key)
+        return dump({**load(current), **changes})
+
+    return load(store.update(key, apply, **RECORD_HEADERS))
+
+
+def _fail(store: Store, key: str, error: BadgeKilnError, when: datetime) -> dict[str, Any]:
+    return _set(store, key, {"state": "failed", "error": error.to_dict(), "finished": stamp(when)})
+
+
+def process_upload(
+    store: Store, key: str, *, workers: int = 1, now: datetime | None = None
+) -> dict[str, Any]:
+    """Issue every row of the uploaded file at ``key``; return the finished job record.
+
+    A file that is unusable as a whole ends the job ``failed`` (returned, not raised: running it
+    again cannot help). Row errors are results. A finished job is returned as it is.
+
+    Raises:
+        InvalidField: ``key`` is not an uploaded file's key.
+        NotFound: no job for it (the object was not uploaded through :func:`start_upload`).
+        StoreError, SigningError: the store or a signer failed before the results were saved
+            (transient: run it again; rows already issued are replayed).
+    """
+    issuer, upload_id = parse_upload_key(key)
+    jkey = job_key(issuer, upload_id)
+    job = get_upload(store, issuer, upload_id)
+    if job.get("state") in ("done", "failed"):
+        return job
+    when = now or datetime.now(UTC)
+    fmt: Format = "jsonl" if job.get("format") == "jsonl" else "csv"
+    body = store.get(key).body
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        error = InvalidField(
+            f"the uploaded file is not UTF-8 (byte {exc.start})", field="file", offset=exc.start
+        )
+        return _fail(store, jkey, error, when)
+    try:
+        rows = list(itertools.islice(read_rows(io.StringIO(text, newline=""), fmt=fmt), MAX_UPLOAD_ROWS + 1))
+    except (InvalidField, InputTooLarge) as exc:
+        return _fail(store, jkey, exc, when)
+    if len(rows) > MAX_UPLOAD_ROWS:
+        too_many = InputTooLarge(
+            f"an upload holds at most {MAX_UPLOAD_ROWS} rows; split the file", limit=MAX_UPLOAD_ROWS
+        )
+        return _fail(store, jkey, too_many, when)
+    _set(store, jkey, {"state": "running", "started": stamp(when)})
+    summary = BatchSummary()
+    lines: list[str] = []
+    failures: list[dict[str, Any]] = []
+    for result in issue_batch(
+        store,
+        issuer,
+        str(job["achievement"]),
+        rows,
+        workers=workers,
+        key_prefix=f"upload:{upload_id}",
+        **_options(job.get("options")),
+    ):
+        summary.add(result)
+        entry = result.to_dict()
+        lines.append(json.dumps(entry, ensure_ascii=False, separators=(",", ":")))
+        if not result.ok and len(failures) < MAX_REPORTED_FAILURES:
+            failures.append(entry)
+    store.put(
+        results_key(issuer, upload_id),
+        ("\n".join(lines) + "\n").encode("utf-8") if lines else b"",
+        content_type=UPLOAD_TYPES["jsonl"],
+        cache_control=RECORD_HEADERS["cache_control"],
+    )
+    return _set(
+        store,
+        jkey,
+        {
+            "state": "done",
+            "summary": summary.to_dict(),
+            "failures": failures,
+            "finished": stamp(datetime.now(UTC)),
+        },
+    )
