@@ -1,0 +1,77 @@
+"""Server-rendered public pages: the upload check and the verify page of a hosted credential.
+
+::
+
+    from badgekiln.web import check_page, credential_page
+    page = check_page(event, store=store, public_url="https://badges.example.org")
+    page.status, page.content_type, page.body
+
+:func:`credential_page` (``event, *, store, public_url, path``) is also the public function's hook:
+it renders a hosted credential's verify page when a browser asks the credential's URL for HTML.
+
+A :class:`~badgekiln.verify.Report` becomes a :class:`~badgekiln.web.view.BadgeView`
+(:mod:`.verdict` words, :mod:`.claims` read from the badge, :mod:`.safety` rules for links and
+identities, :mod:`.images` for pictures), rendered by Jinja2 templates with autoescaping
+(:mod:`.html`) under a strict Content-Security-Policy. docs/pages.md describes the pages.
+Names are imported on first use: importing this package loads neither Jinja2 nor the verifier.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from badgekiln.web.html import PAGE_CSP
+    from badgekiln.web.pages import (
+        Page,
+        check_page,
+        credential_image,
+        credential_page,
+        error_page,
+        home_page,
+        recipient_page,
+        static_asset,
+    )
+    from badgekiln.web.view import BadgeView, build_view
+
+__all__ = [
+    "PAGE_CSP",
+    "BadgeView",
+    "Page",
+    "build_view",
+    "check_page",
+    "credential_image",
+    "credential_page",
+    "error_page",
+    "home_page",
+    "recipient_page",
+    "static_asset",
+]
+
+_LAZY: dict[str, str] = {
+    "PAGE_CSP": "badgekiln.web.html",
+    "Page": "badgekiln.web.pages",
+    "check_page": "badgekiln.web.pages",
+    "credential_image": "badgekiln.web.pages",
+    "credential_page": "badgekiln.web.pages",
+    "recipient_page": "badgekiln.web.pages",
+    "error_page": "badgekiln.web.pages",
+    "home_page": "badgekiln.web.pages",
+    "static_asset": "badgekiln.web.pages",
+    "BadgeView": "badgekiln.web.view",
+    "build_view": "badgekiln.web.view",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'badgekiln.web' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
