@@ -1,0 +1,207 @@
+"""Least privilege, checked on the CloudFormation the SAM translator makes of template.yaml.
+
+Each function's role is compared with exactly what it may do (docs/serverless-app.md,
+"Policies"): the S3 actions per key prefix, the KMS actions and their conditions, and nothing
+else. The upload pipeline (bucket notification → queue with a dead-letter queue → worker with
+partial-batch responses) and the authorizer on every issuing route are checked too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from badgekiln.gateway import load_template
+
+REPO = Path(__file__).resolve().parent.parent.parent
+BASIC = ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]
+ISSUER_KEYS = {
+    "Null": {"aws:ResourceTag/badgekiln:issuer": "false"},
+    "ForAnyValue:StringLike": {"kms:ResourceAliases": "alias/badgekiln/*"},
+}
+
+
+@pytest.fixture(scope="module")
+def resources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    out = tmp_path_factory.mktemp("sam") / "translated.json"
+    subprocess.run(
+        [sys.executable, "scripts/translate_template.py", "template.yaml", str(out)],
+        cwd=REPO,
+        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    found: dict[str, Any] = json.loads(out.read_text())["Resources"]
+    return found
+
+
+def _resource(value: Any) -> str:
+    """A statement resource as text: ``bucket/public/*``, ``bucket``, ``kms:key/*`` …"""
+    if isinstance(value, str):
+        return value
+    if "Fn::GetAtt" in value:
+        return {"BadgeBucket": "bucket", "UploadQueue": "upload-queue"}[value["Fn::GetAtt"][0]]
+    text = value["Fn::Sub"]
+    return text.replace("${BadgeBucket.Arn}", "bucket").replace(
+        "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:", "kms:"
+    )
+
+
+def grants(resources: dict[str, Any], function: str) -> dict[tuple[str, str], Any]:
+    """``{(action, resource): condition}`` of every Allow in the function's inline policies."""
+    role = resources[f"{function}Role"]["Properties"]
+    assert role["ManagedPolicyArns"] == BASIC
+    found: dict[tuple[str, str], Any] = {}
+    for policy in role.get("Policies", []):
+        for statement in policy["PolicyDocument"]["Statement"]:
+            assert statement["Effect"] == "Allow"
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            targets = (
+                statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            )
+            for action in actions:
+                for target in targets:
+                    key = (action, _resource(target))
+                    assert key not in found, f"{function}: {key} granted twice"
+                    found[key] = statement.get("Condition")
+    return found
+
+
+def s3(actions: str, *prefixes: str) -> dict[tuple[str, str], None]:
+    return {(f"s3:{a}", f"bucket/{p}"): None for a in actions.split() for p in prefixes}
+
+
+LIST_BUCKET = {("s3:ListBucket", "bucket"): None}
+SIGN = {("kms:Sign", "kms:key/*"): ISSUER_KEYS, ("kms:GetPublicKey", "kms:key/*"): ISSUER_KEYS}
+ISSUING = s3("GetObject PutObject", "public/*", "private/issuers/*") | s3(
+    "GetObject", "private/keys/*", "private/index/*"
+)
+
+
+def test_verify_touches_no_aws_service(resources: dict[str, Any]) -> None:
+    assert "Policies" not in resources["VerifyFunctionRole"]["Properties"]
+    assert grants(resources, "VerifyFunction") == {}
+
+
+def test_public_reads_public_objects_only(resources: dict[str, Any]) -> None:
+    assert grants(resources, "PublicFunction") == s3("GetObject", "public/*") | LIST_BUCKET
+
+
+def test_authorizer_reads_api_key_hashes_only(resources: dict[str, Any]) -> None:
+    assert grants(resources, "AuthorizerFunction") == s3("GetObject", "private/api-keys/*") | LIST_BUCKET
+
+
+def test_issue_writes_documents_and_records_and_signs_with_issuer_keys(resources: dict[str, Any]) -> None:
+    assert grants(resources, "IssueFunction") == (
+        ISSUING | s3("GetObject PutObject", "private/uploads/*") | LIST_BUCKET | SIGN
+    )
+
+
+def test_worker_reads_uploads_and_writes_what_issuing_writes(resources: dict[str, Any]) -> None:
+    found = grants(resources, "WorkerFunction")
+    # SAM adds the queue poller permissions for the SQS event source
+    poller = {k: v for k, v in found.items() if k[0].startswith("sqs:")}
+    assert {k[1] for k in poller} == {"upload-queue"}
+    assert {k[0] for k in poller} <= {
+        "sqs:ChangeMessageVisibility",
+        "sqs:ChangeMessageVisibilityBatch",
+        "sqs:DeleteMessage",
+        "sqs:DeleteMessageBatch",
+        "sqs:GetQueueAttributes",
+        "sqs:ReceiveMessage",
+    }
+    rest = {k: v for k, v in found.items() if k not in poller}
+    assert rest == ISSUING | s3("GetObject PutObject", "private/uploads/*") | LIST_BUCKET | SIGN
+
+
+def test_admin_manages_issuers_keys_and_api_keys_within_badgekiln_tags(resources: dict[str, Any]) -> None:
+    found = grants(resources, "AdminFunction")
+    storage = {k: v for k, v in found.items() if k[0].startswith("s3:")}
+    assert storage == (
+        s3("GetObject PutObject", "public/*", "private/issuers/*", "private/index/*", "private/keys/*")
+        | s3("GetObject PutObject DeleteObject", "private/api-keys/*")
+        | LIST_BUCKET
+    )
+    kms = {k: v for k, v in found.items() if k[0].startswith("kms:")}
+    tagged = {"Null": {"aws:ResourceTag/badgekiln:issuer": "false"}}
+    tag_keys = {"ForAllValues:StringEquals": {"aws:TagKeys": ["badgekiln:issuer", "badgekiln:key"]}}
+    assert kms == {
+        ("kms:CreateKey", "*"): {
+            "StringEquals": {
+                "kms:KeyUsage": "SIGN_VERIFY",
+                "kms:KeySpec": ["ECC_NIST_EDWARDS25519", "ECC_NIST_P256", "RSA_2048", "RSA_3072", "RSA_4096"],
+            },
+            "Null": {"aws:RequestTag/badgekiln:issuer": "false"},
+            **tag_keys,
+        },
+        ("kms:TagResource", "kms:key/*"): tag_keys,
+        ("kms:CreateAlias", "kms:alias/badgekiln/*"): None,
+        ("kms:CreateAlias", "kms:key/*"): tagged,
+        ("kms:GetPublicKey", "kms:key/*"): tagged,
+        ("kms:ScheduleKeyDeletion", "kms:key/*"): tagged,
+    }
+    assert set(found) == set(storage) | set(kms)
+
+
+def test_no_function_has_wildcard_actions_or_other_services(resources: dict[str, Any]) -> None:
+    for rid, resource in resources.items():
+        if resource["Type"] != "AWS::IAM::Role":
+            continue
+        for policy in resource["Properties"].get("Policies", []):
+            for statement in policy["PolicyDocument"]["Statement"]:
+                actions = (
+                    statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                )
+                for action in actions:
+                    assert "*" not in action, (rid, action)
+                    assert action.split(":")[0] in {"s3", "kms", "sqs"}, (rid, action)
+                    if statement["Resource"] == "*":
+                        assert action == "kms:CreateKey", (rid, action)
+
+
+def test_upload_pipeline(resources: dict[str, Any]) -> None:
+    bucket = resources["BadgeBucket"]
+    assert bucket["DependsOn"] == "UploadQueuePolicy"
+    (notification,) = bucket["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
+    assert notification["Event"] == "s3:ObjectCreated:*"
+    assert notification["Queue"] == {"Fn::GetAtt": ["UploadQueue", "Arn"]}
+    assert notification["Filter"]["S3Key"]["Rules"] == [
+        {"Name": "prefix", "Value": "private/uploads/"},
+        {"Name": "suffix", "Value": ".upload"},
+    ]
+    queue = resources["UploadQueue"]["Properties"]
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["UploadDeadLetterQueue", "Arn"]},
+        "maxReceiveCount": 3,
+    }
+    worker = resources["WorkerFunction"]["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * worker["Timeout"]
+    mapping = resources["WorkerUploadEvents"]["Properties"]
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["UploadQueue", "Arn"]}
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    (statement,) = resources["UploadQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert (statement["Principal"], statement["Action"]) == (
+        {"Service": "s3.amazonaws.com"},
+        "sqs:SendMessage",
+    )
+    assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+
+
+def test_issuing_routes_are_behind_the_authorizer_and_public_ones_are_not() -> None:
+    app = load_template(REPO / "template.yaml")
+    spec = app.authorizers["ApiKeyAuthorizer"]
+    assert (spec.function, spec.identity_sources, spec.ttl) == (
+        "AuthorizerFunction",
+        ("$request.header.authorization",),
+        60,
+    )
+    for route in app.routes:
+        authenticated = route.function in {"IssueFunction", "AdminFunction"}
+        assert (route.authorizer == "ApiKeyAuthorizer") is authenticated, route
