@@ -368,6 +368,20 @@ def main() -> None:
             path_parameters={"issuer": "acme", "proxy": "profile.json"},
         ),
         "worker-sqs.json": sqs_event(["private/uploads/acme/UPLOAD.upload"]),
+        "pages-home.json": event("GET", "/", None, None, False, headers={"accept": "text/html"}),
+        "pages-check-no-badge.json": event(
+            "POST", "/check", form, multipart([("file", "plain.png", "image/png", png())]), True
+        ),
+        "pages-verify.json": event(
+            "GET",
+            "/v/acme/ada-teamwork",
+            None,
+            None,
+            False,
+            route="/v/{issuer}/{credential}",
+            path_parameters={"issuer": "acme", "credential": "ada-teamwork"},
+            headers={"accept": "text/html"},
+        ),
     }
     for name, value in fixtures.items():
         (EVENTS / name).write_text(json.dumps(value, indent=2) + "\n", encoding="utf-8")

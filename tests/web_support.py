@@ -99,7 +99,10 @@ def seed(store: Store, public_url: str, *, now: datetime | None = None) -> Seede
         BADGE_SVG,
         now=when,
     )
-    valid = issue_credential(store, issuer.slug, "teamwork", "ada@example.org", now=when)
+    # a fixed name: events/pages-verify.json asks for /v/acme/ada-teamwork
+    valid = issue_credential(
+        store, issuer.slug, "teamwork", "ada@example.org", credential_id="ada-teamwork", now=when
+    )
     revoked = issue_credential(store, issuer.slug, "teamwork", "bob@example.org", now=when)
     revoke(store, issuer.slug, revoked.name, reason="issued in error")
     suspended = issue_credential(store, issuer.slug, "teamwork", "cy@example.org", now=when)

@@ -1,6 +1,7 @@
 """The public pages: ``GET /`` and ``/check`` (the check form), ``POST /check`` (verify an
-uploaded or pasted badge), ``GET /v/{id}`` (the verify page of a hosted credential) with its
-recipient check and image, and ``GET /static/{name}`` (the pages' CSS, JavaScript and icon).
+uploaded or pasted badge), ``GET /v/{issuer}/{credential}`` (the verify page of a hosted
+credential), ``POST`` there (the recipient check), ``GET /v/{issuer}/{credential}/image.png`` (its
+PNG, also the og:image) and ``GET /static/{name}`` (the pages' CSS, JavaScript and icon).
 
 Everything is HTML rendered by :mod:`badgekiln.web`; see docs/pages.md. Verification runs
 in-process with the library (no call to the verify function): one Lambda hop less, and the
@@ -9,8 +10,6 @@ credentials this deployment hosts are read straight from the store.
 
 from __future__ import annotations
 
-import os
-from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -18,39 +17,13 @@ from aws_lambda_powertools.event_handler.exceptions import ServiceError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from badgekiln.errors import BadgeKilnError, NotFound
-from badgekiln.http import MAX_BODY_BYTES, entrypoint, make_resolver, observability
+from badgekiln.http import MAX_BODY_BYTES, entrypoint, environment, make_resolver, observability
 from badgekiln.http.bodies import decoded_body_size
 from badgekiln.http.headers import with_security_headers
-from badgekiln.store import Store, open_store
 from badgekiln.web import pages
 
 obs = observability("pages")
 app = make_resolver(obs)
-
-
-@lru_cache(maxsize=4)
-def _open(location: str | None) -> Store:
-    return open_store(location)
-
-
-def _store() -> Store:
-    """The store named by ``BADGEKILN_STORE``, opened once per location (and Lambda instance)."""
-    return _open(os.environ.get("BADGEKILN_STORE") or None)
-
-
-def _public_url() -> str:
-    """The public URL hosted documents live under: the template's, else this request's origin.
-
-    Raises:
-        RuntimeError: neither is known (a deployment fault: answered 500).
-    """
-    configured = os.environ.get("BADGEKILN_PUBLIC_URL", "").strip()
-    if configured:
-        return configured.rstrip("/")
-    domain = app.current_event.request_context.domain_name
-    if not domain:
-        raise RuntimeError("no public URL: set BADGEKILN_PUBLIC_URL (the template's PublicBaseUrl parameter)")
-    return f"https://{domain}"
 
 
 def _answer(page: pages.Page) -> Response[Any]:
@@ -73,6 +46,11 @@ def _error(exc: Exception) -> Response[Any]:
 app.exception_handler(Exception)(_error)
 
 
+def _site() -> dict[str, Any]:
+    """The store and public URL of this deployment, as the page functions take them."""
+    return {"store": environment.store(), "public_url": environment.public_url(app.current_event)}
+
+
 @app.get("/", include_in_schema=False, compress=True)
 def home():  # type: ignore[no-untyped-def]  # no "-> Response": it breaks Powertools' OpenAPI generation
     return _answer(pages.home_page())
@@ -85,7 +63,7 @@ def check_form():  # type: ignore[no-untyped-def]
 
 @app.post("/check", include_in_schema=False, compress=True)
 def check():  # type: ignore[no-untyped-def]
-    page = pages.check_page(app.current_event, store=_store(), public_url=_public_url())
+    page = pages.check_page(app.current_event, **_site())
     obs.count("BadgesChecked")
     return _answer(page)
 
@@ -93,21 +71,20 @@ def check():  # type: ignore[no-untyped-def]
 @app.get("/v/<issuer>/<credential>", include_in_schema=False, compress=True)
 def verify_page(issuer: str, credential: str):  # type: ignore[no-untyped-def]
     event = app.current_event
-    return _answer(pages.credential_page(event, store=_store(), public_url=_public_url(), path=event.path))
+    return _answer(pages.credential_page(event, path=event.path, **_site()))
 
 
 @app.post("/v/<issuer>/<credential>", include_in_schema=False, compress=True)
 def recipient_check(issuer: str, credential: str):  # type: ignore[no-untyped-def]
     event = app.current_event
-    page = pages.recipient_page(event, store=_store(), public_url=_public_url(), path=event.path)
+    page = pages.recipient_page(event, path=event.path, **_site())
     obs.count("RecipientChecks")
     return _answer(page)
 
 
 @app.get("/v/<issuer>/<credential>/image.png", include_in_schema=False)
 def badge_image(issuer: str, credential: str):  # type: ignore[no-untyped-def]
-    event = app.current_event
-    return _answer(pages.credential_image(store=_store(), public_url=_public_url(), path=event.path))
+    return _answer(pages.credential_image(path=app.current_event.path, **_site()))
 
 
 @app.get("/static/<name>", include_in_schema=False, compress=True)

@@ -18,7 +18,7 @@ from badgekiln.store import LocalStore
 from badgekiln.web import pages
 from badgekiln.web.html import PAGE_CSP, asset
 from scripts.make_events import BOUNDARY, event, multipart
-from tests.integration.conftest import Context, body_bytes
+from tests.integration.conftest import Context, body_bytes, load_event
 from tests.web_support import Seeded, seed, tampered, xss_badge
 
 PUBLIC = "http://127.0.0.1:9"
@@ -98,6 +98,17 @@ def test_the_check_form(context: Context) -> None:
         assert "up to 3 MB" in html
         assert "<script>" not in html
         assert " style=" not in html
+
+
+def test_the_event_fixtures(context: Context) -> None:
+    status, headers, body = call(load_event("pages-home.json"), context)
+    assert (status, headers["Content-Security-Policy"]) == (200, PAGE_CSP)
+    assert b"<h1>Check an Open Badge</h1>" in body
+    status, _, body = call(load_event("pages-check-no-badge.json"), context)
+    assert status == 422
+    assert b"<h2>This image carries no badge</h2>" in body
+    status, _, body = call(load_event("pages-verify.json"), context)
+    assert (status, verdict(body.decode())) == (200, ("Valid", "Every check passed."))
 
 
 def test_page_csp_is_exactly_the_documented_policy() -> None:
