@@ -18,11 +18,14 @@ from badgekiln.store import LocalStore
 from badgekiln.web import pages
 from badgekiln.web.html import PAGE_CSP, asset
 from scripts.make_events import BOUNDARY, event, multipart
+from tests.integration import test_template_policies as policies
 from tests.integration.conftest import Context, body_bytes, load_event
 from tests.web_support import Seeded, seed, tampered, xss_badge
 
 PUBLIC = "http://127.0.0.1:9"
 REPO = Path(__file__).resolve().parents[2]
+#: the translated template (a module fixture of the policy tests)
+translated = policies.resources
 
 
 @pytest.fixture(scope="module")
@@ -383,3 +386,14 @@ def test_the_template_routes_and_nothing_else(context: Context) -> None:
     status, headers, html = get("/nowhere", context)
     assert (status, headers["Content-Type"]) == (404, "text/html; charset=utf-8")
     assert "There is no page at this address." in html
+
+
+def test_least_privilege(translated: dict[str, Any]) -> None:
+    # reads public documents; writes only the og:image cache of rendered SVG badges
+    assert policies.grants(translated, "PagesFunction") == (
+        policies.s3("GetObject", "public/*")
+        | policies.s3("PutObject", "public/pages/og/*")
+        | policies.LIST_BUCKET
+    )
+    layers = [layer["Ref"] for layer in translated["PagesFunction"]["Properties"]["Layers"]]
+    assert sorted(name.rstrip("0123456789abcdef") for name in layers) == ["BadgeKilnLayer", "CairoLayer"]
