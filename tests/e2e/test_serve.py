@@ -147,7 +147,7 @@ def test_cors_preflight_is_answered_by_the_gateway(api: str) -> None:
     response = requests.options(api + "/bake", headers=headers, timeout=30)
     assert response.status_code == 204
     assert response.headers["access-control-allow-origin"] == "*"
-    assert response.headers["access-control-allow-methods"] == "GET,POST,OPTIONS"
+    assert response.headers["access-control-allow-methods"] == "GET,POST,DELETE,OPTIONS"
     assert response.headers["access-control-max-age"] == "600"
 
 

@@ -1,31 +1,30 @@
 """The template's functions, imported from their files and invoked like Lambda does.
 
 Each handler module is imported by file path under a unique module name (``functions/*/`` folders
-are not packages, and two ``app.py`` files must not collide). ``os.environ`` is process-wide, so
-invocations take turns: each runs (and its module is first imported) with exactly its function's
-environment in ``os.environ``, as on Lambda. The HTTP server stays threaded (slow clients do not
-block others), but only one handler runs at a time; this is a development server.
+are not packages, and two ``app.py`` files must not collide). Each invocation runs (and its module
+is first imported) with exactly its function's environment in ``os.environ``, as on Lambda, in a
+per-thread layer (:mod:`.environ`): invocations of different functions run at the same time, so a
+handler may call another route of the local server (the verify function fetching the public
+function's status lists). Like one Lambda execution environment, a function handles one
+invocation at a time (module state such as Powertools' metrics is not shared between requests).
+This is a development server.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import Any
 
 from badgekiln.errors import InputError
+from badgekiln.gateway.environ import function_environment
 from badgekiln.gateway.template import PSEUDO_PARAMETERS, FunctionSpec
 
 __all__ = ["LambdaContext", "LocalFunction"]
-
-#: os.environ is process-wide: invocations that set it take turns (re-entrant for nested imports).
-_ENV_LOCK = threading.RLock()
 
 
 class LambdaContext:
@@ -46,21 +45,6 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-@contextmanager
-def _environment(values: Mapping[str, str]) -> Iterator[None]:
-    with _ENV_LOCK:
-        saved = {name: os.environ.get(name) for name in values}
-        os.environ.update(values)
-        try:
-            yield
-        finally:
-            for name, old in saved.items():
-                if old is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = old
-
-
 class LocalFunction:
     """One function of the template, loaded on first use."""
 
@@ -68,6 +52,9 @@ class LocalFunction:
         self.spec = spec
         self.environment = dict(environment)
         self._handler: Callable[[dict[str, Any], LambdaContext], Any] | None = None
+        # one invocation at a time, as in one execution environment (re-entrant: a handler may
+        # invoke its own function in-process)
+        self._busy = threading.RLock()
 
     def _load(self) -> Callable[[dict[str, Any], LambdaContext], Any]:
         spec = self.spec
@@ -101,7 +88,7 @@ class LocalFunction:
         Raises:
             Exception: whatever the handler (or its import) raised; the gateway answers 500.
         """
-        with _environment(self.environment):
+        with self._busy, function_environment(self.environment):
             if self._handler is None:
                 self._handler = self._load()
             return self._handler(event, LambdaContext(self.spec, request_id))
