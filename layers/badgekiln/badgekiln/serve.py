@@ -139,6 +139,9 @@ class LocalServer(ThreadingHTTPServer):
 
     daemon_threads = True
     block_on_close = False
+    #: Where the handlers' store is and the public URL they publish under (set by make_server).
+    store_url: str = ""
+    public_url: str = ""
 
     def __init__(self, address: tuple[str, int], gateway: LocalGateway) -> None:
         self.gateway = gateway
@@ -188,6 +191,8 @@ def serve_environment(store: str, public_url: str) -> dict[str, str]:
         "BADGEKILN_STORE": store,
         "BADGEKILN_PUBLIC_URL": public_url,
         "POWERTOOLS_DEV": "true",  # readable logs
+        # issuer keys in the store (private/keys/), not in KMS, whatever the template's default
+        "BADGEKILN_SIGNING_KEYS": "local",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "AWS_REGION": os.environ.get("AWS_REGION", "us-east-1"),
         "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
@@ -222,6 +227,7 @@ def make_server(
     environment = serve_environment(store_url, public_url or server.url)
     for function in server.gateway.functions.values():
         function.environment.update(environment)
+    server.store_url, server.public_url = store_url, environment["BADGEKILN_PUBLIC_URL"]
     return server
 
 

@@ -1,4 +1,10 @@
-"""``badgekiln serve``: run the API of template.yaml locally (see :mod:`badgekiln.serve`)."""
+"""``badgekiln serve``: run the API of template.yaml locally (see :mod:`badgekiln.serve`).
+
+On start it seeds a demo into the store once (:func:`badgekiln.issue.seed_demo`: an issuer, an
+achievement, a sample credential and an admin API key) and prints where everything is. The API
+key is printed on the first run only (only its hash is stored); ``--new-api-key`` makes and
+prints another one. Secrets go to standard output in this announcement only, never to the logs.
+"""
 
 from __future__ import annotations
 
@@ -25,15 +31,77 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--template", type=Path, default=Path("template.yaml"), help="SAM template (default: %(default)s)"
     )
+    parser.add_argument(
+        "--new-api-key",
+        action="store_true",
+        help="make a new admin API key for the demo and print it (the first run prints one anyway)",
+    )
+    parser.add_argument("--no-demo", action="store_true", help="do not seed or print the demo")
     parser.set_defaults(handler=_serve)
 
 
 def _announce(server: Any) -> None:
-    # Issuing adds its demo here: seed an issuer, achievement and API key, then print them.
     routes = sorted(server.gateway.app.routes, key=lambda r: (r.path, r.method))
     print(f"badgekiln serve: {server.url}  (Swagger UI: {server.url}/docs)", flush=True)
     for route in routes:
         print(f"  {route.method:7} {route.path}  -> {route.function}", flush=True)
+
+
+def demo_lines(store_url: str, public_url: str, *, new_api_key: bool = False) -> list[str]:
+    """Seed the demo (once) in the store at ``store_url`` and describe it for a person.
+
+    Raises:
+        BadgeKilnError: the demo cannot be seeded (the message says why).
+    """
+    from badgekiln.issue import create_api_key, seed_demo
+    from badgekiln.issue.apikeys import api_key_path
+    from badgekiln.store import open_store
+
+    store = open_store(store_url)
+    demo = seed_demo(store, public_url)
+    token = demo.api_key
+    key_id = demo.api_key_id
+    if token is None and new_api_key:
+        token, key = create_api_key(store, admin=True, label="badgekiln serve --new-api-key")
+        key_id = key.id
+    credential = demo.credential
+    issuer = demo.issuer["slug"]
+    lines = [
+        f"Demo (store: {store_url}):",
+        f"  issuer       {demo.issuer['urls']['profile']}",
+        f"  achievement  {demo.achievement['urls']['achievement']}",
+        f"  credential   {credential.public_url}",
+        f"  baked badge  {credential.image_url}",
+        f"  verify page  {credential.public_url}  (open it in a browser)",
+        f"  verify API   curl -s {credential.image_url} | curl -s -X POST -H 'Content-Type: image/png' "
+        f"--data-binary @- {public_url}/verify",
+    ]
+    if token is not None:
+        lines += [
+            f"  admin API key (shown this once; only its hash is stored): {token}",
+            f"  issue one    curl -s -X POST {public_url}/issuers/{issuer}/credentials "
+            f"-H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' "
+            f"""-d '{{"achievement": "{demo.achievement["slug"]}", "recipient": "you@example.org"}}'""",
+        ]
+    else:
+        lines.append(
+            f"  admin API key: printed on the first run only (id {key_id}, hash in "
+            f"{api_key_path(key_id)}); run with --new-api-key for a new one"
+        )
+    return lines
+
+
+def _announce_demo(server: Any, *, new_api_key: bool) -> None:
+    from badgekiln.errors import BadgeKilnError
+
+    try:
+        lines = demo_lines(server.store_url, server.public_url, new_api_key=new_api_key)
+    except BadgeKilnError as exc:
+        lines = [
+            f"Demo not seeded: {exc.message}",
+            "  (a demo made for another URL or port stays with its store: use that --port, or a new --store)",
+        ]
+    print("\n".join(lines), flush=True)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -45,5 +113,11 @@ def _serve(args: argparse.Namespace) -> int:
     options = ServeOptions(
         template=args.template, host=args.host, port=args.port, store=args.store, public_url=args.public_url
     )
-    run(options, on_ready=_announce)
+
+    def ready(server: Any) -> None:
+        _announce(server)
+        if not args.no_demo:
+            _announce_demo(server, new_api_key=args.new_api_key)
+
+    run(options, on_ready=ready)
     return 0

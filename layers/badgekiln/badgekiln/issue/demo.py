@@ -16,6 +16,7 @@ from badgekiln.issue.achievements import achievement_summary, create_achievement
 from badgekiln.issue.apikeys import create_api_key
 from badgekiln.issue.credentials import Issued, issue_credential
 from badgekiln.issue.issuers import create_issuer, get_issuer, issuer_summary
+from badgekiln.issue.layout import Layout
 from badgekiln.issue.records import RECORD_HEADERS, dump, load
 from badgekiln.store.base import Store, private_path
 
@@ -62,10 +63,19 @@ def seed_demo(store: Store, public_url: str, *, now: datetime | None = None) -> 
         seeded = load(store.get(marker))
     except NotFound:
         seeded = None
+    # Locally the public URL is http://127.0.0.1:…, where did:web cannot live and verifiers refuse
+    # http key URLs: there the demo issuer is a did:key, so its badges verify.
+    kind = None if Layout.parse(public_url).supports_did_web else "key"
     issuer = create_issuer(
         store,
         public_url,
-        {"name": "badgekiln demo", "url": "https://github.com/badgekiln", "slug": "demo", "suspension": True},
+        {
+            "name": "badgekiln demo",
+            "url": "https://github.com/badgekiln",
+            "slug": "demo",
+            "suspension": True,
+            "kind": kind,
+        },
         now=when,
     )
     achievement = create_achievement(
