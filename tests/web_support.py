@@ -1,10 +1,11 @@
 """Test support for the public pages: a store seeded by issuing real credentials, and hostile badges.
 
 :func:`seed` issues, through :mod:`badgekiln.issue`, what the page tests need: a valid OB 3.0
-credential, a revoked one, a suspended one, an OB 2.0 hosted assertion and a badge whose image is
-an SVG. The issuer is a ``did:key`` (a loopback public URL cannot host did:web, and the verifier
-takes no http verification methods), so proofs verify without fetching; status lists live under
-the public URL and are answered from the store.
+credential (Data Integrity, and one as a VC-JWT), a revoked one, a suspended one, OB 2.0 hosted
+(one of them revoked) and signed assertions, and a badge whose image is an SVG. The issuer is a
+``did:key`` (a loopback public URL cannot host did:web, and the verifier takes no http
+verification methods), so proofs verify without fetching; status lists live under the public URL
+and are answered from the store.
 
 :func:`tampered` re-bakes a badge with one claim changed (its proof no longer verifies);
 :func:`xss_badge` signs a genuine badge whose every string is markup or a ``javascript:`` URL.
@@ -62,6 +63,9 @@ class Seeded:
     suspended: Issued
     ob2: Issued
     svg: Issued
+    jwt: Issued
+    jws: Issued
+    ob2_revoked: Issued
 
 
 def seed(store: Store, public_url: str, *, now: datetime | None = None) -> Seeded:
@@ -109,7 +113,15 @@ def seed(store: Store, public_url: str, *, now: datetime | None = None) -> Seede
     suspend(store, issuer.slug, suspended.name, reason="under review")
     ob2 = issue_credential(store, issuer.slug, "teamwork", "dee@example.org", spec="ob2", now=when)
     svg = issue_credential(store, issuer.slug, "kiln-starter", "eve@example.org", now=when)
-    return Seeded(issuer.slug, name, valid, revoked, suspended, ob2, svg)
+    jwt = issue_credential(
+        store, issuer.slug, "teamwork", "fay@example.org", proof="jwt", algorithm="EdDSA", now=when
+    )
+    jws = issue_credential(
+        store, issuer.slug, "teamwork", "gus@example.org", spec="ob2", signed=True, now=when
+    )
+    ob2_revoked = issue_credential(store, issuer.slug, "teamwork", "hal@example.org", spec="ob2", now=when)
+    revoke(store, issuer.slug, ob2_revoked.name, reason="issued in error")
+    return Seeded(issuer.slug, name, valid, revoked, suspended, ob2, svg, jwt, jws, ob2_revoked)
 
 
 def tampered(image: bytes, *, name: str = "Teamwork (forged)") -> bytes:

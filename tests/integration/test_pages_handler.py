@@ -289,6 +289,35 @@ def test_the_verify_page(seeded: tuple[str, Seeded], context: Context) -> None:
     assert 'action="/v/acme/' in html
 
 
+@pytest.mark.parametrize(
+    ("which", "word", "document"),
+    [
+        ("valid", "Valid", "Credential (JSON-LD)"),
+        ("jwt", "Valid", "Credential (signed JWT)"),
+        ("revoked", "Revoked", "Credential (JSON-LD)"),
+        ("suspended", "Suspended", "Credential (JSON-LD)"),
+        ("ob2", "Valid", "Assertion (JSON-LD)"),
+        ("jws", "Valid", "Assertion (signed JWS)"),
+        ("ob2_revoked", "Revoked", "Assertion (JSON-LD)"),
+        ("svg", "Valid", "Credential (JSON-LD)"),
+    ],
+)
+def test_verify_pages_of_every_hosted_form(
+    which: str, word: str, document: str, seeded: tuple[str, Seeded], context: Context
+) -> None:
+    issued = getattr(seeded[1], which)
+    status, _, html = get(
+        f"/v/acme/{issued.name}",
+        context,
+        route="/v/{issuer}/{credential}",
+        issuer="acme",
+        credential=issued.name,
+    )
+    assert (status, verdict(html)[0]) == (200, word)
+    assert f'<a href="{issued.public_url}">{document}</a>' in html
+    assert ('id="linkedin"' in html) == (word == "Valid")
+
+
 def test_the_credential_url_renders_the_same_page_through_the_hook(
     seeded: tuple[str, Seeded], context: Context
 ) -> None:
