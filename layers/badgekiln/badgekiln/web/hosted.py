@@ -20,6 +20,7 @@ from badgekiln.issue.layout import Hosted, Layout
 from badgekiln.store.base import Store
 from badgekiln.verify.report import Report
 from badgekiln.web.claims import Claims, Lookup
+from badgekiln.web.site import RecordingFetcher
 from badgekiln.web.view import BadgeView, Link
 
 __all__ = [
@@ -139,7 +140,7 @@ def store_lookup(store: Store, layout: Layout) -> Lookup:
 
 
 def verify_hosted(
-    credential: Credential, layout: Layout, fetcher: Any
+    credential: Credential, layout: Layout, fetcher: RecordingFetcher
 ) -> tuple[Report, Mapping[str, Any] | None]:
     """Verify a hosted credential; return the report and the document shown with it.
 
@@ -152,7 +153,10 @@ def verify_hosted(
     from badgekiln.verify import verify
     from badgekiln.web.check import badge_document
 
-    text = credential.body.decode("utf-8", errors="strict")
+    try:
+        text = credential.body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedPayload(f"the stored {credential.hosted.path} is not UTF-8", reason="utf-8") from exc
     if credential.hosted.kind == "assertion":
         url = layout.url(credential.hosted)
         report = verify(url, fetcher=fetcher)
@@ -261,7 +265,7 @@ def view_for(
     *,
     store: Store,
     layout: Layout,
-    fetcher: Any,
+    fetcher: RecordingFetcher,
 ) -> tuple[BadgeView, bool]:
     """The verify page's view of ``credential`` and whether it has an image to show."""
     from badgekiln.web.check import alt_text, claims_of, view_of
