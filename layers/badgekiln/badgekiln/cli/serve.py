@@ -47,8 +47,17 @@ def _announce(server: Any) -> None:
         print(f"  {route.method:7} {route.path}  -> {route.function}", flush=True)
 
 
-def demo_lines(store_url: str, public_url: str, *, new_api_key: bool = False) -> list[str]:
+#: The pages function's verify page of a hosted credential, when the template serves it.
+VERIFY_PAGE_ROUTE = "/v/{issuer}/{credential}"
+
+
+def demo_lines(
+    store_url: str, public_url: str, *, new_api_key: bool = False, verify_page: bool = False
+) -> list[str]:
     """Seed the demo (once) in the store at ``store_url`` and describe it for a person.
+
+    ``verify_page``: link the pages function's verify page (else the credential's own URL, which
+    a browser gets as a page from the public function when the pages module is installed).
 
     Raises:
         BadgeKilnError: the demo cannot be seeded (the message says why).
@@ -66,13 +75,14 @@ def demo_lines(store_url: str, public_url: str, *, new_api_key: bool = False) ->
         key_id = key.id
     credential = demo.credential
     issuer = demo.issuer["slug"]
+    page = f"{public_url}/v/{issuer}/{credential.name}" if verify_page else credential.public_url
     lines = [
         f"Demo (store: {store_url}):",
         f"  issuer       {demo.issuer['urls']['profile']}",
         f"  achievement  {demo.achievement['urls']['achievement']}",
         f"  credential   {credential.public_url}",
         f"  baked badge  {credential.image_url}",
-        f"  verify page  {credential.public_url}  (open it in a browser)",
+        f"  verify page  {page}  (open it in a browser)",
         f"  verify API   curl -s {credential.image_url} | curl -s -X POST -H 'Content-Type: image/png' "
         f"--data-binary @- {public_url}/verify",
     ]
@@ -95,7 +105,8 @@ def _announce_demo(server: Any, *, new_api_key: bool) -> None:
     from badgekiln.errors import BadgeKilnError
 
     try:
-        lines = demo_lines(server.store_url, server.public_url, new_api_key=new_api_key)
+        pages = any(r.path == VERIFY_PAGE_ROUTE for r in server.gateway.app.routes)
+        lines = demo_lines(server.store_url, server.public_url, new_api_key=new_api_key, verify_page=pages)
     except BadgeKilnError as exc:
         lines = [
             f"Demo not seeded: {exc.message}",

@@ -1,0 +1,173 @@
+"""The deployed shape on a laptop: ``moto_server`` (S3 + SQS) on loopback and ``badgekiln serve``
+over ``BADGEKILN_STORE=s3://…``, wired like template.yaml (bucket notification → upload queue
+with a dead-letter queue). Import ``stack_fixture`` to use it; it is shared by a test module.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+from badgekiln.issue import create_api_key
+from badgekiln.serve import LocalServer, make_server
+from badgekiln.store import open_store
+
+REPO = Path(__file__).resolve().parent.parent.parent
+BUCKET = "badgekiln-e2e"
+
+
+class AtomicMotoServer(ThreadedMotoServer):
+    """moto's threaded server with S3's conditional writes made atomic.
+
+    moto 5.2.5 checks If-Match / If-None-Match and stores in a separate step (see
+    tests/integration/test_store_s3_concurrency.py); the worker's concurrent issuances would race
+    there as they never do on S3. Mutating requests are serialised; reads stay concurrent.
+    """
+
+    def _server_entry(self) -> None:
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server as werkzeug_server
+
+        app = DomainDispatcherApplication(create_backend_app)
+        lock = threading.Lock()
+
+        def atomic(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+            if environ["REQUEST_METHOD"] in {"PUT", "POST", "DELETE"}:
+                with lock:
+                    return list(app(environ, start_response))
+            return app(environ, start_response)
+
+        self._server = werkzeug_server(
+            self._ip_address, self._port, atomic, threaded=True, request_handler=MotoRequestHandler
+        )
+        self._server_ready_event.set()
+        self._server.serve_forever()
+
+
+@dataclass
+class Stack:
+    """What the tests talk to."""
+
+    api: str
+    server: LocalServer
+    admin_token: str
+    queue_url: str
+    dead_letter_url: str
+
+    def call(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> requests.Response:
+        headers = dict(kwargs.pop("headers", {}))
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        return requests.request(method, self.api + path, headers=headers, timeout=60, **kwargs)
+
+    def run_worker(self) -> dict[str, Any]:
+        """Deliver the queued S3 events to the worker as Lambda's SQS poller does; its answer."""
+        import boto3
+
+        sqs = boto3.client("sqs")
+        messages = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        records = [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "messageAttributes": {},
+                "md5OfBody": m["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:uploads",
+                "awsRegion": "us-east-1",
+            }
+            for m in messages.get("Messages", [])
+        ]
+        if not records:  # Lambda's poller never invokes with an empty batch
+            return {"records": 0, "batchItemFailures": []}
+        worker = self.server.gateway.functions["WorkerFunction"]
+        result: dict[str, Any] = worker.invoke({"Records": records}, "worker-run")
+        failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
+        for record in records:
+            if record["messageId"] not in failed:
+                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=record["receiptHandle"])
+        return {"records": len(records), **result}
+
+
+@pytest.fixture(scope="module", name="stack")
+def stack_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    saved = dict(os.environ)
+    moto = AtomicMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto.start()
+    host, port = moto.get_host_and_port()
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL": f"http://{host}:{port}",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_REGION": "us-east-1",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+        }
+    )
+    import boto3
+
+    s3, sqs = boto3.client("s3"), boto3.client("sqs")
+    s3.create_bucket(Bucket=BUCKET)
+    dead = sqs.create_queue(QueueName="uploads-dlq")["QueueUrl"]
+    dead_arn = sqs.get_queue_attributes(QueueUrl=dead, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue = sqs.create_queue(
+        QueueName="uploads",
+        Attributes={
+            "VisibilityTimeout": "5400",
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dead_arn, "maxReceiveCount": "3"}),
+        },
+    )["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    # as template.yaml's NotificationConfiguration
+    s3.put_bucket_notification_configuration(
+        Bucket=BUCKET,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {
+                    "QueueArn": queue_arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {
+                        "Key": {
+                            "FilterRules": [
+                                {"Name": "prefix", "Value": "private/uploads/"},
+                                {"Name": "suffix", "Value": ".upload"},
+                            ]
+                        }
+                    },
+                }
+            ]
+        },
+    )
+    sqs.purge_queue(QueueUrl=queue)  # S3's s3:TestEvent
+    store_url = f"s3://{BUCKET}"
+    # the first admin key, as an operator would make it (every other call goes over HTTP)
+    token, _ = create_api_key(open_store(store_url), admin=True, label="e2e")
+    server = make_server(REPO / "template.yaml", port=0, store=store_url)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Stack(server.url, server, token, queue, dead)
+    finally:
+        server.shutdown()
+        server.server_close()
+        moto.stop()
+        os.environ.clear()
+        os.environ.update(saved)
