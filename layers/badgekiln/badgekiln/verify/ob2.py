@@ -166,6 +166,10 @@ def _check_assertion(checks: Checks, assertion: Mapping[str, Any], verification:
         problems.append("recipient must be an IdentityObject")
     if not isinstance(assertion.get("badge"), str | Mapping):
         problems.append("badge must be a BadgeClass URL or object")
+    image = _id_of(assertion.get("image"))
+    if image is not None and image.lower().startswith("data:"):
+        # the Assertion's image is the baked badge, published at a URL (as the 1EdTech validator requires)
+        problems.append("the Assertion image may not be a data: URI")
     declared = assertion.get("verification", assertion.get("verify"))
     kind = declared.get("type") if isinstance(declared, Mapping) else None
     if kind not in verification:

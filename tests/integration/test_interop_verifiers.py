@@ -1,0 +1,213 @@
+"""Verdicts compared with independent verifiers on the public vectors (marker ``interop``).
+
+The wrappers in ../shared/tools/external (their README says how they work offline) run
+openbadgeslib 4.6.3 (``obl``), the DCC verifier-core (``dcc``) and the 1EdTech OB 2.0 validator
+core (``ob2``) with the same offline answers badgekiln gets. Each case either **agrees** with
+badgekiln's verdict, or the peer's own message shows the case is outside what it supports
+(``PEER_LIMITS``: a context it does not bundle, a proof suite it lacks, issuers that are not
+DIDs …), or badgekiln is deliberately stricter (``STRICTER``, each documented in
+docs/verification.md). Anything else fails the test. What the README says badgekiln must do
+better than the peers (a hosted ``revoked: true`` or 410, a one-entry revocation list) is
+tested against badgekiln alone (test_verify_tamper.py).
+
+DCC's verifier checks proofs, status and dates but not the OB data model, so its verdict is
+compared with badgekiln's ``signature``/``issuer``/``status``/``issued``/``expiry`` checks.
+The samples are chosen to cover each verdict kind while keeping the run short (each case is one
+process of the peer's; about 15 s in all): 14 cases for DCC (13 agree, 1 stricter), 16 for
+openbadgeslib (13 agree, 3 outside its support) and all 24 OB 2.0 fixtures for the validator
+(19 agree, 5 outside what it can do offline).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from badgekiln.verify import Report
+from tests.conftest import VECTORS
+from tests.integration.test_verify_vectors import DCC_VC, EXPECTED
+from tests.verify_support import OB20, OB30, VALIDATOR, self_hosted, verify_vector
+
+pytestmark = pytest.mark.interop
+
+TOOLS = VECTORS.parent / "tools" / "external"
+EXTERNAL_HOME = Path("/tmp/extverifiers")  # the wrappers' default $EXTVERIFIERS_HOME
+SCRIPTS = {"obl": "obl-verify.sh", "dcc": "dcc-verify.sh", "ob2": "ob2-validate.sh"}
+CORE = ("signature", "issuer", "status", "issued", "expiry")
+
+DCC_PREFIXES = (
+    "https://digitalcredentials.github.io/vc-test-fixtures/=digitalcredentials-vc-test-fixtures/",
+    "https://raw.githubusercontent.com/digitalcredentials/verifier-core/refs/heads/main/="
+    "digitalcredentials-verifier-core/",
+    f"https://raw.githubusercontent.com/1EdTech/digital-credentials-public-validator/refs/heads/main/={VALIDATOR}/",
+)
+OB20_PREFIXES = tuple(
+    f"{p}={OB20}/assets/" for p in ("https://example.org/", "http://example.org/", "https://www.example.org/")
+)
+
+DCC_SAMPLE = (
+    f"{DCC_VC}/v2/dataIntegrityProof/didKey/legacyRegistry-noStatus-noExpiry-basicOBv3.json",
+    f"{DCC_VC}/v2/dataIntegrityProof/didKey/noRegsitry-revokedStatus-notExpired.json",
+    f"{DCC_VC}/v2/dataIntegrityProof/didKey/twoOIDF-validStatus-expired.json",
+    f"{DCC_VC}/v2/dataIntegrityProof/didKey/oidf-noStatus-notExpired-notYetValid.json",
+    f"{DCC_VC}/v2/dataIntegrityProof/didweb/oidf-noStatus-notExpired.json",
+    f"{DCC_VC}/v2/ed25519/didKey/legacy-noStatus-noExpiry-tampered.json",
+    f"{DCC_VC}/v2/ed25519/didKey/legacy-expiredStatus-noExpiry.json",
+    f"{DCC_VC}/v2/ed25519/didKey/legacy-tamperedStatus-noExpiry.json",
+    f"{DCC_VC}/v2/ed25519/didKey/legacy-notYetValidStatus-noExpiry.json",
+    f"{DCC_VC}/v2/ed25519/didWeb/badDidWeb.json",
+    f"{DCC_VC}/v1/bothSignatureTypes/didWeb/legacy-validStatus-noExpiry.json",
+    f"{DCC_VC}/v1/ed25519/didKey/oidf-revokedStatus-expired.json",
+    f"{DCC_VC}/v1/dataIntegrityProof/didKey/legacyRegistry-noStatus-noExpiry-oldDCCExample.json",
+    f"{OB30}/simple-err-proof-value.json",
+)
+OBL_SAMPLE = (
+    f"{DCC_VC}/v2/dataIntegrityProof/didKey/legacyRegistry-noStatus-noExpiry-basicOBv3.json",
+    f"{DCC_VC}/v2/dataIntegrityProof/didKey/legacyRegistry-noStatus-noExpiry-alignments.json",
+    f"{DCC_VC}/v2/dataIntegrityProof/didKey/legacyRegistry-noStatus-noExpiry-credName.json",
+    f"{DCC_VC}/v2/dataIntegrityProof/didKey/noRegsitry-revokedStatus-notExpired.json",
+    f"{DCC_VC}/v2/ed25519/didKey/legacy-noStatus-noExpiry.json",
+    f"{DCC_VC}/v1/dataIntegrityProof/didKey/legacyRegistry-noStatus-noExpiry-OBSpecExample.json",
+    f"{OB30}/simple.json",
+    f"{OB30}/simple-did-key-method.json",
+    f"{OB30}/simple-jwt.png",
+    f"{OB30}/simple-jwt_v1.svg",
+    f"{OB20}/simple.jwt",
+    f"{OB20}/simple-not-revoked.jwt",
+    f"{OB20}/simple-revoked.jwt",
+    f"{OB20}/basic-assertion.json",
+    f"{OB20}/basic-assertion-expired.json",
+    f"{OB20}/basic-assertion-in-future.json",
+)
+
+#: Peer messages that put a case outside what the peer supports (not a disagreement of verdicts).
+PEER_LIMITS: dict[str, tuple[tuple[str, str], ...]] = {
+    "obl": (
+        ("credential issuer is not a DID", "verifies OB 3.0 only for DID issuers"),
+        ("is not in the bundled allowlist", "does not bundle the Ed25519Signature2020 context"),
+        ("found: Ed25519Signature2020", "lacks the legacy Ed25519Signature2020 suite"),
+        ("which the RDF-canonicalized proof does not sign", "refuses VC 1.1 issuanceDate"),
+    ),
+    "dcc": (),
+    "ob2": (
+        ("NotImplementedError", "the validator core does not implement the case"),
+        ("offline: no local file", "refetches nodes at their declared ids, which the vectors do not serve"),
+        ("No connection adapters", "fetches a urn:uuid issuer id"),
+    ),
+}
+#: Cases where badgekiln rejects what a peer accepts, on purpose (docs/verification.md).
+STRICTER: dict[tuple[str, str], str] = {
+    ("dcc", f"{DCC_VC}/v1/dataIntegrityProof/didKey/legacyRegistry-noStatus-noExpiry-oldDCCExample.json"): (
+        "its context https://w3id.org/dcc/v1 is not bundled, and contexts are never fetched"
+    ),
+}
+
+
+def _ready(tool: str) -> str:
+    """The wrapper's path once its environment exists (set up on first use), else skip."""
+    script = TOOLS / f"{ {'obl': 'obl-verify', 'dcc': 'dcc-verify', 'ob2': 'ob2-validate'}[tool] }.sh"
+    if not script.is_file():
+        pytest.skip(f"{script} is missing (../shared/tools/external not available)")
+    if tool == "dcc" and shutil.which("node") is None:
+        pytest.skip("node is not installed: the DCC verifier cannot run")
+    if not (EXTERNAL_HOME / tool).is_dir():
+        setup = subprocess.run(
+            [str(script), "setup"], capture_output=True, text=True, timeout=600, check=False
+        )
+        if setup.returncode != 0:
+            pytest.skip(f"{tool} environment could not be set up: {setup.stderr.strip()[-300:]}")
+    return str(script)
+
+
+def _run(command: list[str]) -> dict[str, Any]:
+    result = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False, cwd=VECTORS)
+    try:
+        output: dict[str, Any] = json.loads(result.stdout)
+    except json.JSONDecodeError:
+        return {"verified": None, "reason": (result.stdout + result.stderr)[-500:]}
+    details = output.get("details", {})
+    verdict = output.get("verified", output.get("valid"))
+    reason = (
+        details.get("reason") or details.get("error") or details.get("problems") or details.get("messages")
+    )
+    return {"verified": verdict, "reason": json.dumps(reason)[:2000]}
+
+
+def _self_hosted_pins(rel: str, folder: Path) -> list[str]:
+    """``--doc`` pins for an OB 2.0 vector served at its own id (as in badgekiln's vector suite)."""
+    args: list[str] = []
+    for url, body in self_hosted(rel, (VECTORS / rel).read_bytes()).items():
+        path = folder / (Path(rel).name + ".hosted.json")
+        path.write_bytes(body)
+        args += ["--doc", f"{url}={path}"]
+    return args
+
+
+def _verify(rel: str) -> Report:
+    return verify_vector(VECTORS, rel)
+
+
+def _judge(tool: str, rel: str, ours: bool, peer: dict[str, Any]) -> str:
+    if peer["verified"] is ours:
+        return "agree"
+    if (tool, rel) in STRICTER and ours is False:
+        return "stricter"
+    for needle, _why in PEER_LIMITS[tool]:
+        if needle in peer["reason"]:
+            return "peer-limit"
+    return f"DISAGREE: badgekiln {'accepts' if ours else 'rejects'}, {tool} says {peer}"
+
+
+def _core(report: Report) -> bool:
+    return all(c.status in ("passed", "warning") for c in report.checks if c.id in CORE)
+
+
+def _cases(tool: str) -> Iterator[str]:
+    if tool == "ob2":
+        yield from (rel for rel in sorted(EXPECTED) if f"{OB20}/" in rel and EXPECTED[rel][0] != "error")
+    else:
+        yield from DCC_SAMPLE if tool == "dcc" else OBL_SAMPLE
+
+
+def _prefix_args(prefixes: tuple[str, ...]) -> list[str]:
+    return [arg for prefix in prefixes for arg in ("--doc-prefix", prefix)]
+
+
+def test_dcc_verifier_agrees() -> None:
+    script = _ready("dcc")
+    verdicts = {}
+    for rel in _cases("dcc"):
+        peer = _run([script, *_prefix_args(DCC_PREFIXES), rel])
+        verdicts[rel] = _judge("dcc", rel, _core(_verify(rel)), peer)
+    assert Counter(verdicts.values()) == {"agree": 13, "stricter": 1}, verdicts
+
+
+def test_openbadgeslib_agrees(tmp_path: Path) -> None:
+    script = _ready("obl")
+    verdicts = {}
+    for rel in _cases("obl"):
+        command = [
+            script,
+            "--check-status",
+            *_prefix_args(DCC_PREFIXES + OB20_PREFIXES),
+            *_self_hosted_pins(rel, tmp_path),
+            rel,
+        ]
+        verdicts[rel] = _judge("obl", rel, _verify(rel).valid, _run(command))
+    assert Counter(verdicts.values()) == {"agree": 13, "peer-limit": 3}, verdicts
+
+
+def test_1edtech_ob2_validator_agrees(tmp_path: Path) -> None:
+    script = _ready("ob2")
+    verdicts = {}
+    for rel in _cases("ob2"):
+        peer = _run([script, *_prefix_args(OB20_PREFIXES), *_self_hosted_pins(rel, tmp_path), rel])
+        verdicts[rel] = _judge("ob2", rel, _verify(rel).valid, peer)
+    assert Counter(verdicts.values()) == {"agree": 19, "peer-limit": 5}, verdicts
