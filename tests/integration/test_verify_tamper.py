@@ -36,6 +36,7 @@ from tests.verify_support import (
     Ob2Issuer,
     TestIssuer,
     as_bytes,
+    check_of,
     deep,
     forge_jws,
     outcome,
@@ -584,3 +585,52 @@ def test_undefined_property_in_a_signed_jwt(jwt: tuple[TestIssuer, str], injecti
 
 def test_counts() -> None:
     assert (len(FIXTURE_PATHS), len(FRESH_PATHS)) == (15, 15)
+
+
+@pytest.mark.parametrize(("index", "expected"), [(41, ("failed", "revoked")), (40, ("passed", None))])
+def test_legacy_status_list_2021(index: int, expected: tuple[str, str | None]) -> None:
+    # GIVEN a VC 1.1 credential with a StatusList2021Entry and its (signed) list, bit 41 set
+    issuer = TestIssuer.did_web()
+    bits = StatusBitstring()
+    bits.set(41)
+    contexts = ["https://www.w3.org/2018/credentials/v1", "https://w3id.org/vc/status-list/2021/v1"]
+    status_list = issuer.sign_di(
+        {
+            "@context": [*contexts, "https://w3id.org/security/data-integrity/v1"],
+            "id": LIST_URL,
+            "type": ["VerifiableCredential", "StatusList2021Credential"],
+            "issuer": issuer.id,
+            "issuanceDate": "2024-01-01T00:00:00Z",
+            "credentialSubject": {
+                "id": LIST_URL + "#list",
+                "type": "StatusList2021",
+                "statusPurpose": "revocation",
+                "encodedList": bits.encode().removeprefix("u"),
+            },
+        }
+    )
+    entry = {
+        "id": f"{LIST_URL}#{index}",
+        "type": "StatusList2021Entry",
+        "statusPurpose": "revocation",
+        "statusListIndex": str(index),
+        "statusListCredential": LIST_URL,
+    }
+    credential = issuer.credential(
+        **{
+            "@context": [
+                contexts[0],
+                "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+                contexts[1],
+                "https://w3id.org/security/data-integrity/v1",
+            ]
+        },
+        issuanceDate="2024-01-01T00:00:00Z",
+        credentialStatus=entry,
+    )
+    del credential["validFrom"]
+    signed = issuer.sign_di(credential)
+    report = _verify(json.dumps(signed), {**issuer.documents, LIST_URL: as_bytes(status_list)})
+    # THEN the entry is read from the legacy list
+    assert outcome(report, "status") == expected
+    assert "StatusList2021" in check_of(report, "status").message

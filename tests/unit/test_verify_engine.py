@@ -296,3 +296,31 @@ def test_the_verify_path_imports_neither_cairosvg_nor_boto3(vectors: Path) -> No
     loaded = _run(code)
     assert "pyld" in loaded  # the Data Integrity path did run
     assert not {"cairosvg", "boto3", "botocore", "pydantic", "jinja2"} & set(loaded)
+
+
+SCHEMA = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
+EXTENSIONS = [
+    "https://www.w3.org/ns/credentials/v2",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+    "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json",
+]
+
+
+@pytest.mark.parametrize(
+    ("schema_id", "members", "expected", "valid"),
+    [
+        (SCHEMA, {}, ("passed", None), True),
+        (SCHEMA, {"awardedDate": "not a date"}, ("failed", "schema"), False),
+        ("https://issuer.example/my-schema.json", {}, ("skipped", "schema-not-checked"), True),
+    ],
+)
+def test_credential_schema(
+    issuer: TestIssuer, schema_id: str, members: dict[str, Any], expected: tuple[str, str | None], valid: bool
+) -> None:
+    entry = [{"id": schema_id, "type": "1EdTechJsonSchemaValidator2019"}]
+    signed = issuer.sign_di(
+        issuer.credential(**{"@context": EXTENSIONS, "credentialSchema": entry, **members})
+    )
+    report = verify(json.dumps(signed), offline=True, documents=issuer.documents)
+    assert outcome(report, "schema") == expected
+    assert report.valid is valid  # a schema that is not bundled is reported, not held against the badge

@@ -83,7 +83,8 @@ def verify_embedded_proof(session: Session, document: Mapping[str, Any]) -> Proo
     ignored: list[str] = []
     errors: list[BadgeKilnError] = []
     for proof in proofs:
-        if (proof.get("type"), proof.get("cryptosuite")) not in VERIFY_SUITES:
+        suite = (proof.get("type"), proof.get("cryptosuite"))
+        if not all(part is None or isinstance(part, str) for part in suite) or suite not in VERIFY_SUITES:
             ignored.append(f"a proof of unsupported type {_suite(proof)!r} was ignored")
             continue
         try:

@@ -64,7 +64,10 @@ def _is_http(value: Any) -> bool:
 
 
 def _host(url: str) -> str:
-    return urlsplit(url).netloc.lower()
+    try:
+        return urlsplit(url).netloc.lower()
+    except ValueError:  # malformed (an unclosed IPv6 bracket …): matches no issuer host
+        return ""
 
 
 # --- legacy ---------------------------------------------------------------------------------------
@@ -141,7 +144,7 @@ def _check_context(checks: Checks, document: Mapping[str, Any]) -> None:
 
     contexts = _list(document.get("@context"))
     nested = _nested_contexts(document)
-    if not any(entry in OB2_CONTEXTS for entry in contexts):
+    if not any(isinstance(entry, str) and entry in OB2_CONTEXTS for entry in contexts):
         shown = repr(document.get("@context"))[:120]
         checks.failed("context", f"@context {shown} is not the Open Badges 2.0 context", "ob2-context")
     elif not all(isinstance(entry, str) for entry in [*contexts, *nested]):
@@ -172,7 +175,7 @@ def _check_assertion(checks: Checks, assertion: Mapping[str, Any], verification:
         problems.append("the Assertion image may not be a data: URI")
     declared = assertion.get("verification", assertion.get("verify"))
     kind = declared.get("type") if isinstance(declared, Mapping) else None
-    if kind not in verification:
+    if not isinstance(kind, str) or kind not in verification:
         wanted = "HostedBadge" if verification is _HOSTED else "SignedBadge"
         problems.append(f"verification.type is {kind!r}, not {wanted}")
     for field in ("issuedOn", "expires"):
@@ -227,7 +230,7 @@ def _resolve_issuer(
     except BadgeKilnError as exc:
         checks.error("issuer", exc, "the BadgeClass or issuer profile: ")
         return badge, None, None
-    if not {"Issuer", "Profile"} & set(_list(profile.get("type"))):
+    if not {"Issuer", "Profile"} & {t for t in _list(profile.get("type")) if isinstance(t, str)}:
         checks.failed(
             "issuer", f"the issuer profile has type {profile.get('type')!r}, not Issuer/Profile", "profile"
         )

@@ -36,6 +36,10 @@ def _types(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def _type_names(value: Any) -> set[str]:
+    return {entry for entry in _types(value) if isinstance(entry, str)}
+
+
 def _id_of(value: Any) -> str | None:
     found = value.get("id") if isinstance(value, dict) else value  # parsed JSON: plain dicts
     return found if isinstance(found, str) and found else None
@@ -87,10 +91,10 @@ def _check_contexts(credential: Mapping[str, Any], checks: Checks) -> bool:
 
 def _check_structure(credential: Mapping[str, Any], checks: Checks, *, v1: bool, endorsement: bool) -> None:
     problems: list[str] = []
-    types = _types(credential.get("type"))
+    types = _type_names(credential.get("type"))
     kinds = {_ENDORSEMENT} if endorsement else _BADGE_TYPES | {_ENDORSEMENT}
     is_endorsement = _ENDORSEMENT in types
-    if "VerifiableCredential" not in types or not kinds & set(types):
+    if "VerifiableCredential" not in types or not kinds & types:
         wanted = "EndorsementCredential" if endorsement else "OpenBadgeCredential or AchievementCredential"
         problems.append(f"type {credential.get('type')!r} is not VerifiableCredential with {wanted}")
     if not isinstance(credential.get("id"), str):
@@ -98,7 +102,7 @@ def _check_structure(credential: Mapping[str, Any], checks: Checks, *, v1: bool,
     issuer = credential.get("issuer")
     if _id_of(issuer) is None:
         problems.append("the credential names no issuer (an id or a Profile with an id)")
-    elif isinstance(issuer, Mapping) and "Profile" not in _types(issuer.get("type")):
+    elif isinstance(issuer, Mapping) and "Profile" not in _type_names(issuer.get("type")):
         problems.append(f"the issuer's type {issuer.get('type')!r} does not include Profile")
     subject = _subject(credential)
     if not isinstance(subject, Mapping):

@@ -42,7 +42,10 @@ def same_key(a: PublicKey, b: PublicKey) -> bool:
 
 def jwks_url(issuer_id: str) -> str | None:
     """``https://{authority}/.well-known/jwks.json`` for an HTTPS issuer id, else ``None``."""
-    parts = urlsplit(issuer_id)
+    try:
+        parts = urlsplit(issuer_id)
+    except ValueError:  # e.g. an unclosed IPv6 bracket: not a URL we could fetch anyway
+        return None
     if parts.scheme != "https" or not parts.netloc:
         return None
     return f"https://{parts.netloc}/.well-known/jwks.json"

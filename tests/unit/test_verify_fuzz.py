@@ -1,0 +1,139 @@
+"""Hostile badges: any member replaced by any JSON value gives a report or a typed error.
+
+Never a foreign exception, never a hang. Three signed templates (OB 3.0 Data Integrity, OB 3.0
+VC-JWT, OB 2.0 JWS) have one member at a time replaced by arbitrary JSON; the proof is then
+re-made where the format allows, so the checks behind the signature are exercised too.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import badgekiln
+from badgekiln.errors import BadgeKilnError
+from badgekiln.verify import Report
+from tests.verify_support import Ob2Issuer, TestIssuer
+
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=30)
+    | st.sampled_from(
+        ["https://[::1", "did:key:z6Mk", "_:b0", "urn:uuid:x", "2024-13-45T99:00:00Z", "@id", "#frag"]
+    ),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+DI = TestIssuer.did_web()
+JWT = TestIssuer.https_jwks(kind="ed25519")
+OB2 = Ob2Issuer.create(revoked=(), kind="ed25519")
+
+
+def _paths(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield (*path, key)
+            yield from _paths(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield (*path, index)
+            yield from _paths(item, (*path, index))
+
+
+def _replace(document: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:
+    altered = copy.deepcopy(document)
+    node: Any = altered
+    for step in path[:-1]:
+        node = node[step]
+    node[path[-1]] = value
+    return altered
+
+
+CREDENTIAL = DI.credential(validUntil="2999-01-01T00:00:00Z")
+SIGNED = DI.sign_di(CREDENTIAL)
+CREDENTIAL_PATHS = list(_paths(CREDENTIAL))
+SIGNED_PATHS = list(_paths(SIGNED))
+ASSERTION = OB2.assertion()
+ASSERTION_PATHS = list(_paths(ASSERTION))
+
+
+def _survives(data: str, documents: dict[str, bytes]) -> None:
+    try:
+        report = badgekiln.verify(data, offline=True, documents=documents, recipient="ann@example.org")
+    except BadgeKilnError:
+        return
+    assert isinstance(report, Report)
+    json.dumps(report.to_dict())
+
+
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FUZZ
+@given(path=st.sampled_from(SIGNED_PATHS), value=JSON)
+def test_data_integrity_credential_after_signing(path: tuple[Any, ...], value: Any) -> None:
+    _survives(json.dumps(_replace(SIGNED, path, value)), DI.documents)
+
+
+@FUZZ
+@given(path=st.sampled_from(CREDENTIAL_PATHS), value=JSON)
+def test_vc_jwt_signed_over_hostile_claims(path: tuple[Any, ...], value: Any) -> None:
+    document = _replace(JWT.credential(), path, value) if path[0] in JWT.credential() else JWT.credential()
+    try:
+        token = JWT.sign_jwt(document, header={"kid": "key-1"})
+    except (KeyError, AttributeError, TypeError, ValueError):
+        return  # the test helper cannot derive claims from this shape; nothing to verify
+    _survives(token, JWT.documents)
+
+
+@FUZZ
+@given(path=st.sampled_from(ASSERTION_PATHS), value=JSON)
+def test_ob2_assertion_signed_over_hostile_members(path: tuple[Any, ...], value: Any) -> None:
+    _survives(OB2.sign(_replace(ASSERTION, path, value)), OB2.documents)
+
+
+@FUZZ
+@given(value=JSON)
+def test_hostile_documents_behind_the_urls(value: Any) -> None:
+    # every document the verifier fetches replaced by arbitrary JSON
+    for documents in (
+        {url: json.dumps(value).encode() for url in DI.documents},
+        {
+            **OB2.documents,
+            **{url: json.dumps(value).encode() for url in OB2.documents if "revocations" not in url},
+        },
+    ):
+        _survives(json.dumps(SIGNED), documents)
+        _survives(OB2.sign(ASSERTION), documents)
+
+
+@pytest.mark.parametrize("depth", [3, 12])
+def test_endorsements_nested_deeply_stay_bounded(depth: int) -> None:
+    # GIVEN endorsements of endorsements, deeper than the bound
+    document: dict[str, Any] = DI.credential(
+        type=["VerifiableCredential", "EndorsementCredential"],
+        credentialSubject={"id": DI.id, "type": ["EndorsementSubject"]},
+    )
+    for _ in range(depth):
+        document = {**document, "endorsement": [copy.deepcopy(document)]}
+    outer = DI.sign_di(DI.credential(endorsement=[document] * 30))
+    report = badgekiln.verify(json.dumps(outer), offline=True, documents=DI.documents)
+    # THEN at most 16 are verified per credential, two levels deep, and the rest is said
+    assert len(report.endorsements) == 16
+    assert "14 more not verified (over 16)" in report.check("endorsements").message  # type: ignore[union-attr]
+    second = [sub for first in report.endorsements for sub in first.endorsements]
+    assert len(second) == 16
+    assert all(sub.endorsements == () for sub in second)
+    assert all(sub.check("endorsements").code == "depth" for sub in second)  # type: ignore[union-attr]
