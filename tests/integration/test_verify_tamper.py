@@ -4,7 +4,7 @@ Badges are built here with fresh keys and the library's own proof creators (the 
 few of these cases), each verified offline with its issuer's documents pinned. Each baseline is
 first shown to be valid, so every failure below is caused by the tampering alone.
 
-Counts: 165 tests — 5 baselines and bookkeeping, and 160 tamper cases of 35 kinds over OB 3.0
+Counts: 167 tests — 5 baselines and bookkeeping, and 162 tamper cases of 36 kinds over OB 3.0
 Data Integrity, OB 3.0 VC-JWT (each of RS256, ES256, EdDSA), OB 2.0 signed and OB 2.0 hosted
 badges ("change any signed field" runs once per string of the 1EdTech ``simple.json`` fixture
 and of a fresh credential: 15 + 15 paths, pinned in ``test_counts``). Every case fails, on the
