@@ -43,6 +43,7 @@ bench: setup
 	$(BIN)/python bench/bench_baking.py
 	$(BIN)/python bench/bench_proofs.py
 	$(BIN)/python bench/bench_render.py
+	$(BIN)/python bench/bench_verify.py
 
 fuzz: setup
 	$(BIN)/pytest -q -m slow tests
