@@ -114,5 +114,32 @@ def test_refusals_are_not_memoised() -> None:
     assert len(terms._memo) == 0
 
 
+def test_the_bundled_contexts_let_the_memo_work() -> None:
+    assert terms.memo_is_sound()
+
+
+VOCAB = ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("ExampleType", "Example Type"),  # whitespace: vocab-expanded to a non-absolute IRI
+        ("ExampleType", "1EdTechRevocationList:x"),  # a term as prefix
+        ("ExampleType", "x://y"),
+        ("ExampleType", "@json"),
+        ("ExampleType", ""),
+        ("2024-01-01T00:00:00Z", "2024-01-01T00:00:00Z x"),
+    ],
+)
+def test_vocab_positions_keep_what_matters(first: str, second: str) -> None:
+    # GIVEN a context with @vocab, where undefined types expand into the vocabulary
+    base = {"@context": VOCAB, "type": ["VerifiableCredential", first], "issuer": "did:example:1"}
+    check_terms(base)
+    altered = {**base, "type": ["VerifiableCredential", second]}
+    # THEN the memo never answers for a type that expands differently
+    assert _verdict(check_terms, altered) == _verdict(expand, altered)
+
+
 def test_vectors_were_found(vectors: Path) -> None:
     assert len(DOCUMENTS) == 142  # every top-level credential with a proof in the vectors

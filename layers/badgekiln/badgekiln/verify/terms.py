@@ -7,12 +7,21 @@ a VC-JWT verification, and credentials from one issuer share their *shape*, so s
 checks are memoised by shape.
 
 The shape keeps everything the strict checks depend on and nothing else: every key, every
-number, boolean and null, every value of a keyword key (``@context`` …), every string that is a
-term of a bundled context or a blank-node label, and each other string reduced to its class —
-an absolute IRI becomes ``urn:x:y`` and anything else ``~`` (neither is a term, so in any
-position they expand, or fail to, exactly as the strings they stand for). Two documents with
-one shape therefore pass or fail the strict expansion together; only passes are memoised, so
-a refusal is always reported from the document itself.
+number, boolean and null, every value of a keyword key (``@context`` …), and every string
+except three kinds, which are reduced to a stand-in of the same kind:
+
+* an absolute IRI becomes ``urn:x:y`` (absolute in every position: as an ``@id``, a type, or a
+  compact IRI whatever its prefix maps to);
+* a date-time (``2024-01-01T00:00:00Z`` …) becomes ``2000-01-01T00:00:00Z``;
+* a plain string — no colon, not starting with ``@``, not empty, not a term of any bundled
+  context — becomes ``~``, or ``~ ~`` when it contains whitespace (which keeps a vocabulary
+  expansion of it from being an absolute IRI, as it would the original).
+
+Neither stand-in is a term, so in any position each expands — or fails to — exactly as the
+strings it stands for. Any other string (terms, blank-node labels, strings with a colon that
+are not absolute IRIs …) stays as it is. Two documents with one shape therefore pass or fail
+the strict expansion together; only passes are memoised, so a refusal is always reported from
+the document itself.
 """
 
 from __future__ import annotations
@@ -25,14 +34,20 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any, Final
 
-__all__ = ["MEMO_SIZE", "check_terms"]
+__all__ = ["MEMO_SIZE", "check_terms", "memo_is_sound"]
 
 #: Shapes remembered (LRU). A shape is a few KiB; a verifier sees few distinct ones.
 MEMO_SIZE: Final = 1024
 # PyLD's test for absolute IRIs (as badgekiln.jsonld.strict uses it)
 _ABSOLUTE_IRI: Final = re.compile(r"[A-Za-z][A-Za-z0-9+\-.]*:\S*")
 _IRI_STAND_IN: Final = "urn:x:y"
+_DATE_STAND_IN: Final = "2000-01-01T00:00:00Z"
 _OTHER_STAND_IN: Final = "~"
+_SPACED_STAND_IN: Final = "~ ~"
+_DATE_TIME: Final = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})?")
+_WHITESPACE: Final = re.compile(r"\s")
+_DATE_PREFIX: Final = re.compile(r"\d{4}-")
+_STAND_INS: Final = frozenset({_IRI_STAND_IN, _DATE_STAND_IN, _OTHER_STAND_IN, _SPACED_STAND_IN})
 
 _lock = threading.Lock()
 _memo: OrderedDict[str, None] = OrderedDict()
@@ -58,15 +73,28 @@ def _terms() -> frozenset[str]:
     return frozenset(found)
 
 
+@functools.cache
+def memo_is_sound() -> bool:
+    """Whether the bundled contexts meet what the stand-ins assume: no term is a stand-in,
+    contains whitespace or starts like a date. When not, every document is expanded."""
+    return not any(
+        term in _STAND_INS or _WHITESPACE.search(term) or _DATE_PREFIX.match(term) for term in _terms()
+    )
+
+
 def _shape(value: Any, terms: frozenset[str], verbatim: bool = False) -> Any:
     kind = type(value)  # parsed JSON holds exact dicts, lists and scalars: cheaper than isinstance
     if kind is dict:
         return {key: _shape(item, terms, key[:1] == "@") for key, item in value.items()}
     if kind is list:
         return [_shape(item, terms, verbatim) for item in value]
-    if kind is not str or verbatim or value in terms or value[:2] == "_:":
+    if kind is not str or verbatim or not value or value in terms or value[0] == "@":
         return value
-    return _IRI_STAND_IN if _ABSOLUTE_IRI.fullmatch(value) else _OTHER_STAND_IN
+    if ":" in value:
+        if _ABSOLUTE_IRI.fullmatch(value) and value[:2] != "_:":
+            return _IRI_STAND_IN
+        return _DATE_STAND_IN if _DATE_TIME.fullmatch(value) else value
+    return _SPACED_STAND_IN if _WHITESPACE.search(value) else _OTHER_STAND_IN
 
 
 def check_terms(document: Mapping[str, Any]) -> None:
@@ -78,10 +106,12 @@ def check_terms(document: Mapping[str, Any]) -> None:
     from badgekiln.jsonld.strict import expand
 
     unsecured = {key: value for key, value in document.items() if key != "proof"}
-    try:
-        shape = json.dumps(_shape(unsecured, _terms()), sort_keys=True, separators=(",", ":"))
-    except (TypeError, ValueError, RecursionError):
-        shape = None  # not plain JSON: let the expansion say what is wrong
+    shape = None
+    if memo_is_sound():
+        try:
+            shape = json.dumps(_shape(unsecured, _terms()), sort_keys=True, separators=(",", ":"))
+        except (TypeError, ValueError, RecursionError):
+            shape = None  # not plain JSON: let the expansion say what is wrong
     if shape is not None:
         with _lock:
             if shape in _memo:
