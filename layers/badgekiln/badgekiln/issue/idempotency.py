@@ -31,11 +31,12 @@ __all__ = ["LEASE", "MAX_KEY_CHARS", "WAIT", "Claim", "claim", "finish", "save_p
 
 logger = logging.getLogger(__name__)
 
-#: How long a pending request owns its key. Issuing one credential takes well under a second;
-#: a request silent for this long is taken to have crashed.
-LEASE: Final = timedelta(seconds=60)
+#: How long a pending request owns its key. Issuing one credential takes well under a second
+#: (KMS included); a request silent this long is taken to have crashed, and short enough that a
+#: retry through API Gateway (30 s) can still take the job over.
+LEASE = timedelta(seconds=15)
 #: How long a duplicate waits for the first request before giving up with Conflict.
-WAIT: Final = timedelta(seconds=90)
+WAIT = timedelta(seconds=25)
 #: Longest Idempotency-Key accepted (characters); it is hashed into the record's name.
 MAX_KEY_CHARS: Final = 255
 _POLL_MIN, _POLL_MAX = 0.02, 0.5

@@ -43,7 +43,7 @@ from ipaddress import ip_address
 from typing import Final, Literal
 from urllib.parse import urlsplit
 
-from badgekiln.errors import InvalidField
+from badgekiln.errors import InvalidField, NotFound
 from badgekiln.store.base import (
     CACHE_IMMUTABLE,
     CACHE_PUBLIC,
@@ -57,6 +57,8 @@ from badgekiln.store.base import (
     TYPE_PEM,
     TYPE_PNG,
     TYPE_SVG,
+    Store,
+    normalise_etag,
 )
 
 __all__ = [
@@ -66,6 +68,7 @@ __all__ = [
     "ImageFormat",
     "Kind",
     "Layout",
+    "PublicResponse",
     "Purpose",
     "achievement",
     "achievement_image",
@@ -82,6 +85,7 @@ __all__ = [
     "ob2_issuer",
     "ob2_key",
     "ob2_revocation_list",
+    "public_response",
     "signed_assertion",
     "status_list",
 ]
@@ -427,3 +431,62 @@ def _is_ip(host: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+@dataclass(frozen=True, slots=True)
+class PublicResponse:
+    """What the public function answers for one path: status, headers, body."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+_JSON_ONLY: Final = re.compile(r"\s*application/json\s*(?:;[^,]*)?")
+
+
+def _negotiate(content_type: str, accept: str | None) -> str:
+    # JSON-LD is answered as plain JSON to a client that accepts nothing else (OB 2.0 hosting)
+    if (
+        content_type == TYPE_JSONLD
+        and accept
+        and all(_JSON_ONLY.fullmatch(part) for part in accept.split(","))
+    ):
+        return TYPE_JSON
+    return content_type
+
+
+def public_response(
+    store: Store, path: str, *, accept: str | None = None, if_none_match: str | None = None
+) -> PublicResponse:
+    """Answer a GET of ``path`` under the public URL from ``store``.
+
+    404 for anything outside the layout or missing; 410 (with the stored body) for a revoked
+    hosted OB 2.0 Assertion; 304 when ``if_none_match`` names the stored ETag; otherwise 200
+    with the document's ``Content-Type`` (JSON-LD as ``application/json`` when that is all the
+    client accepts), ``Cache-Control`` and ``ETag``.
+
+    Raises:
+        StoreError: the store failed.
+    """
+    hosted = classify(path)
+    not_found = PublicResponse(404, {"Content-Type": "text/plain; charset=utf-8"}, b"not found\n")
+    if hosted is None:
+        return not_found
+    try:
+        obj = store.get(hosted.key)
+    except (NotFound, InvalidField):
+        return not_found
+    headers = {
+        "Content-Type": _negotiate(hosted.content_type, accept),
+        "Cache-Control": obj.cache_control or hosted.cache_control,
+        "ETag": obj.etag,
+        "Vary": "Accept",
+    }
+    if hosted.kind == "assertion" and obj.metadata.get("revoked") == "true":
+        return PublicResponse(410, {**headers, "Cache-Control": CACHE_STATUS}, obj.body)
+    if if_none_match is not None:
+        wanted = {normalise_etag(tag) for tag in if_none_match.split(",")}
+        if normalise_etag(obj.etag) in wanted or "*" in wanted:
+            return PublicResponse(304, headers, b"")
+    return PublicResponse(200, headers, obj.body)

@@ -12,7 +12,16 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Final, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from badgekiln.errors import InvalidField
 
@@ -162,26 +171,28 @@ class RecipientInput(_Model):
     stores ``sha256(identity ‖ salt)`` with a random salt instead of the identity. ``name`` only
     personalises the badge image; it is never written into the credential."""
 
-    identity: Annotated[str, Field(min_length=1, max_length=2048)]
+    # type and hashed come first: the identity is checked against them
     type: Literal["email", "url", "telephone", "id"] = "email"
     hashed: bool = True
+    identity: Annotated[str, Field(min_length=1, max_length=2048)]
     name: Name | None = None
 
-    @model_validator(mode="after")
-    def _identity_fits_type(self) -> RecipientInput:
-        identity = self.identity
-        if self.type == "email":
+    @field_validator("identity")
+    @classmethod
+    def _identity_fits_type(cls, identity: str, info: ValidationInfo) -> str:
+        kind = info.data.get("type", "email")
+        if kind == "email":
             _email(identity)
-        elif self.type == "url":
+        elif kind == "url":
             _url(identity)
-        elif self.type == "telephone" and not _TELEPHONE.fullmatch(identity):
-            raise ValueError("identity: a telephone recipient must be E.164 (+ and 7–15 digits)")
-        elif self.type == "id":
+        elif kind == "telephone" and not _TELEPHONE.fullmatch(identity):
+            raise ValueError("a telephone recipient must be E.164 (+ and 7–15 digits)")
+        elif kind == "id":
             if not (_DID.fullmatch(identity) or _URL.fullmatch(identity)):
-                raise ValueError("identity: an id recipient must be a DID or an http(s) URL")
-            if self.hashed:
-                raise ValueError("hashed: an id recipient is the subject's own id and cannot be hashed")
-        return self
+                raise ValueError("an id recipient must be a DID or an http(s) URL")
+            if info.data.get("hashed", True):
+                raise ValueError("an id recipient is the subject's own id: pass hashed false")
+        return identity
 
 
 class EvidenceInput(_Model):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import secrets
 import threading
+import weakref
 from datetime import datetime
 from typing import Any, Final
 
@@ -65,8 +66,9 @@ _MAX_ROLLS: Final = 4
 #: Hundreds of revocations hitting one list at once need more rounds than the store's default.
 STATUS_RETRY: Final = RetryPolicy(attempts=200, base_delay=0.02, max_delay=1.0)
 
-# Lists known to be published, so issuance checks each one once per process.
-_published: set[tuple[str, str]] = set()
+# Lists known to be published, per store object, so issuance checks each one once per process
+# (a published list is never deleted).
+_published: weakref.WeakKeyDictionary[Store, set[str]] = weakref.WeakKeyDictionary()
 _published_lock = threading.Lock()
 
 
@@ -103,9 +105,8 @@ def ensure_lists(store: Store, where: Layout, issuer: IssuerRecord, number: int,
     """
     for purpose in purposes(issuer):
         hosted = paths.status_list(issuer.slug, number, purpose)
-        marker = (repr(store), hosted.key)
         with _published_lock:
-            if marker in _published:
+            if hosted.key in _published.get(store, ()):
                 continue
         try:
             store.head(hosted.key)
@@ -114,7 +115,7 @@ def ensure_lists(store: Store, where: Layout, issuer: IssuerRecord, number: int,
             body = _sign_list(store, where, issuer, number=number, purpose=purpose, bits=empty, now=now)
             publish_bytes(store, hosted, body, create_only=True)
         with _published_lock:
-            _published.add(marker)
+            _published.setdefault(store, set()).add(hosted.key)
 
 
 def _pick(bits: StatusBitstring) -> int | None:

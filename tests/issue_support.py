@@ -1,0 +1,154 @@
+"""Test support for issuing: images, a hosting server over the store, and a store that crashes.
+
+* :func:`small_png` / :data:`TEMPLATE_SVG`: achievement images built in code.
+* :func:`public_documents`: every public object of a store, keyed by its public URL, for
+  ``verify(..., documents=…, offline=True)`` (the verifier then sees what the public function
+  would serve).
+* :class:`HostingServer`: a threaded HTTP(S) server on 127.0.0.1 answering GETs from a store
+  exactly as :func:`badgekiln.issue.layout.public_response` says the public function must.
+* :class:`CrashingStore`: wraps a store and fails the N-th write, as a process crash between
+  two writes would leave it.
+"""
+
+from __future__ import annotations
+
+import io
+import ssl
+import threading
+from collections.abc import Iterator, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import png
+
+from badgekiln.errors import StoreError
+from badgekiln.issue.layout import Layout, classify, public_response
+from badgekiln.store.base import PUBLIC, ObjectInfo, Store, StoredObject
+
+__all__ = ["TEMPLATE_SVG", "CrashingStore", "HostingServer", "public_documents", "small_png"]
+
+#: An SVG achievement image with placeholders (personalised per recipient).
+TEMPLATE_SVG = b"""<?xml version="1.0" encoding="UTF-8"?>
+<svg xmlns="http://www.w3.org/2000/svg" width="120" height="120" viewBox="0 0 120 120">
+  <title>{{achievement_name}} for {{recipient_name}}</title>
+  <rect width="120" height="120" fill="#2a9d8f"/>
+  <text x="60" y="55" font-family="DejaVu Sans" font-size="12" text-anchor="middle">{{recipient_name}}</text>
+  <text x="60" y="80" font-family="DejaVu Sans" font-size="9" text-anchor="middle">{{issued_on}}</text>
+</svg>
+"""
+
+
+def small_png(size: int = 16, color: tuple[int, int, int] = (200, 40, 40)) -> bytes:
+    """A ``size`` × ``size`` RGB PNG of one colour."""
+    out = io.BytesIO()
+    rows = [list(color) * size for _ in range(size)]
+    png.Writer(size, size, greyscale=False).write(out, rows)
+    return out.getvalue()
+
+
+def public_documents(store: Store, public_url: str) -> dict[str, bytes]:
+    """Every ``public/`` object of ``store`` under the URL the layout gives it."""
+    where = Layout.parse(public_url)
+    documents: dict[str, bytes] = {}
+    for key in store.list(PUBLIC):
+        hosted = classify(key[len(PUBLIC) :])
+        if hosted is not None:
+            documents[where.url(hosted)] = store.get(key).body
+    return documents
+
+
+class HostingServer:
+    """Serve ``store``'s public documents on 127.0.0.1 (TLS with ``tls``); a context manager."""
+
+    def __init__(self, store: Store, *, tls: ssl.SSLContext | None = None, prefix: str = "") -> None:
+        self.store = store
+        self.requests: list[str] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # the public function's GET
+                outer.requests.append(self.path)
+                path = self.path.split("?", 1)[0]
+                if prefix and path.startswith(prefix + "/"):
+                    path = path[len(prefix) :]
+                answer = public_response(
+                    outer.store,
+                    path,
+                    accept=self.headers.get("Accept"),
+                    if_none_match=self.headers.get("If-None-Match"),
+                )
+                self.send_response(answer.status)
+                for name, value in answer.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(answer.body)))
+                self.end_headers()
+                self.wfile.write(answer.body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+        self.port: int = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> HostingServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+class CrashingStore(Store):
+    """``inner``, except that write number ``crash_at`` (1-based) raises :class:`StoreError`.
+
+    Writes are ``put`` (and so ``create`` and ``update``'s write) and ``delete``; ``writes``
+    counts them and ``log`` names them, so a test can find how many writes an operation makes.
+    """
+
+    def __init__(self, inner: Store, crash_at: int | None = None) -> None:
+        self.inner = inner
+        self.crash_at = crash_at
+        self.writes = 0
+        self.log: list[str] = []
+
+    def _write(self, key: str) -> None:
+        self.writes += 1
+        self.log.append(key)
+        if self.crash_at is not None and self.writes == self.crash_at:
+            raise StoreError(f"injected crash before write {self.writes} ({key})", reason="injected")
+
+    def get(self, key: str) -> StoredObject:
+        return self.inner.get(key)
+
+    def head(self, key: str) -> ObjectInfo:
+        return self.inner.head(key)
+
+    def put(self, key: str, body: bytes, **kwargs: Any) -> str:
+        self._write(key)
+        return self.inner.put(key, body, **kwargs)
+
+    def delete(self, key: str, *, if_match: str | None = None) -> None:
+        self._write(key)
+        self.inner.delete(key, if_match=if_match)
+
+    def list(self, prefix: str) -> Iterator[str]:
+        return self.inner.list(prefix)
+
+    def __repr__(self) -> str:
+        return f"CrashingStore({self.inner!r})"
+
+
+def names(store: Store, prefix: str) -> list[str]:
+    """Keys under ``prefix``, without it."""
+    return [key[len(prefix) :] for key in store.list(prefix)]
+
+
+def only(mapping: Mapping[str, Any], *keys: str) -> dict[str, Any]:
+    """``mapping`` reduced to ``keys``."""
+    return {k: mapping[k] for k in keys if k in mapping}
