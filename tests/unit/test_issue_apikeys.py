@@ -1,0 +1,83 @@
+"""API keys: random tokens, only hashes stored, constant-time check, scopes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from badgekiln.errors import AuthError, InvalidField
+from badgekiln.issue.apikeys import api_key_path, create_api_key, delete_api_key, verify_api_key
+from badgekiln.store import LocalStore
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> LocalStore:
+    return LocalStore(str(tmp_path))
+
+
+def test_a_key_verifies_and_only_its_hash_is_stored(store: LocalStore) -> None:
+    token, key = create_api_key(store, issuer="acme", label="CI")
+    assert token.startswith(f"bk_{key.id}_")
+    assert len(token) == 3 + 16 + 1 + 43
+    record = json.loads(store.get(api_key_path(key.id)).body)
+    assert token.rsplit("_", 1)[1] not in json.dumps(record)
+    assert record["hash"].startswith("sha256:")
+    assert verify_api_key(store, token) == key
+    assert store.get(api_key_path(key.id)).cache_control == "no-store"
+
+
+def test_scopes(store: LocalStore) -> None:
+    _, scoped = create_api_key(store, issuer="acme")
+    _, admin = create_api_key(store, admin=True)
+    scoped.require("acme")
+    admin.require("acme")
+    admin.require(None)
+    for issuer in ("other", None):
+        with pytest.raises(AuthError) as caught:
+            scoped.require(issuer)
+        assert caught.value.details["forbidden"] is True
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "",
+        "bk_",
+        "Bearer bk_0123456789abcdef_" + "A" * 43,
+        "bk_0123456789ABCDEF_" + "A" * 43,
+        "bk_0123456789abcdef_" + "A" * 42,
+        "bk_0123456789abcdef_" + "A" * 43 + "\n",
+        "bk_0123456789abcdef_" + "A" * 43,  # well formed, unknown id
+        "bk_../../issuers/x_" + "A" * 43,
+    ],
+)
+def test_bad_tokens_are_all_the_same_refusal(store: LocalStore, token: str) -> None:
+    with pytest.raises(AuthError) as caught:
+        verify_api_key(store, token)
+    assert caught.value.message == "invalid API key"
+    assert "forbidden" not in caught.value.details
+
+
+def test_a_wrong_secret_or_a_withdrawn_key_is_refused(store: LocalStore) -> None:
+    token, key = create_api_key(store, admin=True)
+    forged = token[:-1] + ("A" if token[-1] != "A" else "B")
+    with pytest.raises(AuthError):
+        verify_api_key(store, forged)
+    delete_api_key(store, key.id)
+    with pytest.raises(AuthError):
+        verify_api_key(store, token)
+    with pytest.raises(InvalidField):
+        delete_api_key(store, "../x")
+
+
+def test_bad_calls(store: LocalStore) -> None:
+    with pytest.raises(ValueError, match="either"):
+        create_api_key(store)
+    with pytest.raises(ValueError, match="either"):
+        create_api_key(store, admin=True, issuer="acme")
+    with pytest.raises(InvalidField):
+        create_api_key(store, issuer="Not A Slug")
+    with pytest.raises(InvalidField):
+        create_api_key(store, admin=True, label=" ")

@@ -1,0 +1,187 @@
+"""Batches: streaming CSV / JSON Lines, per-row results and errors, resumable, in order."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from badgekiln.errors import InputTooLarge, InvalidField, MalformedPayload
+from badgekiln.issue import create_achievement, create_issuer
+from badgekiln.issue.batch import MAX_LINE_CHARS, BatchRow, BatchSummary, issue_batch, read_rows
+from badgekiln.store import LocalStore
+from badgekiln.verify import verify
+from tests.issue_support import names, public_documents, small_png
+
+PUBLIC_URL = "https://badges.example.org"
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("batch")
+    store = LocalStore(str(root))
+    create_issuer(store, PUBLIC_URL, {"name": "Acme", "url": "https://acme.example", "slug": "acme"})
+    create_achievement(store, "acme", {"name": "Teamwork", "description": "d", "criteria": "c"}, small_png())
+    return root
+
+
+@pytest.fixture
+def store(seeded: Path, tmp_path: Path) -> LocalStore:
+    shutil.copytree(seeded, tmp_path / "s")
+    return LocalStore(str(tmp_path / "s"))
+
+
+CSV = '''recipient,name,evidence,narrative,idempotency_key
+ada@example.org,Ada,https://ada.example/work,Led the team,row-1
+not-an-email,Bob,,,row-2
+cy@example.org,Cy,ftp://bad,,row-3
+"dee@example.org","Dee, Jr.",,"Said ""hi""",row-4
+'''
+
+
+def run(store: LocalStore, rows: Any, **kwargs: Any) -> tuple[list[dict[str, Any]], BatchSummary]:
+    summary = BatchSummary()
+    out = []
+    for result in issue_batch(store, "acme", "teamwork", rows, **kwargs):
+        summary.add(result)
+        out.append(result.to_dict())
+    return out, summary
+
+
+def test_csv_rows_issue_or_fail_on_their_own(store: LocalStore) -> None:
+    results, summary = run(store, read_rows(io.StringIO(CSV, newline=""), fmt="csv"))
+    assert [r["line"] for r in results] == [1, 2, 3, 4]
+    assert [r["ok"] for r in results] == [True, False, False, True]
+    assert results[1]["error"]["code"] == "invalid-field"
+    assert results[1]["error"]["field"] == "recipient.identity"
+    assert results[2]["error"]["field"] == "evidence.0.id"
+    assert summary.to_dict() == {"rows": 4, "issued": 2, "replayed": 0, "failed": 2}
+    documents = public_documents(store, PUBLIC_URL)
+    for result, who in ((results[0], "ada@example.org"), (results[3], "dee@example.org")):
+        stored = store.get("public/" + result["public_url"][len(PUBLIC_URL) + 1 :]).body
+        assert verify(stored, documents=documents, offline=True, recipient=who).valid
+    narrative = json.loads(store.get("public/" + results[3]["public_url"][len(PUBLIC_URL) + 1 :]).body)
+    assert narrative["credentialSubject"]["narrative"] == 'Said "hi"'
+
+
+def test_running_the_file_again_resumes(store: LocalStore) -> None:
+    # GIVEN a batch interrupted after two rows
+    partial = issue_batch(store, "acme", "teamwork", read_rows(io.StringIO(CSV, newline=""), fmt="csv"))
+    first = [next(partial), next(partial)]
+    partial.close()
+    # WHEN the whole file runs again  THEN issued rows are replayed, the rest issued, none twice
+    results, summary = run(store, read_rows(io.StringIO(CSV, newline=""), fmt="csv"))
+    assert results[0]["replayed"] is True
+    assert results[0]["id"] == first[0].issued.id
+    assert results[3]["replayed"] is False
+    assert summary.to_dict() == {"rows": 4, "issued": 1, "replayed": 1, "failed": 2}
+    assert len(names(store, "private/issuers/acme/credentials/")) == 2
+
+
+def test_derived_keys_make_identical_rows_one_credential(store: LocalStore) -> None:
+    text = "recipient\nada@example.org\nbob@example.org\nada@example.org\n"
+    results, summary = run(store, read_rows(io.StringIO(text, newline=""), fmt="csv"))
+    assert results[0]["id"] == results[2]["id"]
+    assert results[2]["replayed"] is True
+    assert results[0]["idempotency_key"].startswith("batch:acme:teamwork:")
+    assert summary.issued == 2
+    again, _ = run(store, read_rows(io.StringIO(text, newline=""), fmt="csv"), key_prefix="cohort-2")
+    assert {r["replayed"] for r in again} == {False, True}  # a new prefix is a new batch
+
+
+def test_json_lines(store: LocalStore) -> None:
+    lines = [
+        json.dumps(
+            {"recipient": "ada@example.org", "evidence": [{"name": "Essay", "narrative": "Wrote it"}]}
+        ),
+        "",
+        "{not json",
+        "[1, 2]",
+        json.dumps({"recipient": "bob@example.org", "hashed": False, "valid_until": "2099-01-01T00:00:00Z"}),
+        json.dumps({"recipient": "cy@example.org", "surprise": 1}),
+        json.dumps({"recipient": "dee@example.org", "valid_until": "tomorrow"}),
+        json.dumps({"recipient": "eve@example.org", "hashed": "perhaps"}),
+        "x" * (MAX_LINE_CHARS + 10),
+        json.dumps({"recipient": "fay@example.org"}),
+    ]
+    results, summary = run(store, read_rows(io.StringIO("\n".join(lines) + "\n"), fmt="jsonl"))
+    codes = [r["error"]["code"] if not r["ok"] else "ok" for r in results]
+    assert codes == [
+        "ok",
+        "malformed-payload",
+        "malformed-payload",
+        "ok",
+        "invalid-field",
+        "invalid-field",
+        "invalid-field",
+        "input-too-large",
+        "ok",
+    ]
+    assert [r["line"] for r in results] == list(range(1, 10))
+    assert summary.failed == 6
+    bob = json.loads(store.get("public/" + results[3]["public_url"][len(PUBLIC_URL) + 1 :]).body)
+    assert bob["credentialSubject"]["identifier"][0]["identityHash"] == "bob@example.org"
+    assert bob["validUntil"] == "2099-01-01T00:00:00Z"
+
+
+def test_rows_are_read_as_they_are_issued(store: LocalStore) -> None:
+    read: list[int] = []
+
+    def source() -> Iterator[dict[str, str]]:
+        for n in range(5):
+            read.append(n)
+            yield {"recipient": f"r{n}@example.org"}
+
+    results = issue_batch(store, "acme", "teamwork", source())
+    next(results)
+    assert read == [0]  # streaming: the rest is not read yet
+    assert len(list(results)) == 4
+
+
+def test_workers_keep_input_order(store: LocalStore) -> None:
+    rows = [{"recipient": f"r{n}@example.org"} if n != 3 else {"recipient": "bad"} for n in range(12)]
+    results, summary = run(store, rows, workers=4)
+    assert [r["line"] for r in results] == list(range(1, 13))
+    assert summary.to_dict() == {"rows": 12, "issued": 11, "replayed": 0, "failed": 1}
+    assert len(names(store, "private/issuers/acme/credentials/")) == 11
+
+
+def test_options_apply_to_every_row(store: LocalStore) -> None:
+    results, _ = run(store, [BatchRow(1, {"recipient": "ada@example.org"})], spec="ob2", signed=True)
+    assert results[0]["id"].startswith("urn:uuid:")
+    with pytest.raises(ValueError, match="unknown option"):
+        run(store, [], recipient="x")
+    with pytest.raises(ValueError, match="workers"):
+        run(store, [], workers=0)
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["name,evidence", "recipient,colour", "recipient,recipient", ""],
+)
+def test_bad_csv_headers(header: str) -> None:
+    rows = read_rows(io.StringIO(header + "\nada@example.org\n", newline=""), fmt="csv")
+    with pytest.raises(InvalidField) as caught:
+        list(rows)
+    assert caught.value.details["field"] == "columns"
+
+
+def test_an_empty_file_has_no_rows() -> None:
+    assert list(read_rows(io.StringIO(""), fmt="csv")) == []
+    assert list(read_rows(io.StringIO("\n\n"), fmt="jsonl")) == []
+
+
+def test_csv_row_errors() -> None:
+    text = 'recipient,name\nada@example.org\n"unterminated,x\nbob@example.org,Bob\n'
+    rows = list(read_rows(io.StringIO(text, newline=""), fmt="csv"))
+    assert isinstance(rows[0].error, MalformedPayload)  # one field for two columns
+    assert rows[-1].fields == {"recipient": "bob@example.org", "name": "Bob"}
+    long_line = "recipient\n" + "a" * (MAX_LINE_CHARS + 1) + "\nok@example.org\n"
+    rows = list(read_rows(io.StringIO(long_line, newline=""), fmt="csv"))
+    assert isinstance(rows[0].error, InputTooLarge)
+    assert rows[1].fields == {"recipient": "ok@example.org"}
