@@ -25,7 +25,17 @@ EXIT_NEGATIVE = 1
 EXIT_INPUT = 2
 
 #: Sub-command modules, in the order ``--help`` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("serve", "bake", "extract", "verify", "render")
+COMMAND_MODULES: tuple[str, ...] = (
+    "serve",
+    "bake",
+    "extract",
+    "verify",
+    "render",
+    "issuer",
+    "achievement",
+    "issue",
+    "revoke",
+)
 
 
 class _Parser(argparse.ArgumentParser):

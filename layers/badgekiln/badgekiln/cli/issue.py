@@ -1,0 +1,273 @@
+"""``badgekiln issue`` and ``badgekiln issue-batch``: issue credentials, one or a file of them."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from badgekiln.cli.issuer import add_store_option, emit_json, open_cli_store
+
+__all__ = ["register"]
+
+
+def _format_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--issuer", required=True, help="the issuer's slug or id")
+    parser.add_argument("--achievement", required=True, help="the achievement's slug or URL")
+    parser.add_argument(
+        "--spec", choices=("ob3", "ob2"), default="ob3", help="Open Badges version (default: ob3)"
+    )
+    parser.add_argument(
+        "--proof", choices=("di", "jwt"), help="OB 3.0 proof: di (Data Integrity, default) or jwt (VC-JWT)"
+    )
+    parser.add_argument(
+        "--alg",
+        dest="algorithm",
+        choices=("RS256", "EdDSA"),
+        default="RS256",
+        help="VC-JWT algorithm (default: RS256)",
+    )
+    parser.add_argument(
+        "--signed", action="store_true", help="OB 2.0: a signed (RS256 JWS) assertion, not hosted"
+    )
+    parser.add_argument(
+        "--image",
+        choices=("png", "svg", "none"),
+        help="baked image format (default: the achievement image's own; png renders an SVG)",
+    )
+    parser.add_argument(
+        "--personalise", action="store_true", help="fill the SVG achievement image's {{placeholders}} first"
+    )
+    add_store_option(parser)
+
+
+def register(subparsers: Any) -> None:
+    issue = subparsers.add_parser(
+        "issue",
+        help="issue one credential",
+        description=(
+            "Issue an achievement to a recipient: an OB 3.0 OpenBadgeCredential (Data Integrity or VC-JWT) "
+            "or an OB 2.0 assertion (hosted or signed). Prints the credential (JSON, or the compact JWT) "
+            "and writes the baked image with -o. One --idempotency-key always yields the same credential."
+        ),
+    )
+    _format_options(issue)
+    issue.add_argument(
+        "--recipient", required=True, help="the recipient's e-mail address (or see --recipient-type)"
+    )
+    issue.add_argument(
+        "--recipient-type",
+        choices=("email", "url", "telephone", "id"),
+        default="email",
+        help="default: email",
+    )
+    issue.add_argument("--recipient-name", help="the recipient's name, for personalised images only")
+    issue.add_argument("--plain", action="store_true", help="do not hash the recipient identity")
+    issue.add_argument(
+        "--idempotency-key", metavar="KEY", help="retrying with the same key never issues twice"
+    )
+    issue.add_argument(
+        "--credential-id", metavar="NAME", help="the credential's own name in its URL (idempotent)"
+    )
+    issue.add_argument(
+        "--evidence", action="append", default=[], metavar="URL", help="evidence URL (repeatable)"
+    )
+    issue.add_argument("--narrative", help="how this recipient earned it")
+    issue.add_argument("--valid-until", metavar="ISO8601", help="expiry, e.g. 2027-06-30T00:00:00Z")
+    issue.add_argument(
+        "-o", "--output", metavar="FILE", help="write the baked image here (- for standard output)"
+    )
+    issue.add_argument("--force", action="store_true", help="overwrite the -o file if it exists")
+    issue.add_argument("--details", action="store_true", help="print id, URLs and credential as JSON instead")
+    issue.set_defaults(handler=_issue)
+
+    batch = subparsers.add_parser(
+        "issue-batch",
+        help="issue credentials for every row of a CSV or JSON Lines file",
+        description=(
+            "Issue an achievement for each row of FILE (CSV with a header, or JSON Lines): columns recipient "
+            "(required), recipient_type, hashed, name, evidence, narrative, valid_until, idempotency_key, "
+            "credential_id. Rows are streamed; a bad row is reported and the rest go on. Per-row results go "
+            "out as JSON Lines; running the same file again resumes (issued rows are replayed)."
+        ),
+    )
+    batch.add_argument("file", metavar="FILE", help="CSV or JSON Lines file, or - for standard input")
+    batch.add_argument(
+        "--format", dest="fmt", choices=("csv", "jsonl"), help="default: from the file extension"
+    )
+    _format_options(batch)
+    batch.add_argument("--workers", type=int, default=4, help="rows issued at once (1–16, default 4)")
+    batch.add_argument(
+        "--key-prefix", help="prefix of derived idempotency keys (default: issuer and achievement)"
+    )
+    batch.add_argument(
+        "--results", metavar="FILE", help="write the JSON Lines results here (default: standard output)"
+    )
+    batch.set_defaults(handler=_batch)
+
+
+def _options(args: argparse.Namespace) -> dict[str, Any]:
+    options: dict[str, Any] = {"spec": args.spec, "signed": args.signed, "personalise": args.personalise}
+    if args.proof is not None:
+        options["proof"] = args.proof
+    if args.proof == "jwt":
+        options["algorithm"] = args.algorithm
+    if args.image is not None:
+        options["image"] = args.image
+    return options
+
+
+def _issue(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from badgekiln.cli import EXIT_OK
+    from badgekiln.errors import InvalidField
+    from badgekiln.files import atomic_write
+    from badgekiln.issue import issue_credential
+
+    recipient: dict[str, Any] = {
+        "identity": args.recipient,
+        "type": args.recipient_type,
+        "hashed": not args.plain,
+    }
+    if args.recipient_type == "id":
+        recipient["hashed"] = False
+    if args.recipient_name:
+        recipient["name"] = args.recipient_name
+    valid_until = None
+    if args.valid_until:
+        try:
+            valid_until = datetime.fromisoformat(args.valid_until.replace("Z", "+00:00"))
+        except ValueError:
+            raise InvalidField("--valid-until must be an ISO 8601 date-time", field="valid_until") from None
+    issued = issue_credential(
+        open_cli_store(args),
+        args.issuer,
+        args.achievement,
+        recipient,
+        idempotency_key=args.idempotency_key,
+        credential_id=args.credential_id,
+        evidence=args.evidence or None,
+        narrative=args.narrative,
+        valid_until=valid_until,
+        **_options(args),
+    )
+    if args.output == "-":
+        if issued.image is not None:
+            sys.stdout.buffer.write(issued.image)
+            sys.stdout.buffer.flush()
+        return EXIT_OK
+    if args.output and issued.image is not None:
+        atomic_write(args.output, issued.image, overwrite=args.force)
+    if args.details:
+        emit_json(issued.summary())
+    elif isinstance(issued.credential, str):
+        sys.stdout.write(issued.credential + "\n")
+    else:
+        emit_json(issued.credential)
+    return EXIT_OK
+
+
+class _Progress:
+    """A one-line progress bar on a terminal (nothing when standard error is not one)."""
+
+    WIDTH = 30
+
+    def __init__(self, total: int | None) -> None:
+        self.total = total
+        self.enabled = sys.stderr.isatty()
+
+    def update(self, summary: Any) -> None:
+        if not self.enabled:
+            return
+        done = summary.rows
+        if self.total:
+            filled = int(self.WIDTH * min(done, self.total) / self.total)
+            bar = "#" * filled + "." * (self.WIDTH - filled)
+            head = f"[{bar}] {done}/{self.total}"
+        else:
+            head = f"{done} rows"
+        sys.stderr.write(
+            f"\r{head}  issued {summary.issued}  replayed {summary.replayed}  failed {summary.failed}"
+        )
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+def _count_rows(path: str, fmt: str) -> int | None:
+    if path == "-":
+        return None
+    count = 0
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        for line in handle:
+            count += bool(line.strip())
+    return max(0, count - 1) if fmt == "csv" else count
+
+
+def _batch(args: argparse.Namespace) -> int:
+    import io
+    import json
+
+    from badgekiln.cli import EXIT_INPUT, EXIT_NEGATIVE, EXIT_OK
+    from badgekiln.issue import BatchSummary, issue_batch, read_rows
+
+    fmt = args.fmt
+    if fmt is None:
+        if args.file.endswith(".csv"):
+            fmt = "csv"
+        elif args.file.endswith((".jsonl", ".ndjson")):
+            fmt = "jsonl"
+        else:
+            print("error: cannot tell CSV from JSON Lines by the name; pass --format", file=sys.stderr)
+            return EXIT_INPUT
+    if not 1 <= args.workers <= 16:
+        print("error: --workers must be between 1 and 16", file=sys.stderr)
+        return EXIT_INPUT
+    store = open_cli_store(args)
+    try:
+        progress = _Progress(_count_rows(args.file, fmt) if sys.stderr.isatty() else None)
+    except UnicodeDecodeError:
+        progress = _Progress(None)  # reading the rows reports it
+    summary = BatchSummary()
+    source = (
+        io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
+        if args.file == "-"
+        else open(args.file, encoding="utf-8-sig", newline="")  # noqa: SIM115  # closed below
+    )
+    out = open(args.results, "w", encoding="utf-8") if args.results else sys.stdout  # noqa: SIM115
+    try:
+        rows = read_rows(source, fmt=fmt)
+        results = issue_batch(
+            store,
+            args.issuer,
+            args.achievement,
+            rows,
+            workers=args.workers,
+            key_prefix=args.key_prefix,
+            **_options(args),
+        )
+        for result in results:
+            summary.add(result)
+            out.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+            out.flush()
+            progress.update(summary)
+    except UnicodeDecodeError as exc:
+        from badgekiln.errors import MalformedPayload
+
+        raise MalformedPayload(f"{args.file} is not UTF-8 text (byte {exc.start})", reason="utf-8") from exc
+    finally:
+        progress.close()
+        if args.file != "-":
+            source.close()
+        if out is not sys.stdout:
+            out.close()
+    totals = summary.to_dict()
+    print(
+        f"{totals['rows']} rows: {totals['issued']} issued, {totals['replayed']} already issued, "
+        f"{totals['failed']} failed",
+        file=sys.stderr,
+    )
+    return EXIT_NEGATIVE if summary.failed else EXIT_OK

@@ -1,0 +1,228 @@
+"""The issuing commands: issuer, achievement, issue, issue-batch, revoke / suspend / reinstate."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from badgekiln.cli import main
+from badgekiln.store import LocalStore
+from badgekiln.verify import verify
+from tests.issue_support import public_documents, small_png
+
+PUBLIC_URL = "https://badges.example.org"
+#: ``badgekiln issue`` for the fixture's issuer and achievement, to Ada.
+ISSUE = ["issue", "--issuer", "acme", "--achievement", "teamwork", "--recipient", "ada@example.org"]
+BATCH = ["--issuer", "acme", "--achievement", "teamwork"]
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    store = tmp_path / "store"
+    monkeypatch.setenv("BADGEKILN_STORE", str(store))
+    monkeypatch.setenv("BADGEKILN_PUBLIC_URL", PUBLIC_URL)
+    monkeypatch.delenv("BADGEKILN_KMS", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "badge.png").write_bytes(small_png())
+    return store
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def json_out(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
+    code, out, err = run(capsys, *argv)
+    assert code == 0, err
+    return json.loads(out)
+
+
+@pytest.fixture
+def acme(env: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    create = [
+        "issuer",
+        "create",
+        "--name",
+        "Acme",
+        "--url",
+        "https://acme.example",
+        "--id",
+        "acme",
+        "--suspension",
+    ]
+    issuer = json_out(capsys, *create)
+    achievement = ["achievement", "create", "--issuer", "acme", "--name", "Teamwork", "--id", "teamwork"]
+    texts = ["--description", "d", "--criteria", "c", "--image", "badge.png"]
+    json_out(capsys, *achievement, *texts, "--tag", "t", "--alignment", "A=https://f.example/a")
+    return dict(issuer)
+
+
+def test_issuer_commands(acme: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    assert acme["id"] == "did:web:badges.example.org:issuers:acme"
+    assert acme["urls"]["did_document"] == f"{PUBLIC_URL}/issuers/acme/did.json"
+    assert json_out(capsys, "issuer", "show", acme["id"])["slug"] == "acme"
+    assert [i["slug"] for i in json_out(capsys, "issuer", "list")] == ["acme"]
+    rotated = json_out(capsys, "issuer", "rotate-key", "acme", "--family", "rsa")
+    assert [k["name"] for k in rotated["keys"]] == ["ed25519-1", "rsa-1", "rsa-2"]
+    keyed = json_out(capsys, "issuer", "create", "--name", "Keyed", "--url", "https://k.example", "--did-key")
+    assert keyed["id"].startswith("did:key:z6Mk")
+    assert keyed["kind"] == "key"
+    assert [a["slug"] for a in json_out(capsys, "achievement", "list", "--issuer", "acme")] == ["teamwork"]
+
+
+def test_issue_prints_the_credential_and_writes_the_image(
+    acme: dict[str, Any], capsys: pytest.CaptureFixture[str], env: Path
+) -> None:
+    extra = [
+        "--evidence",
+        "https://ada.example/w",
+        "--narrative",
+        "n",
+        "--valid-until",
+        "2099-01-01T00:00:00Z",
+    ]
+    credential = json_out(capsys, *ISSUE, *extra, "--idempotency-key", "k1", "-o", "ada.png")
+    assert credential["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
+    assert credential["validUntil"] == "2099-01-01T00:00:00Z"
+    documents = public_documents(LocalStore(str(env)), PUBLIC_URL)
+    report = verify(
+        Path("ada.png").read_bytes(), documents=documents, offline=True, recipient="ada@example.org"
+    )
+    assert report.valid
+    # -o refuses to overwrite without --force
+    code, _, err = run(capsys, *ISSUE, *extra, "--idempotency-key", "k1", "-o", "ada.png")
+    assert code == 2
+    assert err.startswith("error:")
+    assert err.count("\n") == 1
+    # the same request and key: the same credential
+    again = json_out(capsys, *ISSUE, *extra, "--idempotency-key", "k1", "--details")
+    assert again["replayed"] is True
+    assert again["credential"] == credential
+    # the same key with another request: refused
+    code, _, err = run(capsys, *ISSUE, "--idempotency-key", "k1")
+    assert code == 2
+    assert "different request" in err
+
+
+def test_issue_formats(acme: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    for options in (["--proof", "jwt", "--alg", "EdDSA"], ["--proof", "jwt"], ["--spec", "ob2", "--signed"]):
+        code, out, _ = run(capsys, *ISSUE, *options)
+        assert code == 0
+        assert out.strip().count(".") == 2  # a compact JWT / JWS
+    hosted = json_out(capsys, *ISSUE, "--spec", "ob2")
+    assert hosted["verification"] == {"type": "HostedBadge"}
+
+
+def test_issue_can_write_the_image_to_standard_output(
+    acme: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stdout = io.TextIOWrapper(io.BytesIO())
+    monkeypatch.setattr(sys, "stdout", stdout)
+    assert main([*ISSUE, "-o", "-"]) == 0
+    assert stdout.buffer.getvalue().startswith(b"\x89PNG")  # type: ignore[attr-defined]
+
+
+def test_status_commands(acme: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    issued = json_out(capsys, *ISSUE, "--details")
+    assert (
+        json_out(capsys, "suspend", "--issuer", "acme", issued["id"], "--reason", "check")["state"]
+        == "suspended"
+    )
+    assert json_out(capsys, "reinstate", "--issuer", "acme", issued["name"])["state"] == "active"
+    revoked = json_out(capsys, "revoke", "--issuer", "acme", issued["public_url"], "--reason", "oops")
+    assert (revoked["state"], revoked["reason"]) == ("revoked", "oops")
+    code, out, err = run(capsys, "reinstate", "--issuer", "acme", issued["id"])
+    assert (code, out) == (2, "")
+    assert "cannot be reinstated" in err
+
+
+ACHIEVE = [
+    "achievement",
+    "create",
+    "--issuer",
+    "acme",
+    "--name",
+    "n",
+    "--description",
+    "d",
+    "--criteria",
+    "c",
+]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["issue", "--issuer", "nobody", "--achievement", "x", "--recipient", "a@b.org"], "no issuer"),
+        ([*ISSUE[:-1], "nope"], "recipient.identity"),
+        ([*ISSUE, "--valid-until", "soon"], "ISO 8601"),
+        ([*ISSUE, "--spec", "ob2", "--proof", "jwt"], "proof"),
+        ([*ACHIEVE, "--image", "missing.png"], "missing.png"),
+        ([*ACHIEVE, "--image", "badge.png", "--alignment", "nourl"], "NAME=URL"),
+        (["revoke", "--issuer", "acme", "not-a-credential"], "no credential"),
+    ],
+)
+def test_errors_are_one_line_exit_2(
+    acme: dict[str, Any], capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, *argv)
+    assert (code, out) == (2, "")
+    assert err.startswith("error: ")
+    assert err.count("\n") == 1
+    assert message in err
+
+
+def test_usage_errors_exit_2(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["issue", "--issuer", "acme"])
+    assert caught.value.code == 2
+    assert "required" in capsys.readouterr().err
+
+
+def test_issuer_create_needs_a_public_url(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BADGEKILN_PUBLIC_URL")
+    create = ["issuer", "create", "--name", "A", "--url", "https://a.example"]
+    code, _, err = run(capsys, *create)
+    assert code == 2
+    assert "--public-url" in err
+    assert json_out(capsys, *create, "--public-url", "http://127.0.0.1:8080")["kind"] == "url"
+
+
+def test_issue_batch(acme: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    Path("rows.csv").write_text("recipient,name\nada@example.org,Ada\nnot-an-email,Bob\ncy@example.org,Cy\n")
+    code, out, err = run(capsys, "issue-batch", "rows.csv", *BATCH)
+    assert code == 1  # one row failed
+    assert [json.loads(line)["ok"] for line in out.splitlines()] == [True, False, True]
+    assert "3 rows: 2 issued, 0 already issued, 1 failed" in err
+    # again, into a results file: issued rows are replayed
+    code, out, err = run(
+        capsys, "issue-batch", "rows.csv", *BATCH, "--results", "out.jsonl", "--workers", "2"
+    )
+    assert out == ""
+    assert "0 issued, 2 already issued, 1 failed" in err
+    results = [json.loads(line) for line in Path("out.jsonl").read_text().splitlines()]
+    assert [r.get("replayed") for r in results] == [True, None, True]
+
+
+def test_issue_batch_input_errors(acme: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    Path("rows.txt").write_text("x")
+    code, _, err = run(capsys, "issue-batch", "rows.txt", *BATCH)
+    assert code == 2
+    assert "--format" in err
+    Path("rows.jsonl").write_bytes(b'{"recipient": "\xff"}\n')
+    code, _, err = run(capsys, "issue-batch", "rows.jsonl", *BATCH)
+    assert code == 2
+    assert "UTF-8" in err
+    Path("bad.csv").write_text("who\nada@example.org\n")
+    code, _, err = run(capsys, "issue-batch", "bad.csv", *BATCH)
+    assert code == 2
+    assert "recipient" in err
