@@ -19,7 +19,7 @@ import secrets
 import threading
 import weakref
 from datetime import datetime
-from typing import Any, Final
+from typing import Final
 
 from badgekiln.errors import Conflict, NotFound, StoreError
 from badgekiln.issue import layout as paths
@@ -51,9 +51,9 @@ __all__ = [
     "ensure_lists",
     "ensure_ob2_revocation_list",
     "purposes",
+    "serial_writer",
     "set_ob2_revoked",
     "set_status",
-    "status_bit",
 ]
 
 #: Entries per list: the REC minimum. Bigger lists would only make every verifier download more.
@@ -70,6 +70,20 @@ STATUS_RETRY: Final = RetryPolicy(attempts=200, base_delay=0.02, max_delay=1.0)
 # (a published list is never deleted).
 _published: weakref.WeakKeyDictionary[Store, set[str]] = weakref.WeakKeyDictionary()
 _published_lock = threading.Lock()
+# One writer per object and store object in this process: threads queue here instead of racing
+# each other's compare-and-swap (each losing round re-signs a list); other processes still race
+# through compare-and-swap, which is what keeps their updates too.
+_writers: weakref.WeakKeyDictionary[Store, dict[str, threading.Lock]] = weakref.WeakKeyDictionary()
+
+
+def serial_writer(store: Store, key: str) -> threading.Lock:
+    """The in-process lock serialising read-modify-write of ``key`` through ``store``."""
+    with _published_lock:
+        locks = _writers.setdefault(store, {})
+        lock = locks.get(key)
+        if lock is None:
+            lock = locks[key] = threading.Lock()
+        return lock
 
 
 def purposes(issuer: IssuerRecord) -> tuple[Purpose, ...]:
@@ -165,7 +179,9 @@ def allocate_index(store: Store, where: Layout, issuer: IssuerRecord, *, now: da
         return dump({"bits": bits.encode(), "count": count + 1})
 
     for _ in range(_MAX_ROLLS):
-        store.update(status_allocation_path(issuer.slug, number), take, retry=STATUS_RETRY, **RECORD_HEADERS)
+        path = status_allocation_path(issuer.slug, number)
+        with serial_writer(store, path):
+            store.update(path, take, retry=STATUS_RETRY, **RECORD_HEADERS)
         if chosen:
             ensure_lists(store, where, issuer, number, now=now)
             return number, chosen[0]
@@ -191,19 +207,6 @@ def _roll(store: Store, slug: str, full: int) -> int:
     if not isinstance(number, int):
         raise StoreError(f"issuer {slug!r} record has no status list", reason="corrupt-record")
     return number
-
-
-def status_bit(document: Any, index: int) -> int:
-    """The bit at ``index`` of a stored list credential.
-
-    Raises:
-        StatusError: the list's ``encodedList`` cannot be decoded.
-        StoreError: the document is not a list credential.
-    """
-    subject = document.get("credentialSubject") if isinstance(document, dict) else None
-    if not isinstance(subject, dict) or not isinstance(subject.get("encodedList"), str):
-        raise StoreError("stored status list has no encodedList", reason="corrupt-record")
-    return StatusBitstring.decode(subject["encodedList"]).get(index)
 
 
 def set_status(
@@ -254,13 +257,14 @@ def set_status(
         changed[:] = [True]
         return _sign_list(store, where, issuer, number=number, purpose=purpose, bits=bits, now=now)
 
-    store.update(
-        hosted.key,
-        flip,
-        retry=STATUS_RETRY,
-        content_type=hosted.content_type,
-        cache_control=hosted.cache_control,
-    )
+    with serial_writer(store, hosted.key):
+        store.update(
+            hosted.key,
+            flip,
+            retry=STATUS_RETRY,
+            content_type=hosted.content_type,
+            cache_control=hosted.cache_control,
+        )
     return bool(changed and changed[0])
 
 
@@ -313,10 +317,11 @@ def set_ob2_revoked(
             return document_bytes(add_revoked_assertion(base, assertion_id, reason=reason))
         return document_bytes(remove_revoked_assertion(base, assertion_id))
 
-    store.update(
-        hosted.key,
-        edit,
-        retry=STATUS_RETRY,
-        content_type=hosted.content_type,
-        cache_control=hosted.cache_control,
-    )
+    with serial_writer(store, hosted.key):
+        store.update(
+            hosted.key,
+            edit,
+            retry=STATUS_RETRY,
+            content_type=hosted.content_type,
+            cache_control=hosted.cache_control,
+        )
