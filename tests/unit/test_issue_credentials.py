@@ -141,8 +141,9 @@ def test_ob3_credential_shape(store: LocalStore) -> None:
     ]
     assert credential["issuer"]["id"] == "did:web:badges.example.org:issuers:acme"
     assert credential["issuer"]["type"] == ["Profile"]
-    assert credential["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
-    assert credential["proof"]["verificationMethod"] == "did:web:badges.example.org:issuers:acme#ed25519-1"
+    (proof,) = credential["proof"]  # an array, as OB 3.0's JSON serialization writes 0..* properties
+    assert proof["cryptosuite"] == "eddsa-rdfc-2022"
+    assert proof["verificationMethod"] == "did:web:badges.example.org:issuers:acme#ed25519-1"
     subject = credential["credentialSubject"]
     identity = subject["identifier"][0]
     assert identity["hashed"] is True
@@ -162,9 +163,21 @@ def test_ob3_credential_shape(store: LocalStore) -> None:
 
 
 def test_issuer_without_suspension_gets_one_schema_conformant_status_entry(store: LocalStore) -> None:
-    issued = issue_credential(store, "plain", "teamwork", "ada@example.org")
+    from badgekiln.verify.schema import validate
+
+    until = datetime.now(UTC) + timedelta(days=9)
+    full = {
+        "evidence": ["https://e.example/1"],
+        "results": [{"value": "A"}],
+        "narrative": "n",
+        "valid_until": until,
+    }
+    issued = issue_credential(store, "plain", "teamwork", "ada@example.org", **full)
     assert isinstance(issued.credential, dict)
     assert issued.credential["credentialStatus"]["statusPurpose"] == "revocation"
+    # the strict (arrays everywhere) OB 3.0 AchievementCredential JSON Schema accepts it
+    schema = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
+    validate(issued.credential, schema, strict_arrays=True)
     report = check(store, issued)
     assert report.valid
     assert not report.warnings, [c.message for c in report.warnings]

@@ -199,7 +199,7 @@ def test_rotation_keeps_old_badges_verifying(store: LocalStore) -> None:
     after = [issue_credential(store, "acme", "t", "ada@example.org", **o) for o in formats]
     # THEN new credentials use the new keys, and old and new all verify
     assert isinstance(after[0].credential, dict)
-    assert after[0].credential["proof"]["verificationMethod"].endswith("#ed25519-2")
+    assert after[0].credential["proof"][0]["verificationMethod"].endswith("#ed25519-2")
     documents = public_documents(store, PUBLIC_URL)
     for issued in before + after:
         report = verify(issued.image, documents=documents, offline=True)  # type: ignore[arg-type]

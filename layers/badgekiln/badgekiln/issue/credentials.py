@@ -501,7 +501,11 @@ def _ob3(
         from badgekiln.proofs.dataintegrity import create_proof
 
         signer = load_signer(store, issuer.active_key("ed25519"))
-        return create_proof(credential, signer, verification_method=signer.key_id, created=created)
+        secured = create_proof(credential, signer, verification_method=signer.key_id, created=created)
+        # OB 3.0's JSON serialization writes every 0..* property as an array, proof included
+        # (its JSON Schema says so); the array is not part of what the proof signs
+        secured["proof"] = [secured["proof"]]
+        return secured
     expand(credential)  # what a JWT carries must mean what it says, as for Data Integrity
     return _vc_jwt(store, request, credential, created)
 
