@@ -28,9 +28,8 @@ from badgekiln.issue import (
 )
 from badgekiln.issue import layout as paths
 from badgekiln.issue.credentials import Issued
-from badgekiln.issue.records import credential_record_path, load, status_allocation_path
-from badgekiln.issue.statuslists import LIST_ENTRIES
-from badgekiln.status import StatusBitstring
+from badgekiln.issue.records import RECORD_HEADERS, credential_record_path, load, status_allocation_path
+from badgekiln.issue.statuslists import LIST_ENTRIES, _allocation, _allocation_bytes
 from badgekiln.store import LocalStore
 from badgekiln.verify import Report, verify
 from tests.issue_support import TEMPLATE_SVG, CrashingStore, names, public_documents, small_png
@@ -403,22 +402,15 @@ def test_indices_are_random_and_never_shared(store: LocalStore) -> None:
         indices.append(int(credential["credentialStatus"]["statusListIndex"]))
     assert len(set(indices)) == 40
     assert max(indices) - min(indices) > LIST_ENTRIES // 4  # spread over the list, not sequential
-    allocated = StatusBitstring.decode(load(store.get(status_allocation_path("plain", 0)))["bits"])
-    assert all(allocated.get(i) for i in indices)
+    allocated, count = _allocation(store.get(status_allocation_path("plain", 0)))
+    assert count == 40
+    assert all(allocated[i >> 3] & (0x80 >> (i & 7)) for i in indices)
 
 
 def test_a_full_list_rolls_over_to_a_new_published_list(store: LocalStore) -> None:
     # GIVEN list 0 with every index taken
-    full = StatusBitstring(LIST_ENTRIES)
-    full_bytes = bytes([0xFF]) * (LIST_ENTRIES // 8)
-    full = StatusBitstring.decode(_encode(full_bytes))
-    from badgekiln.issue.records import RECORD_HEADERS, dump
-
-    store.put(
-        status_allocation_path("plain", 0),
-        dump({"bits": full.encode(), "count": LIST_ENTRIES}),
-        **RECORD_HEADERS,
-    )
+    full = bytearray([0xFF]) * (LIST_ENTRIES // 8)
+    store.put(status_allocation_path("plain", 0), _allocation_bytes(full, LIST_ENTRIES), **RECORD_HEADERS)
     # WHEN a credential is issued  THEN it lands in list 1, which is published and verifies
     issued = issue_credential(store, "plain", "teamwork", "ada@example.org")
     assert isinstance(issued.credential, dict)
@@ -427,11 +419,32 @@ def test_a_full_list_rolls_over_to_a_new_published_list(store: LocalStore) -> No
     assert load(store.get("private/issuers/plain/issuer.json"))["status_list"] == 1
 
 
-def _encode(raw: bytes) -> str:
-    import base64
-    import gzip
+def test_a_nearly_full_list_still_finds_its_last_free_index(store: LocalStore) -> None:
+    # random probes all hit taken indices; the scan finds the one left
+    nearly = bytearray([0xFF]) * (LIST_ENTRIES // 8)
+    nearly[12345] = 0xFB  # index 12345 * 8 + 5 is free
+    store.put(
+        status_allocation_path("plain", 0), _allocation_bytes(nearly, LIST_ENTRIES - 1), **RECORD_HEADERS
+    )
+    issued = issue_credential(store, "plain", "teamwork", "ada@example.org")
+    assert isinstance(issued.credential, dict)
+    assert issued.credential["credentialStatus"]["statusListIndex"] == str(12345 * 8 + 5)
 
-    return "u" + base64.urlsafe_b64encode(gzip.compress(raw)).decode().rstrip("=")
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        b"[]",
+        b'{"bits": 1, "count": 0}',
+        b'{"bits": "!!", "count": 0}',
+        b'{"bits": "eJwDAAAAAAE=", "count": 0}',
+    ],
+)
+def test_a_corrupt_allocation_record_is_a_store_error(store: LocalStore, record: bytes) -> None:
+    store.put(status_allocation_path("plain", 0), record, **RECORD_HEADERS)
+    with pytest.raises(StoreError) as caught:
+        issue_credential(store, "plain", "teamwork", "ada@example.org")
+    assert caught.value.reason == "corrupt-record"
 
 
 # --- idempotency ------------------------------------------------------------------------------------

@@ -14,10 +14,13 @@ one list are retried, never lost.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import secrets
 import threading
 import weakref
+import zlib
 from datetime import datetime
 from typing import Final
 
@@ -132,29 +135,47 @@ def ensure_lists(store: Store, where: Layout, issuer: IssuerRecord, number: int,
             _published.setdefault(store, set()).add(hosted.key)
 
 
-def _pick(bits: StatusBitstring) -> int | None:
+def _taken(bits: bytearray, index: int) -> bool:
+    return bool(bits[index >> 3] & (0x80 >> (index & 7)))
+
+
+def _pick(bits: bytearray) -> int | None:
     for _ in range(_PROBES):
         index = secrets.randbelow(LIST_ENTRIES)
-        if not bits.get(index):
+        if not _taken(bits, index):
             return index
-    data = bits.to_bytes()
-    start = secrets.randbelow(len(data))
-    for offset in range(len(data)):
-        position = (start + offset) % len(data)
-        if data[position] != 0xFF:
-            free = [i for i in range(8) if not data[position] & (0x80 >> i)]
+    start = secrets.randbelow(len(bits))
+    for offset in range(len(bits)):
+        position = (start + offset) % len(bits)
+        if bits[position] != 0xFF:
+            free = [i for i in range(8) if not bits[position] & (0x80 >> i)]
             return position * 8 + free[secrets.randbelow(len(free))]
     return None
 
 
-def _allocation(current: StoredObject | None) -> tuple[StatusBitstring, int]:
+def _allocation(current: StoredObject | None) -> tuple[bytearray, int]:
+    """The allocation record: which indices are taken (a raw bitstring, zlib level 1: the record
+    is rewritten by every issuance, so it favours speed over the published lists' gzip -9)."""
+    size = LIST_ENTRIES // 8
     if current is None:
-        return StatusBitstring(LIST_ENTRIES), 0
+        return bytearray(size), 0
     data = load(current)
     encoded, count = data.get("bits"), data.get("count")
-    if not isinstance(encoded, str) or not isinstance(count, int):
-        raise StoreError(f"stored record {current.key!r} is not an allocation", reason="corrupt-record")
-    return StatusBitstring.decode(encoded), count
+    corrupt = StoreError(f"stored record {current.key!r} is not an allocation", reason="corrupt-record")
+    if not isinstance(encoded, str) or not isinstance(count, int) or len(encoded) > 4 * size:
+        raise corrupt
+    try:
+        inflater = zlib.decompressobj()
+        raw = inflater.decompress(base64.b64decode(encoded, validate=True), size + 1)
+    except (binascii.Error, zlib.error) as exc:
+        raise corrupt from exc
+    if len(raw) != size or not inflater.eof:
+        raise corrupt
+    return bytearray(raw), count
+
+
+def _allocation_bytes(bits: bytearray, count: int) -> bytes:
+    return dump({"bits": base64.b64encode(zlib.compress(bytes(bits), 1)).decode("ascii"), "count": count})
 
 
 def allocate_index(store: Store, where: Layout, issuer: IssuerRecord, *, now: datetime) -> tuple[int, int]:
@@ -174,9 +195,9 @@ def allocate_index(store: Store, where: Layout, issuer: IssuerRecord, *, now: da
         index = _pick(bits) if count < LIST_ENTRIES else None
         chosen[:] = [] if index is None else [index]
         if index is None:
-            return None if current is not None else dump({"bits": bits.encode(), "count": count})
-        bits.set(index)
-        return dump({"bits": bits.encode(), "count": count + 1})
+            return None if current is not None else _allocation_bytes(bits, count)
+        bits[index >> 3] |= 0x80 >> (index & 7)
+        return _allocation_bytes(bits, count + 1)
 
     for _ in range(_MAX_ROLLS):
         path = status_allocation_path(issuer.slug, number)
