@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import ssl
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -25,7 +25,7 @@ from badgekiln.errors import StoreError
 from badgekiln.issue.layout import Layout, classify, public_response
 from badgekiln.store.base import PUBLIC, ObjectInfo, Store, StoredObject
 
-__all__ = ["TEMPLATE_SVG", "CrashingStore", "HostingServer", "public_documents", "small_png"]
+__all__ = ["TEMPLATE_SVG", "CrashingStore", "HostingServer", "names", "public_documents", "small_png"]
 
 #: An SVG achievement image with placeholders (personalised per recipient).
 TEMPLATE_SVG = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -147,8 +147,3 @@ class CrashingStore(Store):
 def names(store: Store, prefix: str) -> list[str]:
     """Keys under ``prefix``, without it."""
     return [key[len(prefix) :] for key in store.list(prefix)]
-
-
-def only(mapping: Mapping[str, Any], *keys: str) -> dict[str, Any]:
-    """``mapping`` reduced to ``keys``."""
-    return {k: mapping[k] for k in keys if k in mapping}

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from badgekiln.errors import Conflict, InputTooLarge, InvalidField, NotFound
+from badgekiln.errors import Conflict, InputTooLarge, InvalidField, NotFound, StoreError
 from badgekiln.issue import documents
 from badgekiln.issue import layout as paths
 from badgekiln.issue.issuers import get_issuer
@@ -157,20 +157,10 @@ def get_achievement(store: Store, issuer: IssuerRecord, ref: str) -> dict[str, A
     except NotFound:
         raise NotFound(f"issuer {issuer.slug!r} has no achievement {slug!r}", achievement=slug) from None
     record = load(obj)
-    for member, kind in (
-        ("slug", str),
-        ("name", str),
-        ("description", str),
-        ("criteria", str),
-        ("image_format", str),
-    ):
-        if not isinstance(record.get(member), kind):
-            from badgekiln.errors import StoreError
-
+    for member in ("slug", "name", "description", "criteria", "image_format"):
+        if not isinstance(record.get(member), str):
             raise StoreError(f"stored record {obj.key!r} has no valid {member!r}", reason="corrupt-record")
     if record["image_format"] not in ("png", "svg"):
-        from badgekiln.errors import StoreError
-
         raise StoreError(f"stored record {obj.key!r} has an unknown image format", reason="corrupt-record")
     return record
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -134,7 +134,7 @@ def create_issuer(
         "ed25519-1",
         options=keys,
         created=when,
-        method=_method(record, where, "ed25519-1"),
+        method=_method(record, "ed25519-1"),
     )
     if kind == "key":
         from badgekiln.keys.formats import jwk_to_public_key
@@ -142,9 +142,7 @@ def create_issuer(
         did = did_key_encode(jwk_to_public_key(ed25519.jwk))  # type: ignore[arg-type]
         record = replace(record, id=did)
         ed25519 = replace(ed25519, method_id=f"{did}#{did.removeprefix('did:key:')}")
-    rsa = create_key(
-        store, slug, "rsa", "rsa-1", options=keys, created=when, method=_method(record, where, "rsa-1")
-    )
+    rsa = create_key(store, slug, "rsa", "rsa-1", options=keys, created=when, method=_method(record, "rsa-1"))
     record = replace(record, keys=(ed25519, rsa))
     try:
         store.create(issuer_record_path(slug), dump(record.to_dict()), **RECORD_HEADERS)
@@ -158,13 +156,13 @@ def create_issuer(
     return record
 
 
-def _method(record: IssuerRecord, where: Layout, name: str) -> Any:
+def _method(record: IssuerRecord, name: str) -> Callable[[PublicKey], str | None]:
+    """Key ``name``'s verification method id: ``<issuer id>#<name>`` for did:web and URL issuers;
+    none yet for a did:key issuer (its Ed25519 method is set once the DID is known; its RSA
+    keys serve OB 2.0 only)."""
+
     def method(public: PublicKey) -> str | None:
-        if record.kind == "web":
-            return f"{record.id}#{name}"
-        if record.kind == "url":
-            return f"{record.id}#{name}"
-        return None  # did:key: set once the DID is known (RSA keys of a did:key issuer have none)
+        return None if record.kind == "key" else f"{record.id}#{name}"
 
     return method
 
@@ -218,12 +216,14 @@ def list_issuers(store: Store) -> Iterator[IssuerRecord]:
         StoreError: the store failed or a record is corrupt.
     """
     prefix = f"{PRIVATE}issuers/"
-    for count, key in enumerate(store.list(prefix)):
-        if count >= MAX_LISTED * 1000:
-            break
+    found = 0
+    for key in store.list(prefix):
         parts = key[len(prefix) :].split("/")
         if len(parts) == 2 and parts[1] == "issuer.json":
             yield IssuerRecord.from_dict(load(store.get(key)), key)
+            found += 1
+            if found >= MAX_LISTED:
+                return
 
 
 def publish_issuer(store: Store, issuer: IssuerRecord, *, now: datetime | None = None) -> None:
@@ -327,7 +327,7 @@ def rotate_key(
     for family in families:
         name = next_key_name(replace(issuer, keys=issuer.keys + tuple(new)), family)
         key = create_key(
-            store, issuer.slug, family, name, options=keys, created=when, method=_method(issuer, where, name)
+            store, issuer.slug, family, name, options=keys, created=when, method=_method(issuer, name)
         )
         new.append(key)
         for hosted, document in documents.key_documents(where, issuer, key).items():

@@ -33,6 +33,7 @@ __all__ = [
     "IssuerInput",
     "RecipientInput",
     "ResultInput",
+    "aware",
     "parse",
 ]
 

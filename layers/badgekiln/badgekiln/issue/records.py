@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final, Literal, TypedDict
 
@@ -208,9 +208,6 @@ class IssuerRecord:
         data = asdict(self)
         data["keys"] = [asdict(k) | {"jwk": dict(k.jwk)} for k in self.keys]
         return data
-
-    def with_changes(self, **changes: Any) -> IssuerRecord:
-        return replace(self, **changes)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], key: str) -> IssuerRecord:
