@@ -222,3 +222,18 @@ def test_revoked_hosted_assertion_is_gone(store: LocalStore) -> None:
     store.put(hosted.key, body, content_type=hosted.content_type, metadata={"revoked": "true"})
     answer = public_response(store, hosted.path)
     assert (answer.status, answer.body) == (410, body)
+
+
+@pytest.mark.parametrize("module", ["badgekiln.issue", "badgekiln.issue.layout", "badgekiln.issue.apikeys"])
+def test_the_public_and_authorizer_paths_stay_light(module: str) -> None:
+    # the public function and the authorizer import these on every cold start
+    import json
+    import subprocess
+    import sys
+
+    code = f"import {module}, sys, json; print(json.dumps(sorted(sys.modules)))"
+    loaded = json.loads(
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    )
+    heavy = {"pydantic", "pyld", "boto3", "botocore", "cairosvg", "requests", "cryptography", "jsonschema"}
+    assert sorted({name.split(".")[0] for name in loaded} & heavy) == []
