@@ -239,7 +239,9 @@ def test_javascript_refuses_an_oversized_file_before_uploading(watched: Watched,
     page.goto(f"{site.url}/check")
     page.set_input_files("#file", str(site.files / "big.png"))
     status = page.locator("#file-status")
-    assert status.inner_text() == "big.png is 3.0 MB; badges up to 3 MB can be checked."
+    assert status.inner_text() == (
+        "big.png is 3,145,746 bytes; badges up to 3 MB (3,145,728 bytes) can be checked here."
+    )
     assert "is-error" in (status.get_attribute("class") or "")
     assert page.eval_on_selector("#file", "input => input.files.length") == 0
     watched.shot("check-too-large-js")

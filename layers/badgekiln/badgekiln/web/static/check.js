@@ -25,7 +25,9 @@
       return false;
     }
     if (limit && file.size > limit) {
-      status.textContent = file.name + " is " + size(file.size) + "; badges up to " + limitWords + " can be checked.";
+      // the same words as the server's answer: exact bytes, so "3.0 MB" never seems to fit "3 MB"
+      status.textContent = file.name + " is " + file.size.toLocaleString("en") + " bytes; badges up to " +
+        limitWords + " (" + limit.toLocaleString("en") + " bytes) can be checked here.";
       status.classList.add("is-error");
       input.value = "";
       return false;
