@@ -4,7 +4,7 @@ Badges are built here with fresh keys and the library's own proof creators (the 
 few of these cases), each verified offline with its issuer's documents pinned. Each baseline is
 first shown to be valid, so every failure below is caused by the tampering alone.
 
-Counts: 167 tests — 5 baselines and bookkeeping, and 162 tamper cases of 36 kinds over OB 3.0
+Counts: 168 tests — 5 baselines and bookkeeping, and 163 tamper cases of 37 kinds over OB 3.0
 Data Integrity, OB 3.0 VC-JWT (each of RS256, ES256, EdDSA), OB 2.0 signed and OB 2.0 hosted
 badges ("change any signed field" runs once per string of the 1EdTech ``simple.json`` fixture
 and of a fresh credential: 15 + 15 paths, pinned in ``test_counts``). Every case fails, on the
@@ -634,3 +634,14 @@ def test_legacy_status_list_2021(index: int, expected: tuple[str, str | None]) -
     # THEN the entry is read from the legacy list
     assert outcome(report, "status") == expected
     assert "StatusList2021" in check_of(report, "status").message
+
+
+def test_every_proof_of_a_status_list_must_verify() -> None:
+    # GIVEN a good list carrying a second proof whose signature is broken
+    _, signed, documents = _with_status("revocation", None)
+    status_list = json.loads(documents[LIST_URL])
+    broken = {**status_list["proof"], "proofValue": status_list["proof"]["proofValue"][:-4] + "zzzz"}
+    status_list["proof"] = [status_list["proof"], broken]
+    report = _verify(json.dumps(signed), {**documents, LIST_URL: as_bytes(status_list)})
+    # THEN the list is not trusted (a credential would pass with one good proof; a list may not)
+    assert outcome(report, "status") == ("failed", "verification")

@@ -58,10 +58,13 @@ def _attempt(session: Session, document: Mapping[str, Any], proof: Mapping[str, 
     return ProofOutcome(_suite(proof), str(method), key, controller)
 
 
-def verify_embedded_proof(session: Session, document: Mapping[str, Any]) -> ProofOutcome:
+def verify_embedded_proof(
+    session: Session, document: Mapping[str, Any], *, every: bool = False
+) -> ProofOutcome:
     """Verify ``document``'s embedded proof(s); return the one that verified.
 
-    Key provenance (is the key the issuer's?) is the caller's next step.
+    With ``every`` (status list credentials), each proof of an accepted suite must verify, not
+    just one. Key provenance (is the key the issuer's?) is the caller's next step.
 
     Raises:
         MalformedPayload: no ``proof`` (``reason="no-proof"``), or a malformed one.
@@ -82,6 +85,7 @@ def verify_embedded_proof(session: Session, document: Mapping[str, Any]) -> Proo
         raise MalformedPayload("proof must be a JSON object or a list of them", reason="proof")
     ignored: list[str] = []
     errors: list[BadgeKilnError] = []
+    verified: list[ProofOutcome] = []
     for proof in proofs:
         suite = (proof.get("type"), proof.get("cryptosuite"))
         if not all(part is None or isinstance(part, str) for part in suite) or suite not in VERIFY_SUITES:
@@ -90,10 +94,17 @@ def verify_embedded_proof(session: Session, document: Mapping[str, Any]) -> Proo
         try:
             outcome = _attempt(session, document, proof)
         except BadgeKilnError as exc:
+            if every:
+                raise
             errors.append(exc)
+            continue
+        if every:
+            verified.append(outcome)
             continue
         warnings = ignored + [f"another {_suite(proof)} proof does not verify: {e.message}" for e in errors]
         return ProofOutcome(outcome.suite, outcome.method, outcome.key, outcome.controller, tuple(warnings))
+    if verified:
+        return verified[0]
     if not errors:
         suites = ", ".join(sorted({_suite(proof) for proof in proofs}))
         raise UnsupportedAlgorithm(

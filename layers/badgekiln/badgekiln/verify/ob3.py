@@ -208,7 +208,7 @@ def _verify_status_list(session: Session, credential_issuer: str | None, documen
         raise MalformedPayload("the status list credential names no issuer", reason="structure")
     # a pinned key is the credential issuer's: it vouches for that issuer's lists only
     scoped = session if list_issuer == credential_issuer else session.unpinned()
-    outcome = verify_embedded_proof(scoped, document)
+    outcome = verify_embedded_proof(scoped, document, every=True)  # a list must not carry a bad proof
     tie_key_to_issuer(scoped, outcome.key, issuer_id=list_issuer, controller=outcome.controller)
 
 
