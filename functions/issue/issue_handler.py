@@ -24,7 +24,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from badgekiln.errors import InputError, InputTooLarge, InvalidField
+from badgekiln.errors import InputError, InputTooLarge, InvalidField, NotFound
 from badgekiln.http import (
     UPLOAD_ROUTE,
     entrypoint,
@@ -174,8 +174,6 @@ def _issuer(issuer: str) -> str:
     try:
         return check_slug(issuer, field="issuer")
     except InvalidField:
-        from badgekiln.errors import NotFound
-
         raise NotFound(f"no issuer {issuer[:80]!r}", issuer=issuer[:80]) from None
 
 
