@@ -18,13 +18,14 @@ if [[ ! -x "$SAM_VENV/bin/sam" || "$(cat "$stamp" 2>/dev/null)" != "$SAM_CLI_VER
   echo "$SAM_CLI_VERSION" > "$stamp"
 fi
 
-if ! command -v "$RUNTIME_PYTHON" >/dev/null; then
-  # pyenv keeps interpreters outside PATH; take the newest 3.13 it has
+runs() { "$RUNTIME_PYTHON" -c 'import sys; assert sys.version_info[:2] == (3, 13)' 2>/dev/null; }
+if ! runs; then
+  # pyenv keeps interpreters off PATH (its shims fail for versions not selected); use one directly
   for dir in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.13*/bin; do
-    [[ -x "$dir/$RUNTIME_PYTHON" ]] && PATH="$dir:$PATH"
+    if [[ -x "$dir/$RUNTIME_PYTHON" ]]; then PATH="$dir:$PATH"; fi
   done
 fi
-if ! command -v "$RUNTIME_PYTHON" >/dev/null; then
+if ! runs; then
   echo "sam-build: $RUNTIME_PYTHON not found on PATH or under pyenv; install it (e.g. pyenv install 3.13)" >&2
   exit 1
 fi
