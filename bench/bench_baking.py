@@ -26,6 +26,7 @@ import tracemalloc
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import openbadges_bakery
 
@@ -158,8 +159,8 @@ def run(quick: bool) -> list[Row]:
             measure(
                 f"{name} bake",
                 len(image),
-                lambda i=image: badgekiln.bake(i, PAYLOAD),
-                lambda i=image: their_bake(i),
+                partial(badgekiln.bake, image, PAYLOAD),
+                partial(their_bake, image),
                 repeat,
             )
         )
@@ -169,8 +170,8 @@ def run(quick: bool) -> list[Row]:
             measure(
                 f"{name} extract (carrier at end)",
                 len(baked),
-                lambda b=baked: badgekiln.extract(b),
-                lambda b=baked: their_extract(b),
+                partial(badgekiln.extract, baked),
+                partial(their_extract, baked),
                 repeat,
             )
         )
@@ -180,8 +181,8 @@ def run(quick: bool) -> list[Row]:
             measure(
                 f"{name} bake",
                 len(image),
-                lambda i=image: badgekiln.bake(i, PAYLOAD),
-                lambda i=image: their_bake(i),
+                partial(badgekiln.bake, image, PAYLOAD),
+                partial(their_bake, image),
                 repeat,
             )
         )
@@ -191,8 +192,8 @@ def run(quick: bool) -> list[Row]:
             measure(
                 f"{name} extract",
                 len(baked),
-                lambda b=baked: badgekiln.extract(b),
-                lambda b=baked: their_extract(b),
+                partial(badgekiln.extract, baked),
+                partial(their_extract, baked),
                 repeat,
             )
         )

@@ -22,6 +22,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -78,8 +79,8 @@ def _cases() -> list[tuple[str, str, Callable[[], Any], Callable[[], Any]]]:
             (
                 "OB 3.0 Data Integrity",
                 label,
-                lambda text=text, options=options: badgekiln.verify(text, options=options),
-                lambda text=text, theirs=theirs: theirs.verify(text),
+                partial(badgekiln.verify, text, options=options),
+                partial(theirs.verify, text),
             )
         )
     for kind, alg in (("rsa2048", "RS256"), ("p256", "ES256"), ("ed25519", "EdDSA")):
@@ -90,8 +91,8 @@ def _cases() -> list[tuple[str, str, Callable[[], Any], Callable[[], Any]]]:
             (
                 "OB 3.0 VC-JWT",
                 f"fresh credential, {alg}",
-                lambda token=token, options=options: badgekiln.verify(token, options=options),
-                lambda token=token, theirs=theirs_jwt: theirs.verify(token),
+                partial(badgekiln.verify, token, options=options),
+                partial(theirs_jwt.verify, token),
             )
         )
     token = (VECTORS / OB20 / "simple.jwt").read_text("utf-8").strip()
