@@ -27,6 +27,12 @@ if ! runs; then
 fi
 if ! runs; then
   echo "sam-build: $RUNTIME_PYTHON not found on PATH or under pyenv; install it (e.g. pyenv install 3.13)" >&2
+  # `make test` passes SAM_BUILD_OPTIONAL=1: a machine without that interpreter (Debian ships
+  # 3.11 only) still runs every other check; `make sam-build` itself fails.
+  if [[ "${SAM_BUILD_OPTIONAL:-0}" == 1 ]]; then
+    echo "sam-build: SKIPPED (no $RUNTIME_PYTHON); template validation still runs" >&2
+    exit 0
+  fi
   exit 1
 fi
 
