@@ -197,6 +197,9 @@ def _with_proof(ob: dict[str, Any], **changes: Any) -> dict[str, Any]:
         ({"cryptosuite": "ecdsa-rdfc-2019"}, UnsupportedAlgorithm, "cryptosuite"),
         ({"cryptosuite": None}, UnsupportedAlgorithm, "cryptosuite"),
         ({"type": "Ed25519Signature2020"}, UnsupportedAlgorithm, "cryptosuite"),  # + cryptosuite
+        ({"type": ["DataIntegrityProof"]}, UnsupportedAlgorithm, "cryptosuite"),  # unhashable
+        ({"cryptosuite": ["eddsa-rdfc-2022"]}, UnsupportedAlgorithm, "cryptosuite"),
+        ({"cryptosuite": {"id": "eddsa-rdfc-2022"}}, UnsupportedAlgorithm, "cryptosuite"),
         ({"previousProof": "urn:uuid:1"}, UnsupportedAlgorithm, "proof-chain"),
         ({"proofValue": None}, MalformedPayload, "proof"),
         ({"proofValue": 5}, MalformedPayload, "proof"),

@@ -53,7 +53,9 @@ _DATETIME: Final = re.compile(r"-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z
 
 def _check_suite(proof: Mapping[str, Any]) -> None:
     proof_type, cryptosuite = proof.get("type"), proof.get("cryptosuite")
-    if (proof_type, cryptosuite) not in VERIFY_SUITES:
+    # a list or object in either member is simply not an accepted suite (and is unhashable)
+    well_formed = isinstance(proof_type, str) and (cryptosuite is None or isinstance(cryptosuite, str))
+    if not well_formed or (proof_type, cryptosuite) not in VERIFY_SUITES:
         shown = f"{proof_type!r}" + (f" / {cryptosuite!r}" if cryptosuite is not None else "")
         raise UnsupportedAlgorithm(
             f"proof type {shown} is not accepted (DataIntegrityProof with eddsa-rdfc-2022 or "
