@@ -84,6 +84,44 @@ def test_jwt_and_url_inputs(vectors: Path) -> None:
     assert outcome(report, "hosted") == ("skipped", "offline")
 
 
+def _serving(pages: dict[str, tuple[int, str, bytes]]) -> tuple[Fetcher, MockTransport]:
+    def answer(request: TransportRequest) -> TransportResponse:
+        status, media, body = pages.get(request.url, (404, "text/plain", b"not here"))
+        return TransportResponse(status, {"content-type": media}, body)
+
+    transport = MockTransport(answer)
+    return Fetcher(FetchPolicy(), transport=transport), transport
+
+
+def test_a_url_is_verified_as_whatever_it_serves(issuer: TestIssuer, vectors: Path) -> None:
+    # GIVEN one credential served at four URLs: as JSON-LD, as a VC-JWT, and baked into a PNG
+    credential = issuer.sign_di(issuer.credential())
+    jwks = TestIssuer.https_jwks()
+    token = jwks.sign_jwt(jwks.credential(), header={"typ": "JWT", "kid": "key-1"})
+    heart = vectors / "concentricsky-openbadges-bakery/openbadges_bakery/testfiles/public_domain_heart.png"
+    baked = badgekiln.bake(heart.read_bytes(), json.dumps(credential))
+    pages = {
+        "https://issuer.example/c/1": (200, "application/ld+json", as_bytes(credential)),
+        "https://issuer.example/c/1.jwt": (200, "text/plain", token.encode()),
+        "https://issuer.example/c/1.png": (200, "image/png", baked),
+        "https://issuer.example/c/gone": (410, "application/json", b"{}"),
+    }
+    for url, body in list(issuer.documents.items()) + list(jwks.documents.items()):
+        pages[url] = (200, "application/json", body)
+    fetcher, transport = _serving(pages)
+    # WHEN each URL is verified THEN each is judged by what it serves
+    report = verify("https://issuer.example/c/1", fetcher=fetcher)
+    assert (report.valid, report.spec, report.format) == (True, "ob3", "url")
+    report = verify("https://issuer.example/c/1.jwt", fetcher=fetcher)
+    assert (report.valid, report.spec, report.proof) == (True, "ob3", "vc-jwt RS256")
+    report = verify("https://issuer.example/c/1.png", fetcher=fetcher)
+    assert (report.valid, report.spec, report.format) == (True, "ob3", "png")
+    # AND an OB 2.0 hosted URL that answers 410 Gone is revoked, fetched once
+    report = verify("https://issuer.example/c/gone", fetcher=fetcher)
+    assert (report.valid, report.spec, outcome(report, "status")) == (False, "ob2", ("failed", "revoked"))
+    assert [r.url for r in transport.requests].count("https://issuer.example/c/gone") == 1
+
+
 @pytest.mark.parametrize(
     ("data", "error", "reason"),
     [

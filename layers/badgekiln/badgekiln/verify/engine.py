@@ -2,7 +2,8 @@
 
 Input is detected by content: a PNG or SVG image (its baked payload is verified), a JSON
 document (OB 3.0 credential, OB 2.0 assertion), a compact JWS/JWT (OB 3.0 VC-JWT, OB 2.0
-signed assertion) or an http(s) URL (an OB 2.0 hosted assertion). Input that is none of these,
+signed assertion) or an http(s) URL (what it serves: an OB 3.0 credential, a baked image, or an
+OB 2.0 hosted assertion). Input that is none of these,
 or is not a badge at all, raises a typed error; a badge that fails a check returns a report.
 """
 
@@ -13,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final, Literal
 
-from badgekiln.errors import MalformedPayload, NotABadgeImage
+from badgekiln.errors import BadgeKilnError, MalformedPayload, NotABadgeImage
 from badgekiln.fetch import Fetcher
 from badgekiln.verify._session import Session
 from badgekiln.verify.options import VerifyOptions
@@ -108,7 +109,10 @@ def _verify_text(session: Session, image: InputFormat | None, text: str) -> Repo
     # a compact JWS is parsed (strictly) below; anything else is classified by the sniffer
     kind = "jws" if _COMPACT_JWS.fullmatch(payload) else classify_payload(text)
     if kind == "url":
-        return ob2.verify_hosted(session, image or "url", url=payload)
+        if image is None:
+            return _verify_url(session, payload)
+        # a URL baked into an image is an OB 2.0 hosted assertion (OB 3.0 bakes no URLs)
+        return ob2.verify_hosted(session, image, url=payload)
     if kind == "json":
         document = loads_strict(payload.encode("utf-8"), source="the badge JSON")
         if not isinstance(document, dict):
@@ -133,6 +137,33 @@ def _verify_text(session: Session, image: InputFormat | None, text: str) -> Repo
     if spec == "legacy":
         return ob2.legacy_report(claims, fmt)
     return ob2.verify_signed(session, parsed, claims, fmt)
+
+
+def _verify_url(session: Session, url: str) -> Report:
+    """Verify whatever ``url`` serves: an OB 3.0 credential (JSON or VC-JWT), a baked image, or
+    an OB 2.0 hosted assertion (whose fetch failures, 410 Gone among them, the OB 2.0 verifier
+    reports as checks)."""
+    from badgekiln.baking import extract
+    from badgekiln.fetch import IMAGE_TYPES, JSON_TYPES, JWT_TYPES
+    from badgekiln.verify import ob2, ob3
+
+    try:
+        response = session.options.active_fetcher.get(url, accept=(*JSON_TYPES, *JWT_TYPES, *IMAGE_TYPES))
+    except BadgeKilnError as exc:
+        return ob2.verify_hosted(session, "url", url=url, prefetched=exc)
+    if response.content_type in IMAGE_TYPES:
+        found = extract(response.body)
+        return _verify_text(session, found.format, found.payload)
+    if response.content_type in JWT_TYPES:
+        try:
+            text = response.body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise MalformedPayload(f"{url} serves a token that is not UTF-8", reason="jws") from exc
+        return _verify_text(session, "url", text)
+    document = response.json()
+    if isinstance(document, dict) and _kind_of(document) == "ob3":
+        return ob3.verify_credential(session, document, "url")
+    return ob2.verify_hosted(session, "url", url=url, prefetched=response)
 
 
 def verify(

@@ -27,6 +27,7 @@ from badgekiln.verify._session import Checks, Session
 from badgekiln.verify.report import Check, InputFormat, Report, Summary
 
 if TYPE_CHECKING:
+    from badgekiln.fetch import FetchResponse
     from badgekiln.proofs.jws import CompactJws
 
 __all__ = [
@@ -278,9 +279,18 @@ def _check_scope(
 
 
 def verify_hosted(
-    session: Session, fmt: InputFormat, *, url: str | None = None, baked: Mapping[str, Any] | None = None
+    session: Session,
+    fmt: InputFormat,
+    *,
+    url: str | None = None,
+    baked: Mapping[str, Any] | None = None,
+    prefetched: FetchResponse | BadgeKilnError | None = None,
 ) -> Report:
-    """Verify a hosted OB 2.0 assertion from its URL, or from a (baked) copy naming it."""
+    """Verify a hosted OB 2.0 assertion from its URL, or from a (baked) copy naming it.
+
+    ``prefetched`` is the answer (or the fetch error) already had from ``url``, so it is not
+    fetched twice.
+    """
     checks = Checks()
     target = url if url is not None else _id_of(baked)
     if target is None or not _is_http(target):
@@ -289,7 +299,9 @@ def verify_hosted(
         checks.failed("hosted", "a hosted assertion needs an HTTP(S) id to be fetched from", "no-url")
         return Report("ob2", fmt, checks.freeze(), _summary(baked or {}, None, None), "hosted")
     try:
-        response = session.options.active_fetcher.get(target)
+        if isinstance(prefetched, BadgeKilnError):
+            raise prefetched
+        response = prefetched if prefetched is not None else session.options.active_fetcher.get(target)
         hosted = response.json()
     except FetchFailed as exc:
         if exc.details.get("status") == 410:
