@@ -12,7 +12,8 @@ Request bodies of ``POST /verify``:
 ``recipient`` (an email, URL, phone number or DID the badge must be awarded to) is the query
 parameter ``?recipient=`` for every body type, or the form field for multipart bodies (not both:
 the form field keeps an email address out of access logs). ``GET /verify?url=…`` verifies the
-OB 2.0 hosted assertion at that URL.
+badge that URL serves: an OB 3.0 credential (JSON or VC-JWT), a baked image, or an OB 2.0 hosted
+assertion.
 
 A badge that fails a check is still a 200 answer: the report says which check failed and why
 (``valid: false``). Input that is not a badge at all is a 4xx problem. The function has no AWS
@@ -243,7 +244,7 @@ def verify_body() -> ReportOut:
 
 @app.get(
     "/verify",
-    summary="Verify the Open Badges 2.0 hosted assertion at a URL",
+    summary="Verify the badge a URL serves (OB 3.0 credential, baked image or OB 2.0 hosted assertion)",
     tags=["verification"],
     openapi_extensions={
         "parameters": [
@@ -251,7 +252,7 @@ def verify_body() -> ReportOut:
                 "name": "url",
                 "in": "query",
                 "required": True,
-                "description": "The https URL of a hosted assertion.",
+                "description": "The https URL of a hosted credential, assertion or baked image.",
                 "schema": {"type": "string", "format": "uri", "maxLength": MAX_URL_LENGTH},
             },
             _RECIPIENT_PARAMETER,
