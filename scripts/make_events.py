@@ -250,7 +250,7 @@ def main() -> None:
         "extract-no-badge.json": event("POST", "/extract", "image/png", png(), True),
         "extract-wrong-content-type.json": event("POST", "/extract", "text/plain", b"hello", False),
         "docs.json": event("GET", "/docs", None, None, False),
-        "render-svg.json": event("POST", "/render", "image/svg+xml", svg(), True),
+        "render-svg.json": event("POST", "/render", "image/svg+xml", svg(), True, authorizer=ISSUER_KEY),
         "render-json-template.json": event(
             "POST",
             "/render",
@@ -265,6 +265,7 @@ def main() -> None:
                 }
             ).encode(),
             False,
+            authorizer=ISSUER_KEY,
         ),
         "verify-json.json": event("POST", "/verify", "application/json", CREDENTIAL.encode(), False),
         "verify-multipart-png.json": event(

@@ -31,10 +31,12 @@ from badgekiln.http import (
     raw_body,
     require_media_type,
 )
+from badgekiln.http.auth import API_KEY, caller, document_api_key
 from badgekiln.render import DEFAULT_LIMITS, PLACEHOLDERS, personalise_svg, svg_to_png
 
 obs = observability("render")
 app = make_resolver(obs)
+document_api_key(app)
 
 MEDIA_TYPES = ("image/svg+xml", "application/json")
 #: The library's caps, with the canvas held to 2048 px a side (4 Mpx): big enough for print, small
@@ -106,6 +108,7 @@ _REQUEST_BODY: dict[str, Any] = {
 
 @app.post(
     "/render",
+    security=API_KEY,
     summary="Render an SVG badge (or a personalised badge template) to PNG",
     tags=["images"],
     openapi_extensions={
@@ -122,10 +125,12 @@ _REQUEST_BODY: dict[str, Any] = {
     },
     responses={
         200: {"description": "The rendered PNG.", "content": {"image/png": {}}},
-        **problem_responses(400, 413, 415, 422),
+        **problem_responses(400, 401, 413, 415, 422),
     },
 )
 def render():  # type: ignore[no-untyped-def]  # no "-> Response": it breaks Powertools' OpenAPI generation
+    # rendering is CPU-heavy: any valid API key (an issuer's or an admin's) may use it
+    caller(app.current_event)
     svg, size, values = _read(app.current_event)
     if values is not None:
         svg = personalise_svg(svg, values, limits=LIMITS)

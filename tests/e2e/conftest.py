@@ -21,10 +21,16 @@ def start(template: Path, store: Path) -> LocalServer:
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def api_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The local store directory behind the ``api`` server."""
+    return tmp_path_factory.mktemp("store")
+
+
+@pytest.fixture(scope="module")
+def api(api_store: Path) -> Iterator[str]:
     saved = dict(os.environ)
     os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
-    server = start(REPO / "template.yaml", tmp_path_factory.mktemp("store"))
+    server = start(REPO / "template.yaml", api_store)
     yield server.url
     server.shutdown()
     server.server_close()

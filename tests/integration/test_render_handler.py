@@ -47,6 +47,16 @@ def decode(response: dict[str, Any]) -> tuple[int, int, list[list[int]]]:
     return width, height, [list(row) for row in rows]
 
 
+def test_without_an_api_key_nothing_is_rendered(context: Context) -> None:
+    # GIVEN the request reached the function without the authorizer's context (a deployment error)
+    event = load_event("render-svg.json")
+    del event["requestContext"]["authorizer"]
+    # THEN it is answered as unauthenticated, never rendered
+    response = render_handler.handler(event, context)
+    assert response["statusCode"] == 401
+    assert problem(response)["code"] == "unauthorized"
+
+
 def test_the_fixture_svg_renders_at_its_own_size(context: Context) -> None:
     width, height, rows = decode(render_handler.handler(load_event("render-svg.json"), context))
     assert (width, height) == (10, 10)

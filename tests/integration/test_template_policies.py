@@ -194,7 +194,7 @@ def test_upload_pipeline(resources: dict[str, Any]) -> None:
     assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
 
 
-def test_issuing_routes_are_behind_the_authorizer_and_public_ones_are_not() -> None:
+def test_issuing_and_render_routes_are_behind_the_authorizer_and_public_ones_are_not() -> None:
     app = load_template(REPO / "template.yaml")
     spec = app.authorizers["ApiKeyAuthorizer"]
     assert (spec.function, spec.identity_sources, spec.ttl) == (
@@ -203,5 +203,5 @@ def test_issuing_routes_are_behind_the_authorizer_and_public_ones_are_not() -> N
         60,
     )
     for route in app.routes:
-        authenticated = route.function in {"IssueFunction", "AdminFunction"}
+        authenticated = route.function in {"IssueFunction", "AdminFunction", "RenderFunction"}
         assert (route.authorizer == "ApiKeyAuthorizer") is authenticated, route
