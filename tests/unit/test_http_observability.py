@@ -25,6 +25,17 @@ def test_counts_flush_as_emf(capsys: pytest.CaptureFixture[str], monkeypatch: py
     assert dimensioned["service"] == "probe"
 
 
+def test_disabled_metrics_print_nothing(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    obs = observability("probe")
+    obs.count("BadgesProbed")
+    obs.count("ChecksFailed", check="signature")
+    obs.metrics.flush_metrics()
+    assert not [line for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+
+
 def test_tracing_is_off_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("BADGEKILN_TRACING", raising=False)
     assert observability("probe").tracer is None

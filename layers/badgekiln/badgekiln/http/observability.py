@@ -37,6 +37,9 @@ class Observability:
         from aws_lambda_powertools.metrics import MetricUnit
 
         if dimensions:
+            # single_metric ignores POWERTOOLS_METRICS_DISABLED (Powertools 3.37), so honour it here
+            if _enabled("POWERTOOLS_METRICS_DISABLED"):
+                return
             # dimensions apply to a whole EMF blob, so a dimensioned metric is emitted on its own
             from aws_lambda_powertools.metrics import single_metric
 
