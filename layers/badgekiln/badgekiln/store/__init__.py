@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
+from badgekiln._lazy import lazy_exports
 from badgekiln.errors import InvalidField
 from badgekiln.store.base import (
     CACHE_IMMUTABLE,
@@ -116,10 +117,5 @@ def open_store(url: str | None = None) -> Store:
     return LocalStore(url)
 
 
-def __getattr__(name: str) -> Any:
-    # S3Store pulls botocore in on first use; keep `import badgekiln.store` cheap.
-    if name == "S3Store":
-        from badgekiln.store.s3 import S3Store
-
-        return S3Store
-    raise AttributeError(f"module 'badgekiln.store' has no attribute {name!r}")
+# S3Store pulls botocore in on first use; keep `import badgekiln.store` cheap.
+__getattr__, __dir__ = lazy_exports(globals(), {"S3Store": "badgekiln.store.s3"})

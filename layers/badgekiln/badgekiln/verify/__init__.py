@@ -15,10 +15,11 @@ Names are imported on first use, so ``badgekiln.verify.recipient`` stays light.
 
 from __future__ import annotations
 
-import importlib
 import sys
 import types
 from typing import TYPE_CHECKING, Any
+
+from badgekiln._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from badgekiln.verify.engine import verify
@@ -36,17 +37,7 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'badgekiln.verify' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(globals(), _LAZY)
 
 
 class _CallableModule(types.ModuleType):
