@@ -25,23 +25,26 @@ from __future__ import annotations
 import base64
 import binascii
 import itertools
-import json
-from typing import Any, Final, Literal
+from collections.abc import Callable, Iterable
+from typing import Any, Final, Literal, TypeVar
 
 from aws_lambda_powertools.event_handler import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from badgekiln.errors import InvalidField, NotFound
+from badgekiln.errors import InvalidField
 from badgekiln.http import (
     entrypoint,
     json_body,
+    json_model,
+    json_request_body,
+    json_response,
     make_resolver,
     observability,
     parse_model,
     problem_responses,
     require_media_type,
 )
-from badgekiln.http.auth import API_KEY, document_api_key, require_admin, require_issuer
+from badgekiln.http.auth import API_KEY, document_api_key, require_admin, route_issuer
 from badgekiln.http.environment import key_options, public_url, store
 from badgekiln.issue import (
     achievement_summary,
@@ -62,7 +65,6 @@ obs = observability("admin")
 app = make_resolver(obs)
 document_api_key(app)
 
-JSON: Final = ("application/json",)
 #: Most entries one list answer holds: each is ~1 KB, and a Lambda answer is at most 6 MB.
 MAX_LISTED: Final = 1000
 _ADMIN = problem_responses(401, 403)
@@ -103,37 +105,13 @@ class ApiKeyOut(BaseModel):
     created: str
 
 
-def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[str]:
-    return Response(
-        status_code=status,
-        content_type="application/json",
-        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-        headers=headers,
-    )
+_T = TypeVar("_T")
 
 
-def _body(model: type[Any]) -> Any:
-    event = app.current_event
-    require_media_type(event, JSON)
-    return parse_model(model, json_body(event))
-
-
-def _slug(issuer: str) -> str:
-    """The route's issuer slug, once the caller may act for it (admin or that issuer's key).
-
-    Raises:
-        AuthError: 401 without a key, 403 with another issuer's.
-        NotFound: not a slug.
-    """
-    require_issuer(app.current_event, issuer)
-    try:
-        return check_slug(issuer, field="issuer")
-    except InvalidField:
-        raise NotFound(f"no issuer {issuer[:80]!r}", issuer=issuer[:80]) from None
-
-
-def _json_body(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+def _listing(name: str, items: Iterable[_T], summary: Callable[[_T], Any]) -> Response[str]:
+    """``{name: [...], "truncated": …}`` of at most :data:`MAX_LISTED` summaries."""
+    found = [summary(item) for item in itertools.islice(items, MAX_LISTED + 1)]
+    return json_response(200, {name: found[:MAX_LISTED], "truncated": len(found) > MAX_LISTED})
 
 
 @app.post(
@@ -141,7 +119,7 @@ def _json_body(schema: dict[str, Any]) -> dict[str, Any]:
     security=API_KEY,
     summary="Create an issuer (admin)",
     tags=["admin"],
-    openapi_extensions=_json_body(IssuerInput.model_json_schema()),
+    openapi_extensions=json_request_body(IssuerInput),
     responses={
         201: {"description": "The issuer: id, kind, document URLs, keys."},
         **_ADMIN,
@@ -150,10 +128,9 @@ def _json_body(schema: dict[str, Any]) -> dict[str, Any]:
 )
 def create_issuer_route():  # type: ignore[no-untyped-def]  # no "-> Response": it breaks Powertools' OpenAPI generation
     require_admin(app.current_event)
-    data: IssuerInput = _body(IssuerInput)
+    data = json_model(app.current_event, IssuerInput)
     record = create_issuer(store(), public_url(app.current_event), data, keys=key_options())
-    summary = issuer_summary(record)
-    return _json(201, summary, {"Location": f"/issuers/{record.slug}"})
+    return json_response(201, issuer_summary(record), {"Location": f"/issuers/{record.slug}"})
 
 
 @app.get(
@@ -165,8 +142,7 @@ def create_issuer_route():  # type: ignore[no-untyped-def]  # no "-> Response": 
 )
 def list_issuers_route():  # type: ignore[no-untyped-def]
     require_admin(app.current_event)
-    found = [issuer_summary(i) for i in itertools.islice(list_issuers(store()), MAX_LISTED + 1)]
-    return _json(200, {"issuers": found[:MAX_LISTED], "truncated": len(found) > MAX_LISTED})
+    return _listing("issuers", list_issuers(store()), issuer_summary)
 
 
 @app.get(
@@ -177,8 +153,8 @@ def list_issuers_route():  # type: ignore[no-untyped-def]
     responses={200: {"description": "The issuer."}, **_ADMIN, **problem_responses(404, 503)},
 )
 def get_issuer_route(issuer: str):  # type: ignore[no-untyped-def]
-    slug = _slug(issuer)
-    return _json(200, issuer_summary(get_issuer(store(), slug)))
+    slug = route_issuer(app.current_event, issuer)
+    return json_response(200, issuer_summary(get_issuer(store(), slug)))
 
 
 @app.post(
@@ -186,7 +162,7 @@ def get_issuer_route(issuer: str):  # type: ignore[no-untyped-def]
     security=API_KEY,
     summary="Create an achievement (badge class) of an issuer",
     tags=["admin"],
-    openapi_extensions=_json_body(AchievementRequest.model_json_schema()),
+    openapi_extensions=json_request_body(AchievementRequest),
     responses={
         201: {"description": "The achievement and its document URLs."},
         **_ADMIN,
@@ -194,9 +170,9 @@ def get_issuer_route(issuer: str):  # type: ignore[no-untyped-def]
     },
 )
 def create_achievement_route(issuer: str):  # type: ignore[no-untyped-def]
-    slug = _slug(issuer)
+    slug = route_issuer(app.current_event, issuer)
     event = app.current_event
-    require_media_type(event, JSON)
+    require_media_type(event, ("application/json",))
     raw = json_body(event)
     request = parse_model(AchievementRequest, raw)
     try:
@@ -206,8 +182,7 @@ def create_achievement_route(issuer: str):  # type: ignore[no-untyped-def]
     target = store()
     data = {k: v for k, v in raw.items() if k != "image"}
     record = create_achievement(target, slug, data, image)
-    summary = achievement_summary(get_issuer(target, slug), record)
-    return _json(201, summary)
+    return json_response(201, achievement_summary(get_issuer(target, slug), record))
 
 
 @app.get(
@@ -218,14 +193,10 @@ def create_achievement_route(issuer: str):  # type: ignore[no-untyped-def]
     responses={200: {"description": "Achievements, by slug."}, **_ADMIN, **problem_responses(404, 503)},
 )
 def list_achievements_route(issuer: str):  # type: ignore[no-untyped-def]
-    slug = _slug(issuer)
+    slug = route_issuer(app.current_event, issuer)
     target = store()
     record = get_issuer(target, slug)
-    found = [
-        achievement_summary(record, a)
-        for a in itertools.islice(list_achievements(target, slug), MAX_LISTED + 1)
-    ]
-    return _json(200, {"achievements": found[:MAX_LISTED], "truncated": len(found) > MAX_LISTED})
+    return _listing("achievements", list_achievements(target, slug), lambda a: achievement_summary(record, a))
 
 
 @app.post(
@@ -233,12 +204,7 @@ def list_achievements_route(issuer: str):  # type: ignore[no-untyped-def]
     security=API_KEY,
     summary="Rotate an issuer's signing keys",
     tags=["admin"],
-    openapi_extensions={
-        "requestBody": {
-            "required": False,
-            "content": {"application/json": {"schema": RotateRequest.model_json_schema()}},
-        }
-    },
+    openapi_extensions=json_request_body(RotateRequest, required=False),
     responses={
         200: {"description": "The issuer with its new keys."},
         **_ADMIN,
@@ -246,14 +212,14 @@ def list_achievements_route(issuer: str):  # type: ignore[no-untyped-def]
     },
 )
 def rotate_keys_route(issuer: str):  # type: ignore[no-untyped-def]
-    slug = _slug(issuer)
+    slug = route_issuer(app.current_event, issuer)
     event = app.current_event
     families: tuple[Literal["ed25519", "rsa"], ...] = ("ed25519", "rsa")
     if (event.body or "").strip():
-        families = tuple(dict.fromkeys(_body(RotateRequest).families))
+        families = tuple(dict.fromkeys(json_model(event, RotateRequest).families))
     record = rotate_key(store(), slug, families=families, keys=key_options())
     obs.count("KeysRotated", len(families))
-    return _json(200, issuer_summary(record))
+    return json_response(200, issuer_summary(record))
 
 
 @app.post(
@@ -261,7 +227,7 @@ def rotate_keys_route(issuer: str):  # type: ignore[no-untyped-def]
     security=API_KEY,
     summary="Create an API key (admin); the token is shown once",
     tags=["admin"],
-    openapi_extensions=_json_body(ApiKeyRequest.model_json_schema()),
+    openapi_extensions=json_request_body(ApiKeyRequest),
     responses={
         201: {"description": "The key and its token.", "content": {"application/json": {"model": ApiKeyOut}}},
         **_ADMIN,
@@ -270,7 +236,7 @@ def rotate_keys_route(issuer: str):  # type: ignore[no-untyped-def]
 )
 def create_api_key_route():  # type: ignore[no-untyped-def]
     require_admin(app.current_event)
-    request: ApiKeyRequest = _body(ApiKeyRequest)
+    request = json_model(app.current_event, ApiKeyRequest)
     if request.admin == (request.issuer is not None):
         raise InvalidField(
             "An API key is either admin or for one issuer: give 'admin' or 'issuer'.", field="issuer"
@@ -284,7 +250,7 @@ def create_api_key_route():  # type: ignore[no-untyped-def]
         token=token, id=key.id, scope=key.scope, issuer=key.issuer, label=key.label, created=key.created
     )
     # the token must not linger in caches or logs along the way
-    return _json(201, body.model_dump(), {"Cache-Control": "no-store"})
+    return json_response(201, body.model_dump(), {"Cache-Control": "no-store"})
 
 
 @app.delete(

@@ -17,30 +17,29 @@ from __future__ import annotations
 
 import io
 import itertools
-import json
 from typing import Any, Final, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from badgekiln.errors import InputError, InputTooLarge, InvalidField, NotFound
+from badgekiln.errors import InputError, InputTooLarge, InvalidField
 from badgekiln.http import (
     UPLOAD_ROUTE,
     entrypoint,
-    json_body,
+    json_model,
+    json_request_body,
+    json_response,
     make_resolver,
     observability,
-    parse_model,
     problem_responses,
     raw_body,
     require_media_type,
 )
-from badgekiln.http.auth import API_KEY, document_api_key, require_issuer
+from badgekiln.http.auth import API_KEY, document_api_key, route_issuer
 from badgekiln.http.environment import store
 from badgekiln.issue import issue_batch, issue_credential, read_rows, reinstate, revoke, suspend
 from badgekiln.issue.batch import BatchSummary
-from badgekiln.issue.layout import check_slug
 from badgekiln.issue.models import EvidenceInput, RecipientInput, ResultInput
 from badgekiln.issue.revocation import MAX_REASON_CHARS
 from badgekiln.issue.uploads import UPLOAD_EXPIRES, UPLOAD_TYPES, get_upload, start_upload
@@ -49,7 +48,6 @@ obs = observability("issue")
 app = make_resolver(obs)
 document_api_key(app)
 
-JSON: Final = ("application/json",)
 #: Body types of a synchronous batch, and the row format each one is.
 BATCH_TYPES: Final[dict[str, Literal["csv", "jsonl"]]] = {
     "text/csv": "csv",
@@ -154,35 +152,6 @@ class UploadOut(BaseModel):
     status: str = Field(description="Where to follow the job: GET this path.")
 
 
-def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[str]:
-    return Response(
-        status_code=status,
-        content_type="application/json",
-        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-        headers=headers,
-    )
-
-
-def _issuer(issuer: str) -> str:
-    """The route's issuer slug, once the caller may act for it.
-
-    Raises:
-        AuthError: no key (401) or another issuer's (403).
-        NotFound: not a slug (no such issuer can exist).
-    """
-    require_issuer(app.current_event, issuer)
-    try:
-        return check_slug(issuer, field="issuer")
-    except InvalidField:
-        raise NotFound(f"no issuer {issuer[:80]!r}", issuer=issuer[:80]) from None
-
-
-def _model(model: type[Any]) -> Any:
-    event: APIGatewayProxyEventV2 = app.current_event
-    require_media_type(event, JSON)
-    return parse_model(model, json_body(event))
-
-
 def _created(model: type[BaseModel], description: str) -> dict[int, Any]:
     return {201: {"description": description, "content": {"application/json": {"model": model}}}}
 
@@ -193,10 +162,7 @@ def _created(model: type[BaseModel], description: str) -> dict[int, Any]:
     summary="Issue a credential",
     tags=["issuing"],
     openapi_extensions={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": IssueRequest.model_json_schema()}},
-        },
+        **json_request_body(IssueRequest),
         "parameters": [
             {
                 "name": "Idempotency-Key",
@@ -215,8 +181,8 @@ def _created(model: type[BaseModel], description: str) -> dict[int, Any]:
     },
 )
 def issue(issuer: str):  # type: ignore[no-untyped-def]  # no "-> Response": it breaks Powertools' OpenAPI generation
-    slug = _issuer(issuer)
-    request: IssueRequest = _model(IssueRequest)
+    slug = route_issuer(app.current_event, issuer)
+    request = json_model(app.current_event, IssueRequest)
     key = app.current_event.headers.get("idempotency-key")
     options = request.model_dump(exclude={"achievement", "recipient"}, exclude_none=True)
     issued = issue_credential(
@@ -224,15 +190,15 @@ def issue(issuer: str):  # type: ignore[no-untyped-def]  # no "-> Response": it 
     )
     if not issued.replayed:
         obs.count("BadgesIssued")
-    return _json(200 if issued.replayed else 201, issued.summary(), {"Location": issued.public_url})
+    return json_response(200 if issued.replayed else 201, issued.summary(), {"Location": issued.public_url})
 
 
 def _change(issuer: str, credential: str, action: Literal["revoke", "suspend", "reinstate"]) -> Response[str]:
-    slug = _issuer(issuer)
+    slug = route_issuer(app.current_event, issuer)
     event = app.current_event
     reason = None
     if raw_body(event).strip():
-        reason = _model(StatusRequest).reason
+        reason = json_model(event, StatusRequest).reason
     if action == "revoke":
         status = revoke(store(), slug, credential, reason=reason)
         obs.count("BadgesRevoked")
@@ -244,19 +210,14 @@ def _change(issuer: str, credential: str, action: Literal["revoke", "suspend", "
             raise InvalidField("reinstate takes no reason", field="reason")
         status = reinstate(store(), slug, credential)
         obs.count("BadgesReinstated")
-    return _json(200, status)
+    return json_response(200, status)
 
 
 def _status_route(action: str) -> dict[str, Any]:
     return {
         "summary": f"{action.capitalize()} a credential",
         "tags": ["issuing"],
-        "openapi_extensions": {
-            "requestBody": {
-                "required": False,
-                "content": {"application/json": {"schema": StatusRequest.model_json_schema()}},
-            }
-        },
+        "openapi_extensions": json_request_body(StatusRequest, required=False),
         "responses": {
             200: {
                 "description": "The credential's status now.",
@@ -326,7 +287,7 @@ def _batch_options(event: APIGatewayProxyEventV2) -> tuple[str, dict[str, Any]]:
     },
 )
 def batch(issuer: str):  # type: ignore[no-untyped-def]
-    slug = _issuer(issuer)
+    slug = route_issuer(app.current_event, issuer)
     event = app.current_event
     fmt = BATCH_TYPES[require_media_type(event, tuple(BATCH_TYPES))]
     achievement, options = _batch_options(event)
@@ -349,7 +310,7 @@ def batch(issuer: str):  # type: ignore[no-untyped-def]
         results.append(result.to_dict())
     if summary.issued:
         obs.count("BadgesIssued", summary.issued)
-    return _json(200, {"summary": summary.to_dict(), "results": results})
+    return json_response(200, {"summary": summary.to_dict(), "results": results})
 
 
 @app.post(
@@ -357,12 +318,7 @@ def batch(issuer: str):  # type: ignore[no-untyped-def]
     security=API_KEY,
     summary="Start a batch upload too big for one request (a presigned S3 POST)",
     tags=["issuing"],
-    openapi_extensions={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": UploadRequest.model_json_schema()}},
-        }
-    },
+    openapi_extensions=json_request_body(UploadRequest),
     responses={
         **_created(UploadOut, "POST the file to url with fields; the worker issues it."),
         **_AUTH_PROBLEMS,
@@ -370,8 +326,8 @@ def batch(issuer: str):  # type: ignore[no-untyped-def]
     },
 )
 def upload(issuer: str):  # type: ignore[no-untyped-def]
-    slug = _issuer(issuer)
-    request: UploadRequest = _model(UploadRequest)
+    slug = route_issuer(app.current_event, issuer)
+    request = json_model(app.current_event, UploadRequest)
     options = request.model_dump(exclude={"achievement", "format"}, exclude_none=True)
     started, form = start_upload(store(), slug, request.achievement, fmt=request.format, options=options)
     status = f"/issuers/{slug}/uploads/{started.id}"
@@ -383,7 +339,7 @@ def upload(issuer: str):  # type: ignore[no-untyped-def]
         expires_in=UPLOAD_EXPIRES,
         status=status,
     )
-    return _json(201, body.model_dump(), {"Location": status})
+    return json_response(201, body.model_dump(), {"Location": status})
 
 
 @app.get(
@@ -398,8 +354,8 @@ def upload(issuer: str):  # type: ignore[no-untyped-def]
     },
 )
 def upload_status(issuer: str, upload_id: str):  # type: ignore[no-untyped-def]
-    slug = _issuer(issuer)
-    return _json(200, get_upload(store(), slug, upload_id))
+    slug = route_issuer(app.current_event, issuer)
+    return json_response(200, get_upload(store(), slug, upload_id))
 
 
 handler = entrypoint(app, obs)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from badgekiln.errors import AuthError
+from badgekiln.errors import AuthError, NotFound
 from badgekiln.http import auth, environment
 from badgekiln.issue.apikeys import ApiKey
 
@@ -55,6 +55,22 @@ def test_issuer_keys_act_on_their_issuer_and_admin_keys_on_all() -> None:
         with pytest.raises(AuthError) as caught:
             call()
         assert caught.value.details["forbidden"] is True
+
+
+def test_route_issuer_is_the_slug_once_the_caller_may_act_for_it() -> None:
+    acme = event({"keyId": "k", "role": "issuer", "issuer": "acme"})
+    admin = event({"keyId": "k", "role": "admin", "issuer": ""})
+    assert auth.route_issuer(acme, "acme") == "acme"
+    assert auth.route_issuer(admin, "other") == "other"
+    with pytest.raises(AuthError) as forbidden:
+        auth.route_issuer(acme, "other")
+    assert forbidden.value.details["forbidden"] is True
+    with pytest.raises(AuthError):
+        auth.route_issuer({}, "acme")
+    # not a slug: no such issuer can exist (an admin gets past the key check, then 404)
+    with pytest.raises(NotFound) as missing:
+        auth.route_issuer(admin, "Not A Slug" * 20)
+    assert missing.value.details["issuer"] == ("Not A Slug" * 20)[:80]
 
 
 def test_public_url_from_the_environment_or_the_request(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,12 +8,14 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+from pydantic import BaseModel, ConfigDict
 
 from badgekiln.errors import InputError, InputTooLarge, InvalidField, UnsupportedMediaType
 from badgekiln.http.bodies import (
     MAX_BODY_BYTES,
     decoded_body_size,
     json_body,
+    json_model,
     media_type,
     multipart_body,
     raw_body,
@@ -108,6 +110,25 @@ def test_bad_json(body: bytes, error: type[Exception], reason: str) -> None:
 
 def test_json_depth_at_limit_is_fine() -> None:
     assert json_body(event(b"[" * 64 + b"]" * 64, "application/json")) is not None
+
+
+class Named(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+
+
+def test_json_model() -> None:
+    assert json_model(event('{"name": "a"}', "application/json; charset=utf-8"), Named) == Named(name="a")
+    with pytest.raises(UnsupportedMediaType) as media:
+        json_model(event('{"name": "a"}', "text/plain"), Named)
+    assert media.value.details["accepted"] == "application/json"
+    with pytest.raises(InvalidField) as bad:
+        json_model(event('{"name": "a", "x": 1}', "application/json"), Named)
+    assert bad.value.details["field"] == "x"
+    with pytest.raises(InputError) as broken:
+        json_model(event("{", "application/json"), Named)
+    assert broken.value.details["reason"] == "json"
 
 
 def test_multipart_fields() -> None:

@@ -23,6 +23,7 @@ from badgekiln.http.bodies import (
     UPLOAD_ROUTE,
     Part,
     json_body,
+    json_model,
     media_type,
     multipart_body,
     parse_model,
@@ -33,7 +34,7 @@ from badgekiln.http.headers import SECURITY_HEADERS
 from badgekiln.http.observability import Observability, observability
 from badgekiln.http.problems import PROBLEM_CONTENT_TYPE, STATUS_BY_ERROR, problem_body, status_for
 from badgekiln.http.resolver import entrypoint, make_resolver
-from badgekiln.http.responses import image_media_type, problem_responses
+from badgekiln.http.responses import image_media_type, json_request_body, json_response, problem_responses
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -46,6 +47,9 @@ __all__ = [
     "entrypoint",
     "image_media_type",
     "json_body",
+    "json_model",
+    "json_request_body",
+    "json_response",
     "make_resolver",
     "media_type",
     "multipart_body",

@@ -12,12 +12,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
-from badgekiln.errors import AuthError
+from badgekiln.errors import AuthError, InvalidField, NotFound
 
 if TYPE_CHECKING:
     from badgekiln.issue.apikeys import ApiKey
 
-__all__ = ["API_KEY", "authorizer_context", "caller", "document_api_key", "require_admin", "require_issuer"]
+__all__ = [
+    "API_KEY",
+    "authorizer_context",
+    "caller",
+    "document_api_key",
+    "require_admin",
+    "require_issuer",
+    "route_issuer",
+]
 
 _ROLES: Final = frozenset({"admin", "issuer"})
 #: The OpenAPI security requirement of authenticated routes (``security=API_KEY``).
@@ -84,3 +92,19 @@ def require_admin(event: Any) -> ApiKey:
     key = caller(event)
     key.require(None)
     return key
+
+
+def route_issuer(event: Any, issuer: str) -> str:
+    """The route's ``{issuer}`` slug, once the caller may act for it (an admin or that issuer's key).
+
+    Raises:
+        AuthError: 401 without a key; 403 (``forbidden``) for another issuer's key.
+        NotFound: ``issuer`` is not a slug, so no such issuer can exist.
+    """
+    from badgekiln.issue.layout import check_slug
+
+    require_issuer(event, issuer)
+    try:
+        return check_slug(issuer, field="issuer")
+    except InvalidField:
+        raise NotFound(f"no issuer {issuer[:80]!r}", issuer=issuer[:80]) from None

@@ -33,6 +33,7 @@ __all__ = [
     "body_too_large",
     "decoded_body_size",
     "json_body",
+    "json_model",
     "media_type",
     "multipart_body",
     "parse_model",
@@ -189,6 +190,18 @@ def parse_model(model: type[ModelT], value: Any) -> ModelT:
         field = ".".join(first["loc"]) or None
         where = f"field {field!r}" if field else "the request body"
         raise InvalidField(f"Invalid {where}: {first['msg']}.", field=field, errors=found) from None
+
+
+def json_model(event: APIGatewayProxyEventV2, model: type[ModelT]) -> ModelT:
+    """The ``application/json`` body validated as ``model``.
+
+    Raises:
+        UnsupportedMediaType: another Content-Type (HTTP 415).
+        InputError, InputTooLarge: the body is not JSON, too big or too deep (:func:`json_body`).
+        InvalidField: the JSON does not fit ``model`` (:func:`parse_model`).
+    """
+    require_media_type(event, ("application/json",))
+    return parse_model(model, json_body(event))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,16 +1,20 @@
-"""Helpers for what routes answer: image media types and the OpenAPI description of problems."""
+"""Helpers for what routes answer: JSON answers, image media types, and their OpenAPI description."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from badgekiln.http.problems import PROBLEM_CONTENT_TYPE
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import Response
     from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+    from pydantic import BaseModel
 
-__all__ = ["PROBLEM_SCHEMA", "image_media_type", "problem_responses"]
+__all__ = ["PROBLEM_SCHEMA", "image_media_type", "json_request_body", "json_response", "problem_responses"]
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -35,6 +39,28 @@ def image_media_type(image: bytes) -> str:
     Only for images the library produced or validated: it does not sniff untrusted input.
     """
     return "image/png" if image.startswith(_PNG_SIGNATURE) else "image/svg+xml"
+
+
+def json_response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Response[str]:
+    """A compact ``application/json`` answer (UTF-8, non-ASCII kept as is)."""
+    from aws_lambda_powertools.event_handler import Response
+
+    return Response(
+        status_code=status,
+        content_type="application/json",
+        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        headers=dict(headers) if headers else None,
+    )
+
+
+def json_request_body(model: type[BaseModel], *, required: bool = True) -> dict[str, Any]:
+    """OpenAPI ``openapi_extensions`` declaring an ``application/json`` request body of ``model``.
+
+    Routes read their bodies themselves (strictly, :mod:`.bodies`) rather than through Powertools'
+    validation, so the body is documented here.
+    """
+    schema = model.model_json_schema()
+    return {"requestBody": {"required": required, "content": {"application/json": {"schema": schema}}}}
 
 
 def problem_responses(*statuses: int) -> dict[int, OpenAPIResponse]:

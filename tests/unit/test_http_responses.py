@@ -1,0 +1,41 @@
+"""badgekiln.http.responses: JSON answers and the OpenAPI shapes routes share."""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import BaseModel
+
+from badgekiln.http import PROBLEM_CONTENT_TYPE, image_media_type, json_request_body, json_response
+from badgekiln.http.responses import PROBLEM_SCHEMA, problem_responses
+
+
+class Body(BaseModel):
+    name: str
+
+
+def test_json_response_is_compact_utf8_json() -> None:
+    answer = json_response(201, {"name": "Zoë", "n": [1, 2]}, {"Location": "/x"})
+    assert (answer.status_code, answer.content_type) == (201, "application/json")
+    assert answer.body == '{"name":"Zoë","n":[1,2]}'
+    assert json.loads(answer.body) == {"name": "Zoë", "n": [1, 2]}
+    assert answer.headers["Location"] == "/x"
+
+
+def test_json_request_body_documents_the_model() -> None:
+    schema = Body.model_json_schema()
+    assert json_request_body(Body) == {
+        "requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}
+    }
+    assert json_request_body(Body, required=False)["requestBody"]["required"] is False
+
+
+def test_problem_responses_and_image_types() -> None:
+    found = problem_responses(404, 503)
+    assert found[404] == {
+        "description": "Not Found",
+        "content": {PROBLEM_CONTENT_TYPE: {"schema": PROBLEM_SCHEMA}},
+    }
+    assert found[503]["description"] == "Service Unavailable"
+    assert image_media_type(b"\x89PNG\r\n\x1a\n...") == "image/png"
+    assert image_media_type(b"<svg/>") == "image/svg+xml"
