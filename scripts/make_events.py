@@ -78,6 +78,26 @@ def multipart(fields: list[tuple[str, str | None, str | None, bytes]]) -> bytes:
     return out + f"--{BOUNDARY}--\r\n".encode()
 
 
+def _path_parameters(route: str, path: str) -> dict[str, str]:
+    """The ``{name}`` (one segment) and ``{name+}`` (the rest) values of ``path`` under ``route``."""
+    found: dict[str, str] = {}
+    segments = path.split("/")
+    for i, part in enumerate(route.split("/")):
+        if part.startswith("{") and part.endswith("+}"):
+            found[part[1:-2]] = "/".join(segments[i:])
+            break
+        if part.startswith("{"):
+            found[part[1:-1]] = segments[i]
+        elif part != segments[i]:
+            raise ValueError(f"{path} is not under the route {route}")
+    return found
+
+
+def post_json(path: str, value: Any, **options: Any) -> dict[str, Any]:
+    """A ``POST`` of ``value`` as an ``application/json`` body."""
+    return event("POST", path, "application/json", json.dumps(value).encode(), False, **options)
+
+
 def event(
     method: str,
     path: str,
@@ -87,11 +107,11 @@ def event(
     *,
     query: dict[str, str] | None = None,
     route: str | None = None,
-    path_parameters: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
     authorizer: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """A payload-2.0 event; ``route`` is the route key's path when it has ``{parameters}``."""
+    path_parameters = _path_parameters(route, path) if route else None
     route = f"{method} {route or path}"
     base = {
         "accept": "*/*",
@@ -157,7 +177,6 @@ def authorizer_event(token: str) -> dict[str, Any]:
         None,
         False,
         route="/issuers/{issuer}/credentials",
-        path_parameters={"issuer": "acme"},
         headers={"authorization": f"Bearer {token}"},
     )
     request["type"] = "REQUEST"
@@ -222,23 +241,11 @@ def main() -> None:
             ),
             True,
         ),
-        "bake-json-svg.json": event(
-            "POST",
-            "/bake",
-            "application/json",
-            json.dumps(
-                {"image": base64.b64encode(svg()).decode(), "payload": CREDENTIAL, "spec": "ob3"}
-            ).encode(),
-            False,
+        "bake-json-svg.json": post_json(
+            "/bake", {"image": base64.b64encode(svg()).decode(), "payload": CREDENTIAL, "spec": "ob3"}
         ),
         "bake-json-malformed.json": event("POST", "/bake", "application/json", b'{"image": "', False),
-        "bake-json-missing-payload.json": event(
-            "POST",
-            "/bake",
-            "application/json",
-            json.dumps({"image": base64.b64encode(png()).decode()}).encode(),
-            False,
-        ),
+        "bake-json-missing-payload.json": post_json("/bake", {"image": base64.b64encode(png()).decode()}),
         "extract-png.json": event("POST", "/extract", "image/png", png(ASSERTION_URL), True),
         "extract-multipart-svg.json": event(
             "POST",
@@ -251,20 +258,15 @@ def main() -> None:
         "extract-wrong-content-type.json": event("POST", "/extract", "text/plain", b"hello", False),
         "docs.json": event("GET", "/docs", None, None, False),
         "render-svg.json": event("POST", "/render", "image/svg+xml", svg(), True, authorizer=ISSUER_KEY),
-        "render-json-template.json": event(
-            "POST",
+        "render-json-template.json": post_json(
             "/render",
-            "application/json",
-            json.dumps(
-                {
-                    "svg": '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100">'
-                    '<rect width="200" height="100" fill="#234"/>'
-                    '<text x="10" y="60" font-size="20" fill="#fff">{{recipient_name}}</text></svg>',
-                    "size": 100,
-                    "values": {"recipient_name": "Ada <Lovelace>"},
-                }
-            ).encode(),
-            False,
+            {
+                "svg": '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100">'
+                '<rect width="200" height="100" fill="#234"/>'
+                '<text x="10" y="60" font-size="20" fill="#fff">{{recipient_name}}</text></svg>',
+                "size": 100,
+                "values": {"recipient_name": "Ada <Lovelace>"},
+            },
             authorizer=ISSUER_KEY,
         ),
         "verify-json.json": event("POST", "/verify", "application/json", CREDENTIAL.encode(), False),
@@ -283,25 +285,17 @@ def main() -> None:
         "verify-url.json": event("GET", "/verify", None, None, False, query={"url": ASSERTION_URL}),
         "verify-wrong-content-type.json": event("POST", "/verify", "text/html", b"<p>hi</p>", False),
         "authorizer-request.json": authorizer_event("bk_0123456789abcdef_" + "A" * 43),
-        "issue-credential.json": event(
-            "POST",
+        "issue-credential.json": post_json(
             "/issuers/acme/credentials",
-            "application/json",
-            json.dumps({"achievement": "teamwork", "recipient": "ada@example.org"}).encode(),
-            False,
+            {"achievement": "teamwork", "recipient": "ada@example.org"},
             route="/issuers/{issuer}/credentials",
-            path_parameters={"issuer": "acme"},
             headers={"idempotency-key": "order-17"},
             authorizer=ISSUER_KEY,
         ),
-        "issue-revoke.json": event(
-            "POST",
+        "issue-revoke.json": post_json(
             "/issuers/acme/credentials/CREDENTIAL/revoke",
-            "application/json",
-            json.dumps({"reason": "issued in error"}).encode(),
-            False,
+            {"reason": "issued in error"},
             route="/issuers/{issuer}/credentials/{credential}/revoke",
-            path_parameters={"issuer": "acme", "credential": "CREDENTIAL"},
             authorizer=ISSUER_KEY,
         ),
         "issue-batch-csv.json": event(
@@ -312,51 +306,34 @@ def main() -> None:
             False,
             query={"achievement": "teamwork"},
             route="/issuers/{issuer}/batches",
-            path_parameters={"issuer": "acme"},
             authorizer=ISSUER_KEY,
         ),
-        "issue-upload.json": event(
-            "POST",
+        "issue-upload.json": post_json(
             "/issuers/acme/uploads",
-            "application/json",
-            json.dumps({"achievement": "teamwork", "format": "csv"}).encode(),
-            False,
+            {"achievement": "teamwork", "format": "csv"},
             route="/issuers/{issuer}/uploads",
-            path_parameters={"issuer": "acme"},
             authorizer=ISSUER_KEY,
         ),
-        "admin-create-issuer.json": event(
-            "POST",
+        "admin-create-issuer.json": post_json(
             "/issuers",
-            "application/json",
-            json.dumps({"name": "Acme", "url": "https://acme.example", "slug": "acme"}).encode(),
-            False,
+            {"name": "Acme", "url": "https://acme.example", "slug": "acme"},
             authorizer=ADMIN_KEY,
         ),
-        "admin-create-achievement.json": event(
-            "POST",
+        "admin-create-achievement.json": post_json(
             "/issuers/acme/achievements",
-            "application/json",
-            json.dumps(
-                {
-                    "name": "Teamwork",
-                    "slug": "teamwork",
-                    "description": "Works well with others.",
-                    "criteria": "Shipped a feature with a team.",
-                    "image": base64.b64encode(svg()).decode(),
-                }
-            ).encode(),
-            False,
+            {
+                "name": "Teamwork",
+                "slug": "teamwork",
+                "description": "Works well with others.",
+                "criteria": "Shipped a feature with a team.",
+                "image": base64.b64encode(svg()).decode(),
+            },
             route="/issuers/{issuer}/achievements",
-            path_parameters={"issuer": "acme"},
             authorizer=ADMIN_KEY,
         ),
-        "admin-create-api-key.json": event(
-            "POST",
+        "admin-create-api-key.json": post_json(
             "/api-keys",
-            "application/json",
-            json.dumps({"issuer": "acme", "label": "CI pipeline"}).encode(),
-            False,
+            {"issuer": "acme", "label": "CI pipeline"},
             authorizer=ADMIN_KEY,
         ),
         "public-profile.json": event(
@@ -366,7 +343,6 @@ def main() -> None:
             None,
             False,
             route="/issuers/{issuer}/{proxy+}",
-            path_parameters={"issuer": "acme", "proxy": "profile.json"},
         ),
         "worker-sqs.json": sqs_event(["private/uploads/acme/UPLOAD.upload"]),
         "pages-home.json": event("GET", "/", None, None, False, headers={"accept": "text/html"}),
@@ -380,7 +356,6 @@ def main() -> None:
             None,
             False,
             route="/v/{issuer}/{credential}",
-            path_parameters={"issuer": "acme", "credential": "ada-teamwork"},
             headers={"accept": "text/html"},
         ),
     }
