@@ -64,6 +64,17 @@ def test_data_personalises_the_template(
     assert run(capsys, "render", str(badge), "-o", str(inline), "--data", values.read_text())[0] == EXIT_OK
     assert run(capsys, "render", str(badge), "-o", str(from_file), "--data", f"@{values}")[0] == EXIT_OK
     assert inline.read_bytes() == from_file.read_bytes() != plain.read_bytes()
+    # a BOM is an editor's mark; bytes that are not UTF-8 are one error line
+    values.write_bytes(b"\xef\xbb\xbf" + values.read_bytes())
+    assert (
+        run(capsys, "render", str(badge), "-o", str(from_file), "--data", f"@{values}", "--force")[0]
+        == EXIT_OK
+    )
+    assert inline.read_bytes() == from_file.read_bytes()
+    values.write_bytes(b'{"recipient_name": "\xff"}')
+    code, _, err = run(capsys, "render", str(badge), "-o", "-", "--data", f"@{values}")
+    assert code == EXIT_INPUT
+    assert err == f"error: {values} is not UTF-8 (byte 20)\n"
 
 
 def test_standard_output(badge: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:

@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from badgekiln.cli._io import add_output_options, read_utf8, write_output
+
 __all__ = ["register"]
 
 
@@ -24,13 +26,10 @@ def register(subparsers: Any) -> None:
     source.add_argument(
         "--payload-file", metavar="FILE", help="read the payload from FILE (UTF-8; - for standard input)"
     )
-    parser.add_argument(
-        "-o", "--output", metavar="OUT", required=True, help="file to write, or - for standard output"
-    )
+    add_output_options(parser, "OUT")
     parser.add_argument(
         "--spec", choices=("ob2", "ob3"), help="Open Badges version (default: detected from the payload)"
     )
-    parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     parser.add_argument(
         "--check-pixels",
         action="store_true",
@@ -43,34 +42,21 @@ def _bake(args: argparse.Namespace) -> int:
     from badgekiln import png
     from badgekiln.baking import bake
     from badgekiln.cli import EXIT_INPUT, EXIT_OK
-    from badgekiln.errors import MalformedPayload
-    from badgekiln.files import atomic_write, read_input
+    from badgekiln.files import read_input
     from badgekiln.sniff import MAX_PAYLOAD_CHARS, sniff_image
 
     if args.image == "-" and args.payload_file == "-":
         print("error: IMAGE and --payload-file cannot both be standard input", file=sys.stderr)
         return EXIT_INPUT
     image = read_input(args.image)
-    if args.payload_file is None:
-        payload = args.payload
-    else:
+    payload = args.payload
+    if args.payload_file is not None:
         # A UTF-8 character is at most 4 bytes: this cap lets through every payload bake accepts.
-        raw = read_input(args.payload_file, limit=4 * MAX_PAYLOAD_CHARS)
-        try:
-            payload = raw.decode("utf-8-sig")  # a leading BOM is an editor's mark, not payload
-        except UnicodeDecodeError as exc:
-            raise MalformedPayload(
-                f"{args.payload_file} is not UTF-8 (byte {exc.start})", reason="utf-8"
-            ) from exc
+        payload = read_utf8(args.payload_file, limit=4 * MAX_PAYLOAD_CHARS)
     if args.check_pixels:
         if sniff_image(image) != "png":
             print("error: --check-pixels applies to PNG images only", file=sys.stderr)
             return EXIT_INPUT
         png.check_pixels(image)
-    baked = bake(image, payload, spec=args.spec)
-    if args.output == "-":
-        sys.stdout.buffer.write(baked)
-        sys.stdout.buffer.flush()
-    else:
-        atomic_write(args.output, baked, overwrite=args.force)
+    write_output(args, bake(image, payload, spec=args.spec))
     return EXIT_OK

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from badgekiln.cli.issuer import add_store_option, emit_json, open_cli_store
+from badgekiln.cli._io import add_output_options, add_store_option, emit_json, open_cli_store, write_output
 
 __all__ = ["register"]
 
@@ -74,10 +74,9 @@ def register(subparsers: Any) -> None:
     )
     issue.add_argument("--narrative", help="how this recipient earned it")
     issue.add_argument("--valid-until", metavar="ISO8601", help="expiry, e.g. 2027-06-30T00:00:00Z")
-    issue.add_argument(
-        "-o", "--output", metavar="FILE", help="write the baked image here (- for standard output)"
+    add_output_options(
+        issue, "FILE", required=False, help_text="write the baked image here (- for standard output)"
     )
-    issue.add_argument("--force", action="store_true", help="overwrite the -o file if it exists")
     issue.add_argument("--details", action="store_true", help="print id, URLs and credential as JSON instead")
     issue.set_defaults(handler=_issue)
 
@@ -122,7 +121,6 @@ def _issue(args: argparse.Namespace) -> int:
 
     from badgekiln.cli import EXIT_OK
     from badgekiln.errors import InvalidField
-    from badgekiln.files import atomic_write
     from badgekiln.issue import issue_credential
 
     recipient: dict[str, Any] = {
@@ -152,13 +150,10 @@ def _issue(args: argparse.Namespace) -> int:
         valid_until=valid_until,
         **_options(args),
     )
-    if args.output == "-":
-        if issued.image is not None:
-            sys.stdout.buffer.write(issued.image)
-            sys.stdout.buffer.flush()
-        return EXIT_OK
     if args.output and issued.image is not None:
-        atomic_write(args.output, issued.image, overwrite=args.force)
+        write_output(args, issued.image)
+    if args.output == "-":
+        return EXIT_OK  # standard output holds the image (or nothing, for an image-less credential)
     if args.details:
         emit_json(issued.summary())
     elif isinstance(issued.credential, str):

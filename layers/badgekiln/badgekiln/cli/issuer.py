@@ -1,47 +1,18 @@
-"""``badgekiln issuer create|show|list|rotate-key``: issuers and their keys.
-
-Also home of what the issuing commands share: the ``--store`` option and JSON output.
-"""
+"""``badgekiln issuer create|show|list|rotate-key``: issuers and their keys."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from typing import Any
 
-__all__ = ["add_store_option", "emit_json", "open_cli_store", "register"]
+from badgekiln.cli._io import add_store_option, emit_json, open_cli_store
+
+__all__ = ["register"]
 
 PUBLIC_URL_ENV = "BADGEKILN_PUBLIC_URL"
 KMS_ENV = "BADGEKILN_KMS"
-
-
-def add_store_option(parser: argparse.ArgumentParser) -> None:
-    """``--store`` (default ``$BADGEKILN_STORE``, else ``./.badgekiln/store``)."""
-    parser.add_argument(
-        "--store",
-        metavar="URL",
-        help="store: a directory or s3://bucket/prefix (default: $BADGEKILN_STORE or ./.badgekiln/store)",
-    )
-
-
-def open_cli_store(args: argparse.Namespace) -> Any:
-    """The store ``--store`` (or the environment) names.
-
-    Raises:
-        InvalidField: a malformed store location.
-        StoreError: the S3 client cannot be set up.
-    """
-    from badgekiln.store import open_store
-
-    return open_store(args.store)
-
-
-def emit_json(value: Any) -> None:
-    """Print ``value`` as indented JSON on standard output."""
-    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
 
 
 def _kms(args: argparse.Namespace) -> Any:

@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from badgekiln.cli._io import add_output_options, read_utf8, write_output
+
 __all__ = ["register"]
 
 #: Largest --data document (bytes): a few placeholder values, with a wide margin.
@@ -23,9 +25,7 @@ def register(subparsers: Any) -> None:
         ),
     )
     parser.add_argument("input", metavar="IN.svg", help="SVG file, or - for standard input")
-    parser.add_argument(
-        "-o", "--output", metavar="OUT.png", required=True, help="file to write, or - for standard output"
-    )
+    add_output_options(parser, "OUT.png")
     parser.add_argument(
         "--size",
         metavar="N",
@@ -40,7 +40,6 @@ def register(subparsers: Any) -> None:
             "@FILE to read it from FILE"
         ),
     )
-    parser.add_argument("--force", action="store_true", help="overwrite OUT.png if it exists")
     parser.set_defaults(handler=_render)
 
 
@@ -60,18 +59,14 @@ def _values(text: str) -> dict[str, str]:
     Raises:
         InvalidField: not JSON, not an object of strings.
         InputError, InputTooLarge: @FILE cannot be read or is too large.
+        MalformedPayload: @FILE is not UTF-8.
     """
     import json
 
     from badgekiln.errors import InvalidField
-    from badgekiln.files import read_input
 
     if text.startswith("@"):
-        raw = read_input(text[1:], limit=MAX_DATA_BYTES)
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise InvalidField(f"{text[1:]} is not UTF-8 (byte {exc.start})", field="data") from exc
+        text = read_utf8(text[1:], limit=MAX_DATA_BYTES)
     try:
         values = json.loads(text)
     except ValueError as exc:
@@ -85,7 +80,7 @@ def _values(text: str) -> dict[str, str]:
 
 def _render(args: argparse.Namespace) -> int:
     from badgekiln.cli import EXIT_INPUT, EXIT_OK
-    from badgekiln.files import atomic_write, read_input
+    from badgekiln.files import read_input
     from badgekiln.render import DEFAULT_LIMITS, personalise_svg, svg_to_png
 
     if args.input == "-" and args.data == "@-":
@@ -94,10 +89,5 @@ def _render(args: argparse.Namespace) -> int:
     svg = read_input(args.input, limit=DEFAULT_LIMITS.max_input_bytes)
     if args.data is not None:
         svg = personalise_svg(svg, _values(args.data))
-    png = svg_to_png(svg, size=args.size)
-    if args.output == "-":
-        sys.stdout.buffer.write(png)
-        sys.stdout.buffer.flush()
-    else:
-        atomic_write(args.output, png, overwrite=args.force)
+    write_output(args, svg_to_png(svg, size=args.size))
     return EXIT_OK

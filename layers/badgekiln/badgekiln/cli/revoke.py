@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from badgekiln.cli.issuer import add_store_option, emit_json, open_cli_store
+from badgekiln.cli._io import add_store_option, emit_json, open_cli_store
 
 __all__ = ["register"]
 

@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any, Final
 
+from badgekiln.cli._io import emit_json
+
 if TYPE_CHECKING:
     from badgekiln.verify.report import Report
 
@@ -90,8 +92,6 @@ def render(report: Report) -> str:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    import json
-
     from badgekiln.cli import EXIT_NEGATIVE, EXIT_OK
     from badgekiln.errors import InvalidField, MalformedPayload
     from badgekiln.fetch import Fetcher, FetchPolicy
@@ -110,8 +110,8 @@ def _verify(args: argparse.Namespace) -> int:
     options = VerifyOptions(recipient=args.recipient, at=at, key=key, fetcher=fetcher)
     report = verify(_input(args.input), options=options)
     if args.json:
-        sys.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        emit_json(report.to_dict())
     else:
         sys.stdout.write(render(report))
-    sys.stdout.flush()
+        sys.stdout.flush()
     return EXIT_OK if report.valid else EXIT_NEGATIVE

@@ -1,0 +1,91 @@
+"""What the sub-commands share: the ``--store`` and ``-o/--force`` options, and their output.
+
+Like the command modules, this imports only ``argparse`` at import time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+__all__ = [
+    "add_output_options",
+    "add_store_option",
+    "emit_json",
+    "open_cli_store",
+    "read_utf8",
+    "write_output",
+]
+
+
+def add_store_option(parser: argparse.ArgumentParser) -> None:
+    """``--store`` (default ``$BADGEKILN_STORE``, else ``./.badgekiln/store``)."""
+    parser.add_argument(
+        "--store",
+        metavar="URL",
+        help="store: a directory or s3://bucket/prefix (default: $BADGEKILN_STORE or ./.badgekiln/store)",
+    )
+
+
+def open_cli_store(args: argparse.Namespace) -> Any:
+    """The store ``--store`` (or the environment) names.
+
+    Raises:
+        InvalidField: a malformed store location.
+        StoreError: the S3 client cannot be set up.
+    """
+    from badgekiln.store import open_store
+
+    return open_store(args.store)
+
+
+def add_output_options(
+    parser: argparse.ArgumentParser,
+    metavar: str,
+    *,
+    required: bool = True,
+    help_text: str = "file to write, or - for standard output",
+) -> None:
+    """``-o/--output METAVAR`` and ``--force`` (overwrite it), for :func:`write_output`."""
+    parser.add_argument("-o", "--output", metavar=metavar, required=required, help=help_text)
+    parser.add_argument("--force", action="store_true", help=f"overwrite {metavar} if it exists")
+
+
+def write_output(args: argparse.Namespace, data: bytes) -> None:
+    """Write ``data`` to ``--output``: ``-`` is standard output, a file is replaced atomically.
+
+    Raises:
+        InputError: the file exists (without ``--force``) or cannot be written.
+    """
+    if args.output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    from badgekiln.files import atomic_write
+
+    atomic_write(args.output, data, overwrite=args.force)
+
+
+def read_utf8(source: str, *, limit: int) -> str:
+    """The file (``-``: standard input) ``source`` as text, a leading BOM dropped.
+
+    Raises:
+        InputError, InputTooLarge: it cannot be read, or is over ``limit`` bytes.
+        MalformedPayload: (``reason="utf-8"``) it is not UTF-8.
+    """
+    from badgekiln.errors import MalformedPayload
+    from badgekiln.files import read_input
+
+    raw = read_input(source, limit=limit)
+    try:
+        return raw.decode("utf-8-sig")  # a leading BOM is an editor's mark, not content
+    except UnicodeDecodeError as exc:
+        raise MalformedPayload(f"{source} is not UTF-8 (byte {exc.start})", reason="utf-8") from exc
+
+
+def emit_json(value: Any) -> None:
+    """Print ``value`` as indented JSON on standard output."""
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
