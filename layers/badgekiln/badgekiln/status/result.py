@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Final, Literal
 
+from badgekiln.errors import BadgeKilnError, FetchError, StatusError
 from badgekiln.status.bitstring import MIN_LIST_ENTRIES
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "StatusPolicy",
     "StatusResult",
     "VerifyCredential",
+    "fetch_list",
 ]
 
 #: ``fetch_json(url) -> Any``: the verifier passes :meth:`badgekiln.fetch.Fetcher.get_json`, whose
@@ -114,3 +116,28 @@ class StatusResult:
     def invalidates(self) -> bool:
         """True when the credential must not be accepted: a set revocation or suspension entry."""
         return self.set and self.purpose in ("revocation", "suspension")
+
+
+def fetch_list(url: str, fetch_json: FetchJson, what: str) -> Mapping[str, Any]:
+    """The list document at ``url``; ``what`` names it in messages ("status list" …).
+
+    Raises:
+        StatusError: ``reason="retrieval"`` (``cause``: the fetch reason) when it cannot be
+            fetched; ``reason="list"`` when it is not a strict JSON object.
+    """
+    try:
+        document = fetch_json(url)
+    except FetchError as exc:
+        raise StatusError(
+            f"the {what} {url} could not be retrieved: {exc.message}",
+            reason="retrieval",
+            url=url,
+            cause=exc.reason,
+        ) from exc
+    except BadgeKilnError as exc:  # fetched, but not strict JSON (or nested too deeply)
+        raise StatusError(
+            f"the {what} {url} is not a usable JSON document: {exc.message}", reason="list", url=url
+        ) from exc
+    if not isinstance(document, Mapping):
+        raise StatusError(f"the {what} {url} is not a JSON object", reason="list", url=url)
+    return document

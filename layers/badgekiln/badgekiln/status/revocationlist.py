@@ -23,8 +23,8 @@ import copy
 from collections.abc import Mapping
 from typing import Any, Final
 
-from badgekiln.errors import BadgeKilnError, FetchError, StatusError
-from badgekiln.status.result import FetchJson, StatusPolicy, StatusResult
+from badgekiln.errors import StatusError
+from badgekiln.status.result import FetchJson, StatusPolicy, StatusResult, fetch_list
 
 __all__ = [
     "MAX_REVOKED_ENTRIES",
@@ -51,22 +51,7 @@ def _load(ref: str | Mapping[str, Any], fetch_json: FetchJson, what: str) -> tup
         return (url if isinstance(url, str) else "(embedded)"), ref
     if not isinstance(ref, str) or not ref:
         raise StatusError(f"the {what} reference must be a URL", reason="entry")
-    try:
-        document = fetch_json(ref)
-    except FetchError as exc:
-        raise StatusError(
-            f"the {what} {ref} could not be retrieved: {exc.message}",
-            reason="retrieval",
-            url=ref,
-            cause=exc.reason,
-        ) from exc
-    except BadgeKilnError as exc:
-        raise StatusError(
-            f"the {what} {ref} is not a usable JSON document: {exc.message}", reason="list", url=ref
-        ) from exc
-    if not isinstance(document, Mapping):
-        raise StatusError(f"the {what} {ref} is not a JSON object", reason="list", url=ref)
-    return ref, document
+    return ref, fetch_list(ref, fetch_json, what)
 
 
 def _entries(document: Mapping[str, Any], member: str, url: str) -> list[Any]:
@@ -85,6 +70,18 @@ def _entries(document: Mapping[str, Any], member: str, url: str) -> list[Any]:
 def _reason(entry: Mapping[str, Any]) -> str | None:
     reason = entry.get("revocationReason")
     return reason[:_MAX_REASON_CHARS] if isinstance(reason, str) else None
+
+
+def _result(method: str, url: str, reason: str | None, *, revoked: bool, warnings: list[str]) -> StatusResult:
+    return StatusResult(
+        method=method,
+        purpose="revocation",
+        value=int(revoked),
+        set=revoked,
+        list_url=url,
+        message=reason,
+        warnings=tuple(warnings),
+    )
 
 
 def _check_issuer(
@@ -157,15 +154,7 @@ def check_revocation_list_entry(
             )
         if listed == credential_id and flag and not revoked:  # any revoking entry wins: fail closed
             revoked, reason = True, _reason(item)
-    return StatusResult(
-        method="1EdTechRevocationList",
-        purpose="revocation",
-        value=int(revoked),
-        set=revoked,
-        list_url=url,
-        message=reason,
-        warnings=tuple(warnings),
-    )
+    return _result("1EdTechRevocationList", url, reason, revoked=revoked, warnings=warnings)
 
 
 def check_ob2_revocation_list(
@@ -220,15 +209,7 @@ def check_ob2_revocation_list(
             )
         if hit and not revoked:
             revoked, reason = True, _reason(item) if isinstance(item, Mapping) else None
-    return StatusResult(
-        method="RevocationList",
-        purpose="revocation",
-        value=int(revoked),
-        set=revoked,
-        list_url=url,
-        message=reason,
-        warnings=tuple(warnings),
-    )
+    return _result("RevocationList", url, reason, revoked=revoked, warnings=warnings)
 
 
 # --- issuing (OB 2.0) ---------------------------------------------------------------------------

@@ -25,10 +25,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from badgekiln.errors import BadgeKilnError, FetchError, StatusError
+from badgekiln.errors import BadgeKilnError, StatusError
 from badgekiln.status._dates import parse_timestamp
 from badgekiln.status.bitstring import MAX_LIST_BYTES, MAX_STATUS_SIZE, MIN_LIST_ENTRIES, StatusBitstring
-from badgekiln.status.result import PURPOSES, FetchJson, StatusPolicy, StatusResult, VerifyCredential
+from badgekiln.status.result import (
+    PURPOSES,
+    FetchJson,
+    StatusPolicy,
+    StatusResult,
+    VerifyCredential,
+    fetch_list,
+)
 
 __all__ = [
     "ENTRY_TYPES",
@@ -158,25 +165,6 @@ def _messages(entry: Mapping[str, Any], size: int) -> dict[int, str]:
             )
         messages[value] = text[:_MAX_MESSAGE_CHARS]
     return messages
-
-
-def _fetch(url: str, fetch_json: FetchJson) -> Mapping[str, Any]:
-    try:
-        document = fetch_json(url)
-    except FetchError as exc:
-        raise StatusError(
-            f"the status list {url} could not be retrieved: {exc.message}",
-            reason="retrieval",
-            url=url,
-            cause=exc.reason,
-        ) from exc
-    except BadgeKilnError as exc:  # fetched, but not strict JSON (or nested too deeply)
-        raise StatusError(
-            f"the status list {url} is not a usable JSON document: {exc.message}", reason="list", url=url
-        ) from exc
-    if not isinstance(document, Mapping):
-        raise StatusError(f"the status list {url} is not a JSON object", reason="list", url=url)
-    return document
 
 
 def _verify(document: Mapping[str, Any], url: str, verify_credential: VerifyCredential) -> None:
@@ -318,7 +306,7 @@ def check_status_list_entry(
             "statusListCredential must be the list credential's URL", field="statusListCredential"
         )
 
-    document = _fetch(url, fetch_json)
+    document = fetch_list(url, fetch_json, "status list")
     _verify(document, url, verify_credential)
     subject = _subject(document, method, url)
     _check_window(document, url, at or datetime.now(UTC), policy)
