@@ -124,6 +124,10 @@ class BatchSummary:
         return {"rows": self.rows, "issued": self.issued, "replayed": self.replayed, "failed": self.failed}
 
 
+# what _lines yields for a line over MAX_LINE_CHARS (a real line never holds a NUL and no newline)
+_TOO_LONG: Final = "\x00too-long"
+
+
 def _lines(source: IO[str]) -> Iterator[str]:
     while True:
         line = source.readline(MAX_LINE_CHARS + 1)
@@ -133,9 +137,33 @@ def _lines(source: IO[str]) -> Iterator[str]:
             # swallow the rest of the over-long line, a bounded piece at a time
             while line and not line.endswith("\n"):
                 line = source.readline(MAX_LINE_CHARS + 1)
-            yield "\x00too-long"
+            yield _TOO_LONG
             continue
         yield line
+
+
+def _rows(lines: Iterator[str], parse: Callable[[int, str], BatchRow]) -> Iterator[BatchRow]:
+    """``parse(number, line)`` of every non-blank line, numbered from 1; over-long lines fail alone.
+
+    Raises:
+        InputTooLarge: more than :data:`MAX_ROWS` rows.
+    """
+    number = 0
+    for line in lines:
+        if not line.strip():
+            continue
+        number += 1
+        if number > MAX_ROWS:
+            raise _too_many()
+        if line == _TOO_LONG:
+            error = f"row {number} is longer than {MAX_LINE_CHARS} characters"
+            yield BatchRow(number, error=InputTooLarge(error, line=number, limit=MAX_LINE_CHARS))
+        else:
+            yield parse(number, line)
+
+
+def _too_many() -> InputTooLarge:
+    return InputTooLarge(f"a batch holds at most {MAX_ROWS} rows; split the file", limit=MAX_ROWS)
 
 
 def read_rows(source: IO[str], *, fmt: Literal["csv", "jsonl"]) -> Iterator[BatchRow]:
@@ -157,36 +185,22 @@ def read_rows(source: IO[str], *, fmt: Literal["csv", "jsonl"]) -> Iterator[Batc
         raise ValueError("fmt must be 'csv' or 'jsonl'")
 
 
-def _too_many() -> InputTooLarge:
-    return InputTooLarge(f"a batch holds at most {MAX_ROWS} rows; split the file", limit=MAX_ROWS)
-
-
 def _jsonl(source: IO[str]) -> Iterator[BatchRow]:
-    number = 0
-    for line in _lines(source):
-        if not line.strip():
-            continue
-        number += 1
-        if number > MAX_ROWS:
-            raise _too_many()
-        if line == "\x00too-long":
-            yield BatchRow(number, error=_long(number))
-            continue
-        try:
-            value = json.loads(line)
-        except ValueError as exc:
-            yield BatchRow(number, error=MalformedPayload(f"row {number} is not JSON: {exc}", line=number))
-            continue
-        if not isinstance(value, dict):
-            yield BatchRow(number, error=MalformedPayload(f"row {number} is not a JSON object", line=number))
-            continue
-        yield BatchRow(number, value)
+    return _rows(_lines(source), _json_row)
 
 
-def _long(number: int) -> InputTooLarge:
-    return InputTooLarge(
-        f"row {number} is longer than {MAX_LINE_CHARS} characters", line=number, limit=MAX_LINE_CHARS
-    )
+def _json_row(number: int, line: str) -> BatchRow:
+    try:
+        value = json.loads(line)
+    except ValueError as exc:
+        return _malformed(number, f"is not JSON: {exc}")
+    if not isinstance(value, dict):
+        return _malformed(number, "is not a JSON object")
+    return BatchRow(number, value)
+
+
+def _malformed(number: int, what: str) -> BatchRow:
+    return BatchRow(number, error=MalformedPayload(f"row {number} {what}", line=number))
 
 
 def _csv(source: IO[str]) -> Iterator[BatchRow]:
@@ -203,32 +217,17 @@ def _csv(source: IO[str]) -> Iterator[BatchRow]:
             f"({', '.join(sorted(COLUMNS))}), each once; found {', '.join(columns)[:200]}",
             field="columns",
         )
-    number = 0
-    for line in lines:
-        if not line.strip():
-            continue
-        number += 1
-        if number > MAX_ROWS:
-            raise _too_many()
-        if line == "\x00too-long":
-            yield BatchRow(number, error=_long(number))
-            continue
+
+    def row(number: int, line: str) -> BatchRow:
         try:
             values = next(csv.reader([line], strict=True))
         except csv.Error as exc:
-            yield BatchRow(
-                number, error=MalformedPayload(f"row {number} is not valid CSV: {exc}", line=number)
-            )
-            continue
+            return _malformed(number, f"is not valid CSV: {exc}")
         if len(values) != len(columns):
-            yield BatchRow(
-                number,
-                error=MalformedPayload(
-                    f"row {number} has {len(values)} fields; the header names {len(columns)}", line=number
-                ),
-            )
-            continue
-        yield BatchRow(number, {c: v for c, v in zip(columns, values, strict=True) if v != ""})
+            return _malformed(number, f"has {len(values)} fields; the header names {len(columns)}")
+        return BatchRow(number, {c: v for c, v in zip(columns, values, strict=True) if v != ""})
+
+    yield from _rows(lines, row)
 
 
 def _flag(value: Any, line: int) -> bool:
