@@ -15,14 +15,21 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from badgekiln.errors import Conflict, InputTooLarge, InvalidField, NotFound, StoreError
+from badgekiln.errors import InputTooLarge, InvalidField, NotFound, StoreError
 from badgekiln.issue import documents
 from badgekiln.issue import layout as paths
 from badgekiln.issue.issuers import get_issuer
 from badgekiln.issue.layout import SLUG, ImageFormat, Layout
 from badgekiln.issue.models import AchievementInput, parse
 from badgekiln.issue.publish import publish_bytes, publish_json
-from badgekiln.issue.records import RECORD_HEADERS, IssuerRecord, achievement_record_path, dump, load, stamp
+from badgekiln.issue.records import (
+    IssuerRecord,
+    achievement_record_path,
+    create_record,
+    dump,
+    load,
+    stamp,
+)
 from badgekiln.store.base import PRIVATE, Store
 
 __all__ = [
@@ -95,18 +102,13 @@ def create_achievement(
         "created": stamp(when),
         "request": request,
     }
-    path = achievement_record_path(issuer.slug, slug)
-    try:
-        store.create(path, dump(record), **RECORD_HEADERS)
-    except Conflict:
-        existing = load(store.get(path))
-        if existing.get("request") != request:
-            raise Conflict(
-                f"issuer {issuer.slug!r} already has an achievement {slug!r}; choose another --id",
-                field="slug",
-                reason="exists",
-            ) from None
-        record = existing
+    record = create_record(
+        store,
+        achievement_record_path(issuer.slug, slug),
+        record,
+        taken=f"issuer {issuer.slug!r} already has an achievement {slug!r}; choose another --id",
+        field="slug",
+    )
     _publish(store, issuer, record, bytes(image))
     return record
 

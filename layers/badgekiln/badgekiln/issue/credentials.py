@@ -30,19 +30,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
-from badgekiln.errors import Conflict, InvalidField
+from badgekiln.errors import InvalidField
 from badgekiln.issue import documents, idempotency
 from badgekiln.issue import layout as paths
 from badgekiln.issue.achievements import achievement_image, get_achievement
 from badgekiln.issue.issuers import get_issuer
 from badgekiln.issue.layout import ImageFormat, Layout
 from badgekiln.issue.models import EvidenceInput, RecipientInput, ResultInput, aware, parse
-from badgekiln.issue.publish import document_bytes
+from badgekiln.issue.publish import document_bytes, publish_bytes
 from badgekiln.issue.records import (
-    RECORD_HEADERS,
     CredentialRecord,
     IssuerRecord,
     KeyFamily,
+    create_record,
     credential_record_path,
     dump,
     load,
@@ -388,14 +388,8 @@ def _run(store: Store, request: _Request, plan: Mapping[str, Any], fingerprint: 
     )
     _save_record(store, record, fingerprint)
     if baked is not None and image_hosted is not None:
-        store.put(
-            image_hosted.key,
-            baked,
-            content_type=image_hosted.content_type,
-            cache_control=image_hosted.cache_control,
-        )
-    body = payload.encode("utf-8")
-    store.put(hosted.key, body, content_type=hosted.content_type, cache_control=hosted.cache_control)
+        publish_bytes(store, image_hosted, baked)
+    publish_bytes(store, hosted, payload.encode("utf-8"))
     return Issued(
         id=credential_id,
         name=name,
@@ -413,18 +407,13 @@ def _run(store: Store, request: _Request, plan: Mapping[str, Any], fingerprint: 
 
 
 def _save_record(store: Store, record: CredentialRecord, fingerprint: str) -> None:
-    path = credential_record_path(record.issuer, record.name)
-    body = dump({**record.to_dict(), "request": fingerprint})
-    try:
-        store.create(path, body, **RECORD_HEADERS)
-    except Conflict:
-        existing = load(store.get(path))
-        if existing.get("request") != fingerprint:
-            raise Conflict(
-                f"credential id {record.name!r} is already used by another credential",
-                field="credential_id",
-                reason="exists",
-            ) from None
+    create_record(
+        store,
+        credential_record_path(record.issuer, record.name),
+        {**record.to_dict(), "request": fingerprint},
+        taken=f"credential id {record.name!r} is already used by another credential",
+        field="credential_id",
+    )
 
 
 def _uuid_of(name: str) -> str:

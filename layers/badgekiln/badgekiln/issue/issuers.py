@@ -27,7 +27,7 @@ from badgekiln.issue import documents
 from badgekiln.issue import layout as paths
 from badgekiln.issue.layout import SLUG, Layout
 from badgekiln.issue.models import IssuerInput, parse
-from badgekiln.issue.publish import publish_json
+from badgekiln.issue.publish import publish_bytes, publish_json, update_hosted
 from badgekiln.issue.records import (
     RECORD_HEADERS,
     IssuerRecord,
@@ -226,6 +226,15 @@ def list_issuers(store: Store) -> Iterator[IssuerRecord]:
                 return
 
 
+def _publish_key(store: Store, where: Layout, issuer: IssuerRecord, key: KeyRecord) -> None:
+    """Publish ``key``'s documents: verification method, JWK and PEM (:func:`documents.key_documents`)."""
+    for hosted, document in documents.key_documents(where, issuer, key).items():
+        if isinstance(document, bytes):
+            publish_bytes(store, hosted, document)
+        else:
+            publish_json(store, hosted, document)
+
+
 def publish_issuer(store: Store, issuer: IssuerRecord, *, now: datetime | None = None) -> None:
     """(Re)publish every public document of ``issuer`` from its record (safe to repeat).
 
@@ -238,13 +247,7 @@ def publish_issuer(store: Store, issuer: IssuerRecord, *, now: datetime | None =
     where = Layout.parse(issuer.public_url)
     revision = issuer.revision
     for key in issuer.keys:
-        for hosted, document in documents.key_documents(where, issuer, key).items():
-            if isinstance(document, bytes):
-                store.put(
-                    hosted.key, document, content_type=hosted.content_type, cache_control=hosted.cache_control
-                )
-            else:
-                publish_json(store, hosted, document)
+        _publish_key(store, where, issuer, key)
     if issuer.kind == "web":
         publish_json(
             store, paths.did_document(issuer.slug), documents.did_document(issuer), revision=revision
@@ -282,13 +285,7 @@ def _publish_jwks(store: Store, where: Layout, issuer: IssuerRecord) -> None:
 
     from badgekiln.issue.statuslists import STATUS_RETRY
 
-    store.update(
-        hosted.key,
-        merge,
-        retry=STATUS_RETRY,
-        content_type=hosted.content_type,
-        cache_control=hosted.cache_control,
-    )
+    update_hosted(store, hosted, merge, retry=STATUS_RETRY)
 
 
 def rotate_key(
@@ -330,13 +327,7 @@ def rotate_key(
             store, issuer.slug, family, name, options=keys, created=when, method=_method(issuer, name)
         )
         new.append(key)
-        for hosted, document in documents.key_documents(where, issuer, key).items():
-            if isinstance(document, bytes):
-                store.put(
-                    hosted.key, document, content_type=hosted.content_type, cache_control=hosted.cache_control
-                )
-            else:
-                publish_json(store, hosted, document)
+        _publish_key(store, where, issuer, key)
     preview = replace(issuer, keys=issuer.keys + tuple(new), revision=issuer.revision + 1)
     publish_issuer(store, preview, now=now)
 

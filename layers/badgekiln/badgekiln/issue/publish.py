@@ -14,9 +14,9 @@ from typing import Any
 
 from badgekiln.errors import Conflict
 from badgekiln.issue.layout import Hosted
-from badgekiln.store.base import Store, StoredObject
+from badgekiln.store.base import DEFAULT_RETRY, RetryPolicy, Store, StoredObject, Updater
 
-__all__ = ["document_bytes", "publish_bytes", "publish_json"]
+__all__ = ["document_bytes", "publish_bytes", "publish_json", "update_hosted"]
 
 _REVISION = "revision"
 
@@ -62,3 +62,27 @@ def publish_bytes(
         return body
 
     store.update(hosted.key, newer, metadata={_REVISION: str(revision)}, **headers)
+
+
+def update_hosted(
+    store: Store,
+    hosted: Hosted,
+    fn: Updater,
+    *,
+    retry: RetryPolicy = DEFAULT_RETRY,
+    metadata: dict[str, str] | None = None,
+) -> None:
+    """Read-modify-write the document at ``hosted`` (:meth:`Store.update`) with its layout headers.
+
+    Raises:
+        Conflict: lost ``retry``'s compare-and-swap rounds in a row.
+        StoreError: the store failed; whatever ``fn`` raises aborts the update.
+    """
+    store.update(
+        hosted.key,
+        fn,
+        retry=retry,
+        content_type=hosted.content_type,
+        cache_control=hosted.cache_control,
+        metadata=metadata,
+    )

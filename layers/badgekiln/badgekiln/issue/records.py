@@ -27,14 +27,15 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final, Literal, TypedDict
 
-from badgekiln.errors import StoreError
-from badgekiln.store.base import CACHE_NO_STORE, TYPE_JSON, StoredObject, private_path
+from badgekiln.errors import Conflict, StoreError
+from badgekiln.store.base import CACHE_NO_STORE, TYPE_JSON, Store, StoredObject, private_path
 
 __all__ = [
     "CredentialRecord",
     "IssuerRecord",
     "KeyRecord",
     "achievement_record_path",
+    "create_record",
     "credential_record_path",
     "dump",
     "idempotency_path",
@@ -115,6 +116,28 @@ def load(obj: StoredObject) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise _corrupt(obj.key, "is not a JSON object")
     return value
+
+
+def create_record(
+    store: Store, path: str, record: Mapping[str, Any], *, taken: str, field: str
+) -> dict[str, Any]:
+    """Create ``record`` at ``path`` once; the record stored there, if the same request made it.
+
+    ``record["request"]`` fingerprints the request: repeating it (a retry, or a concurrent twin)
+    answers the stored record; another request finds the name ``taken``.
+
+    Raises:
+        Conflict: (``reason="exists"``, ``field``) another request made the record at ``path``.
+        StoreError: the store failed, or the stored record is not JSON.
+    """
+    try:
+        store.create(path, dump(record), **RECORD_HEADERS)
+    except Conflict:
+        existing = load(store.get(path))
+        if existing.get("request") != record["request"]:
+            raise Conflict(taken, field=field, reason="exists") from None
+        return existing
+    return dict(record)
 
 
 def _corrupt(key: str, why: str) -> StoreError:

@@ -31,7 +31,7 @@ from badgekiln.errors import InvalidField, NotFound, StoreError
 from badgekiln.issue import layout as paths
 from badgekiln.issue.issuers import get_issuer
 from badgekiln.issue.layout import SLUG, Layout, Purpose
-from badgekiln.issue.publish import document_bytes
+from badgekiln.issue.publish import document_bytes, update_hosted
 from badgekiln.issue.records import (
     RECORD_HEADERS,
     CredentialRecord,
@@ -203,14 +203,7 @@ def _mark_hosted(
             return None
         return document_bytes(updated)
 
-    store.update(
-        hosted.key,
-        mark,
-        retry=STATUS_RETRY,
-        content_type=hosted.content_type,
-        cache_control=hosted.cache_control,
-        metadata={"revoked": "true"} if revoked else None,
-    )
+    update_hosted(store, hosted, mark, retry=STATUS_RETRY, metadata={"revoked": "true"} if revoked else None)
 
 
 def _change(

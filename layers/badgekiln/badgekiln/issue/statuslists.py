@@ -27,7 +27,7 @@ from typing import Final
 from badgekiln.errors import Conflict, NotFound, StoreError
 from badgekiln.issue import layout as paths
 from badgekiln.issue.layout import Layout, Purpose
-from badgekiln.issue.publish import document_bytes, publish_bytes
+from badgekiln.issue.publish import document_bytes, publish_bytes, update_hosted
 from badgekiln.issue.records import (
     RECORD_HEADERS,
     IssuerRecord,
@@ -279,13 +279,7 @@ def set_status(
         return _sign_list(store, where, issuer, number=number, purpose=purpose, bits=bits, now=now)
 
     with serial_writer(store, hosted.key):
-        store.update(
-            hosted.key,
-            flip,
-            retry=STATUS_RETRY,
-            content_type=hosted.content_type,
-            cache_control=hosted.cache_control,
-        )
+        update_hosted(store, hosted, flip, retry=STATUS_RETRY)
     return bool(changed and changed[0])
 
 
@@ -339,10 +333,4 @@ def set_ob2_revoked(
         return document_bytes(remove_revoked_assertion(base, assertion_id))
 
     with serial_writer(store, hosted.key):
-        store.update(
-            hosted.key,
-            edit,
-            retry=STATUS_RETRY,
-            content_type=hosted.content_type,
-            cache_control=hosted.cache_control,
-        )
+        update_hosted(store, hosted, edit, retry=STATUS_RETRY)
