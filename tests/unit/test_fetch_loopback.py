@@ -257,6 +257,25 @@ def test_slow_servers_hit_the_deadline(route: Route, guard: ConnectGuard) -> Non
     assert time.monotonic() - started < 2.0 + 1.5  # the deadline, plus scheduling slack
 
 
+def test_a_slow_tls_server_hits_the_deadline_too(
+    guard: ConnectGuard, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a trusted TLS server whose headers trickle (each read fast, the whole 20 s)
+    context = tls_context(tmp_path, hostname="tls.test")
+    monkeypatch.setattr("requests.adapters.DEFAULT_CA_BUNDLE_PATH", str(tmp_path / "cert.pem"))
+    slow = Route(200, {**JSON, "X-Pad": "x" * 400}, b"{}", drip=0.05, drip_head=True)
+    started = time.monotonic()
+    with (
+        FakeResolver({"tls.test": "127.0.0.1"}),
+        LoopbackServer({"/slow": slow}, tls=context) as server,
+        pytest.raises(FetchFailed) as caught,
+    ):
+        # WHEN fetched  THEN the watched TLS connection is cut at the deadline
+        Fetcher(TEST_MODE).get(f"https://tls.test:{server.port}/slow")
+    assert caught.value.reason == "timeout"
+    assert time.monotonic() - started < 2.0 + 1.5
+
+
 def test_deadline_spans_redirects(guard: ConnectGuard) -> None:
     # Each hop answers within the read timeout, but the chain as a whole is over the deadline.
     routes = {

@@ -86,15 +86,9 @@ class _WatchedHTTPConnection(HTTPConnection):
             self._badgekiln_watchdog.watch(self.sock)
 
 
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def __init__(self, *args: Any, badgekiln_watchdog: _Watchdog, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._badgekiln_watchdog = badgekiln_watchdog
-
-    def connect(self) -> None:
-        super().connect()
-        if self.sock is not None:
-            self._badgekiln_watchdog.watch(self.sock)
+# the same watch over TLS: the MRO puts HTTPSConnection.connect under the watched one
+class _WatchedHTTPSConnection(_WatchedHTTPConnection, HTTPSConnection):
+    pass
 
 
 class _PinnedAdapter(IPFilterAdapter):  # type: ignore[misc]  # requests-hardened ships no types
