@@ -77,7 +77,7 @@ def _methods(issuer: IssuerRecord) -> list[dict[str, Any]]:
     return [m for m in (verification_method(issuer, k) for k in issuer.keys) if m is not None]
 
 
-def profile_document(where: Layout, issuer: IssuerRecord) -> dict[str, Any]:
+def profile_document(issuer: IssuerRecord) -> dict[str, Any]:
     """The OB 3.0 Profile published at ``issuers/<slug>/profile.json``.
 
     For a ``url`` issuer this URL is the issuer id and the controller document of its keys, so

@@ -253,7 +253,7 @@ def publish_issuer(store: Store, issuer: IssuerRecord, *, now: datetime | None =
             store, paths.did_document(issuer.slug), documents.did_document(issuer), revision=revision
         )
     publish_json(
-        store, paths.issuer_profile(issuer.slug), documents.profile_document(where, issuer), revision=revision
+        store, paths.issuer_profile(issuer.slug), documents.profile_document(issuer), revision=revision
     )
     publish_json(
         store, paths.ob2_issuer(issuer.slug), documents.ob2_issuer_document(where, issuer), revision=revision
