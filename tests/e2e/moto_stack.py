@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,18 +20,15 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from badgekiln.issue import create_api_key
 from badgekiln.serve import LocalServer, make_server
 from badgekiln.store import open_store
+from tests.aws_support import atomic_writes
 
 REPO = Path(__file__).resolve().parent.parent.parent
 BUCKET = "badgekiln-e2e"
 
 
 class AtomicMotoServer(ThreadedMotoServer):
-    """moto's threaded server with S3's conditional writes made atomic.
-
-    moto 5.2.5 checks If-Match / If-None-Match and stores in a separate step (see
-    tests/integration/test_store_s3_concurrency.py); the worker's concurrent issuances would race
-    there as they never do on S3. Mutating requests are serialised; reads stay concurrent.
-    """
+    """moto's threaded server with S3's conditional writes made atomic (:func:`atomic_writes`):
+    the worker's concurrent issuances would otherwise race in moto as they never do on S3."""
 
     def _server_entry(self) -> None:
         from moto.moto_server.werkzeug_app import (
@@ -41,17 +38,9 @@ class AtomicMotoServer(ThreadedMotoServer):
         )
         from werkzeug.serving import make_server as werkzeug_server
 
-        app = DomainDispatcherApplication(create_backend_app)
-        lock = threading.Lock()
-
-        def atomic(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-            if environ["REQUEST_METHOD"] in {"PUT", "POST", "DELETE"}:
-                with lock:
-                    return list(app(environ, start_response))
-            return app(environ, start_response)
-
+        app = atomic_writes(DomainDispatcherApplication(create_backend_app))
         self._server = werkzeug_server(
-            self._ip_address, self._port, atomic, threaded=True, request_handler=MotoRequestHandler
+            self._ip_address, self._port, app, threaded=True, request_handler=MotoRequestHandler
         )
         self._server_ready_event.set()
         self._server.serve_forever()

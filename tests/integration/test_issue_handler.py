@@ -9,11 +9,11 @@ from typing import Any
 import boto3
 import pytest
 from issue import issue_handler
-from moto import mock_aws
 
 import badgekiln
 from badgekiln.issue.uploads import get_upload
 from badgekiln.store import Store
+from tests.aws_support import mocked_aws
 from tests.integration.conftest import Context, load_event, problem
 from tests.integration.issuing import (
     ADMIN_KEY,
@@ -245,11 +245,7 @@ def test_batch_over_the_row_limit_points_at_uploads(context: Context) -> None:
 @pytest.fixture
 def s3_store(acme: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
     """acme's store copied into an in-process moto S3 bucket, named by BADGEKILN_STORE."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
+    with mocked_aws(monkeypatch):
         boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="badgekiln-uploads")
         from badgekiln.store import open_store
 

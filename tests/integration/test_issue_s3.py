@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -34,6 +33,7 @@ from badgekiln.issue.credentials import Issued
 from badgekiln.status import StatusBitstring
 from badgekiln.store import S3Store, Store, open_store
 from badgekiln.verify import verify
+from tests.aws_support import fake_aws, moto_server
 from tests.issue_support import names, public_documents, small_png
 
 PUBLIC_URL = "https://badges.example.org"
@@ -82,16 +82,6 @@ class SerialWrites:
 #: Lambda containers simulated by the concurrency tests: each is its own store object (its own
 #: in-process writer queue), so they race each other through S3 compare-and-swap.
 CONTAINERS = 8
-
-
-def _aws_env(monkeypatch: pytest.MonkeyPatch, endpoint: str | None = None) -> None:
-    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_KMS", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    if endpoint:
-        monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
 
 
 def _seed(store: Store, **issuer: Any) -> None:
@@ -169,7 +159,7 @@ def moto_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[S3Store, Seria
     import boto3
     from moto import mock_aws
 
-    _aws_env(monkeypatch)
+    fake_aws(monkeypatch)
     with mock_aws():
         client = boto3.client("s3", region_name="us-east-1")
         client.create_bucket(Bucket=BUCKET)
@@ -220,45 +210,18 @@ def test_in_process_kms_issuer(moto_store: tuple[S3Store, SerialWrites]) -> None
 
 # --- moto server over loopback HTTP --------------------------------------------------------------
 
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-
-
-def _atomic_writes(app: WSGIApp) -> WSGIApp:
-    lock = threading.Lock()
-
-    def serialised(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ["REQUEST_METHOD"] in {"PUT", "POST", "DELETE"}:
-            with lock:
-                return app(environ, start_response)
-        return app(environ, start_response)
-
-    return serialised
-
 
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
-    from moto.moto_server.werkzeug_app import (
-        DomainDispatcherApplication,
-        MotoRequestHandler,
-        create_backend_app,
-    )
-    from werkzeug.serving import make_server
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    app = _atomic_writes(DomainDispatcherApplication(create_backend_app))
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    with moto_server() as url:
+        yield url
 
 
 @pytest.fixture
 def server_store(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Store, SerialWrites]:
     import boto3
 
-    _aws_env(monkeypatch, endpoint)
+    fake_aws(monkeypatch, endpoint)
     client = boto3.client("s3")
     with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou):
         client.create_bucket(Bucket=BUCKET)

@@ -3,7 +3,8 @@
 moto 5.2.5 checks ``If-Match`` / ``If-None-Match`` and then stores in a separate step, without a
 lock, while its server handles requests on many threads. Two conditional PUTs can therefore both
 pass their check (seen here: 4 of 20 create-only writers "won" once the window was widened by
-10 ms). Real S3 makes the check and the write one atomic step. :func:`atomic_writes` restores that
+10 ms). Real S3 makes the check and the write one atomic step. ``tests.aws_support.atomic_writes``
+restores that
 guarantee — mutating requests run one at a time, reads stay concurrent — so these tests measure
 our compare-and-swap loop against S3's documented semantics, not moto's race.
 """
@@ -11,11 +12,10 @@ our compare-and-swap loop against S3's documented semantics, not moto's race.
 from __future__ import annotations
 
 import json
-import logging
 import statistics
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -23,43 +23,17 @@ import pytest
 
 from badgekiln.errors import Conflict
 from badgekiln.store import RetryPolicy, StoredObject, open_store
+from tests.aws_support import fake_aws, moto_server
 
 pytestmark = pytest.mark.e2e
 
 BUCKET = "badgekiln-concurrency"
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-
-
-def atomic_writes(app: WSGIApp) -> WSGIApp:
-    """Serialise S3's mutating requests, as S3 itself makes conditional writes atomic."""
-    lock = threading.Lock()
-
-    def serialised(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ["REQUEST_METHOD"] in {"PUT", "POST", "DELETE"}:
-            with lock:
-                return app(environ, start_response)
-        return app(environ, start_response)
-
-    return serialised
 
 
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
-    from moto.moto_server.werkzeug_app import (
-        DomainDispatcherApplication,
-        MotoRequestHandler,
-        create_backend_app,
-    )
-    from werkzeug.serving import make_server
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
-    app = atomic_writes(DomainDispatcherApplication(create_backend_app))
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    with moto_server() as url:
+        yield url
 
 
 @pytest.fixture
@@ -67,10 +41,7 @@ def store(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Any:
     # The store is opened the way Lambda and the CLI open it: by URL, with AWS_ENDPOINT_URL set.
     import boto3
 
-    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    fake_aws(monkeypatch, endpoint)
     boto3.client("s3").create_bucket(Bucket=BUCKET)
     opened = open_store(f"s3://{BUCKET}/run-{time.monotonic_ns()}")
     assert opened._client.meta.endpoint_url == endpoint  # type: ignore[attr-defined]

@@ -12,13 +12,13 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 from worker import worker_handler
 
 from badgekiln.errors import StoreError
 from badgekiln.issue import create_achievement, create_issuer
 from badgekiln.issue.uploads import get_upload, results_key, start_upload, upload_key
 from badgekiln.store import Store, open_store
+from tests.aws_support import mocked_aws
 from tests.integration.conftest import Context, load_event
 from tests.integration.issuing import BADGE_SVG, PUBLIC_URL
 
@@ -28,15 +28,8 @@ BUCKET = "badgekiln-bucket"
 @pytest.fixture
 def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
     """A moto bucket with issuer acme and achievement teamwork, named by BADGEKILN_STORE."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "BADGEKILN_STORE": f"s3://{BUCKET}",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
+    monkeypatch.setenv("BADGEKILN_STORE", f"s3://{BUCKET}")
+    with mocked_aws(monkeypatch):
         boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=BUCKET)
         store = open_store(f"s3://{BUCKET}")
         create_issuer(store, PUBLIC_URL, {"name": "Acme", "url": "https://acme.example", "slug": "acme"})

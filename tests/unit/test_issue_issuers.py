@@ -28,6 +28,7 @@ from badgekiln.proofs.dataintegrity import verify_proof
 from badgekiln.proofs.did import did_key_decode, resolve_verification_method
 from badgekiln.store import LocalStore
 from badgekiln.verify import verify
+from tests.aws_support import mocked_aws
 from tests.issue_support import public_documents, small_png
 
 PUBLIC_URL = "https://badges.example.org"
@@ -249,14 +250,8 @@ def test_an_older_view_never_overwrites_newer_documents(store: LocalStore) -> No
 @pytest.fixture
 def kms(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     import boto3
-    from moto import mock_aws
 
-    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_KMS", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
+    with mocked_aws(monkeypatch):
         yield boto3.client("kms", region_name="us-east-1")
 
 

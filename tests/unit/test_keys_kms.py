@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_ds
 from badgekiln.errors import InvalidField, SigningError
 from badgekiln.keys.kms import RAW_MESSAGE_LIMIT, KmsSigner, create_kms_key
 from badgekiln.keys.signer import Signer
+from tests.aws_support import mocked_aws
 
 KID = "did:web:badges.example.org:issuers:acme#key-1"
 MESSAGE = b"eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJhY21lIn0"
@@ -42,14 +43,8 @@ def verify(public: Any, algorithm: str, signature: bytes, message: bytes) -> Non
 @pytest.fixture
 def kms(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     import boto3
-    from moto import mock_aws
 
-    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_KMS", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
+    with mocked_aws(monkeypatch):
         yield boto3.client("kms", region_name="us-east-1")
 
 

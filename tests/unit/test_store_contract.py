@@ -11,6 +11,7 @@ import pytest
 
 from badgekiln.errors import Conflict, InvalidField, NotFound
 from badgekiln.store import LocalStore, RetryPolicy, Store, StoredObject
+from tests.aws_support import mocked_aws
 
 BUCKET = "badgekiln-test"
 NO_WAIT = RetryPolicy(attempts=3, base_delay=0.0, max_delay=0.0)
@@ -18,14 +19,7 @@ NO_WAIT = RetryPolicy(attempts=3, base_delay=0.0, max_delay=0.0)
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    from moto import mock_aws
-
-    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
+    with mocked_aws(monkeypatch):
         yield
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from badgekiln.errors import Conflict, InputTooLarge, InvalidField, NotFound, StoreError
 from badgekiln.store import StoredObject
+from tests.aws_support import mocked_aws
 
 BUCKET = "badgekiln-test"
 
@@ -16,14 +17,8 @@ BUCKET = "badgekiln-test"
 @pytest.fixture
 def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     import boto3
-    from moto import mock_aws
 
-    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
+    with mocked_aws(monkeypatch):
         client = boto3.client("s3", region_name="us-east-1")
         client.create_bucket(Bucket=BUCKET)
         yield client
