@@ -1,5 +1,6 @@
 """Test support for issuing: images, a hosting server over the store, and a store that crashes.
 
+* :data:`FORMATS` (ids :data:`FORMAT_IDS`): the issuing options of every credential format.
 * :func:`small_png` / :data:`TEMPLATE_SVG`: achievement images built in code.
 * :func:`public_documents`: every public object of a store, keyed by its public URL, for
   ``verify(..., documents=…, offline=True)`` (the verifier then sees what the public function
@@ -25,7 +26,27 @@ from badgekiln.errors import StoreError
 from badgekiln.issue.layout import Layout, classify, public_response
 from badgekiln.store.base import PUBLIC, ObjectInfo, Store, StoredObject
 
-__all__ = ["TEMPLATE_SVG", "CrashingStore", "HostingServer", "names", "public_documents", "small_png"]
+__all__ = [
+    "FORMATS",
+    "FORMAT_IDS",
+    "TEMPLATE_SVG",
+    "CrashingStore",
+    "HostingServer",
+    "names",
+    "public_documents",
+    "small_png",
+]
+
+#: ``issue_credential`` options of every format badgekiln issues, and their test ids.
+FORMATS: list[dict[str, Any]] = [
+    {"spec": "ob3"},
+    {"spec": "ob3", "proof": "jwt"},
+    {"spec": "ob3", "proof": "jwt", "algorithm": "EdDSA"},
+    {"spec": "ob2"},
+    {"spec": "ob2", "signed": True},
+]
+FORMAT_IDS = ["ob3-di", "ob3-jwt-rs256", "ob3-jwt-eddsa", "ob2-hosted", "ob2-signed"]
+
 
 #: An SVG achievement image with placeholders (personalised per recipient).
 TEMPLATE_SVG = b"""<?xml version="1.0" encoding="UTF-8"?>

@@ -29,18 +29,10 @@ from badgekiln.issue import (
 from badgekiln.issue.credentials import Issued
 from badgekiln.store import LocalStore
 from badgekiln.verify import Report, verify
-from tests.issue_support import HostingServer, small_png
+from tests.issue_support import FORMAT_IDS, FORMATS, HostingServer, small_png
 from tests.loopback import ConnectGuard, FakeResolver, tls_context
 
 HOST = "badges.test"
-FORMATS: list[dict[str, Any]] = [
-    {"spec": "ob3"},
-    {"spec": "ob3", "proof": "jwt"},
-    {"spec": "ob3", "proof": "jwt", "algorithm": "EdDSA"},
-    {"spec": "ob2"},
-    {"spec": "ob2", "signed": True},
-]
-FORMAT_IDS = ["ob3-di", "ob3-jwt-rs256", "ob3-jwt-eddsa", "ob2-hosted", "ob2-signed"]
 
 
 @dataclass

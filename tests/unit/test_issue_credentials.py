@@ -32,17 +32,17 @@ from badgekiln.issue.records import RECORD_HEADERS, credential_record_path, load
 from badgekiln.issue.statuslists import LIST_ENTRIES, _allocation, _allocation_bytes
 from badgekiln.store import LocalStore
 from badgekiln.verify import Report, verify
-from tests.issue_support import TEMPLATE_SVG, CrashingStore, names, public_documents, small_png
+from tests.issue_support import (
+    FORMAT_IDS,
+    FORMATS,
+    TEMPLATE_SVG,
+    CrashingStore,
+    names,
+    public_documents,
+    small_png,
+)
 
 PUBLIC_URL = "https://badges.example.org"
-FORMATS: list[dict[str, Any]] = [
-    {"spec": "ob3"},
-    {"spec": "ob3", "proof": "jwt"},
-    {"spec": "ob3", "proof": "jwt", "algorithm": "EdDSA"},
-    {"spec": "ob2"},
-    {"spec": "ob2", "signed": True},
-]
-FORMAT_IDS = ["ob3-di", "ob3-jwt-rs256", "ob3-jwt-eddsa", "ob2-hosted", "ob2-signed"]
 
 
 @pytest.fixture(scope="module")
