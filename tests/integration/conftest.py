@@ -5,12 +5,16 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-EVENTS = Path(__file__).resolve().parent.parent.parent / "events"
+REPO = Path(__file__).resolve().parent.parent.parent
+EVENTS = REPO / "events"
 
 
 class Context:
@@ -35,6 +39,22 @@ def _quiet_powertools(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def context() -> Context:
     return Context()
+
+
+@pytest.fixture(scope="session")
+def translated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """template.yaml as CloudFormation will see it (the SAM translator's output); read it only."""
+    out = tmp_path_factory.mktemp("sam") / "translated.json"
+    subprocess.run(
+        [sys.executable, "scripts/translate_template.py", "template.yaml", str(out)],
+        cwd=REPO,
+        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    document: dict[str, Any] = json.loads(out.read_text())
+    return document
 
 
 def load_event(name: str) -> dict[str, Any]:

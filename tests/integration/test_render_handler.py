@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import png as pypng
@@ -16,7 +12,6 @@ from render import render_handler
 
 from tests.integration.conftest import Context, body_bytes, load_event, problem
 
-REPO = Path(__file__).resolve().parents[2]
 SQUARE = (
     b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
     b'<rect width="5" height="10" fill="#f00"/><rect x="5" width="5" height="10" fill="#00f"/></svg>'
@@ -151,18 +146,8 @@ def test_a_png_too_big_to_return_is_refused(context: Context, monkeypatch: pytes
     )
 
 
-def test_template_wires_the_cairo_layer_and_fonts(tmp_path: Path) -> None:
-    # the translated template, as CloudFormation will see it
-    out = tmp_path / "translated.json"
-    subprocess.run(
-        [sys.executable, "scripts/translate_template.py", "template.yaml", str(out)],
-        cwd=REPO,
-        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    resources = json.loads(out.read_text())["Resources"]
+def test_template_wires_the_cairo_layer_and_fonts(translated: dict[str, Any]) -> None:
+    resources = translated["Resources"]
     function = resources["RenderFunction"]["Properties"]
     layers = [layer["Ref"] for layer in function["Layers"]]
     assert layers[-1].startswith("CairoLayer")  # after the library layer, from Globals

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,21 +12,6 @@ import pytest
 from badgekiln.gateway import load_template
 
 REPO = Path(__file__).resolve().parent.parent.parent
-
-
-@pytest.fixture(scope="module")
-def translated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    out = tmp_path_factory.mktemp("sam") / "translated.json"
-    subprocess.run(
-        [sys.executable, "scripts/translate_template.py", "template.yaml", str(out)],
-        cwd=REPO,
-        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    document: dict[str, Any] = json.loads(out.read_text())
-    return document
 
 
 def test_validate_script_passes() -> None:
