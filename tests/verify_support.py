@@ -379,3 +379,13 @@ class Ob2Issuer:
 
 def deep(document: Mapping[str, Any]) -> dict[str, Any]:
     return copy.deepcopy(dict(document))
+
+
+def replaced(document: Mapping[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:
+    """A deep copy of ``document`` with the member or item at ``path`` set to ``value``."""
+    altered = deep(document)
+    node: Any = altered
+    for step in path[:-1]:
+        node = node[step]
+    node[path[-1]] = value
+    return altered

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import badgekiln
 from badgekiln.errors import BadgeKilnError
 from badgekiln.verify import Report
-from tests.verify_support import Ob2Issuer, TestIssuer
+from tests.verify_support import Ob2Issuer, TestIssuer, replaced
 
 JSON = st.recursive(
     st.none()
@@ -52,15 +52,6 @@ def _paths(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
             yield from _paths(item, (*path, index))
 
 
-def _replace(document: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:
-    altered = copy.deepcopy(document)
-    node: Any = altered
-    for step in path[:-1]:
-        node = node[step]
-    node[path[-1]] = value
-    return altered
-
-
 CREDENTIAL = DI.credential(validUntil="2999-01-01T00:00:00Z")
 SIGNED = DI.sign_di(CREDENTIAL)
 CREDENTIAL_PATHS = list(_paths(CREDENTIAL))
@@ -84,13 +75,13 @@ FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 @FUZZ
 @given(path=st.sampled_from(SIGNED_PATHS), value=JSON)
 def test_data_integrity_credential_after_signing(path: tuple[Any, ...], value: Any) -> None:
-    _survives(json.dumps(_replace(SIGNED, path, value)), DI.documents)
+    _survives(json.dumps(replaced(SIGNED, path, value)), DI.documents)
 
 
 @FUZZ
 @given(path=st.sampled_from(CREDENTIAL_PATHS), value=JSON)
 def test_vc_jwt_signed_over_hostile_claims(path: tuple[Any, ...], value: Any) -> None:
-    document = _replace(JWT.credential(), path, value) if path[0] in JWT.credential() else JWT.credential()
+    document = replaced(JWT.credential(), path, value) if path[0] in JWT.credential() else JWT.credential()
     try:
         token = JWT.sign_jwt(document, header={"kid": "key-1"})
     except (KeyError, AttributeError, TypeError, ValueError):
@@ -101,7 +92,7 @@ def test_vc_jwt_signed_over_hostile_claims(path: tuple[Any, ...], value: Any) ->
 @FUZZ
 @given(path=st.sampled_from(ASSERTION_PATHS), value=JSON)
 def test_ob2_assertion_signed_over_hostile_members(path: tuple[Any, ...], value: Any) -> None:
-    _survives(OB2.sign(_replace(ASSERTION, path, value)), OB2.documents)
+    _survives(OB2.sign(replaced(ASSERTION, path, value)), OB2.documents)
 
 
 @FUZZ

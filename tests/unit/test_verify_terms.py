@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +14,7 @@ from badgekiln.jsonld.strict import expand
 from badgekiln.verify import terms
 from badgekiln.verify.terms import check_terms
 from tests.conftest import VECTORS
-from tests.verify_support import credential
+from tests.verify_support import credential, replaced
 
 
 def _documents() -> Iterator[tuple[str, dict[str, Any]]]:
@@ -55,15 +54,6 @@ def test_memo_agrees_with_expansion_on_every_vector() -> None:
     assert 0 < len(terms._memo) <= terms.MEMO_SIZE
 
 
-def _set(document: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:
-    altered = copy.deepcopy(document)
-    node: Any = altered
-    for step in path[:-1]:
-        node = node[step]
-    node[path[-1]] = value
-    return altered
-
-
 BASE = credential("did:web:issuer.example")
 
 
@@ -87,7 +77,7 @@ def test_a_memoised_shape_never_hides_a_refusal(
 ) -> None:
     # GIVEN a valid credential whose shape is already memoised
     check_terms(BASE)
-    altered = _set(BASE, path, value)
+    altered = replaced(BASE, path, value)
     # THEN the altered one gets exactly the strict expansion's verdict
     expected = _verdict(expand, altered)
     assert _verdict(check_terms, altered) == expected
@@ -97,7 +87,7 @@ def test_a_memoised_shape_never_hides_a_refusal(
 
 def test_same_shape_with_other_values_hits_the_memo(monkeypatch: pytest.MonkeyPatch) -> None:
     check_terms(BASE)
-    other = _set(_set(BASE, ("id",), "urn:uuid:other"), ("name",), "Another badge, another name")
+    other = replaced(replaced(BASE, ("id",), "urn:uuid:other"), ("name",), "Another badge, another name")
 
     def fail(document: Any) -> None:
         raise AssertionError("expanded again")
@@ -107,7 +97,7 @@ def test_same_shape_with_other_values_hits_the_memo(monkeypatch: pytest.MonkeyPa
 
 
 def test_refusals_are_not_memoised() -> None:
-    bad = _set(BASE, ("fooUndefined",), 1)
+    bad = replaced(BASE, ("fooUndefined",), 1)
     for _ in range(2):
         with pytest.raises(JsonLdError):
             check_terms(bad)
