@@ -4,7 +4,6 @@ credential into the PNG (and the SVG), and verify what comes out."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -13,11 +12,8 @@ import badgekiln
 from badgekiln.keys.local import LocalSigner
 from badgekiln.proofs.jws import sign_compact
 from badgekiln.render import personalise_svg, svg_to_png
-
-verify: Any = getattr(badgekiln, "verify", None) if "verify" in badgekiln.__all__ else None
-pytestmark = pytest.mark.skipif(
-    not callable(verify), reason="the verification engine (badgekiln.verify) has not landed yet"
-)
+from badgekiln.verify import verify
+from tests.verify_support import credential
 
 ISSUER = "https://example.org/issuers/1"
 TEMPLATE = (
@@ -30,34 +26,13 @@ TEMPLATE = (
 
 def signed_credential(signer: LocalSigner) -> str:
     """An OB 3.0 OpenBadgeCredential as a VC-JWT (VC 2.0 style: the credential is the payload)."""
-    credential = {
-        "@context": [
-            "https://www.w3.org/ns/credentials/v2",
-            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-        ],
-        "id": "urn:uuid:6c5bd5c4-9a7e-4c52-b8a0-1b2c3d4e5f60",
-        "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": {"id": ISSUER, "type": ["Profile"], "name": "Example Academy"},
-        "validFrom": "2026-01-01T00:00:00Z",
-        "name": "Kiln Master",
-        "credentialSubject": {
-            "id": "did:example:ada",
-            "type": ["AchievementSubject"],
-            "achievement": {
-                "id": "https://example.org/achievements/1",
-                "type": ["Achievement"],
-                "name": "Kiln Master",
-                "description": "Fired a thousand badges.",
-                "criteria": {"narrative": "Fire a thousand badges."},
-            },
-        },
-    }
+    document = credential(ISSUER)
     claims = {
-        **credential,
+        **document,
         "iss": ISSUER,
-        "jti": credential["id"],
-        "sub": "did:example:ada",
-        "nbf": 1767225600,
+        "jti": document["id"],
+        "sub": document["credentialSubject"]["id"],
+        "nbf": 1704067200,  # validFrom
     }
     return sign_compact({"typ": "JWT", "kid": f"{ISSUER}#key-1"}, json.dumps(claims).encode(), signer)
 
