@@ -550,9 +550,12 @@ def _clean_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-@pytest.mark.skipif(
+PROC_MAPS = pytest.mark.skipif(
     not Path("/proc/self/maps").exists(), reason="needs /proc to see which font files are mapped"
 )
+
+
+@PROC_MAPS
 def test_text_renders_with_only_the_bundled_fonts(tmp_path: Path) -> None:
     # GIVEN no fontconfig settings in the environment (as on Lambda)
     report = _run_fonts(_clean_env(tmp_path), tmp_path)
@@ -564,11 +567,6 @@ def test_text_renders_with_only_the_bundled_fonts(tmp_path: Path) -> None:
     assert report["same"] is True
     _, _, rows = decode(bytes.fromhex(str(report["png"])))
     assert inked(rows) > 500
-
-
-PROC_MAPS = pytest.mark.skipif(
-    not Path("/proc/self/maps").exists(), reason="needs /proc to see which font files are mapped"
-)
 
 
 def _layer_style_fonts(tmp_path: Path) -> Path:
