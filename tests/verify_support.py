@@ -247,6 +247,13 @@ class TestIssuer:
     def credential(self, **members: Any) -> dict[str, Any]:
         return credential(self.id, **members)
 
+    def endorsement(self, subject_id: str, **subject: Any) -> dict[str, Any]:
+        """An unsigned EndorsementCredential of ``subject_id`` by this issuer."""
+        return self.credential(
+            type=["VerifiableCredential", "EndorsementCredential"],
+            credentialSubject={"id": subject_id, "type": ["EndorsementSubject"], **subject},
+        )
+
     def sign_di(self, document: Mapping[str, Any], *, method: str | None = None) -> dict[str, Any]:
         """``document`` with an eddsa-rdfc-2022 proof by this issuer's key."""
         return create_proof(

@@ -254,16 +254,7 @@ def test_offline_never_touches_the_transport(signed: str) -> None:
 
 def test_endorsement_depth_zero_skips_endorsements(issuer: TestIssuer) -> None:
     endorser = TestIssuer.did_web("endorser.example")
-    endorsement = endorser.sign_di(
-        endorser.credential(
-            type=["VerifiableCredential", "EndorsementCredential"],
-            credentialSubject={
-                "id": issuer.id,
-                "type": ["EndorsementSubject"],
-                "endorsementComment": "Good.",
-            },
-        )
-    )
+    endorsement = endorser.sign_di(endorser.endorsement(issuer.id, endorsementComment="Good."))
     credential = issuer.sign_di(issuer.credential(endorsement=[endorsement]))
     documents = {**issuer.documents, **endorser.documents}
     report = verify(json.dumps(credential), offline=True, documents=documents)
@@ -281,14 +272,7 @@ def test_endorsement_depth_zero_skips_endorsements(issuer: TestIssuer) -> None:
 def test_endorsement_jwt_and_broken_endorsements(issuer: TestIssuer) -> None:
     endorser = TestIssuer.https_jwks("endorser.example")
     endorsement = endorser.sign_jwt(
-        endorser.credential(
-            type=["VerifiableCredential", "EndorsementCredential"],
-            credentialSubject={
-                "id": issuer.id,
-                "type": ["EndorsementSubject"],
-                "endorsementComment": "Good.",
-            },
-        ),
+        endorser.endorsement(issuer.id, endorsementComment="Good."),
         header={"typ": "JWT", "kid": "key-1"},
     )
     credential = issuer.sign_di(issuer.credential(endorsementJwt=[endorsement, "not.a.jwt"]))

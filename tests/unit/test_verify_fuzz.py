@@ -113,10 +113,7 @@ def test_hostile_documents_behind_the_urls(value: Any) -> None:
 @pytest.mark.parametrize("depth", [3, 12])
 def test_endorsements_nested_deeply_stay_bounded(depth: int) -> None:
     # GIVEN endorsements of endorsements, deeper than the bound
-    document: dict[str, Any] = DI.credential(
-        type=["VerifiableCredential", "EndorsementCredential"],
-        credentialSubject={"id": DI.id, "type": ["EndorsementSubject"]},
-    )
+    document: dict[str, Any] = DI.endorsement(DI.id)
     for _ in range(depth):
         document = {**document, "endorsement": [copy.deepcopy(document)]}
     outer = DI.sign_di(DI.credential(endorsement=[document] * 30))
