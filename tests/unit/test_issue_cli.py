@@ -226,3 +226,20 @@ def test_issue_batch_input_errors(acme: dict[str, Any], capsys: pytest.CaptureFi
     code, _, err = run(capsys, "issue-batch", "bad.csv", *BATCH)
     assert code == 2
     assert "recipient" in err
+
+
+def test_the_progress_count_reads_bounded_pieces(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from badgekiln.cli import issue as issue_cli
+
+    rows = tmp_path / "rows.csv"
+    rows.write_text("recipient\r\na@example.org\r\n\r\nb@example.org\rc@example.org\n")
+    assert issue_cli._count_rows(str(rows), "csv") == 3  # header and blank lines left out
+    assert issue_cli._count_rows("-", "csv") is None
+    # one line far longer than a read counts once, and is never read whole
+    monkeypatch.setattr(issue_cli, "_COUNT_CHUNK", 16)
+    rows.write_text('{"recipient": "' + "x" * 1000 + '"}\n{"recipient": "b@example.org"}\n')
+    assert issue_cli._count_rows(str(rows), "jsonl") == 2
+    # counting stops once the batch is over the row cap (reading refuses it anyway)
+    monkeypatch.setattr("badgekiln.issue.batch.MAX_ROWS", 5)
+    rows.write_text("r\n" * 100)
+    assert issue_cli._count_rows(str(rows), "jsonl") == 6

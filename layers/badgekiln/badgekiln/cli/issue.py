@@ -192,13 +192,27 @@ class _Progress:
             sys.stderr.write("\n")
 
 
+#: Characters read at a time when counting rows: a file of one huge line must not be read whole.
+_COUNT_CHUNK = 64 * 1024
+
+
 def _count_rows(path: str, fmt: str) -> int | None:
+    """Non-blank lines of ``path`` (less a CSV header) for the progress bar; ``None`` for stdin.
+
+    Counting stops past :data:`~badgekiln.issue.batch.MAX_ROWS` rows: reading refuses more anyway.
+
+    Raises:
+        OSError, UnicodeDecodeError: the file cannot be read as UTF-8 text.
+    """
+    from badgekiln.issue.batch import MAX_ROWS
+
     if path == "-":
         return None
-    count = 0
+    count, line_start = 0, True
     with open(path, encoding="utf-8-sig", newline="") as handle:
-        for line in handle:
-            count += bool(line.strip())
+        while count <= MAX_ROWS and (chunk := handle.readline(_COUNT_CHUNK)):
+            count += line_start and bool(chunk.strip())
+            line_start = chunk.endswith(("\n", "\r"))
     return max(0, count - 1) if fmt == "csv" else count
 
 
