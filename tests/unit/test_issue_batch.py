@@ -162,13 +162,15 @@ def test_options_apply_to_every_row(store: LocalStore) -> None:
 
 @pytest.mark.parametrize(
     "header",
-    ["name,evidence", "recipient,colour", "recipient,recipient", ""],
+    ["name,evidence", "recipient,colour", "recipient,recipient", "", "recipient," * MAX_LINE_CHARS],
+    ids=["no-recipient", "unknown", "twice", "empty", "too-long"],
 )
 def test_bad_csv_headers(header: str) -> None:
     rows = read_rows(io.StringIO(header + "\nada@example.org\n", newline=""), fmt="csv")
     with pytest.raises(InvalidField) as caught:
         list(rows)
     assert caught.value.details["field"] == "columns"
+    assert "\x00" not in caught.value.message
 
 
 def test_an_empty_file_has_no_rows() -> None:

@@ -208,6 +208,8 @@ def _csv(source: IO[str]) -> Iterator[BatchRow]:
     header_line = next(lines, None)
     if header_line is None:
         return
+    if header_line == _TOO_LONG:
+        raise InvalidField(f"the CSV header is longer than {MAX_LINE_CHARS} characters", field="columns")
     header = next(csv.reader([header_line]))
     columns = [c.strip() for c in header]
     unknown = sorted(set(columns) - COLUMNS)
