@@ -1,6 +1,7 @@
 """Test support for issuing: images, a hosting server over the store, and a store that crashes.
 
 * :data:`FORMATS` (ids :data:`FORMAT_IDS`): the issuing options of every credential format.
+* :func:`seed_acme`: issuer ``acme`` and its achievement ``teamwork``, the store most tests start from.
 * :func:`small_png` / :data:`TEMPLATE_SVG`: achievement images built in code.
 * :func:`public_documents`: every public object of a store, keyed by its public URL, for
   ``verify(..., documents=…, offline=True)`` (the verifier then sees what the public function
@@ -23,6 +24,7 @@ from typing import Any
 import png
 
 from badgekiln.errors import StoreError
+from badgekiln.issue import KeyOptions, create_achievement, create_issuer
 from badgekiln.issue.layout import Layout, classify, public_response
 from badgekiln.store.base import PUBLIC, ObjectInfo, Store, StoredObject
 
@@ -34,8 +36,12 @@ __all__ = [
     "HostingServer",
     "names",
     "public_documents",
+    "seed_acme",
     "small_png",
 ]
+
+#: Where the seeded issuers publish.
+PUBLIC_URL = "https://badges.example.org"
 
 #: ``issue_credential`` options of every format badgekiln issues, and their test ids.
 FORMATS: list[dict[str, Any]] = [
@@ -65,6 +71,17 @@ def small_png(size: int = 16, color: tuple[int, int, int] = (200, 40, 40)) -> by
     rows = [list(color) * size for _ in range(size)]
     png.Writer(size, size, greyscale=False).write(out, rows)
     return out.getvalue()
+
+
+def seed_acme(
+    store: Store, image: bytes | None = None, *, keys: KeyOptions | None = None, **issuer: Any
+) -> None:
+    """Issuer ``acme`` (did:web under :data:`PUBLIC_URL`; ``issuer`` adds profile fields such as
+    ``suspension``) and its achievement ``teamwork`` with ``image`` (default :func:`small_png`)."""
+    data = {"name": "Acme", "url": "https://acme.example", "slug": "acme", **issuer}
+    create_issuer(store, PUBLIC_URL, data, keys=keys or KeyOptions())
+    teamwork = {"name": "Teamwork", "slug": "teamwork", "description": "Works with others."}
+    create_achievement(store, "acme", {**teamwork, "criteria": "Shipped."}, image or small_png())
 
 
 def public_documents(store: Store, public_url: str) -> dict[str, bytes]:

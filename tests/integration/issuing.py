@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from badgekiln.issue import create_achievement, create_issuer
 from badgekiln.store import Store, open_store
 from tests.integration.conftest import body_bytes, load_event
+from tests.issue_support import seed_acme
 
 PUBLIC_URL = "https://badges.example.org"
 ISSUER_KEY = {"keyId": "0123456789abcdef", "role": "issuer", "issuer": "acme"}
@@ -37,15 +37,7 @@ def store_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
 @pytest.fixture(name="acme")
 def acme_fixture(store: Store) -> Store:
     """``store`` with issuer ``acme`` (did:web, suspension on) and its achievement ``teamwork``."""
-    create_issuer(
-        store, PUBLIC_URL, {"name": "Acme", "url": "https://acme.example", "slug": "acme", "suspension": True}
-    )
-    create_achievement(
-        store,
-        "acme",
-        {"name": "Teamwork", "slug": "teamwork", "description": "Works with others.", "criteria": "Shipped."},
-        BADGE_SVG,
-    )
+    seed_acme(store, BADGE_SVG, suspension=True)
     return store
 
 

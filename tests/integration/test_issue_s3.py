@@ -23,8 +23,6 @@ import pytest
 
 from badgekiln.issue import (
     KeyOptions,
-    create_achievement,
-    create_issuer,
     issue_credential,
     revoke,
 )
@@ -34,7 +32,7 @@ from badgekiln.status import StatusBitstring
 from badgekiln.store import S3Store, Store, open_store
 from badgekiln.verify import verify
 from tests.aws_support import fake_aws, moto_server
-from tests.issue_support import names, public_documents, small_png
+from tests.issue_support import names, public_documents, seed_acme
 
 PUBLIC_URL = "https://badges.example.org"
 BUCKET = "badgekiln-issue"
@@ -82,16 +80,6 @@ class SerialWrites:
 #: Lambda containers simulated by the concurrency tests: each is its own store object (its own
 #: in-process writer queue), so they race each other through S3 compare-and-swap.
 CONTAINERS = 8
-
-
-def _seed(store: Store, **issuer: Any) -> None:
-    create_issuer(
-        store,
-        PUBLIC_URL,
-        {"name": "Acme", "url": "https://acme.example", "slug": "acme", **issuer.pop("data", {})},
-        **issuer,
-    )
-    create_achievement(store, "acme", {"name": "Teamwork", "description": "d", "criteria": "c"}, small_png())
 
 
 def _verify(store: Store, issued: Issued, **kwargs: Any) -> Any:
@@ -176,7 +164,7 @@ def test_in_process_issue_and_verify(
     moto_store: tuple[S3Store, SerialWrites], options: dict[str, Any]
 ) -> None:
     store, _ = moto_store
-    _seed(store)
+    seed_acme(store)
     issued = issue_credential(store, "acme", "teamwork", "ada@example.org", **options)
     assert _verify(store, issued, recipient="ada@example.org").valid
     head = store.head(paths.classify(issued.image_url[len(PUBLIC_URL) + 1 :]).key)  # type: ignore[index,union-attr]
@@ -188,13 +176,13 @@ def test_in_process_issue_and_verify(
 
 def test_in_process_200_concurrent_revocations(moto_store: tuple[S3Store, SerialWrites]) -> None:
     store, client = moto_store
-    _seed(store)
+    seed_acme(store)
     print("\nmoto in-process:", concurrent_revocations(_containers(store, client), client, 200))
 
 
 def test_in_process_concurrent_duplicates(moto_store: tuple[S3Store, SerialWrites]) -> None:
     store, _ = moto_store
-    _seed(store)
+    seed_acme(store)
     concurrent_duplicates(store, 16)
 
 
@@ -203,7 +191,7 @@ def test_in_process_kms_issuer(moto_store: tuple[S3Store, SerialWrites]) -> None
 
     store, _ = moto_store
     kms = boto3.client("kms", region_name="us-east-1")
-    _seed(store, keys=KeyOptions(kms=True, kms_client=kms, local_kinds=frozenset({"ed25519"})))
+    seed_acme(store, keys=KeyOptions(kms=True, kms_client=kms, local_kinds=frozenset({"ed25519"})))
     for options in ({"proof": "jwt"}, {"spec": "ob2", "signed": True}):
         assert _verify(store, issue_credential(store, "acme", "teamwork", "ada@example.org", **options)).valid
 
@@ -237,7 +225,7 @@ def server_store(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Store,
 @pytest.mark.parametrize("options", FORMATS, ids=["ob3-di", "ob3-jwt", "ob2-hosted", "ob2-signed"])
 def test_server_issue_and_verify(server_store: tuple[Store, SerialWrites], options: dict[str, Any]) -> None:
     store, _ = server_store
-    _seed(store)
+    seed_acme(store)
     issued = issue_credential(store, "acme", "teamwork", "ada@example.org", **options)
     assert _verify(store, issued, recipient="ada@example.org").valid
     revoke(store, "acme", issued.id)
@@ -247,7 +235,7 @@ def test_server_issue_and_verify(server_store: tuple[Store, SerialWrites], optio
 @pytest.mark.e2e
 def test_server_200_concurrent_revocations(server_store: tuple[Store, SerialWrites]) -> None:
     store, client = server_store
-    _seed(store)
+    seed_acme(store)
     stores: list[Store] = [store]
     for _ in range(CONTAINERS - 1):
         other = open_store(f"s3://{BUCKET}/{store.prefix}")  # type: ignore[attr-defined]
@@ -259,7 +247,7 @@ def test_server_200_concurrent_revocations(server_store: tuple[Store, SerialWrit
 @pytest.mark.e2e
 def test_server_concurrent_duplicates(server_store: tuple[Store, SerialWrites]) -> None:
     store, _ = server_store
-    _seed(store)
+    seed_acme(store)
     concurrent_duplicates(store, 16)
 
 
@@ -267,6 +255,6 @@ def test_server_concurrent_duplicates(server_store: tuple[Store, SerialWrites]) 
 def test_server_kms_issuer(server_store: tuple[Store, SerialWrites]) -> None:
     # KMS at the same moto endpoint, through the default client (AWS_ENDPOINT_URL)
     store, _ = server_store
-    _seed(store, keys=KeyOptions(kms=True, local_kinds=frozenset({"ed25519"})))
+    seed_acme(store, keys=KeyOptions(kms=True, local_kinds=frozenset({"ed25519"})))
     issued = issue_credential(store, "acme", "teamwork", "ada@example.org", proof="jwt")
     assert _verify(store, issued).valid

@@ -15,12 +15,12 @@ import pytest
 from worker import worker_handler
 
 from badgekiln.errors import StoreError
-from badgekiln.issue import create_achievement, create_issuer
 from badgekiln.issue.uploads import get_upload, results_key, start_upload, upload_key
 from badgekiln.store import Store, open_store
 from tests.aws_support import mocked_aws
 from tests.integration.conftest import Context, load_event
-from tests.integration.issuing import BADGE_SVG, PUBLIC_URL
+from tests.integration.issuing import BADGE_SVG
+from tests.issue_support import seed_acme
 
 BUCKET = "badgekiln-bucket"
 
@@ -32,10 +32,7 @@ def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
     with mocked_aws(monkeypatch):
         boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=BUCKET)
         store = open_store(f"s3://{BUCKET}")
-        create_issuer(store, PUBLIC_URL, {"name": "Acme", "url": "https://acme.example", "slug": "acme"})
-        create_achievement(
-            store, "acme", {"name": "T", "slug": "teamwork", "description": "d", "criteria": "c"}, BADGE_SVG
-        )
+        seed_acme(store, BADGE_SVG)
         # the handler opens its own store per location and process: a fresh one for this bucket
         monkeypatch.setattr(worker_handler, "store", lambda: store)
         yield store

@@ -12,11 +12,10 @@ from typing import Any
 import pytest
 
 from badgekiln.errors import InputTooLarge, InvalidField, MalformedPayload
-from badgekiln.issue import create_achievement, create_issuer
 from badgekiln.issue.batch import MAX_LINE_CHARS, BatchRow, BatchSummary, issue_batch, read_rows
 from badgekiln.store import LocalStore
 from badgekiln.verify import verify
-from tests.issue_support import names, public_documents, small_png
+from tests.issue_support import names, public_documents, seed_acme
 
 PUBLIC_URL = "https://badges.example.org"
 
@@ -25,8 +24,7 @@ PUBLIC_URL = "https://badges.example.org"
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("batch")
     store = LocalStore(str(root))
-    create_issuer(store, PUBLIC_URL, {"name": "Acme", "url": "https://acme.example", "slug": "acme"})
-    create_achievement(store, "acme", {"name": "Teamwork", "description": "d", "criteria": "c"}, small_png())
+    seed_acme(store)
     return root
 
 

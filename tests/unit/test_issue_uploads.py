@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from badgekiln.errors import InvalidField, NotFound, StoreError
-from badgekiln.issue import create_achievement, create_issuer
 from badgekiln.issue import uploads as up
 from badgekiln.store import LocalStore, Store
+from tests.issue_support import seed_acme
 
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8"/></svg>'
 ID = "0123456789abcdef0123456789abcdef"
@@ -33,12 +33,7 @@ class PresigningStore(LocalStore):
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     target = PresigningStore(tmp_path / "store")
-    create_issuer(
-        target, "https://badges.example.org", {"name": "Acme", "url": "https://acme.example", "slug": "acme"}
-    )
-    create_achievement(
-        target, "acme", {"name": "T", "slug": "teamwork", "description": "d", "criteria": "c"}, SVG
-    )
+    seed_acme(target, SVG)
     return target
 
 
@@ -109,12 +104,7 @@ def test_start_refuses(
 
 def test_a_local_directory_store_cannot_presign(tmp_path: Path) -> None:
     plain = LocalStore(tmp_path / "plain")
-    create_issuer(
-        plain, "https://badges.example.org", {"name": "Acme", "url": "https://acme.example", "slug": "acme"}
-    )
-    create_achievement(
-        plain, "acme", {"name": "T", "slug": "teamwork", "description": "d", "criteria": "c"}, SVG
-    )
+    seed_acme(plain, SVG)
     with pytest.raises(StoreError) as caught:
         up.start_upload(plain, "acme", "teamwork", fmt="csv")
     assert caught.value.reason == "presign-unsupported"
