@@ -22,8 +22,6 @@ New issuer keys are made where ``BADGEKILN_SIGNING_KEYS`` says (``kms`` on AWS b
 
 from __future__ import annotations
 
-import base64
-import binascii
 import itertools
 from collections.abc import Callable, Iterable
 from typing import Any, Final, Literal, TypeVar
@@ -33,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from badgekiln.errors import InvalidField
 from badgekiln.http import (
+    base64_field,
     entrypoint,
     json_body,
     json_model,
@@ -175,10 +174,7 @@ def create_achievement_route(issuer: str):  # type: ignore[no-untyped-def]
     require_media_type(event, ("application/json",))
     raw = json_body(event)
     request = parse_model(AchievementRequest, raw)
-    try:
-        image = base64.b64decode(request.image, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise InvalidField("Field 'image' is not valid base64.", field="image") from exc
+    image = base64_field(request.image, "image")
     target = store()
     data = {k: v for k, v in raw.items() if k != "image"}
     record = create_achievement(target, slug, data, image)

@@ -11,8 +11,6 @@ hosted assertion URL. ``spec`` overrides the Open Badges version detected from t
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
@@ -22,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 import badgekiln
 from badgekiln.errors import InvalidField
 from badgekiln.http import (
+    base64_field,
     entrypoint,
     image_media_type,
     json_body,
@@ -75,11 +74,7 @@ def _read(event: APIGatewayProxyEventV2) -> tuple[bytes, str, Spec | None]:
     """
     if require_media_type(event, MEDIA_TYPES) == "application/json":
         request = parse_model(BakeRequest, json_body(event))
-        try:
-            image = base64.b64decode(request.image, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise InvalidField("Field 'image' is not valid base64.", field="image") from exc
-        return image, request.payload, request.spec
+        return base64_field(request.image, "image"), request.payload, request.spec
     parts = multipart_body(event, fields=FORM_FIELDS)
     for name in ("image", "payload"):
         if name not in parts or not parts[name].data:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from badgekiln.errors import InputError, InputTooLarge, InvalidField, UnsupportedMediaType
 from badgekiln.http.bodies import (
     MAX_BODY_BYTES,
+    base64_field,
     decoded_body_size,
     json_body,
     json_model,
@@ -196,3 +197,11 @@ def test_non_utf8_field() -> None:
 def test_multipart_needs_multipart() -> None:
     with pytest.raises(UnsupportedMediaType):
         multipart_body(event(json.dumps({}), "application/json"), fields=("image",))
+
+
+def test_base64_field() -> None:
+    assert base64_field(base64.b64encode(b"\x89PNG").decode(), "image") == b"\x89PNG"
+    for bad in ("not base64!", "QUJ", "QU JD"):  # foreign characters, bad padding, a space
+        with pytest.raises(InvalidField) as caught:
+            base64_field(bad, "image")
+        assert caught.value.details["field"] == "image"

@@ -30,6 +30,7 @@ __all__ = [
     "MAX_MULTIPART_PARTS",
     "UPLOAD_ROUTE",
     "Part",
+    "base64_field",
     "body_too_large",
     "decoded_body_size",
     "json_body",
@@ -125,6 +126,18 @@ def raw_body(event: APIGatewayProxyEventV2) -> bytes:
         return base64.b64decode(body, validate=True)
     except (binascii.Error, ValueError) as exc:
         raise InputError("The request body is marked base64 but does not decode.", reason="base64") from exc
+
+
+def base64_field(value: str, field: str) -> bytes:
+    """The bytes of a JSON body's base64 ``field`` (standard alphabet, padded).
+
+    Raises:
+        InvalidField: ``value`` is not valid base64.
+    """
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidField(f"Field {field!r} is not valid base64.", field=field) from exc
 
 
 def _depth(value: Any) -> int:
