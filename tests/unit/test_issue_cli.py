@@ -243,3 +243,50 @@ def test_the_progress_count_reads_bounded_pieces(tmp_path: Path, monkeypatch: py
     monkeypatch.setattr("badgekiln.issue.batch.MAX_ROWS", 5)
     rows.write_text("r\n" * 100)
     assert issue_cli._count_rows(str(rows), "jsonl") == 6
+
+
+def test_api_key_create_and_delete(
+    acme: dict[str, Any], env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN an admin key and an issuer's key made on the command line
+    from badgekiln.issue import verify_api_key
+
+    admin = json_out(capsys, "api-key", "create", "--admin", "--label", "first deploy")
+    scoped = json_out(capsys, "api-key", "create", "--issuer", acme["id"])
+    store = LocalStore(str(env))
+    # THEN each token verifies with its scope, and only its hash is stored
+    assert (admin["scope"], admin["issuer"], admin["label"]) == ("admin", None, "first deploy")
+    assert verify_api_key(store, admin["token"]).scope == "admin"
+    key = verify_api_key(store, scoped["token"])
+    assert (key.scope, key.issuer) == ("issuer", "acme")
+    secret = scoped["token"].split("_", 2)[2]
+    assert secret not in store.get(f"private/api-keys/{scoped['id']}.json").body.decode()
+    # AND a deleted key no longer verifies
+    assert run(capsys, "api-key", "delete", scoped["id"])[0] == 0
+    from badgekiln.errors import AuthError
+
+    with pytest.raises(AuthError):
+        verify_api_key(store, scoped["token"])
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["api-key", "create"],  # neither --admin nor --issuer
+        ["api-key", "create", "--admin", "--issuer", "acme"],
+        ["api-key", "create", "--issuer", "nobody"],  # no such issuer
+        ["api-key", "create", "--admin", "--label", " "],
+        ["api-key", "delete", "not-an-id"],
+    ],
+)
+def test_api_key_bad_input_exits_2(
+    acme: dict[str, Any], capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    try:
+        code = main(argv)
+    except SystemExit as usage:  # argparse refuses usage errors itself, with the same convention
+        code = int(str(usage.code))
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert err.startswith("error: ")
+    assert err.count("\n") == 1

@@ -1,4 +1,4 @@
-"""``badgekiln verify``: verify a baked image, credential, JWT or hosted-assertion URL."""
+"""``badgekiln verify``: verify a baked image, credential, JWT or the badge a URL serves."""
 
 from __future__ import annotations
 
@@ -21,10 +21,11 @@ _SPEC_NAMES: Final = {"ob1": "Open Badges 1.x", "ob2": "Open Badges 2.0", "ob3":
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "verify",
-        help="verify a badge: baked PNG/SVG, JSON, JWT or hosted-assertion URL",
+        help="verify a badge: baked PNG/SVG, JSON, JWT or a badge URL",
         description=(
             "Verify an Open Badge (2.0 or 3.0): a baked PNG or SVG, a credential or assertion in "
-            "JSON, a VC-JWT or signed JWS, or the URL of a hosted assertion. Each check is listed "
+            "JSON, a VC-JWT or signed JWS, or the URL of a hosted badge (credential, baked image or "
+            "OB 2.0 hosted assertion). Each check is listed "
             "with its outcome. Exit 0 when valid, 1 when not valid, 2 when the input cannot be "
             "read or is not a badge."
         ),

@@ -1,0 +1,62 @@
+"""``badgekiln api-key create|delete``: the API keys the HTTP authorizer accepts.
+
+This is how a deployment gets its first admin key (``--store s3://<BucketName>``); later keys
+can also be made through ``POST /api-keys``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from badgekiln.cli._io import add_store_option, emit_json, open_cli_store
+
+__all__ = ["register"]
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "api-key",
+        help="create or delete HTTP API keys",
+        description="Manage the API keys of the HTTP API (stored hashed; a token is shown once).",
+    )
+    commands = parser.add_subparsers(dest="api_key_command", metavar="ACTION")
+    commands.required = True
+
+    create = commands.add_parser(
+        "create",
+        help="create a key and print it once, as JSON with a 'token'",
+        description="Create an admin key, or a key that acts for one issuer only.",
+    )
+    scope = create.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--admin", action="store_true", help="a key for the admin routes")
+    scope.add_argument("--issuer", metavar="ID", help="a key that acts for this issuer only")
+    create.add_argument("--label", help="what the key is for (shown in listings)")
+    add_store_option(create)
+    create.set_defaults(handler=_create)
+
+    delete = commands.add_parser("delete", help="withdraw a key by its id")
+    delete.add_argument("key_id", metavar="KEY_ID", help="the key's 16-hex-digit id")
+    add_store_option(delete)
+    delete.set_defaults(handler=_delete)
+
+
+def _create(args: argparse.Namespace) -> int:
+    from badgekiln.cli import EXIT_OK
+    from badgekiln.issue import create_api_key, get_issuer
+
+    store = open_cli_store(args)
+    issuer = None
+    if args.issuer is not None:
+        issuer = get_issuer(store, args.issuer).slug  # the issuer must exist; accepts slug or id
+    token, key = create_api_key(store, issuer=issuer, admin=args.admin, label=args.label)
+    emit_json({"id": key.id, "scope": key.scope, "issuer": key.issuer, "label": key.label, "token": token})
+    return EXIT_OK
+
+
+def _delete(args: argparse.Namespace) -> int:
+    from badgekiln.cli import EXIT_OK
+    from badgekiln.issue.apikeys import delete_api_key
+
+    delete_api_key(open_cli_store(args), args.key_id)
+    return EXIT_OK
