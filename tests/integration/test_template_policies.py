@@ -17,9 +17,12 @@ from badgekiln.gateway import load_template
 
 REPO = Path(__file__).resolve().parent.parent.parent
 BASIC = ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]
+#: Keys of this stack only: another deployment in the same account has another stack name.
+THIS_STACK = {"aws:ResourceTag/badgekiln:stack": {"Ref": "AWS::StackName"}}
 ISSUER_KEYS = {
+    "StringEquals": THIS_STACK,
     "Null": {"aws:ResourceTag/badgekiln:issuer": "false"},
-    "ForAnyValue:StringLike": {"kms:ResourceAliases": "alias/badgekiln/*"},
+    "ForAnyValue:StringLike": {"kms:ResourceAliases": {"Fn::Sub": "alias/${AWS::StackName}/*"}},
 }
 
 
@@ -117,19 +120,23 @@ def test_admin_manages_issuers_keys_and_api_keys_within_badgekiln_tags(resources
         | LIST_BUCKET
     )
     kms = {k: v for k, v in found.items() if k[0].startswith("kms:")}
-    tagged = {"Null": {"aws:ResourceTag/badgekiln:issuer": "false"}}
-    tag_keys = {"ForAllValues:StringEquals": {"aws:TagKeys": ["badgekiln:issuer", "badgekiln:key"]}}
+    tagged = {"StringEquals": THIS_STACK, "Null": {"aws:ResourceTag/badgekiln:issuer": "false"}}
+    tag_keys = {
+        "ForAllValues:StringEquals": {"aws:TagKeys": ["badgekiln:stack", "badgekiln:issuer", "badgekiln:key"]}
+    }
+    request_stack = {"aws:RequestTag/badgekiln:stack": {"Ref": "AWS::StackName"}}
     assert kms == {
         ("kms:CreateKey", "*"): {
             "StringEquals": {
                 "kms:KeyUsage": "SIGN_VERIFY",
                 "kms:KeySpec": ["ECC_NIST_EDWARDS25519", "ECC_NIST_P256", "RSA_2048", "RSA_3072", "RSA_4096"],
+                **request_stack,
             },
             "Null": {"aws:RequestTag/badgekiln:issuer": "false"},
             **tag_keys,
         },
-        ("kms:TagResource", "kms:key/*"): tag_keys,
-        ("kms:CreateAlias", "kms:alias/badgekiln/*"): None,
+        ("kms:TagResource", "kms:key/*"): {"StringEquals": request_stack, **tag_keys},
+        ("kms:CreateAlias", "kms:alias/${AWS::StackName}/*"): None,
         ("kms:CreateAlias", "kms:key/*"): tagged,
         ("kms:GetPublicKey", "kms:key/*"): tagged,
         ("kms:ScheduleKeyDeletion", "kms:key/*"): tagged,

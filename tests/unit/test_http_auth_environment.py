@@ -87,6 +87,13 @@ def test_key_options(monkeypatch: pytest.MonkeyPatch) -> None:
     assert environment.key_options().kms is False
     monkeypatch.setenv("BADGEKILN_SIGNING_KEYS", "KMS")
     assert environment.key_options().kms is True
+    assert environment.key_options().kms_namespace == "badgekiln"
+    monkeypatch.setenv("BADGEKILN_KMS_NAMESPACE", "prod-badges")
+    assert environment.key_options().kms_namespace == "prod-badges"
+    monkeypatch.setenv("BADGEKILN_KMS_NAMESPACE", "not/a stack")
+    with pytest.raises(RuntimeError, match="BADGEKILN_KMS_NAMESPACE"):
+        environment.key_options()
+    monkeypatch.delenv("BADGEKILN_KMS_NAMESPACE")
     monkeypatch.setenv("BADGEKILN_SIGNING_KEYS", "hsm")
     with pytest.raises(RuntimeError):
         environment.key_options()

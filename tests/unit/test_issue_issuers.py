@@ -266,6 +266,8 @@ def test_kms_keys_are_recorded_and_sign(store: LocalStore, kms: Any) -> None:
     assert issuer.active_key("ed25519").backend == "local"
     aliases = {a["AliasName"] for a in kms.list_aliases()["Aliases"]}
     assert any(a.startswith("alias/badgekiln/kmsy/rsa-1-") for a in aliases)
+    tags = {t["TagKey"]: t["TagValue"] for t in kms.list_resource_tags(KeyId=rsa.kms_key)["Tags"]}
+    assert tags == {"badgekiln:stack": "badgekiln", "badgekiln:issuer": "kmsy", "badgekiln:key": "rsa-1"}
     # no RSA private key anywhere in the store
     assert not any(".rsa-1." in key for key in store.list("private/keys/"))
     create_achievement(store, "kmsy", {"name": "T", "description": "d", "criteria": "c"}, small_png())
@@ -275,6 +277,27 @@ def test_kms_keys_are_recorded_and_sign(store: LocalStore, kms: Any) -> None:
         assert report.valid, [c.message for c in report.failures]
     rotated = rotate_key(store, "kmsy", families=("rsa",), keys=options)
     assert rotated.active_key("rsa").kms_key not in (None, rsa.kms_key)
+
+
+def test_kms_keys_live_in_the_deployments_namespace(store: LocalStore, kms: Any) -> None:
+    # GIVEN a deployment (stack) named "prod-badges": its keys are aliased and tagged under it,
+    # which is what its IAM policy is scoped by (template.yaml), so another stack cannot use them
+    options = KeyOptions(
+        kms=True, kms_client=kms, local_kinds=frozenset({"ed25519"}), kms_namespace="prod-badges"
+    )
+    rsa = create_issuer(store, PUBLIC_URL, {**ACME, "slug": "spaced"}, keys=options).active_key("rsa")
+    assert rsa.kms_key is not None
+    aliases = {a["AliasName"] for a in kms.list_aliases(KeyId=rsa.kms_key)["Aliases"]}
+    assert len(aliases) == 1
+    assert next(iter(aliases)).startswith("alias/prod-badges/spaced/rsa-1-")
+    tags = {t["TagKey"]: t["TagValue"] for t in kms.list_resource_tags(KeyId=rsa.kms_key)["Tags"]}
+    assert tags["badgekiln:stack"] == "prod-badges"
+
+
+@pytest.mark.parametrize("namespace", ["", "1stack", "has space", "a/b", "x" * 129])
+def test_a_malformed_kms_namespace_is_refused(namespace: str) -> None:
+    with pytest.raises(ValueError, match="kms_namespace"):
+        KeyOptions(kms=True, kms_namespace=namespace)
 
 
 def test_multikey_in_did_document_is_the_signing_key(store: LocalStore) -> None:

@@ -13,13 +13,20 @@ __all__ = ["register"]
 
 PUBLIC_URL_ENV = "BADGEKILN_PUBLIC_URL"
 KMS_ENV = "BADGEKILN_KMS"
+KMS_NAMESPACE_ENV = "BADGEKILN_KMS_NAMESPACE"
 
 
 def _kms(args: argparse.Namespace) -> Any:
+    from badgekiln.errors import InvalidField
     from badgekiln.issue import KeyOptions
 
     wanted = args.kms or os.environ.get(KMS_ENV, "").strip().lower() in ("1", "true", "yes")
-    return KeyOptions(kms=wanted)
+    # the deployment's namespace (its stack name), as the admin function uses it
+    namespace = os.environ.get(KMS_NAMESPACE_ENV, "").strip() or "badgekiln"
+    try:
+        return KeyOptions(kms=wanted, kms_namespace=namespace)
+    except ValueError as exc:
+        raise InvalidField(f"{KMS_NAMESPACE_ENV}: {exc}", field=KMS_NAMESPACE_ENV) from exc
 
 
 def register(subparsers: Any) -> None:

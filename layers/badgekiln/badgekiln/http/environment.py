@@ -26,10 +26,12 @@ if TYPE_CHECKING:
     from badgekiln.issue.signing import KeyOptions
     from badgekiln.store.base import Store
 
-__all__ = ["PUBLIC_URL_ENV", "SIGNING_KEYS_ENV", "key_options", "public_url", "store"]
+__all__ = ["KMS_NAMESPACE_ENV", "PUBLIC_URL_ENV", "SIGNING_KEYS_ENV", "key_options", "public_url", "store"]
 
 PUBLIC_URL_ENV: Final = "BADGEKILN_PUBLIC_URL"
 SIGNING_KEYS_ENV: Final = "BADGEKILN_SIGNING_KEYS"
+#: Prefix of KMS aliases and value of the ``badgekiln:stack`` tag (the template sets the stack name).
+KMS_NAMESPACE_ENV: Final = "BADGEKILN_KMS_NAMESPACE"
 #: Distinct store locations kept open in one process (a function uses one; tests a few).
 _MAX_OPEN_STORES: Final = 8
 
@@ -75,14 +77,19 @@ def public_url(event: Any = None) -> str:
 
 
 def key_options() -> KeyOptions:
-    """Where new issuer keys are made, from ``BADGEKILN_SIGNING_KEYS``.
+    """Where new issuer keys are made, from ``BADGEKILN_SIGNING_KEYS`` and, for KMS, under which
+    namespace (``BADGEKILN_KMS_NAMESPACE``, default ``badgekiln``).
 
     Raises:
-        RuntimeError: neither ``kms`` nor ``local``.
+        RuntimeError: neither ``kms`` nor ``local``, or a malformed namespace.
     """
     from badgekiln.issue.signing import KeyOptions
 
     choice = os.environ.get(SIGNING_KEYS_ENV, "").strip().lower() or "local"
     if choice not in ("kms", "local"):
         raise RuntimeError(f"{SIGNING_KEYS_ENV} must be kms or local, not {choice[:20]!r}")
-    return KeyOptions(kms=choice == "kms")
+    namespace = os.environ.get(KMS_NAMESPACE_ENV, "").strip() or "badgekiln"
+    try:
+        return KeyOptions(kms=choice == "kms", kms_namespace=namespace)
+    except ValueError as exc:
+        raise RuntimeError(f"{KMS_NAMESPACE_ENV}: {exc}") from exc

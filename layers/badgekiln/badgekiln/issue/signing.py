@@ -7,14 +7,18 @@ newest signs, and every older one stays published so what it signed still verifi
 
 Local keys are PKCS#8 PEM under ``private/keys/<issuer>.<key>.<random>.pem``
 (:class:`~badgekiln.keys.local.LocalSigner`). KMS keys are created as
-``alias/badgekiln/<issuer>/<key>-<random>`` and only their ARN is recorded; the private key never leaves
-KMS. :class:`KeyOptions` ``local_kinds`` keeps some kinds local even with KMS on: moto's KMS
-has no Ed25519, so tests run RSA through moto and Ed25519 behind the same interface locally.
+``alias/<namespace>/<issuer>/<key>-<random>`` (the namespace is the deployment's stack name, or
+``badgekiln``), tagged ``badgekiln:stack=<namespace>``, and only their ARN is recorded; the private
+key never leaves KMS. The namespace is what each function's IAM policy is scoped by, so two
+deployments in one account cannot sign with each other's keys. :class:`KeyOptions`
+``local_kinds`` keeps some kinds local even with KMS on: moto's KMS has no Ed25519, so tests run
+RSA through moto and Ed25519 behind the same interface locally.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 import secrets
 import threading
 from collections.abc import Callable
@@ -50,6 +54,8 @@ __all__ = [
 FAMILY_KINDS: Final[dict[KeyFamily, KeyKind]] = {"ed25519": "ed25519", "rsa": "rsa2048"}
 #: Most keys one issuer may accumulate by rotation (the DID document lists them all).
 MAX_KEYS: Final = 64
+#: A KMS namespace: a CloudFormation stack name (letters, digits, hyphens; at most 128).
+_NAMESPACE: Final = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
 
 
 @dataclass(frozen=True)
@@ -57,12 +63,18 @@ class KeyOptions:
     """Where new keys are made: locally (default) or in KMS (``kms=True``).
 
     ``kms_client`` is a boto3 KMS client (default: one built from the environment);
-    ``local_kinds`` are kinds kept local even when ``kms`` is on.
+    ``local_kinds`` are kinds kept local even when ``kms`` is on; ``kms_namespace`` prefixes
+    the aliases and fills the ``badgekiln:stack`` tag of new KMS keys (the stack name on AWS).
     """
 
     kms: bool = False
     kms_client: Any = None
     local_kinds: frozenset[str] = field(default_factory=frozenset)
+    kms_namespace: str = "badgekiln"
+
+    def __post_init__(self) -> None:
+        if not _NAMESPACE.fullmatch(self.kms_namespace):
+            raise ValueError(f"kms_namespace must match {_NAMESPACE.pattern}, not {self.kms_namespace!r}")
 
 
 def next_key_name(record: IssuerRecord, family: KeyFamily) -> str:
@@ -111,8 +123,12 @@ def create_key(
 
         arn = create_kms_key(
             kind,
-            alias=f"alias/badgekiln/{issuer}/{name}-{suffix}",
-            tags={"badgekiln:issuer": issuer, "badgekiln:key": name},
+            alias=f"alias/{options.kms_namespace}/{issuer}/{name}-{suffix}",
+            tags={
+                "badgekiln:stack": options.kms_namespace,
+                "badgekiln:issuer": issuer,
+                "badgekiln:key": name,
+            },
             client=options.kms_client,
         )
         public = KmsSigner(arn, key_id=arn, client=options.kms_client).public_key()
