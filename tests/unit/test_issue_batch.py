@@ -127,6 +127,28 @@ def test_json_lines(store: LocalStore) -> None:
     assert bob["validUntil"] == "2099-01-01T00:00:00Z"
 
 
+@pytest.mark.parametrize(
+    ("line", "error", "reason"),
+    [
+        ("[" * 5000, InputTooLarge, "depth"),
+        ('{"recipient": "\\ud800@example.org"}', MalformedPayload, "utf-8"),
+        ('{"recipient": "ada@example.org", "name": "\\udfff"}', MalformedPayload, "utf-8"),
+        ('{"recipient": "ada@example.org", "recipient": "b@example.org"}', MalformedPayload, "duplicate-key"),
+        ('{"recipient": "ada@example.org", "hashed": NaN}', MalformedPayload, "json"),
+    ],
+    ids=["deep", "surrogate-recipient", "surrogate-name", "duplicate-key", "nan"],
+)
+def test_hostile_json_lines_fail_alone(store: LocalStore, line: str, error: type, reason: str) -> None:
+    text = line + "\n" + json.dumps({"recipient": "fay@example.org"}) + "\n"
+    rows = list(read_rows(io.StringIO(text), fmt="jsonl"))
+    assert isinstance(rows[0].error, error)
+    assert (rows[0].error.reason, rows[0].error.details["line"]) == (reason, 1)
+    assert "url" not in rows[0].error.details
+    results, summary = run(store, rows)
+    assert [r["ok"] for r in results] == [False, True]
+    assert summary.failed == 1
+
+
 def test_rows_are_read_as_they_are_issued(store: LocalStore) -> None:
     read: list[int] = []
 

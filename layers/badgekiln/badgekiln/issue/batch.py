@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -26,6 +25,7 @@ from datetime import datetime
 from typing import IO, Any, Final, Literal
 
 from badgekiln.errors import BadgeKilnError, InputTooLarge, InvalidField, MalformedPayload
+from badgekiln.fetch import loads_strict
 from badgekiln.issue.credentials import Issued, issue_credential
 from badgekiln.issue.records import dump
 from badgekiln.store.base import Store
@@ -190,10 +190,13 @@ def _jsonl(source: IO[str]) -> Iterator[BatchRow]:
 
 
 def _json_row(number: int, line: str) -> BatchRow:
+    # strict: a nesting too deep for the parser or a lone surrogate escape fails this row alone
+    # (a surrogate would otherwise crash encoding the row's idempotency key or its result)
     try:
-        value = json.loads(line)
-    except ValueError as exc:
-        return _malformed(number, f"is not JSON: {exc}")
+        value = loads_strict(line.encode("utf-8", "surrogatepass"), source=f"row {number}")
+    except (MalformedPayload, InputTooLarge) as exc:
+        details = {k: v for k, v in exc.details.items() if k != "url"}
+        return BatchRow(number, error=type(exc)(exc.message, **details, line=number))
     if not isinstance(value, dict):
         return _malformed(number, "is not a JSON object")
     return BatchRow(number, value)
