@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import struct
 import subprocess
@@ -31,6 +32,11 @@ from tests.verify_support import OB30, TestIssuer, as_bytes, forge_jws, outcome
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _jws(payload: bytes) -> bytes:
+    """A compact JWS with header {"alg": "none"} over ``payload``."""
+    return b"eyJhbGciOiJub25lIn0." + base64.urlsafe_b64encode(payload).rstrip(b"=") + b"."
 
 
 PNG_1x1 = (
@@ -139,6 +145,8 @@ def test_a_url_is_verified_as_whatever_it_serves(issuer: TestIssuer, vectors: Pa
         (b"not a badge at all", MalformedPayload, "unknown"),
         (b"ftp://example.org/badge", MalformedPayload, "unknown"),
         (b"eyJhbGciOiJub25lIn0.e30.", MalformedPayload, "not-a-badge"),  # a JWS, but of {}
+        (_jws(b'{"nbf": ' + b"1" * 5000 + b"}"), MalformedPayload, "number"),
+        (_jws(b'{"sub": "\\ud800"}'), MalformedPayload, "utf-8"),  # a lone surrogate
         (b"\x89PNG\r\n\x1a\nbroken", MalformedImage, "truncated"),
         (PNG_1x1, NoBadgeData, None),
         (b"<html/>", NotABadgeImage, None),

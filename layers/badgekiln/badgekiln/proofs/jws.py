@@ -28,6 +28,7 @@ from badgekiln.errors import (
     SigningError,
     UnsupportedAlgorithm,
 )
+from badgekiln.fetch import loads_strict
 from badgekiln.keys.formats import b64url_decode, b64url_encode, check_public_key
 from badgekiln.keys.signer import PublicKey, Signer
 
@@ -76,33 +77,15 @@ class CompactJws:
         return alg
 
 
-def _refuse_constant(name: str) -> Any:
-    raise MalformedPayload(f"JSON constant {name} is not allowed", reason="json")
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise MalformedPayload(f"duplicate JSON member {key!r}", reason="duplicate-member")
-        result[key] = value
-    return result
-
-
 def parse_json_object(data: bytes, *, what: str) -> dict[str, Any]:
-    """Parse strict UTF-8 JSON that must be an object (no duplicate members, NaN or Infinity).
+    """Parse strict JSON (:func:`badgekiln.fetch.loads_strict`) that must be an object.
 
     Raises:
-        MalformedPayload: not UTF-8, not JSON, not an object, duplicates, non-finite numbers.
+        MalformedPayload: not UTF-8, not JSON, not an object, duplicate members, non-finite or
+            over-long numbers, lone surrogates.
+        InputTooLarge: nested deeper than :data:`~badgekiln.fetch.MAX_JSON_DEPTH`.
     """
-    try:
-        value = json.loads(
-            data.decode("utf-8"),
-            object_pairs_hook=_no_duplicates,
-            parse_constant=_refuse_constant,
-        )
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise MalformedPayload(f"{what} is not UTF-8 JSON", reason="json", field=what) from exc
+    value = loads_strict(data, source=what)
     if not isinstance(value, dict):
         raise MalformedPayload(f"{what} must be a JSON object", reason="json", field=what)
     return value
@@ -112,7 +95,8 @@ def parse_compact(token: str) -> CompactJws:
     """Split and decode a compact JWS ``header.payload.signature``.
 
     Raises:
-        InputTooLarge: over :data:`MAX_TOKEN_CHARS`, or a header over :data:`MAX_HEADER_CHARS`.
+        InputTooLarge: over :data:`MAX_TOKEN_CHARS`, a header over :data:`MAX_HEADER_CHARS`, or
+            a header nested too deeply.
         MalformedPayload: not three unpadded base64url parts (five would be a JWE), a header
             that is not a JSON object with a string ``alg``, a ``crit`` or ``b64`` header
             (``reason="crit"``: extensions badgekiln does not implement).
