@@ -237,6 +237,12 @@ def test_walk_reports_spans() -> None:
     assert image[chunks[2].data_start : chunks[2].data_end] == IDAT[8:-4]
 
 
+def test_a_bytearray_is_read_and_baked_like_bytes() -> None:
+    image = build(itxt(), SOFTWARE, IDAT)
+    assert png.extract(bytearray(image)) == png.extract(image)
+    assert png.bake(bytearray(image), "new", "ob2") == png.bake(image, "new", "ob2")
+
+
 def test_walk_rejects_str() -> None:
     with pytest.raises(TypeError):
         png.walk("\x89PNG")  # type: ignore[arg-type]

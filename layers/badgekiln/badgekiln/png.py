@@ -267,7 +267,7 @@ def _keyword(data: bytes, chunk: Chunk) -> bytes:
             offset=chunk.start,
             chunk=name,
         )
-    return data[start:nul]
+    return bytes(data[start:nul])  # hashable even when the image is a bytearray
 
 
 def extract(data: bytes) -> tuple[str, str]:
