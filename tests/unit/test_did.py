@@ -269,6 +269,8 @@ def _doc(**changes: Any) -> dict[str, Any]:
             "multicodec",
         ),
         (_doc(verificationMethod=["not an object"]), "not-found"),
+        (_doc(verificationMethod=[{"id": ["a list"]}]), "not-found"),  # unhashable ids
+        (_doc(verificationMethod=[_method(f"{ISSUER}#key-1", ISSUER, type=["Multikey"])]), "method-type"),
         (_doc(id=None), "document"),
     ],
 )
@@ -379,6 +381,14 @@ def test_https_key_document_refusals(controller_document: dict[str, Any], reason
     with pytest.raises(KeyResolutionError) as info:
         resolve_verification_method(KEY_URL, fetch_json=_serve(documents))
     assert info.value.reason == reason
+
+
+def test_https_key_document_with_a_list_type_is_a_controller_document() -> None:
+    # a key document's type must be one string; a list is not one (and is not hashable)
+    documents = {KEY_URL: {**_key_document(), "type": ["Multikey"]}}
+    with pytest.raises(KeyResolutionError) as info:
+        resolve_verification_method(KEY_URL, fetch_json=_serve(documents))
+    assert info.value.reason == "not-found"
 
 
 @pytest.mark.parametrize(

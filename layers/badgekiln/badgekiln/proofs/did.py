@@ -179,7 +179,7 @@ def _method_from_object(obj: Any, vm_id: str) -> VerificationMethod:
     vm_type, controller = obj.get("type"), obj.get("controller")
     if obj.get("id") != vm_id:
         raise _fail("verification method id does not match", "method", id=vm_id)
-    if vm_type not in VERIFICATION_METHOD_TYPES:
+    if not isinstance(vm_type, str) or vm_type not in VERIFICATION_METHOD_TYPES:
         raise _fail(
             f"verification method type {vm_type!r} is not supported "
             f"({', '.join(sorted(VERIFICATION_METHOD_TYPES))})",
@@ -203,7 +203,7 @@ def _method_from_object(obj: Any, vm_id: str) -> VerificationMethod:
             "method",
             id=vm_id,
         )
-    return VerificationMethod(id=vm_id, type=str(vm_type), controller=controller, public_key=key)
+    return VerificationMethod(id=vm_id, type=vm_type, controller=controller, public_key=key)
 
 
 def _entries(document: Mapping[str, Any], member: str) -> list[Any]:
@@ -236,9 +236,9 @@ def find_verification_method(
         raise _fail("controller document must be a JSON object with an id", "document", id=vm_id)
     doc_id: str = document["id"]
     methods = {
-        _absolute(m.get("id"), doc_id): m
+        _absolute(m["id"], doc_id): m
         for m in _entries(document, "verificationMethod")
-        if isinstance(m, Mapping)
+        if isinstance(m, Mapping) and isinstance(m.get("id"), str)
     }
     for entry in _entries(document, purpose):
         if isinstance(entry, Mapping):
@@ -287,7 +287,8 @@ def _resolve_https(vm_id: str, fetch_json: FetchJson, purpose: str) -> Verificat
     document = fetch_json(base)
     if not isinstance(document, Mapping):
         raise _fail(f"{base} did not return a JSON object", "document", url=base)
-    if document.get("id") == vm_id and document.get("type") in VERIFICATION_METHOD_TYPES:
+    vm_type = document.get("type")
+    if document.get("id") == vm_id and isinstance(vm_type, str) and vm_type in VERIFICATION_METHOD_TYPES:
         # A key document: it names its controller, whose document must list it for purpose.
         method = _method_from_object(document, vm_id)
         controller = method.controller
