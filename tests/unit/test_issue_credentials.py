@@ -264,6 +264,9 @@ def test_image_choices(store: LocalStore) -> None:
         ({"algorithm": "HS256"}, "algorithm"),
         ({"image": "gif"}, "image"),
         ({"narrative": "  "}, "narrative"),
+        ({"narrative": "x" * 10_001}, "narrative"),
+        ({"narrative": "bad bytes \udcff from argv"}, "narrative"),  # a lone surrogate
+        ({"narrative": "a\x00b"}, "narrative"),
         ({"evidence": [{}]}, "evidence.0"),
         ({"evidence": ["ftp://x"]}, "evidence.0.id"),
         ({"results": [{"status": "Great"}]}, "results.0.status"),
@@ -389,9 +392,10 @@ def test_status_changes_are_idempotent_and_named_any_way(store: LocalStore) -> N
         revoke(store, "acme", f"{PUBLIC_URL}/issuers/plain/credentials/{issued.name}.json")
     with pytest.raises(NotFound):
         revoke(store, "acme", "urn:uuid:00000000-0000-4000-8000-000000000000")
-    with pytest.raises(InvalidField) as caught:
-        revoke(store, "acme", issued.name, reason="x" * 1001)
-    assert caught.value.details["field"] == "reason"
+    for reason in ("x" * 1001, "  ", "bad bytes \udcff from argv", "a\x00b"):
+        with pytest.raises(InvalidField) as caught:
+            revoke(store, "acme", issued.name, reason=reason)
+        assert caught.value.details["field"] == "reason"
 
 
 def test_indices_are_random_and_never_shared(store: LocalStore) -> None:

@@ -36,7 +36,7 @@ from badgekiln.issue import layout as paths
 from badgekiln.issue.achievements import achievement_image, get_achievement
 from badgekiln.issue.issuers import get_issuer
 from badgekiln.issue.layout import ImageFormat, Layout
-from badgekiln.issue.models import EvidenceInput, RecipientInput, ResultInput, aware, parse
+from badgekiln.issue.models import EvidenceInput, RecipientInput, ResultInput, aware, check_text, parse
 from badgekiln.issue.publish import document_bytes, publish_bytes
 from badgekiln.issue.records import (
     CredentialRecord,
@@ -170,10 +170,8 @@ def _check_request(
         raise InvalidField("algorithm must be RS256 or EdDSA", field="algorithm")
     if image not in (None, "png", "svg", "none"):
         raise InvalidField("image must be png, svg or none", field="image")
-    if narrative is not None and (
-        not isinstance(narrative, str) or not narrative.strip() or len(narrative) > 10_000
-    ):
-        raise InvalidField("narrative must be non-blank text of at most 10000 characters", field="narrative")
+    if narrative is not None:
+        check_text(narrative, field="narrative")
     evidence_items = tuple(
         parse(EvidenceInput, e, field=f"evidence.{i}") for i, e in enumerate(_items(evidence, "evidence"))
     )

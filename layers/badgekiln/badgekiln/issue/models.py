@@ -34,6 +34,7 @@ __all__ = [
     "RecipientInput",
     "ResultInput",
     "aware",
+    "check_text",
     "parse",
 ]
 
@@ -90,6 +91,8 @@ _EMAIL: Final = re.compile(
 _TELEPHONE: Final = re.compile(r"\+[1-9][0-9]{6,14}")
 _DID: Final = re.compile(r"did:[a-z0-9]{1,20}:[A-Za-z0-9._:%-]{1,2000}")
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Lone surrogates (from argv or a JSON escape) are not text: UTF-8 cannot encode them.
+_SURROGATE: Final = re.compile(r"[\ud800-\udfff]")
 
 
 def _url(value: str) -> str:
@@ -254,6 +257,25 @@ def parse(model: type[ModelT], value: Any, *, field: str | None = None) -> Model
         first = found[0]
         name = ".".join(first["loc"]) or field or model.__name__
         raise InvalidField(f"invalid {name}: {first['msg']}", field=name, errors=found) from None
+
+
+def check_text(value: Any, *, field: str, limit: int = MAX_TEXT_CHARS) -> str:
+    """Return ``value`` if it is free text as the models take it: non-blank, at most ``limit``
+    characters, no control characters (tabs and newlines are fine), valid Unicode.
+
+    For text passed beside a model (a narrative, a revocation reason, a label).
+
+    Raises:
+        InvalidField: (``field``) it is not.
+    """
+    try:
+        if not isinstance(value, str) or len(value) > limit:
+            raise ValueError(f"must be text of at most {limit} characters")
+        if _SURROGATE.search(value):
+            raise ValueError("must be valid Unicode (it holds a lone surrogate)")
+        return _text(value)
+    except ValueError as exc:
+        raise InvalidField(f"{field} {exc}", field=field) from None
 
 
 def aware(value: datetime, *, field: str) -> datetime:

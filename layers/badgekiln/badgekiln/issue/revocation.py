@@ -31,6 +31,7 @@ from badgekiln.errors import InvalidField, NotFound, StoreError
 from badgekiln.issue import layout as paths
 from badgekiln.issue.issuers import get_issuer
 from badgekiln.issue.layout import SLUG, Layout, Purpose
+from badgekiln.issue.models import check_text
 from badgekiln.issue.publish import document_bytes, update_hosted
 from badgekiln.issue.records import (
     RECORD_HEADERS,
@@ -57,13 +58,7 @@ Action = Literal["revoke", "suspend", "reinstate"]
 
 
 def _check_reason(reason: str | None) -> str | None:
-    if reason is None:
-        return None
-    if not isinstance(reason, str) or not reason.strip() or len(reason) > MAX_REASON_CHARS:
-        raise InvalidField(
-            f"reason must be non-blank text of at most {MAX_REASON_CHARS} characters", field="reason"
-        )
-    return reason
+    return None if reason is None else check_text(reason, field="reason", limit=MAX_REASON_CHARS)
 
 
 def _name_of(issuer: IssuerRecord, ref: str) -> str:
