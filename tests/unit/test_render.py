@@ -16,7 +16,7 @@ import png as pypng
 import pytest
 
 import badgekiln
-from badgekiln.errors import InputTooLarge, MalformedImage, NotABadgeImage, RenderError
+from badgekiln.errors import InputTooLarge, MalformedImage, NotABadgeImage, RenderError, UnsupportedEncoding
 from badgekiln.render import DEFAULT_LIMITS, RenderLimits, svg_to_png
 from badgekiln.render import convert as convert_module
 from badgekiln.render._scan import Scan
@@ -201,6 +201,12 @@ HOSTILE = [
     ),
     *cases(MalformedImage, "xml", truncated=b"<svg", two_roots=svg("") + svg("")),
     *cases(NotABadgeImage, "root", html=b"<html/>", svg_in_other_namespace=b'<svg xmlns="urn:other"/>'),
+    *cases(
+        UnsupportedEncoding,
+        "xml-encoding",
+        unknown_encoding=b'<?xml version="1.0" encoding="x-unknown"?>' + svg(""),
+        multi_byte_encoding=b'<?xml version="1.0" encoding="shift_jis"?>' + svg(""),
+    ),
     *cases(
         RenderError,
         "compressed",

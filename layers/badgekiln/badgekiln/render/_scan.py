@@ -16,7 +16,7 @@ from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 from defusedxml import DefusedXmlException, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import DefusedXMLParser
 
-from badgekiln.errors import InputTooLarge, MalformedImage, NotABadgeImage, RenderError
+from badgekiln.errors import InputTooLarge, MalformedImage, NotABadgeImage, RenderError, UnsupportedEncoding
 from badgekiln.render._refs import RefGraph
 from badgekiln.render._xml import TEXT_ELEMENTS, is_svg, local_name
 from badgekiln.render.limits import RenderLimits
@@ -68,6 +68,7 @@ def scan_svg(
             ``max_text_chars`` or ``max_render_cost`` (``reason`` says which).
         MalformedImage: not well-formed XML (``xml``), entity declarations (``entities``).
         NotABadgeImage: the root element is not ``<svg>``.
+        UnsupportedEncoding: an XML encoding the parser does not know (``xml-encoding``).
         RenderError: gzip-compressed (``compressed``), a reference to anything outside the
             document (``external-reference``), a reference cycle (``reference-cycle``), CSS that
             cannot be parsed (``css``).
@@ -167,6 +168,12 @@ def _parse(data: bytes, limits: RenderLimits, budget: Budget) -> Element:
         ) from exc
     except DefusedXmlException as exc:
         raise MalformedImage(f"the SVG's DTD is refused: {exc}", reason="dtd") from exc
+    except (LookupError, ValueError) as exc:
+        # expat asks Python's codecs for encodings it lacks: an unknown name raises LookupError,
+        # a multi-byte codec ValueError
+        raise UnsupportedEncoding(
+            f"the SVG's XML encoding is not supported: {exc}", reason="xml-encoding"
+        ) from exc
     except ParseError as exc:
         line, column = getattr(exc, "position", (None, None))
         raise MalformedImage(

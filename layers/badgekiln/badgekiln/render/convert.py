@@ -39,6 +39,7 @@ def svg_to_png(
         InputTooLarge: the SVG is over one of ``limits``' caps (``reason`` says which).
         MalformedImage: not well-formed XML, or it declares entities.
         NotABadgeImage: the root element is not ``<svg>``.
+        UnsupportedEncoding: an XML encoding the parser does not know.
         RenderError: an external reference, a reference cycle, a canvas over ``max_side`` /
             ``max_pixels`` or without a size (``canvas-too-large``, ``no-size``), or cairosvg
             failed on the document (``cairosvg``).
