@@ -299,6 +299,13 @@ MALFORMED = [
         None,
     ),
     ("bad JSON", request("issue-credential.json", body='{"achievement": '), 400, "invalid-input", "json"),
+    (
+        "huge JSON number",
+        request("issue-credential.json", body='{"achievement": ' + "1" * 5000 + "}"),
+        400,
+        "invalid-input",
+        "number",
+    ),
     ("JSON array", request("issue-credential.json", body="[]"), 422, "invalid-field", None),
     (
         "missing recipient",

@@ -100,6 +100,11 @@ def test_json_body() -> None:
         (b"\xff{}", InputError, "utf-8"),
         (b"[" * 65 + b"]" * 65, InputTooLarge, "depth"),
         (b"[" * 200_000 + b"]" * 200_000, InputTooLarge, "depth"),
+        (b'{"a": ' + b"1" * 5000 + b"}", InputError, "number"),
+        (b'{"a": 1, "a": 2}', InputError, "duplicate-key"),
+        (b'{"a": NaN}', InputError, "json"),
+        (b'{"a": "\\ud800"}', InputError, "utf-8"),
+        (b"\xef\xbb\xbf{}", InputError, "utf-8"),
     ],
 )
 def test_bad_json(body: bytes, error: type[Exception], reason: str) -> None:
@@ -107,6 +112,7 @@ def test_bad_json(body: bytes, error: type[Exception], reason: str) -> None:
         json_body(event(body, "application/json"))
     assert type(info.value) is error
     assert info.value.reason == reason  # type: ignore[attr-defined]
+    assert "url" not in info.value.details  # type: ignore[attr-defined]
 
 
 def test_json_depth_at_limit_is_fine() -> None:

@@ -2,21 +2,21 @@
 
 Binary bodies arrive base64-encoded with ``isBase64Encoded``; they are decoded here, never with
 Powertools' ``decoded_body`` (which also UTF-8-decodes and fails on a PNG). JSON bodies are size-
-and depth-capped; multipart/form-data goes through the ``multipart`` package in strict mode with
-caps on parts, headers and part sizes. Every refusal is a :class:`~badgekiln.errors.InputError`
-subclass, so the problem mapping answers it with a 4xx.
+and depth-capped and strict (:func:`badgekiln.fetch.loads_strict`); multipart/form-data goes
+through the ``multipart`` package in strict mode with caps on parts, headers and part sizes. Every
+refusal is a :class:`~badgekiln.errors.InputError` subclass, so the problem mapping answers it
+with a 4xx.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from badgekiln.errors import InputError, InputTooLarge, InvalidField, UnsupportedMediaType
+from badgekiln.errors import InputError, InputTooLarge, InvalidField, MalformedPayload, UnsupportedMediaType
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_BODY_BYTES",
-    "MAX_JSON_DEPTH",
     "MAX_MULTIPART_PARTS",
     "UPLOAD_ROUTE",
     "Part",
@@ -47,8 +46,6 @@ __all__ = [
 MAX_BODY_BYTES = 4 * 1024 * 1024
 #: Where bodies over :data:`MAX_BODY_BYTES` go instead: a presigned S3 upload.
 UPLOAD_ROUTE = "POST /issuers/{issuer}/uploads"
-#: Deepest JSON nesting accepted; badge documents need a handful of levels, not hundreds.
-MAX_JSON_DEPTH = 64
 #: Form fields an operation may receive; our forms have at most three.
 MAX_MULTIPART_PARTS = 8
 #: One part header line (Content-Disposition with a long file name fits easily).
@@ -140,48 +137,26 @@ def base64_field(value: str, field: str) -> bytes:
         raise InvalidField(f"Field {field!r} is not valid base64.", field=field) from exc
 
 
-def _depth(value: Any) -> int:
-    """Nesting depth of a parsed JSON value, iteratively (no recursion on hostile input)."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        node, level = stack.pop()
-        if isinstance(node, dict | list):
-            deepest = max(deepest, level)
-            stack.extend((child, level + 1) for child in (node.values() if isinstance(node, dict) else node))
-    return deepest
-
-
 def json_body(event: APIGatewayProxyEventV2) -> Any:
-    """The body parsed as JSON (UTF-8, at most :data:`MAX_JSON_DEPTH` levels deep).
+    """The body parsed as strict JSON (:func:`badgekiln.fetch.loads_strict`: UTF-8, no duplicate
+    keys, ``NaN`` or unusable numbers, at most :data:`~badgekiln.fetch.MAX_JSON_DEPTH` levels deep).
 
     Raises:
-        InputError: not UTF-8 or not JSON (``reason`` ``"utf-8"`` / ``"json"``, ``offset``).
+        InputError: not UTF-8 or not strict JSON (``reason`` ``"utf-8"``, ``"json"``,
+            ``"duplicate-key"``, ``"number"``).
         InputTooLarge: too big or too deep (``reason="depth"``).
     """
+    from badgekiln.fetch import loads_strict
+
     data = raw_body(event)
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError("The JSON body is not UTF-8.", reason="utf-8", offset=exc.start) from exc
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"The request body is not valid JSON: {exc.msg} at character {exc.pos}.",
-            reason="json",
-            offset=exc.pos,
-        ) from exc
-    except RecursionError as exc:
-        raise InputTooLarge(
-            "The JSON body is nested too deeply.", reason="depth", limit=MAX_JSON_DEPTH
-        ) from exc
-    if _depth(value) > MAX_JSON_DEPTH:
-        raise InputTooLarge(
-            f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep.",
-            reason="depth",
-            limit=MAX_JSON_DEPTH,
-        )
-    return value
+        return loads_strict(data, source="The request body")
+    except (MalformedPayload, InputTooLarge) as exc:
+        # a request that is not JSON is a bad request (400), not a malformed badge payload (422);
+        # and it came from no URL
+        details = {key: value for key, value in exc.details.items() if key != "url"}
+        error = InputTooLarge if isinstance(exc, InputTooLarge) else InputError
+        raise error(exc.message, **details) from exc
 
 
 def parse_model(model: type[ModelT], value: Any) -> ModelT:
