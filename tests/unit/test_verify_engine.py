@@ -208,6 +208,9 @@ def test_options_are_validated(issuer: TestIssuer, signed: str) -> None:
         b"\xff\xfe",
         "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
         '{"kty": "RSA"',
+        '{"kty": "RSA", "kty": "EC"}',
+        '{"k":' * 100_000,  # nested past the recursion limit
+        '{"kty": "\ud800"}',  # a lone surrogate
         "[1]",
         '{"kty": "OKP", "crv": "Ed25519", "x": "AAAA", "d": "AAAA"}',
     ],

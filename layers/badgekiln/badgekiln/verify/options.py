@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Final
 
-from badgekiln.errors import InvalidField, KeyResolutionError, MalformedPayload
-from badgekiln.fetch import Fetcher, FetchPolicy
+from badgekiln.errors import InputTooLarge, InvalidField, KeyResolutionError, MalformedPayload
+from badgekiln.fetch import Fetcher, FetchPolicy, loads_strict
 from badgekiln.keys.signer import PublicKey
 from badgekiln.status.result import StatusPolicy
 
@@ -60,9 +59,11 @@ def parse_pinned_key(key: bytes | str) -> PublicKey:
     try:
         if stripped.startswith("{"):
             try:
-                jwk = json.loads(stripped)
-            except ValueError as exc:
-                raise InvalidField("the pinned key looks like a JWK but is not JSON", field="key") from exc
+                jwk = loads_strict(stripped.encode("utf-8", "surrogatepass"), source="the pinned JWK")
+            except (MalformedPayload, InputTooLarge) as exc:
+                raise InvalidField(
+                    f"the pinned key looks like a JWK but is not JSON: {exc.message}", field="key"
+                ) from exc
             if not isinstance(jwk, dict):
                 raise InvalidField("the pinned JWK must be a JSON object", field="key")
             return jwk_to_public_key(jwk)
