@@ -111,6 +111,7 @@ def test_an_existing_output_needs_force(badge: Path, capsys: pytest.CaptureFixtu
         (b'<svg xmlns="http://www.w3.org/2000/svg" width="99999" height="9"/>', ()),
         (TEMPLATE, ("--data", "{not json")),
         (TEMPLATE, ("--data", '["recipient_name"]')),
+        (TEMPLATE, ("--data", "[" * 100_000)),
         (TEMPLATE, ("--data", '{"recipient_name": 7}')),
         (TEMPLATE, ("--data", '{"nickname": "x"}')),
         (TEMPLATE, ("--data", "{}")),

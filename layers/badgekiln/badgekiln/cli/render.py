@@ -71,6 +71,8 @@ def _values(text: str) -> dict[str, str]:
         values = json.loads(text)
     except ValueError as exc:
         raise InvalidField(f"--data is not valid JSON: {exc}", field="data") from exc
+    except RecursionError as exc:
+        raise InvalidField("--data is nested too deeply", field="data") from exc
     if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
         raise InvalidField(
             '--data must be a JSON object of strings, e.g. {"recipient_name": "Ada"}', field="data"
