@@ -136,7 +136,7 @@ def test_bad_options_exit_2_with_one_error_line(
         (b'{"name": "not a badge"}', "error: not a badge: neither an Open Badges 3.0 credential"),
         (b"\x00\xff\xfe", "error: the input is neither a PNG or SVG image nor a UTF-8 badge payload"),
         (b"<html><body/></html>", "error: not a badge image: XML whose root element is 'html'"),
-        (b"eyJhbGciOiJSUzI1NiJ9.bm90IGpzb24.c2ln", "error: JWT payload is not UTF-8 JSON"),
+        (b"eyJhbGciOiJSUzI1NiJ9.bm90IGpzb24.c2ln", "error: JWT payload is not valid JSON: Expecting value"),
     ],
 )
 def test_input_errors_exit_2(
