@@ -451,6 +451,21 @@ def test_a_corrupt_allocation_record_is_a_store_error(store: LocalStore, record:
     assert caught.value.reason == "corrupt-record"
 
 
+@pytest.mark.parametrize("body", [b"[]", b"not json", b'"text"'])
+@pytest.mark.parametrize("spec", ["ob2", "ob3"])
+def test_a_corrupt_published_document_stops_revocation_as_a_store_error(
+    store: LocalStore, body: bytes, spec: str
+) -> None:
+    issued = issue_credential(store, "acme", "teamwork", "ada@example.org", spec=spec)
+    hosted = (
+        paths.assertion("acme", issued.name) if spec == "ob2" else paths.status_list("acme", 0, "revocation")
+    )
+    store.put(hosted.key, body, content_type=hosted.content_type)
+    with pytest.raises(StoreError) as caught:
+        revoke(store, "acme", issued.name)
+    assert caught.value.reason == "corrupt-record"
+
+
 # --- idempotency ------------------------------------------------------------------------------------
 
 

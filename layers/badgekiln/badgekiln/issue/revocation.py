@@ -21,7 +21,6 @@ too. Every public step is idempotent, so re-running a command after a failure co
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -185,10 +184,7 @@ def _mark_hosted(
     def mark(current: StoredObject | None) -> bytes | None:
         if current is None:
             raise NotFound(f"hosted assertion {hosted.key!r} is missing", credential=record.name)
-        try:
-            document = json.loads(current.body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise StoreError(f"stored assertion {hosted.key!r} is not JSON", reason="corrupt-record") from exc
+        document = load(current)
         updated = {k: v for k, v in document.items() if k not in ("revoked", "revocationReason")}
         if revoked:
             updated["revoked"] = True

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import secrets
 import threading
 import weakref
@@ -256,13 +255,7 @@ def set_status(
         if current is None:
             bits = StatusBitstring(LIST_ENTRIES)
         else:
-            try:
-                document = json.loads(current.body)
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                raise StoreError(
-                    f"stored status list {hosted.key!r} is not JSON", reason="corrupt-record"
-                ) from exc
-            subject = document.get("credentialSubject") if isinstance(document, dict) else None
+            subject = load(current).get("credentialSubject")
             if not isinstance(subject, dict) or not isinstance(subject.get("encodedList"), str):
                 raise StoreError(
                     f"stored status list {hosted.key!r} has no encodedList", reason="corrupt-record"
