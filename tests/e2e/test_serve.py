@@ -132,6 +132,31 @@ def test_chunked_body(api: str) -> None:
     assert response.json()["payload"] == ASSERTION_URL
 
 
+def raw_request(api: str, head: bytes, body: bytes) -> bytes:
+    """The start of the server's answer to ``head`` + ``body``, sent as they are (the stream is
+    left open: the server must answer without waiting for its end)."""
+    host, port = urlsplit(api).hostname, urlsplit(api).port
+    with socket.create_connection((host, port), timeout=10) as conn:
+        conn.sendall(head + b"\r\n" + body)
+        return conn.recv(4096)
+
+
+@pytest.mark.parametrize(
+    ("headers", "body"),
+    [
+        # read(-1) would read the rest of the stream, however long, as one chunk
+        (b"Transfer-Encoding: chunked", b"-1\r\n" + png(ASSERTION_URL)),
+        (b"Transfer-Encoding: chunked", b"0x10\r\n" + b"a" * 16 + b"\r\n0\r\n\r\n"),
+        (b"Transfer-Encoding: chunked", b"0\r\n" + b"X-Trailer: 1\r\n" * 100 + b"\r\n"),
+        (b"Content-Length: \xb2", b"ab"),  # "²" in Latin-1, as headers are read
+    ],
+    ids=["negative-chunk", "0x-chunk", "endless-trailers", "superscript-length"],
+)
+def test_malformed_framing_is_400(api: str, headers: bytes, body: bytes) -> None:
+    head = b"POST /extract HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\n" + headers + b"\r\n"
+    assert raw_request(api, head, body).startswith(b"HTTP/1.1 400")
+
+
 @pytest.mark.parametrize(
     ("method", "path"), [("GET", "/nope"), ("GET", "/bake"), ("DELETE", "/extract"), ("POST", "/bake/")]
 )

@@ -45,6 +45,9 @@ MAX_CONNECTIONS = 32
 SOCKET_TIMEOUT = 30
 #: Bytes of one chunk-size line in a chunked body.
 _MAX_CHUNK_LINE = 1024
+#: Trailer lines after the last chunk (clients send none or one or two).
+_MAX_TRAILERS = 16
+_HEX_DIGITS = b"0123456789abcdefABCDEF"
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
@@ -71,9 +74,10 @@ class _Handler(BaseHTTPRequestHandler):
         length_header = self.headers.get("Content-Length")
         if length_header is None:
             return b""
-        if not length_header.strip().isdigit():
+        length_text = length_header.strip()
+        if not (length_text.isascii() and length_text.isdigit()):  # int() fails on "²"
             raise _BadRequest
-        length = int(length_header)
+        length = int(length_text)
         if length > MAX_REQUEST_BYTES:
             raise _BodyTooLarge
         return self.rfile.read(length)
@@ -81,15 +85,17 @@ class _Handler(BaseHTTPRequestHandler):
     def _read_chunked(self) -> bytes:
         body = bytearray()
         while True:
-            line = self.rfile.readline(_MAX_CHUNK_LINE)
-            try:
-                size = int(line.split(b";", 1)[0].strip(), 16)
-            except ValueError:
-                raise _BadRequest from None
+            digits = self.rfile.readline(_MAX_CHUNK_LINE).split(b";", 1)[0].strip()
+            # hex digits only: int(…, 16) also takes "-1" (and read(-1) reads to the end of the
+            # stream, without limit), "0x10" and "1_0"
+            if not digits or digits.strip(_HEX_DIGITS):
+                raise _BadRequest
+            size = int(digits, 16)
             if size == 0:
-                while self.rfile.readline(_MAX_CHUNK_LINE).strip():  # trailers
-                    pass
-                return bytes(body)
+                for _ in range(_MAX_TRAILERS + 1):
+                    if not self.rfile.readline(_MAX_CHUNK_LINE).strip():
+                        return bytes(body)
+                raise _BadRequest
             if len(body) + size > MAX_REQUEST_BYTES:
                 raise _BodyTooLarge
             body += self.rfile.read(size)
