@@ -166,6 +166,8 @@ ACHIEVE = [
         ([*ISSUE, "--spec", "ob2", "--proof", "jwt"], "proof"),
         ([*ACHIEVE, "--image", "missing.png"], "missing.png"),
         ([*ACHIEVE, "--image", "badge.png", "--alignment", "nourl"], "NAME=URL"),
+        (["issue-batch", "missing.csv", *BATCH], "missing.csv: No such file"),
+        (["issue-batch", "badge.png", "--format", "csv", *BATCH, "--results", "no/out.jsonl"], "out.jsonl"),
         (["revoke", "--issuer", "acme", "not-a-credential"], "no credential"),
     ],
 )

@@ -78,7 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # the reader went away (e.g. `| head`); nothing useful left to say
         return EXIT_OK
     except OSError as exc:
-        print(f"error: {_one_line(exc.strerror or str(exc))}", file=sys.stderr)
+        where = f"{exc.filename}: " if exc.filename else ""  # which file a command opened itself
+        print(f"error: {_one_line(where + (exc.strerror or str(exc)))}", file=sys.stderr)
         return EXIT_INPUT
     return code
 
