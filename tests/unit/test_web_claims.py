@@ -89,6 +89,17 @@ def test_hostile_values_are_dropped_not_shown() -> None:
     assert len(claims.description) == MAX_LONG_TEXT
 
 
+def test_dates_without_a_utc_day_are_dropped() -> None:
+    # valid ISO 8601 with an offset, but outside datetime's range once in UTC (shown in UTC)
+    claims = read_claims(
+        ob3(validFrom="0001-01-01T00:00:00+05:00", validUntil="9999-12-31T23:00:00-05:00"), "ob3", nothing
+    )
+    assert (claims.issued, claims.expires) == (None, None)
+    shifted = read_claims(ob3(validFrom="2026-05-01T01:00:00+02:00"), "ob3", nothing).issued
+    assert shifted is not None
+    assert (shifted, shifted.tzinfo) == (datetime(2026, 4, 30, 23, tzinfo=UTC), UTC)
+
+
 def test_markup_in_names_is_kept_as_text_for_escaping() -> None:
     document = ob3()
     document["credentialSubject"]["achievement"]["name"] = "<script>alert(1)</script>"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
 from badgekiln.web.safety import MAX_LONG_TEXT, http_url, mask_email, mask_identifier, mask_telephone, text
@@ -92,9 +92,10 @@ def _when(value: Any) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value.replace("z", "Z"))
-    except ValueError:
+        # in UTC, as pages show dates; year 1 at +05:00 (or 9999-12-31 at -05:00) has no UTC day
+        return moment.astimezone(UTC) if moment.tzinfo is not None else None
+    except (ValueError, OverflowError):
         return None
-    return moment if moment.tzinfo is not None else None
 
 
 def _criteria(value: Any) -> tuple[str | None, str | None]:
