@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -42,7 +42,6 @@ from badgekiln.issue.records import (
 from badgekiln.issue.signing import KeyOptions, create_key, next_key_name
 from badgekiln.issue.statuslists import ensure_lists, ensure_ob2_revocation_list
 from badgekiln.keys.formats import did_key_encode
-from badgekiln.keys.signer import PublicKey
 from badgekiln.store.base import PRIVATE, Store, StoredObject
 
 __all__ = [
@@ -134,7 +133,7 @@ def create_issuer(
         "ed25519-1",
         options=keys,
         created=when,
-        method=_method(record, "ed25519-1"),
+        method_id=_method(record, "ed25519-1"),
     )
     if kind == "key":
         from badgekiln.keys.formats import jwk_to_public_key
@@ -142,7 +141,9 @@ def create_issuer(
         did = did_key_encode(jwk_to_public_key(ed25519.jwk))  # type: ignore[arg-type]
         record = replace(record, id=did)
         ed25519 = replace(ed25519, method_id=f"{did}#{did.removeprefix('did:key:')}")
-    rsa = create_key(store, slug, "rsa", "rsa-1", options=keys, created=when, method=_method(record, "rsa-1"))
+    rsa = create_key(
+        store, slug, "rsa", "rsa-1", options=keys, created=when, method_id=_method(record, "rsa-1")
+    )
     record = replace(record, keys=(ed25519, rsa))
     try:
         store.create(issuer_record_path(slug), dump(record.to_dict()), **RECORD_HEADERS)
@@ -156,15 +157,11 @@ def create_issuer(
     return record
 
 
-def _method(record: IssuerRecord, name: str) -> Callable[[PublicKey], str | None]:
+def _method(record: IssuerRecord, name: str) -> str | None:
     """Key ``name``'s verification method id: ``<issuer id>#<name>`` for did:web and URL issuers;
     none yet for a did:key issuer (its Ed25519 method is set once the DID is known; its RSA
     keys serve OB 2.0 only)."""
-
-    def method(public: PublicKey) -> str | None:
-        return None if record.kind == "key" else f"{record.id}#{name}"
-
-    return method
+    return None if record.kind == "key" else f"{record.id}#{name}"
 
 
 def _existing(store: Store, slug: str, request: str) -> IssuerRecord | None:
@@ -324,7 +321,7 @@ def rotate_key(
     for family in families:
         name = next_key_name(replace(issuer, keys=issuer.keys + tuple(new)), family)
         key = create_key(
-            store, issuer.slug, family, name, options=keys, created=when, method=_method(issuer, name)
+            store, issuer.slug, family, name, options=keys, created=when, method_id=_method(issuer, name)
         )
         new.append(key)
         _publish_key(store, where, issuer, key)

@@ -21,7 +21,6 @@ import functools
 import re
 import secrets
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
@@ -104,11 +103,11 @@ def create_key(
     *,
     options: KeyOptions,
     created: str,
-    method: Callable[[PublicKey], str | None],
+    method_id: str | None,
 ) -> KeyRecord:
     """Make key ``name`` of ``family`` for ``issuer``: save it locally or create it in KMS.
 
-    ``method`` maps the public key to its verification method id (``None``: none). Names in
+    ``method_id`` is the key's verification method id (``None``: none). Names in
     the store and in KMS carry a random suffix, so a retried or abandoned creation never
     collides with a key in use.
 
@@ -133,7 +132,7 @@ def create_key(
         )
         public = KmsSigner(arn, key_id=arn, client=options.kms_client).public_key()
         return KeyRecord(
-            name, family, kind, "kms", method(public), created, kms_key=arn, jwk=public_key_to_jwk(public)
+            name, family, kind, "kms", method_id, created, kms_key=arn, jwk=public_key_to_jwk(public)
         )
     private_name = f"{issuer}.{name}.{suffix}"
     local = LocalSigner.generate(kind, private_name)
@@ -144,7 +143,7 @@ def create_key(
         family,
         kind,
         "local",
-        method(public),
+        method_id,
         created,
         private_name=private_name,
         jwk=public_key_to_jwk(public),
@@ -189,7 +188,7 @@ def _kms_signer(arn: str, key_id: str) -> Signer:
     return KmsSigner(arn, key_id=key_id)
 
 
-def load_signer(store: Store, key: KeyRecord, *, kms_client: Any = None) -> Signer:
+def load_signer(store: Store, key: KeyRecord) -> Signer:
     """The signer of ``key``: its local PEM from the store, or its KMS key.
 
     Its ``key_id`` is the key's verification method id, or (keys without one: RSA of a did:key
@@ -204,10 +203,6 @@ def load_signer(store: Store, key: KeyRecord, *, kms_client: Any = None) -> Sign
     if key.backend == "kms":
         if key.kms_key is None:
             raise InvalidField(f"key {key.name!r} has no KMS key recorded", field="keys")
-        if kms_client is not None:
-            from badgekiln.keys.kms import KmsSigner
-
-            return KmsSigner(key.kms_key, key_id=key_id, client=kms_client)
         with _kms_lock:
             return _kms_signer(key.kms_key, key_id)
     if key.private_name is None:
