@@ -237,3 +237,19 @@ def test_the_public_and_authorizer_paths_stay_light(module: str) -> None:
     )
     heavy = {"pydantic", "pyld", "boto3", "botocore", "cairosvg", "requests", "cryptography", "jsonschema"}
     assert sorted({name.split(".")[0] for name in loaded} & heavy) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Acme Academy", "acme-academy"),
+        ("  --Über Schule!! ", "ber-schule"),
+        ("日本語", "badge"),
+        ("x" * 62 + " yz", "x" * 62),
+        ("A" * 100, "a" * 63),
+    ],
+)
+def test_slugify_always_makes_a_slug(name: str, slug: str) -> None:
+    made = layout.slugify(name, fallback="badge")
+    assert made == slug
+    assert layout.SLUG.fullmatch(made)

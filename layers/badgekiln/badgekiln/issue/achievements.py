@@ -10,7 +10,6 @@ republishes; a different achievement under a taken slug is a
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -45,7 +44,6 @@ __all__ = [
 MAX_IMAGE_BYTES: Final = 2 * 1024 * 1024
 #: Most achievements :func:`list_achievements` returns for one issuer.
 MAX_LISTED: Final = 10_000
-_NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 def _check_image(image: bytes) -> ImageFormat:
@@ -87,9 +85,7 @@ def create_achievement(
     data = parse(AchievementInput, data)
     issuer = get_issuer(store, issuer_ref)
     fmt = _check_image(image)
-    slug = data.slug or (_NOT_SLUG.sub("-", data.name.lower()).strip("-")[:63].strip("-") or "achievement")
-    if not SLUG.fullmatch(slug):
-        raise InvalidField(f"achievement slug {slug!r} is not valid; pass one", field="slug")
+    slug = data.slug or paths.slugify(data.name, fallback="achievement")
     request = hashlib.sha256(
         dump({**data.model_dump(mode="json"), "image": hashlib.sha256(image).hexdigest()})
     ).hexdigest()

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -53,14 +52,8 @@ __all__ = [
     "rotate_key",
 ]
 
-_NOT_SLUG = re.compile(r"[^a-z0-9]+")
 #: Most issuers :func:`list_issuers` walks in one call.
 MAX_LISTED = 10_000
-
-
-def _slugify(name: str) -> str:
-    slug = _NOT_SLUG.sub("-", name.lower()).strip("-")[:63].strip("-")
-    return slug or "issuer"
 
 
 def _now(now: datetime | None) -> datetime:
@@ -99,9 +92,7 @@ def create_issuer(
     """
     data = parse(IssuerInput, data)
     where = Layout.parse(public_url)
-    slug = data.slug or _slugify(data.name)
-    if not SLUG.fullmatch(slug):
-        raise InvalidField(f"issuer slug {slug!r} is not valid; pass one", field="slug")
+    slug = data.slug or paths.slugify(data.name, fallback="issuer")
     kind: Literal["web", "key", "url"] = data.kind or ("web" if where.supports_did_web else "url")
     if kind == "web":
         where.did_web(slug)  # refuses an http or IP public URL up front

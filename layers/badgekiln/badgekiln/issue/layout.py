@@ -87,6 +87,7 @@ __all__ = [
     "ob2_revocation_list",
     "public_response",
     "signed_assertion",
+    "slugify",
     "status_list",
 ]
 
@@ -118,6 +119,7 @@ Kind = Literal[
 #: Issuer, achievement and key names: lower-case letters, digits and inner hyphens. They become
 #: URL path segments and did:web path segments, so nothing needs escaping anywhere.
 SLUG: Final = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_NOT_SLUG: Final = re.compile(r"[^a-z0-9]+")
 #: Credential names: a UUID (generated) or a caller's safe id of the same alphabet.
 _NAME = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 #: Longest public URL accepted: the longest key path below it must still fit a 2 KiB URL.
@@ -215,6 +217,12 @@ def check_slug(value: str, *, field: str) -> str:
             reason="slug",
         )
     return value
+
+
+def slugify(name: str, *, fallback: str) -> str:
+    """A slug made from a display name (``"Acme Academy"`` → ``acme-academy``); ``fallback``
+    when nothing of the name is left. The result always matches :data:`SLUG`."""
+    return _NOT_SLUG.sub("-", name.lower()).strip("-")[:63].strip("-") or fallback
 
 
 def _hosted(path: str) -> Hosted:
