@@ -15,7 +15,7 @@ from pages import pages_handler
 from badgekiln.gateway import load_template
 from badgekiln.http import MAX_BODY_BYTES
 from badgekiln.store import LocalStore
-from badgekiln.web import pages
+from badgekiln.web import hosted, pages
 from badgekiln.web.html import PAGE_CSP, asset
 from scripts.make_events import BOUNDARY, event, multipart
 from tests.integration import test_template_policies as policies
@@ -330,7 +330,7 @@ def test_the_credential_url_renders_the_same_page_through_the_hook(
     [("ada@example.org", "yes"), ("ada@Example.ORG", "yes"), ("eve@example.org", "no")],
 )
 def test_the_recipient_check(
-    identity: str, answer: str, seeded: tuple[str, Seeded], context: Context
+    identity: str, answer: str, seeded: tuple[str, Seeded], context: Context, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     valid = seeded[1].valid
     body = urlencode({"identity": identity}).encode()
@@ -342,12 +342,21 @@ def test_the_recipient_check(
         False,
         route="/v/{issuer}/{credential}",
     )
+    verified: list[str] = []
+    verify_hosted = hosted.verify_hosted
+
+    def counted(credential: hosted.Credential, *args: Any) -> Any:
+        verified.append(credential.name)
+        return verify_hosted(credential, *args)
+
+    monkeypatch.setattr(hosted, "verify_hosted", counted)
     status, headers, html = call(request, context)
     text = html.decode()
     assert status == 200
     assert headers["Cache-Control"] == "no-store"
     assert f'class="answer answer-{answer}" id="recipient-answer"' in text
     assert identity not in text  # never echoed
+    assert verified == [valid.name]  # one verification answers the question and shows the page
 
 
 def test_the_badge_image(seeded: tuple[str, Seeded], context: Context) -> None:

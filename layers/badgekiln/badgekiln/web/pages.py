@@ -170,17 +170,18 @@ def static_asset(name: str, version: str | None) -> Page:
 # --- hosted credentials -----------------------------------------------------------------------
 
 
-def _hosted_page(
-    store: Store, public_url: str, path: str, answer: object | None = None, *, cache: str | None = None
-) -> Page:
+def _hosted_page(store: Store, public_url: str, path: str, identity: str | None = None) -> Page:
+    """The verify page of the credential at ``path``, with the answer to "is this badge for
+    ``identity``?" when one is asked."""
     from badgekiln.issue.layout import Layout
-    from badgekiln.web.hosted import find_credential, verify_hosted, view_for
+    from badgekiln.web.hosted import check_recipient, find_credential, verify_hosted, view_for
     from badgekiln.web.site import site_fetcher
 
     layout = Layout.parse(public_url)
     credential = find_credential(store, path)
     fetcher = site_fetcher(store, public_url)
     report, document = verify_hosted(credential, layout, fetcher)
+    answer = None if identity is None else check_recipient(document, credential.spec, identity)
     view, has_image = view_for(credential, report, document, store=store, layout=layout, fetcher=fetcher)
     page_url = f"{layout.base}/{credential.page_path}"
     issued = f" on {view.issued}" if view.issued else ""
@@ -194,8 +195,9 @@ def _hosted_page(
         form_action=f"/{credential.page_path}",
         summary=f"{view.verdict.word}: an Open Badge issued by {view.issuer.name}{issued}.",
     )
-    # status lists are cached for a minute (CACHE_STATUS): the page is as fresh as its answers
-    return Page(200, html, headers=page_headers(cache or "public, max-age=60"))
+    # status lists are cached for a minute (CACHE_STATUS): the page is as fresh as its answers;
+    # an answer is for the visitor who asked only
+    return Page(200, html, headers=page_headers("public, max-age=60" if answer is None else "no-store"))
 
 
 def credential_page(event: APIGatewayProxyEventV2, *, store: Store, public_url: str, path: str) -> Page:
@@ -213,18 +215,10 @@ def credential_page(event: APIGatewayProxyEventV2, *, store: Store, public_url: 
 def recipient_page(event: APIGatewayProxyEventV2, *, store: Store, public_url: str, path: str) -> Page:
     """``POST /v/{issuer}/{credential}``: the verify page with the answer to "is this badge for
     …?". The identity is compared with the badge's (hashed) recipient and never echoed."""
-    from badgekiln.issue.layout import Layout
     from badgekiln.web.forms import parse_recipient_form
-    from badgekiln.web.hosted import check_recipient, find_credential, verify_hosted
-    from badgekiln.web.site import site_fetcher
 
     try:
-        identity = parse_recipient_form(event)
-        credential = find_credential(store, path)
-        layout = Layout.parse(public_url)
-        _, document = verify_hosted(credential, layout, site_fetcher(store, public_url))
-        answer = check_recipient(document, credential.spec, identity)
-        return _hosted_page(store, public_url, path, answer, cache="no-store")
+        return _hosted_page(store, public_url, path, parse_recipient_form(event))
     except e.BadgeKilnError as error:
         return error_page(error)
 
