@@ -34,6 +34,7 @@ __all__ = [
     "COLUMNS",
     "MAX_LINE_CHARS",
     "MAX_ROWS",
+    "OPTIONS",
     "BatchRow",
     "BatchSummary",
     "RowResult",
@@ -60,6 +61,8 @@ MAX_LINE_CHARS: Final = 64 * 1024
 MAX_ROWS: Final = 1_000_000
 #: Most rows issued at once with ``workers`` > 1 (results still come out in input order).
 MAX_WORKERS: Final = 16
+#: Issuing options a batch passes on to every row's :func:`~badgekiln.issue.credentials.issue_credential`.
+OPTIONS: Final = frozenset({"spec", "proof", "algorithm", "signed", "image", "personalise"})
 
 
 @dataclass(frozen=True)
@@ -311,9 +314,8 @@ def issue_batch(
         ValueError: ``workers`` out of range, or an option that is not an issuing option.
         InvalidField, InputTooLarge: as :func:`read_rows`, for the source as a whole.
     """
-    allowed = {"spec", "proof", "algorithm", "signed", "image", "personalise"}
-    if set(options) - allowed:
-        raise ValueError(f"unknown option(s): {', '.join(sorted(set(options) - allowed))}")
+    if set(options) - OPTIONS:
+        raise ValueError(f"unknown option(s): {', '.join(sorted(set(options) - OPTIONS))}")
     if not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS:
         raise ValueError(f"workers must be between 1 and {MAX_WORKERS}")
     prefix = key_prefix or f"batch:{issuer}:{achievement}"

@@ -38,7 +38,7 @@ from typing import Any, Final, Literal
 
 from badgekiln.errors import BadgeKilnError, InputTooLarge, InvalidField, NotFound, StoreError
 from badgekiln.issue.achievements import get_achievement
-from badgekiln.issue.batch import BatchSummary, issue_batch, read_rows
+from badgekiln.issue.batch import OPTIONS, BatchSummary, issue_batch, read_rows
 from badgekiln.issue.issuers import get_issuer
 from badgekiln.issue.layout import check_slug
 from badgekiln.issue.records import RECORD_HEADERS, dump, load, stamp
@@ -74,8 +74,6 @@ MAX_UPLOAD_ROWS: Final = 5_000
 MAX_REPORTED_FAILURES: Final = 100
 #: Seconds the presigned form stays usable.
 UPLOAD_EXPIRES: Final = 900
-#: Options passed on to every row's issuance (as :func:`~badgekiln.issue.batch.issue_batch`).
-OPTIONS: Final = frozenset({"spec", "proof", "algorithm", "signed", "image", "personalise"})
 _ID: Final = re.compile(r"[0-9a-f]{32}")
 
 
