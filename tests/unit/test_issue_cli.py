@@ -77,6 +77,17 @@ def test_issuer_commands(acme: dict[str, Any], capsys: pytest.CaptureFixture[str
     assert [a["slug"] for a in json_out(capsys, "achievement", "list", "--issuer", "acme")] == ["teamwork"]
 
 
+def test_an_alignment_url_may_hold_a_query(
+    acme: dict[str, Any], capsys: pytest.CaptureFixture[str], env: Path
+) -> None:
+    pair = "Skill=https://f.example/a?id=3&v=2"
+    created = json_out(capsys, *ACHIEVE, "--id", "skill", "--image", "badge.png", "--alignment", pair)
+    document = json.loads(public_documents(LocalStore(str(env)), PUBLIC_URL)[created["id"]])
+    assert [(a["targetName"], a["targetUrl"]) for a in document["alignment"]] == [
+        ("Skill", "https://f.example/a?id=3&v=2")
+    ]
+
+
 def test_issue_prints_the_credential_and_writes_the_image(
     acme: dict[str, Any], capsys: pytest.CaptureFixture[str], env: Path
 ) -> None:

@@ -69,7 +69,7 @@ def _create(args: argparse.Namespace) -> int:
         data["tags"] = args.tags
     alignments = []
     for pair in args.alignments:
-        name, sep, url = pair.rpartition("=")
+        name, sep, url = pair.partition("=")  # a URL's query may hold "=", a name hardly
         if not sep or not name:
             raise InvalidField(f"--alignment {pair!r}: expected NAME=URL", field="alignments")
         alignments.append({"target_name": name, "target_url": url})
