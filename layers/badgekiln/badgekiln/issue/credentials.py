@@ -30,13 +30,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
-from badgekiln.errors import InvalidField
+from badgekiln.errors import InvalidField, StoreError
 from badgekiln.issue import documents, idempotency
 from badgekiln.issue import layout as paths
 from badgekiln.issue.achievements import achievement_image, get_achievement
 from badgekiln.issue.issuers import get_issuer
 from badgekiln.issue.layout import ImageFormat, Layout
-from badgekiln.issue.models import EvidenceInput, RecipientInput, ResultInput, aware, check_text, parse
+from badgekiln.issue.models import (
+    MAX_ITEMS,
+    EvidenceInput,
+    RecipientInput,
+    ResultInput,
+    aware,
+    check_text,
+    parse,
+)
 from badgekiln.issue.publish import document_bytes, publish_bytes
 from badgekiln.issue.records import (
     CredentialRecord,
@@ -209,8 +217,8 @@ def _items(value: Any, field: str) -> list[Any]:
         return []
     if isinstance(value, str | Mapping):
         value = [value]
-    if not isinstance(value, Sequence) or len(value) > 50:
-        raise InvalidField(f"{field} must be a list of at most 50 items", field=field)
+    if not isinstance(value, Sequence) or len(value) > MAX_ITEMS:
+        raise InvalidField(f"{field} must be a list of at most {MAX_ITEMS} items", field=field)
     return [{"id": v} if isinstance(v, str) and field == "evidence" else v for v in value]
 
 
@@ -630,15 +638,13 @@ def _replay(store: Store, request: _Request, result: Mapping[str, Any]) -> Issue
     where = Layout.parse(issuer.public_url)
     name = result.get("name")
     if not isinstance(name, str):
-        from badgekiln.errors import StoreError
-
         raise StoreError("idempotency record has no credential name", reason="corrupt-record")
     record_obj = store.get(credential_record_path(issuer.slug, name))
     record = CredentialRecord.from_dict(load(record_obj), record_obj.key)
     hosted = _hosted(request, name)
-    body = store.get(hosted.key).body.decode("utf-8")
+    stored = store.get(hosted.key)
     credential: dict[str, Any] | str = (
-        body if request.format in ("jwt", "signed") else load(store.get(hosted.key))
+        stored.body.decode("utf-8") if request.format in ("jwt", "signed") else load(stored)
     )
     fmt = _image_format(request)
     image_hosted = paths.baked_image(issuer.slug, name, fmt, spec=request.spec) if fmt else None
