@@ -393,7 +393,7 @@ def test_external_references_are_refused_and_never_fetched() -> None:
 def _no_scan(data: bytes, limits: RenderLimits, budget: object = None) -> Scan:
     from xml.etree.ElementTree import Element
 
-    return Scan(root=Element("svg"), elements=1, render_cost=1, aspect=None)
+    return Scan(root=Element("svg"), aspect=None)
 
 
 def test_the_url_fetcher_refuses_on_its_own(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -444,8 +444,7 @@ AUDIT_SCRIPT = textwrap.dedent(
     refused = 0
     for scanned in (True, False):
         if not scanned:
-            convert.scan_svg = lambda data, limits, budget=None: Scan(
-                root=None, elements=1, render_cost=1, aspect=None)
+            convert.scan_svg = lambda data, limits, budget=None: Scan(root=None, aspect=None)
         for href in (f"file://{sentinel}/secret.png", "secret.png", f"{sentinel}/secret.png", "http://127.0.0.1:9/x.png"):
             doc = ('<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9">'
                    f'<image href="{href}" width="9" height="9"/><style>@import "{href}";</style></svg>')

@@ -44,11 +44,9 @@ class Budget:
 
 @dataclass(frozen=True, slots=True)
 class Scan:
-    """A document that passed the pass: its tree and what it will cost to draw."""
+    """A document that passed the pass: its tree and its shape."""
 
     root: Element
-    elements: int
-    render_cost: int
     #: intrinsic width / height when the root's width and height (or viewBox) say it
     aspect: float | None
 
@@ -60,8 +58,8 @@ def scan_svg(
 
     Pass the same ``budget`` for every document of one render (the top-level SVG and the SVGs it
     embeds as ``data:`` URIs), so the caps hold for the whole render. ``references=False`` stops
-    after parsing (no reference or drawing-cost checks; ``render_cost`` is then 0): for a
-    template, whose references are checked once it is filled.
+    after parsing (no reference or drawing-cost checks): for a template, whose references are
+    checked once it is filled.
 
     Raises:
         InputTooLarge: over ``max_input_bytes``, ``max_elements``, ``max_depth``,
@@ -87,9 +85,8 @@ def scan_svg(
             "gzip-compressed SVG (.svgz) is not accepted; decompress it first", reason="compressed"
         )
     root = _parse(data, limits, budget)
-    elements = sum(1 for _ in root.iter())
     if not references:
-        return Scan(root=root, elements=elements, render_cost=0, aspect=_aspect(root))
+        return Scan(root=root, aspect=_aspect(root))
     cost = RefGraph(root).cost(budget.render_cost)
     if cost > budget.render_cost:
         raise InputTooLarge(
@@ -99,7 +96,7 @@ def scan_svg(
             limit=limits.max_render_cost,
         )
     budget.render_cost -= cost
-    return Scan(root=root, elements=elements, render_cost=cost, aspect=_aspect(root))
+    return Scan(root=root, aspect=_aspect(root))
 
 
 # --- parsing ------------------------------------------------------------------------------------
