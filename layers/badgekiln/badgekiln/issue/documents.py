@@ -25,6 +25,7 @@ __all__ = [
     "embedded_profile",
     "jwks_entries",
     "key_documents",
+    "key_jwk",
     "ob2_issuer_document",
     "ob2_key_document",
     "profile_document",
@@ -106,31 +107,32 @@ def key_documents(
     where: Layout, issuer: IssuerRecord, key: KeyRecord
 ) -> dict[paths.Hosted, bytes | dict[str, Any]]:
     """The per-key documents: verification method (``.json``), JWK (``.jwk``), SPKI PEM (``.pem``)."""
-    forms = key_forms(key)
     out: dict[paths.Hosted, bytes | dict[str, Any]] = {}
     method = verification_method(issuer, key)
     if method is not None:
         out[paths.key_document(issuer.slug, key.name, "json")] = method
-    jwk = {
-        **forms["jwk"],
-        "kid": key.method_id or where.url(paths.key_document(issuer.slug, key.name, "jwk")),
-    }
-    jwk.update({"alg": "EdDSA" if key.family == "ed25519" else "RS256", "use": "sig", "iss": issuer.id})
-    out[paths.key_document(issuer.slug, key.name, "jwk")] = jwk
-    out[paths.key_document(issuer.slug, key.name, "pem")] = forms["pem"].encode("ascii")
+    out[paths.key_document(issuer.slug, key.name, "jwk")] = key_jwk(where, issuer, key)
+    out[paths.key_document(issuer.slug, key.name, "pem")] = key_forms(key)["pem"].encode("ascii")
     if key.family == "rsa":
         out[paths.ob2_key(issuer.slug, key.name)] = ob2_key_document(where, issuer, key)
     return out
 
 
+def key_jwk(where: Layout, issuer: IssuerRecord, key: KeyRecord) -> dict[str, Any]:
+    """``key`` as a bare JWK (its ``.jwk`` document and JWK Set member): ``kid`` (the method id,
+    else the ``.jwk`` URL), ``alg``, ``use`` and ``iss`` (the issuer id)."""
+    return {
+        **key.jwk,
+        "kid": key.method_id or where.url(paths.key_document(issuer.slug, key.name, "jwk")),
+        "alg": "EdDSA" if key.family == "ed25519" else "RS256",
+        "use": "sig",
+        "iss": issuer.id,
+    }
+
+
 def jwks_entries(where: Layout, issuer: IssuerRecord) -> list[dict[str, Any]]:
-    """The issuer's keys as JWK Set members (``kid``, ``alg``, ``use`` and ``iss`` = issuer id)."""
-    entries = []
-    for key in issuer.keys:
-        document = key_documents(where, issuer, key)[paths.key_document(issuer.slug, key.name, "jwk")]
-        if isinstance(document, dict):
-            entries.append(document)
-    return entries
+    """The issuer's keys as JWK Set members (:func:`key_jwk`)."""
+    return [key_jwk(where, issuer, key) for key in issuer.keys]
 
 
 def ob2_issuer_document(where: Layout, issuer: IssuerRecord) -> dict[str, Any]:

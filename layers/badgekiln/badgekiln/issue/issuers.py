@@ -26,7 +26,7 @@ from badgekiln.issue import documents
 from badgekiln.issue import layout as paths
 from badgekiln.issue.layout import SLUG, Layout
 from badgekiln.issue.models import IssuerInput, parse
-from badgekiln.issue.publish import publish_bytes, publish_json, update_hosted
+from badgekiln.issue.publish import document_bytes, publish_bytes, publish_json, update_hosted
 from badgekiln.issue.records import (
     RECORD_HEADERS,
     IssuerRecord,
@@ -39,7 +39,7 @@ from badgekiln.issue.records import (
     stamp,
 )
 from badgekiln.issue.signing import KeyOptions, create_key, next_key_name
-from badgekiln.issue.statuslists import ensure_lists, ensure_ob2_revocation_list
+from badgekiln.issue.statuslists import STATUS_RETRY, ensure_lists, ensure_ob2_revocation_list
 from badgekiln.keys.formats import did_key_encode
 from badgekiln.store.base import PRIVATE, Store, StoredObject
 
@@ -267,11 +267,7 @@ def _publish_jwks(store: Store, where: Layout, issuer: IssuerRecord) -> None:
         merged = kept + entries
         if current is not None and merged == keys:
             return None
-        from badgekiln.issue.publish import document_bytes
-
         return document_bytes({"keys": merged})
-
-    from badgekiln.issue.statuslists import STATUS_RETRY
 
     update_hosted(store, hosted, merge, retry=STATUS_RETRY)
 
