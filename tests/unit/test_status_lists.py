@@ -396,6 +396,7 @@ def test_bad_entries(status_entry: Any, reason: str) -> None:
     (status_list(validFrom="2024-01-01T00:00:00"), "list"),             # no time zone
     (status_list(validFrom="2024-02-30T00:00:00Z"), "list"),
     (status_list(validUntil=20250101), "list"),
+    (status_list(validFrom="0001-01-01T00:00:00+01:00"), "list"),  # before year 1 in UTC
     (status_list(subject={"statusPurpose": "suspension"}), "purpose"),
     (status_list(subject={"statusPurpose": None}), "purpose"),
     (status_list(subject={"encodedList": None}), "list"),
@@ -474,6 +475,12 @@ def test_clock_skew_tolerates_a_list_that_starts_a_few_minutes_early() -> None:
         check(entry(), document, at=start, policy=StatusPolicy(clock_skew=timedelta(0)))
     with pytest.raises(ValueError):
         check(entry(), document, at=datetime(2025, 1, 1))  # naive
+
+
+def test_a_window_at_the_ends_of_the_calendar_is_judged() -> None:
+    document = status_list(validFrom="0001-01-01T00:00:00Z", validUntil="9999-12-31T23:59:59Z")
+    assert check(entry(), document).set
+    assert check(entry(), document, at=datetime(9999, 12, 31, 23, 59, tzinfo=UTC)).set
 
 
 def test_relaxed_issuer_and_short_list_give_warnings() -> None:

@@ -169,6 +169,10 @@ def test_revocation_list_not_available_offline() -> None:
         ({"issuedOn": "2016-12-31T23:59:59"}, "structure", ("failed", "structure")),
         ({"expires": "2016-01-01T00:00:00Z"}, "expiry", ("failed", "expired")),  # before issuedOn
         ({"issuedOn": "2024-01-01T00:00:00+02:00"}, "issued", ("passed", None)),
+        ({"expires": "9999-12-31T23:59:59Z"}, "expiry", ("passed", None)),  # "never" at datetime's end
+        ({"issuedOn": "0001-01-01T00:00:00Z"}, "issued", ("passed", None)),  # at datetime's start
+        ({"issuedOn": "0001-01-01T00:00:00+01:00"}, "structure", ("failed", "structure")),  # year 0 in UTC
+        ({"expires": "9999-12-31T23:59:59-01:00"}, "structure", ("failed", "structure")),  # year 10000
     ],
 )
 def test_dates(

@@ -211,7 +211,7 @@ def _check_window(document: Mapping[str, Any], url: str, now: datetime, policy: 
     for field in ("validFrom", "issuanceDate"):
         if field in document:
             start = parse_timestamp(document[field], field=field, url=url)
-            if start - policy.clock_skew > now:
+            if start - now > policy.clock_skew:  # a difference: now + skew can overflow
                 raise StatusError(
                     f"the status list {url} is not valid before {document[field]}",
                     reason="not-yet-valid",
@@ -221,7 +221,7 @@ def _check_window(document: Mapping[str, Any], url: str, now: datetime, policy: 
     for field in ("validUntil", "expirationDate"):
         if field in document:
             end = parse_timestamp(document[field], field=field, url=url)
-            if end + policy.clock_skew < now:
+            if now - end > policy.clock_skew:
                 raise StatusError(
                     f"the status list {url} expired at {document[field]}",
                     reason="expired",

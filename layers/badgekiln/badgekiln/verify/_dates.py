@@ -2,46 +2,31 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from badgekiln.errors import MalformedPayload
+from badgekiln.status._dates import parse_aware
 from badgekiln.verify._session import Checks
 
 __all__ = ["check_window", "from_numeric_date", "parse_datetime"]
 
-# ISO 8601 / XML Schema dateTime *with* a zone: OB 2.0 requires one ("DateTime … with time zone
-# indicators") and VC 2.0 dateTimeStamp too; a stamp without one is ambiguous by hours.
-_STAMP: Final = re.compile(
-    r"(?P<date>\d{4}-\d{2}-\d{2})T(?P<time>\d{2}:\d{2}:\d{2})(?:\.(?P<frac>\d{1,9}))?"
-    r"(?P<zone>Z|z|[+-]\d{2}:\d{2})"
-)
 #: NumericDate claims beyond this (year 9999) cannot be compared with datetime values.
 _MAX_NUMERIC_DATE: Final = 253_402_300_799
 
 
 def parse_datetime(value: Any, *, field: str) -> datetime:
-    """Parse ``value`` as an aware date-time; ``field`` names it in errors.
+    """Parse ``value`` as an aware UTC date-time (:func:`badgekiln.status._dates.parse_aware`);
+    ``field`` names it in errors.
 
     Raises:
         MalformedPayload: ``reason="datetime"``: not a string, no time zone, impossible date.
     """
-    match = _STAMP.fullmatch(value) if isinstance(value, str) else None
-    if match is None:
-        shown = repr(value)[:60]
-        raise MalformedPayload(
-            f"{field} is {shown}, not a date-time with a time zone (e.g. 2025-01-09T15:20:02Z)",
-            reason="datetime",
-            field=field,
-        )
-    fraction = (match["frac"] or "0")[:6]
-    zone = "+00:00" if match["zone"] in ("Z", "z") else match["zone"]
     try:
-        return datetime.fromisoformat(f"{match['date']}T{match['time']}.{fraction:0<6}{zone}")
+        return parse_aware(value)
     except ValueError as exc:
         raise MalformedPayload(
-            f"{field} is not a valid date-time: {exc}", reason="datetime", field=field
+            f"{field} is {repr(value)[:60]}, {exc}", reason="datetime", field=field
         ) from exc
 
 
@@ -73,8 +58,9 @@ def check_window(
     skew: timedelta,
 ) -> None:
     """Record ``issued`` and ``expiry`` for the window ``[start, end]`` judged at ``now``."""
+    # differences, not shifted instants: now ± skew overflows at the ends of datetime's range
     if start is not None:
-        if start - skew > now:
+        if start - now > skew:
             checks.failed("issued", f"not valid yet: {start_field} is {_shown(start)}", "not-yet-valid")
         else:
             checks.passed("issued", f"{start_field} {_shown(start)} has passed")
@@ -85,7 +71,7 @@ def check_window(
         checks.failed(
             "expiry", f"{end_field} {_shown(end)} is before {start_field} {_shown(start)}", "expired"
         )
-    elif end + skew < now:
+    elif now - end > skew:
         checks.failed("expiry", f"expired: {end_field} was {_shown(end)}", "expired")
     else:
         checks.passed("expiry", f"not expired: {end_field} is {_shown(end)}")
