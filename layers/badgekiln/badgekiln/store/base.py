@@ -520,24 +520,16 @@ class Store(abc.ABC):
                     raise NotFound(f"no object under {key!r} to update", key=key)
                 return current
             try:
-                if current is None:
-                    etag = self.put(
-                        key,
-                        body,
-                        content_type=content_type,
-                        cache_control=cache_control,
-                        metadata=headers,
-                        if_none_match=True,
-                    )
-                else:
-                    etag = self.put(
-                        key,
-                        body,
-                        content_type=content_type,
-                        cache_control=cache_control,
-                        metadata=headers,
-                        if_match=current.etag,
-                    )
+                # conditional on the version fn saw: create-only if there was none
+                etag = self.put(
+                    key,
+                    body,
+                    content_type=content_type,
+                    cache_control=cache_control,
+                    metadata=headers,
+                    if_match=None if current is None else current.etag,
+                    if_none_match=current is None,
+                )
             except Conflict:
                 if attempt + 1 < retry.attempts:
                     time.sleep(retry.delay(attempt))
