@@ -15,11 +15,10 @@ from xml.etree.ElementTree import Element
 
 from badgekiln.render._fonts import BUNDLED_FAMILY
 from badgekiln.render._refs import stylesheet_rules
-from badgekiln.render._scan import scan_svg
 from badgekiln.render._xml import local_name
 from badgekiln.render.convert import svg_to_png
 from badgekiln.render.limits import DEFAULT_LIMITS, RenderLimits
-from badgekiln.render.templates import PLACEHOLDERS, personalise_svg
+from badgekiln.render.templates import PLACEHOLDERS, personalised
 
 __all__ = ["MAX_ISSUES", "TemplateIssue", "validate_template"]
 
@@ -110,10 +109,9 @@ def validate_template(template: bytes, *, limits: RenderLimits = DEFAULT_LIMITS)
         for issue in issues:
             print(issue.where, issue.message)
     """
-    filled = personalise_svg(template, {name: _SAMPLES[name] for name in PLACEHOLDERS}, limits=limits)
-    root = scan_svg(filled, limits).root
+    filled, scan = personalised(template, {name: _SAMPLES[name] for name in PLACEHOLDERS}, limits)
     issues: list[TemplateIssue] = []
-    for issue in _find(root):
+    for issue in _find(scan.root):
         issues.append(issue)
         if len(issues) >= MAX_ISSUES:
             break

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from badgekiln.errors import InputTooLarge, InvalidField, MalformedImage
-from badgekiln.render._scan import scan_svg
+from badgekiln.render._scan import Scan, scan_svg
 from badgekiln.render._xml import local_name
 from badgekiln.render.limits import DEFAULT_LIMITS, RenderLimits
 
@@ -95,6 +95,15 @@ def personalise_svg(
 
         svg = personalise_svg(template, {"recipient_name": "Ada Lovelace", "issued_on": "1 May 2026"})
     """
+    return personalised(template, values, limits)[0]
+
+
+def personalised(template: bytes, values: Mapping[str, str], limits: RenderLimits) -> tuple[bytes, Scan]:
+    """:func:`personalise_svg`, with the scan of the result (for callers that inspect its tree).
+
+    Raises:
+        see :func:`personalise_svg`.
+    """
     if not isinstance(template, bytes | bytearray | memoryview):
         raise TypeError(f"template must be bytes, not {type(template).__name__}")
     if not isinstance(values, Mapping):
@@ -113,8 +122,8 @@ def personalise_svg(
             reason="bytes",
             limit=limits.max_input_bytes,
         )
-    scan_svg(result, limits)  # the filled document must still be sound and self-contained
-    return result
+    # the filled document must still be sound and self-contained
+    return result, scan_svg(result, limits)
 
 
 def _check_values(values: Mapping[str, str]) -> None:
