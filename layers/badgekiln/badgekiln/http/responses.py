@@ -8,6 +8,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from badgekiln.http.problems import PROBLEM_CONTENT_TYPE
+from badgekiln.png import PNG_SIGNATURE
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import Response
@@ -15,8 +16,6 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
 __all__ = ["PROBLEM_SCHEMA", "image_media_type", "json_request_body", "json_response", "problem_responses"]
-
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 #: JSON Schema of our problem documents (RFC 9457 members plus ``code``; details are extensions).
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -38,7 +37,7 @@ def image_media_type(image: bytes) -> str:
 
     Only for images the library produced or validated: it does not sniff untrusted input.
     """
-    return "image/png" if image.startswith(_PNG_SIGNATURE) else "image/svg+xml"
+    return "image/png" if image.startswith(PNG_SIGNATURE) else "image/svg+xml"
 
 
 def json_response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Response[str]:

@@ -17,6 +17,7 @@ from typing import Final
 from urllib.parse import unquote_to_bytes
 
 from badgekiln.errors import BadgeKilnError, NotFound
+from badgekiln.png import PNG_SIGNATURE
 from badgekiln.store.base import CACHE_IMMUTABLE, TYPE_PNG, Store, public_path
 from badgekiln.web.view import Picture
 
@@ -33,7 +34,6 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
-_PNG_SIGNATURE: Final = b"\x89PNG\r\n\x1a\n"
 #: Largest PNG put into a page as a data: URI. Base64 adds a third, and a Lambda answer is at
 #: most 6 MB: a 1 MiB image keeps the page small enough to load fast on a phone, too.
 MAX_INLINE_IMAGE_BYTES: Final = 1024 * 1024
@@ -48,7 +48,7 @@ OG_CACHE_PREFIX: Final = "pages/og"
 
 def png_data_uri(png: bytes) -> str | None:
     """A ``data:image/png`` URI for ``png``, or ``None`` when it is no PNG or too large to inline."""
-    if not png.startswith(_PNG_SIGNATURE) or len(png) > MAX_INLINE_IMAGE_BYTES:
+    if not png.startswith(PNG_SIGNATURE) or len(png) > MAX_INLINE_IMAGE_BYTES:
         return None
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
@@ -72,7 +72,7 @@ def _picture(image: bytes, fmt: str, alt: str) -> Picture:
         if png is None:
             return Picture(None, alt, why)
         image = png
-    if not image.startswith(_PNG_SIGNATURE):
+    if not image.startswith(PNG_SIGNATURE):
         return Picture(None, alt, "The image is not a PNG and cannot be previewed.")
     uri = png_data_uri(image)
     if uri is None:
