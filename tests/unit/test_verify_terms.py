@@ -96,6 +96,13 @@ def test_same_shape_with_other_values_hits_the_memo(monkeypatch: pytest.MonkeyPa
     check_terms(other)
 
 
+def test_the_memo_keeps_digests_not_shapes() -> None:
+    # a string with a colon that is no IRI stays verbatim in the shape: a large credential's
+    # shape is as large as the credential, and the memo must not hold 1024 of those
+    check_terms(replaced(BASE, ("name",), "Note: " + "x" * 100_000))
+    assert [len(key) for key in terms._memo] == [32]
+
+
 def test_refusals_are_not_memoised() -> None:
     bad = replaced(BASE, ("fooUndefined",), 1)
     for _ in range(2):

@@ -27,6 +27,7 @@ the document itself.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
 import threading
@@ -36,7 +37,8 @@ from typing import Any, Final
 
 __all__ = ["MEMO_SIZE", "check_terms", "memo_is_sound"]
 
-#: Shapes remembered (LRU). A shape is a few KiB; a verifier sees few distinct ones.
+#: Shapes remembered (LRU), each by its SHA-256 digest: a shape is as long as its credential
+#: (up to a megabyte in a VC-JWT), a digest 32 bytes. A verifier sees few distinct shapes.
 MEMO_SIZE: Final = 1024
 # PyLD's test for absolute IRIs (as badgekiln.jsonld.strict uses it)
 _ABSOLUTE_IRI: Final = re.compile(r"[A-Za-z][A-Za-z0-9+\-.]*:\S*")
@@ -50,7 +52,7 @@ _DATE_PREFIX: Final = re.compile(r"\d{4}-")
 _STAND_INS: Final = frozenset({_IRI_STAND_IN, _DATE_STAND_IN, _OTHER_STAND_IN, _SPACED_STAND_IN})
 
 _lock = threading.Lock()
-_memo: OrderedDict[str, None] = OrderedDict()
+_memo: OrderedDict[bytes, None] = OrderedDict()
 
 
 @functools.cache
@@ -109,7 +111,8 @@ def check_terms(document: Mapping[str, Any]) -> None:
     shape = None
     if memo_is_sound():
         try:
-            shape = json.dumps(_shape(unsecured, _terms()), sort_keys=True, separators=(",", ":"))
+            text = json.dumps(_shape(unsecured, _terms()), sort_keys=True, separators=(",", ":"))
+            shape = hashlib.sha256(text.encode("ascii")).digest()
         except (TypeError, ValueError, RecursionError):
             shape = None  # not plain JSON: let the expansion say what is wrong
     if shape is not None:
