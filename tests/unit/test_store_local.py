@@ -96,6 +96,7 @@ def test_leftover_temporary_files_are_invisible(tmp_path: Path) -> None:
         lambda data: data.replace(b'"size":4', b'"size":-4'),  # impossible size
         lambda data: data.replace(b'{"etag"', b'["etag"'),  # header not JSON
         lambda data: b"badgekiln-object/1\n[]\n",  # header not an object
+        lambda data: b"badgekiln-object/1\n" + b"[" * 8000 + b"\n",  # nested past the parser
         lambda data: data.replace(b'"metadata":{}', b'"metadata":{"a":1}'),  # metadata not strings
         lambda data: b"",  # empty file
     ],

@@ -123,7 +123,7 @@ class LocalStore(Store):
             raise corrupt
         try:
             header: Any = json.loads(head[len(_MAGIC) : end])
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested past the parser
             raise corrupt from exc
         if not isinstance(header, dict):
             raise corrupt
