@@ -442,6 +442,8 @@ def test_a_nearly_full_list_still_finds_its_last_free_index(store: LocalStore) -
         b'{"bits": 1, "count": 0}',
         b'{"bits": "!!", "count": 0}',
         b'{"bits": "eJwDAAAAAAE=", "count": 0}',
+        b"[" * 5000,  # nested past the JSON parser
+        b"1" * 5000,  # an integer past Python's conversion limit
     ],
 )
 def test_a_corrupt_allocation_record_is_a_store_error(store: LocalStore, record: bytes) -> None:

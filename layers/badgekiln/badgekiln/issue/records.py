@@ -111,7 +111,7 @@ def load(obj: StoredObject) -> dict[str, Any]:
     """
     try:
         value = json.loads(obj.body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # not UTF-8 or JSON, too deep, a giant number
         raise _corrupt(obj.key, "is not JSON") from exc
     if not isinstance(value, dict):
         raise _corrupt(obj.key, "is not a JSON object")
