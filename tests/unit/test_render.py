@@ -48,6 +48,18 @@ def png_header_only(width: int, height: int) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk
 
 
+def jpeg_claiming(width: int, height: int) -> bytes:
+    """A real 8×8 JPEG whose frame header claims ``width``×``height``."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(out, "JPEG")
+    data = bytearray(out.getvalue())
+    frame = data.index(b"\xff\xc0")  # SOF0: marker, length, precision, height, width
+    data[frame + 5 : frame + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
 def data_uri(data: bytes, media_type: str = "image/png") -> str:
     return f"data:{media_type};base64,{base64.b64encode(data).decode()}"
 
@@ -256,6 +268,8 @@ HOSTILE = [
         "embedded-image",
         embedded_png_claims_huge=image(data_uri(png_header_only(30_000, 30_000))),
         embedded_png_truncated=image(data_uri(b"\x89PNG\r\n\x1a\n")),
+        embedded_jpeg_claims_huge=image(data_uri(jpeg_claiming(5_000, 5_000), "image/jpeg")),
+        embedded_jpeg_claims_a_bomb=image(data_uri(jpeg_claiming(30_000, 30_000), "image/jpeg")),
         embedded_gif=image(data_uri(b"GIF89a" + bytes(30), "image/gif")),
     ),
     *cases(RenderError, "data-uri", bad_base64=image("data:image/png;base64,!!!!")),

@@ -106,6 +106,8 @@ class DataUriFetcher:
         try:
             with Image.open(io.BytesIO(data), formats=["JPEG"]) as image:
                 width, height = image.size
+        except Image.DecompressionBombError as exc:  # Pillow's own, far higher, pixel cap
+            raise self._over_pixels("JPEG", "claims far too many pixels") from exc
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
             raise RenderError(
                 "an embedded image is not PNG, JPEG or SVG; convert it to PNG", reason="embedded-image"
@@ -114,9 +116,11 @@ class DataUriFetcher:
 
     def _check_pixels(self, width: int, height: int, kind: str) -> None:
         if width * height > self._limits.max_pixels:
-            raise RenderError(
-                f"an embedded {kind} image is {width}×{height} pixels; the limit is "
-                f"{self._limits.max_pixels} pixels",
-                reason="embedded-image",
-                limit=self._limits.max_pixels,
-            )
+            raise self._over_pixels(kind, f"is {width}×{height} pixels")
+
+    def _over_pixels(self, kind: str, what: str) -> RenderError:
+        return RenderError(
+            f"an embedded {kind} image {what}; the limit is {self._limits.max_pixels} pixels",
+            reason="embedded-image",
+            limit=self._limits.max_pixels,
+        )
