@@ -20,7 +20,6 @@ import itertools
 from typing import Any, Final, Literal
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from badgekiln.errors import InputError, InputTooLarge, InvalidField
@@ -32,6 +31,7 @@ from badgekiln.http import (
     json_response,
     make_resolver,
     observability,
+    parse_model,
     problem_responses,
     raw_body,
     require_media_type,
@@ -126,18 +126,23 @@ class CredentialStatusOut(BaseModel):
     issued: str
 
 
-class UploadRequest(BaseModel):
-    """A batch file to upload: the achievement every row gets, the file's format, options."""
+class BatchQuery(BaseModel):
+    """The query string of a batch: the achievement every row gets, and issuing options."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     achievement: str = Field(min_length=1, max_length=2048)
-    format: Literal["csv", "jsonl"]
     spec: Literal["ob3", "ob2"] | None = None
     proof: Literal["di", "jwt"] | None = None
     algorithm: Literal["RS256", "EdDSA"] | None = None
-    signed: bool | None = None
     image: Literal["png", "svg", "none"] | None = None
+
+
+class UploadRequest(BatchQuery):
+    """A batch file to upload: the achievement every row gets, the file's format, options."""
+
+    format: Literal["csv", "jsonl"]
+    signed: bool | None = None
     personalise: bool | None = None
 
 
@@ -246,25 +251,6 @@ def reinstate_credential(issuer: str, credential: str):  # type: ignore[no-untyp
     return _change(issuer, credential, "reinstate")
 
 
-def _batch_options(event: APIGatewayProxyEventV2) -> tuple[str, dict[str, Any]]:
-    """``(achievement, issuing options)`` from the batch's query string.
-
-    Raises:
-        InvalidField: a missing achievement or a bad option.
-    """
-    query = event.query_string_parameters or {}
-    allowed = {"achievement", "spec", "proof", "algorithm", "image"}
-    unknown = sorted(set(query) - allowed)
-    if unknown:
-        raise InvalidField(f"unknown query parameter {unknown[0]!r}", field=unknown[0])
-    achievement = query.get("achievement")
-    if not achievement:
-        raise InvalidField(
-            "query parameter 'achievement' (the slug every row gets) is required", field="achievement"
-        )
-    return achievement, {k: v for k, v in query.items() if k != "achievement"}
-
-
 @app.post(
     "/issuers/<issuer>/batches",
     security=API_KEY,
@@ -273,7 +259,7 @@ def _batch_options(event: APIGatewayProxyEventV2) -> tuple[str, dict[str, Any]]:
     openapi_extensions={
         "parameters": [
             {"name": name, "in": "query", "required": name == "achievement", "schema": {"type": "string"}}
-            for name in ("achievement", "spec", "proof", "algorithm", "image")
+            for name in BatchQuery.model_fields
         ],
         "requestBody": {
             "required": True,
@@ -290,7 +276,8 @@ def batch(issuer: str):  # type: ignore[no-untyped-def]
     slug = route_issuer(app.current_event, issuer)
     event = app.current_event
     fmt = BATCH_TYPES[require_media_type(event, tuple(BATCH_TYPES))]
-    achievement, options = _batch_options(event)
+    # options are checked before any row: a bad one is this request's error, not every row's
+    query = parse_model(BatchQuery, event.query_string_parameters or {})
     try:
         text = raw_body(event).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -305,7 +292,8 @@ def batch(issuer: str):  # type: ignore[no-untyped-def]
         )
     summary = BatchSummary()
     results = []
-    for result in issue_batch(store(), slug, achievement, rows, workers=BATCH_WORKERS, **options):
+    options = query.model_dump(exclude={"achievement"}, exclude_none=True)
+    for result in issue_batch(store(), slug, query.achievement, rows, workers=BATCH_WORKERS, **options):
         summary.add(result)
         results.append(result.to_dict())
     if summary.issued:

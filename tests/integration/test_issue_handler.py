@@ -393,6 +393,13 @@ MALFORMED = [
         "x",
     ),
     (
+        "batch: bad option",
+        request("issue-batch-csv.json", query={"achievement": "teamwork", "spec": "ob9"}),
+        422,
+        "invalid-field",
+        "spec",
+    ),
+    (
         "batch: bad header",
         request("issue-batch-csv.json", body="email\nada@example.org\n"),
         422,
