@@ -48,11 +48,9 @@ openapi:
 pytest:
 	$(BIN)/pytest -q
 
+# every bench/bench_*.py, so a new benchmark cannot be left out
 bench: setup
-	$(BIN)/python bench/bench_baking.py
-	$(BIN)/python bench/bench_proofs.py
-	$(BIN)/python bench/bench_render.py
-	$(BIN)/python bench/bench_verify.py
+	set -e; for script in bench/bench_*.py; do $(BIN)/python "$$script"; done
 
 fuzz: setup
 	$(BIN)/pytest -q -m slow tests
