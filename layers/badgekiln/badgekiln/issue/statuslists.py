@@ -20,6 +20,7 @@ import secrets
 import threading
 import weakref
 import zlib
+from dataclasses import replace
 from datetime import datetime
 from typing import Final
 
@@ -215,18 +216,13 @@ def _roll(store: Store, slug: str, full: int) -> int:
     def bump(current: StoredObject | None) -> bytes | None:
         if current is None:
             raise NotFound(f"no issuer {slug!r}", issuer=slug)
-        data = load(current)
-        if data.get("status_list") != full:
+        record = IssuerRecord.from_dict(load(current), current.key)
+        if record.status_list != full:
             return None  # another issuance rolled already
-        data["status_list"] = full + 1
-        data["revision"] = int(data.get("revision", 0)) + 1
-        return dump(data)
+        return dump(replace(record, status_list=full + 1, revision=record.revision + 1).to_dict())
 
     stored = store.update(issuer_record_path(slug), bump, **RECORD_HEADERS)
-    number = load(stored).get("status_list")
-    if not isinstance(number, int):
-        raise StoreError(f"issuer {slug!r} record has no status list", reason="corrupt-record")
-    return number
+    return IssuerRecord.from_dict(load(stored), stored.key).status_list
 
 
 def set_status(
