@@ -15,8 +15,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
 
+from badgekiln.gateway.events import query_map
 from badgekiln.gateway.template import AuthorizerSpec
 
 __all__ = ["MAX_CACHE_ENTRIES", "AuthorizerCache", "Decision", "identity_values"]
@@ -40,9 +40,7 @@ FAILED = Decision(500)
 
 def identity_values(spec: AuthorizerSpec, headers: Mapping[str, str], query: str) -> tuple[str, ...] | None:
     """The identity-source values of a request, or None when one is missing or empty."""
-    params: dict[str, str] = {}
-    for name, value in parse_qsl(query, keep_blank_values=True):
-        params[name] = f"{params[name]},{value}" if name in params else value
+    params = query_map(query)
     values = []
     for source in spec.identity_sources:
         if source.startswith("$request.header."):

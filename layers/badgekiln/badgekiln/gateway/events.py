@@ -21,6 +21,7 @@ __all__ = [
     "gateway_message",
     "new_request_id",
     "parse_lambda_response",
+    "query_map",
 ]
 
 API_ID = "local"
@@ -73,6 +74,14 @@ class HttpResponse:
     body: bytes
 
 
+def query_map(query: str) -> dict[str, str]:
+    """A query string's parameters; repeated names joined with commas, as API Gateway does."""
+    params: dict[str, str] = {}
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        params[name] = f"{params[name]},{value}" if name in params else value
+    return params
+
+
 def gateway_message(status: int, message: str, request_id: str) -> HttpResponse:
     """One of API Gateway's own answers, e.g. ``404 {"message":"Not Found"}``."""
     body = json.dumps({"message": message}, separators=(",", ":")).encode()
@@ -96,9 +105,7 @@ def build_event(
     headers = request.header_map()
     cookie_header = headers.pop("cookie", "")
     cookies = [c.strip() for c in cookie_header.replace(",", ";").split(";") if c.strip()]
-    query: dict[str, str] = {}
-    for name, value in parse_qsl(request.query, keep_blank_values=True):
-        query[name] = f"{query[name]},{value}" if name in query else value
+    query = query_map(request.query)
     now = time.time()
     host = headers.get("host", "localhost")
     context: dict[str, Any] = {
