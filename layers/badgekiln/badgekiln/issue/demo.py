@@ -13,9 +13,9 @@ from typing import Any, Final
 
 from badgekiln.errors import Conflict, NotFound
 from badgekiln.issue.achievements import achievement_summary, create_achievement
-from badgekiln.issue.apikeys import create_api_key
+from badgekiln.issue.apikeys import create_api_key, delete_api_key
 from badgekiln.issue.credentials import Issued, issue_credential
-from badgekiln.issue.issuers import create_issuer, get_issuer, issuer_summary
+from badgekiln.issue.issuers import create_issuer, issuer_summary
 from badgekiln.issue.layout import Layout
 from badgekiln.issue.records import RECORD_HEADERS, dump, load
 from badgekiln.store.base import Store, private_path
@@ -111,12 +111,10 @@ def seed_demo(store: Store, public_url: str, *, now: datetime | None = None) -> 
             store.create(marker, dump({"api_key_id": key_id}), **RECORD_HEADERS)
         except Conflict:
             # a concurrent first run won: its key is the demo's; drop ours
-            from badgekiln.issue.apikeys import delete_api_key
-
             delete_api_key(store, key_id)
             token, key_id = None, load(store.get(marker))["api_key_id"]
     return Demo(
-        issuer=issuer_summary(get_issuer(store, issuer.slug)),
+        issuer=issuer_summary(issuer),
         achievement=achievement_summary(issuer, achievement),
         credential=credential,
         api_key=token,
