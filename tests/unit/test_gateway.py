@@ -183,6 +183,17 @@ Resources:
         (FN % "!GetAZs ''", "Fn::GetAZs is not supported"),
         (FN % "[1, 2]", "expected a string"),
         ((FN % "x").replace("Handler: fn_handler.handler", "Handler: nodot"), "module.function"),
+        # sections of another shape than SAM's
+        ("Resources: {Fn: just-a-word}", "unexpected shape"),
+        ("Parameters: [1]\nResources: {}", "unexpected shape"),
+        (
+            (FN % "x").replace("Handler: fn_handler.handler", "Handler: a.b\n      Timeout: soon"),
+            "unexpected shape",
+        ),
+        ((FN % "x").replace("Events:", "Events: [1]\n      Other:"), "unexpected shape"),
+        (FN % "!Select [9, [a]]", "unexpected shape"),
+        (FN % "!Sub [1]", "unexpected shape"),
+        (FN % ("[" * 5000 + "]" * 5000), "unexpected shape"),
     ],
 )
 def test_template_refusals_name_the_place(tmp_path: Path, body: str, message: str) -> None:

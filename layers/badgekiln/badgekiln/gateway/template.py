@@ -298,11 +298,19 @@ def load_template(path: Path, *, parameters: Mapping[str, str] | None = None) ->
         raise InputTooLarge(f"{path} is over {MAX_TEMPLATE_BYTES} bytes", limit=MAX_TEMPLATE_BYTES)
     try:
         template = yaml.load(data, Loader=_loader())  # noqa: S506  (a SafeLoader subclass)
+        return _app(path, template, parameters or {})
     except yaml.YAMLError as exc:
         raise InputError(f"template: {path} is not valid YAML: {exc}", reason="template") from exc
+    except (AttributeError, IndexError, KeyError, RecursionError, TypeError, ValueError) as exc:
+        # the template is read without a schema: a section of another shape (a list where a
+        # mapping belongs, a word where a number does, a short !If …) fails wherever it is used
+        raise _fail(str(path), f"a section has an unexpected shape ({type(exc).__name__}: {exc})") from exc
+
+
+def _app(path: Path, template: Any, parameters: Mapping[str, str]) -> LocalApp:
     if not isinstance(template, Mapping) or not isinstance(template.get("Resources"), Mapping):
         raise _fail(str(path), "no Resources section")
-    resolver = _Resolver(template, parameters or {})
+    resolver = _Resolver(template, parameters)
     resources: Mapping[str, Any] = template["Resources"]
     globals_fn: Mapping[str, Any] = (template.get("Globals") or {}).get("Function") or {}
     root = path.resolve().parent
