@@ -159,6 +159,13 @@ def test_input_errors_raise_typed_errors(data: bytes, error: type[Exception], re
     assert getattr(info.value, "reason", None) == reason
 
 
+@pytest.mark.parametrize("data", ['{"a": "\ud800"}', "<svg>\ud800</svg>", "\ud800"])
+def test_text_with_a_lone_surrogate_is_malformed(data: str) -> None:
+    with pytest.raises(MalformedPayload) as info:
+        verify(data, offline=True)
+    assert info.value.reason == "utf-8"
+
+
 def test_deeply_nested_json_is_refused_without_recursion() -> None:
     deep = '{"@context": "https://www.w3.org/ns/credentials/v2", "x": ' + "[" * 100 + "]" * 100 + "}"
     with pytest.raises(InputTooLarge):

@@ -83,9 +83,17 @@ def _read(data: bytes | str) -> tuple[InputFormat | None, str]:
     from badgekiln.baking import extract
 
     if isinstance(data, str):
+        try:
+            encoded = data.encode("utf-8")
+        except UnicodeEncodeError as exc:  # a lone surrogate, e.g. from a surrogate-escaped source
+            raise MalformedPayload(
+                f"the input is not valid Unicode text (a lone surrogate at character {exc.start})",
+                reason="utf-8",
+                offset=exc.start,
+            ) from exc
         if not data.lstrip(" \t\r\n\ufeff").startswith("<"):
             return None, data
-        data = data.encode("utf-8")
+        data = encoded
     elif not isinstance(data, bytes | bytearray):
         raise TypeError(f"data must be bytes or str, not {type(data).__name__}")
     raw = bytes(data)
