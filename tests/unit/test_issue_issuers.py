@@ -167,6 +167,25 @@ def test_creation_is_idempotent_and_slugs_are_claimed_once(store: LocalStore) ->
         get_issuer(store, "nobody")
 
 
+def test_listing_issuers_does_not_walk_their_credentials(store: LocalStore) -> None:
+    create_issuer(store, PUBLIC_URL, {**ACME, "slug": "zeta"})
+    create_issuer(store, PUBLIC_URL, {**ACME, "slug": "alpha", "kind": "key"})
+    create_achievement(store, "zeta", {"name": "T", "description": "d", "criteria": "c"}, small_png())
+    for n in range(5):
+        issue_credential(store, "zeta", "t", f"r{n}@example.org", idempotency_key=f"k{n}")
+    walked: list[str] = []
+    listing = store.list
+
+    def counted(prefix: str) -> Iterator[str]:
+        for key in listing(prefix):
+            walked.append(key)
+            yield key
+
+    store.list = counted  # type: ignore[method-assign]
+    assert [i.slug for i in list_issuers(store)] == ["alpha", "zeta"]
+    assert len(walked) == 2  # one index entry per issuer, whatever they issued
+
+
 @pytest.mark.parametrize(
     ("data", "field"),
     [

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ from badgekiln.issue.layout import SLUG, Layout
 from badgekiln.issue.models import IssuerInput, parse
 from badgekiln.issue.publish import document_bytes, publish_bytes, publish_json, update_hosted
 from badgekiln.issue.records import (
+    ISSUER_INDEX,
     RECORD_HEADERS,
     IssuerRecord,
     KeyFamily,
@@ -41,7 +43,7 @@ from badgekiln.issue.records import (
 from badgekiln.issue.signing import KeyOptions, create_key, next_key_name
 from badgekiln.issue.statuslists import STATUS_RETRY, ensure_lists, ensure_ob2_revocation_list
 from badgekiln.keys.formats import did_key_encode
-from badgekiln.store.base import PRIVATE, Store, StoredObject
+from badgekiln.store.base import Store, StoredObject
 
 __all__ = [
     "create_issuer",
@@ -200,18 +202,26 @@ def get_issuer(store: Store, ref: str) -> IssuerRecord:
 def list_issuers(store: Store) -> Iterator[IssuerRecord]:
     """Every issuer in the store, by slug (at most :data:`MAX_LISTED`).
 
+    Issuers are found through the id index (one object each, written when creation finishes
+    publishing), not by walking ``private/issuers/``, where every credential has records too.
+
     Raises:
         StoreError: the store failed or a record is corrupt.
     """
-    prefix = f"{PRIVATE}issuers/"
-    found = 0
-    for key in store.list(prefix):
-        parts = key[len(prefix) :].split("/")
-        if len(parts) == 2 and parts[1] == "issuer.json":
-            yield IssuerRecord.from_dict(load(store.get(key)), key)
-            found += 1
-            if found >= MAX_LISTED:
-                return
+    slugs: set[str] = set()
+    for key in itertools.islice(store.list(ISSUER_INDEX), MAX_LISTED):
+        try:
+            slug = load(store.get(key)).get("slug")
+        except NotFound:  # removed meanwhile (never by badgekiln)
+            continue
+        if isinstance(slug, str) and SLUG.fullmatch(slug):
+            slugs.add(slug)
+    for slug in sorted(slugs):
+        try:
+            record = _read(store, slug)
+        except NotFound:  # an index entry left behind by a removed issuer
+            continue
+        yield record
 
 
 def _publish_key(store: Store, where: Layout, issuer: IssuerRecord, key: KeyRecord) -> None:

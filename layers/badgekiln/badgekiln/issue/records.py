@@ -28,9 +28,18 @@ from datetime import UTC, datetime
 from typing import Any, Final, Literal, TypedDict
 
 from badgekiln.errors import Conflict, StoreError
-from badgekiln.store.base import CACHE_NO_STORE, TYPE_JSON, Store, StoredObject, private_path
+from badgekiln.store.base import (
+    CACHE_NO_STORE,
+    PRIVATE,
+    TYPE_JSON,
+    Store,
+    StoredObject,
+    private_path,
+    validate_key,
+)
 
 __all__ = [
+    "ISSUER_INDEX",
     "CredentialRecord",
     "IssuerRecord",
     "KeyRecord",
@@ -56,6 +65,9 @@ class _Headers(TypedDict):
 RECORD_HEADERS: Final[_Headers] = {"content_type": TYPE_JSON, "cache_control": CACHE_NO_STORE}
 
 KeyFamily = Literal["ed25519", "rsa"]
+#: Where the issuer id → slug index lives: one small object per issuer, so listing issuers never
+#: walks ``private/issuers/``, which holds every credential and idempotency record as well.
+ISSUER_INDEX: Final = f"{PRIVATE}index/issuers/"
 
 
 def stamp(value: datetime) -> str:
@@ -78,7 +90,7 @@ def issuer_record_path(issuer: str) -> str:
 
 
 def issuer_index_path(issuer_id: str) -> str:
-    return private_path("index", "issuers", f"{_digest(issuer_id)}.json")
+    return validate_key(f"{ISSUER_INDEX}{_digest(issuer_id)}.json")
 
 
 def achievement_record_path(issuer: str, achievement: str) -> str:
