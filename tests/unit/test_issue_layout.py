@@ -45,6 +45,11 @@ def test_public_url_is_normalised(given: str, base: str, origin: str) -> None:
         "https:///nohost",
         "https://ex\u00e4mple.org",
         "https://example.org/" + "a" * 1100,
+        "http://[::1",  # urlsplit's ValueError
+        "https://[::1]x/",  # urlsplit drops the "x"
+        "https://example.org:",
+        "https://example.org:0443",
+        "https://[fe80::1%25eth0]/",  # a zone id is local to one machine
     ],
 )
 def test_bad_public_urls_are_refused(bad: str) -> None:

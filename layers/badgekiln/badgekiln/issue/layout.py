@@ -362,7 +362,10 @@ class Layout:
             raise bad(f"must be an http(s) URL of at most {MAX_PUBLIC_URL} characters")
         if not public_url.isascii() or any(c.isspace() for c in public_url):
             raise bad("must be ASCII without spaces")
-        parts = urlsplit(public_url)
+        try:
+            parts = urlsplit(public_url)
+        except ValueError as exc:  # an unclosed IPv6 bracket
+            raise bad("has a malformed host") from exc
         if parts.scheme not in ("http", "https"):
             raise bad("must start with https:// (or http:// for local use)")
         if parts.query or parts.fragment or "?" in public_url or "#" in public_url:
@@ -374,14 +377,17 @@ class Layout:
         except ValueError as exc:
             raise bad("has an invalid port") from exc
         host = (parts.hostname or "").lower()
-        if not host or not (_DOMAIN.fullmatch(host) or _is_ip(host)):
+        if not host or not (_DOMAIN.fullmatch(host) or ("%" not in host and _is_ip(host))):
             raise bad("needs a host name or IP address")
+        shown = f"[{host}]" if ":" in host else host
+        # urlsplit skips what it cannot place ("[::1]x", "host:"): the host and port must be all
+        if parts.netloc.lower() not in (shown, f"{shown}:{port}"):
+            raise bad("has a malformed host or port")
         segments = tuple(s for s in parts.path.split("/") if s)
         if any(not _PREFIX_SEGMENT.fullmatch(s) or s in (".", "..") for s in segments):
             raise bad("has a path segment outside A-Z a-z 0-9 . _ ~ -")
         default = {"http": 80, "https": 443}[parts.scheme]
         port = None if port in (None, default) else port
-        shown = f"[{host}]" if ":" in host else host
         authority = shown if port is None else f"{shown}:{port}"
         base = f"{parts.scheme}://{authority}" + "".join(f"/{s}" for s in segments)
         scheme: Literal["http", "https"] = "https" if parts.scheme == "https" else "http"
