@@ -133,6 +133,9 @@ def test_json_model() -> None:
     with pytest.raises(InvalidField) as bad:
         json_model(event('{"name": "a", "x": 1}', "application/json"), Named)
     assert bad.value.details["field"] == "x"
+    with pytest.raises(InvalidField) as shape:
+        json_model(event("[1]", "application/json"), Named)
+    assert str(shape.value) == "invalid Named: Input should be a valid dictionary or instance of Named"
     with pytest.raises(InputError) as broken:
         json_model(event("{", "application/json"), Named)
     assert broken.value.details["reason"] == "json"

@@ -160,24 +160,15 @@ def json_body(event: APIGatewayProxyEventV2) -> Any:
 
 
 def parse_model(model: type[ModelT], value: Any) -> ModelT:
-    """``value`` (parsed JSON) validated as ``model``.
+    """``value`` (parsed JSON) validated as ``model`` (:func:`badgekiln.issue.models.parse`, the
+    one translation of pydantic's errors).
 
     Raises:
         InvalidField: the first failing field in ``field``, all of them in ``errors``.
     """
-    from pydantic import ValidationError
+    from badgekiln.issue.models import parse
 
-    try:
-        return model.model_validate(value)
-    except ValidationError as exc:
-        found = [
-            {"loc": [str(p) for p in err["loc"]], "type": err["type"], "msg": err["msg"]}
-            for err in exc.errors(include_url=False, include_input=False)[: MAX_MULTIPART_PARTS * 4]
-        ]
-        first = found[0]
-        field = ".".join(first["loc"]) or None
-        where = f"field {field!r}" if field else "the request body"
-        raise InvalidField(f"Invalid {where}: {first['msg']}.", field=field, errors=found) from None
+    return parse(model, value)
 
 
 def json_model(event: APIGatewayProxyEventV2, model: type[ModelT]) -> ModelT:
