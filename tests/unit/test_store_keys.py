@@ -271,6 +271,8 @@ def test_open_store_s3(monkeypatch: pytest.MonkeyPatch) -> None:
         "s3://bucket/../x",
         "s3://bucket/a b",
         "s3://bucket/x?versionId=1",
+        "s3://[::1/x",  # urlsplit's ValueError
+        "file://[::1/x",
     ],
 )
 def test_open_store_refuses_bad_urls(url: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -104,9 +104,13 @@ def open_store(url: str | None = None) -> Store:
 
         return S3Store.from_url(url)
     if url.startswith("file:"):
-        parts = urlsplit(url)
+        bad = InvalidField(f"{url[:80]!r} is not a file:///path URL", field="store", reason="url")
+        try:
+            parts = urlsplit(url)
+        except ValueError as exc:  # an unclosed IPv6 bracket in the host
+            raise bad from exc
         if parts.netloc not in ("", "localhost") or parts.query or parts.fragment or not parts.path:
-            raise InvalidField(f"{url[:80]!r} is not a file:///path URL", field="store", reason="url")
+            raise bad
         return LocalStore(unquote(parts.path))
     if _SCHEME.match(url):
         raise InvalidField(

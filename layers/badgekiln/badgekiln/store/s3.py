@@ -106,7 +106,11 @@ class S3Store(Store):
         Raises:
             InvalidField: (``field="store"``) not such a URL.
         """
-        parts = urlsplit(url)
+        bad = InvalidField(f"{url[:80]!r} is not an s3://bucket/prefix URL", field="store", reason="url")
+        try:
+            parts = urlsplit(url)
+        except ValueError as exc:  # an unclosed IPv6 bracket in the host
+            raise bad from exc
         if (
             parts.scheme != "s3"
             or not parts.hostname
@@ -115,7 +119,7 @@ class S3Store(Store):
             or "@" in parts.netloc
             or ":" in parts.netloc
         ):
-            raise InvalidField(f"{url[:80]!r} is not an s3://bucket/prefix URL", field="store", reason="url")
+            raise bad
         return cls(parts.netloc, parts.path, client=client)
 
     def __repr__(self) -> str:
