@@ -164,6 +164,8 @@ def test_creation_is_idempotent_and_slugs_are_claimed_once(store: LocalStore) ->
     with pytest.raises(NotFound):
         get_issuer(store, "did:web:badges.example.org:issuers:nobody")
     with pytest.raises(NotFound):
+        get_issuer(store, "did:web:badges.example.org:issuers:\udcff")  # non-UTF-8 argv
+    with pytest.raises(NotFound):
         get_issuer(store, "nobody")
 
 
