@@ -135,7 +135,10 @@ def test_json_model() -> None:
     assert bad.value.details["field"] == "x"
     with pytest.raises(InvalidField) as shape:
         json_model(event("[1]", "application/json"), Named)
-    assert str(shape.value) == "invalid Named: Input should be a valid dictionary or instance of Named"
+    assert str(shape.value) == (
+        "Invalid request body: Input should be a valid dictionary or instance of Named."
+    )
+    assert "field" not in shape.value.details
     with pytest.raises(InputError) as broken:
         json_model(event("{", "application/json"), Named)
     assert broken.value.details["reason"] == "json"
