@@ -27,6 +27,7 @@ from badgekiln.fetch import Fetcher, FetchPolicy, MockTransport, TransportReques
 from badgekiln.keys.formats import dump_pem_public_key, public_key_to_jwk
 from badgekiln.verify import VerifyOptions, verify
 from badgekiln.verify.options import MAX_ENDORSEMENT_DEPTH
+from badgekiln.verify.recipient import MAX_IDENTITY_CHARS
 from tests.verify_support import OB30, TestIssuer, as_bytes, forge_jws, outcome
 
 
@@ -226,6 +227,13 @@ def test_unusable_pinned_keys_are_input_errors(signed: str, key: str | bytes) ->
     with pytest.raises(InvalidField) as info:
         verify(signed, key=key)
     assert info.value.details["field"] == "key"
+
+
+@pytest.mark.parametrize("recipient", ["x" * (MAX_IDENTITY_CHARS + 1), "ann\ud800@example.org"])
+def test_unusable_recipients_are_refused_before_any_work(recipient: str) -> None:
+    with pytest.raises(InvalidField) as info:
+        VerifyOptions(recipient=recipient)
+    assert info.value.details["field"] == "recipient"
 
 
 def test_pinned_key_as_pem_or_jwk(issuer: TestIssuer, signed: str) -> None:

@@ -203,7 +203,8 @@ def verify(
         MalformedPayload: JSON, JWS or URL that is malformed, or not a badge at all
             (``reason="not-a-badge"``).
         InputTooLarge: over a size or nesting cap.
-        InvalidField: ``key`` is not a usable public key.
+        InvalidField: ``key`` is not a usable public key, or ``recipient`` cannot be matched (too
+            long, not valid text).
         TypeError, ValueError: bad arguments (naive ``at``, ``fetcher`` with ``offline`` …).
 
     Example::

@@ -12,6 +12,7 @@ from badgekiln.errors import InputTooLarge, InvalidField, KeyResolutionError, Ma
 from badgekiln.fetch import Fetcher, FetchPolicy, loads_strict
 from badgekiln.keys.signer import PublicKey
 from badgekiln.status.result import StatusPolicy
+from badgekiln.verify.recipient import _check_identity
 
 __all__ = [
     "CLOCK_SKEW",
@@ -92,7 +93,8 @@ class VerifyOptions:
     Raises:
         TypeError, ValueError: a field of the wrong type or out of range, or ``fetcher`` given
             together with ``offline``/``documents``.
-        InvalidField: ``key`` is not a usable PEM or JWK public key.
+        InvalidField: ``key`` is not a usable PEM or JWK public key, or ``recipient`` is over
+            :data:`~badgekiln.verify.recipient.MAX_IDENTITY_CHARS` characters or not valid text.
     """
 
     recipient: str | None = None
@@ -109,8 +111,13 @@ class VerifyOptions:
     _pinned: PublicKey | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.recipient is not None and (not isinstance(self.recipient, str) or not self.recipient):
-            raise ValueError("recipient must be a non-empty string")
+        if self.recipient is not None:
+            if not isinstance(self.recipient, str) or not self.recipient:
+                raise ValueError("recipient must be a non-empty string")
+            try:  # here, before any fetch or proof check, not when the recipient check runs
+                _check_identity(self.recipient)
+            except ValueError as exc:
+                raise InvalidField(f"the recipient cannot be matched: {exc}", field="recipient") from exc
         if self.at is not None and (not isinstance(self.at, datetime) or self.at.tzinfo is None):
             raise ValueError("at must be a timezone-aware datetime")
         if not isinstance(self.offline, bool):
