@@ -81,3 +81,7 @@ def test_bad_calls(store: LocalStore) -> None:
         create_api_key(store, issuer="Not A Slug")
     with pytest.raises(InvalidField):
         create_api_key(store, admin=True, label=" ")
+    for label in ("x" * 201, "bad bytes \udcff from argv", "two\nlines", "nul\x00"):
+        with pytest.raises(InvalidField):
+            create_api_key(store, admin=True, label=label)
+    assert list(store.list("private/api-keys/")) == []

@@ -87,11 +87,15 @@ def create_api_key(
         raise ValueError("an API key is either admin or scoped to one issuer")
     if issuer is not None:
         check_slug(issuer, field="issuer")
+    # isprintable() also refuses control characters and lone surrogates (non-UTF-8 argv)
     if label is not None and (
-        not isinstance(label, str) or not label.strip() or len(label) > MAX_LABEL_CHARS
+        not isinstance(label, str)
+        or not label.strip()
+        or len(label) > MAX_LABEL_CHARS
+        or not label.isprintable()
     ):
         raise InvalidField(
-            f"label must be non-blank text of at most {MAX_LABEL_CHARS} characters", field="label"
+            f"label must be one line of printable text, at most {MAX_LABEL_CHARS} characters", field="label"
         )
     key_id = secrets.token_hex(8)
     secret = base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode("ascii")
