@@ -273,8 +273,9 @@ def view_for(
 
     claims = claims_of(report, document, fetcher)
     has_image = image_source(store, layout, credential, claims) is not None
-    picture = Picture(f"/{credential.page_path}/image.png" if has_image else None, alt_text(claims))
-    if not has_image:
+    if has_image:
+        picture = Picture(f"/{credential.page_path}/image.png", alt_text(claims))
+    else:
         picture = Picture(None, alt_text(claims), "This badge has no image.")
     page_url = f"{layout.base}/{credential.page_path}"
     view = view_of(
