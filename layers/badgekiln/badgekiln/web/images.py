@@ -66,7 +66,8 @@ def render_png(svg: bytes, size: int) -> tuple[bytes | None, str | None]:
         return None, "SVG previews are not available on this server."
 
 
-def _picture(image: bytes, fmt: str, alt: str) -> Picture:
+def picture_from_upload(image: bytes, fmt: str, alt: str) -> Picture:
+    """The picture of an uploaded badge image (``fmt`` ``png`` or ``svg``, as extraction found)."""
     if fmt == "svg":
         png, why = render_png(image, PREVIEW_SIZE)
         if png is None:
@@ -78,11 +79,6 @@ def _picture(image: bytes, fmt: str, alt: str) -> Picture:
     if uri is None:
         return Picture(None, alt, f"The image is too large to preview here ({len(image):,} bytes).")
     return Picture(uri, alt)
-
-
-def picture_from_upload(image: bytes, fmt: str, alt: str) -> Picture:
-    """The picture of an uploaded badge image (``fmt`` ``png`` or ``svg``, as extraction found)."""
-    return _picture(image, fmt, alt)
 
 
 def picture_from_data_uri(uri: str | None, alt: str) -> Picture:
@@ -103,7 +99,7 @@ def picture_from_data_uri(uri: str | None, alt: str) -> Picture:
     kind = {"image/png": "png", "image/svg+xml": "svg"}.get(media.strip().lower())
     if kind is None:
         return Picture(None, alt, "The badge's embedded image is neither PNG nor SVG.")
-    return _picture(data, kind, alt)
+    return picture_from_upload(data, kind, alt)
 
 
 def cached_png(store: Store, svg: bytes, size: int = OG_IMAGE_SIZE) -> bytes | None:
