@@ -1,8 +1,8 @@
 """The pages as HTTP answers: each function returns a :class:`Page` (status, body, headers).
 
 The pages function (``functions/pages/pages_handler.py``) turns a :class:`Page` into a Lambda
-answer; the public function calls :func:`credential_html` for ``GET /credentials/{id}`` when
-a browser asks for HTML. Errors a visitor can fix come back as the check form with a message;
+answer; the public function calls :func:`credential_page` for a hosted credential's own URL
+when a browser asks it for HTML. Errors a visitor can fix come back as the check form with a message;
 everything else as a small error page — always HTML, never a traceback.
 """
 
