@@ -6,7 +6,6 @@ with a dead-letter queue). Import ``stack_fixture`` to use it; it is shared by a
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,35 +14,14 @@ from typing import Any
 
 import pytest
 import requests
-from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from badgekiln.issue import create_api_key
 from badgekiln.serve import LocalServer, make_server
 from badgekiln.store import open_store
-from tests.aws_support import atomic_writes
+from tests.aws_support import REGION, fake_aws, moto_server
 
 REPO = Path(__file__).resolve().parent.parent.parent
 BUCKET = "badgekiln-e2e"
-
-
-class AtomicMotoServer(ThreadedMotoServer):
-    """moto's threaded server with S3's conditional writes made atomic (:func:`atomic_writes`):
-    the worker's concurrent issuances would otherwise race in moto as they never do on S3."""
-
-    def _server_entry(self) -> None:
-        from moto.moto_server.werkzeug_app import (
-            DomainDispatcherApplication,
-            MotoRequestHandler,
-            create_backend_app,
-        )
-        from werkzeug.serving import make_server as werkzeug_server
-
-        app = atomic_writes(DomainDispatcherApplication(create_backend_app))
-        self._server = werkzeug_server(
-            self._ip_address, self._port, app, threaded=True, request_handler=MotoRequestHandler
-        )
-        self._server_ready_event.set()
-        self._server.serve_forever()
 
 
 @dataclass
@@ -94,21 +72,16 @@ class Stack:
 
 
 @pytest.fixture(scope="module", name="stack")
-def stack_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    saved = dict(os.environ)
-    moto = AtomicMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
-    host, port = moto.get_host_and_port()
-    os.environ.update(
-        {
-            "AWS_ENDPOINT_URL": f"http://{host}:{port}",
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_REGION": "us-east-1",
-            "POWERTOOLS_METRICS_DISABLED": "true",
-        }
-    )
+def stack_fixture() -> Iterator[Stack]:
+    with moto_server() as endpoint, pytest.MonkeyPatch.context() as monkeypatch:
+        fake_aws(monkeypatch, endpoint)
+        monkeypatch.setenv("AWS_REGION", REGION)
+        monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+        yield from _stack()
+
+
+def _stack() -> Iterator[Stack]:
+    """The bucket and queues as template.yaml makes them, and the server over them."""
     import boto3
 
     s3, sqs = boto3.client("s3"), boto3.client("sqs")
@@ -157,6 +130,3 @@ def stack_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     finally:
         server.shutdown()
         server.server_close()
-        moto.stop()
-        os.environ.clear()
-        os.environ.update(saved)
