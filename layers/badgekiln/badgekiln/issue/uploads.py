@@ -40,7 +40,7 @@ from badgekiln.errors import BadgeKilnError, InputTooLarge, InvalidField, NotFou
 from badgekiln.issue.achievements import get_achievement
 from badgekiln.issue.batch import OPTIONS, BatchSummary, issue_batch, read_rows
 from badgekiln.issue.issuers import get_issuer
-from badgekiln.issue.layout import check_slug
+from badgekiln.issue.layout import SLUG, check_slug
 from badgekiln.issue.records import RECORD_HEADERS, dump, load, stamp
 from badgekiln.store.base import UPLOADS, Store, StoredObject
 
@@ -120,11 +120,8 @@ def parse_upload_key(key: str) -> tuple[str, str]:
     rest = key.removeprefix(UPLOADS) if isinstance(key, str) and key.startswith(UPLOADS) else ""
     issuer, _, name = rest.partition("/")
     upload_id = name.removesuffix(UPLOAD_SUFFIX)
-    try:
-        if name == upload_id or upload_key(issuer, upload_id) != key:
-            raise NotFound("mismatch")
-    except (InvalidField, NotFound):
-        raise InvalidField(f"{str(key)[:120]!r} is not an uploaded batch file", field="key") from None
+    if name == upload_id or not (SLUG.fullmatch(issuer) and _ID.fullmatch(upload_id)):
+        raise InvalidField(f"{str(key)[:120]!r} is not an uploaded batch file", field="key")
     return issuer, upload_id
 
 
