@@ -365,6 +365,8 @@ def _jwk_uint(jwk: Mapping[str, Any], name: str) -> int:
 def jwk_to_public_key(jwk: Mapping[str, Any]) -> PublicKey:
     """Public key of a JWK (``OKP``/Ed25519, ``EC`` P-256/P-384, ``RSA``).
 
+    Members that describe the key's use (``kid``, ``use``, ``alg``, ``x5c`` …) are ignored.
+
     Raises:
         KeyResolutionError: not an object, private members (``d`` …), an unsupported ``kty``
             or ``crv``, malformed or wrong-length members, a point not on the curve.

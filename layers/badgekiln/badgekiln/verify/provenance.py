@@ -78,14 +78,8 @@ def find_jwks_key(session: Session, issuer_id: str, kid: str) -> PublicKey:
         )
     for entry in _jwks_entries(session, url):
         if entry.get("kid") == kid and entry.get("iss", issuer_id) == issuer_id:
-            return jwk_to_public_key({k: v for k, v in entry.items() if k not in _JWK_METADATA})
+            return jwk_to_public_key(entry)
     raise KeyResolutionError(f"the issuer's JWK Set {url} has no key {kid!r}", reason="kid", url=url)
-
-
-# JWK members that describe a key's use rather than the key: dropped before strict decoding.
-_JWK_METADATA: Final = frozenset(
-    {"kid", "use", "key_ops", "alg", "iss", "x5c", "x5t", "x5t#S256", "x5u", "ext"}
-)
 
 
 def _in_jwks(session: Session, issuer_id: str, key: PublicKey) -> str | None:
@@ -98,7 +92,7 @@ def _in_jwks(session: Session, issuer_id: str, key: PublicKey) -> str | None:
         if entry.get("iss", issuer_id) != issuer_id:
             continue  # a multi-issuer key set marks each key's issuer
         try:
-            listed = jwk_to_public_key({k: v for k, v in entry.items() if k not in _JWK_METADATA})
+            listed = jwk_to_public_key(entry)
         except KeyResolutionError:
             continue  # one unusable key does not spoil the set
         if same_key(listed, key):

@@ -139,7 +139,7 @@ def _key_from_document(document: Any, url: str) -> PublicKey:
     from badgekiln.keys.formats import jwk_to_public_key
 
     if isinstance(document, Mapping) and "kty" in document:
-        return jwk_to_public_key({k: v for k, v in document.items() if k not in ("kid", "use", "alg", "iss")})
+        return jwk_to_public_key(document)
     raise KeyResolutionError(f"{url} is not a JWK", reason="kid", url=url)
 
 
@@ -163,7 +163,7 @@ def resolve_jwt_key(
     if jwk is not None:
         if not isinstance(jwk, Mapping):
             raise KeyResolutionError("the jwk header must be a JSON object", reason="jwk")
-        return jwk_to_public_key({k: v for k, v in jwk.items() if k not in ("kid", "use", "alg")}), None
+        return jwk_to_public_key(jwk), None
     kid = header.get("kid")
     if not isinstance(kid, str) or not kid:
         raise KeyResolutionError("the kid header must be a non-empty string", reason="kid")
