@@ -54,6 +54,7 @@ from badgekiln.issue.records import (
     credential_record_path,
     dump,
     load,
+    parse_stamp,
     stamp,
 )
 from badgekiln.issue.signing import load_signer
@@ -491,7 +492,7 @@ def _ob3(
         for purpose in purposes(issuer)
     ]
     credential["credentialStatus"] = entries[0] if len(entries) == 1 else entries
-    created = datetime.strptime(plan["issued"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    created = parse_stamp(plan["issued"])
     if request.format == "di":
         from badgekiln.proofs.dataintegrity import create_proof
 
@@ -612,7 +613,7 @@ def _base_image(
     if request.personalise:
         from badgekiln.render import personalise_svg
 
-        issued = datetime.strptime(plan["issued"], "%Y-%m-%dT%H:%M:%SZ")
+        issued = parse_stamp(plan["issued"])
         values = {
             "recipient_name": request.recipient.name or "",
             "achievement_name": request.achievement["name"],

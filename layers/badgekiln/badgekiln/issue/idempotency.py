@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from badgekiln.errors import Conflict, InvalidField, NotFound
-from badgekiln.issue.records import RECORD_HEADERS, dump, idempotency_path, load, stamp
+from badgekiln.issue.records import RECORD_HEADERS, dump, idempotency_path, load, parse_stamp, stamp
 from badgekiln.store.base import Store, StoredObject
 
 __all__ = ["LEASE", "MAX_KEY_CHARS", "WAIT", "Claim", "claim", "finish", "save_plan"]
@@ -75,7 +75,7 @@ def check_key(idempotency_key: str) -> str:
 
 def _parse_time(value: Any) -> datetime:
     try:
-        return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        return parse_stamp(str(value))
     except ValueError:
         return datetime.min.replace(tzinfo=UTC)
 

@@ -51,6 +51,7 @@ __all__ = [
     "issuer_index_path",
     "issuer_record_path",
     "load",
+    "parse_stamp",
     "stamp",
     "status_allocation_path",
 ]
@@ -65,6 +66,7 @@ class _Headers(TypedDict):
 RECORD_HEADERS: Final[_Headers] = {"content_type": TYPE_JSON, "cache_control": CACHE_NO_STORE}
 
 KeyFamily = Literal["ed25519", "rsa"]
+_STAMP: Final = "%Y-%m-%dT%H:%M:%SZ"
 #: Where the issuer id → slug index lives: one small object per issuer, so listing issuers never
 #: walks ``private/issuers/``, which holds every credential and idempotency record as well.
 ISSUER_INDEX: Final = f"{PRIVATE}index/issuers/"
@@ -78,7 +80,16 @@ def stamp(value: datetime) -> str:
     """
     if value.tzinfo is None:
         raise ValueError("timestamps must be timezone-aware")
-    return value.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC).replace(microsecond=0).strftime(_STAMP)
+
+
+def parse_stamp(text: str) -> datetime:
+    """The UTC datetime a :func:`stamp` names.
+
+    Raises:
+        ValueError: ``text`` is not such a timestamp.
+    """
+    return datetime.strptime(text, _STAMP).replace(tzinfo=UTC)
 
 
 def _digest(text: str) -> str:
