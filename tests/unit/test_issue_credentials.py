@@ -468,6 +468,16 @@ def test_a_corrupt_published_document_stops_revocation_as_a_store_error(
     assert caught.value.reason == "corrupt-record"
 
 
+def test_a_boolean_status_index_is_not_index_one(store: LocalStore) -> None:
+    issued = issue_credential(store, "acme", "teamwork", "ada@example.org")
+    path = credential_record_path("acme", issued.name)
+    record = load(store.get(path))
+    store.put(path, json.dumps({**record, "status_index": True}).encode(), **RECORD_HEADERS)
+    with pytest.raises(StoreError) as caught:
+        revoke(store, "acme", issued.name)
+    assert caught.value.reason == "corrupt-record"
+
+
 # --- idempotency ------------------------------------------------------------------------------------
 
 

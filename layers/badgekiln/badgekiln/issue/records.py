@@ -168,9 +168,15 @@ def _corrupt(key: str, why: str) -> StoreError:
     return StoreError(f"stored record {key!r} {why}", key=key, reason="corrupt-record")
 
 
-def _take(data: Mapping[str, Any], name: str, kind: type | tuple[type, ...], key: str) -> Any:
+def _maybe(data: Mapping[str, Any], name: str, kind: type) -> Any:
+    """``data[name]`` if it is a ``kind`` (a bool is no ``int``), else ``None``."""
     value = data.get(name)
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
+    return None if not isinstance(value, kind) or (isinstance(value, bool) and kind is int) else value
+
+
+def _take(data: Mapping[str, Any], name: str, kind: type, key: str) -> Any:
+    value = _maybe(data, name, kind)
+    if value is None:
         raise _corrupt(key, f"has no valid {name!r}")
     return value
 
@@ -200,20 +206,15 @@ class KeyRecord:
         backend = _take(data, "backend", str, key)
         if family not in ("ed25519", "rsa") or backend not in ("local", "kms"):
             raise _corrupt(key, "has an unknown key family or backend")
-        method_id, kms_key, private_name = (
-            data.get("method_id"),
-            data.get("kms_key"),
-            data.get("private_name"),
-        )
         return cls(
             name=_take(data, "name", str, key),
             family=family,
             kind=_take(data, "kind", str, key),
             backend=backend,
-            method_id=method_id if isinstance(method_id, str) else None,
+            method_id=_maybe(data, "method_id", str),
             created=_take(data, "created", str, key),
-            kms_key=kms_key if isinstance(kms_key, str) else None,
-            private_name=private_name if isinstance(private_name, str) else None,
+            kms_key=_maybe(data, "kms_key", str),
+            private_name=_maybe(data, "private_name", str),
             jwk=dict(_take(data, "jwk", dict, key)),
         )
 
@@ -261,7 +262,6 @@ class IssuerRecord:
         kind = _take(data, "kind", str, key)
         if kind not in ("web", "key", "url"):
             raise _corrupt(key, "has an unknown issuer kind")
-        email, description = data.get("email"), data.get("description")
         keys = tuple(
             KeyRecord.from_dict(k, key) for k in _take(data, "keys", list, key) if isinstance(k, dict)
         )
@@ -273,8 +273,8 @@ class IssuerRecord:
             name=_take(data, "name", str, key),
             url=_take(data, "url", str, key),
             created=_take(data, "created", str, key),
-            email=email if isinstance(email, str) else None,
-            description=description if isinstance(description, str) else None,
+            email=_maybe(data, "email", str),
+            description=_maybe(data, "description", str),
             suspension=data.get("suspension") is True,
             keys=keys,
             status_list=_take(data, "status_list", int, key),
@@ -319,8 +319,6 @@ class CredentialRecord:
         state = _take(data, "state", str, key)
         if spec not in ("ob2", "ob3") or state not in ("active", "revoked", "suspended"):
             raise _corrupt(key, "has an unknown spec or state")
-        status_list, status_index = data.get("status_list"), data.get("status_index")
-        reason, changed = data.get("reason"), data.get("changed")
         purposes = data.get("purposes") or []
         if not isinstance(purposes, list) or not all(isinstance(p, str) for p in purposes):
             raise _corrupt(key, "has invalid purposes")
@@ -332,10 +330,10 @@ class CredentialRecord:
             id=_take(data, "id", str, key),
             achievement=_take(data, "achievement", str, key),
             issued=_take(data, "issued", str, key),
-            status_list=status_list if isinstance(status_list, int) else None,
-            status_index=status_index if isinstance(status_index, int) else None,
+            status_list=_maybe(data, "status_list", int),
+            status_index=_maybe(data, "status_index", int),
             purposes=tuple(purposes),
             state=state,
-            reason=reason if isinstance(reason, str) else None,
-            changed=changed if isinstance(changed, str) else None,
+            reason=_maybe(data, "reason", str),
+            changed=_maybe(data, "changed", str),
         )
