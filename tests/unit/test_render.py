@@ -274,8 +274,14 @@ HOSTILE = [
     ),
     *cases(RenderError, "data-uri", bad_base64=image("data:image/png;base64,!!!!")),
     *cases(
-        RenderError, "css", bad_selector=svg("<style>rect:nope { fill: url(#p) }</style><pattern id='p'/>")
+        RenderError,
+        "css",
+        bad_selector=svg("<style>rect:nope { fill: url(#p) }</style><pattern id='p'/>"),
+        # this and the next two once made a url() pattern backtrack for hours
+        unclosed_urls=svg('<rect fill="url(' + "url(" * 100_000 + '"/>'),
+        unclosed_urls_in_style=svg('<rect style="fill: url(' + "url(" * 100_000 + '"/>'),
     ),
+    *cases(RenderError, "external-reference", url_then_spaces=svg('<rect fill="url(' + " " * 99_999 + '"/>')),
     *cases(
         RenderError,
         "cairosvg",
