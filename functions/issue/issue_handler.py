@@ -40,7 +40,7 @@ from badgekiln.http.auth import API_KEY, document_api_key, route_issuer
 from badgekiln.http.environment import store
 from badgekiln.issue import issue_batch, issue_credential, read_rows, reinstate, revoke, suspend
 from badgekiln.issue.batch import BatchSummary
-from badgekiln.issue.models import EvidenceInput, RecipientInput, ResultInput
+from badgekiln.issue.models import MAX_ITEMS, MAX_TEXT_CHARS, EvidenceInput, RecipientInput, ResultInput
 from badgekiln.issue.revocation import MAX_REASON_CHARS
 from badgekiln.issue.uploads import UPLOAD_EXPIRES, UPLOAD_TYPES, get_upload, start_upload
 
@@ -79,9 +79,9 @@ class IssueRequest(BaseModel):
     credential_id: str | None = Field(
         default=None, min_length=1, max_length=63, description="Your own name for it (a slug)."
     )
-    evidence: list[EvidenceInput] | None = Field(default=None, max_length=50)
-    narrative: str | None = Field(default=None, min_length=1, max_length=10_000)
-    results: list[ResultInput] | None = Field(default=None, max_length=50)
+    evidence: list[EvidenceInput] | None = Field(default=None, max_length=MAX_ITEMS)
+    narrative: str | None = Field(default=None, min_length=1, max_length=MAX_TEXT_CHARS)
+    results: list[ResultInput] | None = Field(default=None, max_length=MAX_ITEMS)
     valid_until: AwareDatetime | None = Field(default=None, description="Expiry, with a time zone.")
     image: Literal["png", "svg", "none"] | None = Field(
         default=None, description="The baked image's format (default: the achievement image's)."
