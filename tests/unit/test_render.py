@@ -261,6 +261,7 @@ HOSTILE = [
         RenderError,
         "no-size",
         no_size=b'<svg xmlns="http://www.w3.org/2000/svg"><rect/></svg>',
+        width_of_a_million_digits=svg("<rect/>", "1" * 1_000_000 + "x", 9),  # once hours of backtracking
         zero_size=svg("<rect/>", 0, 0),
     ),
     *cases(

@@ -26,7 +26,9 @@ __all__ = ["Budget", "Scan", "scan_svg"]
 #: Bytes handed to expat at a time, so a flood of elements stops at the cap, not at the end.
 _FEED_CHUNK = 64 * 1024
 
-_LENGTH = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(px|pt|pc|mm|cm|in)?\s*$")
+# possessive and atomic: a long run of digits or spaces that does not end well must fail in one
+# pass (backtracking made a 1 MB width attribute take hours)
+_LENGTH = re.compile(r"^\s*+((?>[0-9]*\.)?[0-9]++(?:[eE][-+]?[0-9]++)?+)\s*+(px|pt|pc|mm|cm|in)?+\s*+$")
 _PX_PER_UNIT = {None: 1.0, "px": 1.0, "pt": 4 / 3, "pc": 16.0, "mm": 96 / 25.4, "cm": 96 / 2.54, "in": 96.0}
 
 
