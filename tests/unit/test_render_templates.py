@@ -203,6 +203,9 @@ GAPS = [
     pytest.param('<g color="red"><rect fill="currentcolor"/></g>', "current-color-case", id="currentcolor"),
     pytest.param('<rect opacity="50%"/>', "percent-opacity", id="opacity-percent"),
     pytest.param('<rect fill-opacity="half"/>', "unsupported-value", id="opacity-word"),
+    # a megabyte of digits or spaces: once hours of backtracking in the colour and number patterns
+    pytest.param('<rect fill="rgb(1' + " " * 1_000_000 + 'x)"/>', "color-syntax", id="rgb-long"),
+    pytest.param('<rect opacity="' + "1" * 1_000_000 + 'x"/>', "unsupported-value", id="opacity-long"),
     pytest.param(
         "<style>:root { --c: red } rect { fill: var(--c) }</style><rect/>", "css-variable", id="var"
     ),
