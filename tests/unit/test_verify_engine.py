@@ -8,7 +8,7 @@ import struct
 import subprocess
 import sys
 import zlib
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -372,3 +372,40 @@ def test_credential_schema(
     report = verify(json.dumps(signed), offline=True, documents=issuer.documents)
     assert outcome(report, "schema") == expected
     assert report.valid is valid  # a schema that is not bundled is reported, not held against the badge
+
+
+def test_a_data_integrity_proof_past_its_expires_is_not_accepted(issuer: TestIssuer) -> None:
+    # GIVEN a credential whose proof says it expires on 1 June 2024 (the credential itself does not)
+    from badgekiln.proofs.dataintegrity import create_proof
+
+    signed = create_proof(
+        issuer.credential(),
+        issuer.signer,
+        verification_method=issuer.signer.key_id,
+        created=datetime(2024, 1, 1, tzinfo=UTC),
+        expires=datetime(2024, 6, 1, tzinfo=UTC),
+    )
+    text = json.dumps(signed)
+    # THEN before that date it verifies, and after it the signature check fails on the proof's expiry
+    before = verify(text, offline=True, documents=issuer.documents, at=datetime(2024, 5, 31, tzinfo=UTC))
+    assert before.valid, [c.message for c in before.failures]
+    after = verify(text, offline=True, documents=issuer.documents, at=datetime(2024, 6, 2, tzinfo=UTC))
+    assert outcome(after, "signature") == ("failed", "proof-expired")
+    assert not after.valid
+    # AND an expires that is not a date-time is malformed, not ignored
+    signed["proof"]["expires"] = "soon"
+    broken = verify(json.dumps(signed), offline=True, documents=issuer.documents)
+    assert outcome(broken, "signature")[0] == "failed"
+
+
+def test_create_proof_refuses_an_expires_before_created(issuer: TestIssuer) -> None:
+    from badgekiln.proofs.dataintegrity import create_proof
+
+    with pytest.raises(ValueError, match="expires"):
+        create_proof(
+            issuer.credential(),
+            issuer.signer,
+            verification_method=issuer.signer.key_id,
+            created=datetime(2024, 1, 1, tzinfo=UTC),
+            expires=datetime(2024, 1, 1, tzinfo=UTC),
+        )

@@ -186,14 +186,17 @@ def create_proof(
     created: datetime | None = None,
     cryptosuite: str = "eddsa-rdfc-2022",
     proof_purpose: str = "assertionMethod",
+    expires: datetime | None = None,
 ) -> dict[str, Any]:
     """Return a copy of ``document`` with a new ``DataIntegrityProof`` added (input untouched).
 
     An existing proof is kept and the result holds a proof set (both sign the document
-    without proofs). ``created`` defaults to now, to the second, in UTC.
+    without proofs). ``created`` defaults to now, to the second, in UTC; ``expires`` (signed
+    with the proof) is when verifiers stop accepting it.
 
     Raises:
-        ValueError: a cryptosuite outside :data:`CREATE_CRYPTOSUITES`, a naive ``created``.
+        ValueError: a cryptosuite outside :data:`CREATE_CRYPTOSUITES`, a naive ``created`` or
+            ``expires``, an ``expires`` not after ``created``.
         UnsupportedAlgorithm: the signer does not sign with EdDSA (Ed25519).
         JsonLdError: the document uses an unbundled context, an undefined term … (the strict
             check runs when signing too, so badgekiln never signs data it would not verify).
@@ -220,6 +223,10 @@ def create_proof(
         "cryptosuite": cryptosuite,
         "proofPurpose": proof_purpose,
     }
+    if expires is not None:
+        proof["expires"] = _timestamp(expires)
+        if proof["expires"] <= proof["created"]:  # same fixed-width UTC format: text order is time order
+            raise ValueError("expires must be after created")
     unsecured, config = _split(secured, proof)
     data = _hash_data(unsecured, config)
     signature = signer.sign(data)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from badgekiln.errors import BadgeKilnError, InputTooLarge, MalformedPayload, UnsupportedAlgorithm
+from badgekiln.errors import BadgeKilnError, InputTooLarge, MalformedPayload, ProofError, UnsupportedAlgorithm
 from badgekiln.keys.signer import PublicKey
 from badgekiln.verify._session import Session, is_offline_refusal
 
@@ -55,7 +55,25 @@ def _attempt(session: Session, document: Mapping[str, Any], proof: Mapping[str, 
         resolved = resolve_verification_method(method, fetch_json=session.fetch_json)
         key, controller = resolved.public_key, resolved.controller
     verify_proof(document, proof, key)  # type: ignore[arg-type]  # non-Ed25519 keys are refused inside
+    _check_expiry(session, proof)
     return ProofOutcome(_suite(proof), str(method), key, controller)
+
+
+def _check_expiry(session: Session, proof: Mapping[str, Any]) -> None:
+    """A proof past its own (signed) ``expires`` is not accepted, whatever the credential says.
+
+    Raises:
+        ProofError: ``reason="proof-expired"``.
+        MalformedPayload: ``expires`` is not a date-time with a time zone.
+    """
+    expires = proof.get("expires")
+    if expires is None:
+        return
+    from badgekiln.verify._dates import parse_datetime
+
+    moment = parse_datetime(expires, field="proof.expires")
+    if session.now - moment > session.options.clock_skew:
+        raise ProofError(f"the proof expired at {expires} and is no longer accepted", reason="proof-expired")
 
 
 def verify_embedded_proof(
