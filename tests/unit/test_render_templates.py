@@ -63,6 +63,12 @@ def test_values_with_markup_stay_text() -> None:
     assert texts(filled)[1] == "x · y"
 
 
+def test_an_element_with_a_megabyte_name_is_filled_in_one_pass() -> None:
+    name = "a" * 1_000_000  # its attributes were once looked for at every letter of it, for hours
+    filled = personalise_svg(template(f'<{name} title="{{{{issuer_name}}}}"/>'), {"issuer_name": "U"})
+    assert ElementTree.fromstring(filled)[0].get("title") == "U"
+
+
 def test_attribute_whitespace_survives() -> None:
     filled = personalise_svg(template('<g data-who="{{recipient_name}}"/>'), {"recipient_name": "a\tb\nc"})
     assert ElementTree.fromstring(filled)[0].get("data-who") == "a\tb\nc"
@@ -113,6 +119,8 @@ REFUSED_TEMPLATES = [
     pytest.param(template("<script>{{issuer_name}}</script>"), "placeholder-position", id="script"),
     pytest.param(template("<text><![CDATA[{{issuer_name}}]]></text>"), "placeholder-position", id="cdata"),
     pytest.param(template("<?pi {{issuer_name}}?><rect/>"), "placeholder-position", id="pi"),
+    # a megabyte of spaces after "{{": once hours of backtracking
+    pytest.param(template("<desc>{{" + " " * 1_000_000 + "</desc>"), "malformed-placeholder", id="long"),
 ]
 
 

@@ -42,7 +42,9 @@ PLACEHOLDER_ATTRIBUTES = frozenset({"aria-label", "aria-description", "alt", "ti
 #: cap keeps a filled template within the render limits however often a placeholder repeats.
 MAX_VALUE_CHARS = 500
 
-_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_.-]*)\s*\}\}")
+# Possessive, and attribute names only after whitespace: each run of input is scanned once (a
+# megabyte of spaces after "{{", or an element name as long, backtracked for hours).
+_PLACEHOLDER = re.compile(r"\{\{\s*+([A-Za-z0-9_.-]*+)\s*+\}\}")
 #: Markup, lexed over a document that already parsed as well-formed XML.
 _MARKUP = re.compile(
     r"""<!--.*?-->
@@ -55,7 +57,7 @@ _MARKUP = re.compile(
 )
 _OPEN_BRACES = re.compile(r"\{\{")
 _TAG_NAME = re.compile(r"<\s*([^\s/>]+)")
-_ATTRIBUTE = re.compile(r"""([^\s=/>]+)\s*=\s*("[^"]*"|'[^']*')""")
+_ATTRIBUTE = re.compile(r"""(?<=\s)([^\s=/>]++)\s*+=\s*+("[^"]*"|'[^']*')""")
 _XML_DECL_ENCODING = re.compile(r"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']+)["']""")
 # what XML 1.0's Char production leaves out (a small class: the complement compiles 10× slower)
 _NOT_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
