@@ -26,7 +26,6 @@ server itself may be fetched too (:func:`fetch_policy`).
 from __future__ import annotations
 
 import os
-from ipaddress import ip_address
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
@@ -35,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 import badgekiln
 from badgekiln.errors import InputError, InvalidField
-from badgekiln.fetch import MAX_URL_LENGTH, Fetcher, FetchPolicy
+from badgekiln.fetch import MAX_URL_LENGTH, Fetcher, FetchPolicy, names_this_machine
 from badgekiln.http import (
     entrypoint,
     make_resolver,
@@ -123,12 +122,10 @@ def fetch_policy(public_url: str | None) -> FetchPolicy:
         return FetchPolicy()
     try:
         parts = urlsplit(public_url)
-        host = (parts.hostname or "").lower()
         port = parts.port or (HTTPS_PORT if parts.scheme == "https" else 80)
-        local = host == "localhost" or ip_address(host).is_loopback
     except ValueError:
         return FetchPolicy()
-    if not local:
+    if not names_this_machine(parts.hostname or ""):
         return FetchPolicy()
     return FetchPolicy(allow_loopback=True, ports=frozenset({port, HTTPS_PORT}))
 

@@ -66,6 +66,7 @@ def test_public_surface() -> None:
         "TransportResponse",
         "address_refusal",
         "loads_strict",
+        "names_this_machine",
     }
     assert isinstance(StaticTransport({}), Transport)
 

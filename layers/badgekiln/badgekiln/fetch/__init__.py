@@ -31,7 +31,7 @@ from badgekiln.fetch._transport import (
     TransportRequest,
     TransportResponse,
 )
-from badgekiln.fetch._url import MAX_URL_LENGTH
+from badgekiln.fetch._url import MAX_URL_LENGTH, names_this_machine
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -52,4 +52,5 @@ __all__ = [
     "TransportResponse",
     "address_refusal",
     "loads_strict",
+    "names_this_machine",
 ]

@@ -29,6 +29,7 @@ from badgekiln.fetch import (
     TransportRequest,
     TransportResponse,
     loads_strict,
+    names_this_machine,
 )
 from badgekiln.issue.layout import Layout, public_response
 from badgekiln.store.base import Store
@@ -38,18 +39,6 @@ __all__ = ["MAX_RECORDED", "RecordingFetcher", "SiteTransport", "site_fetcher"]
 #: Documents remembered per verification for display (assertion, BadgeClass, profile, keys,
 #: status lists, endorsements …): a verification reads a dozen or so.
 MAX_RECORDED: Final = 64
-
-
-def _is_loopback_host(host: str) -> bool:
-    from ipaddress import ip_address
-
-    name = host.strip("[]").removesuffix(".")
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        return ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 class SiteTransport:
@@ -91,7 +80,7 @@ class SiteTransport:
                 url=request.url,
                 reason="scheme",
             )
-        if _is_loopback_host(parts.hostname or ""):
+        if names_this_machine(parts.hostname or ""):
             raise FetchRefused(
                 f"refused to fetch {request.url}: it names this machine; only public hosts are fetched",
                 url=request.url,
@@ -149,6 +138,6 @@ def site_fetcher(
     if store is None or not public_url:
         return RecordingFetcher(FetchPolicy(), transport=network)
     layout = Layout.parse(public_url)
-    local = _is_loopback_host(layout.host)
+    local = names_this_machine(layout.host)
     policy = FetchPolicy(allow_loopback=local)
     return RecordingFetcher(policy, transport=SiteTransport(store, layout, network))
