@@ -772,3 +772,20 @@ def test_arbitrary_entries_and_lists_give_a_result_or_a_status_error(
         assert result.reason in REASONS
     else:
         assert 0 <= result.value < 256
+
+
+def test_one_timestamp_writer_for_the_library() -> None:
+    # issuing, status lists and proofs all write dates through badgekiln._datetimes.stamp
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from badgekiln._datetimes import parse_aware, stamp
+
+    assert stamp(datetime(2026, 5, 1, 14, 0, 0, 999_999, tzinfo=timezone(timedelta(hours=2)))) == (
+        "2026-05-01T12:00:00Z"
+    )
+    assert stamp(datetime(1, 1, 1, tzinfo=UTC)) == "0001-01-01T00:00:00Z"  # zero-padded year
+    assert parse_aware(stamp(datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC))).year == 9999
+    with pytest.raises(ValueError, match="aware"):
+        stamp(datetime(2026, 1, 1))
+    with pytest.raises(ValueError, match="range"):
+        stamp(datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5))))

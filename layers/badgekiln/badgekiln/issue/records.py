@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final, Literal, TypedDict
 
+from badgekiln._datetimes import stamp
 from badgekiln.errors import Conflict, StoreError
 from badgekiln.store.base import (
     CACHE_NO_STORE,
@@ -70,17 +71,6 @@ _STAMP: Final = "%Y-%m-%dT%H:%M:%SZ"
 #: Where the issuer id → slug index lives: one small object per issuer, so listing issuers never
 #: walks ``private/issuers/``, which holds every credential and idempotency record as well.
 ISSUER_INDEX: Final = f"{PRIVATE}index/issuers/"
-
-
-def stamp(value: datetime) -> str:
-    """``value`` as an ISO 8601 UTC timestamp to the second (``2026-05-01T12:00:00Z``).
-
-    Raises:
-        ValueError: a naive datetime.
-    """
-    if value.tzinfo is None:
-        raise ValueError("timestamps must be timezone-aware")
-    return value.astimezone(UTC).replace(microsecond=0).strftime(_STAMP)
 
 
 def parse_stamp(text: str) -> datetime:

@@ -24,6 +24,7 @@ from typing import Any, Final
 from cryptography.exceptions import InvalidSignature as _CryptoInvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from badgekiln._datetimes import stamp
 from badgekiln.errors import (
     InvalidSignature,
     MalformedPayload,
@@ -170,12 +171,8 @@ def verify_proof(
         raise InvalidSignature("the Data Integrity signature does not verify", reason="signature") from exc
 
 
-def _timestamp(created: datetime | None) -> str:
-    if created is None:
-        created = datetime.now(UTC)
-    elif created.tzinfo is None:
-        raise ValueError("created must be timezone-aware")
-    return created.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _timestamp(moment: datetime | None) -> str:
+    return stamp(moment if moment is not None else datetime.now(UTC))
 
 
 def create_proof(

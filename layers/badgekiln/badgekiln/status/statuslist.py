@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from badgekiln._datetimes import parse_aware, stamp
 from badgekiln.errors import BadgeKilnError, StatusError
-from badgekiln.status._dates import parse_timestamp
 from badgekiln.status.bitstring import MAX_LIST_BYTES, MAX_STATUS_SIZE, MIN_LIST_ENTRIES, StatusBitstring
 from badgekiln.status.result import (
     PURPOSES,
@@ -357,10 +357,17 @@ def check_status_list_entry(
 # --- issuing ----------------------------------------------------------------------------------
 
 
-def _stamp(value: datetime) -> str:
-    if value.tzinfo is None:
-        raise ValueError("timestamps must be timezone-aware")
-    return value.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+def parse_timestamp(value: Any, *, field: str, url: str) -> datetime:
+    """Parse ``value`` (a member of the list credential at ``url``) as an aware UTC datetime.
+
+    Raises:
+        StatusError: ``reason="list"``: not a string, not a dateTime, no time zone, or an
+            impossible date.
+    """
+    try:
+        return parse_aware(value)
+    except ValueError as exc:
+        raise StatusError(f"the status list's {field} is {exc}", reason="list", field=field, url=url) from exc
 
 
 def build_status_entry(
@@ -451,7 +458,7 @@ def build_status_list_credential(
         "id": list_url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
         "issuer": dict(issuer) if isinstance(issuer, Mapping) else issuer,
-        "validFrom": _stamp(start),
+        "validFrom": stamp(start),
         "credentialSubject": {
             "id": f"{list_url}#list",
             "type": "BitstringStatusList",
@@ -462,7 +469,7 @@ def build_status_list_credential(
     if valid_until is not None:
         if valid_until.tzinfo is not None and valid_until <= start:
             raise ValueError("valid_until must be after valid_from")
-        document["validUntil"] = _stamp(valid_until)
+        document["validUntil"] = stamp(valid_until)
     if ttl is not None:
         if isinstance(ttl, bool) or not isinstance(ttl, int) or ttl <= 0:
             raise ValueError("ttl must be a positive number of milliseconds")

@@ -1,7 +1,7 @@
 """Date-times as badges and credentials write them: XML Schema dateTime with a time zone.
 
-One parser serves the status lists here and the verifier (:mod:`badgekiln.verify._dates`),
-which sits above this package.
+One parser and one writer for the whole library (status lists, proofs, the verifier, issuing);
+standard library only, so every layer may import it.
 """
 
 from __future__ import annotations
@@ -10,9 +10,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from badgekiln.errors import StatusError
-
-__all__ = ["parse_aware", "parse_timestamp"]
+__all__ = ["parse_aware", "stamp"]
 
 # VC 2.0 dateTimeStamp and OB 2.0 DateTime require a zone (VC 1.1 issuanceDate is dateTime, but
 # every publisher writes one); a stamp without one is ambiguous by hours, so it is refused.
@@ -40,14 +38,17 @@ def parse_aware(value: Any) -> datetime:
         raise ValueError(f"not a valid date-time ({exc})") from exc
 
 
-def parse_timestamp(value: Any, *, field: str, url: str) -> datetime:
-    """Parse ``value`` (a member of the list credential at ``url``) as an aware UTC datetime.
+def stamp(value: datetime) -> str:
+    """``value`` as an ISO 8601 UTC timestamp to the second (``2026-05-01T12:00:00Z``).
 
     Raises:
-        StatusError: ``reason="list"``: not a string, not a dateTime, no time zone, or an
-            impossible date.
+        ValueError: a naive datetime, or an instant not representable in UTC.
     """
+    if value.tzinfo is None:
+        raise ValueError("timestamps must be timezone-aware")
     try:
-        return parse_aware(value)
-    except ValueError as exc:
-        raise StatusError(f"the status list's {field} is {exc}", reason="list", field=field, url=url) from exc
+        utc = value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError(f"{value.isoformat()} is outside the range of UTC date-times") from exc
+    # isoformat, not strftime: %Y does not zero-pad years before 1000 on every platform
+    return utc.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
