@@ -174,6 +174,7 @@ ACHIEVE = [
         (["issue", "--issuer", "nobody", "--achievement", "x", "--recipient", "a@b.org"], "no issuer"),
         ([*ISSUE[:-1], "nope"], "recipient.identity"),
         ([*ISSUE, "--valid-until", "soon"], "ISO 8601"),
+        ([*ISSUE, "--valid-until", "9999-12-31T23:59:59-01:00"], "--valid-until"),  # past UTC's range
         ([*ISSUE, "--spec", "ob2", "--proof", "jwt"], "proof"),
         ([*ACHIEVE, "--image", "missing.png"], "missing.png"),
         ([*ACHIEVE, "--image", "badge.png", "--alignment", "nourl"], "NAME=URL"),

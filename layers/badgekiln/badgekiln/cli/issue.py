@@ -117,8 +117,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _issue(args: argparse.Namespace) -> int:
-    from datetime import datetime
-
+    from badgekiln._datetimes import parse_aware
     from badgekiln.cli import EXIT_OK
     from badgekiln.errors import InvalidField
     from badgekiln.issue import issue_credential
@@ -135,9 +134,11 @@ def _issue(args: argparse.Namespace) -> int:
     valid_until = None
     if args.valid_until:
         try:
-            valid_until = datetime.fromisoformat(args.valid_until.replace("Z", "+00:00"))
-        except ValueError:
-            raise InvalidField("--valid-until must be an ISO 8601 date-time", field="valid_until") from None
+            valid_until = parse_aware(args.valid_until)
+        except ValueError as exc:
+            raise InvalidField(
+                f"--valid-until must be an ISO 8601 date-time with a time zone: {exc}", field="valid_until"
+            ) from None
     issued = issue_credential(
         open_cli_store(args),
         args.issuer,
