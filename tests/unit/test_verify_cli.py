@@ -157,3 +157,15 @@ def test_bad_pinned_key_is_an_input_error(
     code, _, err = _run(capsys, str(signed[0]), "--key", str(key))
     assert code == 2
     assert err.startswith("error: the pinned key cannot be used:")
+
+
+def test_an_empty_recipient_is_an_input_error(capsys: pytest.CaptureFixture[str], vectors: Path) -> None:
+    png = (
+        vectors
+        / "1edtech-digital-credentials-public-validator/inspector-vc/src/test/resources/ob30/simple-json.png"
+    )
+    assert main(["verify", "--recipient", "", str(png)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ")
+    assert "recipient" in err
+    assert err.count("\n") == 1

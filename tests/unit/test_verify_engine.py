@@ -202,8 +202,11 @@ def test_options_are_validated(issuer: TestIssuer, signed: str) -> None:
         verify(signed, fetcher=Fetcher(), offline=True)
     with pytest.raises(TypeError, match="either options or"):
         verify(signed, options=VerifyOptions(), offline=True)
-    with pytest.raises(ValueError, match="recipient"):
-        VerifyOptions(recipient="")
+    for blank in ("", "  "):  # what a user typed: bad input (exit 2 / HTTP 422), not a bad call
+        with pytest.raises(InvalidField, match="recipient"):
+            VerifyOptions(recipient=blank)
+    with pytest.raises(TypeError, match="recipient"):
+        VerifyOptions(recipient=b"a@example.org")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="endorsement_depth"):
         VerifyOptions(endorsement_depth=MAX_ENDORSEMENT_DEPTH + 1)
     with pytest.raises(TypeError):

@@ -93,7 +93,7 @@ class VerifyOptions:
     Raises:
         TypeError, ValueError: a field of the wrong type or out of range, or ``fetcher`` given
             together with ``offline``/``documents``.
-        InvalidField: ``key`` is not a usable PEM or JWK public key, or ``recipient`` is over
+        InvalidField: ``key`` is not a usable PEM or JWK public key, or ``recipient`` is empty, over
             :data:`~badgekiln.verify.recipient.MAX_IDENTITY_CHARS` characters or not valid text.
     """
 
@@ -112,8 +112,10 @@ class VerifyOptions:
 
     def __post_init__(self) -> None:
         if self.recipient is not None:
-            if not isinstance(self.recipient, str) or not self.recipient:
-                raise ValueError("recipient must be a non-empty string")
+            if not isinstance(self.recipient, str):
+                raise TypeError("recipient must be a str")
+            if not self.recipient.strip():  # what a user typed: bad input, not a bad call
+                raise InvalidField("the recipient to check is empty", field="recipient")
             try:  # here, before any fetch or proof check, not when the recipient check runs
                 _check_identity(self.recipient)
             except ValueError as exc:
