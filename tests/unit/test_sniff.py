@@ -177,3 +177,26 @@ def test_detect_spec_needs_json_claims_in_a_jws() -> None:
 )
 def test_detect_spec_on_vectors(vectors: Path, name: str, spec: str) -> None:
     assert detect_spec((vectors / VALIDATOR / name).read_text()) == spec
+
+
+@pytest.mark.parametrize(
+    ("document", "ob3"),
+    [
+        ({"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"]}, True),
+        ({"@context": "https://www.w3.org/2018/credentials/v1"}, True),
+        ({"@context": ["https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]}, True),
+        ({"type": "EndorsementCredential"}, True),  # the verifier's endorsements are credentials too
+        ({"@context": "https://w3id.org/openbadges/v2", "type": "Assertion"}, False),
+        ({"@context": [["nested"]], "type": {"odd": 1}}, False),
+    ],
+)
+def test_one_credential_rule_for_baking_and_verifying(document: dict[str, object], ob3: bool) -> None:
+    # baking's spec detection and the verifier's dispatch used to disagree (EndorsementCredential,
+    # VC context URLs other than the two exact ones): both now use sniff.is_credential
+    from badgekiln.sniff import is_credential
+    from badgekiln.verify.engine import _kind_of
+
+    assert is_credential(document) is ob3
+    assert detect_spec(json.dumps(document)) == ("ob3" if ob3 else "ob2")
+    if ob3:
+        assert _kind_of(document) == "ob3"

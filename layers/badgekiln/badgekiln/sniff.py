@@ -17,6 +17,7 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Mapping
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
@@ -24,7 +25,14 @@ from badgekiln import svg
 from badgekiln.errors import InputTooLarge, MalformedPayload, NotABadgeImage
 from badgekiln.png import PNG_SIGNATURE
 
-__all__ = ["MAX_PAYLOAD_CHARS", "classify_payload", "detect_spec", "inspect_payload", "sniff_image"]
+__all__ = [
+    "MAX_PAYLOAD_CHARS",
+    "classify_payload",
+    "detect_spec",
+    "inspect_payload",
+    "is_credential",
+    "sniff_image",
+]
 
 #: Largest payload classified, baked or extracted. Credentials are a few KB, rarely a few hundred
 #: (an embedded image); 8 Mi characters bounds the JSON and JSON-LD work downstream.
@@ -36,11 +44,16 @@ _XML_SPACE: Final = " \t\r\n"
 _COMPACT_JWS: Final = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _URL_FORBIDDEN: Final = re.compile(r"[\x00-\x20\x7f\"<>\\^`{|}]")
 
-_VC_CONTEXTS: Final = frozenset(
-    {"https://www.w3.org/2018/credentials/v1", "https://www.w3.org/ns/credentials/v2"}
+#: A document is an OB 3.0 (VC) credential when a context starts with one of these, or it has
+#: one of the credential types: the one rule for baking's spec detection and the verifier.
+_VC_CONTEXT_PREFIXES: Final = (
+    "https://www.w3.org/2018/credentials/",
+    "https://www.w3.org/ns/credentials/",
+    "https://purl.imsglobal.org/spec/ob/v3p0/",
 )
-_OB3_CONTEXT_PREFIX: Final = "https://purl.imsglobal.org/spec/ob/v3p0/"
-_VC_TYPES: Final = frozenset({"OpenBadgeCredential", "AchievementCredential", "VerifiableCredential"})
+_VC_TYPES: Final = frozenset(
+    {"VerifiableCredential", "OpenBadgeCredential", "AchievementCredential", "EndorsementCredential"}
+)
 
 
 def sniff_image(data: bytes) -> Literal["png", "svg"]:
@@ -100,9 +113,9 @@ def inspect_payload(text: str) -> tuple[Literal["jws", "json", "url"], Literal["
     if document is None:  # a JWS: look at the claims it signs
         document = _json_object(_b64url(value.split(".")[1], "payload"), "the JWS payload", "jws")
         vc = document.get("vc")  # VC-JWT 1.1 wraps the credential in a "vc" claim
-        if isinstance(vc, dict) and _is_credential(vc):
+        if isinstance(vc, dict) and is_credential(vc):
             return kind, "ob3"
-    return kind, "ob3" if _is_credential(document) else "ob2"
+    return kind, "ob3" if is_credential(document) else "ob2"
 
 
 def _classify(text: str) -> tuple[Literal["jws", "json", "url"], str, dict[str, Any] | None]:
@@ -132,14 +145,15 @@ def _classify(text: str) -> tuple[Literal["jws", "json", "url"], str, dict[str, 
     )
 
 
-def _is_credential(document: dict[str, Any]) -> bool:
+def is_credential(document: Mapping[str, Any]) -> bool:
+    """Whether a JSON object is an OB 3.0 / VC credential rather than an OB 2.0 assertion."""
     contexts = document.get("@context")
     types = document.get("type")
     contexts = contexts if isinstance(contexts, list) else [contexts]
     types = types if isinstance(types, list) else [types]
-    return any(
-        isinstance(c, str) and (c in _VC_CONTEXTS or c.startswith(_OB3_CONTEXT_PREFIX)) for c in contexts
-    ) or any(isinstance(t, str) and t in _VC_TYPES for t in types)
+    return any(isinstance(c, str) and c.startswith(_VC_CONTEXT_PREFIXES) for c in contexts) or any(
+        isinstance(t, str) and t in _VC_TYPES for t in types
+    )
 
 
 def _refuse_constant(name: str) -> Any:

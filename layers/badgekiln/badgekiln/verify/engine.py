@@ -16,6 +16,7 @@ from typing import Any, Final, Literal
 
 from badgekiln.errors import BadgeKilnError, MalformedPayload, NotABadgeImage
 from badgekiln.fetch import Fetcher
+from badgekiln.sniff import is_credential
 from badgekiln.verify._session import Session
 from badgekiln.verify.options import VerifyOptions
 from badgekiln.verify.report import InputFormat, Report
@@ -24,26 +25,12 @@ __all__ = ["verify"]
 
 _PNG_SIGNATURE: Final = b"\x89PNG\r\n\x1a\n"
 _LEADING: Final = b" \t\r\n\xef\xbb\xbf"  # whitespace and a UTF-8 byte-order mark before XML
-_VC_CONTEXT_PREFIXES: Final = (
-    "https://www.w3.org/2018/credentials/",
-    "https://www.w3.org/ns/credentials/",
-    "https://purl.imsglobal.org/spec/ob/v3p0/",
-)
-_VC_TYPES: Final = frozenset(
-    {"VerifiableCredential", "OpenBadgeCredential", "AchievementCredential", "EndorsementCredential"}
-)
 _COMPACT_JWS: Final = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _OB2_NODE_TYPES: Final = frozenset({"BadgeClass", "Issuer", "Profile", "CryptographicKey", "RevocationList"})
 
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
-
-
-def _is_credential(document: Mapping[str, Any]) -> bool:
-    contexts = [c for c in _list(document.get("@context")) if isinstance(c, str)]
-    types = [t for t in _list(document.get("type")) if isinstance(t, str)]
-    return any(c.startswith(_VC_CONTEXT_PREFIXES) for c in contexts) or bool(_VC_TYPES & set(types))
 
 
 def _kind_of(document: Mapping[str, Any]) -> Literal["ob3", "ob2", "legacy"]:
@@ -54,7 +41,7 @@ def _kind_of(document: Mapping[str, Any]) -> Literal["ob3", "ob2", "legacy"]:
     """
     from badgekiln.verify.ob2 import OB2_CONTEXTS, is_legacy
 
-    if _is_credential(document):
+    if is_credential(document):
         return "ob3"
     if is_legacy(document):
         return "legacy"
@@ -138,7 +125,7 @@ def _verify_text(session: Session, image: InputFormat | None, text: str) -> Repo
     parsed = parse_signed(payload)
     claims = parse_json_object(parsed.payload, what="JWT payload")
     vc = claims.get("vc")
-    spec = "ob3" if isinstance(vc, dict) and _is_credential(vc) else _kind_of(claims)
+    spec = "ob3" if isinstance(vc, dict) and is_credential(vc) else _kind_of(claims)
     fmt = image or "jwt"
     if spec == "ob3":
         return ob3.verify_credential_jwt(session, from_parts(parsed, claims), fmt)
