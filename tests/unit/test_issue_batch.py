@@ -149,6 +149,21 @@ def test_hostile_json_lines_fail_alone(store: LocalStore, line: str, error: type
     assert summary.failed == 1
 
 
+@pytest.mark.parametrize(
+    "until", ["9999-12-31T23:59:59-01:00", "2099-01-01T00:00:00", "0001-01-01T00:00:00+05:00"]
+)
+def test_a_valid_until_beyond_utc_or_without_a_zone_fails_its_row_alone(
+    store: LocalStore, until: str
+) -> None:
+    # the row's date used to end the whole batch with a ValueError/OverflowError traceback
+    text = json.dumps({"recipient": "ada@example.org", "valid_until": until}) + "\n"
+    text += json.dumps({"recipient": "fay@example.org"}) + "\n"
+    results, summary = run(store, read_rows(io.StringIO(text), fmt="jsonl"))
+    assert [r["ok"] for r in results] == [False, True]
+    assert results[0]["error"]["code"] == "invalid-field"
+    assert summary.failed == 1
+
+
 def test_rows_are_read_as_they_are_issued(store: LocalStore) -> None:
     read: list[int] = []
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -273,6 +273,7 @@ def test_image_choices(store: LocalStore) -> None:
         ({"credential_id": "../../x"}, "credential_id"),
         ({"valid_until": datetime(2020, 1, 1, tzinfo=UTC)}, "valid_until"),
         ({"valid_until": datetime(2099, 1, 1)}, "valid_until"),  # naive
+        ({"valid_until": datetime(9999, 12, 31, 23, tzinfo=timezone(-timedelta(hours=2)))}, "valid_until"),
     ],
 )
 def test_bad_options_name_their_field(store: LocalStore, kwargs: dict[str, Any], field: str) -> None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any, Final, Literal
 
+from badgekiln._datetimes import parse_aware
 from badgekiln.errors import BadgeKilnError, InputTooLarge, InvalidField, MalformedPayload
 from badgekiln.fetch import loads_strict
 from badgekiln.issue.credentials import Issued, issue_credential
@@ -274,10 +275,10 @@ def _arguments(row: BatchRow, key_prefix: str) -> tuple[str, dict[str, Any]]:
         kwargs["credential_id"] = fields["credential_id"]
     if "valid_until" in fields:
         try:
-            kwargs["valid_until"] = datetime.fromisoformat(str(fields["valid_until"]).replace("Z", "+00:00"))
+            kwargs["valid_until"] = parse_aware(str(fields["valid_until"]))
         except ValueError:
             raise InvalidField(
-                f"row {row.line}: valid_until must be an ISO 8601 date-time",
+                f"row {row.line}: valid_until must be an ISO 8601 date-time with a time zone",
                 field="valid_until",
                 line=row.line,
             ) from None

@@ -9,7 +9,7 @@ functions validate request bodies with the same models.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Final, Literal, TypeVar
 
 from pydantic import (
@@ -279,11 +279,15 @@ def check_text(value: Any, *, field: str, limit: int = MAX_TEXT_CHARS) -> str:
 
 
 def aware(value: datetime, *, field: str) -> datetime:
-    """Return ``value`` if it carries a time zone.
+    """``value`` in UTC, if it carries a time zone and names an instant UTC can express.
 
     Raises:
-        InvalidField: a naive datetime (``field`` names it).
+        InvalidField: a naive datetime, or one outside UTC's range such as
+            ``9999-12-31T23:59:59-01:00`` (``field`` names it).
     """
     if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
         raise InvalidField(f"{field} must be a datetime with a time zone", field=field)
-    return value
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise InvalidField(f"{field} is outside the range of UTC date-times", field=field) from None
