@@ -239,6 +239,13 @@ HOSTILE = [
             "<style>.a{fill:url(#p)}</style>" + PATTERN_200 + '<rect class="a"/>' * 200
         ),
         huge_polygon=svg('<polygon points="' + " 1,2" * 120_000 + '"/>'),
+        # cairosvg matches every selector against every element (matching rules: 4 M matches ≈ 1.3 s)
+        stylesheet_times_elements=svg(
+            "<style>" + "".join(f".c{i}{{fill:#123}}" for i in range(4000)) + "</style>" + "<rect/>" * 4000
+        ),
+        selector_lists_count_each_selector=svg(
+            "<style>" + ",".join(f".c{i}" for i in range(4000)) + "{fill:#123}</style>" + "<rect/>" * 4000
+        ),
     ),
     *cases(
         RenderError,
@@ -640,3 +647,12 @@ def test_a_rendered_png_bakes_and_extracts() -> None:
     assert (found.format, found.carrier, found.payload) == ("png", "iTXt:openbadges", payload)
     # baking adds a chunk and leaves the pixels alone
     assert decode(baked) == decode(rendered)
+
+
+def test_a_badge_sized_stylesheet_still_renders() -> None:
+    # 50 rules over 500 elements (25,000 matches) is far inside the budget, and its rules apply
+    rules = "".join(f".c{i}{{fill:#c33}}" for i in range(50))
+    rects = "".join(f'<rect class="c{i % 50}" x="{i % 10}" width="1" height="10"/>' for i in range(500))
+    width, height, rows = decode(svg_to_png(svg(f"<style>{rules}</style>{rects}", width=10, height=10)))
+    assert (width, height) == (10, 10)
+    assert rows[5][0:4] == [204, 51, 51, 255]

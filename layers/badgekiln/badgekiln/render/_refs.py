@@ -132,6 +132,8 @@ class RefGraph:
     def __init__(self, root: Element) -> None:
         self.root = root
         self.ids: dict[str, Element] = {}
+        #: selectors × elements: cairosvg matches every stylesheet selector against every element
+        self.style_matches = 0
         for element in root.iter():
             ident = element.get("id")
             if ident is not None and ident not in self.ids:
@@ -186,9 +188,12 @@ class RefGraph:
 
     def _collect_stylesheets(self) -> None:
         pending: list[tuple[Any, list[tuple[str, str]]]] = []
+        selectors = 0
         for rule in stylesheet_rules(self.root):
             if rule.type != "qualified-rule":
                 continue
+            # a selector list "a, b, c" is three selectors (top-level commas only)
+            selectors += 1 + sum(1 for t in rule.prelude if t.type == "literal" and t.value == ",")
             refs = [
                 (prop, target)
                 for prop, target in _declaration_refs(rule.content)
@@ -196,6 +201,8 @@ class RefGraph:
             ]
             if refs:
                 pending.append((rule, refs))
+        if selectors:
+            self.style_matches = selectors * sum(1 for _ in self.root.iter())
         if not pending:
             return
         # Only now pay for selector matching: a rule that puts a pattern, mask, clip path or

@@ -24,9 +24,11 @@ class RenderLimits:
     ``max_render_cost``
         Estimated drawing work in element-equivalents (25,000, about 1–2 s here): each element
         counts 1 and every 4 path points or text characters 1 more, and ``<use>``, patterns,
-        masks, clip paths and markers count what they draw again. Stops "use bombs" (ten
-        ``<use>`` of ten ``<use>`` … of a shape), which otherwise run for minutes before
-        cairosvg's own 100,000-reference guard fires, and text drawn a thousand times over.
+        masks, clip paths and markers count what they draw again, and ``<style>`` sheets count
+        one per 128 selector × element matches (cairosvg matches every selector against every
+        element). Stops "use bombs" (ten ``<use>`` of ten ``<use>`` … of a shape), which
+        otherwise run for minutes before cairosvg's own 100,000-reference guard fires, text drawn
+        a thousand times over, and stylesheets of thousands of rules over thousands of elements.
     ``max_depth``
         Element nesting (128). cairosvg draws recursively in Python.
     ``max_text_chars``
