@@ -16,6 +16,7 @@ from typing import Any, Final, Literal
 
 from badgekiln.errors import BadgeKilnError, MalformedPayload, NotABadgeImage
 from badgekiln.fetch import Fetcher
+from badgekiln.png import PNG_SIGNATURE
 from badgekiln.sniff import is_credential
 from badgekiln.verify._session import Session
 from badgekiln.verify.options import VerifyOptions
@@ -23,7 +24,6 @@ from badgekiln.verify.report import InputFormat, Report
 
 __all__ = ["verify"]
 
-_PNG_SIGNATURE: Final = b"\x89PNG\r\n\x1a\n"
 _LEADING: Final = b" \t\r\n\xef\xbb\xbf"  # whitespace and a UTF-8 byte-order mark before XML
 _COMPACT_JWS: Final = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _OB2_NODE_TYPES: Final = frozenset({"BadgeClass", "Issuer", "Profile", "CryptographicKey", "RevocationList"})
@@ -84,7 +84,7 @@ def _read(data: bytes | str) -> tuple[InputFormat | None, str]:
     elif not isinstance(data, bytes | bytearray):
         raise TypeError(f"data must be bytes or str, not {type(data).__name__}")
     raw = bytes(data)
-    if raw.startswith(_PNG_SIGNATURE) or raw[1:4] == b"PNG" or raw.lstrip(_LEADING).startswith(b"<"):
+    if raw.startswith(PNG_SIGNATURE) or raw[1:4] == b"PNG" or raw.lstrip(_LEADING).startswith(b"<"):
         found = extract(raw)
         return found.format, found.payload
     try:
