@@ -47,3 +47,16 @@ def test_importing_the_store_defers_the_s3_backend_until_s3store() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "True"]
+
+
+def test_the_version_has_one_source() -> None:
+    # badgekiln/_version.py is a leaf: the fetcher's User-Agent reads it without importing the
+    # package root, and the installed distribution's version comes from it (pyproject dynamic).
+    from importlib.metadata import version
+
+    import badgekiln
+    from badgekiln._version import __version__
+    from badgekiln.fetch import USER_AGENT
+
+    assert badgekiln.__version__ == __version__ == version("badgekiln")
+    assert USER_AGENT.startswith(f"badgekiln/{__version__} ")

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from badgekiln._lazy import lazy_exports
+from badgekiln._version import __version__
 from badgekiln.errors import (
     AmbiguousBadge,
     AuthError,
@@ -49,8 +50,6 @@ if TYPE_CHECKING:
     from badgekiln.baking import Extracted, bake, extract
     from badgekiln.verify.engine import verify
     from badgekiln.verify.report import Report
-
-__version__ = "0.1.0"
 
 # public name -> module that defines it (imported on first attribute access)
 _LAZY: dict[str, str] = {

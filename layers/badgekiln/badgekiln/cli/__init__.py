@@ -48,7 +48,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="badgekiln", description="Bake, extract, verify and issue Open Badges.")
-    from badgekiln import __version__
+    from badgekiln._version import __version__
 
     parser.add_argument("--version", action="version", version=f"badgekiln {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

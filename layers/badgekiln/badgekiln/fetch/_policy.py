@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from badgekiln import __version__
+from badgekiln._version import __version__
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
