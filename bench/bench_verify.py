@@ -31,7 +31,7 @@ from openbadgeslib.ob3 import OB3LdpVerifier, OB3Verifier
 
 import badgekiln
 from badgekiln.keys.formats import dump_pem_public_key, multikey_decode
-from badgekiln.verify import VerifyOptions
+from badgekiln.verification import VerifyOptions
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # tests.verify_support builds the fresh VC-JWT credentials

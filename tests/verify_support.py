@@ -35,7 +35,7 @@ from badgekiln.keys.local import KeyKind, LocalSigner
 from badgekiln.proofs.dataintegrity import create_proof
 from badgekiln.proofs.did import did_web_url
 from badgekiln.proofs.jws import sign_compact
-from badgekiln.verify import Check, Report
+from badgekiln.verification import Check, Report
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 OB_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -155,7 +155,7 @@ def verify_vector(vectors: Path, rel: str, **overrides: Any) -> Report:
     DCC fixtures with ``require_same_issuer=False`` (their shared status list)."""
     import badgekiln
     from badgekiln.status import StatusPolicy
-    from badgekiln.verify import VerifyOptions
+    from badgekiln.verification import VerifyOptions
 
     data = (vectors / rel).read_bytes()
     policy = StatusPolicy(require_same_issuer=not rel.startswith(DCC))

@@ -46,7 +46,7 @@ from badgekiln.http import (
 )
 
 if TYPE_CHECKING:
-    from badgekiln.verify.report import Report
+    from badgekiln.verification.report import Report
 
 obs = observability("verify")
 app = make_resolver(obs)
@@ -98,7 +98,7 @@ class SummaryOut(BaseModel):
 
 
 class ReportOut(BaseModel):
-    """The verification report (``badgekiln.verify.Report.to_dict()``)."""
+    """The verification report (``badgekiln.verification.Report.to_dict()``)."""
 
     model_config = ConfigDict(frozen=True)
 

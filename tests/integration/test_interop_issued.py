@@ -124,7 +124,7 @@ def dcc(root: Path, name: str) -> dict[str, Any]:
     if shutil.which("node") is None:
         pytest.skip("node is not installed")
     # verifier-core runs the OB 3.0 JSON Schema (informational): answer it with the bundled copy
-    schema = resources.files("badgekiln.verify") / "schemas" / SCHEMA_URL.rsplit("/", 1)[1]
+    schema = resources.files("badgekiln.verification") / "schemas" / SCHEMA_URL.rsplit("/", 1)[1]
     args = ["--engine", "both", "--doc", f"{SCHEMA_URL}={schema}", *_offline(root), name]
     return _run("dcc-verify.sh", "dcc", args, root)
 

@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from badgekiln.verify import Report
+from badgekiln.verification import Report
 from tests.conftest import VECTORS
 from tests.integration.test_verify_vectors import DCC_VC, EXPECTED
 from tests.verify_support import OB20, OB30, VALIDATOR, self_hosted, verify_vector

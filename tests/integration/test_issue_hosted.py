@@ -28,7 +28,7 @@ from badgekiln.issue import (
 )
 from badgekiln.issue.credentials import Issued
 from badgekiln.store import LocalStore
-from badgekiln.verify import Report, verify
+from badgekiln.verification import Report, verify
 from tests.issue_support import FORMAT_IDS, FORMATS, HostingServer, small_png
 from tests.loopback import ConnectGuard, FakeResolver, tls_context
 

@@ -30,7 +30,7 @@ from badgekiln.issue import layout as paths
 from badgekiln.issue.credentials import Issued
 from badgekiln.status import StatusBitstring
 from badgekiln.store import S3Store, Store, open_store
-from badgekiln.verify import verify
+from badgekiln.verification import verify
 from tests.aws_support import fake_aws, moto_server
 from tests.issue_support import names, public_documents, seed_acme
 

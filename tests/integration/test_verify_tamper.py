@@ -29,7 +29,7 @@ from badgekiln.keys.formats import b64url_encode, dump_pem_public_key, public_ke
 from badgekiln.keys.local import LocalSigner
 from badgekiln.proofs.jws import sign_compact
 from badgekiln.status import StatusBitstring, build_status_entry, build_status_list_credential
-from badgekiln.verify import Report
+from badgekiln.verification import Report
 from tests.conftest import VECTORS
 from tests.verify_support import (
     OB30,

@@ -53,7 +53,7 @@ import badgekiln
 from badgekiln.errors import BadgeKilnError, MalformedPayload, NoBadgeData
 from badgekiln.keys.formats import jwk_thumbprint
 from badgekiln.status import StatusPolicy
-from badgekiln.verify import Report
+from badgekiln.verification import Report
 from tests.conftest import VECTORS
 from tests.verify_support import (
     DCC,

@@ -151,7 +151,7 @@ def test_a_full_achievement_signs_and_verifies(
 ) -> None:
     # every field we publish must be defined by the OB 3.0 context, or signing refuses it
     from badgekiln.issue import issue_credential
-    from badgekiln.verify import verify
+    from badgekiln.verification import verify
     from tests.issue_support import public_documents
 
     store, _ = issuer

@@ -14,7 +14,7 @@ import pytest
 from badgekiln.errors import InputTooLarge, InvalidField, MalformedPayload
 from badgekiln.issue.batch import MAX_LINE_CHARS, BatchRow, BatchSummary, issue_batch, read_rows
 from badgekiln.store import LocalStore
-from badgekiln.verify import verify
+from badgekiln.verification import verify
 from tests.issue_support import names, public_documents, seed_acme
 
 PUBLIC_URL = "https://badges.example.org"

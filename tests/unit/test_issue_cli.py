@@ -12,7 +12,7 @@ import pytest
 
 from badgekiln.cli import main
 from badgekiln.store import LocalStore
-from badgekiln.verify import verify
+from badgekiln.verification import verify
 from tests.issue_support import public_documents, small_png
 
 PUBLIC_URL = "https://badges.example.org"

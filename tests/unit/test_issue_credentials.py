@@ -31,7 +31,7 @@ from badgekiln.issue.credentials import Issued
 from badgekiln.issue.records import RECORD_HEADERS, credential_record_path, load, status_allocation_path
 from badgekiln.issue.statuslists import LIST_ENTRIES, _allocation, _allocation_bytes
 from badgekiln.store import LocalStore
-from badgekiln.verify import Report, verify
+from badgekiln.verification import Report, verify
 from tests.issue_support import (
     FORMAT_IDS,
     FORMATS,
@@ -162,7 +162,7 @@ def test_ob3_credential_shape(store: LocalStore) -> None:
 
 
 def test_issuer_without_suspension_gets_one_schema_conformant_status_entry(store: LocalStore) -> None:
-    from badgekiln.verify.schema import validate
+    from badgekiln.verification.schema import validate
 
     until = datetime.now(UTC) + timedelta(days=9)
     full = {

@@ -27,7 +27,7 @@ from badgekiln.keys.formats import load_pem_public_key, multikey_decode
 from badgekiln.proofs.dataintegrity import verify_proof
 from badgekiln.proofs.did import did_key_decode, resolve_verification_method
 from badgekiln.store import LocalStore
-from badgekiln.verify import verify
+from badgekiln.verification import verify
 from tests.aws_support import mocked_aws
 from tests.issue_support import public_documents, small_png
 

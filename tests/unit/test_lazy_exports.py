@@ -10,7 +10,7 @@ import pytest
 
 from badgekiln._lazy import lazy_exports
 
-PACKAGES = ("badgekiln", "badgekiln.issue", "badgekiln.store", "badgekiln.verify", "badgekiln.web")
+PACKAGES = ("badgekiln", "badgekiln.issue", "badgekiln.store", "badgekiln.verification", "badgekiln.web")
 
 
 @pytest.mark.parametrize("package", PACKAGES)

@@ -1,4 +1,4 @@
-"""badgekiln.verify.recipient: the spec and fixture hashes, email strictness, OB 3.0 identifiers,
+"""badgekiln.verification.recipient: the spec and fixture hashes, email strictness, OB 3.0 identifiers,
 malformed identity objects, and hash_identity round trips."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from badgekiln.errors import MalformedPayload
-from badgekiln.verify.recipient import (
+from badgekiln.verification.recipient import (
     MAX_IDENTIFIERS,
     RecipientMatch,
     find_ob2_recipient,

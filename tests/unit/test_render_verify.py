@@ -12,7 +12,7 @@ import badgekiln
 from badgekiln.keys.local import LocalSigner
 from badgekiln.proofs.jws import sign_compact
 from badgekiln.render import personalise_svg, svg_to_png
-from badgekiln.verify import verify
+from badgekiln.verification import verify
 from tests.verify_support import credential
 
 ISSUER = "https://example.org/issuers/1"

@@ -1,4 +1,4 @@
-"""badgekiln.verify.schema: bundled OB 3.0 schemas, compaction tolerance, pointers, "not checked"."""
+"""badgekiln.verification.schema: bundled OB 3.0 schemas, compaction tolerance, pointers, "not checked"."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from badgekiln.errors import MalformedPayload
-from badgekiln.verify import schema
-from badgekiln.verify.schema import (
+from badgekiln.verification import schema
+from badgekiln.verification.schema import (
     BUNDLED_SCHEMAS,
     MAX_VIOLATIONS,
     SchemaResult,
@@ -311,7 +311,8 @@ def test_tolerant_transform_accepts_singles_only_where_arrays_of_them_are_allowe
 
 def test_importing_the_module_does_not_import_jsonschema() -> None:
     code = (
-        "import sys, badgekiln.verify.schema, badgekiln.verify.recipient; print('jsonschema' in sys.modules)"
+        "import sys, badgekiln.verification.schema, badgekiln.verification.recipient\n"
+        "print('jsonschema' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"

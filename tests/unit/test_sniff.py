@@ -194,7 +194,7 @@ def test_one_credential_rule_for_baking_and_verifying(document: dict[str, object
     # baking's spec detection and the verifier's dispatch used to disagree (EndorsementCredential,
     # VC context URLs other than the two exact ones): both now use sniff.is_credential
     from badgekiln.sniff import is_credential
-    from badgekiln.verify.engine import _kind_of
+    from badgekiln.verification.engine import _kind_of
 
     assert is_credential(document) is ob3
     assert detect_spec(json.dumps(document)) == ("ob3" if ob3 else "ob2")

@@ -25,9 +25,9 @@ from badgekiln.errors import (
 )
 from badgekiln.fetch import Fetcher, FetchPolicy, MockTransport, TransportRequest, TransportResponse
 from badgekiln.keys.formats import dump_pem_public_key, public_key_to_jwk
-from badgekiln.verify import VerifyOptions, verify
-from badgekiln.verify.options import MAX_ENDORSEMENT_DEPTH
-from badgekiln.verify.recipient import MAX_IDENTITY_CHARS
+from badgekiln.verification import VerifyOptions, verify
+from badgekiln.verification.options import MAX_ENDORSEMENT_DEPTH
+from badgekiln.verification.recipient import MAX_IDENTITY_CHARS
 from tests.verify_support import OB30, TestIssuer, as_bytes, forge_jws, outcome
 
 
@@ -327,13 +327,16 @@ def _run(code: str) -> Any:
     return json.loads(result.stdout)
 
 
-def test_badgekiln_verify_stays_callable_after_submodule_imports(vectors: Path) -> None:
+def test_badgekiln_verify_is_the_function_after_submodule_imports(vectors: Path) -> None:
+    # the engine lives in badgekiln.verification, so importing its submodules never rebinds
+    # badgekiln.verify (no module is named so): it stays the recipe function
     code = (
-        "import json, badgekiln, badgekiln.verify.recipient\n"
+        "import json, badgekiln, badgekiln.verification.recipient, badgekiln.verification.engine\n"
         f"r = badgekiln.verify(open({str(vectors / OB30 / 'simple.json')!r}, 'rb').read(), offline=True)\n"
-        "print(json.dumps([type(r).__name__, callable(badgekiln.verify), badgekiln.Report.__name__]))"
+        "print(json.dumps([type(r).__name__, type(badgekiln.verify).__name__, badgekiln.Report.__name__,"
+        " badgekiln.verify is badgekiln.verification.verify]))"
     )
-    assert _run(code) == ["Report", True, "Report"]
+    assert _run(code) == ["Report", "function", "Report", True]
 
 
 def test_the_verify_path_imports_neither_cairosvg_nor_boto3(vectors: Path) -> None:

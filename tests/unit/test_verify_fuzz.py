@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import badgekiln
 from badgekiln.errors import BadgeKilnError
-from badgekiln.verify import Report
+from badgekiln.verification import Report
 from tests.verify_support import Ob2Issuer, TestIssuer, replaced
 
 JSON = st.recursive(

@@ -9,7 +9,7 @@ import pytest
 
 import badgekiln
 from badgekiln.fetch import Fetcher, FetchPolicy, StaticTransport, TransportResponse
-from badgekiln.verify import Report
+from badgekiln.verification import Report
 from tests.verify_support import Ob2Issuer, as_bytes, check_of, outcome
 
 URL = Ob2Issuer.BASE + "assertions/1.json"

@@ -11,9 +11,15 @@ from badgekiln.errors import FetchRefused, KeyResolutionError
 from badgekiln.keys.formats import did_key_encode, multikey_encode, public_key_to_jwk
 from badgekiln.keys.local import LocalSigner
 from badgekiln.proofs.did import did_web_url
-from badgekiln.verify._session import Session
-from badgekiln.verify.options import VerifyOptions
-from badgekiln.verify.provenance import MAX_JWKS_KEYS, find_jwks_key, jwks_url, same_key, tie_key_to_issuer
+from badgekiln.verification._session import Session
+from badgekiln.verification.options import VerifyOptions
+from badgekiln.verification.provenance import (
+    MAX_JWKS_KEYS,
+    find_jwks_key,
+    jwks_url,
+    same_key,
+    tie_key_to_issuer,
+)
 from tests.verify_support import as_bytes
 
 ISSUER = "https://issuer.example/profile"

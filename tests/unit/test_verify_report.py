@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from badgekiln.verify import Check, Report, Summary
-from badgekiln.verify._session import Checks
-from badgekiln.verify.report import CHECK_IDS
+from badgekiln.verification import Check, Report, Summary
+from badgekiln.verification._session import Checks
+from badgekiln.verification.report import CHECK_IDS
 
 
 def _report(*checks: Check) -> Report:

@@ -11,8 +11,8 @@ import pytest
 
 from badgekiln.errors import BadgeKilnError, JsonLdError
 from badgekiln.jsonld.strict import expand
-from badgekiln.verify import terms
-from badgekiln.verify.terms import check_terms
+from badgekiln.verification import terms
+from badgekiln.verification.terms import check_terms
 from tests.conftest import VECTORS
 from tests.verify_support import credential, replaced
 

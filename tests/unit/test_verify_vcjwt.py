@@ -10,7 +10,7 @@ import pytest
 import badgekiln
 from badgekiln.keys.formats import did_key_encode, public_key_to_jwk
 from badgekiln.keys.local import LocalSigner
-from badgekiln.verify import Report
+from badgekiln.verification import Report
 from tests.verify_support import TestIssuer, as_bytes, check_of, outcome
 
 

@@ -9,7 +9,7 @@ import jinja2
 import pytest
 
 from badgekiln.errors import MalformedImage, NotFound
-from badgekiln.verify.report import Check, Report
+from badgekiln.verification.report import Check, Report
 from badgekiln.web import html
 from badgekiln.web.claims import Claims
 from badgekiln.web.html import ASSETS, PAGE_CSP, asset, asset_url, render
@@ -104,7 +104,7 @@ def test_the_policy_is_strict() -> None:
 def test_importing_the_package_is_light() -> None:
     code = (
         "import sys, badgekiln.web; "
-        "heavy = ('jinja2', 'badgekiln.verify.engine', 'pyld', 'cairosvg', 'boto3'); "
+        "heavy = ('jinja2', 'badgekiln.verification.engine', 'pyld', 'cairosvg', 'boto3'); "
         "print([m for m in heavy if m in sys.modules])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from badgekiln.verify.report import CHECK_IDS, Check, Report
+from badgekiln.verification.report import CHECK_IDS, Check, Report
 from badgekiln.web.verdict import CHECK_TITLES, check_rows, sentence, verdict
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit
 
-from badgekiln.verify.report import Check, Report, Summary
+from badgekiln.verification.report import Check, Report, Summary
 from badgekiln.web.claims import Claims
 from badgekiln.web.view import LINKEDIN_ADD_URL, Picture, build_view, linkedin_url
 

@@ -48,8 +48,8 @@ from badgekiln.errors import (
 
 if TYPE_CHECKING:
     from badgekiln.baking import Extracted, bake, extract
-    from badgekiln.verify.engine import verify
-    from badgekiln.verify.report import Report
+    from badgekiln.verification.engine import verify
+    from badgekiln.verification.report import Report
 
 # public name -> module that defines it (imported on first attribute access)
 _LAZY: dict[str, str] = {
@@ -59,8 +59,8 @@ _LAZY: dict[str, str] = {
     "personalise_svg": "badgekiln.render",
     "svg_to_png": "badgekiln.render",
     "validate_template": "badgekiln.render",
-    "verify": "badgekiln.verify",
-    "Report": "badgekiln.verify",
+    "verify": "badgekiln.verification",
+    "Report": "badgekiln.verification",
 }
 
 __all__ = [

@@ -3,7 +3,7 @@
 Importing ``badgekiln`` or ``badgekiln.issue`` must stay cheap (no pydantic, PyLD, Jinja2 or
 botocore until a recipe runs), so their ``__init__`` modules say::
 
-    __getattr__, __dir__ = lazy_exports(globals(), {"verify": "badgekiln.verify.engine"})
+    __getattr__, __dir__ = lazy_exports(globals(), {"verify": "badgekiln.verification.engine"})
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Final
 from badgekiln.cli._io import emit_json
 
 if TYPE_CHECKING:
-    from badgekiln.verify.report import Report
+    from badgekiln.verification.report import Report
 
 __all__ = ["register"]
 
@@ -97,8 +97,8 @@ def _verify(args: argparse.Namespace) -> int:
     from badgekiln.errors import InvalidField, MalformedPayload
     from badgekiln.fetch import Fetcher, FetchPolicy
     from badgekiln.files import read_input
-    from badgekiln.verify import VerifyOptions, verify
-    from badgekiln.verify._dates import parse_datetime
+    from badgekiln.verification import VerifyOptions, verify
+    from badgekiln.verification._dates import parse_datetime
 
     at = None
     if args.at is not None:

@@ -324,7 +324,7 @@ def issue_credential(
 
 
 def _plan(store: Store, request: _Request, when: datetime) -> dict[str, Any]:
-    from badgekiln.verify.recipient import hash_identity
+    from badgekiln.verification.recipient import hash_identity
 
     plan: dict[str, Any] = {
         "name": request.credential_id or str(uuid.uuid4()),
@@ -432,7 +432,7 @@ def _uuid_of(name: str) -> str:
 
 
 def _identity(request: _Request, plan: Mapping[str, Any]) -> tuple[str, str | None]:
-    from badgekiln.verify.recipient import hash_identity
+    from badgekiln.verification.recipient import hash_identity
 
     if not request.recipient.hashed:
         return request.recipient.identity, None

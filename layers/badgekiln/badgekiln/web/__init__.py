@@ -9,7 +9,7 @@
 :func:`credential_page` (``event, *, store, public_url, path``) is also the public function's hook:
 it renders a hosted credential's verify page when a browser asks the credential's URL for HTML.
 
-A :class:`~badgekiln.verify.Report` becomes a :class:`~badgekiln.web.view.BadgeView`
+A :class:`~badgekiln.verification.Report` becomes a :class:`~badgekiln.web.view.BadgeView`
 (:mod:`.verdict` words, :mod:`.claims` read from the badge, :mod:`.safety` rules for links and
 identities, :mod:`.images` for pictures), rendered by Jinja2 templates with autoescaping
 (:mod:`.html`) under a strict Content-Security-Policy. docs/pages.md describes the pages.

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from badgekiln.errors import BadgeKilnError, MalformedPayload, NotABadgeImage
-from badgekiln.verify.report import Report
+from badgekiln.verification.report import Report
 from badgekiln.web.claims import Claims, read_claims
 from badgekiln.web.forms import CheckForm
 from badgekiln.web.images import picture_from_data_uri, picture_from_upload
@@ -94,7 +94,7 @@ def check_badge(form: CheckForm, fetcher: RecordingFetcher) -> BadgeView:
         MalformedPayload: pasted text (or a file's) that is not a badge.
         InputTooLarge: over a size or nesting cap.
     """
-    from badgekiln.verify import verify
+    from badgekiln.verification import verify
 
     data: bytes | str
     if form.file is not None:

@@ -1,6 +1,6 @@
 """What a badge says about itself, read for display from its documents.
 
-The verification :class:`~badgekiln.verify.Report` says whether to trust a badge; this module
+The verification :class:`~badgekiln.verification.Report` says whether to trust a badge; this module
 reads the human parts a page shows (achievement name, description, criteria, image, issuer,
 recipient, dates) from the OB 3.0 credential or OB 2.0 assertion, and from the documents the
 verifier fetched for it (a BadgeClass or issuer profile named by URL). Nothing here fetches or

@@ -18,7 +18,7 @@ from badgekiln.errors import BadgeKilnError, MalformedPayload, NotFound
 from badgekiln.issue import layout as paths
 from badgekiln.issue.layout import Hosted, Layout
 from badgekiln.store.base import Store
-from badgekiln.verify.report import Report
+from badgekiln.verification.report import Report
 from badgekiln.web.claims import Claims, Lookup
 from badgekiln.web.site import RecordingFetcher
 from badgekiln.web.view import BadgeView, Link
@@ -150,7 +150,7 @@ def verify_hosted(
     Raises:
         MalformedPayload, InputTooLarge: the stored document is not a badge (a broken store).
     """
-    from badgekiln.verify import verify
+    from badgekiln.verification import verify
     from badgekiln.web.check import badge_document
 
     try:
@@ -239,7 +239,7 @@ def check_recipient(
     Nothing but yes or no is revealed, and nothing that the public document does not already
     let anyone compute: a hashed identity and its salt are published with the badge.
     """
-    from badgekiln.verify.recipient import find_ob2_recipient, find_ob3_recipient
+    from badgekiln.verification.recipient import find_ob2_recipient, find_ob3_recipient
 
     if document is None:
         return RecipientAnswer("unknown", "The badge could not be read, so its recipient cannot be compared.")

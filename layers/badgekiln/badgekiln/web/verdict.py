@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from badgekiln.verify.report import PROOF_CHECKS, Check, Report
+from badgekiln.verification.report import PROOF_CHECKS, Check, Report
 
 __all__ = ["CHECK_TITLES", "CheckRow", "Verdict", "check_rows", "sentence", "verdict"]
 

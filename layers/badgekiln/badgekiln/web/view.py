@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Final
 from urllib.parse import urlencode
 
-from badgekiln.verify.report import Report
+from badgekiln.verification.report import Report
 from badgekiln.web.claims import Claims, Recipient
 from badgekiln.web.safety import http_url, short_date, text
 from badgekiln.web.verdict import CheckRow, Verdict, check_rows, sentence, verdict

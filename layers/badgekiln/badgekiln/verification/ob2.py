@@ -22,9 +22,9 @@ from badgekiln.errors import (
     StatusError,
 )
 from badgekiln.keys.signer import PublicKey
-from badgekiln.verify._dates import check_window, parse_datetime
-from badgekiln.verify._session import Checks, Session
-from badgekiln.verify.report import Check, InputFormat, Report, Summary
+from badgekiln.verification._dates import check_window, parse_datetime
+from badgekiln.verification._session import Checks, Session
+from badgekiln.verification.report import Check, InputFormat, Report, Summary
 
 if TYPE_CHECKING:
     from badgekiln.fetch import FetchResponse
@@ -501,7 +501,7 @@ def _check_revocation_list(
 
 
 def _finish(session: Session, checks: Checks, assertion: Mapping[str, Any]) -> None:
-    from badgekiln.verify.recipient import find_ob2_recipient
+    from badgekiln.verification.recipient import find_ob2_recipient
 
     try:
         issued = parse_datetime(assertion.get("issuedOn"), field="issuedOn")

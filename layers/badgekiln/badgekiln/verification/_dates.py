@@ -7,7 +7,7 @@ from typing import Any, Final
 
 from badgekiln._datetimes import parse_aware
 from badgekiln.errors import MalformedPayload
-from badgekiln.verify._session import Checks
+from badgekiln.verification._session import Checks
 
 __all__ = ["check_window", "from_numeric_date", "parse_datetime"]
 

@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from badgekiln.errors import BadgeKilnError, FetchError, InputTooLarge, KeyResolutionError
 from badgekiln.keys.signer import PublicKey
-from badgekiln.verify._session import Session, is_offline_refusal
+from badgekiln.verification._session import Session, is_offline_refusal
 
 __all__ = ["MAX_JWKS_KEYS", "find_jwks_key", "jwks_url", "same_key", "tie_key_to_issuer"]
 

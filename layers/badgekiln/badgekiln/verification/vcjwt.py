@@ -9,7 +9,7 @@ Rules (docs/verification.md, "VC-JWT"):
   another purpose and fails.
 * The key: the pinned key, else the ``jwk`` header, else ``kid`` (did:key, did:web, an HTTPS
   URL of a JWK / key document / controller document, or a bare key id looked up in the
-  issuer's JWK Set). Provenance is checked afterwards (:mod:`badgekiln.verify.provenance`).
+  issuer's JWK Set). Provenance is checked afterwards (:mod:`badgekiln.verification.provenance`).
 * The credential is the ``vc`` claim (VC 1.1) or the whole payload without its registered
   claims (VC 2.0).
 """
@@ -23,8 +23,8 @@ from typing import Any, Final
 
 from badgekiln.errors import KeyResolutionError, MalformedPayload, UnsupportedAlgorithm
 from badgekiln.keys.signer import PublicKey
-from badgekiln.verify._dates import from_numeric_date, parse_datetime
-from badgekiln.verify._session import Checks, Session
+from badgekiln.verification._dates import from_numeric_date, parse_datetime
+from badgekiln.verification._session import Checks, Session
 
 __all__ = [
     "REGISTERED_CLAIMS",
@@ -154,7 +154,7 @@ def resolve_jwt_key(
     """
     from badgekiln.keys.formats import jwk_to_public_key
     from badgekiln.proofs.did import resolve_verification_method
-    from badgekiln.verify.provenance import find_jwks_key
+    from badgekiln.verification.provenance import find_jwks_key
 
     pinned = session.pinned_key
     if pinned is not None:

@@ -1,6 +1,6 @@
 """One verification in progress: its options, its clock, and the checks collected so far.
 
-Checks raise; only this collector turns what they raise into :class:`~badgekiln.verify.report.Check`
+Checks raise; only this collector turns what they raise into :class:`~badgekiln.verification.report.Check`
 results. A check that could not run because the network is off (or a pinned document is
 missing) is *skipped*, never passed.
 """
@@ -14,8 +14,8 @@ from typing import Any, Final
 
 from badgekiln.errors import BadgeKilnError, FetchRefused
 from badgekiln.keys.signer import PublicKey
-from badgekiln.verify.options import VerifyOptions
-from badgekiln.verify.report import CHECK_IDS, Check, CheckStatus
+from badgekiln.verification.options import VerifyOptions
+from badgekiln.verification.report import CHECK_IDS, Check, CheckStatus
 
 __all__ = ["Checks", "Session", "is_offline_refusal"]
 
@@ -100,7 +100,7 @@ class Checks:
         return self.status_of(check_id) in ("passed", "warning")
 
     def freeze(self) -> tuple[Check, ...]:
-        """The checks in :data:`~badgekiln.verify.report.CHECK_IDS` order."""
+        """The checks in :data:`~badgekiln.verification.report.CHECK_IDS` order."""
         return tuple(sorted(self._items.values(), key=lambda check: _ORDER[check.id]))
 
 

@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from badgekiln.errors import BadgeKilnError, InputTooLarge, MalformedPayload, ProofError, UnsupportedAlgorithm
 from badgekiln.keys.signer import PublicKey
-from badgekiln.verify._session import Session, is_offline_refusal
+from badgekiln.verification._session import Session, is_offline_refusal
 
 __all__ = ["MAX_PROOFS", "ProofOutcome", "verify_embedded_proof"]
 
@@ -69,7 +69,7 @@ def _check_expiry(session: Session, proof: Mapping[str, Any]) -> None:
     expires = proof.get("expires")
     if expires is None:
         return
-    from badgekiln.verify._dates import parse_datetime
+    from badgekiln.verification._dates import parse_datetime
 
     moment = parse_datetime(expires, field="proof.expires")
     if session.now - moment > session.options.clock_skew:

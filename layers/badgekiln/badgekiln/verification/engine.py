@@ -18,9 +18,9 @@ from badgekiln.errors import BadgeKilnError, MalformedPayload, NotABadgeImage
 from badgekiln.fetch import Fetcher
 from badgekiln.png import PNG_SIGNATURE
 from badgekiln.sniff import is_credential
-from badgekiln.verify._session import Session
-from badgekiln.verify.options import VerifyOptions
-from badgekiln.verify.report import InputFormat, Report
+from badgekiln.verification._session import Session
+from badgekiln.verification.options import VerifyOptions
+from badgekiln.verification.report import InputFormat, Report
 
 __all__ = ["verify"]
 
@@ -39,7 +39,7 @@ def _kind_of(document: Mapping[str, Any]) -> Literal["ob3", "ob2", "legacy"]:
     Raises:
         MalformedPayload: ``reason="not-a-badge"``: neither a credential nor an assertion.
     """
-    from badgekiln.verify.ob2 import OB2_CONTEXTS, is_legacy
+    from badgekiln.verification.ob2 import OB2_CONTEXTS, is_legacy
 
     if is_credential(document):
         return "ob3"
@@ -98,7 +98,7 @@ def _read(data: bytes | str) -> tuple[InputFormat | None, str]:
 def _verify_text(session: Session, image: InputFormat | None, text: str) -> Report:
     from badgekiln.fetch import loads_strict
     from badgekiln.sniff import classify_payload
-    from badgekiln.verify import ob2, ob3
+    from badgekiln.verification import ob2, ob3
 
     payload = text.strip(" \t\r\n")
     # a compact JWS is parsed (strictly) below; anything else is classified by the sniffer
@@ -120,7 +120,7 @@ def _verify_text(session: Session, image: InputFormat | None, text: str) -> Repo
             return ob2.legacy_report(document, fmt)
         return ob2.verify_hosted(session, fmt, baked=document)
     from badgekiln.proofs.jws import parse_json_object
-    from badgekiln.verify.vcjwt import from_parts, parse_signed
+    from badgekiln.verification.vcjwt import from_parts, parse_signed
 
     parsed = parse_signed(payload)
     claims = parse_json_object(parsed.payload, what="JWT payload")
@@ -140,7 +140,7 @@ def _verify_url(session: Session, url: str) -> Report:
     reports as checks)."""
     from badgekiln.baking import extract
     from badgekiln.fetch import IMAGE_TYPES, JSON_TYPES, JWT_TYPES
-    from badgekiln.verify import ob2, ob3
+    from badgekiln.verification import ob2, ob3
 
     try:
         response = session.options.active_fetcher.get(url, accept=(*JSON_TYPES, *JWT_TYPES, *IMAGE_TYPES))

@@ -48,7 +48,7 @@ __all__ = [
     "validate",
 ]
 
-_PACKAGE: Final = "badgekiln.verify"
+_PACKAGE: Final = "badgekiln.verification"
 _FOLDER: Final = "schemas"
 _OB3: Final = "https://purl.imsglobal.org/spec/ob/v3p0/schema/"
 _ACHIEVEMENT: Final = "ob_v3p0_achievementcredential_schema.json"

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any, Final
 
 from badgekiln.errors import BadgeKilnError, JsonLdError, MalformedPayload, StatusError
 from badgekiln.keys.signer import PublicKey
-from badgekiln.verify._dates import check_window, parse_datetime
-from badgekiln.verify._session import Checks, Session
-from badgekiln.verify.options import MAX_ENDORSEMENTS
-from badgekiln.verify.report import Check, InputFormat, Report, Summary
+from badgekiln.verification._dates import check_window, parse_datetime
+from badgekiln.verification._session import Checks, Session
+from badgekiln.verification.options import MAX_ENDORSEMENTS
+from badgekiln.verification.report import Check, InputFormat, Report, Summary
 
 if TYPE_CHECKING:
-    from badgekiln.verify.vcjwt import JwtCredential
+    from badgekiln.verification.vcjwt import JwtCredential
 
 __all__ = ["OB_CONTEXT", "VC_V1", "VC_V2", "verify_credential", "verify_credential_jwt"]
 
@@ -137,7 +137,7 @@ def _check_structure(credential: Mapping[str, Any], checks: Checks, *, v1: bool,
 
 
 def _strict_context(document: Mapping[str, Any], checks: Checks) -> None:
-    from badgekiln.verify.terms import check_terms
+    from badgekiln.verification.terms import check_terms
 
     try:
         check_terms(document)
@@ -183,7 +183,7 @@ def _provenance(
     *,
     prefer_jwks: bool,
 ) -> None:
-    from badgekiln.verify.provenance import tie_key_to_issuer
+    from badgekiln.verification.provenance import tie_key_to_issuer
 
     if issuer_id is None:
         checks.failed("issuer", "no issuer to tie the signing key to", "no-issuer")
@@ -200,8 +200,8 @@ def _provenance(
 
 def _verify_status_list(session: Session, credential_issuer: str | None, document: Mapping[str, Any]) -> None:
     """``verify_credential`` for the status package: a list's proof, tied to the list's issuer."""
-    from badgekiln.verify.ldp import verify_embedded_proof
-    from badgekiln.verify.provenance import tie_key_to_issuer
+    from badgekiln.verification.ldp import verify_embedded_proof
+    from badgekiln.verification.provenance import tie_key_to_issuer
 
     list_issuer = _id_of(document.get("issuer"))
     if list_issuer is None:
@@ -280,7 +280,7 @@ def _window(
 def _check_schema(checks: Checks, credential: Mapping[str, Any]) -> None:
     if credential.get("credentialSchema") is None:
         return
-    from badgekiln.verify.schema import check_credential_schemas
+    from badgekiln.verification.schema import check_credential_schemas
 
     try:
         results = check_credential_schemas(credential)
@@ -297,7 +297,7 @@ def _check_schema(checks: Checks, credential: Mapping[str, Any]) -> None:
 
 
 def _check_recipient(session: Session, checks: Checks, credential: Mapping[str, Any]) -> None:
-    from badgekiln.verify.recipient import find_ob3_recipient
+    from badgekiln.verification.recipient import find_ob3_recipient
 
     identity = session.options.recipient
     if identity is None or session.depth:
@@ -397,7 +397,7 @@ def verify_credential(
     session: Session, credential: Mapping[str, Any], fmt: InputFormat, *, endorsement: bool = False
 ) -> Report:
     """Verify an OB 3.0 credential with embedded (Data Integrity) proofs."""
-    from badgekiln.verify.ldp import verify_embedded_proof
+    from badgekiln.verification.ldp import verify_embedded_proof
 
     checks = Checks()
     v1 = _check_contexts(credential, checks)
@@ -433,7 +433,7 @@ def verify_credential_jwt(
         MalformedPayload, InputTooLarge: not a compact JWS with a JSON-object payload.
     """
     from badgekiln.proofs.jws import verify_compact
-    from badgekiln.verify.vcjwt import (
+    from badgekiln.verification.vcjwt import (
         VCJWT_ALGORITHMS,
         check_claims,
         check_header,

@@ -12,7 +12,7 @@ from badgekiln.errors import InputTooLarge, InvalidField, KeyResolutionError, Ma
 from badgekiln.fetch import Fetcher, FetchPolicy, loads_strict
 from badgekiln.keys.signer import PublicKey
 from badgekiln.status.result import StatusPolicy
-from badgekiln.verify.recipient import _check_identity
+from badgekiln.verification.recipient import _check_identity
 
 __all__ = [
     "CLOCK_SKEW",
@@ -94,7 +94,7 @@ class VerifyOptions:
         TypeError, ValueError: a field of the wrong type or out of range, or ``fetcher`` given
             together with ``offline``/``documents``.
         InvalidField: ``key`` is not a usable PEM or JWK public key, or ``recipient`` is empty, over
-            :data:`~badgekiln.verify.recipient.MAX_IDENTITY_CHARS` characters or not valid text.
+            :data:`~badgekiln.verification.recipient.MAX_IDENTITY_CHARS` characters or not valid text.
     """
 
     recipient: str | None = None
