@@ -165,14 +165,89 @@ def _expect(image: bytes, error: type[Exception], reason: str | None) -> None:
         (build(chunk(b"iTXt", b"openbadges\0")), MalformedImage, "itxt"),  # no flag and method
         (build(chunk(b"iTXt", b"openbadges\0\0\0" + PAYLOAD)), MalformedImage, "itxt"),  # one NUL short
         (build(chunk(b"iTXt", b"openbadges\0\0\0en\0" + PAYLOAD)), MalformedImage, "itxt"),
-        (build(chunk(b"iTXt", b"\0\0\0\0\0" + PAYLOAD)), MalformedImage, "itxt"),  # empty keyword
-        (build(chunk(b"iTXt", b"k" * 80 + b"\0\0\0\0\0")), MalformedImage, "itxt"),  # keyword too long
         (build(chunk(b"tEXt", b"openbadges")), MalformedImage, "text"),
         (build(text(b"tEXt", b"openbadges", b"https://a.example/\0x")), MalformedImage, "text"),
     ],
 )  # fmt: skip
 def test_hostile_png(image: bytes, error: type[Exception], reason: str | None) -> None:
     _expect(image, error, reason)
+
+
+# --- malformed chunks: carriers stay strict, the rest is skipped ---------------------------------
+
+OPENBADGESLIB_COMMENT = chunk(b"tEXt", b"Signed with OpenBadgesLib 4.6.3 (OB 2.0 JWS)")  # no NUL at all
+#: Text chunks (and one unknown chunk) that break their own layout but cannot be a badge carrier.
+NOT_CARRIERS = {
+    "text-without-nul": OPENBADGESLIB_COMMENT,
+    "text-empty-keyword": chunk(b"tEXt", b"\0openbadges"),
+    "text-keyword-80-bytes": chunk(b"tEXt", b"k" * 80 + b"\0x"),
+    "text-nul-in-text": text(b"tEXt", b"Comment", b"a\0b"),
+    "text-other-case": chunk(b"tEXt", b"OpenBadges https://a.example/1"),
+    "text-keyword-mentions-it": chunk(b"tEXt", b"Comment: openbadges"),
+    "ztxt-without-nul": chunk(b"zTXt", b"Comment"),
+    "ztxt-not-deflate": text(b"zTXt", b"Comment", b"\x07not zlib"),
+    "itxt-empty-keyword": chunk(b"iTXt", b"\0\0\0\0\0" + PAYLOAD),
+    "itxt-keyword-80-bytes": chunk(b"iTXt", b"k" * 80 + b"\0\0\0\0\0"),
+    "itxt-broken-layout": chunk(b"iTXt", b"Comment\0\x05"),
+    "itxt-not-utf8": itxt(b"Comment", text=b"caf\xe9"),
+    "itxt-compressed-garbage": itxt(b"Comment", flag=1, text=b"not zlib"),
+    "unknown-ancillary": chunk(b"prVt", b"\0\xff openbadges\0\0\0\0\0" + PAYLOAD),
+}
+#: Text chunks whose data begins with a badge keyword but whose keyword field is malformed.
+MALFORMED_CARRIERS = {
+    "text-without-nul": (chunk(b"tEXt", b"openbadges"), "text"),
+    "text-url-without-nul": (chunk(b"tEXt", b"openbadgeshttps://a.example/1"), "text"),
+    "text-keyword-too-long": (chunk(b"tEXt", b"openbadges" + b"x" * 70 + b"\0https://a.example/1"), "text"),
+    "ztxt-without-nul": (chunk(b"zTXt", b"openbadgecredential"), "text"),
+    "itxt-without-nul": (chunk(b"iTXt", b"openbadgecredential" + PAYLOAD), "itxt"),
+    "itxt-keyword-too-long": (chunk(b"iTXt", b"openbadges" + b"_" * 70 + b"\0\0\0\0\0" + PAYLOAD), "itxt"),
+}
+
+
+@pytest.mark.parametrize("foreign", NOT_CARRIERS.values(), ids=NOT_CARRIERS.keys())
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_malformed_chunk_that_cannot_be_a_carrier_is_skipped(foreign: bytes, where: str) -> None:
+    # GIVEN a badge with a foreign, malformed chunk before or after its carrier
+    image = build(foreign, itxt(), IDAT) if where == "before" else build(itxt(), IDAT, foreign)
+    # THEN the badge is found, and without the carrier the image is sound but carries no badge
+    assert png.extract(image) == ("iTXt:openbadges", PAYLOAD.decode())
+    with pytest.raises(NoBadgeData):
+        png.extract(build(foreign, IDAT))
+
+
+@pytest.mark.parametrize("foreign", NOT_CARRIERS.values(), ids=NOT_CARRIERS.keys())
+def test_bake_copies_a_malformed_foreign_chunk_byte_for_byte(foreign: bytes) -> None:
+    original = build(IDAT, foreign, itxt(b"openbadgecredential"))
+    baked = png.bake(original, "new", "ob2")
+    assert baked == SIG + IHDR + chunk(b"iTXt", b"openbadges\0\0\0\0\0new") + IDAT + foreign + IEND
+    assert png.extract(baked) == ("iTXt:openbadges", "new")
+
+
+def test_a_malformed_foreign_chunk_is_still_crc_checked() -> None:
+    broken = bytearray(OPENBADGESLIB_COMMENT)
+    broken[-1] ^= 0x01
+    image = build(itxt(), IDAT, bytes(broken))
+    with pytest.raises(MalformedImage) as caught:
+        png.extract(image)
+    assert caught.value.reason == "crc"
+    with pytest.raises(MalformedImage):
+        png.bake(image, "new", "ob2")
+
+
+@pytest.mark.parametrize(("carrier", "reason"), MALFORMED_CARRIERS.values(), ids=MALFORMED_CARRIERS.keys())
+def test_malformed_chunk_that_could_be_a_carrier_is_an_error(carrier: bytes, reason: str) -> None:
+    # alone, beside a sound carrier, before or after it: never guessed around
+    for image in (build(carrier, IDAT), build(carrier, itxt(), IDAT), build(itxt(), IDAT, carrier)):
+        with pytest.raises(MalformedImage, match="starts with the badge keyword") as caught:
+            png.extract(image)
+        assert caught.value.reason == reason
+        assert caught.value.details["offset"] == image.index(carrier)
+
+
+@pytest.mark.parametrize(("carrier", "reason"), MALFORMED_CARRIERS.values(), ids=MALFORMED_CARRIERS.keys())
+def test_bake_replaces_a_malformed_carrier(carrier: bytes, reason: str) -> None:
+    baked = png.bake(build(SOFTWARE, carrier, IDAT), "new", "ob3")
+    assert baked == SIG + IHDR + chunk(b"iTXt", b"openbadgecredential\0\0\0\0\0new") + SOFTWARE + IDAT + IEND
 
 
 def test_truncated_anywhere() -> None:

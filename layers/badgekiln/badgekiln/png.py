@@ -11,6 +11,18 @@ Carriers (standards.md §1–3): ``iTXt`` keyword ``openbadges`` (OB 2.0), ``iTX
 ``openbadgecredential`` (OB 3.0) and the legacy ``tEXt`` keyword ``openbadges`` (a hosted URL,
 Latin-1). Two or more carriers, a compressed carrier (``zTXt`` or an ``iTXt`` compression flag)
 and a malformed ``iTXt`` are errors: they are never guessed around and never inflated.
+
+Which chunks could be a carrier (the rule README.md documents): only text chunks (``tEXt``,
+``zTXt``, ``iTXt``) can carry a badge. A text chunk whose keyword (1–79 bytes before the first
+NUL) is exactly ``openbadges`` or ``openbadgecredential`` is a carrier, and is then held to its
+full layout. A text chunk whose keyword field is itself malformed (empty, or no NUL within 80
+bytes) is a malformed carrier when its data *begins with* one of those keywords, because a lenient
+reader could take it for one; any other text chunk, and every other ancillary chunk, has nothing
+to do with the badge: its CRC is checked like every chunk's, its layout is not examined, and
+:func:`bake` copies it byte for byte. So openbadgeslib's NUL-less ``tEXt`` comment ("Signed with
+OpenBadgesLib …") is skipped, while ``tEXt`` data ``openbadgeshttps://…`` is refused. Keywords
+compare byte for byte, as PNG keywords are case-sensitive and every Open Badges reader we know
+(openbadges-bakery, openbadgeslib, Pillow) matches them exactly.
 """
 
 from __future__ import annotations
@@ -244,30 +256,34 @@ def _walk(data: bytes) -> _Layout:
     return layout
 
 
-def _carriers(data: bytes, layout: _Layout) -> list[tuple[Chunk, bytes]]:
-    """Every text chunk whose keyword is a badge keyword, with that keyword, in file order."""
+class _Carrier(NamedTuple):
+    """A text chunk that is or could be a badge carrier: its (badge) keyword, and what is wrong with
+    its keyword field (``None`` when the keyword is sound)."""
+
+    chunk: Chunk
+    keyword: bytes
+    malformed: str | None
+
+
+def _carriers(data: bytes, layout: _Layout) -> list[_Carrier]:
+    """Every text chunk that is or could be a badge carrier (see the module docstring), in file order."""
     found = []
     for index in sorted(i for ctype in _TEXT_CHUNKS for i in layout.indices(ctype)):
         chunk = layout.chunk(index)
-        keyword = _keyword(data, chunk)
-        if keyword in KEYWORDS:
-            found.append((chunk, keyword))
+        start, end = chunk.data_start, chunk.data_end
+        nul = data.find(b"\0", start, min(end, start + _KEYWORD_MAX + 1))
+        if nul > start:
+            keyword = bytes(data[start:nul])  # hashable even when the image is a bytearray
+            if keyword in KEYWORDS:
+                found.append(_Carrier(chunk, keyword, None))
+            continue
+        # No sound keyword (empty, or no NUL within 80 bytes): a carrier only if it starts like one.
+        for keyword in KEYWORDS:
+            if data.startswith(keyword, start, end):
+                ended = data.find(b"\0", start, end) != -1
+                problem = "its keyword is longer than 79 bytes" if ended else "no NUL ends its keyword"
+                found.append(_Carrier(chunk, keyword, problem))
     return found
-
-
-def _keyword(data: bytes, chunk: Chunk) -> bytes:
-    """The keyword of a text chunk (bytes before its first NUL), checked for shape."""
-    start = chunk.data_start
-    nul = data.find(b"\0", start, min(chunk.data_end, start + _KEYWORD_MAX + 1))
-    if nul <= start:
-        name = chunk.type.decode("latin-1")
-        raise MalformedImage(
-            f"{name} chunk at byte {chunk.start} has no keyword of 1-79 bytes ended by a NUL",
-            reason="itxt" if chunk.type == b"iTXt" else "text",
-            offset=chunk.start,
-            chunk=name,
-        )
-    return bytes(data[start:nul])  # hashable even when the image is a bytearray
 
 
 def extract(data: bytes) -> tuple[str, str]:
@@ -284,17 +300,27 @@ def extract(data: bytes) -> tuple[str, str]:
             strict UTF-8.
     """
     carriers = _carriers(data, _walk(data))
+    for malformed in carriers:
+        if malformed.malformed is not None:
+            name = malformed.chunk.type.decode("latin-1")
+            raise MalformedImage(
+                f"{name} chunk at byte {malformed.chunk.start} starts with the badge keyword "
+                f"{malformed.keyword.decode()!r} but {malformed.malformed}",
+                reason="itxt" if malformed.chunk.type == b"iTXt" else "text",
+                offset=malformed.chunk.start,
+                chunk=name,
+            )
     if not carriers:
         raise NoBadgeData(
             "the PNG carries no Open Badges data (no 'openbadges' or 'openbadgecredential' chunk)"
         )
     if len(carriers) > 1:
-        where = ", ".join(f"{c.type.decode()} {k.decode()!r} at byte {c.start}" for c, k in carriers)
+        where = ", ".join(f"{c.type.decode()} {k.decode()!r} at byte {c.start}" for c, k, _ in carriers)
         raise AmbiguousBadge(
             f"the PNG has {len(carriers)} badge chunks ({where}); a badge must have exactly one",
             count=len(carriers),
         )
-    chunk, keyword = carriers[0]
+    chunk, keyword, _ = carriers[0]
     name = f"{chunk.type.decode()}:{keyword.decode()}"
     text_start = chunk.data_start + len(keyword) + 1
     if chunk.type == b"zTXt":
@@ -370,8 +396,9 @@ def _itxt_text(data: bytes, chunk: Chunk, pos: int, name: str) -> str:
 def bake(data: bytes, payload: str, spec: Literal["ob2", "ob3"]) -> bytes:
     """Return the PNG with ``payload`` in one uncompressed iTXt chunk right after IHDR.
 
-    Every existing ``iTXt``/``tEXt``/``zTXt`` chunk with either badge keyword is removed; all other
-    chunks are copied byte for byte; anything after IEND is dropped. The payload is stored as
+    Every existing chunk that is or could be a carrier (any ``iTXt``/``tEXt``/``zTXt`` with either
+    badge keyword, sound or not) is removed; all other chunks, malformed text chunks that cannot be
+    a carrier included, are copied byte for byte; anything after IEND is dropped. The payload is stored as
     given: callers validate it (``badgekiln.bake`` does).
 
     Raises:
@@ -403,7 +430,7 @@ def bake(data: bytes, payload: str, spec: Literal["ob2", "ob3"]) -> bytes:
         _U32.pack(crc),
     ]
     run_start = ihdr_end
-    for chunk, _ in _carriers(data, layout):
+    for chunk, _, _ in _carriers(data, layout):
         parts.append(view[run_start : chunk.start])
         run_start = chunk.end
     parts.append(view[run_start : layout.end])
