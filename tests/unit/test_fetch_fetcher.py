@@ -17,7 +17,6 @@ from badgekiln.errors import FetchFailed, FetchRefused, InputError, InputTooLarg
 from badgekiln.fetch import (
     HARD_MAX_BYTES,
     JSON_TYPES,
-    MAX_JSON_DEPTH,
     Fetcher,
     FetchPolicy,
     FetchResponse,
@@ -26,7 +25,6 @@ from badgekiln.fetch import (
     Transport,
     TransportRequest,
     TransportResponse,
-    loads_strict,
 )
 
 PROFILE_URL = "https://issuer.example/profile"
@@ -53,7 +51,6 @@ def test_public_surface() -> None:
         "IMAGE_TYPES",
         "JSON_TYPES",
         "JWT_TYPES",
-        "MAX_JSON_DEPTH",
         "MAX_URL_LENGTH",
         "USER_AGENT",
         "FetchPolicy",
@@ -65,7 +62,6 @@ def test_public_surface() -> None:
         "TransportRequest",
         "TransportResponse",
         "address_refusal",
-        "loads_strict",
         "names_this_machine",
     }
     assert isinstance(StaticTransport({}), Transport)
@@ -459,43 +455,7 @@ def test_static_transport_canonicalises_keys_and_answers_404() -> None:
         StaticTransport({"not a url": TransportResponse(200)})
 
 
-# --- strict JSON ----------------------------------------------------------------------------------
-
-
-def nested(depth: int) -> bytes:
-    return b'{"a":' * (depth - 1) + b"{}" + b"}" * (depth - 1)
-
-
-@pytest.mark.parametrize(
-    ("body", "error", "reason"),
-    [
-        (b"", MalformedPayload, "json"),
-        (b"{} {}", MalformedPayload, "json"),
-        (b"{'a': 1}", MalformedPayload, "json"),
-        (b'{"a": NaN}', MalformedPayload, "json"),
-        (b"[Infinity]", MalformedPayload, "json"),
-        (b'{"a": 1, "a": 1}', MalformedPayload, "duplicate-key"),
-        (b'[{"x": {"k": 1, "k": 2}}]', MalformedPayload, "duplicate-key"),
-        (b"\xef\xbb\xbf{}", MalformedPayload, "utf-8"),
-        (b'{"a": "\xc3\x28"}', MalformedPayload, "utf-8"),
-        (b'{"a": "\\ud800"}', MalformedPayload, "utf-8"),
-        (b'{"\\udfff": 1}', MalformedPayload, "utf-8"),
-        (b"1" * 5000, MalformedPayload, "number"),
-        (nested(MAX_JSON_DEPTH + 1), InputTooLarge, "depth"),
-        (b"[" * 100_000, InputTooLarge, "depth"),
-    ],
-)
-def test_strict_json_refuses(body: bytes, error: type[Exception], reason: str) -> None:
-    with pytest.raises(error) as caught:
-        loads_strict(body, source="https://issuer.example/x")
-    assert type(caught.value) is error
-    assert caught.value.details["reason"] == reason  # type: ignore[attr-defined]
-    assert caught.value.details["url"] == "https://issuer.example/x"  # type: ignore[attr-defined]
-
-
-def test_strict_json_accepts_the_deepest_allowed_and_unicode() -> None:
-    assert loads_strict(nested(MAX_JSON_DEPTH), source="x") is not None
-    assert loads_strict('{"name": "Zoë \\u00e9 😀"}'.encode(), source="x") == {"name": "Zoë é 😀"}
+# --- JSON bodies (badgekiln.strictjson; tests/unit/test_strictjson.py) -----------------------------
 
 
 def test_response_json_names_the_url() -> None:

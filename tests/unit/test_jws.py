@@ -29,10 +29,10 @@ from badgekiln.proofs.jws import (
     MAX_HEADER_CHARS,
     MAX_TOKEN_CHARS,
     parse_compact,
-    parse_json_object,
     sign_compact,
     verify_compact,
 )
+from badgekiln.strictjson import loads_object
 
 RESOURCES = "1edtech-digital-credentials-public-validator/inspector-vc/src/test/resources"
 OB20 = f"{RESOURCES}/ob20"
@@ -154,7 +154,7 @@ def test_ob30_vc_jwt_fixtures(vectors: Path, name: str) -> None:
     jws = parse_compact(match.group().decode())
     assert jws.alg == "RS256"
     verify_compact(jws, jwk_to_public_key(jws.header["jwk"]))
-    payload = parse_json_object(jws.payload, what="payload")
+    payload = loads_object(jws.payload, source="payload")
     assert "OpenBadgeCredential" in (payload.get("vc") or payload)["type"]
 
 

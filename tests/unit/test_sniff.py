@@ -30,6 +30,8 @@ def jws(claims: object, header: object = None) -> str:
     return f"{b64(header or {'alg': 'RS256'})}.{b64(claims)}.c2lnbmF0dXJl"
 
 
+#: A JWS header naming two algorithms: which one a reader keeps must never matter.
+TWO_ALGS = b'{"alg": "ES256", "alg": "none"}'
 OB3_JSON = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"]}
 OB2_JSON = {"@context": "https://w3id.org/openbadges/v2", "type": "Assertion", "id": "https://a.example/1"}
 
@@ -107,13 +109,14 @@ def test_classify_payload(text: str, kind: str) -> None:
         ("{not json", "json"),
         ('{"a": NaN}', "json"),
         ('{"a": 1} trailing', "json"),
-        ("[" * 100_000 + "]" * 100_000, "json"),
-        ("{" + '"a":' * 1 + "1" * 5000 + "}", "json"),  # over Python's integer-digits limit
+        ("{" + '"a":' * 1 + "1" * 5000 + "}", "number"),  # over Python's integer-digits limit
+        ('{"a": 1, "a": 2}', "duplicate-key"),  # the one strict parser (badgekiln.strictjson)
         ("e30.e30", "unknown"),  # two segments
         ("a.b.c.d.e", "unknown"),  # five segments: a JWE
         (jws({"iss": "x"}) + "=", "jws"),  # base64 padding
-        (f"{b64([1, 2])}.{b64({})}.c2ln", "jws"),  # header not an object
-        (f"{b64(b'not json')}.{b64({})}.c2ln", "jws"),
+        (f"{b64([1, 2])}.{b64({})}.c2ln", "json"),  # header not an object
+        (f"{b64(b'not json')}.{b64({})}.c2ln", "json"),
+        (f"{b64(TWO_ALGS)}.{b64({})}.c2ln", "duplicate-key"),
         ("A.e30.c2ln", "jws"),  # a header of one base64 character cannot decode
         ("ftp://example.org/a", "unknown"),
         ("https://", "unknown"),
@@ -130,6 +133,9 @@ def test_classify_payload_refuses(text: str, reason: str) -> None:
 
 
 def test_classify_payload_caps_size() -> None:
+    with pytest.raises(InputTooLarge) as caught:
+        classify_payload("[" * 100_000 + "]" * 100_000)
+    assert caught.value.reason == "depth"
     with pytest.raises(InputTooLarge):
         classify_payload("{" + " " * MAX_PAYLOAD_CHARS + "}")
     with pytest.raises(TypeError):

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from collections.abc import Mapping
 from typing import Any, Final, Literal
@@ -24,6 +23,7 @@ from urllib.parse import urlsplit
 from badgekiln import svg
 from badgekiln.errors import InputTooLarge, MalformedPayload, NotABadgeImage
 from badgekiln.png import PNG_SIGNATURE
+from badgekiln.strictjson import loads_object
 
 __all__ = [
     "MAX_PAYLOAD_CHARS",
@@ -81,12 +81,14 @@ def sniff_image(data: bytes) -> Literal["png", "svg"]:
 def classify_payload(text: str) -> Literal["jws", "json", "url"]:
     """Say whether ``text`` is a compact JWS/JWT, a JSON object or an http(s) URL.
 
-    A JWS must have a header that decodes to a JSON object; JSON must be an object (no ``NaN``);
-    a URL must be absolute, ``http`` or ``https``, with a host and no spaces.
+    A JWS must have a header that decodes to a JSON object; JSON must be an object; both are read
+    by the one strict parser (:mod:`badgekiln.strictjson`: no duplicate keys, no ``NaN``); a URL
+    must be absolute, ``http`` or ``https``, with a host and no spaces.
 
     Raises:
-        MalformedPayload: none of the three (``reason`` says which check failed), or empty.
-        InputTooLarge: over :data:`MAX_PAYLOAD_CHARS`.
+        MalformedPayload: none of the three (``reason`` says which check failed: ``json``,
+            ``duplicate-key``, ``number``, ``jws``, ``unknown`` …), or empty.
+        InputTooLarge: over :data:`MAX_PAYLOAD_CHARS`, or JSON nested too deeply.
     """
     return _classify(text)[0]
 
@@ -111,7 +113,7 @@ def inspect_payload(text: str) -> tuple[Literal["jws", "json", "url"], Literal["
     if kind == "url":
         return kind, "ob2"  # OB 3.0 has no hosted-URL baking; a bare URL is an OB 2.0 assertion
     if document is None:  # a JWS: look at the claims it signs
-        document = _json_object(_b64url(value.split(".")[1], "payload"), "the JWS payload", "jws")
+        document = loads_object(_b64url(value.split(".")[1], "payload"), source="the JWS payload")
         vc = document.get("vc")  # VC-JWT 1.1 wraps the credential in a "vc" claim
         if isinstance(vc, dict) and is_credential(vc):
             return kind, "ob3"
@@ -131,9 +133,9 @@ def _classify(text: str) -> tuple[Literal["jws", "json", "url"], str, dict[str, 
     if not value:
         raise MalformedPayload("the payload is empty", reason="empty")
     if value[0] in "{[":
-        return "json", value, _json_object(value, "the JSON payload")
+        return "json", value, loads_object(value, source="the JSON payload")
     if _COMPACT_JWS.fullmatch(value):
-        _json_object(_b64url(value.split(".", 1)[0], "header"), "the JWS header", "jws")
+        loads_object(_b64url(value.split(".", 1)[0], "header"), source="the JWS header")
         return "jws", value, None
     if _is_http_url(value):
         return "url", value, None
@@ -154,22 +156,6 @@ def is_credential(document: Mapping[str, Any]) -> bool:
     return any(isinstance(c, str) and c.startswith(_VC_CONTEXT_PREFIXES) for c in contexts) or any(
         isinstance(t, str) and t in _VC_TYPES for t in types
     )
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _json_object(text: str, what: str, reason: str = "json") -> dict[str, Any]:
-    try:
-        value = json.loads(text, parse_constant=_refuse_constant)
-    except RecursionError as exc:
-        raise MalformedPayload(f"{what} is nested too deeply", reason=reason) from exc
-    except ValueError as exc:  # JSONDecodeError, NaN/Infinity, over-long integers
-        raise MalformedPayload(f"{what} is not valid JSON: {exc}", reason=reason) from exc
-    if not isinstance(value, dict):
-        raise MalformedPayload(f"{what} must be a JSON object, not {type(value).__name__}", reason=reason)
-    return value
 
 
 def _b64url(segment: str, what: str) -> str:

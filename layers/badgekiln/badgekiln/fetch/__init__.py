@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from badgekiln.fetch._address import refusal as address_refusal
 from badgekiln.fetch._fetcher import Fetcher
-from badgekiln.fetch._json import MAX_JSON_DEPTH, loads_strict
 from badgekiln.fetch._media import IMAGE_TYPES, JSON_TYPES, JWT_TYPES
 from badgekiln.fetch._policy import DEFAULT_MAX_BYTES, HARD_MAX_BYTES, USER_AGENT, FetchPolicy
 from badgekiln.fetch._response import FetchResponse
@@ -39,7 +38,6 @@ __all__ = [
     "IMAGE_TYPES",
     "JSON_TYPES",
     "JWT_TYPES",
-    "MAX_JSON_DEPTH",
     "MAX_URL_LENGTH",
     "USER_AGENT",
     "FetchPolicy",
@@ -51,6 +49,5 @@ __all__ = [
     "TransportRequest",
     "TransportResponse",
     "address_refusal",
-    "loads_strict",
     "names_this_machine",
 ]

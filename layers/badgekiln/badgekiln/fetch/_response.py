@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from badgekiln.fetch._json import loads_strict
+from badgekiln.strictjson import loads_strict
 
 __all__ = ["FetchResponse"]
 
@@ -30,6 +30,6 @@ class FetchResponse:
 
         Raises:
             MalformedPayload: the body is not strict UTF-8 JSON (``reason`` says how).
-            InputTooLarge: it nests deeper than :data:`~badgekiln.fetch.MAX_JSON_DEPTH`.
+            InputTooLarge: it nests deeper than :data:`~badgekiln.strictjson.MAX_JSON_DEPTH`.
         """
         return loads_strict(self.body, source=self.url)

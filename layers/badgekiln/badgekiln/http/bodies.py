@@ -2,7 +2,7 @@
 
 Binary bodies arrive base64-encoded with ``isBase64Encoded``; they are decoded here, never with
 Powertools' ``decoded_body`` (which also UTF-8-decodes and fails on a PNG). JSON bodies are size-
-and depth-capped and strict (:func:`badgekiln.fetch.loads_strict`); multipart/form-data goes
+and depth-capped and strict (:func:`badgekiln.strictjson.loads_strict`); multipart/form-data goes
 through the ``multipart`` package in strict mode with caps on parts, headers and part sizes. Every
 refusal is a :class:`~badgekiln.errors.InputError` subclass, so the problem mapping answers it
 with a 4xx.
@@ -138,15 +138,15 @@ def base64_field(value: str, field: str) -> bytes:
 
 
 def json_body(event: APIGatewayProxyEventV2) -> Any:
-    """The body parsed as strict JSON (:func:`badgekiln.fetch.loads_strict`: UTF-8, no duplicate
-    keys, ``NaN`` or unusable numbers, at most :data:`~badgekiln.fetch.MAX_JSON_DEPTH` levels deep).
+    """The body parsed as strict JSON (:func:`badgekiln.strictjson.loads_strict`: UTF-8, no duplicate
+    keys, ``NaN`` or unusable numbers, at most :data:`~badgekiln.strictjson.MAX_JSON_DEPTH` levels deep).
 
     Raises:
         InputError: not UTF-8 or not strict JSON (``reason`` ``"utf-8"``, ``"json"``,
             ``"duplicate-key"``, ``"number"``).
         InputTooLarge: too big or too deep (``reason="depth"``).
     """
-    from badgekiln.fetch import loads_strict
+    from badgekiln.strictjson import loads_strict
 
     data = raw_body(event)
     try:

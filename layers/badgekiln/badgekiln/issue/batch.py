@@ -26,10 +26,10 @@ from typing import IO, Any, Final, Literal
 
 from badgekiln._datetimes import parse_aware
 from badgekiln.errors import BadgeKilnError, InputTooLarge, InvalidField, MalformedPayload
-from badgekiln.fetch import loads_strict
 from badgekiln.issue.credentials import Issued, issue_credential
 from badgekiln.issue.records import dump
 from badgekiln.store.base import Store
+from badgekiln.strictjson import loads_strict
 
 __all__ = [
     "COLUMNS",

@@ -28,9 +28,9 @@ from badgekiln.errors import (
     SigningError,
     UnsupportedAlgorithm,
 )
-from badgekiln.fetch import loads_strict
 from badgekiln.keys.formats import b64url_decode, b64url_encode, check_public_key
 from badgekiln.keys.signer import PublicKey, Signer
+from badgekiln.strictjson import loads_object
 
 __all__ = [
     "ALLOWED_ALGORITHMS",
@@ -38,7 +38,6 @@ __all__ = [
     "MAX_TOKEN_CHARS",
     "CompactJws",
     "parse_compact",
-    "parse_json_object",
     "sign_compact",
     "verify_compact",
 ]
@@ -77,20 +76,6 @@ class CompactJws:
         return alg
 
 
-def parse_json_object(data: bytes, *, what: str) -> dict[str, Any]:
-    """Parse strict JSON (:func:`badgekiln.fetch.loads_strict`) that must be an object.
-
-    Raises:
-        MalformedPayload: not UTF-8, not JSON, not an object, duplicate members, non-finite or
-            over-long numbers, lone surrogates.
-        InputTooLarge: nested deeper than :data:`~badgekiln.fetch.MAX_JSON_DEPTH`.
-    """
-    value = loads_strict(data, source=what)
-    if not isinstance(value, dict):
-        raise MalformedPayload(f"{what} must be a JSON object", reason="json", field=what)
-    return value
-
-
 def parse_compact(token: str) -> CompactJws:
     """Split and decode a compact JWS ``header.payload.signature``.
 
@@ -117,7 +102,7 @@ def parse_compact(token: str) -> CompactJws:
         raise InputTooLarge(
             f"JWS header is over the {MAX_HEADER_CHARS}-character limit", limit=MAX_HEADER_CHARS
         )
-    header = parse_json_object(b64url_decode(header_b64, what="JWS header"), what="JWS header")
+    header = loads_object(b64url_decode(header_b64, what="JWS header"), source="JWS header")
     if not isinstance(header.get("alg"), str):
         raise MalformedPayload("JWS header has no string 'alg'", reason="jws", field="alg")
     for name in ("crit", "b64"):

@@ -96,8 +96,8 @@ def _read(data: bytes | str) -> tuple[InputFormat | None, str]:
 
 
 def _verify_text(session: Session, image: InputFormat | None, text: str) -> Report:
-    from badgekiln.fetch import loads_strict
     from badgekiln.sniff import classify_payload
+    from badgekiln.strictjson import loads_strict
     from badgekiln.verification import ob2, ob3
 
     payload = text.strip(" \t\r\n")
@@ -119,11 +119,11 @@ def _verify_text(session: Session, image: InputFormat | None, text: str) -> Repo
         if spec == "legacy":
             return ob2.legacy_report(document, fmt)
         return ob2.verify_hosted(session, fmt, baked=document)
-    from badgekiln.proofs.jws import parse_json_object
+    from badgekiln.strictjson import loads_object
     from badgekiln.verification.vcjwt import from_parts, parse_signed
 
     parsed = parse_signed(payload)
-    claims = parse_json_object(parsed.payload, what="JWT payload")
+    claims = loads_object(parsed.payload, source="JWT payload")
     vc = claims.get("vc")
     spec = "ob3" if isinstance(vc, dict) and is_credential(vc) else _kind_of(claims)
     fmt = image or "jwt"

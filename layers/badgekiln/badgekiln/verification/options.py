@@ -9,9 +9,10 @@ from types import MappingProxyType
 from typing import Final
 
 from badgekiln.errors import InputTooLarge, InvalidField, KeyResolutionError, MalformedPayload
-from badgekiln.fetch import Fetcher, FetchPolicy, loads_strict
+from badgekiln.fetch import Fetcher, FetchPolicy
 from badgekiln.keys.signer import PublicKey
 from badgekiln.status.result import StatusPolicy
+from badgekiln.strictjson import loads_strict
 from badgekiln.verification.recipient import _check_identity
 
 __all__ = [

@@ -82,10 +82,10 @@ def parse_vcjwt(token: str) -> JwtCredential:
     Raises:
         MalformedPayload, InputTooLarge: not a compact JWS whose payload is a JSON object.
     """
-    from badgekiln.proofs.jws import parse_json_object
+    from badgekiln.strictjson import loads_object
 
     parsed = parse_signed(token)
-    return from_parts(parsed, parse_json_object(parsed.payload, what="JWT payload"))
+    return from_parts(parsed, loads_object(parsed.payload, source="JWT payload"))
 
 
 def from_parts(parsed: Any, claims: dict[str, Any]) -> JwtCredential:

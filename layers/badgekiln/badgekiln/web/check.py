@@ -29,16 +29,16 @@ def parse_payload(text: str) -> Mapping[str, Any] | None:
     Raises:
         MalformedPayload, InputTooLarge: not a payload at all.
     """
-    from badgekiln.fetch import loads_strict
-    from badgekiln.proofs.jws import parse_compact, parse_json_object
+    from badgekiln.proofs.jws import parse_compact
     from badgekiln.sniff import classify_payload
+    from badgekiln.strictjson import loads_object, loads_strict
 
     kind = classify_payload(text)
     if kind == "json":
         value = loads_strict(text.strip().encode("utf-8"), source="the badge JSON")
         return value if isinstance(value, Mapping) else None
     if kind == "jws":
-        claims = parse_json_object(parse_compact(text.strip()).payload, what="JWT payload")
+        claims = loads_object(parse_compact(text.strip()).payload, source="JWT payload")
         vc = claims.get("vc")
         return vc if isinstance(vc, Mapping) else claims
     return None

@@ -121,7 +121,7 @@ def document_of(credential: Credential) -> Mapping[str, Any] | None:
 
 def store_lookup(store: Store, layout: Layout) -> Lookup:
     """A claims lookup answering this site's own URLs (BadgeClass, profile) from the store."""
-    from badgekiln.fetch import loads_strict
+    from badgekiln.strictjson import loads_strict
 
     def lookup(url: str) -> Mapping[str, Any] | None:
         path = layout.path_of(url)
@@ -162,7 +162,7 @@ def verify_hosted(
         report = verify(url, fetcher=fetcher)
         document = fetcher.document(url)
         if document is None:  # revoked (410): show what the store holds
-            from badgekiln.fetch import loads_strict
+            from badgekiln.strictjson import loads_strict
 
             value = loads_strict(credential.body, source=url)
             document = value if isinstance(value, Mapping) else None

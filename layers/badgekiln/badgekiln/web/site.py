@@ -28,11 +28,11 @@ from badgekiln.fetch import (
     Transport,
     TransportRequest,
     TransportResponse,
-    loads_strict,
     names_this_machine,
 )
 from badgekiln.issue.layout import Layout, public_response
 from badgekiln.store.base import Store
+from badgekiln.strictjson import loads_strict
 
 __all__ = ["MAX_RECORDED", "RecordingFetcher", "SiteTransport", "site_fetcher"]
 
