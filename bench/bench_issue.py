@@ -118,7 +118,7 @@ def _ours(store: Store, *, idempotent: bool) -> Callable[[], object]:
 
 
 def _check_ours(store: Store) -> None:
-    from badgekiln.issue.layout import Layout, classify
+    from badgekiln.hosting.layout import Layout, classify
     from badgekiln.verification import verify
 
     issued = issue_credential(store, "acme", "teamwork", "ada@example.org")

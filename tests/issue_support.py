@@ -7,7 +7,7 @@
   ``verify(..., documents=…, offline=True)`` (the verifier then sees what the public function
   would serve).
 * :class:`HostingServer`: a threaded HTTP(S) server on 127.0.0.1 answering GETs from a store
-  exactly as :func:`badgekiln.issue.layout.public_response` says the public function must.
+  exactly as :func:`badgekiln.hosting.responses.public_response` says the public function must.
 * :class:`CrashingStore`: wraps a store and fails the N-th write, as a process crash between
   two writes would leave it.
 """
@@ -24,8 +24,9 @@ from typing import Any
 import png
 
 from badgekiln.errors import StoreError
+from badgekiln.hosting.layout import Layout, classify
+from badgekiln.hosting.responses import public_response
 from badgekiln.issue import KeyOptions, create_achievement, create_issuer
-from badgekiln.issue.layout import Layout, classify, public_response
 from badgekiln.store.base import PUBLIC, ObjectInfo, Store, StoredObject
 
 __all__ = [

@@ -30,6 +30,7 @@ from aws_lambda_powertools.event_handler import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from badgekiln.errors import InvalidField
+from badgekiln.hosting.layout import check_slug
 from badgekiln.http import (
     base64_field,
     entrypoint,
@@ -57,7 +58,6 @@ from badgekiln.issue import (
     rotate_key,
 )
 from badgekiln.issue.apikeys import MAX_LABEL_CHARS, delete_api_key
-from badgekiln.issue.layout import check_slug
 from badgekiln.issue.models import AchievementInput, IssuerInput
 
 obs = observability("admin")

@@ -17,7 +17,14 @@ from aws_lambda_powertools.event_handler.exceptions import ServiceError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from badgekiln.errors import BadgeKilnError, NotFound
-from badgekiln.http import MAX_BODY_BYTES, entrypoint, environment, make_resolver, observability
+from badgekiln.http import (
+    MAX_BODY_BYTES,
+    answer_response,
+    entrypoint,
+    environment,
+    make_resolver,
+    observability,
+)
 from badgekiln.http.bodies import decoded_body_size
 from badgekiln.http.headers import with_security_headers
 from badgekiln.web import pages
@@ -26,21 +33,15 @@ obs = observability("pages")
 app = make_resolver(obs)
 
 
-def _answer(page: pages.Page) -> Response[Any]:
-    return Response(
-        status_code=page.status, content_type=page.content_type, body=page.body, headers=dict(page.headers)
-    )
-
-
 def _error(exc: Exception) -> Response[Any]:
     # every answer of this function is a page: errors too (never problem+json, never a traceback)
     if isinstance(exc, ServiceError) and exc.status_code == 404:  # no route: Powertools' NotFoundError
         exc = NotFound("There is no page at this address.")
     if isinstance(exc, BadgeKilnError):
         obs.logger.info("page error", extra={"code": exc.code})
-        return _answer(pages.error_page(exc))
+        return answer_response(pages.error_page(exc))
     obs.logger.exception("unhandled exception")
-    return _answer(pages.error_page(None, request_id=app.current_event.request_context.request_id))
+    return answer_response(pages.error_page(None, request_id=app.current_event.request_context.request_id))
 
 
 app.exception_handler(Exception)(_error)
@@ -53,25 +54,25 @@ def _site() -> dict[str, Any]:
 
 @app.get("/", include_in_schema=False, compress=True)
 def home():  # type: ignore[no-untyped-def]  # no "-> Response": it breaks Powertools' OpenAPI generation
-    return _answer(pages.home_page())
+    return answer_response(pages.home_page())
 
 
 @app.get("/check", include_in_schema=False, compress=True)
 def check_form():  # type: ignore[no-untyped-def]
-    return _answer(pages.home_page())
+    return answer_response(pages.home_page())
 
 
 @app.post("/check", include_in_schema=False, compress=True)
 def check():  # type: ignore[no-untyped-def]
     page = pages.check_page(app.current_event, **_site())
     obs.count("BadgesChecked")
-    return _answer(page)
+    return answer_response(page)
 
 
 @app.get("/v/<issuer>/<credential>", include_in_schema=False, compress=True)
 def verify_page(issuer: str, credential: str):  # type: ignore[no-untyped-def]
     event = app.current_event
-    return _answer(pages.credential_page(event, path=event.path, **_site()))
+    return answer_response(pages.credential_page(event, path=event.path, **_site()))
 
 
 @app.post("/v/<issuer>/<credential>", include_in_schema=False, compress=True)
@@ -79,18 +80,18 @@ def recipient_check(issuer: str, credential: str):  # type: ignore[no-untyped-de
     event = app.current_event
     page = pages.recipient_page(event, path=event.path, **_site())
     obs.count("RecipientChecks")
-    return _answer(page)
+    return answer_response(page)
 
 
 @app.get("/v/<issuer>/<credential>/image.png", include_in_schema=False)
 def badge_image(issuer: str, credential: str):  # type: ignore[no-untyped-def]
-    return _answer(pages.credential_image(path=app.current_event.path, **_site()))
+    return answer_response(pages.credential_image(path=app.current_event.path, **_site()))
 
 
 @app.get("/static/<name>", include_in_schema=False, compress=True)
 def static(name: str):  # type: ignore[no-untyped-def]
     version = (app.current_event.query_string_parameters or {}).get("v")
-    return _answer(pages.static_asset(name, version))
+    return answer_response(pages.static_asset(name, version))
 
 
 _resolve = entrypoint(app, obs)

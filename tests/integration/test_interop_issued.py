@@ -29,8 +29,8 @@ from typing import Any
 
 import pytest
 
+from badgekiln.hosting.layout import classify
 from badgekiln.issue import create_achievement, create_issuer, issue_credential, revoke, suspend
-from badgekiln.issue.layout import classify
 from badgekiln.store import LocalStore
 from tests.conftest import REPO
 

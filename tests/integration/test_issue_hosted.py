@@ -1,6 +1,6 @@
 """Issued credentials verified over real HTTPS: the store served on loopback as the public function would.
 
-The hosting server answers from the store through ``badgekiln.issue.layout.public_response``;
+The hosting server answers from the store through ``badgekiln.hosting.responses.public_response``;
 ``badges.test`` resolves to 127.0.0.1 (FakeResolver), its self-signed certificate is installed
 as the CA bundle, and a ConnectGuard refuses anything but loopback. badgekiln.verify fetches
 DID documents, key documents, status lists, hosted assertions, BadgeClasses and issuer profiles

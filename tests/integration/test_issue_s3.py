@@ -21,12 +21,12 @@ from typing import Any
 
 import pytest
 
+from badgekiln.hosting import layout as paths
 from badgekiln.issue import (
     KeyOptions,
     issue_credential,
     revoke,
 )
-from badgekiln.issue import layout as paths
 from badgekiln.issue.credentials import Issued
 from badgekiln.status import StatusBitstring
 from badgekiln.store import S3Store, Store, open_store

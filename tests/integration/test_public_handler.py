@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 from public import public_handler
 
+from badgekiln.hosting.layout import Layout, classify
 from badgekiln.issue import issue_credential, revoke
-from badgekiln.issue.layout import Layout, classify
 from badgekiln.store import PUBLIC, Store
 from tests.integration.conftest import Context, body_bytes, load_event, problem
 from tests.integration.issuing import PUBLIC_URL, acme_fixture, store_fixture  # noqa: F401  (fixtures)
@@ -129,33 +129,17 @@ def test_anything_else_is_a_404_problem(context: Context, path: str) -> None:
     assert (document["status"], document["code"]) == (404, "not-found")
 
 
-def test_browsers_get_the_pages_hook_when_there_is_one(
-    context: Context, store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_browsers_get_the_verify_page_of_a_credential(context: Context, store: Store) -> None:
     issued = issue_credential(store, "acme", "teamwork", "ada@example.org")
     path = issued.public_url.removeprefix(PUBLIC_URL)
     browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-    # GIVEN no page renderer: the document, whatever the browser prefers
-    monkeypatch.setattr(public_handler, "renderer", lambda: None)
-    assert get(context, path, accept=browser)["headers"]["Content-Type"] == "application/ld+json"
-
-    # GIVEN a renderer: its page
-    class Page:
-        status, content_type, body = 200, "text/html; charset=utf-8", "<p>verified</p>"
-        headers: ClassVar[dict[str, str]] = {"Cache-Control": "no-store"}
-
-    seen: dict[str, Any] = {}
-
-    def credential_page(event: Any, **kwargs: Any) -> Page:
-        seen.update(kwargs)
-        return Page()
-
-    monkeypatch.setattr(public_handler, "renderer", lambda: credential_page)
+    # WHEN a browser asks the credential's URL for HTML  THEN it gets the verify page
     response = get(context, path, accept=browser)
-    assert (response["statusCode"], body_bytes(response)) == (200, b"<p>verified</p>")
+    assert response["statusCode"] == 200
     assert response["headers"]["Content-Type"] == "text/html; charset=utf-8"
     assert response["headers"]["Vary"] == "Accept"
-    assert (seen["path"], seen["public_url"]) == (path, PUBLIC_URL)
+    # verified in-process, this deployment's own documents read from the store
+    assert '<p class="verdict-word" id="verdict-word">Valid</p>' in body_bytes(response).decode()
     # a client that wants data still gets data, and profiles are never pages
     assert (
         get(context, path, accept="application/ld+json")["headers"]["Content-Type"] == "application/ld+json"
@@ -164,20 +148,3 @@ def test_browsers_get_the_pages_hook_when_there_is_one(
         get(context, "/issuers/acme/profile.json", accept=browser)["headers"]["Content-Type"]
         == "application/ld+json"
     )
-
-
-@pytest.mark.parametrize(
-    ("accept", "html"),
-    [
-        (None, False),
-        ("*/*", False),
-        ("text/html", True),
-        ("text/html;q=0.5, application/json", False),
-        ("application/xhtml+xml", True),
-        ("text/html;q=0", False),
-        ("text/html;q=abc, */*;q=0.1", False),
-        ("text/html, " * 100, True),
-    ],
-)
-def test_prefers_html(accept: str | None, html: bool) -> None:
-    assert public_handler.prefers_html(accept) is html

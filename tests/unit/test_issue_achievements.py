@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from badgekiln.errors import Conflict, InputTooLarge, InvalidField, MalformedImage, NotABadgeImage, NotFound
+from badgekiln.hosting import layout as paths
 from badgekiln.issue import (
     achievement_summary,
     create_achievement,
@@ -16,7 +17,6 @@ from badgekiln.issue import (
     get_achievement,
     list_achievements,
 )
-from badgekiln.issue import layout as paths
 from badgekiln.issue.achievements import MAX_IMAGE_BYTES
 from badgekiln.issue.records import IssuerRecord
 from badgekiln.store import LocalStore

@@ -17,6 +17,8 @@ import pytest
 
 from badgekiln.baking import extract
 from badgekiln.errors import Conflict, InvalidField, NotFound, StoreError
+from badgekiln.hosting import layout as paths
+from badgekiln.hosting.responses import public_response
 from badgekiln.issue import (
     create_achievement,
     create_issuer,
@@ -26,7 +28,6 @@ from badgekiln.issue import (
     revoke,
     suspend,
 )
-from badgekiln.issue import layout as paths
 from badgekiln.issue.credentials import Issued
 from badgekiln.issue.records import RECORD_HEADERS, credential_record_path, load, status_allocation_path
 from badgekiln.issue.statuslists import LIST_ENTRIES, _allocation, _allocation_bytes
@@ -368,7 +369,7 @@ def test_suspension_needs_an_issuer_with_suspension(store: LocalStore) -> None:
 def test_hosted_assertion_revocation_is_served_as_gone(store: LocalStore) -> None:
     issued = issue_credential(store, "acme", "teamwork", "ada@example.org", spec="ob2")
     revoke(store, "acme", issued.id, reason="fraud")
-    answer = paths.public_response(store, issued.public_url[len(PUBLIC_URL) :])
+    answer = public_response(store, issued.public_url[len(PUBLIC_URL) :])
     assert answer.status == 410
     body = json.loads(answer.body)
     assert body["revoked"] is True
@@ -377,7 +378,7 @@ def test_hosted_assertion_revocation_is_served_as_gone(store: LocalStore) -> Non
     listed = json.loads(store.get(paths.ob2_revocation_list("acme").key).body)
     assert listed["revokedAssertions"] == [{"id": issued.id, "revocationReason": "fraud"}]
     reinstate(store, "acme", issued.id)
-    assert paths.public_response(store, issued.public_url[len(PUBLIC_URL) :]).status == 200
+    assert public_response(store, issued.public_url[len(PUBLIC_URL) :]).status == 200
     assert json.loads(store.get(paths.ob2_revocation_list("acme").key).body)["revokedAssertions"] == []
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from badgekiln.errors import Conflict, InvalidField, NotFound
+from badgekiln.hosting import layout as paths
 from badgekiln.issue import (
     KeyOptions,
     create_achievement,
@@ -21,7 +22,6 @@ from badgekiln.issue import (
     list_issuers,
     rotate_key,
 )
-from badgekiln.issue import layout as paths
 from badgekiln.issue.issuers import publish_issuer
 from badgekiln.keys.formats import load_pem_public_key, multikey_decode
 from badgekiln.proofs.dataintegrity import verify_proof

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from badgekiln.errors import NotFound
-from badgekiln.issue.layout import Layout
+from badgekiln.hosting.layout import Layout
 from badgekiln.store import LocalStore
 from badgekiln.web.claims import Claims
 from badgekiln.web.hosted import (

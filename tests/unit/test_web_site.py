@@ -9,8 +9,8 @@ import pytest
 
 from badgekiln.errors import FetchFailed, FetchRefused
 from badgekiln.fetch import MockTransport, TransportRequest, TransportResponse
+from badgekiln.hosting.media import CACHE_PUBLIC, TYPE_JSONLD
 from badgekiln.store import LocalStore
-from badgekiln.store.base import CACHE_PUBLIC, TYPE_JSONLD
 from badgekiln.web.site import MAX_RECORDED, RecordingFetcher, site_fetcher
 
 LOCAL = "http://127.0.0.1:8080"

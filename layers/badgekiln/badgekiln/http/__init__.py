@@ -35,7 +35,14 @@ from badgekiln.http.headers import SECURITY_HEADERS
 from badgekiln.http.observability import Observability, observability
 from badgekiln.http.problems import PROBLEM_CONTENT_TYPE, STATUS_BY_ERROR, problem_body, status_for
 from badgekiln.http.resolver import entrypoint, make_resolver
-from badgekiln.http.responses import image_media_type, json_request_body, json_response, problem_responses
+from badgekiln.http.responses import (
+    Answer,
+    answer_response,
+    image_media_type,
+    json_request_body,
+    json_response,
+    problem_responses,
+)
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -43,8 +50,10 @@ __all__ = [
     "SECURITY_HEADERS",
     "STATUS_BY_ERROR",
     "UPLOAD_ROUTE",
+    "Answer",
     "Observability",
     "Part",
+    "answer_response",
     "base64_field",
     "entrypoint",
     "image_media_type",

@@ -101,7 +101,7 @@ def route_issuer(event: Any, issuer: str) -> str:
         AuthError: 401 without a key; 403 (``forbidden``) for another issuer's key.
         NotFound: ``issuer`` is not a slug, so no such issuer can exist.
     """
-    from badgekiln.issue.layout import check_slug
+    from badgekiln.hosting.layout import check_slug
 
     require_issuer(event, issuer)
     try:

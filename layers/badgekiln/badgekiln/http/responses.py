@@ -1,11 +1,12 @@
-"""Helpers for what routes answer: JSON answers, image media types, and their OpenAPI description."""
+"""Helpers for what routes answer: JSON answers, pages, image media types, and their OpenAPI
+description."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from badgekiln.http.problems import PROBLEM_CONTENT_TYPE
 from badgekiln.png import PNG_SIGNATURE
@@ -15,7 +16,15 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
     from pydantic import BaseModel
 
-__all__ = ["PROBLEM_SCHEMA", "image_media_type", "json_request_body", "json_response", "problem_responses"]
+__all__ = [
+    "PROBLEM_SCHEMA",
+    "Answer",
+    "answer_response",
+    "image_media_type",
+    "json_request_body",
+    "json_response",
+    "problem_responses",
+]
 
 #: JSON Schema of our problem documents (RFC 9457 members plus ``code``; details are extensions).
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -49,6 +58,31 @@ def json_response(status: int, body: Any, headers: Mapping[str, str] | None = No
         content_type="application/json",
         body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
         headers=dict(headers) if headers else None,
+    )
+
+
+class Answer(Protocol):
+    """What the library answers a request with (a page, a hosted document): text or bytes."""
+
+    @property
+    def status(self) -> int: ...
+    @property
+    def body(self) -> str | bytes: ...
+    @property
+    def content_type(self) -> str: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+
+def answer_response(answer: Answer) -> Response[str | bytes]:
+    """``answer`` as a Powertools answer (a bytes body goes out base64-encoded)."""
+    from aws_lambda_powertools.event_handler import Response
+
+    return Response(
+        status_code=answer.status,
+        content_type=answer.content_type,
+        body=answer.body,
+        headers=dict(answer.headers),
     )
 
 

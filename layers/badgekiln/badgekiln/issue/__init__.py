@@ -11,7 +11,7 @@
     issued = issue_credential(store, acme.slug, "teamwork", "ada@example.org", idempotency_key="order-17")
     revoke(store, acme.slug, issued.id, reason="issued in error")
 
-Where everything is published: :mod:`badgekiln.issue.layout`. Names are imported lazily, so
+Where everything is published: :mod:`badgekiln.hosting.layout`. Names are imported lazily, so
 importing this package costs nothing until one is used (pydantic loads with the models).
 """
 
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from badgekiln.issue.credentials import Issued, issue_credential
     from badgekiln.issue.demo import Demo, seed_demo
     from badgekiln.issue.issuers import create_issuer, get_issuer, issuer_summary, list_issuers, rotate_key
-    from badgekiln.issue.layout import Layout, classify
     from badgekiln.issue.records import IssuerRecord
     from badgekiln.issue.revocation import reinstate, revoke, suspend
     from badgekiln.issue.signing import KeyOptions
@@ -59,8 +58,6 @@ _LAZY: dict[str, str] = {
     "issuer_summary": "badgekiln.issue.issuers",
     "list_issuers": "badgekiln.issue.issuers",
     "rotate_key": "badgekiln.issue.issuers",
-    "Layout": "badgekiln.issue.layout",
-    "classify": "badgekiln.issue.layout",
     "IssuerRecord": "badgekiln.issue.records",
     "reinstate": "badgekiln.issue.revocation",
     "revoke": "badgekiln.issue.revocation",
@@ -76,9 +73,7 @@ __all__ = [
     "Issued",
     "IssuerRecord",
     "KeyOptions",
-    "Layout",
     "achievement_summary",
-    "classify",
     "create_achievement",
     "create_api_key",
     "create_issuer",

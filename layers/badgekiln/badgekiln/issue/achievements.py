@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from badgekiln.errors import InputTooLarge, InvalidField, NotFound, StoreError
+from badgekiln.hosting import layout as paths
+from badgekiln.hosting.layout import SLUG, ImageFormat, Layout
 from badgekiln.issue import documents
-from badgekiln.issue import layout as paths
 from badgekiln.issue.issuers import get_issuer
-from badgekiln.issue.layout import SLUG, ImageFormat, Layout
 from badgekiln.issue.models import AchievementInput, parse
 from badgekiln.issue.publish import publish_bytes, publish_json
 from badgekiln.issue.records import (

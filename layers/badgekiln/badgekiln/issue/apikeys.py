@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Final, Literal
 
 from badgekiln.errors import AuthError, InvalidField, NotFound
-from badgekiln.issue.layout import check_slug
+from badgekiln.hosting.layout import check_slug
 from badgekiln.issue.records import RECORD_HEADERS, dump, load, stamp
 from badgekiln.store.base import Store, private_path
 

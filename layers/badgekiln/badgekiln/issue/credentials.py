@@ -31,11 +31,11 @@ from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
 from badgekiln.errors import InvalidField, StoreError
+from badgekiln.hosting import layout as paths
+from badgekiln.hosting.layout import ImageFormat, Layout
 from badgekiln.issue import documents, idempotency
-from badgekiln.issue import layout as paths
 from badgekiln.issue.achievements import achievement_image, get_achievement
 from badgekiln.issue.issuers import get_issuer
-from badgekiln.issue.layout import ImageFormat, Layout
 from badgekiln.issue.models import (
     MAX_ITEMS,
     EvidenceInput,

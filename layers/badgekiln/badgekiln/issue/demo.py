@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from badgekiln.errors import Conflict, NotFound
+from badgekiln.hosting.layout import Layout
 from badgekiln.issue.achievements import achievement_summary, create_achievement
 from badgekiln.issue.apikeys import create_api_key, delete_api_key
 from badgekiln.issue.credentials import Issued, issue_credential
 from badgekiln.issue.issuers import create_issuer, issuer_summary
-from badgekiln.issue.layout import Layout
 from badgekiln.issue.records import RECORD_HEADERS, dump, load
 from badgekiln.store.base import Store, private_path
 

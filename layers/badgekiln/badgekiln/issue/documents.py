@@ -1,7 +1,7 @@
 """The public documents of an issuer and its achievements, built from the private records.
 
 Pure functions: records in, JSON-ready dicts out. Where they are published is
-:mod:`badgekiln.issue.layout`'s business; who writes them is :mod:`badgekiln.issue.issuers`'
+:mod:`badgekiln.hosting.layout`'s business; who writes them is :mod:`badgekiln.issue.issuers`'
 and :mod:`badgekiln.issue.achievements`'.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from badgekiln.issue import layout as paths
-from badgekiln.issue.layout import ImageFormat, Layout
+from badgekiln.hosting import layout as paths
+from badgekiln.hosting.layout import ImageFormat, Layout
 from badgekiln.issue.records import IssuerRecord, KeyRecord
 from badgekiln.issue.signing import key_forms
 

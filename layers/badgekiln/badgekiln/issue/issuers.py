@@ -23,9 +23,9 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from badgekiln.errors import Conflict, InvalidField, NotFound
+from badgekiln.hosting import layout as paths
+from badgekiln.hosting.layout import SLUG, Layout
 from badgekiln.issue import documents
-from badgekiln.issue import layout as paths
-from badgekiln.issue.layout import SLUG, Layout
 from badgekiln.issue.models import IssuerInput, parse
 from badgekiln.issue.publish import document_bytes, publish_bytes, publish_json, update_hosted
 from badgekiln.issue.records import (

@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from badgekiln.errors import Conflict
-from badgekiln.issue.layout import Hosted
+from badgekiln.hosting.layout import Hosted
 from badgekiln.store.base import DEFAULT_RETRY, RetryPolicy, Store, StoredObject, Updater
 
 __all__ = ["document_bytes", "publish_bytes", "publish_json", "update_hosted"]

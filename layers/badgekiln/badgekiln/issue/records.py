@@ -29,15 +29,8 @@ from typing import Any, Final, Literal, TypedDict
 
 from badgekiln._datetimes import stamp
 from badgekiln.errors import Conflict, StoreError
-from badgekiln.store.base import (
-    CACHE_NO_STORE,
-    PRIVATE,
-    TYPE_JSON,
-    Store,
-    StoredObject,
-    private_path,
-    validate_key,
-)
+from badgekiln.hosting.media import CACHE_NO_STORE, TYPE_JSON
+from badgekiln.store.base import PRIVATE, Store, StoredObject, private_path, validate_key
 
 __all__ = [
     "ISSUER_INDEX",

@@ -27,9 +27,9 @@ from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
 from badgekiln.errors import InvalidField, NotFound, StoreError
-from badgekiln.issue import layout as paths
+from badgekiln.hosting import layout as paths
+from badgekiln.hosting.layout import SLUG, Layout, Purpose
 from badgekiln.issue.issuers import get_issuer
-from badgekiln.issue.layout import SLUG, Layout, Purpose
 from badgekiln.issue.models import check_text
 from badgekiln.issue.publish import document_bytes, update_hosted
 from badgekiln.issue.records import (

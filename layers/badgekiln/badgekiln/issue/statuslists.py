@@ -25,8 +25,8 @@ from datetime import datetime
 from typing import Final
 
 from badgekiln.errors import Conflict, NotFound, StoreError
-from badgekiln.issue import layout as paths
-from badgekiln.issue.layout import Layout, Purpose
+from badgekiln.hosting import layout as paths
+from badgekiln.hosting.layout import Layout, Purpose
 from badgekiln.issue.publish import document_bytes, publish_bytes, update_hosted
 from badgekiln.issue.records import (
     RECORD_HEADERS,

@@ -37,10 +37,10 @@ from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
 from badgekiln.errors import BadgeKilnError, InputTooLarge, InvalidField, NotFound, StoreError
+from badgekiln.hosting.layout import SLUG, check_slug
 from badgekiln.issue.achievements import get_achievement
 from badgekiln.issue.batch import OPTIONS, BatchSummary, issue_batch, read_rows
 from badgekiln.issue.issuers import get_issuer
-from badgekiln.issue.layout import SLUG, check_slug
 from badgekiln.issue.records import RECORD_HEADERS, dump, load, stamp
 from badgekiln.store.base import UPLOADS, Store, StoredObject
 

@@ -23,8 +23,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from badgekiln.errors import InvalidField, SigningError
+from badgekiln.hosting.media import CACHE_NO_STORE, TYPE_PEM
 from badgekiln.keys.signer import JoseAlgorithm, PublicKey
-from badgekiln.store.base import CACHE_NO_STORE, TYPE_PEM, Store, private_path
+from badgekiln.store.base import Store, private_path
 
 __all__ = [
     "KEY_KINDS",

@@ -30,23 +30,11 @@ from types import MappingProxyType
 from badgekiln.errors import Conflict, InputTooLarge, InvalidField, NotFound
 
 __all__ = [
-    "CACHE_IMMUTABLE",
-    "CACHE_NO_STORE",
-    "CACHE_PUBLIC",
-    "CACHE_STATUS",
     "DEFAULT_RETRY",
     "MAX_KEY_LENGTH",
     "MAX_OBJECT_BYTES",
     "PRIVATE",
     "PUBLIC",
-    "TYPE_DID_JSON",
-    "TYPE_JSON",
-    "TYPE_JSONLD",
-    "TYPE_JWK_SET",
-    "TYPE_JWT",
-    "TYPE_PEM",
-    "TYPE_PNG",
-    "TYPE_SVG",
     "UPLOADS",
     "ObjectInfo",
     "RetryPolicy",
@@ -72,24 +60,6 @@ PUBLIC = "public/"
 PRIVATE = "private/"
 #: Where presigned batch uploads land (inside the private namespace).
 UPLOADS = "private/uploads/"
-
-TYPE_JSONLD = "application/ld+json"
-TYPE_JSON = "application/json"
-TYPE_PNG = "image/png"
-TYPE_SVG = "image/svg+xml"
-TYPE_JWK_SET = "application/jwk-set+json"
-TYPE_DID_JSON = "application/did+json"
-TYPE_JWT = "application/jwt"
-TYPE_PEM = "application/x-pem-file"
-
-#: Profiles, achievements, keys and DID documents change rarely but must pick up rotations.
-CACHE_PUBLIC = "public, max-age=300"
-#: Status and revocation lists: a revocation should be visible within a minute.
-CACHE_STATUS = "public, max-age=60"
-#: Content-addressed objects (a baked image named by its hash) never change.
-CACHE_IMMUTABLE = "public, max-age=31536000, immutable"
-#: Private material: never kept by any cache.
-CACHE_NO_STORE = "no-store"
 
 #: Longest key (bytes). S3 allows 1024; half leaves room for a bucket prefix and stays well under
 #: PATH_MAX on the local backend.

@@ -79,7 +79,7 @@ class LocalStore(Store):
     Example::
 
         store = LocalStore("./.badgekiln/store")
-        etag = store.create("public/issuers/acme.json", b"{}", content_type=TYPE_JSONLD)
+        etag = store.create("public/issuers/acme.json", b"{}", content_type="application/ld+json")
     """
 
     def __init__(self, root: str | os.PathLike[str], *, lock_timeout: float = LOCK_TIMEOUT) -> None:

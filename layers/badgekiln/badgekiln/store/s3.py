@@ -80,7 +80,7 @@ class S3Store(Store):
     Example::
 
         store = S3Store.from_url("s3://badges-example/prod")
-        store.create("public/issuers/acme.json", b"{}", content_type=TYPE_JSONLD)
+        store.create("public/issuers/acme.json", b"{}", content_type="application/ld+json")
     """
 
     def __init__(self, bucket: str, prefix: str = "", *, client: S3Client | None = None) -> None:

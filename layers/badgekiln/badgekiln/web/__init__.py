@@ -6,8 +6,8 @@
     page = check_page(event, store=store, public_url="https://badges.example.org")
     page.status, page.content_type, page.body
 
-:func:`credential_page` (``event, *, store, public_url, path``) is also the public function's hook:
-it renders a hosted credential's verify page when a browser asks the credential's URL for HTML.
+:func:`public_answer` is the public function's answer for a hosted document's URL: the document,
+or the credential's verify page when a browser asks for HTML.
 
 A :class:`~badgekiln.verification.Report` becomes a :class:`~badgekiln.web.view.BadgeView`
 (:mod:`.verdict` words, :mod:`.claims` read from the badge, :mod:`.safety` rules for links and
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         credential_page,
         error_page,
         home_page,
+        public_answer,
         recipient_page,
         static_asset,
     )
@@ -46,6 +47,7 @@ __all__ = [
     "credential_page",
     "error_page",
     "home_page",
+    "public_answer",
     "recipient_page",
     "static_asset",
 ]
@@ -56,6 +58,7 @@ _LAZY: dict[str, str] = {
     "check_page": "badgekiln.web.pages",
     "credential_image": "badgekiln.web.pages",
     "credential_page": "badgekiln.web.pages",
+    "public_answer": "badgekiln.web.pages",
     "recipient_page": "badgekiln.web.pages",
     "error_page": "badgekiln.web.pages",
     "home_page": "badgekiln.web.pages",

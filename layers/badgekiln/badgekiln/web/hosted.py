@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from badgekiln.errors import BadgeKilnError, MalformedPayload, NotFound
-from badgekiln.issue import layout as paths
-from badgekiln.issue.layout import Hosted, Layout
+from badgekiln.hosting import layout as paths
+from badgekiln.hosting.layout import Hosted, Layout
 from badgekiln.store.base import Store
 from badgekiln.verification.report import Report
 from badgekiln.web.claims import Claims, Lookup
@@ -121,13 +121,14 @@ def document_of(credential: Credential) -> Mapping[str, Any] | None:
 
 def store_lookup(store: Store, layout: Layout) -> Lookup:
     """A claims lookup answering this site's own URLs (BadgeClass, profile) from the store."""
+    from badgekiln.hosting.responses import public_response
     from badgekiln.strictjson import loads_strict
 
     def lookup(url: str) -> Mapping[str, Any] | None:
         path = layout.path_of(url)
         if path is None:
             return None
-        answer = paths.public_response(store, path)
+        answer = public_response(store, path)
         if answer.status != 200:
             return None
         try:

@@ -17,8 +17,9 @@ from typing import Final
 from urllib.parse import unquote_to_bytes
 
 from badgekiln.errors import BadgeKilnError, NotFound
+from badgekiln.hosting.media import CACHE_IMMUTABLE, TYPE_PNG
 from badgekiln.png import PNG_SIGNATURE
-from badgekiln.store.base import CACHE_IMMUTABLE, TYPE_PNG, Store, public_path
+from badgekiln.store.base import Store, public_path
 from badgekiln.web.view import Picture
 
 __all__ = [

@@ -3,7 +3,7 @@ through the strict network transport, and a record of every JSON document the ve
 
 Why answer our own URLs from the store: a badge this deployment issued names its key, profile and
 status list under the public URL; the public function serves exactly those store objects (with
-:func:`~badgekiln.issue.layout.public_response`, which this transport calls too), so reading them
+:func:`~badgekiln.hosting.responses.public_response`, which this transport calls too), so reading them
 directly gives the same answers without a round trip through the API — and works under
 ``badgekiln serve``, whose loopback URL the strict fetcher would (rightly) refuse.
 
@@ -30,7 +30,8 @@ from badgekiln.fetch import (
     TransportResponse,
     names_this_machine,
 )
-from badgekiln.issue.layout import Layout, public_response
+from badgekiln.hosting.layout import Layout
+from badgekiln.hosting.responses import public_response
 from badgekiln.store.base import Store
 from badgekiln.strictjson import loads_strict
 

@@ -1,10 +1,10 @@
 """Where every hosted document lives: public URL ↔ store key, with its media type and caching.
 
 This is the one map between the URLs badges name and the ``public/…`` objects of a
-:class:`~badgekiln.store.Store`. Issuing writes through it and the public HTTP function reads
-through it (:func:`classify` turns a request path into the object, its ``Content-Type``,
-``Cache-Control`` and kind). Paths are relative to ``BADGEKILN_PUBLIC_URL``; the store key is
-``public/`` + path.
+:class:`~badgekiln.store.Store`. Issuing writes through it; the public function and the site
+fetcher read through it (:func:`classify` turns a request path into the object, its
+``Content-Type``, ``Cache-Control`` and kind). Paths are relative to ``BADGEKILN_PUBLIC_URL``;
+the store key is ``public/`` + path.
 
 =========================================================  ===========================  ==========
 path (under the public URL)                                document                     caching
@@ -29,10 +29,8 @@ path (under the public URL)                                document             
 A did:web issuer's DID is ``did:web:<host>[%3A<port>][:<prefix>…]:issuers:<i>``, which DID-WEB
 resolves to exactly ``<public URL>/issuers/<i>/did.json``.
 
-Serving rules for the public function: JSON-LD documents go out as ``application/ld+json``, or
-``application/json`` when that is all the request accepts; a hosted OB 2.0 Assertion stored
-with metadata ``revoked: "true"`` is answered ``410 Gone`` with its stored body (which says
-``"revoked": true`` and the ``revocationReason``).
+How a document is answered over HTTP (content negotiation, 304, 410) is
+:mod:`badgekiln.hosting.responses`.
 """
 
 from __future__ import annotations
@@ -43,32 +41,29 @@ from ipaddress import ip_address
 from typing import Final, Literal
 from urllib.parse import urlsplit
 
-from badgekiln.errors import InvalidField, NotFound
-from badgekiln.store.base import (
+from badgekiln.errors import InvalidField
+from badgekiln.hosting.media import (
     CACHE_IMMUTABLE,
     CACHE_PUBLIC,
     CACHE_STATUS,
-    PUBLIC,
     TYPE_DID_JSON,
     TYPE_JSON,
     TYPE_JSONLD,
+    TYPE_JWK,
     TYPE_JWK_SET,
     TYPE_JWT,
     TYPE_PEM,
     TYPE_PNG,
     TYPE_SVG,
-    Store,
-    normalise_etag,
 )
+from badgekiln.store.base import PUBLIC
 
 __all__ = [
     "SLUG",
-    "TYPE_JWK",
     "Hosted",
     "ImageFormat",
     "Kind",
     "Layout",
-    "PublicResponse",
     "Purpose",
     "achievement",
     "achievement_image",
@@ -85,13 +80,10 @@ __all__ = [
     "ob2_issuer",
     "ob2_key",
     "ob2_revocation_list",
-    "public_response",
     "signed_assertion",
     "slugify",
     "status_list",
 ]
-
-TYPE_JWK: Final = "application/jwk+json"
 
 ImageFormat = Literal["png", "svg"]
 Purpose = Literal["revocation", "suspension"]
@@ -445,62 +437,3 @@ def _is_ip(host: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-@dataclass(frozen=True, slots=True)
-class PublicResponse:
-    """What the public function answers for one path: status, headers, body."""
-
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-
-_JSON_ONLY: Final = re.compile(r"\s*application/json\s*(?:;[^,]*)?")
-
-
-def _negotiate(content_type: str, accept: str | None) -> str:
-    # JSON-LD is answered as plain JSON to a client that accepts nothing else (OB 2.0 hosting)
-    if (
-        content_type == TYPE_JSONLD
-        and accept
-        and all(_JSON_ONLY.fullmatch(part) for part in accept.split(","))
-    ):
-        return TYPE_JSON
-    return content_type
-
-
-def public_response(
-    store: Store, path: str, *, accept: str | None = None, if_none_match: str | None = None
-) -> PublicResponse:
-    """Answer a GET of ``path`` under the public URL from ``store``.
-
-    404 for anything outside the layout or missing; 410 (with the stored body) for a revoked
-    hosted OB 2.0 Assertion; 304 when ``if_none_match`` names the stored ETag; otherwise 200
-    with the document's ``Content-Type`` (JSON-LD as ``application/json`` when that is all the
-    client accepts), ``Cache-Control`` and ``ETag``.
-
-    Raises:
-        StoreError: the store failed.
-    """
-    hosted = classify(path)
-    not_found = PublicResponse(404, {"Content-Type": "text/plain; charset=utf-8"}, b"not found\n")
-    if hosted is None:
-        return not_found
-    try:
-        obj = store.get(hosted.key)
-    except (NotFound, InvalidField):
-        return not_found
-    headers = {
-        "Content-Type": _negotiate(hosted.content_type, accept),
-        "Cache-Control": obj.cache_control or hosted.cache_control,
-        "ETag": obj.etag,
-        "Vary": "Accept",
-    }
-    if hosted.kind == "assertion" and obj.metadata.get("revoked") == "true":
-        return PublicResponse(410, {**headers, "Cache-Control": CACHE_STATUS}, obj.body)
-    if if_none_match is not None:
-        wanted = {normalise_etag(tag) for tag in if_none_match.split(",")}
-        if normalise_etag(obj.etag) in wanted or "*" in wanted:
-            return PublicResponse(304, headers, b"")
-    return PublicResponse(200, headers, obj.body)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 
 from badgekiln.errors import InvalidField
-from badgekiln.issue import layout
-from badgekiln.issue.layout import Layout, classify, public_response
+from badgekiln.hosting import layout
+from badgekiln.hosting.layout import Layout, classify
+from badgekiln.hosting.media import CACHE_IMMUTABLE, CACHE_PUBLIC, CACHE_STATUS
+from badgekiln.hosting.responses import public_response
 from badgekiln.proofs.did import did_web_url
-from badgekiln.store import CACHE_IMMUTABLE, CACHE_PUBLIC, CACHE_STATUS, LocalStore
+from badgekiln.store import LocalStore
 
 # --- the public URL ------------------------------------------------------------------------------
 
@@ -229,7 +231,10 @@ def test_revoked_hosted_assertion_is_gone(store: LocalStore) -> None:
     assert (answer.status, answer.body) == (410, body)
 
 
-@pytest.mark.parametrize("module", ["badgekiln.issue", "badgekiln.issue.layout", "badgekiln.issue.apikeys"])
+@pytest.mark.parametrize(
+    "module",
+    ["badgekiln.issue", "badgekiln.hosting.responses", "badgekiln.web.pages", "badgekiln.issue.apikeys"],
+)
 def test_the_public_and_authorizer_paths_stay_light(module: str) -> None:
     # the public function and the authorizer import these on every cold start
     import json
