@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import statistics
 import sys
 import time
@@ -30,7 +29,7 @@ from badgekiln.keys.formats import multikey_decode
 from badgekiln.proofs.dataintegrity import verify_proof
 
 REPO = Path(__file__).resolve().parent.parent
-VECTORS = Path(os.environ.get("BADGEKILN_VECTORS", REPO.parent / "shared" / "vectors"))
+VECTORS = REPO / "tests" / "vectors"  # the public vectors (tests/vectors/SOURCES.md)
 OB30 = "1edtech-digital-credentials-public-validator/inspector-vc/src/test/resources/ob30"
 DCC = "digitalcredentials-vc-test-fixtures/verifiableCredentials/v2/dataIntegrityProof/didKey"
 INPUTS = {

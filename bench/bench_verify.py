@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import statistics
 import sys
 import time
@@ -38,7 +37,7 @@ sys.path.insert(0, str(REPO))  # tests.verify_support builds the fresh VC-JWT cr
 
 from tests.verify_support import TestIssuer  # noqa: E402
 
-VECTORS = Path(os.environ.get("BADGEKILN_VECTORS", REPO.parent / "shared" / "vectors"))
+VECTORS = REPO / "tests" / "vectors"  # the public vectors (tests/vectors/SOURCES.md)
 OB20 = "1edtech-digital-credentials-public-validator/inspector-vc/src/test/resources/ob20"
 OB30 = "1edtech-digital-credentials-public-validator/inspector-vc/src/test/resources/ob30"
 DCC = "digitalcredentials-vc-test-fixtures/verifiableCredentials/v2/dataIntegrityProof/didKey"

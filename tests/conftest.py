@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-#: ../shared/vectors beside the checkout (see its SOURCES.md); override with BADGEKILN_VECTORS.
-VECTORS = Path(os.environ.get("BADGEKILN_VECTORS", REPO.parent / "shared" / "vectors")).resolve()
+#: The public test vectors, with their provenance and licences (tests/vectors/SOURCES.md).
+VECTORS = REPO / "tests" / "vectors"
 
 
 @pytest.fixture(scope="session")
 def vectors() -> Path:
-    if not VECTORS.is_dir():
-        pytest.fail(f"test vectors not found at {VECTORS} (set BADGEKILN_VECTORS)")
     return VECTORS

@@ -31,13 +31,13 @@ from typing import Any
 import pytest
 
 from badgekiln.verification import Report
-from tests.conftest import VECTORS
+from tests.conftest import REPO, VECTORS
 from tests.integration.test_verify_vectors import DCC_VC, EXPECTED
 from tests.verify_support import OB20, OB30, VALIDATOR, self_hosted, verify_vector
 
 pytestmark = pytest.mark.interop
 
-TOOLS = VECTORS.parent / "tools" / "external"
+TOOLS = REPO.parent / "shared" / "tools" / "external"
 EXTERNAL_HOME = Path("/tmp/extverifiers")  # the wrappers' default $EXTVERIFIERS_HOME
 SCRIPTS = {"obl": "obl-verify.sh", "dcc": "dcc-verify.sh", "ob2": "ob2-validate.sh"}
 CORE = ("signature", "issuer", "status", "issued", "expiry")

@@ -1,4 +1,4 @@
-"""Every proof-bearing vector in ../shared/vectors gives its expected verdict, offline.
+"""Every proof-bearing vector in tests/vectors gives its expected verdict, offline.
 
 Discovery (``_discover``): every baked image and ``.jwt`` file, every JSON document with a
 top-level ``proof``, and every OB 2.0 / OB 3.0 fixture of the 1EdTech validator (hosted OB 2.0
