@@ -33,9 +33,9 @@ typecheck:
 validate:
 	./scripts/validate-template.sh
 
-# the independent verifiers the interop tests run (../shared/tools/external)
-interop-setup:
-	./scripts/setup-interop.sh
+# the independent verifiers the interop tests run (tests/interop/README.md), cached outside the checkout
+interop-setup: setup
+	$(BIN)/python tests/interop/harness.py setup
 
 # sam build without Docker (installs the SAM CLI into .venv-sam on first use; ~20 s once cached)
 sam-build:

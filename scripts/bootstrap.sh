@@ -9,10 +9,14 @@ PYTHON="${PYTHON:-python3.11}"
 command -v "$PYTHON" >/dev/null || PYTHON=python3
 
 # --- system packages ---------------------------------------------------------------------------
-# libcairo2 + fonts: cairosvg rendering; chromium + chromium-driver: the browser tests.
+# libcairo2 + fonts: cairosvg rendering; chromium + chromium-driver: the browser tests; nodejs +
+# npm: the DCC / Digital Bazaar verifiers of the interop tests (tests/interop), unless a node and
+# npm are already on PATH (e.g. from another source than Debian's packages).
 APT_PACKAGES=(libcairo2 fontconfig fonts-dejavu-core chromium chromium-driver ca-certificates)
 if [[ "${1:-}" == "--run-only" ]]; then
   APT_PACKAGES=(libcairo2 fontconfig fonts-dejavu-core ca-certificates)
+elif ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  APT_PACKAGES+=(nodejs npm)
 fi
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

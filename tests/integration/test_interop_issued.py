@@ -1,28 +1,26 @@
-"""What badgekiln issues, checked by verifiers written by others (../shared/tools/external).
+"""What badgekiln issues, checked by verifiers written by others (tests/interop).
 
 * DCC ``@digitalcredentials/verifier-core`` and ``@digitalbazaar/vc`` with the eddsa-rdfc-2022
-  cryptosuite (``dcc-verify.sh --engine both``): OB 3.0 Data Integrity, did:web (DID documents
+  cryptosuite (the ``dcc`` oracle with ``--engine both``): OB 3.0 Data Integrity, did:web (DID documents
   passed with ``--did-doc``) and did:key issuers, BitstringStatusList revocation and suspension.
-* openbadgeslib 4.6.3 (``obl-verify.sh``): OB 3.0 Data Integrity and VC-JWT (RS256, EdDSA),
+* openbadgeslib 4.6.3 (``obl``): OB 3.0 Data Integrity and VC-JWT (RS256, EdDSA),
   baked PNGs, status lists (it verifies only JWT-VC status lists, so ours are read with
   ``--no-verify-status-list``; its recipient check compares ``credentialSubject.id`` only);
   OB 2.0 hosted JSON and signed JWS.
-* the 1EdTech OB 2.0 validator core ``openbadges`` 1.1.2 (``ob2-validate.sh``): hosted and
+* the 1EdTech OB 2.0 validator core ``openbadges`` 1.1.2 (``ob2``): hosted and
   signed (RS256) assertions and their baked images; it fetches the BadgeClass, Issuer, key,
   RevocationList and the badge image.
 
 Every document is answered from a directory exported from the store (``--doc-prefix``); no
-verifier reaches the network. Each verifier's environment must have been set up (``SCRIPT
-setup``, which needs npm / PyPI); otherwise its tests are skipped, never installed from here.
+verifier reaches the network. Each verifier's environment is set up on first use
+(tests/interop/harness.py; ``make test`` does it first); where npm or PyPI cannot be reached its
+tests are skipped with that one-line reason.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import tempfile
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -32,14 +30,12 @@ import pytest
 from badgekiln.hosting.layout import classify
 from badgekiln.issue import create_achievement, create_issuer, issue_credential, revoke, suspend
 from badgekiln.store import LocalStore
-from tests.conftest import REPO
+from tests.interop.harness import command_or_skip
 
 pytestmark = pytest.mark.interop
 
 PUBLIC_URL = "https://badges.example.org"
-TOOLS = Path(os.environ.get("BADGEKILN_EXTERNAL_TOOLS", REPO.parent / "shared" / "tools" / "external"))
 SCHEMA_URL = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
-ENVIRONMENTS = Path(os.environ.get("EXTVERIFIERS_HOME") or Path(tempfile.gettempdir()) / "extverifiers")
 CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "web-di": ("acme", {}),
     "key-di": ("keyed", {}),
@@ -99,13 +95,9 @@ def _png() -> bytes:
     return small_png()
 
 
-def _run(script: str, environment: str, args: list[str], cwd: Path) -> dict[str, Any]:
-    if not (TOOLS / script).is_file():
-        pytest.skip(f"{TOOLS / script} not found")
-    if not (ENVIRONMENTS / environment).is_dir():
-        pytest.skip(f"{script}'s environment is not set up (run `{script} setup`)")
+def _run(oracle: str, args: list[str], cwd: Path) -> dict[str, Any]:
     result = subprocess.run(
-        [str(TOOLS / script), *args], capture_output=True, text=True, cwd=cwd, timeout=180, check=False
+        [*command_or_skip(oracle), *args], capture_output=True, text=True, cwd=cwd, timeout=180, check=False
     )
     assert result.returncode in (0, 1), result.stderr[-2000:]
     verdict: dict[str, Any] = json.loads(result.stdout)
@@ -121,22 +113,20 @@ def _offline(root: Path) -> list[str]:
 
 
 def dcc(root: Path, name: str) -> dict[str, Any]:
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed")
     # verifier-core runs the OB 3.0 JSON Schema (informational): answer it with the bundled copy
     schema = resources.files("badgekiln.verification") / "schemas" / SCHEMA_URL.rsplit("/", 1)[1]
     args = ["--engine", "both", "--doc", f"{SCHEMA_URL}={schema}", *_offline(root), name]
-    return _run("dcc-verify.sh", "dcc", args, root)
+    return _run("dcc", args, root)
 
 
 def obl(root: Path, name: str, *extra: str) -> dict[str, Any]:
     args = [name, "--check-status", "--no-verify-status-list", *_offline(root), *extra]
-    return _run("obl-verify.sh", "obl", args, root)
+    return _run("obl", args, root)
 
 
 def ob2(root: Path, name: str) -> dict[str, Any]:
     args = [name, "--recipient", "ada@example.org", "--doc-prefix", f"{PUBLIC_URL}/={root / 'public'}"]
-    return _run("ob2-validate.sh", "ob2", args, root)
+    return _run("ob2", args, root)
 
 
 # --- DCC verifier-core and Digital Bazaar vc --------------------------------------------------

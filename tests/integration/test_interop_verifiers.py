@@ -1,8 +1,8 @@
 """Verdicts compared with independent verifiers on the public vectors (marker ``interop``).
 
-The wrappers in ../shared/tools/external (their README says how they work offline) run
-openbadgeslib 4.6.3 (``obl``), the DCC verifier-core (``dcc``) and the 1EdTech OB 2.0 validator
-core (``ob2``) with the same offline answers badgekiln gets. Each case either **agrees** with
+The wrappers in tests/interop (its README says how they work offline) run openbadgeslib 4.6.3
+(``obl``), the DCC verifier-core (``dcc``) and the 1EdTech OB 2.0 validator core (``ob2``) with the
+same offline answers badgekiln gets. Each case either **agrees** with
 badgekiln's verdict, or the peer's own message shows the case is outside what it supports
 (``PEER_LIMITS``: a context it does not bundle, a proof suite it lacks, issuers that are not
 DIDs …), or badgekiln is deliberately stricter (``STRICTER``, each documented in
@@ -21,7 +21,6 @@ openbadgeslib (13 agree, 3 outside its support) and all 24 OB 2.0 fixtures for t
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from collections import Counter
 from collections.abc import Iterator
@@ -31,15 +30,13 @@ from typing import Any
 import pytest
 
 from badgekiln.verification import Report
-from tests.conftest import REPO, VECTORS
+from tests.conftest import VECTORS
 from tests.integration.test_verify_vectors import DCC_VC, EXPECTED
+from tests.interop.harness import command_or_skip
 from tests.verify_support import OB20, OB30, VALIDATOR, self_hosted, verify_vector
 
 pytestmark = pytest.mark.interop
 
-TOOLS = REPO.parent / "shared" / "tools" / "external"
-EXTERNAL_HOME = Path("/tmp/extverifiers")  # the wrappers' default $EXTVERIFIERS_HOME
-SCRIPTS = {"obl": "obl-verify.sh", "dcc": "dcc-verify.sh", "ob2": "ob2-validate.sh"}
 CORE = ("signature", "issuer", "status", "issued", "expiry")
 
 DCC_PREFIXES = (
@@ -110,22 +107,6 @@ STRICTER: dict[tuple[str, str], str] = {
 }
 
 
-def _ready(tool: str) -> str:
-    """The wrapper's path once its environment exists (set up on first use), else skip."""
-    script = TOOLS / f"{ {'obl': 'obl-verify', 'dcc': 'dcc-verify', 'ob2': 'ob2-validate'}[tool] }.sh"
-    if not script.is_file():
-        pytest.skip(f"{script} is missing (../shared/tools/external not available)")
-    if tool == "dcc" and shutil.which("node") is None:
-        pytest.skip("node is not installed: the DCC verifier cannot run")
-    if not (EXTERNAL_HOME / tool).is_dir():
-        setup = subprocess.run(
-            [str(script), "setup"], capture_output=True, text=True, timeout=600, check=False
-        )
-        if setup.returncode != 0:
-            pytest.skip(f"{tool} environment could not be set up: {setup.stderr.strip()[-300:]}")
-    return str(script)
-
-
 def _run(command: list[str]) -> dict[str, Any]:
     result = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False, cwd=VECTORS)
     try:
@@ -181,20 +162,20 @@ def _prefix_args(prefixes: tuple[str, ...]) -> list[str]:
 
 
 def test_dcc_verifier_agrees() -> None:
-    script = _ready("dcc")
+    dcc = command_or_skip("dcc")
     verdicts = {}
     for rel in _cases("dcc"):
-        peer = _run([script, *_prefix_args(DCC_PREFIXES), rel])
+        peer = _run([*dcc, *_prefix_args(DCC_PREFIXES), rel])
         verdicts[rel] = _judge("dcc", rel, _core(_verify(rel)), peer)
     assert Counter(verdicts.values()) == {"agree": 13, "stricter": 1}, verdicts
 
 
 def test_openbadgeslib_agrees(tmp_path: Path) -> None:
-    script = _ready("obl")
+    obl = command_or_skip("obl")
     verdicts = {}
     for rel in _cases("obl"):
         command = [
-            script,
+            *obl,
             "--check-status",
             *_prefix_args(DCC_PREFIXES + OB20_PREFIXES),
             *_self_hosted_pins(rel, tmp_path),
@@ -205,9 +186,9 @@ def test_openbadgeslib_agrees(tmp_path: Path) -> None:
 
 
 def test_1edtech_ob2_validator_agrees(tmp_path: Path) -> None:
-    script = _ready("ob2")
+    ob2 = command_or_skip("ob2")
     verdicts = {}
     for rel in _cases("ob2"):
-        peer = _run([script, *_prefix_args(OB20_PREFIXES), *_self_hosted_pins(rel, tmp_path), rel])
+        peer = _run([*ob2, *_prefix_args(OB20_PREFIXES), *_self_hosted_pins(rel, tmp_path), rel])
         verdicts[rel] = _judge("ob2", rel, _verify(rel).valid, peer)
     assert Counter(verdicts.values()) == {"agree": 19, "peer-limit": 5}, verdicts
