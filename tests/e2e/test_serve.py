@@ -8,12 +8,17 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import requests
 
+import badgekiln
+from badgekiln.errors import InputError
+from badgekiln.serve import default_template
 from scripts.make_events import ASSERTION_URL, png, svg
+from tests.conftest import REPO
 
 pytestmark = pytest.mark.e2e
 
@@ -203,13 +208,15 @@ def test_head_is_its_own_method(api: str) -> None:
     assert response.content == b""
 
 
-def test_cli_serves_and_stops(tmp_path: object) -> None:
-    # the README's command, as a subprocess on an ephemeral port
+def test_cli_serves_and_stops(tmp_path: Path) -> None:
+    # the README's command, as a subprocess on an ephemeral port, from a folder without a template:
+    # the application is found from the installed package
     process = subprocess.Popen(
-        [sys.executable, "-m", "badgekiln", "serve", "--port", "0", "--store", str(tmp_path)],
+        [sys.executable, "-m", "badgekiln", "serve", "--port", "0", "--store", str(tmp_path / "store")],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        cwd=tmp_path,
     )
     try:
         assert process.stdout is not None
@@ -236,6 +243,32 @@ def test_cli_serves_and_stops(tmp_path: object) -> None:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_the_default_template_is_the_source_tree_s() -> None:
+    assert default_template() == REPO / "template.yaml"
+
+
+def test_without_a_source_tree_the_template_must_be_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # e.g. installed from a wheel into site-packages: nothing above the package is the application
+    monkeypatch.setattr(badgekiln, "__file__", str(tmp_path / "site-packages/badgekiln/__init__.py"))
+    with pytest.raises(InputError, match="pass --template PATH") as raised:
+        default_template()
+    assert raised.value.reason == "template"
+
+
+def test_cli_names_a_missing_template(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "badgekiln", "serve", "--port", "0", "--template", str(tmp_path / "t.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr == f"error: {tmp_path / 't.yaml'}: No such file or directory\n"
 
 
 def test_cli_rejects_a_bad_store(tmp_path: object) -> None:

@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from badgekiln.errors import InputError
 from badgekiln.gateway import (
     MAX_REQUEST_BYTES,
     HttpRequest,
@@ -30,6 +31,7 @@ __all__ = [
     "MAX_CONNECTIONS",
     "LocalServer",
     "ServeOptions",
+    "default_template",
     "make_server",
     "run",
     "serve_environment",
@@ -178,6 +180,34 @@ class LocalServer(ThreadingHTTPServer):
         log.info(
             "connection from %s ended with an error", client_address, exc_info=log.isEnabledFor(logging.DEBUG)
         )
+
+
+#: Folders above the installed package searched for the application (the package sits at
+#: ``layers/badgekiln/badgekiln`` in the source tree, so the template is three levels up).
+_TEMPLATE_SEARCH_DEPTH = 4
+
+
+def default_template() -> Path:
+    """The ``template.yaml`` of the source tree the ``badgekiln`` package is installed from.
+
+    ``make run`` installs the package from its checkout (``pip install -e``), so ``badgekiln
+    serve`` finds the application, the template and its ``functions/``, from any folder.
+
+    Raises:
+        InputError: ``reason="template"``: no source tree with a template and ``functions/``
+            holds the package (e.g. it was installed from a wheel); pass ``--template``.
+    """
+    import badgekiln
+
+    package = Path(badgekiln.__file__).resolve().parent
+    for folder in package.parents[:_TEMPLATE_SEARCH_DEPTH]:
+        if (folder / "template.yaml").is_file() and (folder / "functions").is_dir():
+            return folder / "template.yaml"
+    raise InputError(
+        f"template: no template.yaml with its functions/ above the installed badgekiln package "
+        f"({package}); pass --template PATH",
+        reason="template",
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--store", help="store URL or directory for handlers (default: .badgekiln/store)")
     parser.add_argument("--public-url", help="base URL of hosted documents (default: the server's URL)")
     parser.add_argument(
-        "--template", type=Path, default=Path("template.yaml"), help="SAM template (default: %(default)s)"
+        "--template",
+        type=Path,
+        help="SAM template (default: the template.yaml of the source tree badgekiln is installed from)",
     )
     parser.add_argument(
         "--new-api-key",
@@ -118,11 +120,15 @@ def _announce_demo(server: Any, *, new_api_key: bool) -> None:
 def _serve(args: argparse.Namespace) -> int:
     import logging
 
-    from badgekiln.serve import ServeOptions, run
+    from badgekiln.serve import ServeOptions, default_template, run
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     options = ServeOptions(
-        template=args.template, host=args.host, port=args.port, store=args.store, public_url=args.public_url
+        template=args.template or default_template(),
+        host=args.host,
+        port=args.port,
+        store=args.store,
+        public_url=args.public_url,
     )
 
     def ready(server: Any) -> None:
