@@ -136,11 +136,17 @@ def _check_ours(store: Store) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter rounds (a smoke run)")
+    parser.add_argument(
+        "--disk-dir",
+        type=Path,
+        help="folder on a real disk for the fsync'd store (default: the system temporary folder; "
+        "name a disk folder where that is a tmpfs)",
+    )
     args = parser.parse_args()
     rounds, seconds = (3, 0.3) if args.quick else (7, 1.5)
     shm = Path("/dev/shm") if Path("/dev/shm").is_dir() and os.access("/dev/shm", os.W_OK) else None
     fast_root = Path(tempfile.mkdtemp(prefix="bench-issue-", dir=shm))
-    disk_root = Path(tempfile.mkdtemp(prefix="bench-issue-disk-", dir=Path.cwd()))
+    disk_root = Path(tempfile.mkdtemp(prefix="bench-issue-disk-", dir=args.disk_dir))
     try:
         fast, disk = _seed(fast_root), _seed(disk_root)
         _check_ours(fast)

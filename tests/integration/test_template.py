@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,8 @@ def test_validate_script_rejects_a_broken_template(tmp_path: Path) -> None:
         .replace("ApiId: !Ref HttpApi, Path: /bake", "ApiId: !Ref Nope, Path: /bake")
     )
     (tmp_path / "template.yaml").write_text(broken)
-    env = {**os.environ, "VENV": str(REPO / ".venv")}
+    # the tools of the active environment (the copy has no .venv of its own)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
     result = subprocess.run(
         ["./scripts/validate-template.sh"],
         cwd=tmp_path,
@@ -47,6 +49,7 @@ def test_validate_script_rejects_a_broken_template(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "validate: ok" not in result.stdout
+    assert "ApiId must be a valid reference" in result.stdout + result.stderr
 
 
 def _roles(translated: dict[str, Any]) -> dict[str, dict[str, Any]]:
