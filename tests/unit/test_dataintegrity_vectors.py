@@ -30,7 +30,7 @@ from badgekiln.errors import (
 from badgekiln.keys.formats import multikey_decode
 from badgekiln.proofs.dataintegrity import VERIFY_SUITES, verify_proof
 from badgekiln.proofs.did import did_web_url, resolve_verification_method
-from tests.conftest import VECTORS
+from tests.conftest import VECTORS, vector_files
 
 DCC = "digitalcredentials-vc-test-fixtures"
 OB30 = "1edtech-digital-credentials-public-validator/inspector-vc/src/test/resources/ob30"
@@ -123,8 +123,8 @@ def _credentials(value: Any, pointer: str = "") -> Iterator[tuple[str, dict[str,
 def _discover() -> tuple[tuple[str, str, int], ...]:
     """(file, pointer to the credential, proof index) for every proof in the vectors."""
     found: list[tuple[str, str, int]] = []
-    for path in sorted(VECTORS.rglob("*")):
-        if not path.is_file() or path.suffix in {".png", ".svg", ".txt", ".md", ".jwt", ".csv"}:
+    for path in vector_files():
+        if path.suffix in {".png", ".svg", ".txt", ".md", ".jwt", ".csv"}:
             continue
         if "schemas" in path.parts:  # JSON Schemas describe "proof"; they do not carry one
             continue

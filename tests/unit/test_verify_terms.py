@@ -13,13 +13,13 @@ from badgekiln.errors import BadgeKilnError, JsonLdError
 from badgekiln.jsonld.strict import expand
 from badgekiln.verification import terms
 from badgekiln.verification.terms import check_terms
-from tests.conftest import VECTORS
+from tests.conftest import VECTORS, vector_files
 from tests.verify_support import credential, replaced
 
 
 def _documents() -> Iterator[tuple[str, dict[str, Any]]]:
-    for path in sorted(VECTORS.rglob("*")):
-        if not path.is_file() or "contexts" in path.parts or "schemas" in path.parts:
+    for path in vector_files():
+        if "contexts" in path.parts or "schemas" in path.parts:
             continue
         try:
             document = json.loads(path.read_text("utf-8"))
