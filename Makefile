@@ -11,11 +11,13 @@ run: setup-run
 	$(BIN)/badgekiln serve
 
 # sam build runs before validate so that `sam validate` is part of it; it is skipped (with a
-# message) only where no python3.13 exists, as on a plain Debian machine.
+# message) only where no python3.13 exists, as on a plain Debian machine. pytest runs on one
+# worker per core (pytest-xdist; PYTEST_WORKERS=0 runs it in one process).
+PYTEST_WORKERS ?= auto
 test: setup lint typecheck interop-setup
 	SAM_BUILD_OPTIONAL=1 ./scripts/sam-build.sh
 	./scripts/validate-template.sh
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
 
 setup:
 	./scripts/bootstrap.sh
@@ -46,14 +48,15 @@ openapi:
 	$(BIN)/python scripts/generate_openapi.py
 
 pytest:
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
 
 # every bench/bench_*.py, so a new benchmark cannot be left out
 bench: setup
 	set -e; for script in bench/bench_*.py; do $(BIN)/python "$$script"; done
 
+# long-running tests (property campaigns, the 200-revocation herds): -m slow
 fuzz: setup
-	$(BIN)/pytest -q -m slow tests
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m slow tests
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -174,10 +174,16 @@ def test_in_process_issue_and_verify(
     assert not _verify(store, issued).valid
 
 
-def test_in_process_200_concurrent_revocations(moto_store: tuple[S3Store, SerialWrites]) -> None:
+#: Revocations at once: a herd over all the containers in `make test`; the 200 of a busy issuer
+#: (over two minutes, most of it issuing them one by one) in the long-running target, `make fuzz`.
+HERDS = [32, pytest.param(200, marks=pytest.mark.slow)]
+
+
+@pytest.mark.parametrize("herd", HERDS)
+def test_in_process_concurrent_revocations(moto_store: tuple[S3Store, SerialWrites], herd: int) -> None:
     store, client = moto_store
     seed_acme(store)
-    print("\nmoto in-process:", concurrent_revocations(_containers(store, client), client, 200))
+    print("\nmoto in-process:", concurrent_revocations(_containers(store, client), client, herd))
 
 
 def test_in_process_concurrent_duplicates(moto_store: tuple[S3Store, SerialWrites]) -> None:
@@ -233,7 +239,8 @@ def test_server_issue_and_verify(server_store: tuple[Store, SerialWrites], optio
 
 
 @pytest.mark.e2e
-def test_server_200_concurrent_revocations(server_store: tuple[Store, SerialWrites]) -> None:
+@pytest.mark.parametrize("herd", HERDS)
+def test_server_concurrent_revocations(server_store: tuple[Store, SerialWrites], herd: int) -> None:
     store, client = server_store
     seed_acme(store)
     stores: list[Store] = [store]
@@ -241,7 +248,7 @@ def test_server_200_concurrent_revocations(server_store: tuple[Store, SerialWrit
         other = open_store(f"s3://{BUCKET}/{store.prefix}")  # type: ignore[attr-defined]
         other._client = client.another(other._client)  # type: ignore[attr-defined]
         stores.append(other)
-    print("\nmoto server over HTTP:", concurrent_revocations(stores, client, 200))
+    print("\nmoto server over HTTP:", concurrent_revocations(stores, client, herd))
 
 
 @pytest.mark.e2e
