@@ -3,7 +3,7 @@
 Run with ``.venv/bin/python bench/bench_render.py [--quick]``.
 
 The badge is generated in code: about 10 KB of SVG with two gradients, 84 translucent polygons
-and a text label (the shape of the badge measured in ../shared/docs/serverless.md §4.1), rendered
+and a text label (the shape of the badge measured for Lambda sizing; docs/rendering.md), rendered
 at 512×512. Reported:
 
 * import cost, each in a fresh interpreter (median of several): ``import badgekiln.render`` (what
