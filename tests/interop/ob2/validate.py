@@ -22,34 +22,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import urllib.parse
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # offline.py, shared with obl
+from offline import LocalDocuments, die, split_pair
 
 HERE = Path(__file__).resolve().parent
 CONTEXT_MAP = HERE.parent.parent / "vectors" / "context-url-map.json"
 NETWORK: dict[str, list[str]] = {"served_local": [], "loopback": [], "refused": []}
 
 
-def die(message: str) -> NoReturn:
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(2)
-
-
-def split_pair(text: str, what: str) -> tuple[str, str]:
-    """``KEY=PATH`` split at the last '=' whose right side exists (URLs may contain '=')."""
-    k = text.rfind("=")
-    while k > 0:
-        left, right = text[:k], text[k + 1 :]
-        if os.path.exists(right):
-            return left, right
-        k = text.rfind("=", 0, k)
-    die(f"{what} expects KEY=PATH with an existing PATH, got {text!r}")
-
-
-def install_offline_transport(docs: dict[str, str], prefixes: list[tuple[str, str]]) -> None:
+def install_offline_transport(documents: LocalDocuments) -> None:
     import requests
     from requests.adapters import HTTPAdapter
     from requests.models import Response
@@ -57,22 +43,11 @@ def install_offline_transport(docs: dict[str, str], prefixes: list[tuple[str, st
 
     real_send = HTTPAdapter.send
 
-    def lookup(url: str) -> str | None:
-        key = url.split("#", maxsplit=1)[0]
-        if key in docs:
-            return docs[key]
-        for prefix, folder in prefixes:
-            if key.startswith(prefix):
-                rest = urllib.parse.unquote(key[len(prefix) :].split("?")[0])
-                path = os.path.realpath(os.path.join(folder, rest))
-                if (path == folder or path.startswith(folder + os.sep)) and os.path.isfile(path):
-                    return path
-        return None
-
     def send(self: HTTPAdapter, request: Any, **kwargs: Any) -> Any:
         url = request.url
-        path = lookup(url)
-        if path is not None:
+        found = documents.find(url)
+        if found is not None:
+            path = found[0]
             NETWORK["served_local"].append(url)
             body = Path(path).read_bytes()
             response = Response()
@@ -134,14 +109,9 @@ def main() -> int:
     args = parser.parse_args()
 
     docs = context_docs(args.context_map)
-    for pair in args.doc:
-        url, path = split_pair(pair, "--doc")
-        docs[url.split("#")[0]] = os.path.realpath(path)
-    prefixes = []
-    for pair in args.doc_prefix:
-        prefix, folder = split_pair(pair, "--doc-prefix")
-        prefixes.append((prefix, os.path.realpath(folder)))
-    install_offline_transport(docs, prefixes)
+    docs.update(split_pair(pair, "--doc") for pair in args.doc)
+    prefixes = [split_pair(pair, "--doc-prefix") for pair in args.doc_prefix]
+    install_offline_transport(LocalDocuments(docs, prefixes))
 
     import logging
 

@@ -22,31 +22,16 @@ Exit code 0 verified, 1 not verified, 2 usage/internal error.
 import argparse
 import base64
 import json
-import os
 import sys
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import NoReturn
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # offline.py, shared with ob2
+from offline import LocalDocuments, die, split_pair
 
 NETWORK = {"served": [], "refused": [], "loopback": []}
 MAX_FETCH = 5 * 1024 * 1024
-
-
-def die(msg: str) -> NoReturn:
-    print(f"error: {msg}", file=sys.stderr)
-    sys.exit(2)
-
-
-def split_pair(s, what):
-    # split at the last '=' whose right side is an existing path (URLs may contain '=')
-    k = s.rfind("=")
-    while k > 0:
-        left, right = s[:k], s[k + 1 :]
-        if os.path.exists(right):
-            return left, right
-        k = s.rfind("=", 0, k)
-    die(f"{what} expects KEY=PATH with an existing PATH, got {s!r}")
 
 
 def did_web_to_url(did):
@@ -63,26 +48,14 @@ def did_web_to_url(did):
 class OfflineDownloader:
     """url -> bytes, answering only from local files (and loopback if allowed)."""
 
-    def __init__(self, docs, prefixes, allow_loopback):
-        self.docs = docs  # url-without-fragment -> path
-        self.prefixes = prefixes  # [(prefix, dir)]
+    def __init__(self, documents, allow_loopback):
+        self.documents = documents
         self.allow_loopback = allow_loopback
 
-    def _lookup(self, url):
-        key = url.split("#")[0]
-        if key in self.docs:
-            return self.docs[key], "doc"
-        for pre, d in self.prefixes:
-            if key.startswith(pre):
-                rest = urllib.parse.unquote(key[len(pre) :].split("?")[0])
-                p = os.path.realpath(os.path.join(d, rest))
-                if (p == d or p.startswith(d + os.sep)) and os.path.isfile(p):
-                    return p, f"doc-prefix {pre}"
-        return None, None
-
     def __call__(self, url):
-        p, src = self._lookup(url)
-        if p:
+        found = self.documents.find(url)
+        if found:
+            p, src = found
             NETWORK["served"].append({"url": url, "from": src})
             with open(p, "rb") as f:
                 return f.read(MAX_FETCH + 1)[:MAX_FETCH]
@@ -409,17 +382,10 @@ def main():
     )
     a = ap.parse_args(argv)
 
-    docs, prefixes = {}, []
-    for s in a.did_doc:
-        did, p = split_pair(s, "--did-doc")
-        docs[did_web_to_url(did)] = os.path.realpath(p)
-    for s in a.doc:
-        u, p = split_pair(s, "--doc")
-        docs[u.split("#")[0]] = os.path.realpath(p)
-    for s in a.doc_prefix:
-        pre, d = split_pair(s, "--doc-prefix")
-        prefixes.append((pre, os.path.realpath(d)))
-    download = OfflineDownloader(docs, prefixes, a.allow_loopback)
+    docs = {did_web_to_url(did): path for did, path in (split_pair(s, "--did-doc") for s in a.did_doc)}
+    docs.update(split_pair(s, "--doc") for s in a.doc)
+    prefixes = [split_pair(s, "--doc-prefix") for s in a.doc_prefix]
+    download = OfflineDownloader(LocalDocuments(docs, prefixes), a.allow_loopback)
 
     import openbadgeslib
 
