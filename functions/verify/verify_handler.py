@@ -16,25 +16,22 @@ badge that URL serves: an OB 3.0 credential (JSON or VC-JWT), a baked image, or 
 assertion.
 
 A badge that fails a check is still a 200 answer: the report says which check failed and why
-(``valid: false``). Input that is not a badge at all is a 4xx problem. The function has no AWS
-permissions: it fetches issuer profiles, keys and status lists over HTTPS through
-:mod:`badgekiln.fetch` only, with the production policy (public addresses only). Locally, when
-the public URL is on a loopback address (``badgekiln serve``), documents hosted by the local
-server itself may be fetched too (:func:`fetch_policy`).
+(``valid: false``). Input that is not a badge at all is a 4xx problem. Issuer profiles, keys and
+status lists are fetched through the site fetcher (:mod:`badgekiln.hosting.site`): this
+deployment's own documents are read from the store (the function may read ``public/`` and
+nothing else), everything else over HTTPS with the production policy (public addresses only).
 """
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlsplit
 
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from pydantic import BaseModel, ConfigDict, Field
 
 import badgekiln
 from badgekiln.errors import InputError, InvalidField
-from badgekiln.fetch import MAX_URL_LENGTH, Fetcher, FetchPolicy, names_this_machine
+from badgekiln.fetch import MAX_URL_LENGTH
 from badgekiln.http import (
     entrypoint,
     make_resolver,
@@ -44,6 +41,7 @@ from badgekiln.http import (
     raw_body,
     require_media_type,
 )
+from badgekiln.http.environment import fetcher
 
 if TYPE_CHECKING:
     from badgekiln.verification.report import Report
@@ -59,8 +57,6 @@ FORM_FIELDS = ("badge", "recipient")
 #: Longest recipient identity accepted: an email address is at most 254 characters, a URL or DID
 #: a little more; anything longer is not an identity.
 MAX_RECIPIENT_CHARS = 1024
-#: Ports the verifier may reach when serving locally: the local server's own and HTTPS.
-HTTPS_PORT = 443
 
 
 class CheckOut(BaseModel):
@@ -109,31 +105,6 @@ class ReportOut(BaseModel):
     credential: SummaryOut | None
     checks: list[CheckOut]
     endorsements: list[ReportOut] = Field(description="One report per endorsement verified.")
-
-
-def fetch_policy(public_url: str | None) -> FetchPolicy:
-    """The fetch policy: production (public HTTPS addresses only) unless ``public_url`` is local.
-
-    A loopback public URL means ``badgekiln serve`` on a laptop: its own documents (issuer
-    profiles, status lists) live on ``http://127.0.0.1:<port>``, so loopback is admitted on that
-    port (and 443) only, never private or link-local ranges.
-    """
-    if not public_url:
-        return FetchPolicy()
-    try:
-        parts = urlsplit(public_url)
-        port = parts.port or (HTTPS_PORT if parts.scheme == "https" else 80)
-    except ValueError:
-        return FetchPolicy()
-    if not names_this_machine(parts.hostname or ""):
-        return FetchPolicy()
-    return FetchPolicy(allow_loopback=True, ports=frozenset({port, HTTPS_PORT}))
-
-
-def _fetcher() -> Fetcher:
-    # A fetcher per request: its cache must not outlive the call, or a revocation published
-    # since the last request would go unseen for the cache's lifetime.
-    return Fetcher(fetch_policy(os.environ.get("BADGEKILN_PUBLIC_URL")))
 
 
 def _recipient(value: str | None) -> str | None:
@@ -236,7 +207,7 @@ _TEXT: dict[str, Any] = {"schema": {"type": "string"}}
 )
 def verify_body() -> ReportOut:
     badge, recipient = _read(app.current_event)
-    return _answer(badgekiln.verify(badge, recipient=recipient, fetcher=_fetcher()))
+    return _answer(badgekiln.verify(badge, recipient=recipient, fetcher=fetcher(app.current_event)))
 
 
 @app.get(
@@ -267,7 +238,7 @@ def verify_url() -> ReportOut:
             field="url",
         )
     recipient = _recipient(event.get_query_string_value("recipient"))
-    return _answer(badgekiln.verify(url, recipient=recipient, fetcher=_fetcher()))
+    return _answer(badgekiln.verify(url, recipient=recipient, fetcher=fetcher(app.current_event)))
 
 
 handler = entrypoint(app, obs)

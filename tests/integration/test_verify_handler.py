@@ -14,9 +14,13 @@ from typing import Any
 import pytest
 from verify import verify_handler
 
-from badgekiln.fetch import Fetcher, FetchPolicy
+from badgekiln.fetch import Fetcher, FetchPolicy, TransportRequest, TransportResponse
+from badgekiln.fetch._requests import RequestsTransport
 from badgekiln.http import MAX_BODY_BYTES
+from badgekiln.issue import Issued, create_achievement, create_issuer, issue_credential
+from badgekiln.store import open_store
 from tests.integration.conftest import Context, body_bytes, load_event, problem
+from tests.issue_support import small_png
 
 FIXTURES = "digitalcredentials-vc-test-fixtures"
 DI_DIDKEY = f"{FIXTURES}/verifiableCredentials/v1/dataIntegrityProof/didKey"
@@ -37,7 +41,7 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
     """Pinned documents the handler may read; anything else is refused as offline."""
     documents: dict[str, bytes] = {}
     monkeypatch.setattr(
-        verify_handler, "_fetcher", lambda: Fetcher(FetchPolicy(offline=True), documents=documents)
+        verify_handler, "fetcher", lambda event=None: Fetcher(FetchPolicy(offline=True), documents=documents)
     )
     return documents
 
@@ -317,13 +321,60 @@ def test_malformed_requests_are_4xx_problems(
         assert detail in (document.get("field"), document.get("reason")), document
 
 
-def test_loopback_is_refused_in_production_and_admitted_only_for_a_local_public_url() -> None:
-    # production: empty or https public URL -> the default strict policy
-    assert verify_handler.fetch_policy(None) == FetchPolicy()
-    assert verify_handler.fetch_policy("https://badges.example.org") == FetchPolicy()
-    assert verify_handler.fetch_policy("http://10.0.0.5:8080") == FetchPolicy()
-    assert verify_handler.fetch_policy("not a url") == FetchPolicy()
-    # badgekiln serve on a laptop: loopback on its own port (and https) only
-    local = verify_handler.fetch_policy("http://127.0.0.1:8080")
-    assert (local.allow_loopback, local.allow_http, local.ports) == (True, False, frozenset({8080, 443}))
-    assert verify_handler.fetch_policy("http://localhost:9000/base").ports == frozenset({9000, 443})
+# --- this deployment's own documents: from the store, and nothing else local -------------------
+
+LOCAL = "http://127.0.0.1:8080"
+
+
+@pytest.fixture
+def local_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Issued:
+    """``badgekiln serve``'s set-up (a local store, a loopback public URL) with one credential;
+    a fetch that reaches for the network fails the test."""
+    store = open_store(str(tmp_path / "store"))
+    monkeypatch.setenv("BADGEKILN_STORE", str(tmp_path / "store"))
+    monkeypatch.setenv("BADGEKILN_PUBLIC_URL", LOCAL)
+    # did:key: an http public URL cannot name an issuer's keys (the verifier wants https or a DID)
+    issuer = {"name": "Acme", "url": "https://acme.example", "slug": "acme", "kind": "key"}
+    create_issuer(store, LOCAL, issuer)
+    teamwork = {"name": "Teamwork", "description": "Works with others.", "criteria": "Shipped."}
+    create_achievement(store, "acme", teamwork, small_png())
+
+    def no_network(self: object, request: TransportRequest) -> TransportResponse:
+        raise AssertionError(f"the network was asked for {request.url}")
+
+    monkeypatch.setattr(RequestsTransport, "handle", no_network)
+    return issue_credential(store, "acme", "teamwork", "ada@example.org")
+
+
+def verify_url(context: Context, url: str) -> dict[str, Any]:
+    result: dict[str, Any] = verify_handler.handler(_with("verify-url.json", query={"url": url}), context)
+    return result
+
+
+def test_own_badges_are_verified_from_the_store(context: Context, local_site: Issued) -> None:
+    # WHEN the local server verifies a badge it issued, by URL  THEN the credential and its status
+    # list are read from the store, neither over loopback
+    document = report(verify_url(context, local_site.public_url))
+    assert (document["format"], document["valid"]) == ("url", True), document["checks"]
+    status = next(c for c in document["checks"] if c["id"] == "status")
+    assert status["status"] == "passed"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.2:8080/issuers/acme/profile.json",  # another loopback address, same port
+        "http://0x7f000002:8080/issuers/acme/profile.json",
+        "http://[::1]:8080/issuers/acme/profile.json",
+        "http://localhost:8080/issuers/acme/profile.json",
+        "http://127.0.0.1:443/issuers/acme/profile.json",  # the same host on another port
+        "http://127.0.0.1:8081/issuers/acme/profile.json",
+        "https://127.0.0.1:8080/issuers/acme/profile.json",  # another scheme
+        "http://10.0.0.1:8080/issuers/acme/profile.json",
+    ],
+)
+def test_only_the_public_url_itself_is_exempt(context: Context, local_site: Issued, url: str) -> None:
+    document = report(verify_url(context, url))
+    assert [(c["id"], c["status"], c["code"]) for c in document["checks"]] == [
+        ("hosted", "failed", "address")
+    ]

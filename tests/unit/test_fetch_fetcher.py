@@ -62,7 +62,6 @@ def test_public_surface() -> None:
         "TransportRequest",
         "TransportResponse",
         "address_refusal",
-        "names_this_machine",
     }
     assert isinstance(StaticTransport({}), Transport)
 

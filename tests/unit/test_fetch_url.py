@@ -168,30 +168,3 @@ def test_special_addresses_are_refused(address: str, kind: str) -> None:
 )
 def test_allow_loopback_admits_loopback_only(address: str, allowed: bool) -> None:
     assert (address_refusal(ip_address(address), allow_loopback=True) is None) is allowed
-
-
-@pytest.mark.parametrize(
-    ("host", "local"),
-    [
-        ("localhost", True),
-        ("LocalHost.", True),
-        ("app.localhost", True),
-        ("127.0.0.1", True),
-        ("127.1", True),
-        ("0x7f000001", True),
-        ("2130706433", True),
-        ("[::1]", True),
-        ("::1", True),
-        ("localhost.example", False),
-        ("10.0.0.1", False),
-        ("badges.example.org", False),
-        ("256.0.0.1", False),  # malformed: not this machine, and not an error
-        ("[::1", False),
-        ("", False),
-    ],
-)
-def test_names_this_machine(host: str, local: bool) -> None:
-    # one answer to "is this URL host my own machine?" for the verify function and the pages
-    from badgekiln.fetch import names_this_machine
-
-    assert names_this_machine(host) is local

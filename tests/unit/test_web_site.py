@@ -1,4 +1,4 @@
-"""badgekiln.web.site: own URLs from the store, everything else strictly, and a record of what was read."""
+"""badgekiln.web.site: the site fetcher with a record of what the verifier read."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from badgekiln.errors import FetchFailed, FetchRefused
+from badgekiln.errors import FetchRefused
 from badgekiln.fetch import MockTransport, TransportRequest, TransportResponse
 from badgekiln.hosting.media import CACHE_PUBLIC, TYPE_JSONLD
 from badgekiln.store import LocalStore
-from badgekiln.web.site import MAX_RECORDED, RecordingFetcher, site_fetcher
+from badgekiln.web.site import MAX_RECORDED, RecordingFetcher, page_fetcher
 
 LOCAL = "http://127.0.0.1:8080"
 PROFILE = {"id": f"{LOCAL}/issuers/acme/profile.json", "type": ["Profile"], "name": "Acme"}
@@ -34,43 +34,16 @@ def network(seen: list[TransportRequest]) -> MockTransport:
     return MockTransport(answer)
 
 
-def test_own_urls_are_answered_from_the_store(store: LocalStore) -> None:
+def test_the_page_fetcher_reads_own_urls_from_the_store_and_records_them(store: LocalStore) -> None:
     seen: list[TransportRequest] = []
-    fetcher = site_fetcher(store, LOCAL, network=network(seen))
+    fetcher = page_fetcher(store, LOCAL, transport=network(seen))
     assert fetcher.get_json(PROFILE["id"]) == PROFILE
     assert seen == []  # no network
     assert fetcher.document(PROFILE["id"] + "#key-1") == PROFILE
 
 
-@pytest.mark.parametrize(
-    "path",
-    ["/issuers/acme/missing.json", "/private/keys/acme.pem", "/issuers/acme/../../private/keys/acme.pem"],
-)
-def test_own_urls_outside_the_layout_or_missing_are_404(store: LocalStore, path: str) -> None:
-    with pytest.raises((FetchFailed, FetchRefused)) as caught:
-        site_fetcher(store, LOCAL, network=network([])).get(LOCAL + path)
-    assert caught.value.details.get("status") in (404, None)
-
-
-def test_foreign_urls_keep_the_strict_rules_on_a_local_site(store: LocalStore) -> None:
-    seen: list[TransportRequest] = []
-    fetcher = site_fetcher(store, LOCAL, network=network(seen))
-    for url, reason in (
-        ("http://127.0.0.1:22/", "scheme"),
-        ("https://127.0.0.1:8443/x", "address"),
-        ("https://localhost/x", "address"),
-        ("http://issuer.example/x", "scheme"),
-    ):
-        with pytest.raises(FetchRefused) as caught:
-            fetcher.get(url)
-        assert caught.value.reason == reason, url
-    assert seen == []
-    assert fetcher.get_json("https://issuer.example/profile")["name"] == "Remote"
-    assert [(r.url, r.allow_loopback) for r in seen] == [("https://issuer.example/profile", False)]
-
-
 def test_without_a_store_it_is_the_strict_fetcher() -> None:
-    fetcher = site_fetcher(None, None)
+    fetcher = page_fetcher(None, None)
     with pytest.raises(FetchRefused) as caught:
         fetcher.get(PROFILE["id"])
     assert caught.value.reason == "address"

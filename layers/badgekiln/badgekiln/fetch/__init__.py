@@ -30,7 +30,7 @@ from badgekiln.fetch._transport import (
     TransportRequest,
     TransportResponse,
 )
-from badgekiln.fetch._url import MAX_URL_LENGTH, names_this_machine
+from badgekiln.fetch._url import MAX_URL_LENGTH
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -49,5 +49,4 @@ __all__ = [
     "TransportRequest",
     "TransportResponse",
     "address_refusal",
-    "names_this_machine",
 ]

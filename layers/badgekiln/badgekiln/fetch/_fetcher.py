@@ -43,6 +43,18 @@ def _pin_table(documents: Mapping[str, bytes] | None) -> dict[str, bytes]:
     return table
 
 
+def _mount_table(mounts: Mapping[str, Transport] | None) -> tuple[tuple[str, Transport], ...]:
+    table: dict[str, Transport] = {}
+    for url, transport in (mounts or {}).items():
+        try:
+            canonical = parse_url(url).url
+        except FetchRefused as exc:
+            raise ValueError(f"cannot mount {url!r}: {exc.message}") from exc
+        table[canonical] = transport
+    # the longest prefix first: a mount below another one wins
+    return tuple(sorted(table.items(), key=lambda item: -len(item[0])))
+
+
 def _pinned_type(body: bytes, accept: Sequence[str]) -> str:
     """Content type of a pinned document: PNG and SVG by their first bytes, JSON otherwise."""
     if body.startswith(_PNG_SIGNATURE):
@@ -57,9 +69,14 @@ class Fetcher:
 
     ``documents`` pins answers by URL (fragment ignored): they are served even offline and never
     touch the network. ``transport`` replaces the network (tests); by default requests with
-    requests-hardened is used, imported on the first real fetch. Successful network responses are
-    cached in-process per ``(url, accept)`` for ``policy.cache_ttl`` seconds; ``clock`` (monotonic
-    seconds) drives that cache only. A Fetcher is safe to share between threads.
+    requests-hardened is used, imported on the first real fetch. ``mounts`` hands URLs to other
+    transports, as httpx's do: a key ending in ``/`` takes every URL below it, any other key that
+    one URL (both canonicalised, query strings included). A mounted transport must not touch the
+    network (it answers from the store, say), so mounted URLs skip the address, scheme and port
+    rules and are served offline too; everything else, redirects included, obeys the policy.
+    Successful responses are cached in-process per ``(url, accept)`` for ``policy.cache_ttl``
+    seconds; ``clock`` (monotonic seconds) drives that cache only. A Fetcher is safe to share
+    between threads.
 
     Example::
 
@@ -68,7 +85,7 @@ class Fetcher:
 
     Raises:
         TypeError: ``policy`` is not a :class:`FetchPolicy` or a pinned body is not bytes.
-        ValueError: a pinned URL is not an absolute http(s) URL, or is pinned twice.
+        ValueError: a pinned or mounted URL is not an absolute http(s) URL, or is pinned twice.
     """
 
     def __init__(
@@ -77,12 +94,14 @@ class Fetcher:
         *,
         documents: Mapping[str, bytes] | None = None,
         transport: Transport | None = None,
+        mounts: Mapping[str, Transport] | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
         if not isinstance(policy, FetchPolicy):
             raise TypeError(f"policy must be a FetchPolicy, not {type(policy).__name__}")
         self._policy = policy
         self._documents = MappingProxyType(_pin_table(documents))
+        self._mounts = _mount_table(mounts)
         self._transport = transport
         self._lock = threading.Lock()
         self._cache: TTLCache[FetchResponse] = TTLCache(
@@ -158,13 +177,8 @@ class Fetcher:
         pinned = self._pinned(target.url, accepted, limit, requested=url)
         if pinned is not None:
             return pinned
-        if self._policy.offline:
-            raise FetchRefused(
-                f"refused to fetch {target.url}: offline mode forbids network access "
-                "(pin the document instead, e.g. --document URL=PATH)",
-                url=url,
-                reason="offline",
-            )
+        if self._policy.offline and self._mounted(target) is None:
+            raise _offline(target.url, url)
         key = (target.url, accepted)
         try:
             self._check(target)
@@ -195,7 +209,15 @@ class Fetcher:
 
     # --- internals ------------------------------------------------------------------------------
 
+    def _mounted(self, target: Target) -> Transport | None:
+        for prefix, transport in self._mounts:
+            if target.url == prefix or (prefix.endswith("/") and target.url.startswith(prefix)):
+                return transport
+        return None
+
     def _check(self, target: Target) -> None:
+        if self._mounted(target) is not None:
+            return  # never reaches the network: the policy's address rules do not apply
         policy = self._policy
         check_target(
             target, allow_http=policy.allow_http, allow_loopback=policy.allow_loopback, ports=policy.ports
@@ -213,6 +235,14 @@ class Fetcher:
             canonical, 200, content_type, MappingProxyType({"content-type": content_type}), body
         )
 
+    def _transport_for(self, target: Target, requested: str) -> Transport:
+        mounted = self._mounted(target)
+        if mounted is not None:
+            return mounted
+        if self._policy.offline:  # a mounted transport redirected to the network
+            raise _offline(target.url, requested)
+        return self._network()
+
     def _network(self) -> Transport:
         with self._lock:
             if self._transport is None:
@@ -225,7 +255,6 @@ class Fetcher:
         self, target: Target, accept: tuple[str, ...], limit: int, *, requested: str
     ) -> FetchResponse:
         policy = self._policy
-        transport = self._network()
         deadline = time.monotonic() + policy.total_timeout
         headers = MappingProxyType(
             {"user-agent": policy.user_agent, "accept": accept_header(accept), "accept-encoding": "identity"}
@@ -248,7 +277,7 @@ class Fetcher:
                 allow_loopback=policy.allow_loopback,
             )
             try:
-                answer = transport.handle(request)
+                answer = self._transport_for(target, requested).handle(request)
             except FetchRefused as exc:
                 if redirects == 0:
                     raise
@@ -316,6 +345,15 @@ class Fetcher:
             raise FetchFailed(
                 f"{final} is larger than {limit} bytes", url=requested, reason="too-large", limit=limit
             )
+
+
+def _offline(target: str, requested: str) -> FetchRefused:
+    return FetchRefused(
+        f"refused to fetch {target}: offline mode forbids network access "
+        "(pin the document instead, e.g. --document URL=PATH)",
+        url=requested,
+        reason="offline",
+    )
 
 
 def _redirect_refused(requested: str, source: str, exc: FetchRefused) -> FetchRefused:

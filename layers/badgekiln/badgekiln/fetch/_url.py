@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from badgekiln.errors import FetchRefused
 from badgekiln.fetch._address import IPAddress, parse_ip, refusal
 
-__all__ = ["MAX_URL_LENGTH", "Target", "check_target", "names_this_machine", "parse_url"]
+__all__ = ["MAX_URL_LENGTH", "Target", "check_target", "parse_url"]
 
 #: Longest URL accepted (characters). Badge, profile and key URLs are short; 2 KiB is the common
 #: browser/CDN floor and keeps hostile Location headers and pins from growing memory or logs.
@@ -161,21 +161,6 @@ def parse_url(url: str) -> Target:
 def _is_local_name(name: str) -> bool:
     name = name.lower().removesuffix(".")
     return name == "localhost" or name.endswith(".localhost")  # RFC 6761: always this machine
-
-
-def names_this_machine(host: str) -> bool:
-    """Whether a URL's host is this machine: a ``localhost`` name, or a loopback address in any
-    spelling the fetcher reads (``127.1``, ``0x7f000001``, ``[::1]`` …). A malformed host is not."""
-    text = host.strip().lower()
-    if _is_local_name(text):
-        return True
-    if text.startswith("[") and text.endswith("]"):
-        text = text[1:-1]
-    try:
-        ip = parse_ip(text) if ":" in text else _legacy_ipv4(text)
-    except ValueError:
-        return False
-    return ip is not None and ip.is_loopback
 
 
 def check_target(

@@ -1,4 +1,5 @@
-"""What handlers read from their environment: the store, the public URL, where keys are made.
+"""What handlers read from their environment: the store, the public URL, the fetcher a
+verification uses, where keys are made.
 
 A bad value is a deployment error, not bad input: it raises ``RuntimeError``, which the handlers
 log and answer ``500`` (naming only the request id). Read at the edge, per call (cheap), so
@@ -23,10 +24,19 @@ from typing import TYPE_CHECKING, Any, Final
 from badgekiln.errors import InvalidField
 
 if TYPE_CHECKING:
+    from badgekiln.fetch import Fetcher
     from badgekiln.issue.signing import KeyOptions
     from badgekiln.store.base import Store
 
-__all__ = ["KMS_NAMESPACE_ENV", "PUBLIC_URL_ENV", "SIGNING_KEYS_ENV", "key_options", "public_url", "store"]
+__all__ = [
+    "KMS_NAMESPACE_ENV",
+    "PUBLIC_URL_ENV",
+    "SIGNING_KEYS_ENV",
+    "fetcher",
+    "key_options",
+    "public_url",
+    "store",
+]
 
 PUBLIC_URL_ENV: Final = "BADGEKILN_PUBLIC_URL"
 SIGNING_KEYS_ENV: Final = "BADGEKILN_SIGNING_KEYS"
@@ -74,6 +84,22 @@ def public_url(event: Any = None) -> str:
     if isinstance(domain, str) and domain:
         return f"https://{domain}"
     raise RuntimeError(f"no public URL: set {PUBLIC_URL_ENV} (the template's PublicBaseUrl parameter)")
+
+
+def fetcher(event: Any = None) -> Fetcher:
+    """The fetcher one verification uses (:func:`badgekiln.hosting.site.site_fetcher`): this
+    deployment's own documents from the store, opened only if the badge names one, and the rest
+    of the web with the production policy.
+
+    Raises:
+        RuntimeError: no public URL (see :func:`public_url`), or it is not a usable one.
+    """
+    from badgekiln.hosting.site import site_fetcher
+
+    try:
+        return site_fetcher(store, public_url(event))
+    except InvalidField as exc:
+        raise RuntimeError(f"{PUBLIC_URL_ENV} is not a public URL: {exc.message}") from exc
 
 
 def key_options() -> KeyOptions:

@@ -117,15 +117,15 @@ def check_page(event: APIGatewayProxyEventV2, *, store: Store | None, public_url
     """``POST /check``: verify the posted badge and show the result, or the form with what to fix.
 
     ``store`` and ``public_url`` let the verifier read this site's own documents from the store
-    (see :mod:`badgekiln.web.site`); without them it fetches everything over the network.
+    (see :mod:`badgekiln.hosting.site`); without them it fetches everything over the network.
     """
     from badgekiln.web.check import check_badge
-    from badgekiln.web.site import site_fetcher
+    from badgekiln.web.site import page_fetcher
 
     form = None
     try:
         form = parse_check_form(event)
-        view = check_badge(form, site_fetcher(store, public_url))
+        view = check_badge(form, page_fetcher(store, public_url))
     except e.BadgeKilnError as error:
         return _form_error(error, form)
     html = render("result.html", view=view, error=None, **_form_context(form))
@@ -180,11 +180,11 @@ def _hosted_page(store: Store, public_url: str, path: str, identity: str | None 
     ``identity``?" when one is asked."""
     from badgekiln.hosting.layout import Layout
     from badgekiln.web.hosted import check_recipient, find_credential, verify_hosted, view_for
-    from badgekiln.web.site import site_fetcher
+    from badgekiln.web.site import page_fetcher
 
     layout = Layout.parse(public_url)
     credential = find_credential(store, path)
-    fetcher = site_fetcher(store, public_url)
+    fetcher = page_fetcher(store, public_url)
     report, document = verify_hosted(credential, layout, fetcher)
     answer = None if identity is None else check_recipient(document, credential.spec, identity)
     view, has_image = view_for(credential, report, document, store=store, layout=layout, fetcher=fetcher)

@@ -1,93 +1,25 @@
-"""The pages' fetcher: this site's own documents straight from the store, the rest of the web
-through the strict network transport, and a record of every JSON document the verifier read.
-
-Why answer our own URLs from the store: a badge this deployment issued names its key, profile and
-status list under the public URL; the public function serves exactly those store objects (with
-:func:`~badgekiln.hosting.responses.public_response`, which this transport calls too), so reading them
-directly gives the same answers without a round trip through the API — and works under
-``badgekiln serve``, whose loopback URL the strict fetcher would (rightly) refuse.
-
-Nothing else is relaxed: URLs outside the public URL go to the network transport with the
-default rules (public addresses only, https only unless the site itself is local).
+"""The pages' fetcher: the site fetcher (:mod:`badgekiln.hosting.site`: this deployment's own
+documents from the store, the rest of the web strictly) that also records every JSON document the
+verifier read, so a page can show what was checked.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
-from urllib.parse import urlsplit
 
-from badgekiln.errors import BadgeKilnError, FetchRefused
-from badgekiln.fetch import (
-    JSON_TYPES,
-    Fetcher,
-    FetchPolicy,
-    FetchResponse,
-    Transport,
-    TransportRequest,
-    TransportResponse,
-    names_this_machine,
-)
-from badgekiln.hosting.layout import Layout
-from badgekiln.hosting.responses import public_response
+from badgekiln.errors import BadgeKilnError
+from badgekiln.fetch import JSON_TYPES, Fetcher, FetchPolicy, FetchResponse, Transport
+from badgekiln.hosting.site import site_mounts
 from badgekiln.store.base import Store
 from badgekiln.strictjson import loads_strict
 
-__all__ = ["MAX_RECORDED", "RecordingFetcher", "SiteTransport", "site_fetcher"]
+__all__ = ["MAX_RECORDED", "RecordingFetcher", "page_fetcher"]
 
 #: Documents remembered per verification for display (assertion, BadgeClass, profile, keys,
 #: status lists, endorsements …): a verification reads a dozen or so.
 MAX_RECORDED: Final = 64
-
-
-class SiteTransport:
-    """Answers URLs under ``layout``'s public URL from ``store``; sends the rest to ``network``.
-
-    For URLs elsewhere the request goes out with ``allow_loopback`` off and plain http refused,
-    whatever the fetch policy (which a local site relaxes only so its own loopback URLs pass).
-    """
-
-    def __init__(self, store: Store, layout: Layout, network: Transport | None = None) -> None:
-        self._store = store
-        self._layout = layout
-        self._network = network
-        self._lock = threading.Lock()
-
-    def _remote(self) -> Transport:
-        with self._lock:
-            if self._network is None:
-                from badgekiln.fetch._requests import RequestsTransport
-
-                self._network = RequestsTransport()
-            return self._network
-
-    def handle(self, request: TransportRequest) -> TransportResponse:
-        """Answer ``request`` from the store (own URLs) or the network (the rest).
-
-        Raises:
-            FetchRefused: a foreign URL over plain http or to a loopback or private address.
-            FetchFailed: the network transport failed.
-        """
-        path = self._layout.path_of(request.url)
-        if path is not None:
-            answer = public_response(self._store, path, accept=request.headers.get("accept"))
-            return TransportResponse(answer.status, answer.headers, answer.body)
-        parts = urlsplit(request.url)
-        if parts.scheme != "https":
-            raise FetchRefused(
-                f"refused to fetch {request.url}: plain http is not allowed; use an https URL",
-                url=request.url,
-                reason="scheme",
-            )
-        if names_this_machine(parts.hostname or ""):
-            raise FetchRefused(
-                f"refused to fetch {request.url}: it names this machine; only public hosts are fetched",
-                url=request.url,
-                reason="address",
-            )
-        return self._remote().handle(replace(request, allow_loopback=False))
 
 
 class RecordingFetcher(Fetcher):
@@ -124,21 +56,16 @@ class RecordingFetcher(Fetcher):
         return value if isinstance(value, Mapping) else None
 
 
-def site_fetcher(
-    store: Store | None, public_url: str | None, *, network: Transport | None = None
+def page_fetcher(
+    store: Store | Callable[[], Store] | None, public_url: str | None, *, transport: Transport | None = None
 ) -> RecordingFetcher:
-    """The fetcher one page verification uses (a fresh one per request: its record is per badge).
-
-    Without a store or public URL it is the ordinary strict fetcher (plus the record). A public
-    URL on this machine (``badgekiln serve``) admits loopback *in the policy* so that its own
-    URLs reach :class:`SiteTransport`, which still refuses every other local address.
+    """The fetcher one page verification uses (a fresh one per request: its record is per badge):
+    the production policy, with this site's documents mounted from ``store``
+    (:func:`~badgekiln.hosting.site.site_mounts`). Without a store or public URL it is the
+    ordinary strict fetcher. ``transport`` replaces the network (tests).
 
     Raises:
         InvalidField: ``public_url`` is not a usable public URL.
     """
-    if store is None or not public_url:
-        return RecordingFetcher(FetchPolicy(), transport=network)
-    layout = Layout.parse(public_url)
-    local = names_this_machine(layout.host)
-    policy = FetchPolicy(allow_loopback=local)
-    return RecordingFetcher(policy, transport=SiteTransport(store, layout, network))
+    mounts = site_mounts(store, public_url) if store is not None and public_url else None
+    return RecordingFetcher(FetchPolicy(), transport=transport, mounts=mounts)
