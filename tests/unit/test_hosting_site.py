@@ -17,8 +17,8 @@ LOCAL = "http://127.0.0.1:8080"
 PROFILE = {"id": f"{LOCAL}/issuers/acme/profile.json", "type": ["Profile"], "name": "Acme"}
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> LocalStore:
+@pytest.fixture(name="store")
+def store_fixture(tmp_path: Path) -> LocalStore:
     store = LocalStore(str(tmp_path))
     body = json.dumps(PROFILE).encode()
     store.put("public/issuers/acme/profile.json", body, content_type=TYPE_JSONLD, cache_control=CACHE_PUBLIC)

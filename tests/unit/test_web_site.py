@@ -2,36 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from badgekiln.errors import FetchRefused
 from badgekiln.fetch import MockTransport, TransportRequest, TransportResponse
-from badgekiln.hosting.media import CACHE_PUBLIC, TYPE_JSONLD
 from badgekiln.store import LocalStore
 from badgekiln.web.site import MAX_RECORDED, RecordingFetcher, page_fetcher
-
-LOCAL = "http://127.0.0.1:8080"
-PROFILE = {"id": f"{LOCAL}/issuers/acme/profile.json", "type": ["Profile"], "name": "Acme"}
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> LocalStore:
-    store = LocalStore(str(tmp_path))
-    body = json.dumps(PROFILE).encode()
-    store.put("public/issuers/acme/profile.json", body, content_type=TYPE_JSONLD, cache_control=CACHE_PUBLIC)
-    store.put("private/keys/acme.pem", b"secret", content_type="application/x-pem-file")
-    return store
-
-
-def network(seen: list[TransportRequest]) -> MockTransport:
-    def answer(request: TransportRequest) -> TransportResponse:
-        seen.append(request)
-        return TransportResponse.of_json({"id": request.url, "name": "Remote"})
-
-    return MockTransport(answer)
+from tests.unit.test_hosting_site import LOCAL, PROFILE, network, store_fixture  # noqa: F401  (fixture)
 
 
 def test_the_page_fetcher_reads_own_urls_from_the_store_and_records_them(store: LocalStore) -> None:
