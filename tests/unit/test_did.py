@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from badgekiln.errors import FetchFailed, InputTooLarge, KeyResolutionError
-from badgekiln.keys.formats import did_key_encode, multikey_encode, public_key_to_jwk
+from badgekiln.keys.formats import b58encode, did_key_encode, multikey_encode, public_key_to_jwk
 from badgekiln.proofs.did import (
     MAX_DID_CHARS,
     MAX_METHODS,
@@ -256,8 +256,16 @@ def _doc(**changes: Any) -> dict[str, Any]:
         (_doc(assertionMethod=[f"{ISSUER}#key-2"]), "not-authorized"),
         (_doc(verificationMethod=[]), "not-found"),
         (
-            _doc(verificationMethod=[_method(f"{ISSUER}#key-1", ISSUER, type="Ed25519VerificationKey2018")]),
+            _doc(
+                verificationMethod=[
+                    _method(f"{ISSUER}#key-1", ISSUER, type="EcdsaSecp256k1VerificationKey2019")
+                ]
+            ),
             "method-type",
+        ),
+        (  # a 2018 key carries publicKeyBase58, not a Multikey
+            _doc(verificationMethod=[_method(f"{ISSUER}#key-1", ISSUER, type="Ed25519VerificationKey2018")]),
+            "method",
         ),
         (_doc(verificationMethod=[_method(f"{ISSUER}#key-1", None)]), "method"),
         (
@@ -430,3 +438,47 @@ def test_unsupported_ids(vm_id: str, reason: str) -> None:
 def test_id_length_cap() -> None:
     with pytest.raises(InputTooLarge):
         resolve_verification_method("https://a.example/#" + "k" * MAX_DID_CHARS, fetch_json=_no_fetch)
+
+
+# --- Ed25519VerificationKey2018 (publicKeyBase58), as DID documents of 2018-suite issuers list them --
+
+
+def _method_2018(key: Any) -> dict[str, Any]:
+    method = _method(f"{ISSUER}#key-1", ISSUER, type="Ed25519VerificationKey2018", publicKeyBase58=key)
+    del method["publicKeyMultibase"]
+    return method
+
+
+def test_ed25519_2018_key_is_read_from_base58() -> None:
+    key = ed25519.Ed25519PrivateKey.generate().public_key()
+    document = _controller(ISSUER, _method_2018(b58encode(key.public_bytes_raw())))
+    method = find_verification_method(document, f"{ISSUER}#key-1")
+    assert method.type == "Ed25519VerificationKey2018"
+    assert method.public_key.public_bytes_raw() == key.public_bytes_raw()  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        (b58encode(b"\x01" * 31), "key-length"),
+        (b58encode(b"\x01" * 33), "key-length"),
+        ("0OIl", "method"),  # not base58
+        ("", "method"),
+        (7, "method"),
+        ("z" + b58encode(b"\x01" * 32), "key-length"),  # a multibase prefix is not base58 of the key
+        (b58encode(b"\x01" + b"\x00" * 31), "small-order"),  # a small-order point
+    ],
+)
+def test_ed25519_2018_key_refusals(value: Any, reason: str) -> None:
+    document = _controller(ISSUER, _method_2018(value))
+    with pytest.raises(KeyResolutionError) as info:
+        find_verification_method(document, f"{ISSUER}#key-1")
+    assert info.value.reason == reason
+
+
+def test_ed25519_2018_key_with_a_second_key_member_is_refused() -> None:
+    key = ed25519.Ed25519PrivateKey.generate().public_key()
+    method = {**_method_2018(b58encode(key.public_bytes_raw())), "publicKeyMultibase": _multikey()}
+    with pytest.raises(KeyResolutionError) as info:
+        find_verification_method(_controller(ISSUER, method), f"{ISSUER}#key-1")
+    assert info.value.reason == "method"

@@ -18,10 +18,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from badgekiln.errors import InputTooLarge, KeyResolutionError
-from badgekiln.keys.formats import did_key_decode, jwk_to_public_key, multikey_decode, multikey_encode
+from badgekiln.errors import InputTooLarge, KeyResolutionError, MalformedPayload
+from badgekiln.keys.formats import (
+    b58decode,
+    check_public_key,
+    did_key_decode,
+    jwk_to_public_key,
+    multikey_decode,
+    multikey_encode,
+)
 from badgekiln.keys.signer import PublicKey
 
 __all__ = [
@@ -41,8 +49,16 @@ MAX_DID_CHARS: Final = 2048
 #: Verification methods / relationship entries examined in one document.
 MAX_METHODS: Final = 256
 VERIFICATION_METHOD_TYPES: Final = frozenset(
-    {"Multikey", "Ed25519VerificationKey2020", "JsonWebKey", "JsonWebKey2020"}
+    {"Multikey", "Ed25519VerificationKey2020", "Ed25519VerificationKey2018", "JsonWebKey", "JsonWebKey2020"}
 )
+#: The one key member each method type carries.
+_KEY_MEMBERS: Final = {
+    "Multikey": "publicKeyMultibase",
+    "Ed25519VerificationKey2020": "publicKeyMultibase",
+    "Ed25519VerificationKey2018": "publicKeyBase58",
+    "JsonWebKey": "publicKeyJwk",
+    "JsonWebKey2020": "publicKeyJwk",
+}
 # A did:key document authorises its one key for these relationships (W3C did:key §3.1.2).
 _DID_KEY_PURPOSES: Final = frozenset(
     {"assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation"}
@@ -188,22 +204,36 @@ def _method_from_object(obj: Any, vm_id: str) -> VerificationMethod:
         )
     if not isinstance(controller, str) or not controller:
         raise _fail("verification method has no controller", "method", id=vm_id)
-    has_multibase, has_jwk = "publicKeyMultibase" in obj, "publicKeyJwk" in obj
-    key: PublicKey
-    if vm_type in ("Multikey", "Ed25519VerificationKey2020") and has_multibase and not has_jwk:
-        key = multikey_decode(obj["publicKeyMultibase"])
-        if vm_type == "Ed25519VerificationKey2020" and not obj["publicKeyMultibase"].startswith("z6Mk"):
-            raise _fail("Ed25519VerificationKey2020 must hold an Ed25519 key", "key-type", id=vm_id)
-    elif vm_type in ("JsonWebKey", "JsonWebKey2020") and has_jwk and not has_multibase:
-        key = jwk_to_public_key(obj["publicKeyJwk"])
-    else:
+    member = _KEY_MEMBERS[vm_type]
+    if member not in obj or any(other in obj for other in set(_KEY_MEMBERS.values()) - {member}):
         raise _fail(
-            f"{vm_type} must carry exactly its key member "
-            "(publicKeyMultibase for Multikey/Ed25519VerificationKey2020, publicKeyJwk for JsonWebKey)",
+            f"{vm_type} must carry exactly its key member ({member})",
             "method",
             id=vm_id,
         )
+    key: PublicKey
+    if member == "publicKeyMultibase":
+        key = multikey_decode(obj[member])
+        if vm_type == "Ed25519VerificationKey2020" and not obj[member].startswith("z6Mk"):
+            raise _fail("Ed25519VerificationKey2020 must hold an Ed25519 key", "key-type", id=vm_id)
+    elif member == "publicKeyBase58":
+        key = _ed25519_base58(obj[member], vm_id)
+    else:
+        key = jwk_to_public_key(obj[member])
     return VerificationMethod(id=vm_id, type=vm_type, controller=controller, public_key=key)
+
+
+def _ed25519_base58(value: Any, vm_id: str) -> PublicKey:
+    """An Ed25519VerificationKey2018 ``publicKeyBase58``: 32 raw bytes, base58btc, no multibase."""
+    if not isinstance(value, str):
+        raise _fail("publicKeyBase58 must be a string", "method", id=vm_id)
+    try:
+        raw = b58decode(value)
+    except MalformedPayload as exc:
+        raise _fail(f"publicKeyBase58: {exc.message}", "method", id=vm_id) from exc
+    if len(raw) != 32:
+        raise _fail(f"publicKeyBase58 holds {len(raw)} bytes, an Ed25519 key has 32", "key-length", id=vm_id)
+    return check_public_key(Ed25519PublicKey.from_public_bytes(raw))
 
 
 def _entries(document: Mapping[str, Any], member: str) -> list[Any]:
