@@ -81,6 +81,11 @@ ORACLES: dict[str, Oracle] = {
         "ob2", "the 1EdTech OB 2.0 validator", "python", "ob2/requirements.txt", None, "ob2/validate.py",
         pip_options=("--no-deps",), smoke_import="openbadges.verifier",
     ),
+    # not a verifier but an independent signer: Digital Bazaar's Data Integrity cryptosuites
+    "di-signers": Oracle(
+        "di-signers", "Digital Bazaar's Data Integrity signers", "node", "di-signers/package.json",
+        "di-signers/package-lock.json", "di-signers/sign.mjs",
+    ),
 }  # fmt: skip
 
 

@@ -192,9 +192,10 @@ def _with_proof(ob: dict[str, Any], **changes: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("changes", "error", "reason"),
     [
-        ({"type": "Ed25519Signature2018"}, UnsupportedAlgorithm, "cryptosuite"),
-        ({"cryptosuite": "eddsa-jcs-2022"}, UnsupportedAlgorithm, "cryptosuite"),
-        ({"cryptosuite": "ecdsa-rdfc-2019"}, UnsupportedAlgorithm, "cryptosuite"),
+        ({"type": "Ed25519Signature2018"}, UnsupportedAlgorithm, "cryptosuite"),  # + cryptosuite
+        ({"cryptosuite": "eddsa-jcs-2022"}, InvalidSignature, "signature"),  # the suite name is signed
+        ({"cryptosuite": "ecdsa-rdfc-2019"}, UnsupportedAlgorithm, "key-type"),  # needs P-256/P-384
+        ({"type": "JsonWebSignature2020"}, UnsupportedAlgorithm, "cryptosuite"),
         ({"cryptosuite": None}, UnsupportedAlgorithm, "cryptosuite"),
         ({"type": "Ed25519Signature2020"}, UnsupportedAlgorithm, "cryptosuite"),  # + cryptosuite
         ({"type": ["DataIntegrityProof"]}, UnsupportedAlgorithm, "cryptosuite"),  # unhashable

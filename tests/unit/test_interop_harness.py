@@ -151,6 +151,7 @@ def test_setup_reports_each_oracle_on_one_line(
         "its interop tests will be skipped",
         "interop obl: ready in /cache/obl",
         "interop ob2: ready in /cache/ob2",
+        "interop di-signers: ready in /cache/di-signers",
     ]
 
 
@@ -164,4 +165,4 @@ def test_setup_fails_on_a_real_failure(installs: list[str], monkeypatch: pytest.
 
 def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert harness.main(["verify"]) == 2
-    assert capsys.readouterr().err.startswith("usage: harness.py setup | {dcc|obl|ob2}")
+    assert capsys.readouterr().err.startswith("usage: harness.py setup | {dcc|obl|ob2|di-signers}")

@@ -108,8 +108,12 @@ def test_public_names() -> None:
             assert hasattr(module, name), f"{module.__name__}.{name}"
     assert set(dataintegrity.__all__) == {
         "CREATE_CRYPTOSUITES",
+        "SUITES",
+        "UNSUPPORTED_SUITES",
         "VERIFY_SUITES",
+        "Suite",
         "create_proof",
+        "suite_name",
         "verify_proof",
     }
 

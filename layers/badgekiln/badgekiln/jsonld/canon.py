@@ -8,9 +8,10 @@ refused past a budget no credential comes near.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from pyld import jsonld
 from pyld.canon import URDNA2015
@@ -19,7 +20,14 @@ from pyld.identifier_issuer import IdentifierIssuer
 from badgekiln.errors import InputTooLarge, JsonLdError
 from badgekiln.jsonld.strict import expand
 
-__all__ = ["MAX_BLANK_NODES", "MAX_CANON_WORK", "MAX_QUADS", "canonicalize", "canonicalize_expanded"]
+__all__ = [
+    "MAX_BLANK_NODES",
+    "MAX_CANON_WORK",
+    "MAX_QUADS",
+    "HashName",
+    "canonicalize",
+    "canonicalize_expanded",
+]
 
 #: Statements in one dataset; a complete OB 3.0 credential has about a hundred.
 MAX_QUADS: Final = 10_000
@@ -34,10 +42,19 @@ MAX_CANON_WORK: Final = 20_000
 _RDF_OPTIONS: Final = {"produceGeneralizedRdf": False, "processingMode": "json-ld-1.1"}
 
 
+#: Hash functions RDFC-1.0 may run with: SHA-256 by default; the ECDSA suites ask for SHA-384
+#: with P-384 keys (VC-DI-ECDSA: "a hash algorithm that has an appropriate security level").
+HashName = Literal["sha256", "sha384"]
+
+
 class _MeteredURDNA2015(URDNA2015):  # type: ignore[misc]
-    def __init__(self) -> None:
+    def __init__(self, hash_name: HashName = "sha256") -> None:
         super().__init__()
         self._work = 0
+        self._new_hash = hashlib.sha384 if hash_name == "sha384" else hashlib.sha256
+
+    def create_hash(self) -> Any:
+        return self._new_hash()
 
     def _charge(self, units: int) -> None:
         self._work += units
@@ -59,10 +76,11 @@ class _MeteredURDNA2015(URDNA2015):  # type: ignore[misc]
         return hash_to_related
 
 
-def canonicalize_expanded(expanded: list[Any]) -> str:
+def canonicalize_expanded(expanded: list[Any], *, hash_name: HashName = "sha256") -> str:
     """Canonical N-Quads of an expanded document from :func:`badgekiln.jsonld.strict.expand`.
 
-    ``expanded`` is consumed (PyLD annotates it while building the node map).
+    ``expanded`` is consumed (PyLD annotates it while building the node map). ``hash_name`` is
+    the hash RDFC-1.0 labels blank nodes with.
 
     Raises:
         InputTooLarge: over :data:`MAX_QUADS`, :data:`MAX_BLANK_NODES` or
@@ -92,12 +110,13 @@ def canonicalize_expanded(expanded: list[Any]) -> str:
             f"document has {issuer.counter} blank nodes, over the {MAX_BLANK_NODES} limit",
             limit=MAX_BLANK_NODES,
         )
-    nquads: str = _MeteredURDNA2015().main(dataset, {"format": "application/n-quads"})
+    nquads: str = _MeteredURDNA2015(hash_name).main(dataset, {"format": "application/n-quads"})
     return nquads
 
 
-def canonicalize(document: Mapping[str, Any]) -> str:
-    """Strictly expand ``document`` and return its RDFC-1.0 canonical N-Quads (UTF-8 text).
+def canonicalize(document: Mapping[str, Any], *, hash_name: HashName = "sha256") -> str:
+    """Strictly expand ``document`` and return its RDFC-1.0 canonical N-Quads (UTF-8 text),
+    blank nodes labelled with ``hash_name``.
 
     Raises:
         JsonLdError: unknown context, undefined term, relative IRI … (see
@@ -105,4 +124,4 @@ def canonicalize(document: Mapping[str, Any]) -> str:
         InputTooLarge: over a size or work cap.
         MalformedPayload: not a JSON object.
     """
-    return canonicalize_expanded(expand(document))
+    return canonicalize_expanded(expand(document), hash_name=hash_name)

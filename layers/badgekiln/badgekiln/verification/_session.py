@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from badgekiln.errors import BadgeKilnError, FetchRefused
+from badgekiln.errors import BadgeKilnError, FetchRefused, UnsupportedAlgorithm
 from badgekiln.keys.signer import PublicKey
 from badgekiln.verification.options import VerifyOptions
 from badgekiln.verification.report import CHECK_IDS, Check, CheckStatus
@@ -83,10 +83,13 @@ class Checks:
         self.add(check_id, "skipped", message, code)
 
     def error(self, check_id: str, exc: BadgeKilnError, prefix: str = "") -> None:
-        """Record what a check raised: skipped when only the network was missing, else failed."""
+        """Record what a check raised: skipped when only the network was missing or the proof is
+        of a suite badgekiln does not verify (nothing was checked), else failed."""
         text = f"{prefix}{exc.message}" if prefix else exc.message
         if is_offline_refusal(exc):
             self.skipped(check_id, f"not checked: {text}", "offline")
+        elif isinstance(exc, UnsupportedAlgorithm) and exc.reason == "cryptosuite":
+            self.skipped(check_id, text, "cryptosuite")
         else:
             self.failed(check_id, text, exc.reason or exc.code)
 

@@ -1,11 +1,16 @@
 """Embedded Data Integrity proofs of a credential: find one that verifies, say with which key.
 
-Accepted suites are those of :mod:`badgekiln.proofs.dataintegrity` (``eddsa-rdfc-2022``, and the
-legacy ``eddsa-2022`` and ``Ed25519Signature2020``). Multi-proof rule (documented choice, as OB
-3.0 allows: "a verifier MAY accept any one"): proofs are tried in document order and the first
-one that verifies wins; proofs of other suites are ignored with a warning, and a failing extra
-proof is reported as a warning beside a verifying one. With a pinned key the verification
-method is not resolved: the proof must verify with the pinned key.
+Accepted suites are those of :mod:`badgekiln.proofs.dataintegrity` (``eddsa-rdfc-2022``,
+``eddsa-jcs-2022``, ``ecdsa-rdfc-2019``, ``ecdsa-jcs-2019`` and the legacy ``eddsa-2022``,
+``Ed25519Signature2020``, ``Ed25519Signature2018``). A document whose proofs are all of other
+suites raises ``UnsupportedAlgorithm`` (``reason="cryptosuite"``), which the report shows as
+*skipped: unsupported suite X*, never as a failed check: nothing was verified.
+
+Multi-proof rule (documented choice, as OB 3.0 allows: "a verifier MAY accept any one"): proofs
+are tried in document order and the first one that verifies wins; proofs of other suites are
+ignored with a warning, and a failing extra proof is reported as a warning beside a verifying
+one. With a pinned key the verification method is not resolved: the proof must verify with the
+pinned key.
 """
 
 from __future__ import annotations
@@ -36,11 +41,6 @@ class ProofOutcome:
     warnings: tuple[str, ...] = ()
 
 
-def _suite(proof: Mapping[str, Any]) -> str:
-    cryptosuite = proof.get("cryptosuite")
-    return str(cryptosuite) if cryptosuite is not None else str(proof.get("type"))
-
-
 def _attempt(session: Session, document: Mapping[str, Any], proof: Mapping[str, Any]) -> ProofOutcome:
     from badgekiln.proofs.dataintegrity import verify_proof
     from badgekiln.proofs.did import resolve_verification_method
@@ -54,9 +54,9 @@ def _attempt(session: Session, document: Mapping[str, Any], proof: Mapping[str, 
             raise MalformedPayload("proof.verificationMethod is missing or not a string", reason="proof")
         resolved = resolve_verification_method(method, fetch_json=session.fetch_json)
         key, controller = resolved.public_key, resolved.controller
-    verify_proof(document, proof, key)  # type: ignore[arg-type]  # non-Ed25519 keys are refused inside
+    suite = verify_proof(document, proof, key)  # a key that does not fit the suite is refused inside
     _check_expiry(session, proof)
-    return ProofOutcome(_suite(proof), str(method), key, controller)
+    return ProofOutcome(suite.name, str(method), key, controller)
 
 
 def _check_expiry(session: Session, proof: Mapping[str, Any]) -> None:
@@ -91,7 +91,7 @@ def verify_embedded_proof(
         JsonLdError, KeyResolutionError, InvalidSignature, FetchError: from the first proof of an
             accepted suite (a decisive failure is preferred to one the network prevented).
     """
-    from badgekiln.proofs.dataintegrity import VERIFY_SUITES
+    from badgekiln.proofs.dataintegrity import SUITES, UNSUPPORTED_SUITES, suite_name
 
     raw = document.get("proof")
     if raw is None:
@@ -106,8 +106,8 @@ def verify_embedded_proof(
     verified: list[ProofOutcome] = []
     for proof in proofs:
         suite = (proof.get("type"), proof.get("cryptosuite"))
-        if not all(part is None or isinstance(part, str) for part in suite) or suite not in VERIFY_SUITES:
-            ignored.append(f"a proof of unsupported type {_suite(proof)!r} was ignored")
+        if not all(part is None or isinstance(part, str) for part in suite) or suite not in SUITES:
+            ignored.append(f"a proof of unsupported suite {suite_name(proof)!r} was ignored")
             continue
         try:
             outcome = _attempt(session, document, proof)
@@ -119,15 +119,19 @@ def verify_embedded_proof(
         if every:
             verified.append(outcome)
             continue
-        warnings = ignored + [f"another {_suite(proof)} proof does not verify: {e.message}" for e in errors]
+        warnings = ignored + [
+            f"another {suite_name(proof)} proof does not verify: {e.message}" for e in errors
+        ]
         return ProofOutcome(outcome.suite, outcome.method, outcome.key, outcome.controller, tuple(warnings))
     if verified:
         return verified[0]
     if not errors:
-        suites = ", ".join(sorted({_suite(proof) for proof in proofs}))
+        found = sorted({suite_name(proof) for proof in proofs})
+        why = [f"{name}: {UNSUPPORTED_SUITES[name]}" for name in found if name in UNSUPPORTED_SUITES]
         raise UnsupportedAlgorithm(
-            f"no proof of an accepted suite (found {suites}; accepted: eddsa-rdfc-2022, eddsa-2022, "
-            "Ed25519Signature2020)",
+            f"unsupported suite {', '.join(found)}"
+            + (f" ({'; '.join(why)})" if why else "")
+            + f"; badgekiln verifies {', '.join(suite.name for suite in SUITES.values())}",
             reason="cryptosuite",
         )
     decisive = [exc for exc in errors if not is_offline_refusal(exc)]
