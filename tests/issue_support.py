@@ -27,7 +27,7 @@ from badgekiln.errors import StoreError
 from badgekiln.hosting.layout import Layout, classify
 from badgekiln.hosting.responses import public_response
 from badgekiln.issue import KeyOptions, create_achievement, create_issuer
-from badgekiln.store.base import PUBLIC, ObjectInfo, Store, StoredObject
+from badgekiln.store.base import PUBLIC, ObjectInfo, Store, StoredObject, Write
 
 __all__ = [
     "FORMATS",
@@ -162,21 +162,29 @@ class CrashingStore(Store):
         if self.crash_at is not None and self.writes == self.crash_at:
             raise StoreError(f"injected crash before write {self.writes} ({key})", reason="injected")
 
-    def get(self, key: str) -> StoredObject:
+    def _get(self, key: str) -> StoredObject:
         return self.inner.get(key)
 
-    def head(self, key: str) -> ObjectInfo:
+    def _head(self, key: str) -> ObjectInfo:
         return self.inner.head(key)
 
-    def put(self, key: str, body: bytes, **kwargs: Any) -> str:
-        self._write(key)
-        return self.inner.put(key, body, **kwargs)
+    def _put(self, write: Write) -> str:
+        self._write(write.key)
+        return self.inner.put(
+            write.key,
+            write.body,
+            content_type=write.content_type,
+            cache_control=write.cache_control,
+            metadata=write.metadata,
+            if_match=write.if_match,
+            if_none_match=write.if_none_match,
+        )
 
-    def delete(self, key: str, *, if_match: str | None = None) -> None:
+    def _delete(self, key: str, if_match: str | None) -> None:
         self._write(key)
         self.inner.delete(key, if_match=if_match)
 
-    def list(self, prefix: str) -> Iterator[str]:
+    def _list(self, prefix: str) -> Iterator[str]:
         return self.inner.list(prefix)
 
     def __repr__(self) -> str:

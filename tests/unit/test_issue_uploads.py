@@ -24,9 +24,7 @@ ID = "0123456789abcdef0123456789abcdef"
 class PresigningStore(LocalStore):
     """A local store that hands out a fake form, as S3Store.presign_upload would."""
 
-    def presign_upload(
-        self, key: str, *, content_type: str, max_bytes: int, expires: int = 900
-    ) -> dict[str, Any]:
+    def _presign_upload(self, key: str, content_type: str, max_bytes: int, expires: int) -> dict[str, Any]:
         return {"url": "https://s3.example/bucket", "fields": {"key": key, "Content-Type": content_type}}
 
 

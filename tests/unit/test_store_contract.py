@@ -1,16 +1,22 @@
-"""The Store contract, run against both backends: LocalStore and S3Store (moto in-process)."""
+"""The Store contract, run against both backends: LocalStore and S3Store (moto in-process).
+
+A third, :class:`MemoryStore`, implements only the five primitives and checks nothing itself:
+that it passes too shows the checks live in :class:`Store`, once, for every backend.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pytest
 
-from badgekiln.errors import Conflict, InvalidField, NotFound
-from badgekiln.store import LocalStore, RetryPolicy, Store, StoredObject
+from badgekiln.errors import Conflict, InvalidField, NotFound, StoreError
+from badgekiln.store import LocalStore, ObjectInfo, RetryPolicy, Store, StoredObject, Write
 from tests.aws_support import mocked_aws
 
 BUCKET = "badgekiln-test"
@@ -23,10 +29,65 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         yield
 
 
-@pytest.fixture(params=["local", "s3"])
+def _stale(current: StoredObject | None, if_match: str | None) -> bool:
+    return if_match is not None and (current is None or current.etag.strip('"') != if_match.strip('"'))
+
+
+class MemoryStore(Store):
+    """Objects in a dict: the five primitives and nothing else (no checks of its own)."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, StoredObject] = {}
+        self.seen: list[str] = []  # every key or prefix a primitive was handed
+
+    def _get(self, key: str) -> StoredObject:
+        self.seen.append(key)
+        if key not in self.objects:
+            raise NotFound(f"no object under {key!r}", key=key)
+        return self.objects[key]
+
+    def _head(self, key: str) -> ObjectInfo:
+        return self._get(key)
+
+    def _put(self, write: Write) -> str:
+        self.seen.append(write.key)
+        current = self.objects.get(write.key)
+        if write.if_none_match and current is not None:
+            raise Conflict("exists", key=write.key)
+        if write.if_match is not None and (
+            current is None or current.etag.strip('"') != write.if_match.strip('"')
+        ):
+            raise Conflict("changed", key=write.key)
+        etag = f'"{hashlib.sha256(write.body).hexdigest()}"'
+        self.objects[write.key] = StoredObject(
+            key=write.key,
+            etag=etag,
+            size=len(write.body),
+            content_type=write.content_type,
+            cache_control=write.cache_control,
+            metadata=MappingProxyType(dict(write.metadata)),
+            body=write.body,
+        )
+        return etag
+
+    def _delete(self, key: str, if_match: str | None) -> None:
+        self.seen.append(key)
+        current = self.objects.get(key)
+        if _stale(current, if_match):
+            raise Conflict("changed", key=key)
+        self.objects.pop(key, None)
+
+    def _list(self, prefix: str) -> Iterator[str]:
+        self.seen.append(prefix)
+        return iter(sorted(key for key in self.objects if key.startswith(prefix)))
+
+
+@pytest.fixture(params=["local", "s3", "memory"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
     if request.param == "local":
         return LocalStore(tmp_path / "store")
+    if request.param == "memory":
+        return MemoryStore()
     request.getfixturevalue("aws")
     import boto3
 
@@ -170,7 +231,36 @@ def test_every_method_refuses_hostile_keys(store: Store, key: str) -> None:
         with pytest.raises(InvalidField):
             call()
     with pytest.raises(InvalidField):
-        list(store.list("../"))
+        store.list("../")  # refused at the call, before any key is read
+
+
+def test_checks_run_before_any_primitive() -> None:
+    # GIVEN a backend that records what its primitives are handed
+    store = MemoryStore()
+    bad_calls = [
+        lambda: store.get("public/../private/k"),
+        lambda: store.put("public/a", b"x", content_type="not a type"),
+        lambda: store.put("public/a", b"x", content_type="text/plain", metadata={"Upper": "x"}),
+        lambda: store.put("public/a", b"x", content_type="text/plain", if_match="\n"),
+        lambda: store.delete("public/a", if_match=""),
+        lambda: store.update("tmp/a", lambda _: b"x", content_type="text/plain"),
+        lambda: store.presign_upload("public/a", content_type="text/csv", max_bytes=1),
+    ]
+    # WHEN each is called with something the key, header or ETag rules refuse
+    for call in bad_calls:
+        with pytest.raises(InvalidField):
+            call()
+    # THEN no primitive ever ran; and a foreign name a backend lists is dropped
+    assert store.seen == []
+    store.put("public/a", b"x", content_type="text/plain")
+    store.objects["public/not a key"] = store.objects["public/a"]
+    assert list(store.list("public/")) == ["public/a"]
+
+
+def test_a_backend_without_uploads_says_so() -> None:
+    with pytest.raises(StoreError) as caught:
+        MemoryStore().presign_upload("private/uploads/a/x.upload", content_type="text/csv", max_bytes=10)
+    assert caught.value.reason == "presign-unsupported"
 
 
 # --- update: compare-and-swap -------------------------------------------------------------------

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
-from badgekiln.errors import BadgeKilnError, InputTooLarge, InvalidField, NotFound, StoreError
+from badgekiln.errors import BadgeKilnError, InputTooLarge, InvalidField, NotFound
 from badgekiln.hosting.layout import SLUG, check_slug
 from badgekiln.issue.achievements import get_achievement
 from badgekiln.issue.batch import OPTIONS, BatchSummary, issue_batch, read_rows
@@ -157,13 +157,6 @@ def start_upload(
     chosen = _options(options)
     record = get_issuer(store, issuer)
     found = get_achievement(store, record, achievement)
-    presign = getattr(store, "presign_upload", None)
-    if presign is None:
-        raise StoreError(
-            "this store cannot take presigned uploads (a local directory); use an S3 store "
-            "(BADGEKILN_STORE=s3://…), or send batches of fewer rows directly",
-            reason="presign-unsupported",
-        )
     upload = Upload(
         uuid.uuid4().hex, record.slug, found["slug"], fmt, chosen, stamp(now or datetime.now(UTC))
     )
@@ -176,14 +169,15 @@ def start_upload(
         "state": "waiting",
         "created": upload.created,
     }
-    store.create(job_key(upload.issuer, upload.id), dump(job), **RECORD_HEADERS)
-    form = presign(
+    # the form first: a store that cannot presign (a local directory) leaves no job behind
+    form = store.presign_upload(
         upload_key(upload.issuer, upload.id),
         content_type=UPLOAD_TYPES[fmt],
         max_bytes=MAX_UPLOAD_BYTES,
         expires=UPLOAD_EXPIRES,
     )
-    return upload, dict(form)
+    store.create(job_key(upload.issuer, upload.id), dump(job), **RECORD_HEADERS)
+    return upload, form
 
 
 def get_upload(store: Store, issuer: str, upload_id: str) -> dict[str, Any]:

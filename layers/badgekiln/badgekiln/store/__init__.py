@@ -1,5 +1,8 @@
 """Storage: one small interface (:class:`Store`), a local-directory and an S3 backend.
 
+:class:`Store` checks every argument once and calls five backend primitives (``_get``, ``_head``,
+``_put``, ``_delete``, ``_list``); a backend implements those only (see :mod:`badgekiln.store.base`).
+
 Open a store from a URL with :func:`open_store`; build keys with :func:`public_path` and
 :func:`private_path`. :class:`S3Store` (and with it boto3) loads only when asked for.
 """
@@ -23,6 +26,7 @@ from badgekiln.store.base import (
     Store,
     StoredObject,
     Updater,
+    Write,
     private_path,
     public_path,
     require_public,
@@ -46,6 +50,7 @@ __all__ = [
     "Store",
     "StoredObject",
     "Updater",
+    "Write",
     "open_store",
     "private_path",
     "public_path",

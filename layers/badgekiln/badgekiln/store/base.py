@@ -26,13 +26,16 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
-from badgekiln.errors import Conflict, InputTooLarge, InvalidField, NotFound
+from badgekiln.errors import Conflict, InputTooLarge, InvalidField, NotFound, StoreError
 
 __all__ = [
     "DEFAULT_RETRY",
     "MAX_KEY_LENGTH",
     "MAX_OBJECT_BYTES",
+    "MAX_PRESIGN_SECONDS",
+    "MAX_UPLOAD_BYTES",
     "PRIVATE",
     "PUBLIC",
     "UPLOADS",
@@ -41,10 +44,12 @@ __all__ = [
     "Store",
     "StoredObject",
     "Updater",
+    "Write",
     "normalise_etag",
     "private_path",
     "public_path",
     "require_public",
+    "validate_body",
     "validate_etag",
     "validate_headers",
     "validate_key",
@@ -72,6 +77,12 @@ MAX_KEY_DEPTH = 16
 #: Largest object either backend stores or returns (bytes). Badge documents are kilobytes and
 #: baked images a few MB; Lambda cannot return more than 6 MB anyway. Bounds memory per request.
 MAX_OBJECT_BYTES = 64 * 1024 * 1024
+#: Largest batch file a presigned upload admits (bytes). Batches are read row by row, so this only
+#: bounds storage cost and the run time of one batch.
+MAX_UPLOAD_BYTES = 256 * 1024 * 1024
+#: Longest validity of a presigned upload (seconds): long enough for a slow link, short enough
+#: that a leaked form is soon useless.
+MAX_PRESIGN_SECONDS = 3600
 #: Caps on user metadata: S3 allows 2 KB in total; names are lower-case because S3 folds them.
 MAX_METADATA_ITEMS = 16
 MAX_METADATA_BYTES = 2048
@@ -292,13 +303,24 @@ def validate_write(
     validate_key(key)
     if if_match is not None:
         validate_etag(if_match)
+    validate_body(body)
+    return validate_headers(content_type, cache_control, metadata)
+
+
+def validate_body(body: bytes) -> bytes:
+    """Return ``body`` if a backend may store it.
+
+    Raises:
+        TypeError: it is not bytes.
+        InputTooLarge: it is over :data:`MAX_OBJECT_BYTES`.
+    """
     if not isinstance(body, bytes):
         raise TypeError(f"body must be bytes, not {type(body).__name__}")
     if len(body) > MAX_OBJECT_BYTES:
         raise InputTooLarge(
             f"object of {len(body)} bytes is over the {MAX_OBJECT_BYTES}-byte limit", limit=MAX_OBJECT_BYTES
         )
-    return validate_headers(content_type, cache_control, metadata)
+    return body
 
 
 @dataclass(frozen=True)
@@ -359,10 +381,34 @@ class RetryPolicy:
 DEFAULT_RETRY = RetryPolicy()
 
 
-class Store(abc.ABC):
-    """A bucket of named objects with conditional writes; backends implement five methods."""
+@dataclass(frozen=True)
+class Write:
+    """One write, checked by :meth:`Store.put` and handed to a backend's :meth:`Store._put`.
 
-    @abc.abstractmethod
+    ``if_none_match`` writes only if nothing is stored; ``if_match`` only if the stored ETag is
+    that one (never both).
+    """
+
+    key: str
+    body: bytes
+    content_type: str
+    cache_control: str | None = None
+    metadata: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    if_match: str | None = None
+    if_none_match: bool = False
+
+
+class Store(abc.ABC):
+    """A bucket of named objects with conditional writes.
+
+    The public methods check their arguments once (key rules, headers, ETags, sizes) and then
+    call the backend's primitives, which may trust them: :meth:`_get`, :meth:`_head`,
+    :meth:`_put`, :meth:`_delete` and :meth:`_list` (and :meth:`_presign_upload` for a backend
+    that can hand out upload forms). A backend implements those five and nothing else.
+    """
+
+    # --- the interface ------------------------------------------------------------------------
+
     def get(self, key: str) -> StoredObject:
         """The object under ``key``.
 
@@ -371,8 +417,8 @@ class Store(abc.ABC):
             NotFound: nothing is stored under ``key``.
             StoreError: the backend failed.
         """
+        return self._get(validate_key(key))
 
-    @abc.abstractmethod
     def head(self, key: str) -> ObjectInfo:
         """The object's ETag, size and headers, without its bytes.
 
@@ -381,8 +427,8 @@ class Store(abc.ABC):
             NotFound: nothing is stored under ``key``.
             StoreError: the backend failed.
         """
+        return self._head(validate_key(key))
 
-    @abc.abstractmethod
     def put(
         self,
         key: str,
@@ -397,33 +443,55 @@ class Store(abc.ABC):
         """Store ``body`` under ``key`` and return its new ETag.
 
         ``if_none_match=True`` writes only if nothing is stored; ``if_match`` only if the stored
-        ETag is that one. Readers see the old object or the whole new one, never a mixture.
+        ETag is that one (quotes do not matter). Readers see the old object or the whole new
+        one, never a mixture.
 
         Raises:
-            InvalidField: the key, content type, cache control or metadata break their rules.
+            InvalidField: the key, content type, cache control, metadata or ETag break their rules.
             InputTooLarge: ``body`` is over :data:`MAX_OBJECT_BYTES`.
             Conflict: a precondition failed (an object exists / the ETag moved on or is gone).
             StoreError: the backend failed.
+            ValueError: both ``if_match`` and ``if_none_match``.
         """
+        headers = validate_write(
+            key,
+            body,
+            content_type=content_type,
+            cache_control=cache_control,
+            metadata=metadata,
+            if_match=if_match,
+            if_none_match=if_none_match,
+        )
+        return self._put(Write(key, body, content_type, cache_control, headers, if_match, if_none_match))
 
-    @abc.abstractmethod
     def delete(self, key: str, *, if_match: str | None = None) -> None:
         """Delete ``key``; deleting a missing object without ``if_match`` does nothing.
 
         Raises:
-            InvalidField: ``key`` breaks the key rules.
+            InvalidField: ``key`` or ``if_match`` break their rules.
             Conflict: ``if_match`` is not the stored ETag, or the object is gone.
             StoreError: the backend failed.
         """
+        validate_key(key)
+        self._delete(key, None if if_match is None else validate_etag(if_match))
 
-    @abc.abstractmethod
     def list(self, prefix: str) -> Iterator[str]:
         """Yield the keys starting with ``prefix``, in lexicographic order, a bounded page at a time.
 
+        Names in the backend that break the key rules (written by something else) are skipped.
+
         Raises:
-            InvalidField: ``prefix`` breaks the key rules.
+            InvalidField: ``prefix`` breaks the key rules (at once, before any key is yielded).
             StoreError: the backend failed.
         """
+        return self._keys(validate_prefix(prefix))
+
+    def _keys(self, prefix: str) -> Iterator[str]:
+        for key in self._list(prefix):
+            try:
+                yield validate_key(key)
+            except InvalidField:
+                logger.warning("skipping foreign object %r in %r", key[:200], self)
 
     def create(
         self,
@@ -481,7 +549,7 @@ class Store(abc.ABC):
         headers = validate_headers(content_type, cache_control, metadata)
         for attempt in range(retry.attempts):
             try:
-                current: StoredObject | None = self.get(key)
+                current: StoredObject | None = self._get(key)
             except NotFound:
                 current = None
             body = fn(current)
@@ -489,17 +557,18 @@ class Store(abc.ABC):
                 if current is None:
                     raise NotFound(f"no object under {key!r} to update", key=key)
                 return current
+            # conditional on the version fn saw: create-only if there was none
+            write = Write(
+                key,
+                validate_body(body),
+                content_type,
+                cache_control,
+                headers,
+                if_match=None if current is None else current.etag,
+                if_none_match=current is None,
+            )
             try:
-                # conditional on the version fn saw: create-only if there was none
-                etag = self.put(
-                    key,
-                    body,
-                    content_type=content_type,
-                    cache_control=cache_control,
-                    metadata=headers,
-                    if_match=None if current is None else current.etag,
-                    if_none_match=current is None,
-                )
+                etag = self._put(write)
             except Conflict:
                 if attempt + 1 < retry.attempts:
                     time.sleep(retry.delay(attempt))
@@ -519,4 +588,67 @@ class Store(abc.ABC):
             key=key,
             reason="contention",
             attempts=retry.attempts,
+        )
+
+    def presign_upload(
+        self, key: str, *, content_type: str, max_bytes: int, expires: int = 900
+    ) -> dict[str, Any]:
+        """A form (``{"url", "fields"}``) for one upload of at most ``max_bytes`` to ``key``.
+
+        The backend enforces the conditions itself: the object goes to ``key`` only, with this
+        ``Content-Type`` only, between 1 and ``max_bytes`` bytes, within ``expires`` seconds.
+
+        Raises:
+            InvalidField: ``key`` is malformed or not under ``private/uploads/``, or the content
+                type is malformed.
+            ValueError: ``max_bytes`` or ``expires`` out of range (see :data:`MAX_UPLOAD_BYTES`,
+                :data:`MAX_PRESIGN_SECONDS`).
+            StoreError: this backend cannot hand out upload forms (``reason="presign-unsupported"``:
+                a local directory), or it could not sign (no credentials).
+        """
+        validate_key(key)
+        if not key.startswith(UPLOADS):
+            raise InvalidField(
+                f"uploads go under {UPLOADS!r}, not {key[:80]!r}", field="key", reason="namespace"
+            )
+        validate_headers(content_type, None, None)
+        if not 1 <= max_bytes <= MAX_UPLOAD_BYTES:
+            raise ValueError(f"max_bytes must be between 1 and {MAX_UPLOAD_BYTES}")
+        if not 1 <= expires <= MAX_PRESIGN_SECONDS:
+            raise ValueError(f"expires must be between 1 and {MAX_PRESIGN_SECONDS} seconds")
+        return self._presign_upload(key, content_type, max_bytes, expires)
+
+    # --- what a backend implements ------------------------------------------------------------
+
+    @abc.abstractmethod
+    def _get(self, key: str) -> StoredObject:
+        """The object under a valid ``key``; raise :class:`NotFound` or :class:`StoreError`."""
+
+    @abc.abstractmethod
+    def _head(self, key: str) -> ObjectInfo:
+        """The headers of the object under a valid ``key``; raise as :meth:`_get`."""
+
+    @abc.abstractmethod
+    def _put(self, write: Write) -> str:
+        """Carry out a checked write atomically and return the new ETag.
+
+        Raise :class:`Conflict` when its precondition fails, :class:`StoreError` when the
+        backend does.
+        """
+
+    @abc.abstractmethod
+    def _delete(self, key: str, if_match: str | None) -> None:
+        """Delete a valid ``key`` (a missing object is no error unless ``if_match`` is given)."""
+
+    @abc.abstractmethod
+    def _list(self, prefix: str) -> Iterator[str]:
+        """Every name under a valid ``prefix``, in lexicographic order; :meth:`list` drops any
+        that are not keys."""
+
+    def _presign_upload(self, key: str, content_type: str, max_bytes: int, expires: int) -> dict[str, Any]:
+        """An upload form for checked arguments; by default the backend has none."""
+        raise StoreError(
+            f"{self!r} cannot take presigned uploads (a local directory); use an S3 store "
+            "(BADGEKILN_STORE=s3://…), or send batches of fewer rows directly",
+            reason="presign-unsupported",
         )

@@ -24,12 +24,12 @@ import os
 import random
 import secrets
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from badgekiln.errors import Conflict, InvalidField, NotFound, StoreError
+from badgekiln.errors import Conflict, NotFound, StoreError
 from badgekiln.store.base import (
     MAX_KEY_DEPTH,
     MAX_OBJECT_BYTES,
@@ -38,11 +38,8 @@ from badgekiln.store.base import (
     ObjectInfo,
     Store,
     StoredObject,
+    Write,
     normalise_etag,
-    validate_etag,
-    validate_key,
-    validate_prefix,
-    validate_write,
 )
 
 __all__ = ["LOCK_TIMEOUT", "LocalStore"]
@@ -177,15 +174,8 @@ class LocalStore(Store):
 
     # --- reads ------------------------------------------------------------------------------
 
-    def get(self, key: str) -> StoredObject:
-        """The object under ``key`` (its bytes checked against the stored hash).
-
-        Raises:
-            InvalidField: ``key`` breaks the key rules.
-            NotFound: nothing is stored under ``key``.
-            StoreError: the file cannot be read or is damaged (``reason="corrupt"``).
-        """
-        validate_key(key)
+    def _get(self, key: str) -> StoredObject:
+        # its bytes are checked against the stored hash: a damaged file is reason="corrupt"
         fd = self._open(key)
         if fd is None:
             raise NotFound(f"no object under {key!r}", key=key)
@@ -208,28 +198,13 @@ class LocalStore(Store):
             body=body,
         )
 
-    def head(self, key: str) -> ObjectInfo:
-        """The object's ETag, size and headers.
-
-        Raises:
-            InvalidField: ``key`` breaks the key rules.
-            NotFound: nothing is stored under ``key``.
-            StoreError: the file cannot be read or is damaged.
-        """
-        validate_key(key)
+    def _head(self, key: str) -> ObjectInfo:
         info = self._read_info(key)
         if info is None:
             raise NotFound(f"no object under {key!r}", key=key)
         return info
 
-    def list(self, prefix: str) -> Iterator[str]:
-        """Yield the keys starting with ``prefix`` in lexicographic order.
-
-        Raises:
-            InvalidField: ``prefix`` breaks the key rules.
-            StoreError: a directory cannot be read.
-        """
-        validate_prefix(prefix)
+    def _list(self, prefix: str) -> Iterator[str]:
         directory, _, start = prefix.rpartition("/")
         base = f"{directory}/" if directory else ""
         yield from self._walk(self.root / directory if directory else self.root, base, start, base.count("/"))
@@ -262,11 +237,7 @@ class LocalStore(Store):
                     continue
                 yield from self._walk(Path(entry.path), key, "", depth + 1)
             else:
-                try:
-                    validate_key(key)
-                except InvalidField:
-                    continue  # a foreign file in the tree is not an object
-                yield key
+                yield key  # Store.list drops a foreign file whose name is no key
 
     # --- writes -----------------------------------------------------------------------------
 
@@ -321,47 +292,22 @@ class LocalStore(Store):
                     reason="etag",
                 )
 
-    def put(
-        self,
-        key: str,
-        body: bytes,
-        *,
-        content_type: str,
-        cache_control: str | None = None,
-        metadata: Mapping[str, str] | None = None,
-        if_match: str | None = None,
-        if_none_match: bool = False,
-    ) -> str:
-        """Store ``body`` under ``key`` atomically; return its ETag (quoted SHA-256 of the body).
-
-        Raises:
-            InvalidField: the key, content type, cache control, metadata or ETag break their rules.
-            InputTooLarge: ``body`` is over :data:`~badgekiln.store.base.MAX_OBJECT_BYTES`.
-            Conflict: a precondition failed.
-            StoreError: the file system refused, or the key's lock stayed held (``lock-timeout``).
-        """
-        meta = validate_write(
-            key,
-            body,
-            content_type=content_type,
-            cache_control=cache_control,
-            metadata=metadata,
-            if_match=if_match,
-            if_none_match=if_none_match,
-        )
-        etag = _etag(body)
+    def _put(self, write: Write) -> str:
+        # the ETag is the quoted SHA-256 of the body; a lock that stays held is "lock-timeout"
+        key = write.key
+        etag = _etag(write.body)
         header = {
             "etag": etag,
-            "size": len(body),
-            "content_type": content_type,
-            "cache_control": cache_control,
-            "metadata": dict(meta),
+            "size": len(write.body),
+            "content_type": write.content_type,
+            "cache_control": write.cache_control,
+            "metadata": dict(write.metadata),
         }
-        data = _MAGIC + json.dumps(header, separators=(",", ":")).encode() + b"\n" + body
+        data = _MAGIC + json.dumps(header, separators=(",", ":")).encode() + b"\n" + write.body
         target = self._path(key)
         with self._locked(key):
-            current = self._current(key, conditional=if_match is not None or if_none_match)
-            self._check(key, current, if_match, if_none_match)
+            current = self._current(key, conditional=write.if_match is not None or write.if_none_match)
+            self._check(key, current, write.if_match, write.if_none_match)
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 self._write(target, data, replace=current is not None)
@@ -394,17 +340,7 @@ class LocalStore(Store):
                 os.unlink(temp)
         _fsync_dir(target.parent)
 
-    def delete(self, key: str, *, if_match: str | None = None) -> None:
-        """Delete ``key``; a missing object without ``if_match`` is not an error.
-
-        Raises:
-            InvalidField: ``key`` or ``if_match`` break their rules.
-            Conflict: ``if_match`` is not the stored ETag, or nothing is stored.
-            StoreError: the file system refused.
-        """
-        validate_key(key)
-        if if_match is not None:
-            validate_etag(if_match)
+    def _delete(self, key: str, if_match: str | None) -> None:
         with self._locked(key):
             current = self._current(key, conditional=if_match is not None)
             self._check(key, current, if_match, False)

@@ -11,7 +11,6 @@ boto3 is imported only when a store is built without an injected client.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
@@ -19,33 +18,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from badgekiln.errors import Conflict, InvalidField, NotFound, StoreError
-from badgekiln.store.base import (
-    MAX_OBJECT_BYTES,
-    UPLOADS,
-    ObjectInfo,
-    Store,
-    StoredObject,
-    validate_etag,
-    validate_headers,
-    validate_key,
-    validate_prefix,
-    validate_write,
-)
+from badgekiln.store.base import MAX_OBJECT_BYTES, ObjectInfo, Store, StoredObject, Write
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_s3.type_defs import DeleteObjectRequestTypeDef, PutObjectRequestTypeDef
 
-__all__ = ["MAX_PRESIGN_SECONDS", "MAX_UPLOAD_BYTES", "S3Store"]
-
-logger = logging.getLogger(__name__)
-
-#: Largest batch file a presigned upload admits (bytes). Batches are read row by row, so this only
-#: bounds storage cost and the run time of one batch.
-MAX_UPLOAD_BYTES = 256 * 1024 * 1024
-#: Longest validity of a presigned upload (seconds): long enough for a slow link, short enough
-#: that a leaked form is soon useless.
-MAX_PRESIGN_SECONDS = 3600
+__all__ = ["S3Store"]
 #: Keys per ListObjectsV2 page (S3's maximum): memory per page stays bounded.
 _PAGE_SIZE = 1000
 #: botocore's own retries cover throttling and dropped connections; our CAS loop covers races.
@@ -72,6 +51,25 @@ def _default_client() -> S3Client:
         return boto3.client("s3", config=config)
     except BotoCoreError as exc:
         raise StoreError(f"cannot set up the S3 client: {exc}", reason="config") from exc
+
+
+def _headers(response: Mapping[str, Any]) -> dict[str, Any]:
+    """The ETag and headers of a GetObject or HeadObject answer, as ObjectInfo fields."""
+    return {
+        "etag": response["ETag"],
+        "content_type": response.get("ContentType", "binary/octet-stream"),
+        "cache_control": response.get("CacheControl"),
+        "metadata": MappingProxyType(dict(response.get("Metadata", {}))),
+    }
+
+
+def _too_large(key: str) -> StoreError:
+    return StoreError(
+        f"object {key!r} is over the {MAX_OBJECT_BYTES}-byte limit",
+        key=key,
+        reason="too-large",
+        limit=MAX_OBJECT_BYTES,
+    )
 
 
 class S3Store(Store):
@@ -151,86 +149,38 @@ class S3Store(Store):
 
     # --- reads ------------------------------------------------------------------------------
 
-    def get(self, key: str) -> StoredObject:
-        """The object under ``key``.
-
-        Raises:
-            InvalidField: ``key`` breaks the key rules.
-            NotFound: nothing is stored under ``key``.
-            StoreError: S3 failed (``aws_code`` gives its code) or the object is over the size cap.
-        """
+    def _get(self, key: str) -> StoredObject:
+        # StoreError: S3 failed (``aws_code`` gives its code) or the object is over the size cap
         from botocore.exceptions import BotoCoreError, ClientError
 
-        validate_key(key)
         try:
             response = self._client.get_object(Bucket=self.bucket, Key=self._root + key)
             stream = response["Body"]
             try:
                 if response.get("ContentLength", 0) > MAX_OBJECT_BYTES:
-                    raise StoreError(
-                        f"object {key!r} is over the {MAX_OBJECT_BYTES}-byte limit",
-                        key=key,
-                        reason="too-large",
-                        limit=MAX_OBJECT_BYTES,
-                    )
+                    raise _too_large(key)
                 body = stream.read(MAX_OBJECT_BYTES + 1)
             finally:
                 stream.close()
         except (BotoCoreError, ClientError) as exc:
             raise self._translate(exc, "read", key) from exc
         if len(body) > MAX_OBJECT_BYTES:
-            raise StoreError(
-                f"object {key!r} is over the {MAX_OBJECT_BYTES}-byte limit",
-                key=key,
-                reason="too-large",
-                limit=MAX_OBJECT_BYTES,
-            )
-        return StoredObject(
-            key=key,
-            etag=response["ETag"],
-            size=len(body),
-            content_type=response.get("ContentType", "binary/octet-stream"),
-            cache_control=response.get("CacheControl"),
-            metadata=MappingProxyType(dict(response.get("Metadata", {}))),
-            body=body,
-        )
+            raise _too_large(key)
+        return StoredObject(key=key, size=len(body), body=body, **_headers(response))
 
-    def head(self, key: str) -> ObjectInfo:
-        """The object's ETag, size and headers.
-
-        Raises:
-            InvalidField: ``key`` breaks the key rules.
-            NotFound: nothing is stored under ``key``.
-            StoreError: S3 failed.
-        """
+    def _head(self, key: str) -> ObjectInfo:
         from botocore.exceptions import BotoCoreError, ClientError
 
-        validate_key(key)
         try:
             response = self._client.head_object(Bucket=self.bucket, Key=self._root + key)
         except (BotoCoreError, ClientError) as exc:
             raise self._translate(exc, "head", key) from exc
-        return ObjectInfo(
-            key=key,
-            etag=response["ETag"],
-            size=response.get("ContentLength", 0),
-            content_type=response.get("ContentType", "binary/octet-stream"),
-            cache_control=response.get("CacheControl"),
-            metadata=MappingProxyType(dict(response.get("Metadata", {}))),
-        )
+        return ObjectInfo(key=key, size=response.get("ContentLength", 0), **_headers(response))
 
-    def list(self, prefix: str) -> Iterator[str]:
-        """Yield the keys starting with ``prefix``, 1000 per S3 request.
-
-        Keys in the bucket that break the key rules (written by something else) are skipped.
-
-        Raises:
-            InvalidField: ``prefix`` breaks the key rules.
-            StoreError: S3 failed.
-        """
+    def _list(self, prefix: str) -> Iterator[str]:
+        # 1000 keys per S3 request (memory per page stays bounded)
         from botocore.exceptions import BotoCoreError, ClientError
 
-        validate_prefix(prefix)
         paginator = self._client.get_paginator("list_objects_v2")
         pages = paginator.paginate(
             Bucket=self.bucket, Prefix=self._root + prefix, PaginationConfig={"PageSize": _PAGE_SIZE}
@@ -238,82 +188,43 @@ class S3Store(Store):
         try:
             for page in pages:
                 for item in page.get("Contents", []):
-                    key = item["Key"][len(self._root) :]
-                    try:
-                        validate_key(key)
-                    except InvalidField:
-                        logger.warning("skipping foreign S3 object %r", item["Key"][:200])
-                        continue
-                    yield key
+                    yield item["Key"][len(self._root) :]
         except (BotoCoreError, ClientError) as exc:
             raise self._translate(exc, "list", prefix) from exc
 
     # --- writes -----------------------------------------------------------------------------
 
-    def put(
-        self,
-        key: str,
-        body: bytes,
-        *,
-        content_type: str,
-        cache_control: str | None = None,
-        metadata: Mapping[str, str] | None = None,
-        if_match: str | None = None,
-        if_none_match: bool = False,
-    ) -> str:
-        """Store ``body`` under ``key``; return S3's ETag.
-
-        Raises:
-            InvalidField: the key, content type, cache control, metadata or ETag break their rules.
-            InputTooLarge: ``body`` is over :data:`~badgekiln.store.base.MAX_OBJECT_BYTES`.
-            Conflict: S3 answered 412 PreconditionFailed or 409 ConditionalRequestConflict, or the
-                object ``if_match`` names is gone.
-            StoreError: any other S3 failure (``aws_code`` gives S3's code).
-        """
+    def _put(self, write: Write) -> str:
+        # S3's answers: 412 PreconditionFailed or 409 ConditionalRequestConflict → Conflict, as is
+        # a missing object under if_match; any other failure → StoreError with S3's aws_code
         from botocore.exceptions import BotoCoreError, ClientError
 
-        meta = validate_write(
-            key,
-            body,
-            content_type=content_type,
-            cache_control=cache_control,
-            metadata=metadata,
-            if_match=if_match,
-            if_none_match=if_none_match,
-        )
         params: PutObjectRequestTypeDef = {
             "Bucket": self.bucket,
-            "Key": self._root + key,
-            "Body": body,
-            "ContentType": content_type,
-            "Metadata": dict(meta),
+            "Key": self._root + write.key,
+            "Body": write.body,
+            "ContentType": write.content_type,
+            "Metadata": dict(write.metadata),
         }
-        if cache_control is not None:
-            params["CacheControl"] = cache_control
-        if if_none_match:
+        if write.cache_control is not None:
+            params["CacheControl"] = write.cache_control
+        if write.if_none_match:
             params["IfNoneMatch"] = "*"
-        if if_match is not None:
-            params["IfMatch"] = if_match
+        if write.if_match is not None:
+            params["IfMatch"] = write.if_match
         try:
             response = self._client.put_object(**params)
         except (BotoCoreError, ClientError) as exc:
-            raise self._translate(exc, "write", key, conditional=if_match is not None) from exc
+            raise self._translate(exc, "write", write.key, conditional=write.if_match is not None) from exc
         return response["ETag"]
 
-    def delete(self, key: str, *, if_match: str | None = None) -> None:
-        """Delete ``key``; a missing object without ``if_match`` is not an error (as in S3).
-
-        Raises:
-            InvalidField: ``key`` or ``if_match`` break their rules.
-            Conflict: ``if_match`` is not the stored ETag, or nothing is stored.
-            StoreError: S3 failed.
-        """
+    def _delete(self, key: str, if_match: str | None) -> None:
+        # a missing object without if_match is not an error, as in S3
         from botocore.exceptions import BotoCoreError, ClientError
 
-        validate_key(key)
         params: DeleteObjectRequestTypeDef = {"Bucket": self.bucket, "Key": self._root + key}
         if if_match is not None:
-            params["IfMatch"] = validate_etag(if_match)
+            params["IfMatch"] = if_match
         try:
             self._client.delete_object(**params)
         except (BotoCoreError, ClientError) as exc:
@@ -321,33 +232,10 @@ class S3Store(Store):
 
     # --- uploads ----------------------------------------------------------------------------
 
-    def presign_upload(
-        self, key: str, *, content_type: str, max_bytes: int, expires: int = 900
-    ) -> dict[str, Any]:
-        """A presigned POST form (``{"url", "fields"}``) for one upload of at most ``max_bytes``.
-
-        S3 itself enforces the conditions: the object goes to ``key`` only, with this
-        ``Content-Type`` only, between 1 and ``max_bytes`` bytes, within ``expires`` seconds.
-
-        Raises:
-            InvalidField: ``key`` is malformed or not under ``private/uploads/``, or the content
-                type is malformed.
-            ValueError: ``max_bytes`` or ``expires`` out of range (see :data:`MAX_UPLOAD_BYTES`,
-                :data:`MAX_PRESIGN_SECONDS`).
-            StoreError: the client could not sign (no credentials).
-        """
+    def _presign_upload(self, key: str, content_type: str, max_bytes: int, expires: int) -> dict[str, Any]:
+        # a presigned POST: S3 itself enforces the key, the Content-Type, the size range and expiry
         from botocore.exceptions import BotoCoreError
 
-        validate_key(key)
-        if not key.startswith(UPLOADS):
-            raise InvalidField(
-                f"uploads go under {UPLOADS!r}, not {key[:80]!r}", field="key", reason="namespace"
-            )
-        validate_headers(content_type, None, None)
-        if not 1 <= max_bytes <= MAX_UPLOAD_BYTES:
-            raise ValueError(f"max_bytes must be between 1 and {MAX_UPLOAD_BYTES}")
-        if not 1 <= expires <= MAX_PRESIGN_SECONDS:
-            raise ValueError(f"expires must be between 1 and {MAX_PRESIGN_SECONDS} seconds")
         try:
             form = self._client.generate_presigned_post(
                 Bucket=self.bucket,
