@@ -37,5 +37,6 @@ if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
 fi
 [[ -x "$VENV/bin/python" ]] || "$PYTHON" -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
-"$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[dev]"
+# dev: the test tools; server: `badgekiln serve` (make run), which the e2e tests drive too
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[dev,server]"
 echo "$want" > "$stamp"

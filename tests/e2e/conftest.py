@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from badgekiln.serve import LocalServer, make_server
+from badgekiln_server.serve import LocalServer, make_server
 
 REPO = Path(__file__).resolve().parent.parent.parent
 

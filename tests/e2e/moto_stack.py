@@ -16,8 +16,8 @@ import pytest
 import requests
 
 from badgekiln.issue import create_api_key
-from badgekiln.serve import LocalServer, make_server
 from badgekiln.store import open_store
+from badgekiln_server.serve import LocalServer, make_server
 from tests.aws_support import REGION, fake_aws, moto_server
 
 REPO = Path(__file__).resolve().parent.parent.parent

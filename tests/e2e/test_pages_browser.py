@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from badgekiln.serve import LocalServer, make_server
 from badgekiln.store import LocalStore
 from badgekiln.web.html import PAGE_CSP
+from badgekiln_server.serve import LocalServer, make_server
 from tests.web_support import XSS_NAME, Seeded, seed, tampered, xss_badge
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]

@@ -16,7 +16,7 @@ import requests
 
 import badgekiln
 from badgekiln.errors import InputError
-from badgekiln.serve import default_template
+from badgekiln_server.serve import default_template
 from scripts.make_events import ASSERTION_URL, png, svg
 from tests.conftest import REPO
 

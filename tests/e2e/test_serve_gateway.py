@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import requests
 
-from badgekiln.gateway import load_template
-from badgekiln.serve import LocalServer
+from badgekiln_server.gateway import load_template
+from badgekiln_server.serve import LocalServer
 from tests.e2e.conftest import start
 
 pytestmark = pytest.mark.e2e

@@ -12,11 +12,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import pytest
 from pages import pages_handler
 
-from badgekiln.gateway import load_template
 from badgekiln.http import MAX_BODY_BYTES
 from badgekiln.store import LocalStore
 from badgekiln.web import hosted, pages
 from badgekiln.web.html import PAGE_CSP, asset
+from badgekiln_server.gateway import load_template
 from scripts.make_events import BOUNDARY, event, multipart
 from tests.integration import test_template_policies as policies
 from tests.integration.conftest import Context, body_bytes, load_event

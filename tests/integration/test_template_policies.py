@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from badgekiln.gateway import load_template
+from badgekiln_server.gateway import load_template
 
 REPO = Path(__file__).resolve().parent.parent.parent
 BASIC = ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]

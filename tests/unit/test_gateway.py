@@ -1,4 +1,4 @@
-"""badgekiln.gateway: route selection, Lambda answers, authorizer cache, template refusals."""
+"""badgekiln_server.gateway: route selection, Lambda answers, authorizer cache, template refusals."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from badgekiln.errors import InputError
-from badgekiln.gateway.authorizer import AuthorizerCache, identity_values
-from badgekiln.gateway.events import HttpRequest, build_event, parse_lambda_response
-from badgekiln.gateway.routing import match_route
-from badgekiln.gateway.template import AuthorizerSpec, RouteSpec, load_template
+from badgekiln_server.gateway.authorizer import AuthorizerCache, identity_values
+from badgekiln_server.gateway.events import HttpRequest, build_event, parse_lambda_response
+from badgekiln_server.gateway.routing import match_route
+from badgekiln_server.gateway.template import AuthorizerSpec, RouteSpec, load_template
 
 ROUTES = [
     RouteSpec("GET", "/a/b", "Literal", None),

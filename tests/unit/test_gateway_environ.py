@@ -1,4 +1,4 @@
-"""Per-thread function environments (badgekiln.gateway.environ): what each invocation sees."""
+"""Per-thread function environments (badgekiln_server.gateway.environ): what each invocation sees."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from badgekiln.gateway.environ import function_environment
+from badgekiln_server.gateway.environ import function_environment
 
 NAME = "BADGEKILN_TEST_LAYERED"
 

@@ -1,4 +1,7 @@
-"""``badgekiln serve``: run the API of template.yaml locally (see :mod:`badgekiln.serve`).
+"""``badgekiln serve``: run the API of template.yaml locally (see :mod:`badgekiln_server.serve`).
+
+The server is a development extra, not part of the library's Lambda layer: without it the
+command says how to install it (``pip install 'badgekiln[server]'``) and exits 2.
 
 On start it seeds a demo into the store once (:func:`badgekiln.issue.seed_demo`: an issuer, an
 achievement, a sample credential and an admin API key) and prints where everything is. The API
@@ -117,11 +120,26 @@ def _announce_demo(server: Any, *, new_api_key: bool) -> None:
     print("\n".join(lines), flush=True)
 
 
+#: What to run when the local server (or its template reader) is not installed.
+INSTALL_HINT = "pip install 'badgekiln[server]'"
+
+
 def _serve(args: argparse.Namespace) -> int:
     import logging
 
-    from badgekiln.serve import ServeOptions, default_template, run
+    from badgekiln.cli import EXIT_INPUT
 
+    try:
+        import yaml  # noqa: F401  (the server's template reader, loaded later; checked now)
+
+        from badgekiln_server.serve import ServeOptions, default_template, run
+    except ModuleNotFoundError as exc:
+        print(
+            f"error: badgekiln serve needs the local server, a development extra "
+            f"(no module {exc.name!r}): {INSTALL_HINT}",
+            file=sys.stderr,
+        )
+        return EXIT_INPUT
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     options = ServeOptions(
         template=args.template or default_template(),

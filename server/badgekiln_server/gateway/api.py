@@ -7,9 +7,9 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from badgekiln.gateway.authorizer import UNAUTHORIZED, AuthorizerCache, Decision, identity_values
-from badgekiln.gateway.cors import apply_cors, preflight_headers
-from badgekiln.gateway.events import (
+from badgekiln_server.gateway.authorizer import UNAUTHORIZED, AuthorizerCache, Decision, identity_values
+from badgekiln_server.gateway.cors import apply_cors, preflight_headers
+from badgekiln_server.gateway.events import (
     HttpRequest,
     HttpResponse,
     build_event,
@@ -17,9 +17,9 @@ from badgekiln.gateway.events import (
     new_request_id,
     parse_lambda_response,
 )
-from badgekiln.gateway.functions import LocalFunction
-from badgekiln.gateway.routing import match_route
-from badgekiln.gateway.template import LocalApp, RouteSpec
+from badgekiln_server.gateway.functions import LocalFunction
+from badgekiln_server.gateway.routing import match_route
+from badgekiln_server.gateway.template import LocalApp, RouteSpec
 
 __all__ = ["MAX_EVENT_BYTES", "MAX_REQUEST_BYTES", "LocalGateway"]
 

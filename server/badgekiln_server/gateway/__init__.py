@@ -8,9 +8,9 @@ invokes the handlers; :mod:`.api` ties them together, with no sockets involved.
 
 from __future__ import annotations
 
-from badgekiln.gateway.api import MAX_EVENT_BYTES, MAX_REQUEST_BYTES, LocalGateway
-from badgekiln.gateway.events import HttpRequest, HttpResponse
-from badgekiln.gateway.template import LocalApp, load_template
+from badgekiln_server.gateway.api import MAX_EVENT_BYTES, MAX_REQUEST_BYTES, LocalGateway
+from badgekiln_server.gateway.events import HttpRequest, HttpResponse
+from badgekiln_server.gateway.template import LocalApp, load_template
 
 __all__ = [
     "MAX_EVENT_BYTES",

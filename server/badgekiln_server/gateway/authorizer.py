@@ -16,8 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from badgekiln.gateway.events import query_map
-from badgekiln.gateway.template import AuthorizerSpec
+from badgekiln_server.gateway.events import query_map
+from badgekiln_server.gateway.template import AuthorizerSpec
 
 __all__ = ["MAX_CACHE_ENTRIES", "AuthorizerCache", "Decision", "identity_values"]
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from badgekiln.gateway.template import RouteSpec
+from badgekiln_server.gateway.template import RouteSpec
 
 __all__ = ["MAX_PATH_SEGMENTS", "Match", "match_route"]
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from badgekiln.gateway.template import PSEUDO_PARAMETERS
+from badgekiln_server.gateway.template import PSEUDO_PARAMETERS
 
 __all__ = [
     "HttpRequest",

@@ -21,8 +21,8 @@ from types import ModuleType
 from typing import Any
 
 from badgekiln.errors import InputError
-from badgekiln.gateway.environ import function_environment
-from badgekiln.gateway.template import PSEUDO_PARAMETERS, FunctionSpec
+from badgekiln_server.gateway.environ import function_environment
+from badgekiln_server.gateway.template import PSEUDO_PARAMETERS, FunctionSpec
 
 __all__ = ["LambdaContext", "LocalFunction"]
 

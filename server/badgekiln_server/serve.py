@@ -1,6 +1,6 @@
 """``badgekiln serve``: the HTTP API of ``template.yaml`` on a laptop, with no Docker and no cloud.
 
-Requests become genuine API Gateway HTTP API events for the real handlers (:mod:`badgekiln.gateway`);
+Requests become genuine API Gateway HTTP API events for the real handlers (:mod:`badgekiln_server.gateway`);
 this module is the HTTP server around that: threaded, loopback by default, with bounded request
 sizes and socket timeouts, and no traceback ever sent to a client.
 """
@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from badgekiln.errors import InputError
-from badgekiln.gateway import (
+from badgekiln_server.gateway import (
     MAX_REQUEST_BYTES,
     HttpRequest,
     HttpResponse,
     LocalGateway,
     load_template,
 )
-from badgekiln.gateway.events import gateway_message, new_request_id
+from badgekiln_server.gateway.events import gateway_message, new_request_id
 
 __all__ = [
     "DEFAULT_STORE",
@@ -143,7 +143,7 @@ for _method in _METHODS:
 
 
 class LocalServer(ThreadingHTTPServer):
-    """A threaded HTTP server in front of a :class:`~badgekiln.gateway.LocalGateway`."""
+    """A threaded HTTP server in front of a :class:`~badgekiln_server.gateway.LocalGateway`."""
 
     daemon_threads = True
     block_on_close = False

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from badgekiln.gateway.template import CorsSpec
+from badgekiln_server.gateway.template import CorsSpec
 
 __all__ = ["apply_cors", "preflight_headers"]
 
