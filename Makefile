@@ -25,9 +25,11 @@ setup:
 setup-run:
 	./scripts/bootstrap.sh --run-only
 
+# lint-imports: the layer and forbidden-import contracts of pyproject.toml ([tool.importlinter])
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache --no-logo
 
 typecheck:
 	$(BIN)/mypy
