@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from badgekiln.errors import Conflict, InvalidField, NotFound, StoreError
-from badgekiln.store import LocalStore, ObjectInfo, RetryPolicy, Store, StoredObject, Write
+from badgekiln.store import LocalStore, ObjectInfo, RetryPolicy, Store, StoredObject, Updater, Write
 from tests.aws_support import mocked_aws
 
 BUCKET = "badgekiln-test"
@@ -266,7 +266,9 @@ def test_a_backend_without_uploads_says_so() -> None:
 # --- update: compare-and-swap -------------------------------------------------------------------
 
 
-def append_once(item: int) -> Any:
+def append_once(item: object) -> Updater:
+    """An idempotent update: add ``item`` to a JSON list unless it is there (pure, as update wants)."""
+
     def fn(current: StoredObject | None) -> bytes:
         items = [] if current is None else json.loads(current.body)
         if item not in items:
@@ -331,7 +333,7 @@ def test_update_retries_a_lost_create(store: Store) -> None:
         calls.append(current)
         if len(calls) == 1:
             store.create("public/new.json", b'["rival"]', content_type="application/json")
-        return append_once(7)(current)  # type: ignore[no-any-return]
+        return append_once(7)(current)
 
     result = store.update("public/new.json", fn, content_type="application/json", retry=NO_WAIT)
     assert calls[0] is None

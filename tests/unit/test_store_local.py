@@ -17,6 +17,7 @@ import pytest
 
 from badgekiln.errors import Conflict, NotFound, StoreError
 from badgekiln.store import LocalStore, RetryPolicy, StoredObject
+from tests.unit.test_store_contract import append_once
 
 KEY = "public/status/list.json"
 # Many writers on one key: a generous budget with short waits (it is one machine, not a network).
@@ -169,16 +170,6 @@ def test_a_held_lock_times_out(tmp_path: Path) -> None:
 # --- concurrency --------------------------------------------------------------------------------
 
 
-def add(item: str):  # type: ignore[no-untyped-def]
-    def fn(current: StoredObject | None) -> bytes:
-        items = [] if current is None else json.loads(current.body)
-        if item not in items:
-            items.append(item)
-        return json.dumps(items).encode()
-
-    return fn
-
-
 def test_threads_lose_no_update_and_readers_see_whole_objects(tmp_path: Path) -> None:
     # GIVEN 16 threads each adding 25 distinct items to one JSON list, and a reader polling it
     store = LocalStore(tmp_path)
@@ -190,7 +181,7 @@ def test_threads_lose_no_update_and_readers_see_whole_objects(tmp_path: Path) ->
     def writer(n: int) -> None:
         nonlocal calls
         for i in range(25):
-            inner = add(f"t{n}-{i}")
+            inner = append_once(f"t{n}-{i}")
 
             def counted(current: StoredObject | None, inner=inner) -> bytes:  # type: ignore[no-untyped-def]
                 nonlocal calls
@@ -262,7 +253,7 @@ def _process_worker(root: str, worker: int, count: int, start: float) -> None:
         def fn(current: StoredObject | None) -> bytes:
             nonlocal attempts
             attempts += 1
-            return add(item)(current)  # type: ignore[no-any-return]
+            return append_once(item)(current)
 
         return fn
 

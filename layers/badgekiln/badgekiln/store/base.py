@@ -423,9 +423,7 @@ class Store(abc.ABC):
         """The object's ETag, size and headers, without its bytes.
 
         Raises:
-            InvalidField: ``key`` breaks the key rules.
-            NotFound: nothing is stored under ``key``.
-            StoreError: the backend failed.
+            InvalidField, NotFound, StoreError: as :meth:`get`.
         """
         return self._head(validate_key(key))
 
