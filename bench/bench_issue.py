@@ -85,7 +85,9 @@ def _theirs(store: Store, image: bytes) -> Callable[[], bytes]:
     pem = signer._key.private_bytes(  # the bench hands the same key to both sides
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    template = issue_credential(store, "acme", "teamwork", "template@example.org").credential
+    template = issue_credential(
+        store, "acme", {"achievement": "teamwork", "recipient": "template@example.org"}
+    ).credential
     assert isinstance(template, dict)
     unsigned = {k: v for k, v in template.items() if k != "proof"}
     ldp = OB3LdpSigner(pem, verification_method=signer.key_id)
@@ -112,7 +114,9 @@ def _ours(store: Store, *, idempotent: bool) -> Callable[[], object]:
 
     def one() -> object:
         key = f"bench-{next(counter)}-{secrets.token_hex(4)}" if idempotent else None
-        return issue_credential(store, "acme", "teamwork", "ada@example.org", idempotency_key=key)
+        return issue_credential(
+            store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org"}, idempotency_key=key
+        )
 
     return one
 
@@ -121,7 +125,7 @@ def _check_ours(store: Store) -> None:
     from badgekiln.hosting.layout import Layout, classify
     from badgekiln.verification import verify
 
-    issued = issue_credential(store, "acme", "teamwork", "ada@example.org")
+    issued = issue_credential(store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org"})
     where = Layout.parse(PUBLIC_URL)
     documents = {}
     for key in store.list("public/issuers/acme/"):

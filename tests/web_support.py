@@ -105,21 +105,46 @@ def seed(store: Store, public_url: str, *, now: datetime | None = None) -> Seede
     )
     # a fixed name: events/pages-verify.json asks for /v/acme/ada-teamwork
     valid = issue_credential(
-        store, issuer.slug, "teamwork", "ada@example.org", credential_id="ada-teamwork", now=when
+        store,
+        issuer.slug,
+        {"achievement": "teamwork", "recipient": "ada@example.org", "credential_id": "ada-teamwork"},
+        now=when,
     )
-    revoked = issue_credential(store, issuer.slug, "teamwork", "bob@example.org", now=when)
+    revoked = issue_credential(
+        store, issuer.slug, {"achievement": "teamwork", "recipient": "bob@example.org"}, now=when
+    )
     revoke(store, issuer.slug, revoked.name, reason="issued in error")
-    suspended = issue_credential(store, issuer.slug, "teamwork", "cy@example.org", now=when)
+    suspended = issue_credential(
+        store, issuer.slug, {"achievement": "teamwork", "recipient": "cy@example.org"}, now=when
+    )
     suspend(store, issuer.slug, suspended.name, reason="under review")
-    ob2 = issue_credential(store, issuer.slug, "teamwork", "dee@example.org", spec="ob2", now=when)
-    svg = issue_credential(store, issuer.slug, "kiln-starter", "eve@example.org", now=when)
+    ob2 = issue_credential(
+        store,
+        issuer.slug,
+        {"achievement": "teamwork", "recipient": "dee@example.org", "spec": "ob2"},
+        now=when,
+    )
+    svg = issue_credential(
+        store, issuer.slug, {"achievement": "kiln-starter", "recipient": "eve@example.org"}, now=when
+    )
     jwt = issue_credential(
-        store, issuer.slug, "teamwork", "fay@example.org", proof="jwt", algorithm="EdDSA", now=when
+        store,
+        issuer.slug,
+        {"achievement": "teamwork", "recipient": "fay@example.org", "proof": "jwt", "algorithm": "EdDSA"},
+        now=when,
     )
     jws = issue_credential(
-        store, issuer.slug, "teamwork", "gus@example.org", spec="ob2", signed=True, now=when
+        store,
+        issuer.slug,
+        {"achievement": "teamwork", "recipient": "gus@example.org", "spec": "ob2", "signed": True},
+        now=when,
     )
-    ob2_revoked = issue_credential(store, issuer.slug, "teamwork", "hal@example.org", spec="ob2", now=when)
+    ob2_revoked = issue_credential(
+        store,
+        issuer.slug,
+        {"achievement": "teamwork", "recipient": "hal@example.org", "spec": "ob2"},
+        now=when,
+    )
     revoke(store, issuer.slug, ob2_revoked.name, reason="issued in error")
     return Seeded(issuer.slug, name, valid, revoked, suspended, ob2, svg, jwt, jws, ob2_revoked)
 

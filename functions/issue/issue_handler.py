@@ -6,87 +6,59 @@
 * ``POST /issuers/{issuer}/credentials/{credential}/revoke`` | ``suspend`` | ``reinstate``:
   change a credential's status (JSON ``{"reason": "…"}``, optional).
 * ``POST /issuers/{issuer}/batches?achievement=…``: issue to every row of a CSV (``text/csv``)
-  or JSON Lines (``application/jsonl``) body, at most :data:`MAX_SYNC_ROWS` rows; per-row results.
+  or JSON Lines (``application/jsonl``) body, at most ``MAX_REQUEST_ROWS`` rows; per-row results.
 * ``POST /issuers/{issuer}/uploads``: for bigger files, a presigned S3 upload; the worker issues
   it (S3 event → SQS → worker) and ``GET /issuers/{issuer}/uploads/{upload}`` reports progress.
 
-The API key comes from the authorizer's context; a key of another issuer is ``403``.
+The API key comes from the authorizer's context; a key of another issuer is ``403``. What each
+route reads is a model of :mod:`badgekiln.issue.models`; what it does is one call of
+:mod:`badgekiln.issue`.
 """
 
 from __future__ import annotations
 
-import io
-import itertools
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
 
 from aws_lambda_powertools.event_handler import Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from aws_lambda_powertools.event_handler.openapi.params import Header
+from pydantic import BaseModel, Field
 
-from badgekiln.errors import InputError, InputTooLarge, InvalidField
 from badgekiln.http import (
-    UPLOAD_ROUTE,
     entrypoint,
     json_model,
     json_request_body,
-    json_response,
     make_resolver,
     observability,
-    parse_model,
+    optional_json_model,
     problem_responses,
+    query_model,
+    query_parameters,
     raw_body,
     require_media_type,
 )
 from badgekiln.http.auth import API_KEY, document_api_key, route_issuer
 from badgekiln.http.environment import store
-from badgekiln.issue import issue_batch, issue_credential, read_rows, reinstate, revoke, suspend
-from badgekiln.issue.batch import BatchSummary
-from badgekiln.issue.models import MAX_ITEMS, MAX_TEXT_CHARS, EvidenceInput, RecipientInput, ResultInput
-from badgekiln.issue.revocation import MAX_REASON_CHARS
-from badgekiln.issue.uploads import UPLOAD_EXPIRES, UPLOAD_TYPES, get_upload, start_upload
+from badgekiln.issue import issue_credential
+from badgekiln.issue.batch import BATCH_TYPES, issue_request_batch
+from badgekiln.issue.idempotency import MAX_KEY_CHARS
+from badgekiln.issue.models import BatchRequest, IssueRequest, StatusChange, UploadRequest
+from badgekiln.issue.revocation import Action, change_status
+from badgekiln.issue.uploads import get_upload, start_upload
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 obs = observability("issue")
 app = make_resolver(obs)
 document_api_key(app)
 
-#: Body types of a synchronous batch, and the row format each one is.
-BATCH_TYPES: Final[dict[str, Literal["csv", "jsonl"]]] = {
-    "text/csv": "csv",
-    "application/jsonl": "jsonl",
-    "application/x-ndjson": "jsonl",
-    "application/x-jsonlines": "jsonl",
-}
-#: Most rows a synchronous batch issues. The HTTP API gives a function 30 s; on S3 one issuance is
-#: ~10 object writes, so a hundred rows on a few threads stay well inside it. More → uploads.
-MAX_SYNC_ROWS: Final = 100
-#: Rows issued at once by a synchronous batch (they wait on S3 and KMS, not on the CPU).
-BATCH_WORKERS: Final = 4
 _AUTH_PROBLEMS = problem_responses(401, 403)
-
-
-class IssueRequest(BaseModel):
-    """What to issue: an achievement of this issuer to one recipient."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    achievement: str = Field(min_length=1, max_length=2048, description="The achievement's slug or URL.")
-    recipient: str | RecipientInput = Field(description="An e-mail address, or a recipient object.")
-    spec: Literal["ob3", "ob2"] = "ob3"
-    proof: Literal["di", "jwt"] | None = Field(
-        default=None, description="OB 3.0: Data Integrity (default) or VC-JWT."
-    )
-    algorithm: Literal["RS256", "EdDSA"] = Field(default="RS256", description="VC-JWT algorithm.")
-    signed: bool = Field(default=False, description="OB 2.0: a signed (JWS) rather than hosted assertion.")
-    credential_id: str | None = Field(
-        default=None, min_length=1, max_length=63, description="Your own name for it (a slug)."
-    )
-    evidence: list[EvidenceInput] | None = Field(default=None, max_length=MAX_ITEMS)
-    narrative: str | None = Field(default=None, min_length=1, max_length=MAX_TEXT_CHARS)
-    results: list[ResultInput] | None = Field(default=None, max_length=MAX_ITEMS)
-    valid_until: AwareDatetime | None = Field(default=None, description="Expiry, with a time zone.")
-    image: Literal["png", "svg", "none"] | None = Field(
-        default=None, description="The baked image's format (default: the achievement image's)."
-    )
-    personalise: bool = Field(default=False, description="Fill the SVG template's placeholders first.")
+#: The metric each status change counts.
+_CHANGED: Final[dict[Action, str]] = {
+    "revoke": "BadgesRevoked",
+    "suspend": "BadgesSuspended",
+    "reinstate": "BadgesReinstated",
+}
 
 
 class IssuedOut(BaseModel):
@@ -105,14 +77,6 @@ class IssuedOut(BaseModel):
     replayed: bool = Field(description="True when an earlier request with the same Idempotency-Key made it.")
 
 
-class StatusRequest(BaseModel):
-    """Why the status changes (published in OB 2.0 revocation lists)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    reason: str | None = Field(default=None, min_length=1, max_length=MAX_REASON_CHARS)
-
-
 class CredentialStatusOut(BaseModel):
     """A credential's status after the change."""
 
@@ -126,24 +90,20 @@ class CredentialStatusOut(BaseModel):
     issued: str
 
 
-class BatchQuery(BaseModel):
-    """The query string of a batch: the achievement every row gets, and issuing options."""
+class BatchSummaryOut(BaseModel):
+    """Totals over the rows."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    achievement: str = Field(min_length=1, max_length=2048)
-    spec: Literal["ob3", "ob2"] | None = None
-    proof: Literal["di", "jwt"] | None = None
-    algorithm: Literal["RS256", "EdDSA"] | None = None
-    image: Literal["png", "svg", "none"] | None = None
+    rows: int
+    issued: int
+    replayed: int
+    failed: int
 
 
-class UploadRequest(BatchQuery):
-    """A batch file to upload: the achievement every row gets, the file's format, options."""
+class BatchOut(BaseModel):
+    """Every row's result, in order, and the totals."""
 
-    format: Literal["csv", "jsonl"]
-    signed: bool | None = None
-    personalise: bool | None = None
+    summary: BatchSummaryOut
+    results: list[dict[str, Any]] = Field(description="Per row: line, ok, and the credential or the error.")
 
 
 class UploadOut(BaseModel):
@@ -157,97 +117,91 @@ class UploadOut(BaseModel):
     status: str = Field(description="Where to follow the job: GET this path.")
 
 
-def _created(model: type[BaseModel], description: str) -> dict[int, Any]:
-    return {201: {"description": description, "content": {"application/json": {"model": model}}}}
-
-
 @app.post(
     "/issuers/<issuer>/credentials",
     security=API_KEY,
     summary="Issue a credential",
     tags=["issuing"],
-    openapi_extensions={
-        **json_request_body(IssueRequest),
-        "parameters": [
-            {
-                "name": "Idempotency-Key",
-                "in": "header",
-                "required": False,
-                "description": "Makes retries safe: the same key and body answer the first credential.",
-                "schema": {"type": "string", "maxLength": 255},
-            }
-        ],
-    },
+    openapi_extensions=json_request_body(IssueRequest),
     responses={
-        **_created(IssuedOut, "Issued; Location is its public URL."),
+        201: {"description": "Issued; Location is its public URL."},
         200: {"description": "The credential an earlier request with this Idempotency-Key issued."},
         **_AUTH_PROBLEMS,
         **problem_responses(400, 404, 409, 413, 415, 422, 503),
     },
 )
-def issue(issuer: str):  # type: ignore[no-untyped-def]  # no "-> Response": it breaks Powertools' OpenAPI generation
-    slug = route_issuer(app.current_event, issuer)
-    request = json_model(app.current_event, IssueRequest)
-    key = app.current_event.headers.get("idempotency-key")
-    options = request.model_dump(exclude={"achievement", "recipient"}, exclude_none=True)
-    issued = issue_credential(
-        store(), slug, request.achievement, request.recipient, idempotency_key=key, **options
-    )
+def issue(
+    issuer: str,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="Makes retries safe: the same key and body answer the first credential.",
+            # checked by the library, after the caller is (a Header constraint would run first)
+            json_schema_extra={"maxLength": MAX_KEY_CHARS},
+        ),
+    ] = None,
+) -> Response[IssuedOut]:
+    event = app.current_event
+    slug = route_issuer(event, issuer)
+    issued = issue_credential(store(), slug, json_model(event, IssueRequest), idempotency_key=idempotency_key)
     if not issued.replayed:
         obs.count("BadgesIssued")
-    return json_response(200 if issued.replayed else 201, issued.summary(), {"Location": issued.public_url})
+    body = IssuedOut.model_validate(issued.summary())
+    return Response(
+        200 if issued.replayed else 201, "application/json", body, {"Location": issued.public_url}
+    )
 
 
-def _change(issuer: str, credential: str, action: Literal["revoke", "suspend", "reinstate"]) -> Response[str]:
-    slug = route_issuer(app.current_event, issuer)
+def _change(issuer: str, credential: str, action: Action) -> CredentialStatusOut:
     event = app.current_event
-    reason = None
-    if raw_body(event).strip():
-        reason = json_model(event, StatusRequest).reason
-    if action == "revoke":
-        status = revoke(store(), slug, credential, reason=reason)
-        obs.count("BadgesRevoked")
-    elif action == "suspend":
-        status = suspend(store(), slug, credential, reason=reason)
-        obs.count("BadgesSuspended")
-    else:
-        if reason is not None:
-            raise InvalidField("reinstate takes no reason", field="reason")
-        status = reinstate(store(), slug, credential)
-        obs.count("BadgesReinstated")
-    return json_response(200, status)
+    slug = route_issuer(event, issuer)
+    status = change_status(store(), slug, credential, action, optional_json_model(event, StatusChange))
+    obs.count(_CHANGED[action])
+    return CredentialStatusOut.model_validate(status)
 
 
-def _status_route(action: str) -> dict[str, Any]:
-    return {
-        "summary": f"{action.capitalize()} a credential",
-        "tags": ["issuing"],
-        "openapi_extensions": json_request_body(StatusRequest, required=False),
-        "responses": {
-            200: {
-                "description": "The credential's status now.",
-                "content": {"application/json": {"model": CredentialStatusOut}},
-            },
-            **_AUTH_PROBLEMS,
-            **problem_responses(400, 404, 409, 415, 422, 503),
-        },
-    }
+_STATUS_BODY = json_request_body(StatusChange, required=False)
+_STATUS_RESPONSES: dict[int, OpenAPIResponse] = {
+    200: {"description": "The credential's status now."},
+    **_AUTH_PROBLEMS,
+    **problem_responses(400, 404, 409, 415, 422, 503),
+}
 
 
-@app.post("/issuers/<issuer>/credentials/<credential>/revoke", security=API_KEY, **_status_route("revoke"))
-def revoke_credential(issuer: str, credential: str):  # type: ignore[no-untyped-def]
+@app.post(
+    "/issuers/<issuer>/credentials/<credential>/revoke",
+    security=API_KEY,
+    summary="Revoke a credential",
+    tags=["issuing"],
+    openapi_extensions=_STATUS_BODY,
+    responses=_STATUS_RESPONSES,
+)
+def revoke_credential(issuer: str, credential: str) -> CredentialStatusOut:
     return _change(issuer, credential, "revoke")
 
 
-@app.post("/issuers/<issuer>/credentials/<credential>/suspend", security=API_KEY, **_status_route("suspend"))
-def suspend_credential(issuer: str, credential: str):  # type: ignore[no-untyped-def]
+@app.post(
+    "/issuers/<issuer>/credentials/<credential>/suspend",
+    security=API_KEY,
+    summary="Suspend a credential",
+    tags=["issuing"],
+    openapi_extensions=_STATUS_BODY,
+    responses=_STATUS_RESPONSES,
+)
+def suspend_credential(issuer: str, credential: str) -> CredentialStatusOut:
     return _change(issuer, credential, "suspend")
 
 
 @app.post(
-    "/issuers/<issuer>/credentials/<credential>/reinstate", security=API_KEY, **_status_route("reinstate")
+    "/issuers/<issuer>/credentials/<credential>/reinstate",
+    security=API_KEY,
+    summary="Reinstate a credential",
+    tags=["issuing"],
+    openapi_extensions=_STATUS_BODY,
+    responses=_STATUS_RESPONSES,
 )
-def reinstate_credential(issuer: str, credential: str):  # type: ignore[no-untyped-def]
+def reinstate_credential(issuer: str, credential: str) -> CredentialStatusOut:
     return _change(issuer, credential, "reinstate")
 
 
@@ -257,10 +211,7 @@ def reinstate_credential(issuer: str, credential: str):  # type: ignore[no-untyp
     summary="Issue one achievement to every row of a CSV or JSON Lines body",
     tags=["issuing"],
     openapi_extensions={
-        "parameters": [
-            {"name": name, "in": "query", "required": name == "achievement", "schema": {"type": "string"}}
-            for name in BatchQuery.model_fields
-        ],
+        "parameters": query_parameters(BatchRequest),
         "requestBody": {
             "required": True,
             "content": {kind: {"schema": {"type": "string"}} for kind in BATCH_TYPES},
@@ -272,33 +223,15 @@ def reinstate_credential(issuer: str, credential: str):  # type: ignore[no-untyp
         **problem_responses(400, 404, 413, 415, 422, 503),
     },
 )
-def batch(issuer: str):  # type: ignore[no-untyped-def]
-    slug = route_issuer(app.current_event, issuer)
+def batch(issuer: str) -> BatchOut:
     event = app.current_event
-    fmt = BATCH_TYPES[require_media_type(event, tuple(BATCH_TYPES))]
-    # options are checked before any row: a bad one is this request's error, not every row's
-    query = parse_model(BatchQuery, event.query_string_parameters or {})
-    try:
-        text = raw_body(event).decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError("The batch body is not UTF-8 text.", reason="utf-8", offset=exc.start) from exc
-    rows = list(itertools.islice(read_rows(io.StringIO(text, newline=""), fmt=fmt), MAX_SYNC_ROWS + 1))
-    if len(rows) > MAX_SYNC_ROWS:
-        raise InputTooLarge(
-            f"A batch sent in the request holds at most {MAX_SYNC_ROWS} rows; send bigger files "
-            f"through {UPLOAD_ROUTE}, which returns a presigned upload.",
-            limit=MAX_SYNC_ROWS,
-            upload=UPLOAD_ROUTE,
-        )
-    summary = BatchSummary()
-    results = []
-    options = query.model_dump(exclude={"achievement"}, exclude_none=True)
-    for result in issue_batch(store(), slug, query.achievement, rows, workers=BATCH_WORKERS, **options):
-        summary.add(result)
-        results.append(result.to_dict())
-    if summary.issued:
-        obs.count("BadgesIssued", summary.issued)
-    return json_response(200, {"summary": summary.to_dict(), "results": results})
+    slug = route_issuer(event, issuer)
+    media_type = require_media_type(event, tuple(BATCH_TYPES))
+    options = query_model(event, BatchRequest)
+    outcome = issue_request_batch(store(), slug, options, raw_body(event), media_type=media_type)
+    if outcome.summary.issued:
+        obs.count("BadgesIssued", outcome.summary.issued)
+    return BatchOut.model_validate(outcome.to_dict())
 
 
 @app.post(
@@ -308,26 +241,17 @@ def batch(issuer: str):  # type: ignore[no-untyped-def]
     tags=["issuing"],
     openapi_extensions=json_request_body(UploadRequest),
     responses={
-        **_created(UploadOut, "POST the file to url with fields; the worker issues it."),
+        201: {"description": "POST the file to url with fields; the worker issues it."},
         **_AUTH_PROBLEMS,
         **problem_responses(400, 404, 415, 422, 503),
     },
 )
-def upload(issuer: str):  # type: ignore[no-untyped-def]
-    slug = route_issuer(app.current_event, issuer)
-    request = json_model(app.current_event, UploadRequest)
-    options = request.model_dump(exclude={"achievement", "format"}, exclude_none=True)
-    started, form = start_upload(store(), slug, request.achievement, fmt=request.format, options=options)
-    status = f"/issuers/{slug}/uploads/{started.id}"
-    body = UploadOut(
-        upload=started.id,
-        url=form["url"],
-        fields=form["fields"],
-        content_type=UPLOAD_TYPES[started.format],
-        expires_in=UPLOAD_EXPIRES,
-        status=status,
-    )
-    return json_response(201, body.model_dump(), {"Location": status})
+def upload(issuer: str) -> Response[UploadOut]:
+    event = app.current_event
+    slug = route_issuer(event, issuer)
+    started = start_upload(store(), slug, json_model(event, UploadRequest))
+    body = UploadOut.model_validate(started.summary())
+    return Response(201, "application/json", body, {"Location": started.status_path})
 
 
 @app.get(
@@ -341,9 +265,9 @@ def upload(issuer: str):  # type: ignore[no-untyped-def]
         **problem_responses(404, 503),
     },
 )
-def upload_status(issuer: str, upload_id: str):  # type: ignore[no-untyped-def]
+def upload_status(issuer: str, upload_id: str) -> dict[str, Any]:
     slug = route_issuer(app.current_event, issuer)
-    return json_response(200, get_upload(store(), slug, upload_id))
+    return get_upload(store(), slug, upload_id)
 
 
 handler = entrypoint(app, obs)

@@ -64,7 +64,9 @@ def issued(tmp_path_factory: pytest.TempPathFactory) -> Path:
             store, slug, {"name": "Teamwork", "description": "Works with others", "criteria": "Peers"}, _png()
         )
     for label, (issuer, options) in CASES.items():
-        credential = issue_credential(store, issuer, "teamwork", "ada@example.org", **options)
+        credential = issue_credential(
+            store, issuer, {"achievement": "teamwork", "recipient": "ada@example.org", **options}
+        )
         text = (
             credential.credential
             if isinstance(credential.credential, str)
@@ -78,7 +80,13 @@ def issued(tmp_path_factory: pytest.TempPathFactory) -> Path:
         elif label.startswith("suspended"):
             suspend(store, issuer, credential.id, reason="under review")
     subject = issue_credential(
-        store, "acme", "teamwork", {"identity": "did:example:ada", "type": "id", "hashed": False}, proof="jwt"
+        store,
+        "acme",
+        {
+            "achievement": "teamwork",
+            "recipient": {"identity": "did:example:ada", "type": "id", "hashed": False},
+            "proof": "jwt",
+        },
     )
     (root / "subject-id.jwt").write_text(str(subject.credential))
     for key in store.list("public/"):

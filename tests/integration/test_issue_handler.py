@@ -11,6 +11,7 @@ import pytest
 from issue import issue_handler
 
 import badgekiln
+from badgekiln.issue.batch import MAX_REQUEST_ROWS
 from badgekiln.issue.uploads import get_upload
 from badgekiln.store import Store
 from tests.aws_support import mocked_aws
@@ -230,8 +231,20 @@ def test_json_lines_batch(context: Context) -> None:
     assert answer(issue_handler.handler(event, context), 200)["summary"]["issued"] == 2
 
 
+def test_batch_options_are_read_from_the_query_string(context: Context) -> None:
+    # the query is text: true/false are read as the options' booleans
+    query = {"achievement": "teamwork", "spec": "ob2", "signed": "true"}
+    event = request("issue-batch-csv.json", body="recipient\nada@example.org\n", query=query)
+    (result,) = answer(issue_handler.handler(event, context), 200)["results"]
+    assert result["id"].startswith("urn:uuid:")  # a signed OB 2.0 assertion
+    bad = problem(
+        issue_handler.handler(request("issue-batch-csv.json", query={**query, "signed": "maybe"}), context)
+    )
+    assert (bad["status"], bad["code"], bad["field"]) == (422, "invalid-field", "signed")
+
+
 def test_batch_over_the_row_limit_points_at_uploads(context: Context) -> None:
-    rows = "".join(f"u{n}@example.org\n" for n in range(issue_handler.MAX_SYNC_ROWS + 1))
+    rows = "".join(f"u{n}@example.org\n" for n in range(MAX_REQUEST_ROWS + 1))
     document = problem(
         issue_handler.handler(request("issue-batch-csv.json", body="recipient\n" + rows), context)
     )

@@ -84,7 +84,9 @@ def failures(report: Report) -> dict[str, str]:
 
 @pytest.mark.parametrize("options", FORMATS, ids=FORMAT_IDS)
 def test_issued_credentials_verify_over_https(hosting: Hosting, options: dict[str, Any]) -> None:
-    issued = issue_credential(hosting.store, "acme", "teamwork", "ada@example.org", **options)
+    issued = issue_credential(
+        hosting.store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org", **options}
+    )
     report = hosting.verify(issued, recipient="ada@example.org")
     assert report.valid, failures(report)
     # the verifier really went to the server for what the credential names
@@ -100,7 +102,9 @@ def test_issued_credentials_verify_over_https(hosting: Hosting, options: dict[st
 
 @pytest.mark.parametrize("options", FORMATS, ids=FORMAT_IDS)
 def test_status_changes_are_seen_over_https(hosting: Hosting, options: dict[str, Any]) -> None:
-    issued = issue_credential(hosting.store, "acme", "teamwork", "ada@example.org", **options)
+    issued = issue_credential(
+        hosting.store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org", **options}
+    )
     suspend(hosting.store, "acme", issued.id, reason="under review")
     assert "status" in failures(hosting.verify(issued)) or "hosted" in failures(hosting.verify(issued))
     reinstate(hosting.store, "acme", issued.id)
@@ -115,7 +119,9 @@ def test_status_changes_are_seen_over_https(hosting: Hosting, options: dict[str,
 def test_a_revoked_hosted_assertion_is_410_gone(hosting: Hosting) -> None:
     import requests
 
-    issued = issue_credential(hosting.store, "acme", "teamwork", "ada@example.org", spec="ob2")
+    issued = issue_credential(
+        hosting.store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org", "spec": "ob2"}
+    )
     revoke(hosting.store, "acme", issued.id, reason="fraud")
     response = requests.get(
         issued.public_url, timeout=5, verify=str(Path(requests.adapters.DEFAULT_CA_BUNDLE_PATH))
@@ -126,9 +132,19 @@ def test_a_revoked_hosted_assertion_is_410_gone(hosting: Hosting) -> None:
 
 
 def test_badges_signed_before_a_key_rotation_still_verify(hosting: Hosting) -> None:
-    before = [issue_credential(hosting.store, "acme", "teamwork", "ada@example.org", **o) for o in FORMATS]
+    before = [
+        issue_credential(
+            hosting.store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org", **o}
+        )
+        for o in FORMATS
+    ]
     rotate_key(hosting.store, "acme")
-    after = [issue_credential(hosting.store, "acme", "teamwork", "ada@example.org", **o) for o in FORMATS]
+    after = [
+        issue_credential(
+            hosting.store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org", **o}
+        )
+        for o in FORMATS
+    ]
     for issued in before + after:
         report = hosting.verify(issued)
         assert report.valid, (issued.format, failures(report))

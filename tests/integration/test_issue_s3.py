@@ -91,7 +91,10 @@ def concurrent_revocations(stores: list[Store], client: SerialWrites, count: int
     """Issue ``count`` credentials, then revoke them all at once from ``count`` threads spread over
     ``stores`` (one per simulated container); check that none is lost."""
     store = stores[0]
-    issued = [issue_credential(store, "acme", "teamwork", f"r{n}@example.org") for n in range(count)]
+    issued = [
+        issue_credential(store, "acme", {"achievement": "teamwork", "recipient": f"r{n}@example.org"})
+        for n in range(count)
+    ]
     indices = []
     for credential in issued:
         assert isinstance(credential.credential, dict)
@@ -127,7 +130,12 @@ def concurrent_duplicates(store: Store, copies: int) -> None:
 
     def one(_: int) -> Issued:
         barrier.wait()
-        return issue_credential(store, "acme", "teamwork", "ada@example.org", idempotency_key="dup-1")
+        return issue_credential(
+            store,
+            "acme",
+            {"achievement": "teamwork", "recipient": "ada@example.org"},
+            idempotency_key="dup-1",
+        )
 
     with ThreadPoolExecutor(copies) as pool:
         results = list(pool.map(one, range(copies)))
@@ -165,7 +173,9 @@ def test_in_process_issue_and_verify(
 ) -> None:
     store, _ = moto_store
     seed_acme(store)
-    issued = issue_credential(store, "acme", "teamwork", "ada@example.org", **options)
+    issued = issue_credential(
+        store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org", **options}
+    )
     assert _verify(store, issued, recipient="ada@example.org").valid
     head = store.head(paths.classify(issued.image_url[len(PUBLIC_URL) + 1 :]).key)  # type: ignore[index,union-attr]
     assert head.content_type == "image/png"
@@ -199,7 +209,12 @@ def test_in_process_kms_issuer(moto_store: tuple[S3Store, SerialWrites]) -> None
     kms = boto3.client("kms", region_name="us-east-1")
     seed_acme(store, keys=KeyOptions(kms=True, kms_client=kms, local_kinds=frozenset({"ed25519"})))
     for options in ({"proof": "jwt"}, {"spec": "ob2", "signed": True}):
-        assert _verify(store, issue_credential(store, "acme", "teamwork", "ada@example.org", **options)).valid
+        assert _verify(
+            store,
+            issue_credential(
+                store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org", **options}
+            ),
+        ).valid
 
 
 # --- moto server over loopback HTTP --------------------------------------------------------------
@@ -232,7 +247,9 @@ def server_store(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Store,
 def test_server_issue_and_verify(server_store: tuple[Store, SerialWrites], options: dict[str, Any]) -> None:
     store, _ = server_store
     seed_acme(store)
-    issued = issue_credential(store, "acme", "teamwork", "ada@example.org", **options)
+    issued = issue_credential(
+        store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org", **options}
+    )
     assert _verify(store, issued, recipient="ada@example.org").valid
     revoke(store, "acme", issued.id)
     assert not _verify(store, issued).valid
@@ -263,5 +280,7 @@ def test_server_kms_issuer(server_store: tuple[Store, SerialWrites]) -> None:
     # KMS at the same moto endpoint, through the default client (AWS_ENDPOINT_URL)
     store, _ = server_store
     seed_acme(store, keys=KeyOptions(kms=True, local_kinds=frozenset({"ed25519"})))
-    issued = issue_credential(store, "acme", "teamwork", "ada@example.org", proof="jwt")
+    issued = issue_credential(
+        store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org", "proof": "jwt"}
+    )
     assert _verify(store, issued).valid

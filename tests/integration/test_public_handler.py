@@ -91,7 +91,9 @@ def test_other_documents_and_their_types(context: Context) -> None:
 
 
 def test_credential_and_baked_png(context: Context, store: Store) -> None:
-    issued = issue_credential(store, "acme", "teamwork", "ada@example.org", image="png")
+    issued = issue_credential(
+        store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org", "image": "png"}
+    )
     path = issued.public_url.removeprefix(PUBLIC_URL)
     response = get(context, path)
     assert response["headers"]["Cache-Control"] == "public, max-age=31536000, immutable"
@@ -102,7 +104,9 @@ def test_credential_and_baked_png(context: Context, store: Store) -> None:
 
 
 def test_revoked_hosted_assertion_is_410_gone(context: Context, store: Store) -> None:
-    issued = issue_credential(store, "acme", "teamwork", "ada@example.org", spec="ob2")
+    issued = issue_credential(
+        store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org", "spec": "ob2"}
+    )
     path = issued.public_url.removeprefix(PUBLIC_URL)
     assert get(context, path)["statusCode"] == 200
     revoke(store, "acme", issued.name, reason="issued in error")
@@ -130,7 +134,7 @@ def test_anything_else_is_a_404_problem(context: Context, path: str) -> None:
 
 
 def test_browsers_get_the_verify_page_of_a_credential(context: Context, store: Store) -> None:
-    issued = issue_credential(store, "acme", "teamwork", "ada@example.org")
+    issued = issue_credential(store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org"})
     path = issued.public_url.removeprefix(PUBLIC_URL)
     browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
     # WHEN a browser asks the credential's URL for HTML  THEN it gets the verify page

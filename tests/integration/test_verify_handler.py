@@ -343,7 +343,7 @@ def local_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Issued:
         raise AssertionError(f"the network was asked for {request.url}")
 
     monkeypatch.setattr(RequestsTransport, "handle", no_network)
-    return issue_credential(store, "acme", "teamwork", "ada@example.org")
+    return issue_credential(store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org"})
 
 
 def verify_url(context: Context, url: str) -> dict[str, Any]:

@@ -39,7 +39,7 @@ def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
 
 
 def uploaded(store: Store, body: bytes, fmt: str = "csv") -> str:
-    upload, _ = start_upload(store, "acme", "teamwork", fmt=fmt)  # type: ignore[arg-type]
+    upload = start_upload(store, "acme", {"achievement": "teamwork", "format": fmt})
     key = upload_key("acme", upload.id)
     store.put(key, body, content_type="text/csv")
     return key

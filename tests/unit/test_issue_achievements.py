@@ -157,6 +157,8 @@ def test_a_full_achievement_signs_and_verifies(
     store, _ = issuer
     create_achievement(store, "acme", {**TEAMWORK, "achievement_type": achievement_type}, small_png())
     for options in ({}, {"proof": "jwt"}, {"spec": "ob2"}):
-        issued = issue_credential(store, "acme", "teamwork", "ada@example.org", **options)
+        issued = issue_credential(
+            store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org", **options}
+        )
         report = verify(issued.image, documents=public_documents(store, PUBLIC_URL), offline=True)  # type: ignore[arg-type]
         assert report.valid, [c.message for c in report.failures]

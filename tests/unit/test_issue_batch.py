@@ -11,8 +11,17 @@ from typing import Any
 
 import pytest
 
-from badgekiln.errors import InputTooLarge, InvalidField, MalformedPayload
-from badgekiln.issue.batch import MAX_LINE_CHARS, BatchRow, BatchSummary, issue_batch, read_rows
+from badgekiln.errors import InputError, InputTooLarge, InvalidField, MalformedPayload
+from badgekiln.issue import UPLOAD_ROUTE
+from badgekiln.issue.batch import (
+    MAX_LINE_CHARS,
+    MAX_REQUEST_ROWS,
+    BatchRow,
+    BatchSummary,
+    issue_batch,
+    issue_request_batch,
+    read_rows,
+)
 from badgekiln.store import LocalStore
 from badgekiln.verification import verify
 from tests.issue_support import names, public_documents, seed_acme
@@ -42,10 +51,13 @@ cy@example.org,Cy,ftp://bad,,row-3
 '''
 
 
-def run(store: LocalStore, rows: Any, **kwargs: Any) -> tuple[list[dict[str, Any]], BatchSummary]:
+def run(
+    store: LocalStore, rows: Any, *, workers: int = 1, key_prefix: str | None = None, **options: Any
+) -> tuple[list[dict[str, Any]], BatchSummary]:
     summary = BatchSummary()
     out = []
-    for result in issue_batch(store, "acme", "teamwork", rows, **kwargs):
+    batch = {"achievement": "teamwork", **options}
+    for result in issue_batch(store, "acme", batch, rows, workers=workers, key_prefix=key_prefix):
         summary.add(result)
         out.append(result.to_dict())
     return out, summary
@@ -69,7 +81,9 @@ def test_csv_rows_issue_or_fail_on_their_own(store: LocalStore) -> None:
 
 def test_running_the_file_again_resumes(store: LocalStore) -> None:
     # GIVEN a batch interrupted after two rows
-    partial = issue_batch(store, "acme", "teamwork", read_rows(io.StringIO(CSV, newline=""), fmt="csv"))
+    partial = issue_batch(
+        store, "acme", {"achievement": "teamwork"}, read_rows(io.StringIO(CSV, newline=""), fmt="csv")
+    )
     first = [next(partial), next(partial)]
     partial.close()
     # WHEN the whole file runs again  THEN issued rows are replayed, the rest issued, none twice
@@ -172,7 +186,7 @@ def test_rows_are_read_as_they_are_issued(store: LocalStore) -> None:
             read.append(n)
             yield {"recipient": f"r{n}@example.org"}
 
-    results = issue_batch(store, "acme", "teamwork", source())
+    results = issue_batch(store, "acme", {"achievement": "teamwork"}, source())
     next(results)
     assert read == [0]  # streaming: the rest is not read yet
     assert len(list(results)) == 4
@@ -189,8 +203,12 @@ def test_workers_keep_input_order(store: LocalStore) -> None:
 def test_options_apply_to_every_row(store: LocalStore) -> None:
     results, _ = run(store, [BatchRow(1, {"recipient": "ada@example.org"})], spec="ob2", signed=True)
     assert results[0]["id"].startswith("urn:uuid:")
-    with pytest.raises(ValueError, match="unknown option"):
-        run(store, [], recipient="x")
+    with pytest.raises(InvalidField) as caught:  # a batch's options are checked before any row
+        run(store, [BatchRow(1, {"recipient": "ada@example.org"})], recipient="x")
+    assert caught.value.details["field"] == "recipient"
+    with pytest.raises(InvalidField) as caught:
+        run(store, [BatchRow(1, {"recipient": "ada@example.org"})], spec="ob9")
+    assert caught.value.details["field"] == "spec"
     with pytest.raises(ValueError, match="workers"):
         run(store, [], workers=0)
 
@@ -222,3 +240,36 @@ def test_csv_row_errors() -> None:
     rows = list(read_rows(io.StringIO(long_line, newline=""), fmt="csv"))
     assert isinstance(rows[0].error, InputTooLarge)
     assert rows[1].fields == {"recipient": "ok@example.org"}
+
+
+def test_a_batch_sent_in_a_request(store: LocalStore) -> None:
+    body = b"\xef\xbb\xbfrecipient\nada@example.org\nnope\n"  # a BOM is fine
+    outcome = issue_request_batch(store, "acme", {"achievement": "teamwork"}, body, media_type="text/csv")
+    assert outcome.summary.to_dict() == {"rows": 2, "issued": 1, "replayed": 0, "failed": 1}
+    assert [r["ok"] for r in outcome.to_dict()["results"]] == [True, False]
+
+
+def test_a_batch_sent_in_a_request_is_bounded_and_checked_first(store: LocalStore) -> None:
+    rows = "".join(f'{{"recipient": "u{n}@example.org"}}\n' for n in range(MAX_REQUEST_ROWS + 1))
+    with pytest.raises(InputTooLarge) as too_many:
+        issue_request_batch(
+            store, "acme", {"achievement": "teamwork"}, rows.encode(), media_type="application/jsonl"
+        )
+    assert (too_many.value.details["limit"], too_many.value.details["upload"]) == (
+        MAX_REQUEST_ROWS,
+        UPLOAD_ROUTE,
+    )
+    with pytest.raises(InputError) as not_text:
+        issue_request_batch(
+            store, "acme", {"achievement": "teamwork"}, b"recipient\n\xff\n", media_type="text/csv"
+        )
+    assert not_text.value.reason == "utf-8"
+    # the options are the request's error, before the body is even decoded
+    with pytest.raises(InvalidField) as bad:
+        issue_request_batch(
+            store, "acme", {"achievement": "teamwork", "spec": "ob9"}, b"\xff", media_type="text/csv"
+        )
+    assert bad.value.details["field"] == "spec"
+    with pytest.raises(ValueError, match="media_type"):
+        issue_request_batch(store, "acme", {"achievement": "teamwork"}, b"", media_type="text/plain")
+    assert names(store, "private/issuers/acme/credentials/") == []

@@ -29,7 +29,9 @@ from badgekiln.issue import (
     suspend,
 )
 from badgekiln.issue.credentials import Issued
+from badgekiln.issue.models import StatusChange
 from badgekiln.issue.records import RECORD_HEADERS, credential_record_path, load, status_allocation_path
+from badgekiln.issue.revocation import change_status
 from badgekiln.issue.statuslists import LIST_ENTRIES, _allocation, _allocation_bytes
 from badgekiln.store import LocalStore
 from badgekiln.verification import Report, verify
@@ -109,7 +111,9 @@ def failed(report: Report) -> dict[str, str]:
 @pytest.mark.parametrize("options", FORMATS, ids=FORMAT_IDS)
 def test_every_format_verifies_and_names_the_recipient(store: LocalStore, options: dict[str, Any]) -> None:
     # GIVEN an issuer and an achievement  WHEN a credential is issued
-    issued = issue_credential(store, "acme", "teamwork", "ada@example.org", **options)
+    issued = issue_credential(
+        store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org", **options}
+    )
     # THEN its baked image verifies, for the right recipient only
     report = check(store, issued, recipient="ada@example.org")
     assert report.valid, failed(report)
@@ -126,12 +130,14 @@ def test_ob3_credential_shape(store: LocalStore) -> None:
     issued = issue_credential(
         store,
         "acme",
-        "teamwork",
-        "ada@example.org",
-        evidence=["https://ada.example/work", {"name": "Essay", "narrative": "Wrote it"}],
-        narrative="Led the team",
-        results=[{"value": "A", "status": "Completed"}],
-        valid_until=until,
+        {
+            "achievement": "teamwork",
+            "recipient": "ada@example.org",
+            "evidence": ["https://ada.example/work", {"name": "Essay", "narrative": "Wrote it"}],
+            "narrative": "Led the team",
+            "results": [{"value": "A", "status": "Completed"}],
+            "valid_until": until,
+        },
     )
     credential = issued.credential
     assert isinstance(credential, dict)
@@ -172,7 +178,9 @@ def test_issuer_without_suspension_gets_one_schema_conformant_status_entry(store
         "narrative": "n",
         "valid_until": until,
     }
-    issued = issue_credential(store, "plain", "teamwork", "ada@example.org", **full)
+    issued = issue_credential(
+        store, "plain", {"achievement": "teamwork", "recipient": "ada@example.org", **full}
+    )
     assert isinstance(issued.credential, dict)
     assert issued.credential["credentialStatus"]["statusPurpose"] == "revocation"
     # the strict (arrays everywhere) OB 3.0 AchievementCredential JSON Schema accepts it
@@ -190,10 +198,12 @@ def test_vc_jwt_claims(store: LocalStore) -> None:
     issued = issue_credential(
         store,
         "acme",
-        "teamwork",
-        {"identity": "did:example:ada", "type": "id", "hashed": False},
-        proof="jwt",
-        valid_until=until,
+        {
+            "achievement": "teamwork",
+            "recipient": {"identity": "did:example:ada", "type": "id", "hashed": False},
+            "proof": "jwt",
+            "valid_until": until,
+        },
     )
     assert isinstance(issued.credential, str)
     token = parse_compact(issued.credential)
@@ -212,7 +222,11 @@ def test_vc_jwt_claims(store: LocalStore) -> None:
 
 
 def test_ob2_assertion_shape(store: LocalStore) -> None:
-    issued = issue_credential(store, "acme", "teamwork", "ada@example.org", spec="ob2", narrative="Well done")
+    issued = issue_credential(
+        store,
+        "acme",
+        {"achievement": "teamwork", "recipient": "ada@example.org", "spec": "ob2", "narrative": "Well done"},
+    )
     assertion = issued.credential
     assert isinstance(assertion, dict)
     assert assertion["id"] == issued.public_url == issued.id
@@ -221,7 +235,11 @@ def test_ob2_assertion_shape(store: LocalStore) -> None:
     assert assertion["image"] == issued.image_url
     assert assertion["recipient"]["identity"].startswith("sha256$")
     assert assertion["recipient"]["salt"]
-    signed = issue_credential(store, "acme", "teamwork", "ada@example.org", spec="ob2", signed=True)
+    signed = issue_credential(
+        store,
+        "acme",
+        {"achievement": "teamwork", "recipient": "ada@example.org", "spec": "ob2", "signed": True},
+    )
     assert signed.id.startswith("urn:uuid:")
     assert isinstance(signed.credential, str)
     assert signed.credential.count(".") == 2
@@ -229,11 +247,17 @@ def test_ob2_assertion_shape(store: LocalStore) -> None:
 
 def test_personalised_svg_template(store: LocalStore) -> None:
     recipient = {"identity": "ada@example.org", "name": "Ada <Lovelace>"}
-    as_svg = issue_credential(store, "acme", "template", recipient, personalise=True)
+    as_svg = issue_credential(
+        store, "acme", {"achievement": "template", "recipient": recipient, "personalise": True}
+    )
     assert as_svg.image_format == "svg"
     assert as_svg.image is not None
     assert b"Ada &lt;Lovelace&gt;" in as_svg.image  # escaped as text, never markup
-    as_png = issue_credential(store, "acme", "template", recipient, personalise=True, image="png")
+    as_png = issue_credential(
+        store,
+        "acme",
+        {"achievement": "template", "recipient": recipient, "personalise": True, "image": "png"},
+    )
     assert as_png.image_format == "png"
     assert as_png.image is not None
     assert as_png.image.startswith(b"\x89PNG")
@@ -242,15 +266,21 @@ def test_personalised_svg_template(store: LocalStore) -> None:
 
 
 def test_image_choices(store: LocalStore) -> None:
-    none = issue_credential(store, "acme", "teamwork", "ada@example.org", image="none")
+    none = issue_credential(
+        store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org", "image": "none"}
+    )
     assert none.image is None
     assert none.image_url is None
     assert check(store, none).valid
     with pytest.raises(InvalidField) as caught:
-        issue_credential(store, "acme", "teamwork", "ada@example.org", image="svg")
+        issue_credential(
+            store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org", "image": "svg"}
+        )
     assert caught.value.details["field"] == "image"
     with pytest.raises(InvalidField) as caught:
-        issue_credential(store, "acme", "teamwork", "ada@example.org", personalise=True)
+        issue_credential(
+            store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org", "personalise": True}
+        )
     assert caught.value.details["field"] == "personalise"
 
 
@@ -279,7 +309,7 @@ def test_image_choices(store: LocalStore) -> None:
 )
 def test_bad_options_name_their_field(store: LocalStore, kwargs: dict[str, Any], field: str) -> None:
     with pytest.raises(InvalidField) as caught:
-        issue_credential(store, "acme", "teamwork", "ada@example.org", **kwargs)
+        issue_credential(store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org", **kwargs})
     assert caught.value.details["field"] == field
     assert names(store, "private/issuers/acme/credentials/") == []  # nothing half-made
 
@@ -297,24 +327,31 @@ def test_bad_options_name_their_field(store: LocalStore, kwargs: dict[str, Any],
 )
 def test_bad_recipients(store: LocalStore, recipient: Any, field: str) -> None:
     with pytest.raises(InvalidField) as caught:
-        issue_credential(store, "acme", "teamwork", recipient)
+        issue_credential(store, "acme", {"achievement": "teamwork", "recipient": recipient})
     assert caught.value.details["field"] == field
 
 
 def test_unknown_issuer_or_achievement(store: LocalStore) -> None:
     with pytest.raises(NotFound):
-        issue_credential(store, "nobody", "teamwork", "ada@example.org")
+        issue_credential(store, "nobody", {"achievement": "teamwork", "recipient": "ada@example.org"})
     with pytest.raises(NotFound):
-        issue_credential(store, "acme", "nothing", "ada@example.org")
+        issue_credential(store, "acme", {"achievement": "nothing", "recipient": "ada@example.org"})
     with pytest.raises(NotFound):  # another issuer's achievement URL
         issue_credential(
-            store, "acme", f"{PUBLIC_URL}/issuers/plain/achievements/teamwork/achievement.json", "a@b.org"
+            store,
+            "acme",
+            {
+                "achievement": f"{PUBLIC_URL}/issuers/plain/achievements/teamwork/achievement.json",
+                "recipient": "a@b.org",
+            },
         )
     issued = issue_credential(
         store,
         "did:web:badges.example.org:issuers:acme",
-        f"{PUBLIC_URL}/issuers/acme/achievements/teamwork/achievement.json",
-        "a@b.org",
+        {
+            "achievement": f"{PUBLIC_URL}/issuers/acme/achievements/teamwork/achievement.json",
+            "recipient": "a@b.org",
+        },
     )
     assert issued.achievement == "teamwork"
 
@@ -324,7 +361,9 @@ def test_unknown_issuer_or_achievement(store: LocalStore) -> None:
 
 @pytest.mark.parametrize("options", FORMATS, ids=FORMAT_IDS)
 def test_revoked_and_suspended_fail_reinstated_verify(store: LocalStore, options: dict[str, Any]) -> None:
-    issued = issue_credential(store, "acme", "teamwork", "ada@example.org", **options)
+    issued = issue_credential(
+        store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org", **options}
+    )
     # WHEN suspended  THEN the status check fails
     assert suspend(store, "acme", issued.id, reason="under review")["state"] == "suspended"
     assert "status" in failed(check(store, issued))
@@ -341,7 +380,7 @@ def test_revoked_and_suspended_fail_reinstated_verify(store: LocalStore, options
 
 
 def test_revoked_ob3_is_final_but_ob2_can_be_reinstated(store: LocalStore) -> None:
-    ob3 = issue_credential(store, "acme", "teamwork", "ada@example.org")
+    ob3 = issue_credential(store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org"})
     revoke(store, "acme", ob3.id)
     with pytest.raises(InvalidField) as caught:
         reinstate(store, "acme", ob3.id)
@@ -349,25 +388,31 @@ def test_revoked_ob3_is_final_but_ob2_can_be_reinstated(store: LocalStore) -> No
     with pytest.raises(InvalidField) as caught:
         suspend(store, "acme", ob3.id)
     assert caught.value.reason == "revoked"
-    ob2 = issue_credential(store, "acme", "teamwork", "ada@example.org", spec="ob2")
+    ob2 = issue_credential(
+        store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org", "spec": "ob2"}
+    )
     revoke(store, "acme", ob2.id, reason="mistake")
     assert reinstate(store, "acme", ob2.id)["state"] == "active"
     assert check(store, ob2).valid
 
 
 def test_suspension_needs_an_issuer_with_suspension(store: LocalStore) -> None:
-    issued = issue_credential(store, "plain", "teamwork", "ada@example.org")
+    issued = issue_credential(store, "plain", {"achievement": "teamwork", "recipient": "ada@example.org"})
     with pytest.raises(InvalidField) as caught:
         suspend(store, "plain", issued.id)
     assert caught.value.reason == "no-suspension-entry"
     # OB 2.0 has no status entries to lack: suspension lists it until reinstated
-    ob2 = issue_credential(store, "plain", "teamwork", "ada@example.org", spec="ob2")
+    ob2 = issue_credential(
+        store, "plain", {"achievement": "teamwork", "recipient": "ada@example.org", "spec": "ob2"}
+    )
     suspend(store, "plain", ob2.id, reason="check")
     assert not check(store, ob2).valid
 
 
 def test_hosted_assertion_revocation_is_served_as_gone(store: LocalStore) -> None:
-    issued = issue_credential(store, "acme", "teamwork", "ada@example.org", spec="ob2")
+    issued = issue_credential(
+        store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org", "spec": "ob2"}
+    )
     revoke(store, "acme", issued.id, reason="fraud")
     answer = public_response(store, issued.public_url[len(PUBLIC_URL) :])
     assert answer.status == 410
@@ -383,7 +428,7 @@ def test_hosted_assertion_revocation_is_served_as_gone(store: LocalStore) -> Non
 
 
 def test_status_changes_are_idempotent_and_named_any_way(store: LocalStore) -> None:
-    issued = issue_credential(store, "acme", "teamwork", "ada@example.org")
+    issued = issue_credential(store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org"})
     list_key = paths.status_list("acme", 0, "revocation").key
     revoke(store, "acme", issued.public_url, reason="one")
     first = store.get(list_key)
@@ -400,10 +445,30 @@ def test_status_changes_are_idempotent_and_named_any_way(store: LocalStore) -> N
         assert caught.value.details["field"] == "reason"
 
 
+def test_change_status_is_the_one_call_of_the_api(store: LocalStore) -> None:
+    issued = issue_credential(store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org"})
+    assert change_status(store, "acme", issued.name, "suspend", {"reason": "check"})["state"] == "suspended"
+    # reinstate takes no reason; a change is a StatusChange (unknown fields refused)
+    for action, change, field in (
+        ("reinstate", {"reason": "fine"}, "reason"),
+        ("revoke", {"reason": "x" * 1001}, "reason"),
+        ("revoke", {"why": "fraud"}, "why"),
+    ):
+        with pytest.raises(InvalidField) as caught:
+            change_status(store, "acme", issued.name, action, change)  # type: ignore[arg-type]
+        assert caught.value.details["field"] == field
+    assert change_status(store, "acme", issued.name, "reinstate", None)["state"] == "active"
+    assert change_status(store, "acme", issued.name, "revoke", StatusChange())["reason"] is None
+    with pytest.raises(ValueError, match="action"):
+        change_status(store, "acme", issued.name, "delete")  # type: ignore[arg-type]
+
+
 def test_indices_are_random_and_never_shared(store: LocalStore) -> None:
     indices = []
     for _ in range(40):
-        credential = issue_credential(store, "plain", "teamwork", "ada@example.org").credential
+        credential = issue_credential(
+            store, "plain", {"achievement": "teamwork", "recipient": "ada@example.org"}
+        ).credential
         assert isinstance(credential, dict)
         indices.append(int(credential["credentialStatus"]["statusListIndex"]))
     assert len(set(indices)) == 40
@@ -418,7 +483,7 @@ def test_a_full_list_rolls_over_to_a_new_published_list(store: LocalStore) -> No
     full = bytearray([0xFF]) * (LIST_ENTRIES // 8)
     store.put(status_allocation_path("plain", 0), _allocation_bytes(full, LIST_ENTRIES), **RECORD_HEADERS)
     # WHEN a credential is issued  THEN it lands in list 1, which is published and verifies
-    issued = issue_credential(store, "plain", "teamwork", "ada@example.org")
+    issued = issue_credential(store, "plain", {"achievement": "teamwork", "recipient": "ada@example.org"})
     assert isinstance(issued.credential, dict)
     assert "/status/1/revocation.json" in issued.credential["credentialStatus"]["statusListCredential"]
     assert check(store, issued).valid
@@ -432,7 +497,7 @@ def test_a_nearly_full_list_still_finds_its_last_free_index(store: LocalStore) -
     store.put(
         status_allocation_path("plain", 0), _allocation_bytes(nearly, LIST_ENTRIES - 1), **RECORD_HEADERS
     )
-    issued = issue_credential(store, "plain", "teamwork", "ada@example.org")
+    issued = issue_credential(store, "plain", {"achievement": "teamwork", "recipient": "ada@example.org"})
     assert isinstance(issued.credential, dict)
     assert issued.credential["credentialStatus"]["statusListIndex"] == str(12345 * 8 + 5)
 
@@ -451,7 +516,7 @@ def test_a_nearly_full_list_still_finds_its_last_free_index(store: LocalStore) -
 def test_a_corrupt_allocation_record_is_a_store_error(store: LocalStore, record: bytes) -> None:
     store.put(status_allocation_path("plain", 0), record, **RECORD_HEADERS)
     with pytest.raises(StoreError) as caught:
-        issue_credential(store, "plain", "teamwork", "ada@example.org")
+        issue_credential(store, "plain", {"achievement": "teamwork", "recipient": "ada@example.org"})
     assert caught.value.reason == "corrupt-record"
 
 
@@ -460,7 +525,9 @@ def test_a_corrupt_allocation_record_is_a_store_error(store: LocalStore, record:
 def test_a_corrupt_published_document_stops_revocation_as_a_store_error(
     store: LocalStore, body: bytes, spec: str
 ) -> None:
-    issued = issue_credential(store, "acme", "teamwork", "ada@example.org", spec=spec)
+    issued = issue_credential(
+        store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org", "spec": spec}
+    )
     hosted = (
         paths.assertion("acme", issued.name) if spec == "ob2" else paths.status_list("acme", 0, "revocation")
     )
@@ -471,7 +538,7 @@ def test_a_corrupt_published_document_stops_revocation_as_a_store_error(
 
 
 def test_a_boolean_status_index_is_not_index_one(store: LocalStore) -> None:
-    issued = issue_credential(store, "acme", "teamwork", "ada@example.org")
+    issued = issue_credential(store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org"})
     path = credential_record_path("acme", issued.name)
     record = load(store.get(path))
     store.put(path, json.dumps({**record, "status_index": True}).encode(), **RECORD_HEADERS)
@@ -484,22 +551,39 @@ def test_a_boolean_status_index_is_not_index_one(store: LocalStore) -> None:
 
 
 def test_same_key_same_credential(store: LocalStore) -> None:
-    first = issue_credential(store, "acme", "teamwork", "ada@example.org", idempotency_key="order-17")
-    again = issue_credential(store, "acme", "teamwork", "ada@example.org", idempotency_key="order-17")
+    first = issue_credential(
+        store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org"}, idempotency_key="order-17"
+    )
+    again = issue_credential(
+        store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org"}, idempotency_key="order-17"
+    )
     assert again.replayed
     assert not first.replayed
     assert (again.id, again.credential, again.image) == (first.id, first.credential, first.image)
     assert len(names(store, "private/issuers/acme/credentials/")) == 1
     with pytest.raises(Conflict) as caught:
-        issue_credential(store, "acme", "teamwork", "bob@example.org", idempotency_key="order-17")
+        issue_credential(
+            store,
+            "acme",
+            {"achievement": "teamwork", "recipient": "bob@example.org"},
+            idempotency_key="order-17",
+        )
     assert caught.value.reason == "idempotency-mismatch"
 
 
 def test_caller_given_credential_id_is_idempotent(store: LocalStore) -> None:
-    first = issue_credential(store, "acme", "teamwork", "ada@example.org", credential_id="Cohort-7-ada")
+    first = issue_credential(
+        store,
+        "acme",
+        {"achievement": "teamwork", "recipient": "ada@example.org", "credential_id": "Cohort-7-ada"},
+    )
     assert first.name == "cohort-7-ada"
     assert first.public_url.endswith("/credentials/cohort-7-ada.json")
-    again = issue_credential(store, "acme", "teamwork", "ada@example.org", credential_id="cohort-7-ada")
+    again = issue_credential(
+        store,
+        "acme",
+        {"achievement": "teamwork", "recipient": "ada@example.org", "credential_id": "cohort-7-ada"},
+    )
     assert again.replayed
     assert again.credential == first.credential
     # the same id under a different idempotency key and body cannot overwrite it
@@ -507,9 +591,7 @@ def test_caller_given_credential_id_is_idempotent(store: LocalStore) -> None:
         issue_credential(
             store,
             "acme",
-            "teamwork",
-            "eve@example.org",
-            credential_id="cohort-7-ada",
+            {"achievement": "teamwork", "recipient": "eve@example.org", "credential_id": "cohort-7-ada"},
             idempotency_key="other",
         )
     assert caught.value.reason == "exists"
@@ -527,7 +609,10 @@ def test_concurrent_duplicates_make_one_credential(store: LocalStore, options: d
         try:
             results.append(
                 issue_credential(
-                    store, "acme", "teamwork", "ada@example.org", idempotency_key="dup", **options
+                    store,
+                    "acme",
+                    {"achievement": "teamwork", "recipient": "ada@example.org", **options},
+                    idempotency_key="dup",
                 )
             )
         except BaseException as exc:  # collected for the assertion below
@@ -551,7 +636,12 @@ def test_concurrent_duplicates_make_one_credential(store: LocalStore, options: d
 
 def _writes(store: LocalStore, options: dict[str, Any]) -> list[str]:
     probe = CrashingStore(store)
-    issue_credential(probe, "acme", "teamwork", "probe@example.org", idempotency_key="probe", **options)
+    issue_credential(
+        probe,
+        "acme",
+        {"achievement": "teamwork", "recipient": "probe@example.org", **options},
+        idempotency_key="probe",
+    )
     return probe.log
 
 
@@ -580,7 +670,12 @@ def test_a_crash_between_any_two_writes_leaves_nothing_half_issued(
         fresh = LocalStore(str(root))
         crashing = CrashingStore(fresh, crash_at=crash_at)
         with pytest.raises(StoreError, match="injected crash"):
-            issue_credential(crashing, "acme", "teamwork", "ada@example.org", idempotency_key="k", **options)
+            issue_credential(
+                crashing,
+                "acme",
+                {"achievement": "teamwork", "recipient": "ada@example.org", **options},
+                idempotency_key="k",
+            )
         # THEN whatever public credential or image exists is complete: it is revocable (its
         # private record exists) and, for a hosted assertion, its image is there
         for key in _credential_objects(fresh):
@@ -594,14 +689,22 @@ def test_a_crash_between_any_two_writes_leaves_nothing_half_issued(
         # AND a hosted assertion that is not yet published does not verify
         # WHEN the same request is retried  THEN it completes the very same credential, once
         issued = issue_credential(
-            fresh, "acme", "teamwork", "ada@example.org", idempotency_key="k", **options
+            fresh,
+            "acme",
+            {"achievement": "teamwork", "recipient": "ada@example.org", **options},
+            idempotency_key="k",
         )
         report = check(fresh, issued, recipient="ada@example.org")
         assert report.valid, (crash_at, writes[crash_at - 1], failed(report))
         made = [n for n in names(fresh, "private/issuers/acme/credentials/") if n != "probe"]
         assert len(made) == 2, (crash_at, made)  # the probe's and this one
         assert (
-            issue_credential(fresh, "acme", "teamwork", "ada@example.org", idempotency_key="k", **options).id
+            issue_credential(
+                fresh,
+                "acme",
+                {"achievement": "teamwork", "recipient": "ada@example.org", **options},
+                idempotency_key="k",
+            ).id
             == issued.id
         )
 
@@ -612,7 +715,12 @@ def test_hosted_assertion_crashed_before_publication_does_not_verify(store: Loca
     last_public = max(i for i, key in enumerate(writes, 1) if key.endswith(".json") and "/assertions/" in key)
     crashing = CrashingStore(store, crash_at=last_public)
     with pytest.raises(StoreError):
-        issue_credential(crashing, "acme", "teamwork", "ada@example.org", spec="ob2", idempotency_key="h")
+        issue_credential(
+            crashing,
+            "acme",
+            {"achievement": "teamwork", "recipient": "ada@example.org", "spec": "ob2"},
+            idempotency_key="h",
+        )
     # WHEN its baked image (already written) is verified  THEN the hosted copy is missing: not valid
     (image_key,) = [k for k in crashing.log if k.endswith(".png")]
     report = check(store, store.get(image_key).body)

@@ -120,11 +120,13 @@ def test_did_key_issuer_is_its_own_did(store: LocalStore) -> None:
     create_achievement(store, "keyed", {"name": "T", "description": "d", "criteria": "c"}, small_png())
     # Data Integrity and EdDSA VC-JWT verify with nothing hosted but the status list
     for options in ({}, {"proof": "jwt", "algorithm": "EdDSA"}, {"spec": "ob2", "signed": True}):
-        issued = issue_credential(store, "keyed", "t", "ada@example.org", **options)
+        issued = issue_credential(
+            store, "keyed", {"achievement": "t", "recipient": "ada@example.org", **options}
+        )
         report = verify(issued.image, documents=public_documents(store, PUBLIC_URL), offline=True)  # type: ignore[arg-type]
         assert report.valid, [c.message for c in report.failures]
     with pytest.raises(InvalidField) as caught:
-        issue_credential(store, "keyed", "t", "ada@example.org", proof="jwt")
+        issue_credential(store, "keyed", {"achievement": "t", "recipient": "ada@example.org", "proof": "jwt"})
     assert caught.value.details["field"] == "algorithm"
     with pytest.raises(InvalidField) as caught:
         rotate_key(store, "keyed", families=("ed25519",))
@@ -138,7 +140,9 @@ def test_url_issuer_lists_its_keys_in_its_profile(store: LocalStore) -> None:
     assert profile["assertionMethod"] == [m["id"] for m in profile["verificationMethod"]]
     create_achievement(store, "urlish", {"name": "T", "description": "d", "criteria": "c"}, small_png())
     for options in ({}, {"proof": "jwt"}):
-        issued = issue_credential(store, "urlish", "t", "ada@example.org", **options)
+        issued = issue_credential(
+            store, "urlish", {"achievement": "t", "recipient": "ada@example.org", **options}
+        )
         report = verify(issued.image, documents=public_documents(store, PUBLIC_URL), offline=True)  # type: ignore[arg-type]
         assert report.valid, [c.message for c in report.failures]
 
@@ -174,7 +178,9 @@ def test_listing_issuers_does_not_walk_their_credentials(store: LocalStore) -> N
     create_issuer(store, PUBLIC_URL, {**ACME, "slug": "alpha", "kind": "key"})
     create_achievement(store, "zeta", {"name": "T", "description": "d", "criteria": "c"}, small_png())
     for n in range(5):
-        issue_credential(store, "zeta", "t", f"r{n}@example.org", idempotency_key=f"k{n}")
+        issue_credential(
+            store, "zeta", {"achievement": "t", "recipient": f"r{n}@example.org"}, idempotency_key=f"k{n}"
+        )
     walked: list[str] = []
     listing = store.list
 
@@ -213,12 +219,18 @@ def test_rotation_keeps_old_badges_verifying(store: LocalStore) -> None:
     issuer = create_issuer(store, PUBLIC_URL, {**ACME, "slug": "acme"})
     create_achievement(store, "acme", {"name": "T", "description": "d", "criteria": "c"}, small_png())
     formats: list[dict[str, Any]] = [{}, {"proof": "jwt"}, {"spec": "ob2", "signed": True}]
-    before = [issue_credential(store, "acme", "t", "ada@example.org", **o) for o in formats]
+    before = [
+        issue_credential(store, "acme", {"achievement": "t", "recipient": "ada@example.org", **o})
+        for o in formats
+    ]
     # WHEN the keys rotate
     rotated = rotate_key(store, "acme")
     assert [k.name for k in rotated.keys] == ["ed25519-1", "rsa-1", "ed25519-2", "rsa-2"]
     assert rotated.revision == issuer.revision + 1
-    after = [issue_credential(store, "acme", "t", "ada@example.org", **o) for o in formats]
+    after = [
+        issue_credential(store, "acme", {"achievement": "t", "recipient": "ada@example.org", **o})
+        for o in formats
+    ]
     # THEN new credentials use the new keys, and old and new all verify
     assert isinstance(after[0].credential, dict)
     assert after[0].credential["proof"][0]["verificationMethod"].endswith("#ed25519-2")
@@ -293,7 +305,9 @@ def test_kms_keys_are_recorded_and_sign(store: LocalStore, kms: Any) -> None:
     assert not any(".rsa-1." in key for key in store.list("private/keys/"))
     create_achievement(store, "kmsy", {"name": "T", "description": "d", "criteria": "c"}, small_png())
     for options_ in ({"proof": "jwt"}, {"spec": "ob2", "signed": True}):
-        issued = issue_credential(store, "kmsy", "t", "ada@example.org", **options_)
+        issued = issue_credential(
+            store, "kmsy", {"achievement": "t", "recipient": "ada@example.org", **options_}
+        )
         report = verify(issued.image, documents=public_documents(store, PUBLIC_URL), offline=True)  # type: ignore[arg-type]
         assert report.valid, [c.message for c in report.failures]
     rotated = rotate_key(store, "kmsy", families=("rsa",), keys=options)

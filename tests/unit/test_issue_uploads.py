@@ -36,10 +36,10 @@ def store(tmp_path: Path) -> Store:
 
 
 def uploaded(store: Store, body: bytes, fmt: str = "csv", **options: Any) -> str:
-    upload, form = up.start_upload(store, "acme", "teamwork", fmt=fmt, options=options)  # type: ignore[arg-type]
-    assert form["fields"]["key"] == up.upload_key("acme", upload.id)
-    store.put(form["fields"]["key"], body, content_type=form["fields"]["Content-Type"])
-    return str(form["fields"]["key"])
+    upload = up.start_upload(store, "acme", {"achievement": "teamwork", "format": fmt, **options})
+    assert upload.fields["key"] == up.upload_key("acme", upload.id)
+    store.put(upload.fields["key"], body, content_type=upload.fields["Content-Type"])
+    return str(upload.fields["key"])
 
 
 def test_keys_round_trip() -> None:
@@ -69,7 +69,7 @@ def test_other_keys_are_not_uploads(key: str) -> None:
 
 
 def test_start_records_a_waiting_job(store: Store) -> None:
-    upload, form = up.start_upload(store, "acme", "teamwork", fmt="jsonl", options={"spec": "ob2"})
+    upload = up.start_upload(store, "acme", {"achievement": "teamwork", "format": "jsonl", "spec": "ob2"})
     job = up.get_upload(store, "acme", upload.id)
     assert {k: job[k] for k in ("state", "achievement", "format", "options")} == {
         "state": "waiting",
@@ -77,25 +77,33 @@ def test_start_records_a_waiting_job(store: Store) -> None:
         "format": "jsonl",
         "options": {"spec": "ob2"},
     }
-    assert form["fields"]["Content-Type"] == "application/jsonl"
+    assert upload.fields["Content-Type"] == "application/jsonl"
+    assert upload.summary() == {
+        "upload": upload.id,
+        "url": "https://s3.example/bucket",
+        "fields": dict(upload.fields),
+        "content_type": "application/jsonl",
+        "expires_in": up.UPLOAD_EXPIRES,
+        "status": f"/issuers/acme/uploads/{upload.id}",
+    }
 
 
 @pytest.mark.parametrize(
     ("kwargs", "error", "field"),
     [
-        ({"fmt": "xlsx"}, InvalidField, "format"),
-        ({"fmt": "csv", "options": {"recipient": "x"}}, InvalidField, "recipient"),
-        ({"fmt": "csv", "achievement": "nope"}, NotFound, None),
-        ({"fmt": "csv", "issuer": "nobody"}, NotFound, None),
+        ({"format": "xlsx"}, InvalidField, "format"),
+        ({"format": "csv", "recipient": "x"}, InvalidField, "recipient"),
+        ({"format": "csv", "spec": "ob4"}, InvalidField, "spec"),
+        ({"format": "csv", "achievement": "nope"}, NotFound, None),
+        ({"format": "csv", "issuer": "nobody"}, NotFound, None),
     ],
 )
 def test_start_refuses(
     store: Store, kwargs: dict[str, Any], error: type[Exception], field: str | None
 ) -> None:
     issuer = kwargs.pop("issuer", "acme")
-    achievement = kwargs.pop("achievement", "teamwork")
     with pytest.raises(error) as caught:
-        up.start_upload(store, issuer, achievement, **kwargs)
+        up.start_upload(store, issuer, {"achievement": "teamwork", **kwargs})
     if field is not None:
         assert caught.value.details["field"] == field  # type: ignore[attr-defined]
 
@@ -104,7 +112,7 @@ def test_a_local_directory_store_cannot_presign(tmp_path: Path) -> None:
     plain = LocalStore(tmp_path / "plain")
     seed_acme(plain, SVG)
     with pytest.raises(StoreError) as caught:
-        up.start_upload(plain, "acme", "teamwork", fmt="csv")
+        up.start_upload(plain, "acme", {"achievement": "teamwork", "format": "csv"})
     assert caught.value.reason == "presign-unsupported"
 
 

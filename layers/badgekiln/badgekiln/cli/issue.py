@@ -106,13 +106,17 @@ def register(subparsers: Any) -> None:
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
-    options: dict[str, Any] = {"spec": args.spec, "signed": args.signed, "personalise": args.personalise}
-    if args.proof is not None:
-        options["proof"] = args.proof
+    """The batch part of an :class:`~badgekiln.issue.models.IssueRequest`: achievement, options."""
+    options: dict[str, Any] = {
+        "achievement": args.achievement,
+        "spec": args.spec,
+        "signed": args.signed,
+        "personalise": args.personalise,
+        "proof": args.proof,
+        "image": args.image,
+    }
     if args.proof == "jwt":
         options["algorithm"] = args.algorithm
-    if args.image is not None:
-        options["image"] = args.image
     return options
 
 
@@ -125,10 +129,8 @@ def _issue(args: argparse.Namespace) -> int:
     recipient: dict[str, Any] = {
         "identity": args.recipient,
         "type": args.recipient_type,
-        "hashed": not args.plain,
+        "hashed": not args.plain and args.recipient_type != "id",
     }
-    if args.recipient_type == "id":
-        recipient["hashed"] = False
     if args.recipient_name:
         recipient["name"] = args.recipient_name
     valid_until = None
@@ -139,18 +141,16 @@ def _issue(args: argparse.Namespace) -> int:
             raise InvalidField(
                 f"--valid-until must be an ISO 8601 date-time with a time zone: {exc}", field="valid_until"
             ) from None
-    issued = issue_credential(
-        open_cli_store(args),
-        args.issuer,
-        args.achievement,
-        recipient,
-        idempotency_key=args.idempotency_key,
-        credential_id=args.credential_id,
-        evidence=args.evidence or None,
-        narrative=args.narrative,
-        valid_until=valid_until,
+    request = {
         **_options(args),
-    )
+        "recipient": recipient,
+        "credential_id": args.credential_id,
+        "evidence": args.evidence or None,
+        "narrative": args.narrative,
+        "valid_until": valid_until,
+    }
+    store = open_cli_store(args)
+    issued = issue_credential(store, args.issuer, request, idempotency_key=args.idempotency_key)
     if args.output and issued.image is not None:
         write_output(args, issued.image)
     if args.output == "-":
@@ -251,13 +251,7 @@ def _batch(args: argparse.Namespace) -> int:
     try:
         rows = read_rows(source, fmt=fmt)
         results = issue_batch(
-            store,
-            args.issuer,
-            args.achievement,
-            rows,
-            workers=args.workers,
-            key_prefix=args.key_prefix,
-            **_options(args),
+            store, args.issuer, _options(args), rows, workers=args.workers, key_prefix=args.key_prefix
         )
         for result in results:
             summary.add(result)

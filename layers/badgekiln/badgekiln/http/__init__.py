@@ -20,14 +20,15 @@ from __future__ import annotations
 
 from badgekiln.http.bodies import (
     MAX_BODY_BYTES,
-    UPLOAD_ROUTE,
     Part,
     base64_field,
     json_body,
     json_model,
     media_type,
     multipart_body,
+    optional_json_model,
     parse_model,
+    query_model,
     raw_body,
     require_media_type,
 )
@@ -42,6 +43,7 @@ from badgekiln.http.responses import (
     json_request_body,
     json_response,
     problem_responses,
+    query_parameters,
 )
 
 __all__ = [
@@ -49,7 +51,6 @@ __all__ = [
     "PROBLEM_CONTENT_TYPE",
     "SECURITY_HEADERS",
     "STATUS_BY_ERROR",
-    "UPLOAD_ROUTE",
     "Answer",
     "Observability",
     "Part",
@@ -65,9 +66,12 @@ __all__ = [
     "media_type",
     "multipart_body",
     "observability",
+    "optional_json_model",
     "parse_model",
     "problem_body",
     "problem_responses",
+    "query_model",
+    "query_parameters",
     "raw_body",
     "require_media_type",
     "status_for",

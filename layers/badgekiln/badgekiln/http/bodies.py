@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from badgekiln.errors import InputError, InputTooLarge, InvalidField, MalformedPayload, UnsupportedMediaType
+from badgekiln.issue import UPLOAD_ROUTE
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_BODY_BYTES",
     "MAX_MULTIPART_PARTS",
-    "UPLOAD_ROUTE",
     "Part",
     "base64_field",
     "body_too_large",
@@ -36,7 +36,9 @@ __all__ = [
     "json_model",
     "media_type",
     "multipart_body",
+    "optional_json_model",
     "parse_model",
+    "query_model",
     "raw_body",
     "require_media_type",
 ]
@@ -44,8 +46,6 @@ __all__ = [
 #: Largest decoded body a function accepts. Lambda takes at most 6 MB per synchronous request and
 #: base64 inflates binary bodies by 4/3, so ~4.5 MB of image fits; 4 MiB leaves room for headers.
 MAX_BODY_BYTES = 4 * 1024 * 1024
-#: Where bodies over :data:`MAX_BODY_BYTES` go instead: a presigned S3 upload.
-UPLOAD_ROUTE = "POST /issuers/{issuer}/uploads"
 #: Form fields an operation may receive; our forms have at most three.
 MAX_MULTIPART_PARTS = 8
 #: One part header line (Content-Disposition with a long file name fits easily).
@@ -159,8 +159,9 @@ def json_body(event: APIGatewayProxyEventV2) -> Any:
         raise error(exc.message, **details) from exc
 
 
-def parse_model(model: type[ModelT], value: Any) -> ModelT:
-    """``value`` (parsed JSON) validated as ``model``.
+def parse_model(model: type[ModelT], value: Any, *, strict: bool | None = None) -> ModelT:
+    """``value`` (parsed JSON) validated as ``model`` (``strict=False``: text read as numbers and
+    booleans, as query strings need).
 
     (:func:`badgekiln.issue.models.parse` does the same for the library, but importing it costs
     the bake and render functions ~20 ms of model building they never use.)
@@ -171,7 +172,7 @@ def parse_model(model: type[ModelT], value: Any) -> ModelT:
     from pydantic import ValidationError
 
     try:
-        return model.model_validate(value)
+        return model.model_validate(value, strict=strict)
     except ValidationError as exc:
         found = [
             {"loc": [str(p) for p in err["loc"]], "type": err["type"], "msg": err["msg"]}
@@ -193,6 +194,24 @@ def json_model(event: APIGatewayProxyEventV2, model: type[ModelT]) -> ModelT:
     """
     require_media_type(event, ("application/json",))
     return parse_model(model, json_body(event))
+
+
+def optional_json_model(event: APIGatewayProxyEventV2, model: type[ModelT]) -> ModelT | None:
+    """:func:`json_model` of a body that may be left out: ``None`` for an empty (or blank) body.
+
+    Raises:
+        UnsupportedMediaType, InputError, InputTooLarge, InvalidField: as :func:`json_model`.
+    """
+    return json_model(event, model) if raw_body(event).strip() else None
+
+
+def query_model(event: APIGatewayProxyEventV2, model: type[ModelT]) -> ModelT:
+    """The query string validated as ``model``, its text read as the fields' types.
+
+    Raises:
+        InvalidField: an unknown or bad parameter (``field`` names it).
+    """
+    return parse_model(model, event.query_string_parameters or {}, strict=False)
 
 
 @dataclass(frozen=True, slots=True)

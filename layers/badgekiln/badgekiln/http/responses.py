@@ -24,6 +24,7 @@ __all__ = [
     "json_request_body",
     "json_response",
     "problem_responses",
+    "query_parameters",
 ]
 
 #: JSON Schema of our problem documents (RFC 9457 members plus ``code``; details are extensions).
@@ -94,6 +95,16 @@ def json_request_body(model: type[BaseModel], *, required: bool = True) -> dict[
     """
     schema = model.model_json_schema()
     return {"requestBody": {"required": required, "content": {"application/json": {"schema": schema}}}}
+
+
+def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """OpenAPI ``parameters`` of a query string read as ``model`` (:func:`~.bodies.query_model`)."""
+    schema = model.model_json_schema()
+    required = set(schema.get("required", ()))
+    return [
+        {"name": name, "in": "query", "required": name in required, "schema": field}
+        for name, field in schema["properties"].items()
+    ]
 
 
 def problem_responses(*statuses: int) -> dict[int, OpenAPIResponse]:

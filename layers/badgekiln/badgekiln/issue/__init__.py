@@ -17,7 +17,7 @@ importing this package costs nothing until one is used (pydantic loads with the 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from badgekiln._lazy import lazy_exports
 
@@ -65,7 +65,11 @@ _LAZY: dict[str, str] = {
     "KeyOptions": "badgekiln.issue.signing",
 }
 
+#: Where a batch too big for one request goes: a presigned upload, issued by the worker.
+UPLOAD_ROUTE: Final = "POST /issuers/{issuer}/uploads"
+
 __all__ = [
+    "UPLOAD_ROUTE",
     "ApiKey",
     "BatchRow",
     "BatchSummary",

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
+import itertools
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -24,22 +26,26 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any, Final, Literal
 
-from badgekiln._datetimes import parse_aware
-from badgekiln.errors import BadgeKilnError, InputTooLarge, InvalidField, MalformedPayload
+from badgekiln.errors import BadgeKilnError, InputError, InputTooLarge, InvalidField, MalformedPayload
+from badgekiln.issue import UPLOAD_ROUTE
 from badgekiln.issue.credentials import Issued, issue_credential
+from badgekiln.issue.models import BatchRequest, parse
 from badgekiln.issue.records import dump
 from badgekiln.store.base import Store
 from badgekiln.strictjson import loads_strict
 
 __all__ = [
+    "BATCH_TYPES",
     "COLUMNS",
     "MAX_LINE_CHARS",
+    "MAX_REQUEST_ROWS",
     "MAX_ROWS",
-    "OPTIONS",
+    "BatchOutcome",
     "BatchRow",
     "BatchSummary",
     "RowResult",
     "issue_batch",
+    "issue_request_batch",
     "read_rows",
 ]
 
@@ -56,14 +62,27 @@ COLUMNS: Final = frozenset(
         "credential_id",
     }
 )
+#: Columns that are :class:`~badgekiln.issue.models.IssueRequest` fields as they are.
+_REQUEST_COLUMNS: Final = ("evidence", "narrative", "credential_id", "valid_until")
 #: Longest line (characters): a row is a recipient and a few short texts, not a document.
 MAX_LINE_CHARS: Final = 64 * 1024
 #: Most rows in one batch; a bigger job is several batches (and the loop stays bounded).
 MAX_ROWS: Final = 1_000_000
 #: Most rows issued at once with ``workers`` > 1 (results still come out in input order).
 MAX_WORKERS: Final = 16
-#: Issuing options a batch passes on to every row's :func:`~badgekiln.issue.credentials.issue_credential`.
-OPTIONS: Final = frozenset({"spec", "proof", "algorithm", "signed", "image", "personalise"})
+#: Media types of a batch sent in a request body, and the row format each one is.
+BATCH_TYPES: Final[Mapping[str, Literal["csv", "jsonl"]]] = {
+    "text/csv": "csv",
+    "application/jsonl": "jsonl",
+    "application/x-ndjson": "jsonl",
+    "application/x-jsonlines": "jsonl",
+}
+#: Most rows a batch sent in one request issues. The HTTP API gives a function 30 s; on S3 one
+#: issuance is ~10 object writes, so a hundred rows on a few threads stay well inside it. More
+#: goes through :data:`~badgekiln.issue.UPLOAD_ROUTE`.
+MAX_REQUEST_ROWS: Final = 100
+#: Rows of a batch sent in a request issued at once (they wait on S3 and KMS, not on the CPU).
+REQUEST_WORKERS: Final = 4
 
 
 @dataclass(frozen=True)
@@ -252,7 +271,9 @@ def _derived_key(prefix: str, fields: Mapping[str, Any]) -> str:
     return f"{prefix}:{digest}"
 
 
-def _arguments(row: BatchRow, key_prefix: str) -> tuple[str, dict[str, Any]]:
+def _request(row: BatchRow, batch: BatchRequest, key_prefix: str) -> tuple[str, dict[str, Any]]:
+    """The row's idempotency key and its :class:`~badgekiln.issue.models.IssueRequest` fields:
+    the batch's achievement and options, the row's recipient and the rest of its columns."""
     fields = dict(row.fields)
     unknown = sorted(set(fields) - COLUMNS)
     if unknown:
@@ -266,22 +287,10 @@ def _arguments(row: BatchRow, key_prefix: str) -> tuple[str, dict[str, Any]]:
         recipient["hashed"] = _flag(fields["hashed"], row.line)
     if "name" in fields:
         recipient["name"] = fields["name"]
-    kwargs: dict[str, Any] = {"recipient": recipient}
-    if "evidence" in fields:
-        kwargs["evidence"] = fields["evidence"]
-    if "narrative" in fields:
-        kwargs["narrative"] = fields["narrative"]
-    if "credential_id" in fields:
-        kwargs["credential_id"] = fields["credential_id"]
-    if "valid_until" in fields:
-        try:
-            kwargs["valid_until"] = parse_aware(str(fields["valid_until"]))
-        except ValueError:
-            raise InvalidField(
-                f"row {row.line}: valid_until must be an ISO 8601 date-time with a time zone",
-                field="valid_until",
-                line=row.line,
-            ) from None
+    request = {**batch.model_dump(), "recipient": recipient}
+    request.update(
+        {c: fields[c] for c in ("evidence", "narrative", "credential_id", "valid_until") if c in fields}
+    )
     key = fields.get("idempotency_key")
     if key is None:
         key = _derived_key(key_prefix, {k: v for k, v in fields.items() if k != "idempotency_key"})
@@ -289,53 +298,44 @@ def _arguments(row: BatchRow, key_prefix: str) -> tuple[str, dict[str, Any]]:
         raise InvalidField(
             f"row {row.line}: idempotency_key must be text", field="idempotency_key", line=row.line
         )
-    return key, kwargs
+    return key, request
 
 
 def issue_batch(
     store: Store,
     issuer: str,
-    achievement: str,
+    batch: BatchRequest | Mapping[str, Any],
     rows: Iterable[BatchRow | Mapping[str, Any]],
     *,
     workers: int = 1,
     key_prefix: str | None = None,
     now: Callable[[], datetime] | None = None,
-    **options: Any,
 ) -> Iterator[RowResult]:
-    """Issue ``achievement`` of ``issuer`` for each row; yield one :class:`RowResult` per row, in order.
+    """Issue ``batch``'s achievement of ``issuer`` for each row, with ``batch``'s options (a
+    :class:`~badgekiln.issue.models.BatchRequest` or a mapping of it); yield one
+    :class:`RowResult` per row, in order.
 
     ``rows`` are :class:`BatchRow` (from :func:`read_rows`) or plain mappings of the columns.
-    ``options`` go to :func:`~badgekiln.issue.credentials.issue_credential` for every row
-    (``spec``, ``proof``, ``algorithm``, ``signed``, ``image``, ``personalise``). Derived
-    idempotency keys start with ``key_prefix`` (default ``batch:<issuer>:<achievement>``).
+    Derived idempotency keys start with ``key_prefix`` (default ``batch:<issuer>:<achievement>``).
     With ``workers`` > 1 rows are issued concurrently, at most ``2 × workers`` in flight.
 
     Raises:
-        ValueError: ``workers`` out of range, or an option that is not an issuing option.
-        InvalidField, InputTooLarge: as :func:`read_rows`, for the source as a whole.
+        ValueError: ``workers`` out of range.
+        InvalidField: a bad ``batch`` (before any row is read).
+        InputTooLarge: as :func:`read_rows`, for the source as a whole.
     """
-    if set(options) - OPTIONS:
-        raise ValueError(f"unknown option(s): {', '.join(sorted(set(options) - OPTIONS))}")
     if not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS:
         raise ValueError(f"workers must be between 1 and {MAX_WORKERS}")
-    prefix = key_prefix or f"batch:{issuer}:{achievement}"
+    options = parse(BatchRequest, batch)
+    prefix = key_prefix or f"batch:{issuer}:{options.achievement}"
 
     def one(row: BatchRow) -> RowResult:
         if row.error is not None:
             return RowResult(row.line, None, error=row.error)
         key: str | None = None
         try:
-            key, kwargs = _arguments(row, prefix)
-            issued = issue_credential(
-                store,
-                issuer,
-                achievement,
-                idempotency_key=key,
-                now=now() if now else None,
-                **kwargs,
-                **options,
-            )
+            key, request = _request(row, options, prefix)
+            issued = issue_credential(store, issuer, request, idempotency_key=key, now=now() if now else None)
         except BadgeKilnError as exc:
             return RowResult(row.line, key, error=exc)
         return RowResult(row.line, key, issued=issued)
@@ -358,3 +358,54 @@ def issue_batch(
                 yield window.popleft().result()
         while window:
             yield window.popleft().result()
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """Every row's result of a batch, and the totals."""
+
+    summary: BatchSummary
+    results: tuple[RowResult, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"summary": …, "results": [...]}`` as the HTTP API answers it."""
+        return {"summary": self.summary.to_dict(), "results": [r.to_dict() for r in self.results]}
+
+
+def issue_request_batch(
+    store: Store, issuer: str, batch: BatchRequest | Mapping[str, Any], body: bytes, *, media_type: str
+) -> BatchOutcome:
+    """Issue a batch sent in one HTTP request: ``body`` is UTF-8 CSV or JSON Lines, as
+    ``media_type`` (one of :data:`BATCH_TYPES`) says, of at most :data:`MAX_REQUEST_ROWS` rows.
+
+    ``batch``'s achievement and options are checked before any row is read: a bad one is the
+    request's error, not every row's.
+
+    Raises:
+        ValueError: ``media_type`` is not one of :data:`BATCH_TYPES` (a bad call).
+        InvalidField: a bad ``batch``, or a CSV header that names no recipient.
+        InputError: the body is not UTF-8 (``reason="utf-8"``).
+        InputTooLarge: more rows than :data:`MAX_REQUEST_ROWS` (the answer names the upload route).
+    """
+    fmt = BATCH_TYPES.get(media_type)
+    if fmt is None:
+        raise ValueError(f"media_type must be one of {', '.join(BATCH_TYPES)}")
+    options = parse(BatchRequest, batch)
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError("The batch body is not UTF-8 text.", reason="utf-8", offset=exc.start) from exc
+    rows = list(itertools.islice(read_rows(io.StringIO(text, newline=""), fmt=fmt), MAX_REQUEST_ROWS + 1))
+    if len(rows) > MAX_REQUEST_ROWS:
+        raise InputTooLarge(
+            f"A batch sent in the request holds at most {MAX_REQUEST_ROWS} rows; send bigger files "
+            f"through {UPLOAD_ROUTE}, which returns a presigned upload.",
+            limit=MAX_REQUEST_ROWS,
+            upload=UPLOAD_ROUTE,
+        )
+    summary = BatchSummary()
+    results = []
+    for result in issue_batch(store, issuer, options, rows, workers=REQUEST_WORKERS):
+        summary.add(result)
+        results.append(result)
+    return BatchOutcome(summary, tuple(results))

@@ -2,9 +2,12 @@
 
 ::
 
-    issued = issue_credential(store, "acme", "teamwork", "ada@example.org")
+    issued = issue_credential(store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org"})
     issued.credential      # the signed OpenBadgeCredential (dict), also at issued.public_url
     issued.image           # the achievement image with the credential baked in
+
+What to issue is one :class:`~badgekiln.issue.models.IssueRequest` (or a mapping of its fields),
+the same model the HTTP API, the CLI and batch rows read.
 
 **Order of writes** (so no half-issued credential ever verifies, and a retry finishes the job):
 
@@ -25,7 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
@@ -36,15 +39,7 @@ from badgekiln.hosting.layout import ImageFormat, Layout
 from badgekiln.issue import documents, idempotency
 from badgekiln.issue.achievements import achievement_image, get_achievement
 from badgekiln.issue.issuers import get_issuer
-from badgekiln.issue.models import (
-    MAX_ITEMS,
-    EvidenceInput,
-    RecipientInput,
-    ResultInput,
-    aware,
-    check_text,
-    parse,
-)
+from badgekiln.issue.models import EvidenceInput, IssueRequest, ResultInput, parse
 from badgekiln.issue.publish import document_bytes, publish_bytes
 from badgekiln.issue.records import (
     CredentialRecord,
@@ -111,130 +106,53 @@ class Issued:
 
 
 @dataclass(frozen=True)
-class _Request:
+class _Job:
+    """A checked request, with the issuer and achievement it names."""
+
     issuer: IssuerRecord
     achievement: dict[str, Any]
-    recipient: RecipientInput
-    spec: Spec
-    format: str
-    algorithm: Literal["RS256", "EdDSA"]
-    evidence: tuple[EvidenceInput, ...]
-    narrative: str | None
-    results: tuple[ResultInput, ...]
-    valid_until: datetime | None
-    image: Literal["png", "svg", "none"] | None
-    personalise: bool
-    credential_id: str | None
+    request: IssueRequest
 
 
-def _recipient(value: str | RecipientInput | Mapping[str, Any]) -> RecipientInput:
-    if isinstance(value, str):
-        return parse(RecipientInput, {"identity": value}, field="recipient")
-    return parse(RecipientInput, value, field="recipient")
+def _check(store: Store, issuer_ref: str, request: IssueRequest) -> _Job:
+    """The rules between fields, and those that need the issuer.
 
-
-def _credential_name(value: str | None) -> str | None:
-    if value is None:
-        return None
-    name = value.lower() if isinstance(value, str) else value
-    return paths.check_slug(name, field="credential_id")
-
-
-def _check_request(
-    store: Store,
-    issuer_ref: str,
-    achievement_ref: str,
-    recipient: Any,
-    *,
-    spec: Any,
-    proof: Any,
-    algorithm: Any,
-    signed: Any,
-    evidence: Any,
-    narrative: Any,
-    results: Any,
-    valid_until: Any,
-    image: Any,
-    personalise: bool,
-    credential_id: Any,
-) -> _Request:
-    if spec not in ("ob2", "ob3"):
-        raise InvalidField("spec must be 'ob3' or 'ob2'", field="spec")
-    if spec == "ob3":
-        if signed:
-            raise InvalidField(
-                "--signed applies to OB 2.0; OB 3.0 credentials are always signed", field="signed"
-            )
-        proof = proof or "di"
-        if proof not in ("di", "jwt"):
-            raise InvalidField("proof must be 'di' (Data Integrity) or 'jwt' (VC-JWT)", field="proof")
-        fmt = proof
-    else:
-        if proof is not None:
-            raise InvalidField("proof applies to OB 3.0; OB 2.0 is hosted or --signed", field="proof")
-        if results:
-            raise InvalidField("results are an OB 3.0 feature", field="results")
-        fmt = "signed" if signed else "hosted"
-    if algorithm not in ("RS256", "EdDSA"):
-        raise InvalidField("algorithm must be RS256 or EdDSA", field="algorithm")
-    if image not in (None, "png", "svg", "none"):
-        raise InvalidField("image must be png, svg or none", field="image")
-    if narrative is not None:
-        check_text(narrative, field="narrative")
-    evidence_items = tuple(
-        parse(EvidenceInput, e, field=f"evidence.{i}") for i, e in enumerate(_items(evidence, "evidence"))
-    )
-    result_items = tuple(
-        parse(ResultInput, r, field=f"results.{i}") for i, r in enumerate(_items(results, "results"))
-    )
-    who = _recipient(recipient)
+    Raises:
+        InvalidField: (``field`` names it) an option of the other spec, an RS256 VC-JWT by a
+            did:key issuer, an OB 2.0 recipient that is an id.
+        NotFound: no such issuer or achievement.
+    """
+    if request.spec == "ob3" and request.signed:
+        raise InvalidField("--signed applies to OB 2.0; OB 3.0 credentials are always signed", field="signed")
+    if request.spec == "ob2" and request.proof is not None:
+        raise InvalidField("proof applies to OB 3.0; OB 2.0 is hosted or --signed", field="proof")
+    if request.spec == "ob2" and request.results:
+        raise InvalidField("results are an OB 3.0 feature", field="results")
+    if request.spec == "ob2" and request.recipient.type == "id":
+        raise InvalidField("OB 2.0 recipients are an email, url or telephone", field="recipient.type")
     issuer = get_issuer(store, issuer_ref)
-    if spec == "ob3" and fmt == "jwt" and algorithm == "RS256" and issuer.active_key("rsa").method_id is None:
+    rsa = issuer.active_key("rsa")
+    if request.format == "jwt" and request.algorithm == "RS256" and rsa.method_id is None:
         raise InvalidField(
             "a did:key issuer has no RS256 key for VC-JWT (a did:key names one Ed25519 key); use --alg EdDSA",
             field="algorithm",
         )
-    if spec == "ob2" and who.type == "id":
-        raise InvalidField("OB 2.0 recipients are an email, url or telephone", field="recipient.type")
-    return _Request(
-        issuer=issuer,
-        achievement=get_achievement(store, issuer, achievement_ref),
-        recipient=who,
-        spec=spec,
-        format=fmt,
-        algorithm=algorithm,
-        evidence=evidence_items,
-        narrative=narrative,
-        results=result_items,
-        valid_until=aware(valid_until, field="valid_until") if valid_until is not None else None,
-        image=image,
-        personalise=personalise,
-        credential_id=_credential_name(credential_id),
-    )
+    return _Job(issuer, get_achievement(store, issuer, request.achievement), request)
 
 
-def _items(value: Any, field: str) -> list[Any]:
-    if value is None:
-        return []
-    if isinstance(value, str | Mapping):
-        value = [value]
-    if not isinstance(value, Sequence) or len(value) > MAX_ITEMS:
-        raise InvalidField(f"{field} must be a list of at most {MAX_ITEMS} items", field=field)
-    return [{"id": v} if isinstance(v, str) and field == "evidence" else v for v in value]
-
-
-def request_hash(request: _Request) -> str:
+def request_hash(job: _Job) -> str:
     """SHA-256 of everything that decides the credential (the idempotency fingerprint)."""
+    request = job.request
     body = {
-        "issuer": request.issuer.id,
-        "achievement": request.achievement["slug"],
+        "issuer": job.issuer.id,
+        "achievement": job.achievement["slug"],
         "recipient": request.recipient.model_dump(mode="json"),
         "spec": request.spec,
         "format": request.format,
         "algorithm": request.algorithm if request.format == "jwt" else None,
-        "evidence": [e.model_dump(mode="json", exclude_none=True) for e in request.evidence],
+        "evidence": [e.model_dump(mode="json", exclude_none=True) for e in request.evidence or ()],
         "narrative": request.narrative,
-        "results": [r.model_dump(mode="json", exclude_none=True) for r in request.results],
+        "results": [r.model_dump(mode="json", exclude_none=True) for r in request.results or ()],
         "valid_until": stamp(request.valid_until) if request.valid_until else None,
         "image": request.image,
         "personalise": request.personalise,
@@ -246,35 +164,25 @@ def request_hash(request: _Request) -> str:
 def issue_credential(
     store: Store,
     issuer_id: str,
-    achievement_id: str,
-    recipient: str | RecipientInput | Mapping[str, Any],
+    request: IssueRequest | Mapping[str, Any],
     *,
-    spec: Spec = "ob3",
-    proof: Proof | None = None,
-    algorithm: Literal["RS256", "EdDSA"] = "RS256",
-    signed: bool = False,
     idempotency_key: str | None = None,
-    credential_id: str | None = None,
-    evidence: Sequence[Any] | None = None,
-    narrative: str | None = None,
-    results: Sequence[Any] | None = None,
-    valid_until: datetime | None = None,
-    image: Literal["png", "svg", "none"] | None = None,
-    personalise: bool = False,
     now: datetime | None = None,
 ) -> Issued:
-    """Issue ``achievement_id`` of ``issuer_id`` (slugs or ids) to ``recipient``; see the module doc.
+    """Issue what ``request`` asks (an :class:`~badgekiln.issue.models.IssueRequest`, or a
+    mapping of its fields) for ``issuer_id`` (slug or id); see the module doc.
 
-    ``recipient`` is an e-mail address or a :class:`~badgekiln.issue.models.RecipientInput`
-    (mapping). OB 3.0 (``spec="ob3"``) is signed with ``eddsa-rdfc-2022`` Data Integrity
-    (``proof="di"``, the default) or as a VC-JWT (``proof="jwt"``, ``algorithm`` RS256 or
-    EdDSA); OB 2.0 is hosted, or an RS256 JWS with ``signed=True``. ``image`` picks the baked
-    image: the achievement's own format by default, ``png`` (an SVG achievement is rendered),
-    ``svg``, or ``none``; ``personalise`` fills an SVG achievement image's placeholders first.
-    The same ``idempotency_key`` (or ``credential_id``) always yields the one credential.
+    ``request.recipient`` is an e-mail address or a recipient object. OB 3.0 (``spec="ob3"``) is
+    signed with ``eddsa-rdfc-2022`` Data Integrity (``proof="di"``, the default) or as a VC-JWT
+    (``proof="jwt"``, ``algorithm`` RS256 or EdDSA); OB 2.0 is hosted, or an RS256 JWS with
+    ``signed``. ``image`` picks the baked image: the achievement's own format by default,
+    ``png`` (an SVG achievement is rendered), ``svg``, or ``none``; ``personalise`` fills an SVG
+    achievement image's placeholders first. The same ``idempotency_key`` (or
+    ``request.credential_id``) always yields the one credential.
 
     Raises:
-        InvalidField: a bad argument (``field`` names it); ``valid_until`` not after ``now``.
+        InvalidField: a bad request (``field`` names the first bad field); ``valid_until`` not
+            after ``now``.
         NotFound: no such issuer or achievement.
         Conflict: the idempotency key (or credential id) was used for a different request, or
             its first request is still running.
@@ -285,113 +193,98 @@ def issue_credential(
     when = now or datetime.now(UTC)
     if when.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    request = _check_request(
-        store,
-        issuer_id,
-        achievement_id,
-        recipient,
-        spec=spec,
-        proof=proof,
-        algorithm=algorithm,
-        signed=signed,
-        evidence=evidence,
-        narrative=narrative,
-        results=results,
-        valid_until=valid_until,
-        image=image,
-        personalise=personalise,
-        credential_id=credential_id,
-    )
+    job = _check(store, issuer_id, parse(IssueRequest, request))
+    request = job.request
     if request.valid_until is not None and request.valid_until <= when:
         raise InvalidField("valid_until must be in the future", field="valid_until")
-    fingerprint = request_hash(request)
+    fingerprint = request_hash(job)
     key = idempotency_key
     if key is None and request.credential_id is not None:
         key = f"credential-id:{request.credential_id}"
     if key is None:
-        return _run(store, request, _plan(store, request, when), fingerprint)
-    owned = idempotency.claim(store, request.issuer.slug, key, fingerprint)
+        return _run(store, job, _plan(store, job, when), fingerprint)
+    owned = idempotency.claim(store, job.issuer.slug, key, fingerprint)
     if owned.result is not None:
-        return _replay(store, request, owned.result)
+        return _replay(store, job, owned.result)
     if owned.plan is not None:
         plan = dict(owned.plan)  # a crashed earlier attempt: finish its very credential
     else:
-        plan = _plan(store, request, when)
+        plan = _plan(store, job, when)
         owned = idempotency.save_plan(store, owned, plan, now=when)
-    issued = _run(store, request, plan, fingerprint)
+    issued = _run(store, job, plan, fingerprint)
     idempotency.finish(store, owned, {"name": issued.name, "format": issued.format})
     return issued
 
 
-def _plan(store: Store, request: _Request, when: datetime) -> dict[str, Any]:
+def _plan(store: Store, job: _Job, when: datetime) -> dict[str, Any]:
     from badgekiln.verification.recipient import hash_identity
 
     plan: dict[str, Any] = {
-        "name": request.credential_id or str(uuid.uuid4()),
+        "name": job.request.credential_id or str(uuid.uuid4()),
         "issued": stamp(when),
-        "salt": hash_identity(request.recipient.identity)[1] if request.recipient.hashed else None,
+        "salt": hash_identity(job.request.recipient.identity)[1] if job.request.recipient.hashed else None,
     }
-    if request.spec == "ob3":
-        where = Layout.parse(request.issuer.public_url)
-        plan["status_list"], plan["status_index"] = allocate_index(store, where, request.issuer, now=when)
+    if job.request.spec == "ob3":
+        where = Layout.parse(job.issuer.public_url)
+        plan["status_list"], plan["status_index"] = allocate_index(store, where, job.issuer, now=when)
     return plan
 
 
-def _hosted(request: _Request, name: str) -> paths.Hosted:
-    slug = request.issuer.slug
-    if request.spec == "ob3":
-        return paths.credential(slug, name, jwt=request.format == "jwt")
-    if request.format == "signed":
+def _hosted(job: _Job, name: str) -> paths.Hosted:
+    slug = job.issuer.slug
+    if job.request.spec == "ob3":
+        return paths.credential(slug, name, jwt=job.request.format == "jwt")
+    if job.request.format == "signed":
         return paths.signed_assertion(slug, name)
     return paths.assertion(slug, name)
 
 
-def _image_format(request: _Request) -> ImageFormat | None:
-    if request.image == "none":
+def _image_format(job: _Job) -> ImageFormat | None:
+    if job.request.image == "none":
         return None
-    own: ImageFormat = request.achievement["image_format"]
-    wanted = request.image or own
+    own: ImageFormat = job.achievement["image_format"]
+    wanted = job.request.image or own
     if wanted == "svg" and own == "png":
         raise InvalidField(
             "an SVG cannot be made from a PNG achievement image; use --image png", field="image"
         )
-    if request.personalise and own != "svg":
+    if job.request.personalise and own != "svg":
         raise InvalidField("personalised images need an SVG achievement image", field="personalise")
     return wanted
 
 
-def _run(store: Store, request: _Request, plan: Mapping[str, Any], fingerprint: str) -> Issued:
+def _run(store: Store, job: _Job, plan: Mapping[str, Any], fingerprint: str) -> Issued:
     from badgekiln.baking import bake
 
-    issuer = request.issuer
+    issuer = job.issuer
     where = Layout.parse(issuer.public_url)
     name = plan["name"]
-    hosted = _hosted(request, name)
+    hosted = _hosted(job, name)
     public_url = where.url(hosted)
-    fmt = _image_format(request)
-    image_hosted = paths.baked_image(issuer.slug, name, fmt, spec=request.spec) if fmt else None
+    fmt = _image_format(job)
+    image_hosted = paths.baked_image(issuer.slug, name, fmt, spec=job.request.spec) if fmt else None
     image_url = where.url(image_hosted) if image_hosted else None
-    if request.spec == "ob3":
-        credential: dict[str, Any] | str = _ob3(store, request, plan, public_url, where)
+    if job.request.spec == "ob3":
+        credential: dict[str, Any] | str = _ob3(store, job, plan, public_url, where)
         credential_id = public_url
     else:
-        credential = _ob2(store, request, plan, public_url=public_url, image_url=image_url, where=where)
-        credential_id = public_url if request.format == "hosted" else f"urn:uuid:{_uuid_of(name)}"
+        credential = _ob2(store, job, plan, public_url=public_url, image_url=image_url, where=where)
+        credential_id = public_url if job.request.format == "hosted" else f"urn:uuid:{_uuid_of(name)}"
     payload = credential if isinstance(credential, str) else document_bytes(credential).decode("utf-8")
     baked = None
     if fmt is not None and image_hosted is not None:
-        baked = bake(_base_image(store, request, plan, public_url, fmt), payload, spec=request.spec)
+        baked = bake(_base_image(store, job, plan, public_url, fmt), payload, spec=job.request.spec)
     record = CredentialRecord(
         name=name,
         issuer=issuer.slug,
-        spec=request.spec,
-        format=request.format,
+        spec=job.request.spec,
+        format=job.request.format,
         id=credential_id,
-        achievement=request.achievement["slug"],
+        achievement=job.achievement["slug"],
         issued=plan["issued"],
         status_list=plan.get("status_list"),
         status_index=plan.get("status_index"),
-        purposes=purposes(issuer) if request.spec == "ob3" else (),
+        purposes=purposes(issuer) if job.request.spec == "ob3" else (),
     )
     _save_record(store, record, fingerprint)
     if baked is not None and image_hosted is not None:
@@ -401,9 +294,9 @@ def _run(store: Store, request: _Request, plan: Mapping[str, Any], fingerprint: 
         id=credential_id,
         name=name,
         issuer=issuer.id,
-        achievement=request.achievement["slug"],
-        spec=request.spec,
-        format=request.format,
+        achievement=job.achievement["slug"],
+        spec=job.request.spec,
+        format=job.request.format,
         credential=credential,
         public_url=public_url,
         image_url=image_url,
@@ -431,28 +324,28 @@ def _uuid_of(name: str) -> str:
         return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
 
 
-def _identity(request: _Request, plan: Mapping[str, Any]) -> tuple[str, str | None]:
+def _identity(job: _Job, plan: Mapping[str, Any]) -> tuple[str, str | None]:
     from badgekiln.verification.recipient import hash_identity
 
-    if not request.recipient.hashed:
-        return request.recipient.identity, None
-    identity_hash, salt = hash_identity(request.recipient.identity, salt=plan["salt"])
+    if not job.request.recipient.hashed:
+        return job.request.recipient.identity, None
+    identity_hash, salt = hash_identity(job.request.recipient.identity, salt=plan["salt"])
     return identity_hash, salt
 
 
 def _ob3(
-    store: Store, request: _Request, plan: Mapping[str, Any], public_url: str, where: Layout
+    store: Store, job: _Job, plan: Mapping[str, Any], public_url: str, where: Layout
 ) -> dict[str, Any] | str:
     from badgekiln.jsonld.strict import expand
     from badgekiln.status import build_status_entry
 
-    issuer = request.issuer
+    issuer = job.issuer
     subject: dict[str, Any] = {"type": ["AchievementSubject"]}
-    recipient = request.recipient
+    recipient = job.request.recipient
     if recipient.type == "id":
         subject["id"] = recipient.identity
     else:
-        identity, salt = _identity(request, plan)
+        identity, salt = _identity(job, plan)
         identifier: dict[str, Any] = {
             "type": "IdentityObject",
             "identityHash": identity,
@@ -462,14 +355,14 @@ def _ob3(
         if salt is not None:
             identifier["salt"] = salt
         subject["identifier"] = [identifier]
-    image_format: ImageFormat = request.achievement["image_format"]
+    image_format: ImageFormat = job.achievement["image_format"]
     subject["achievement"] = documents.achievement_document(
-        where, issuer, request.achievement, image_format, embedded=True
+        where, issuer, job.achievement, image_format, embedded=True
     )
-    if request.narrative:
-        subject["narrative"] = request.narrative
-    if request.results:
-        subject["result"] = [_result(r) for r in request.results]
+    if job.request.narrative:
+        subject["narrative"] = job.request.narrative
+    if job.request.results:
+        subject["result"] = [_result(r) for r in job.request.results]
     credential: dict[str, Any] = {
         "@context": list(documents.OB3_CONTEXTS),
         "id": public_url,
@@ -477,12 +370,12 @@ def _ob3(
         "issuer": documents.embedded_profile(issuer),
         "validFrom": plan["issued"],
     }
-    if request.valid_until is not None:
-        credential["validUntil"] = stamp(request.valid_until)
-    credential["name"] = request.achievement["name"]
+    if job.request.valid_until is not None:
+        credential["validUntil"] = stamp(job.request.valid_until)
+    credential["name"] = job.achievement["name"]
     credential["credentialSubject"] = subject
-    if request.evidence:
-        credential["evidence"] = [_evidence(e, ob3=True) for e in request.evidence]
+    if job.request.evidence:
+        credential["evidence"] = [_evidence(e, ob3=True) for e in job.request.evidence]
     entries = [
         build_status_entry(
             list_url=where.url(paths.status_list(issuer.slug, plan["status_list"], purpose)),
@@ -493,7 +386,7 @@ def _ob3(
     ]
     credential["credentialStatus"] = entries[0] if len(entries) == 1 else entries
     created = parse_stamp(plan["issued"])
-    if request.format == "di":
+    if job.request.format == "di":
         from badgekiln.proofs.dataintegrity import create_proof
 
         signer = load_signer(store, issuer.active_key("ed25519"))
@@ -503,22 +396,22 @@ def _ob3(
         secured["proof"] = [secured["proof"]]
         return secured
     expand(credential)  # what a JWT carries must mean what it says, as for Data Integrity
-    return _vc_jwt(store, request, credential, created)
+    return _vc_jwt(store, job, credential, created)
 
 
-def _vc_jwt(store: Store, request: _Request, credential: dict[str, Any], created: datetime) -> str:
+def _vc_jwt(store: Store, job: _Job, credential: dict[str, Any], created: datetime) -> str:
     from badgekiln.proofs.jws import sign_compact
 
-    family: KeyFamily = "rsa" if request.algorithm == "RS256" else "ed25519"
-    signer = load_signer(store, request.issuer.active_key(family))
+    family: KeyFamily = "rsa" if job.request.algorithm == "RS256" else "ed25519"
+    signer = load_signer(store, job.issuer.active_key(family))
     claims: dict[str, Any] = {
         **credential,
-        "iss": request.issuer.id,
+        "iss": job.issuer.id,
         "jti": credential["id"],
         "nbf": int(created.timestamp()),
     }
-    if request.valid_until is not None:
-        claims["exp"] = int(request.valid_until.timestamp())
+    if job.request.valid_until is not None:
+        claims["exp"] = int(job.request.valid_until.timestamp())
     subject_id = credential["credentialSubject"].get("id")
     if subject_id is not None:
         claims["sub"] = subject_id
@@ -555,7 +448,7 @@ def _result(item: ResultInput) -> dict[str, Any]:
 
 def _ob2(
     store: Store,
-    request: _Request,
+    job: _Job,
     plan: Mapping[str, Any],
     *,
     public_url: str,
@@ -564,23 +457,23 @@ def _ob2(
 ) -> dict[str, Any] | str:
     from badgekiln.jsonld.strict import expand
 
-    issuer = request.issuer
-    identity, salt = _identity(request, plan)
+    issuer = job.issuer
+    identity, salt = _identity(job, plan)
     recipient: dict[str, Any] = {
-        "type": request.recipient.type,
-        "hashed": request.recipient.hashed,
+        "type": job.request.recipient.type,
+        "hashed": job.request.recipient.hashed,
         "identity": identity,
     }
     if salt is not None:
         recipient["salt"] = salt
-    signed = request.format == "signed"
+    signed = job.request.format == "signed"
     rsa = issuer.active_key("rsa")
     assertion: dict[str, Any] = {
         "@context": documents.OB2_CONTEXT,
         "type": "Assertion",
         "id": f"urn:uuid:{_uuid_of(plan['name'])}" if signed else public_url,
         "recipient": recipient,
-        "badge": where.url(paths.badge_class(issuer.slug, request.achievement["slug"])),
+        "badge": where.url(paths.badge_class(issuer.slug, job.achievement["slug"])),
         "verification": (
             {"type": "SignedBadge", "creator": where.url(paths.ob2_key(issuer.slug, rsa.name))}
             if signed
@@ -590,12 +483,12 @@ def _ob2(
     }
     if image_url is not None:
         assertion["image"] = image_url
-    if request.evidence:
-        assertion["evidence"] = [_evidence(e, ob3=False) for e in request.evidence]
-    if request.narrative:
-        assertion["narrative"] = request.narrative
-    if request.valid_until is not None:
-        assertion["expires"] = stamp(request.valid_until)
+    if job.request.evidence:
+        assertion["evidence"] = [_evidence(e, ob3=False) for e in job.request.evidence]
+    if job.request.narrative:
+        assertion["narrative"] = job.request.narrative
+    if job.request.valid_until is not None:
+        assertion["expires"] = stamp(job.request.valid_until)
     expand(assertion)
     if not signed:
         return assertion
@@ -605,23 +498,19 @@ def _ob2(
     return sign_compact({"alg": "RS256"}, document_bytes(assertion), signer)
 
 
-def _base_image(
-    store: Store, request: _Request, plan: Mapping[str, Any], public_url: str, fmt: ImageFormat
-) -> bytes:
-    image = achievement_image(store, request.issuer, request.achievement)
-    own = request.achievement["image_format"]
-    if request.personalise:
+def _base_image(store: Store, job: _Job, plan: Mapping[str, Any], public_url: str, fmt: ImageFormat) -> bytes:
+    image = achievement_image(store, job.issuer, job.achievement)
+    own = job.achievement["image_format"]
+    if job.request.personalise:
         from badgekiln.render import personalise_svg
 
-        issued = parse_stamp(plan["issued"])
+        issued, expires = parse_stamp(plan["issued"]), job.request.valid_until
         values = {
-            "recipient_name": request.recipient.name or "",
-            "achievement_name": request.achievement["name"],
-            "issuer_name": request.issuer.name,
+            "recipient_name": job.request.recipient.name or "",
+            "achievement_name": job.achievement["name"],
+            "issuer_name": job.issuer.name,
             "issued_on": f"{issued.day} {issued:%B %Y}",
-            "expires_on": (
-                f"{request.valid_until.day} {request.valid_until:%B %Y}" if request.valid_until else ""
-            ),
+            "expires_on": f"{expires.day} {expires:%B %Y}" if expires else "",
             "credential_id": plan["name"][:8],
             "verify_url": public_url,
         }
@@ -633,29 +522,29 @@ def _base_image(
     return image
 
 
-def _replay(store: Store, request: _Request, result: Mapping[str, Any]) -> Issued:
+def _replay(store: Store, job: _Job, result: Mapping[str, Any]) -> Issued:
     """The credential an earlier request with the same key issued, read back from the store."""
-    issuer = request.issuer
+    issuer = job.issuer
     where = Layout.parse(issuer.public_url)
     name = result.get("name")
     if not isinstance(name, str):
         raise StoreError("idempotency record has no credential name", reason="corrupt-record")
     record_obj = store.get(credential_record_path(issuer.slug, name))
     record = CredentialRecord.from_dict(load(record_obj), record_obj.key)
-    hosted = _hosted(request, name)
+    hosted = _hosted(job, name)
     stored = store.get(hosted.key)
     credential: dict[str, Any] | str = (
-        stored.body.decode("utf-8") if request.format in ("jwt", "signed") else load(stored)
+        stored.body.decode("utf-8") if job.request.format in ("jwt", "signed") else load(stored)
     )
-    fmt = _image_format(request)
-    image_hosted = paths.baked_image(issuer.slug, name, fmt, spec=request.spec) if fmt else None
+    fmt = _image_format(job)
+    image_hosted = paths.baked_image(issuer.slug, name, fmt, spec=job.request.spec) if fmt else None
     return Issued(
         id=record.id,
         name=name,
         issuer=issuer.id,
         achievement=record.achievement,
-        spec=request.spec,
-        format=request.format,
+        spec=job.request.spec,
+        format=job.request.format,
         credential=credential,
         public_url=where.url(hosted),
         image_url=where.url(image_hosted) if image_hosted else None,

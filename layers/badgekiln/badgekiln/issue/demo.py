@@ -17,6 +17,7 @@ from badgekiln.issue.achievements import achievement_summary, create_achievement
 from badgekiln.issue.apikeys import create_api_key, delete_api_key
 from badgekiln.issue.credentials import Issued, issue_credential
 from badgekiln.issue.issuers import create_issuer, issuer_summary
+from badgekiln.issue.models import IssueRequest, RecipientInput
 from badgekiln.issue.records import RECORD_HEADERS, dump, load
 from badgekiln.store.base import Store, private_path
 
@@ -92,16 +93,13 @@ def seed_demo(store: Store, public_url: str, *, now: datetime | None = None) -> 
         DEMO_BADGE_SVG,
         now=when,
     )
-    credential = issue_credential(
-        store,
-        issuer.slug,
-        achievement["slug"],
-        {"identity": "ada@example.org", "name": "Ada Lovelace"},
-        idempotency_key=_SAMPLE_KEY,
+    sample = IssueRequest(
+        achievement=achievement["slug"],
+        recipient=RecipientInput(identity="ada@example.org", name="Ada Lovelace"),
         image="png",
         personalise=True,
-        now=when,
     )
+    credential = issue_credential(store, issuer.slug, sample, idempotency_key=_SAMPLE_KEY, now=when)
     if seeded is not None and isinstance(seeded.get("api_key_id"), str):
         token, key_id = None, seeded["api_key_id"]
     else:

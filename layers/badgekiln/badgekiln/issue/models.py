@@ -1,20 +1,25 @@
-"""What issuers hand us, validated: issuers, achievements, recipients, evidence and results.
+"""What issuers hand us, validated: issuers, achievements, recipients, evidence, results, and the
+one request to issue a credential (:class:`IssueRequest`).
 
-Every model is strict (unknown fields are refused) and :func:`parse` turns pydantic's errors
-into one :class:`~badgekiln.errors.InvalidField` naming the first bad field as a dotted path
-(``recipient.identity``, ``alignments.0.target_url``), with all of them in ``errors``. The HTTP
-functions validate request bodies with the same models.
+Every model is strict (unknown fields are refused, no type coercion) and :func:`parse` turns
+pydantic's errors into one :class:`~badgekiln.errors.InvalidField` naming the first bad field as a
+dotted path (``recipient.identity``, ``alignments.0.target_url``), with all of them in
+``errors``. The library, the HTTP functions, the CLI and batch rows all read requests through
+these models; date-times are read by the library's one parser
+(:func:`badgekiln._datetimes.parse_aware`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -23,17 +28,22 @@ from pydantic import (
     model_validator,
 )
 
+from badgekiln._datetimes import parse_aware
 from badgekiln.errors import InvalidField
 
 __all__ = [
     "ACHIEVEMENT_TYPES",
     "AchievementInput",
     "AlignmentInput",
+    "BatchRequest",
     "EvidenceInput",
+    "IssueOptions",
+    "IssueRequest",
     "IssuerInput",
     "RecipientInput",
     "ResultInput",
-    "aware",
+    "StatusChange",
+    "UploadRequest",
     "check_text",
     "parse",
 ]
@@ -46,6 +56,8 @@ MAX_TEXT_CHARS: Final = 10_000
 MAX_NAME_CHARS: Final = 200
 #: Most alignments, tags, evidence items or results on one object.
 MAX_ITEMS: Final = 50
+#: Longest revocation or suspension reason: it is published in OB 2.0 revocation lists.
+MAX_REASON_CHARS: Final = 1000
 
 #: OB 3.0 ``achievementType`` values (``ext:…`` extensions are accepted too).
 ACHIEVEMENT_TYPES: Final = frozenset(
@@ -106,6 +118,8 @@ def _text(value: str) -> str:
         raise ValueError("must not be blank")
     if _CONTROL.search(value):
         raise ValueError("must not contain control characters")
+    if _SURROGATE.search(value):
+        raise ValueError("must be valid Unicode (it holds a lone surrogate)")
     return value
 
 
@@ -233,6 +247,128 @@ class ResultInput(_Model):
         return self
 
 
+def _recipient(value: Any) -> Any:
+    # an e-mail address on its own is the common case
+    return {"identity": value} if isinstance(value, str) else value
+
+
+def _items(value: Any) -> Any:
+    # one item is a list of one; a tuple is a list
+    if isinstance(value, str | Mapping | BaseModel):
+        return [value]
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _evidence(value: Any) -> Any:
+    # an evidence URL on its own is the evidence's id
+    items = _items(value)
+    if isinstance(items, list):
+        return [{"id": item} if isinstance(item, str) else item for item in items]
+    return items
+
+
+def _instant(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return parse_aware(value)
+        except ValueError as exc:
+            raise ValueError(f"must be an ISO 8601 date-time with a time zone: {exc}") from None
+    return value
+
+
+def _in_utc(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("must be a date-time with a time zone")
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is outside the range of UTC date-times") from None
+
+
+#: An instant: an aware datetime, or its ISO 8601 text with a zone; normalised to UTC.
+Instant = Annotated[
+    datetime, BeforeValidator(_instant, json_schema_input_type=datetime), AfterValidator(_in_utc)
+]
+#: A credential's own name: a slug, case-folded.
+CredentialName = Annotated[
+    str,
+    BeforeValidator(lambda value: value.lower() if isinstance(value, str) else value),
+    Field(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"),
+]
+
+
+class IssueOptions(_Model):
+    """How credentials are issued; a batch applies them to every row."""
+
+    spec: Literal["ob3", "ob2"] = Field(default="ob3", description="Open Badges 3.0 or 2.0.")
+    proof: Literal["di", "jwt"] | None = Field(
+        default=None, description="OB 3.0: Data Integrity (default) or VC-JWT."
+    )
+    algorithm: Literal["RS256", "EdDSA"] = Field(default="RS256", description="VC-JWT algorithm.")
+    signed: bool = Field(default=False, description="OB 2.0: a signed (JWS) rather than hosted assertion.")
+    image: Literal["png", "svg", "none"] | None = Field(
+        default=None, description="The baked image's format (default: the achievement image's)."
+    )
+    personalise: bool = Field(default=False, description="Fill the SVG template's placeholders first.")
+
+
+class BatchRequest(IssueOptions):
+    """A batch: the achievement every row gets, and how each is issued."""
+
+    achievement: Annotated[str, Field(min_length=1, max_length=MAX_URL_CHARS)] = Field(
+        description="The achievement's slug or URL."
+    )
+
+
+class UploadRequest(BatchRequest):
+    """A batch file to upload: the achievement every row gets, the file's format, options."""
+
+    format: Literal["csv", "jsonl"] = Field(description="CSV with a header, or JSON Lines.")
+
+
+class IssueRequest(BatchRequest):
+    """What to issue: an achievement of the issuer to one recipient, and how.
+
+    Cross-field rules (OB 2.0 has no ``proof`` or ``results``, OB 3.0 is never ``signed`` …) and
+    those that need the issuer are checked when it is issued.
+    """
+
+    recipient: Annotated[
+        RecipientInput, BeforeValidator(_recipient, json_schema_input_type=str | RecipientInput)
+    ] = Field(description="An e-mail address, or a recipient object.")
+    credential_id: CredentialName | None = Field(
+        default=None, description="Your own name for it (a slug): issuing it again is idempotent."
+    )
+    evidence: (
+        Annotated[
+            list[EvidenceInput],
+            BeforeValidator(_evidence, json_schema_input_type=list[EvidenceInput | str]),
+            Field(max_length=MAX_ITEMS),
+        ]
+        | None
+    ) = Field(default=None, description="Evidence objects, or their URLs.")
+    narrative: Text | None = Field(default=None, description="How this recipient earned it.")
+    results: Annotated[list[ResultInput], BeforeValidator(_items), Field(max_length=MAX_ITEMS)] | None = (
+        Field(default=None, description="OB 3.0 results (scores, grades, statuses).")
+    )
+    valid_until: Instant | None = Field(default=None, description="Expiry, with a time zone.")
+
+    @property
+    def format(self) -> Literal["di", "jwt", "hosted", "signed"]:
+        """The credential's form: OB 3.0 ``di`` or ``jwt``, OB 2.0 ``hosted`` or ``signed``."""
+        if self.spec == "ob3":
+            return self.proof or "di"
+        return "signed" if self.signed else "hosted"
+
+
+class StatusChange(_Model):
+    """Why a credential's status changes (published in OB 2.0 revocation lists)."""
+
+    reason: Annotated[Text, Field(max_length=MAX_REASON_CHARS)] | None = Field(
+        default=None, description="Published in the OB 2.0 revocation list."
+    )
+
+
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
@@ -271,23 +407,6 @@ def check_text(value: Any, *, field: str, limit: int = MAX_TEXT_CHARS) -> str:
     try:
         if not isinstance(value, str) or len(value) > limit:
             raise ValueError(f"must be text of at most {limit} characters")
-        if _SURROGATE.search(value):
-            raise ValueError("must be valid Unicode (it holds a lone surrogate)")
         return _text(value)
     except ValueError as exc:
         raise InvalidField(f"{field} {exc}", field=field) from None
-
-
-def aware(value: datetime, *, field: str) -> datetime:
-    """``value`` in UTC, if it carries a time zone and names an instant UTC can express.
-
-    Raises:
-        InvalidField: a naive datetime, or one outside UTC's range such as
-            ``9999-12-31T23:59:59-01:00`` (``field`` names it).
-    """
-    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidField(f"{field} must be a datetime with a time zone", field=field)
-    try:
-        return value.astimezone(UTC)
-    except OverflowError:
-        raise InvalidField(f"{field} is outside the range of UTC date-times", field=field) from None

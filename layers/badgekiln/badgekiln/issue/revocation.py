@@ -22,6 +22,7 @@ too. Every public step is idempotent, so re-running a command after a failure co
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
@@ -30,7 +31,7 @@ from badgekiln.errors import InvalidField, NotFound, StoreError
 from badgekiln.hosting import layout as paths
 from badgekiln.hosting.layout import SLUG, Layout, Purpose
 from badgekiln.issue.issuers import get_issuer
-from badgekiln.issue.models import check_text
+from badgekiln.issue.models import MAX_REASON_CHARS, StatusChange, check_text, parse
 from badgekiln.issue.publish import document_bytes, update_hosted
 from badgekiln.issue.records import (
     RECORD_HEADERS,
@@ -45,10 +46,8 @@ from badgekiln.issue.records import (
 from badgekiln.issue.statuslists import STATUS_RETRY, set_ob2_revoked, set_status
 from badgekiln.store.base import Store, StoredObject
 
-__all__ = ["MAX_REASON_CHARS", "credential_status", "reinstate", "revoke", "suspend"]
+__all__ = ["Action", "change_status", "credential_status", "reinstate", "revoke", "suspend"]
 
-#: Longest reason accepted (characters): it is published in OB 2.0 revocation lists.
-MAX_REASON_CHARS: Final = 1000
 #: Times the public lists are re-aligned when changes keep landing concurrently.
 _MAX_ALIGN: Final = 5
 _URN_UUID: Final = re.compile(r"urn:uuid:([0-9a-f-]{36})")
@@ -272,3 +271,27 @@ def reinstate(store: Store, issuer: str, credential: str, *, now: datetime | Non
         NotFound, Conflict, SigningError, StoreError: as :func:`revoke`.
     """
     return _change(store, issuer, credential, action="reinstate", reason=None, now=now)
+
+
+def change_status(
+    store: Store,
+    issuer: str,
+    credential: str,
+    action: Action,
+    change: StatusChange | Mapping[str, Any] | None = None,
+    *,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """:func:`revoke`, :func:`suspend` or :func:`reinstate` ``credential``, with the reason
+    ``change`` gives (a :class:`~badgekiln.issue.models.StatusChange` or a mapping of it).
+
+    Raises:
+        InvalidField: a bad change, or a reason given to ``reinstate``.
+        NotFound, Conflict, SigningError, StoreError: as :func:`revoke`.
+    """
+    if action not in ("revoke", "suspend", "reinstate"):
+        raise ValueError(f"action must be revoke, suspend or reinstate, not {action!r}")
+    reason = parse(StatusChange, change if change is not None else {}).reason
+    if action == "reinstate" and reason is not None:
+        raise InvalidField("reinstate takes no reason", field="reason")
+    return _change(store, issuer, credential, action=action, reason=reason, now=now)

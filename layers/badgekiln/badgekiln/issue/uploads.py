@@ -2,8 +2,8 @@
 
 ::
 
-    upload, form = start_upload(store, "acme", "teamwork", fmt="csv")   # POST form for S3
-    # the client POSTs the file to form["url"] with form["fields"]; S3 → SQS → the worker:
+    upload = start_upload(store, "acme", {"achievement": "teamwork", "format": "csv"})
+    # the client POSTs the file to upload.url with upload.fields; S3 → SQS → the worker:
     process_upload(store, upload_key("acme", upload.id))
     get_upload(store, "acme", upload.id)["state"]                        # "done"
 
@@ -39,8 +39,9 @@ from typing import Any, Final, Literal
 from badgekiln.errors import BadgeKilnError, InputTooLarge, InvalidField, NotFound
 from badgekiln.hosting.layout import SLUG, check_slug
 from badgekiln.issue.achievements import get_achievement
-from badgekiln.issue.batch import OPTIONS, BatchSummary, issue_batch, read_rows
+from badgekiln.issue.batch import BatchSummary, issue_batch, read_rows
 from badgekiln.issue.issuers import get_issuer
+from badgekiln.issue.models import IssueOptions, UploadRequest, parse
 from badgekiln.issue.records import RECORD_HEADERS, dump, load, stamp
 from badgekiln.store.base import UPLOADS, Store, StoredObject
 
@@ -79,7 +80,8 @@ _ID: Final = re.compile(r"[0-9a-f]{32}")
 
 @dataclass(frozen=True)
 class Upload:
-    """A started upload: its ``id``, issuer and achievement slugs, format and options."""
+    """A started upload: its ``id``, issuer and achievement slugs, format and options, and the
+    presigned POST (``url`` and form ``fields``) the file goes to."""
 
     id: str
     issuer: str
@@ -87,6 +89,24 @@ class Upload:
     format: Format
     options: Mapping[str, Any]
     created: str
+    url: str
+    fields: Mapping[str, str]
+
+    @property
+    def status_path(self) -> str:
+        """Where the API reports the job's progress."""
+        return f"/issuers/{self.issuer}/uploads/{self.id}"
+
+    def summary(self) -> dict[str, Any]:
+        """What the API answers: the form to POST the file with, and where to follow the job."""
+        return {
+            "upload": self.id,
+            "url": self.url,
+            "fields": dict(self.fields),
+            "content_type": UPLOAD_TYPES[self.format],
+            "expires_in": UPLOAD_EXPIRES,
+            "status": self.status_path,
+        }
 
 
 def _base(issuer: str, upload_id: str) -> str:
@@ -125,26 +145,13 @@ def parse_upload_key(key: str) -> tuple[str, str]:
     return issuer, upload_id
 
 
-def _options(options: Mapping[str, Any] | None) -> dict[str, Any]:
-    chosen = dict(options or {})
-    unknown = sorted(set(chosen) - OPTIONS)
-    if unknown:
-        raise InvalidField(f"unknown issuing option {unknown[0]!r}", field=unknown[0])
-    return chosen
-
-
 def start_upload(
-    store: Store,
-    issuer: str,
-    achievement: str,
-    *,
-    fmt: Format,
-    options: Mapping[str, Any] | None = None,
-    now: datetime | None = None,
-) -> tuple[Upload, dict[str, Any]]:
-    """Record a new upload job and presign the file's upload: ``(upload, {"url", "fields"})``.
+    store: Store, issuer: str, request: UploadRequest | Mapping[str, Any], *, now: datetime | None = None
+) -> Upload:
+    """Record a new upload job and presign the file's upload.
 
-    The issuer and achievement must exist; ``options`` are issuing options applied to every row.
+    ``request`` (an :class:`~badgekiln.issue.models.UploadRequest` or a mapping of it) names the
+    achievement, which must exist, the file's format, and the issuing options for every row.
 
     Raises:
         NotFound: no such issuer or achievement.
@@ -152,32 +159,31 @@ def start_upload(
         StoreError: the store cannot presign uploads (``reason="presign-unsupported"``: a local
             directory store), or failed.
     """
-    if fmt not in UPLOAD_TYPES:
-        raise InvalidField("format must be csv or jsonl", field="format")
-    chosen = _options(options)
+    wanted = parse(UploadRequest, request)
+    options = wanted.model_dump(include=set(IssueOptions.model_fields), exclude_defaults=True)
     record = get_issuer(store, issuer)
-    found = get_achievement(store, record, achievement)
-    upload = Upload(
-        uuid.uuid4().hex, record.slug, found["slug"], fmt, chosen, stamp(now or datetime.now(UTC))
-    )
+    found = get_achievement(store, record, wanted.achievement)
+    upload_id, created = uuid.uuid4().hex, stamp(now or datetime.now(UTC))
     job = {
-        "id": upload.id,
-        "issuer": upload.issuer,
-        "achievement": upload.achievement,
-        "format": fmt,
-        "options": chosen,
+        "id": upload_id,
+        "issuer": record.slug,
+        "achievement": found["slug"],
+        "format": wanted.format,
+        "options": options,
         "state": "waiting",
-        "created": upload.created,
+        "created": created,
     }
     # the form first: a store that cannot presign (a local directory) leaves no job behind
     form = store.presign_upload(
-        upload_key(upload.issuer, upload.id),
-        content_type=UPLOAD_TYPES[fmt],
+        upload_key(record.slug, upload_id),
+        content_type=UPLOAD_TYPES[wanted.format],
         max_bytes=MAX_UPLOAD_BYTES,
         expires=UPLOAD_EXPIRES,
     )
-    store.create(job_key(upload.issuer, upload.id), dump(job), **RECORD_HEADERS)
-    return upload, form
+    store.create(job_key(record.slug, upload_id), dump(job), **RECORD_HEADERS)
+    return Upload(
+        upload_id, record.slug, found["slug"], wanted.format, options, created, form["url"], form["fields"]
+    )
 
 
 def get_upload(store: Store, issuer: str, upload_id: str) -> dict[str, Any]:
@@ -248,15 +254,8 @@ def process_upload(
     summary = BatchSummary()
     lines: list[str] = []
     failures: list[dict[str, Any]] = []
-    for result in issue_batch(
-        store,
-        issuer,
-        str(job["achievement"]),
-        rows,
-        workers=workers,
-        key_prefix=f"upload:{upload_id}",
-        **_options(job.get("options")),
-    ):
+    batch = {**(job.get("options") or {}), "achievement": job.get("achievement")}
+    for result in issue_batch(store, issuer, batch, rows, workers=workers, key_prefix=f"upload:{upload_id}"):
         summary.add(result)
         entry = result.to_dict()
         lines.append(json.dumps(entry, ensure_ascii=False, separators=(",", ":")))
