@@ -3,8 +3,10 @@
 moto 5.2.5 checks ``If-Match`` / ``If-None-Match`` and stores in a separate, unlocked step, so two
 conditional writes racing on threads can both pass (tests/integration/test_store_s3_concurrency.py
 shows it). Real S3 makes check and write one atomic step; both fixtures restore that by running
-mutating requests one at a time (reads stay concurrent), so these tests measure our
-compare-and-swap and create-only logic against S3's documented semantics, not moto's race.
+mutating requests one at a time, so these tests measure our compare-and-swap and create-only logic
+against S3's documented semantics, not moto's race. GETs take their turn too: moto closes the
+buffer of the object a PUT replaces, so a read racing it failed with "I/O operation on closed
+file", where S3 serves either version whole.
 
 Figures are printed (run with ``-s``): revocations, threads, compare-and-swap attempts, time.
 """
@@ -45,9 +47,9 @@ FORMATS: list[dict[str, Any]] = [
 
 
 class SerialWrites:
-    """A boto3 S3 client whose PUT/DELETE run one at a time (as S3 makes conditional writes
-    atomic), counting status list writes and lost compare-and-swap rounds; wrappers made with
-    :meth:`another` share the lock and the counts."""
+    """A boto3 S3 client whose PUT/DELETE/GET run one at a time (as S3 makes conditional writes
+    atomic, and reads whole), counting status list writes and lost compare-and-swap rounds;
+    wrappers made with :meth:`another` share the lock and the counts."""
 
     def __init__(
         self, client: Any, *, lock: threading.Lock | None = None, counts: list[int] | None = None
@@ -72,6 +74,10 @@ class SerialWrites:
     def delete_object(self, **kwargs: Any) -> Any:
         with self._lock:
             return self._client.delete_object(**kwargs)
+
+    def get_object(self, **kwargs: Any) -> Any:
+        with self._lock:
+            return self._client.get_object(**kwargs)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
