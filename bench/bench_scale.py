@@ -3,19 +3,24 @@
 Run with ``.venv/bin/python bench/bench_scale.py [--quick]`` (``make bench`` runs it).
 
 The store is the real :class:`~badgekiln.store.S3Store` over :class:`FakeS3`, a boto3 S3 client
-double that answers from memory after an injected latency (default uniform 30–80 ms per
-request, half before the request takes effect and half after) with S3's conditional-write
+double: every request waits an injected latency (default uniform 30–80 ms, half before it takes
+effect and half after) and is answered from one in-memory bucket with S3's conditional-write
 semantics: ``If-None-Match: *`` and ``If-Match`` are checked when the write takes effect (the
 first to finish wins, later ones get 412 ``PreconditionFailed``), and a conditional write
 overtaken in flight by another write of its key gets 409 ``ConditionalRequestConflict``.
+Revocations are published through :class:`FakeSQS`, a FIFO queue double (one message of a group
+in flight at a time, as Lambda's SQS FIFO event source delivers them) drained by publisher
+threads standing in for the publisher function.
 
 Each worker thread is one Lambda execution environment: its own store object (so its own
-in-process caches and queues), one request at a time. Signing costs a fixed small time (a sleep:
-on Lambda every environment has its own CPU, which this 2-core machine cannot lend to hundreds
-of them), so what is measured is coordination through S3, not this machine's CPU; the CPU the
-run did use is printed to show it was not the bottleneck. Everything else is the library's real
-code: :func:`badgekiln.issue.issue_credential`, :func:`badgekiln.issue.revoke` and whatever
-publishing they trigger.
+in-process caches), one request at a time. The bucket lives in a server process and the workers
+in several processes, so that this machine's Python interpreter lock does not cap the run (one
+interpreter tops out near 650 issuances/s on its own CPU work); the CPU the run used is printed
+to show it was not the bottleneck. Signing costs a fixed small time (a sleep: on Lambda every
+environment has its own CPU). Everything else is the library's real code:
+:func:`badgekiln.issue.issue_credential`, :func:`badgekiln.issue.revoke` with
+:class:`~badgekiln.issue.statusqueue.QueueNotifier`, and
+:func:`~badgekiln.issue.statusqueue.publish_message`.
 
 Printed for one issuer: the hottest object's write requests per issuance and per revocation,
 sustained issuances/s and revocations/s, revocation-to-published latency (from the revocation
@@ -27,22 +32,25 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import multiprocessing
 import os
-import queue
 import random
 import re
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from multiprocessing.connection import Connection, Listener, wait
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from badgekiln.errors import BadgeKilnError
 from badgekiln.issue import create_achievement, create_issuer, issue_credential, revoke
+from badgekiln.issue.statusqueue import QueueNotifier, publish_message
 from badgekiln.keys.signer import Signer
 from badgekiln.status import StatusBitstring
 from badgekiln.store import S3Store
@@ -50,13 +58,16 @@ from badgekiln.store import S3Store
 PUBLIC_URL = "https://badges.example.org"
 BUCKET = "badgekiln-scale"
 PREFIX = "bench"
-#: Hosted status lists of every issuer (the revocation-to-published watcher reads these).
+QUEUE_URL = "https://sqs.example/000000000000/status.fifo"
+#: Hosted status lists (the server times when each bit first shows in one).
 STATUS_LIST_KEY = re.compile(rf"{PREFIX}/public/issuers/([a-z0-9-]+)/status/(\d+)/revocation\.json")
+#: How long a received message stays invisible (the publisher's timeout).
+VISIBILITY = 60.0
 
-__all__ = ["FakeS3", "Scenario", "fixed_cost_signing", "run_scenario"]
+__all__ = ["Bucket", "FakeS3", "FakeSQS", "Local", "Scenario", "fixed_cost_signing", "run_scenario"]
 
 
-# --- the S3 double ---------------------------------------------------------------------------------
+# --- the bucket and the queue (one process owns them) ----------------------------------------------
 
 
 @dataclass
@@ -66,6 +77,206 @@ class _Object:
     content_type: str
     cache_control: str | None
     metadata: dict[str, str]
+
+
+class Bucket:
+    """The state behind the doubles: objects, a FIFO queue, counters. Not thread-safe: callers
+    serialise (:class:`Local` with a lock, or the server's single thread)."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, _Object] = {}
+        self.committed: dict[str, float] = {}  # when each key was last written or deleted
+        self.writes: Counter[str] = Counter()
+        self.requests: Counter[str] = Counter()
+        self.first_set: dict[tuple[int, int], float] = {}  # (list, index) → first hosted with the bit
+        self._bits: dict[str, bytes] = {}
+        self._messages: list[tuple[str, str, str]] = []  # (id, group, body), in order
+        self._in_flight: dict[str, tuple[str, float]] = {}  # group → (message id, visible again at)
+
+    # S3
+    def get(self, key: str) -> tuple[bytes, str, str, str | None, dict[str, str]] | None:
+        self.requests["get"] += 1
+        found = self.objects.get(key)
+        return (
+            None
+            if found is None
+            else (found.body, found.etag, found.content_type, found.cache_control, found.metadata)
+        )
+
+    def put(self, key: str, body: bytes, headers: dict[str, Any], started: float) -> tuple[str, int] | str:
+        """The new ETag, or ``(code, status)`` of a refusal."""
+        self.requests["put"] += 1
+        self.writes[key] += 1
+        current = self.objects.get(key)
+        if_match, if_none_match = headers.get("IfMatch"), headers.get("IfNoneMatch")
+        if (if_match is not None or if_none_match is not None) and self.committed.get(key, -1.0) > started:
+            return ("ConditionalRequestConflict", 409)
+        if if_none_match is not None and current is not None:
+            return ("PreconditionFailed", 412)
+        if if_match is not None and current is None:
+            return ("NoSuchKey", 404)
+        if if_match is not None and current is not None and current.etag != if_match:
+            return ("PreconditionFailed", 412)
+        etag = f'"{hashlib.md5(body).hexdigest()}"'  # S3's own ETag of a single-part object
+        self.objects[key] = _Object(
+            body, etag, headers.get("ContentType", "binary/octet-stream"), headers.get("CacheControl"),
+            dict(headers.get("Metadata", {})),
+        )  # fmt: skip
+        self.committed[key] = time.perf_counter()
+        if STATUS_LIST_KEY.fullmatch(key):
+            self._watch(key, body)
+        return etag
+
+    def delete(self, key: str, if_match: str | None) -> tuple[str, int] | None:
+        self.requests["delete"] += 1
+        self.writes[key] += 1
+        current = self.objects.get(key)
+        if if_match is not None and current is None:
+            return ("NoSuchKey", 404)
+        if if_match is not None and current is not None and current.etag != if_match:
+            return ("PreconditionFailed", 412)
+        if current is not None:
+            del self.objects[key]
+            self.committed[key] = time.perf_counter()
+        return None
+
+    def listing(self, prefix: str, after: str, size: int) -> list[str]:
+        self.requests["list"] += 1
+        return sorted(k for k in self.objects if k.startswith(prefix) and k > after)[:size]
+
+    def _watch(self, key: str, body: bytes) -> None:
+        match = STATUS_LIST_KEY.fullmatch(key)
+        assert match is not None
+        try:
+            bits = StatusBitstring.decode(json.loads(body)["credentialSubject"]["encodedList"]).to_bytes()
+        except (ValueError, KeyError, TypeError, BadgeKilnError):
+            return
+        before = self._bits.get(key, bytes(len(bits)))
+        self._bits[key] = bits
+        now, number = time.perf_counter(), int(match.group(2))
+        for position, (old, new) in enumerate(zip(before, bits, strict=False)):
+            if new & ~old:
+                for bit in range(8):
+                    if new & ~old & (0x80 >> bit):
+                        self.first_set.setdefault((number, position * 8 + bit), now)
+
+    # SQS FIFO
+    def send(self, group: str, body: str) -> str:
+        self.requests["sqs-send"] += 1
+        message = uuid.uuid4().hex
+        self._messages.append((message, group, body))
+        return message
+
+    def receive(self, limit: int) -> list[tuple[str, str]]:
+        """Up to ``limit`` ``(receipt, body)``: the first message of each group not in flight."""
+        self.requests["sqs-receive"] += 1
+        now = time.perf_counter()
+        taken: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        for message, group, body in self._messages:
+            if len(taken) >= limit:
+                break
+            if group in seen:
+                continue
+            seen.add(group)
+            flight = self._in_flight.get(group)
+            if flight is not None and flight[1] > now:
+                continue
+            self._in_flight[group] = (message, now + VISIBILITY)
+            taken.append((f"{group}|{message}", body))
+        return taken
+
+    def remove(self, receipt: str) -> None:
+        self.requests["sqs-delete"] += 1
+        group, message = receipt.split("|", 1)
+        self._messages = [m for m in self._messages if m[0] != message]
+        if self._in_flight.get(group, ("",))[0] == message:
+            del self._in_flight[group]
+
+    # bench control
+    def reset(self) -> float:
+        self.writes.clear()
+        self.requests.clear()
+        return time.process_time()
+
+    def counters(self) -> tuple[dict[str, int], int, float]:
+        return dict(self.writes), sum(self.requests.values()), time.process_time()
+
+    def dump(self) -> dict[str, bytes]:
+        return {key: obj.body for key, obj in self.objects.items()}
+
+    def published(self) -> dict[tuple[int, int], float]:
+        return dict(self.first_set)
+
+
+class Local:
+    """The bucket in this process, behind a lock (tests and the seeding)."""
+
+    def __init__(self, bucket: Bucket | None = None) -> None:
+        self.bucket = bucket or Bucket()
+        self._lock = threading.Lock()
+
+    def call(self, op: str, *args: Any) -> Any:
+        with self._lock:
+            return getattr(self.bucket, op)(*args)
+
+
+class Remote:
+    """The bucket in the server process: one connection per thread, one round trip per call."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self._local = threading.local()
+
+    def call(self, op: str, *args: Any) -> Any:
+        from multiprocessing.connection import Client
+
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._local.connection = Client(self.address, family="AF_UNIX")
+        connection.send((op, args))
+        return connection.recv()
+
+
+Backend = Local | Remote
+
+
+def serve(address: str) -> None:
+    """Answer calls on every connection to ``address``, one at a time, until a ``stop`` call."""
+    bucket, listener = Bucket(), Listener(address, family="AF_UNIX")
+    connections: list[Connection] = []
+    accepted: list[Connection] = []
+    wake_read, wake_write = multiprocessing.Pipe(duplex=False)
+
+    def accept() -> None:
+        while True:
+            try:
+                accepted.append(listener.accept())
+            except OSError:
+                return
+            wake_write.send(None)
+
+    threading.Thread(target=accept, daemon=True).start()
+    while True:
+        for ready in wait([wake_read, *connections]):
+            if ready is wake_read:
+                wake_read.recv()
+                while accepted:
+                    connections.append(accepted.pop())
+                continue
+            assert isinstance(ready, Connection)
+            try:
+                op, args = ready.recv()
+            except (EOFError, OSError):
+                connections.remove(ready)
+                continue
+            if op == "stop":
+                ready.send(None)
+                return
+            ready.send(getattr(bucket, op)(*args))
+
+
+# --- the client doubles -------------------------------------------------------------------------------
 
 
 class _Body:
@@ -79,11 +290,8 @@ class _Body:
         pass
 
 
-def _error(code: str, status: int, operation: str, message: str = "") -> ClientError:
-    response: Any = {
-        "Error": {"Code": code, "Message": message or code},
-        "ResponseMetadata": {"HTTPStatusCode": status},
-    }
+def _error(code: str, status: int, operation: str) -> ClientError:
+    response: Any = {"Error": {"Code": code, "Message": code}, "ResponseMetadata": {"HTTPStatusCode": status}}
     return ClientError(response, operation)
 
 
@@ -92,11 +300,10 @@ class _Paginator:
         self._client = client
 
     def paginate(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
-        prefix = kwargs.get("Prefix", "")
+        prefix, after = kwargs.get("Prefix", ""), ""
         size = kwargs.get("PaginationConfig", {}).get("PageSize", 1000)
-        after = ""
         while True:
-            keys = self._client._list_page(prefix, after, size)
+            keys = self._client._call("listing", prefix, after, size)
             yield {"Contents": [{"Key": key} for key in keys]}
             if len(keys) < size:
                 return
@@ -104,132 +311,76 @@ class _Paginator:
 
 
 class FakeS3:
-    """A boto3 S3 client double (the calls :class:`~badgekiln.store.S3Store` makes) with latency.
+    """A boto3 S3 client double (the calls :class:`~badgekiln.store.S3Store` makes) with latency."""
 
-    ``writes`` counts write requests (PUT and DELETE, refused ones included) per key, ``requests``
-    every request per operation; ``on_commit(key, body, when)`` is called for every write that
-    takes effect. ``latency`` is ``(low, high)`` seconds, or ``None`` for none.
-    """
-
-    def __init__(self, latency: tuple[float, float] | None = (0.03, 0.08)) -> None:
+    def __init__(self, backend: Backend, latency: tuple[float, float] | None = (0.03, 0.08)) -> None:
+        self.backend = backend
         self.latency = latency
-        self.writes: Counter[str] = Counter()
-        self.requests: Counter[str] = Counter()
-        self.on_commit: Callable[[str, bytes, float], None] | None = None
-        self._objects: dict[str, _Object] = {}
-        self._commits: Counter[str] = Counter()  # writes that took effect, per key (409 detection)
-        self._lock = threading.Lock()
 
     def _half(self) -> None:
         if self.latency is not None:
             time.sleep(random.uniform(*self.latency) / 2)  # jitter, not secrecy
 
-    def objects(self) -> Mapping[str, bytes]:
-        """Every stored key and body, read without latency (for checking results)."""
-        with self._lock:
-            return {key: obj.body for key, obj in self._objects.items()}
+    def _call(self, op: str, *args: Any) -> Any:
+        self._half()
+        answer = self.backend.call(op, *args)
+        self._half()
+        return answer
 
     def get_paginator(self, name: str) -> _Paginator:
         assert name == "list_objects_v2"
         return _Paginator(self)
 
-    def _list_page(self, prefix: str, after: str, size: int) -> list[str]:
-        self.requests["list"] += 1
-        self._half()
-        with self._lock:
-            keys = sorted(k for k in self._objects if k.startswith(prefix) and k > after)[:size]
-        self._half()
-        return keys
-
-    def _read(self, key: str, operation: str) -> _Object:
-        self.requests[operation] += 1
-        self._half()
-        with self._lock:
-            found = self._objects.get(key)
-        self._half()
+    def _read(self, key: str, operation: str) -> tuple[bytes, str, str, str | None, dict[str, str]]:
+        found = self._call("get", key)
         if found is None:
-            raise _error("NoSuchKey" if operation == "get" else "404", 404, operation)
-        return found
+            raise _error("NoSuchKey" if operation == "GetObject" else "404", 404, operation)
+        return found  # type: ignore[no-any-return]
 
     def get_object(self, *, Bucket: str, Key: str) -> dict[str, Any]:  # boto3's names
-        found = self._read(Key, "get")
+        body, etag, content_type, cache_control, metadata = self._read(Key, "GetObject")
         return {
-            "Body": _Body(found.body),
-            "ContentLength": len(found.body),
-            "ETag": found.etag,
-            "ContentType": found.content_type,
-            "CacheControl": found.cache_control,
-            "Metadata": dict(found.metadata),
-        }
+            "Body": _Body(body), "ContentLength": len(body), "ETag": etag, "ContentType": content_type,
+            "CacheControl": cache_control, "Metadata": dict(metadata),
+        }  # fmt: skip
 
     def head_object(self, *, Bucket: str, Key: str) -> dict[str, Any]:
-        found = self._read(Key, "head")
+        body, etag, content_type, cache_control, metadata = self._read(Key, "HeadObject")
         return {
-            "ContentLength": len(found.body),
-            "ETag": found.etag,
-            "ContentType": found.content_type,
-            "CacheControl": found.cache_control,
-            "Metadata": dict(found.metadata),
-        }
+            "ContentLength": len(body), "ETag": etag, "ContentType": content_type,
+            "CacheControl": cache_control, "Metadata": dict(metadata),
+        }  # fmt: skip
 
     def put_object(self, **params: Any) -> dict[str, Any]:
-        key: str = params["Key"]
-        body: bytes = params["Body"]
-        if_match, if_none_match = params.get("IfMatch"), params.get("IfNoneMatch")
-        self.requests["put"] += 1
-        with self._lock:
-            self.writes[key] += 1
-            seen = self._commits[key]
-        self._half()
-        etag = f'"{hashlib.md5(body).hexdigest()}"'  # S3's own ETag of a single-part object
-        with self._lock:
-            current = self._objects.get(key)
-            conditional = if_match is not None or if_none_match is not None
-            if conditional and self._commits[key] != seen:
-                failure: ClientError | None = _error("ConditionalRequestConflict", 409, "PutObject")
-            elif if_none_match is not None and current is not None:
-                failure = _error("PreconditionFailed", 412, "PutObject")
-            elif if_match is not None and (current is None or current.etag != if_match):
-                failure = (
-                    _error("PreconditionFailed", 412, "PutObject")
-                    if current
-                    else _error("NoSuchKey", 404, "PutObject")
-                )
-            else:
-                failure = None
-                self._objects[key] = _Object(
-                    body, etag, params.get("ContentType", "binary/octet-stream"),
-                    params.get("CacheControl"), dict(params.get("Metadata", {})),
-                )  # fmt: skip
-                self._commits[key] += 1
-                when = time.perf_counter()
-        if failure is None and self.on_commit is not None:
-            self.on_commit(key, body, when)
-        self._half()
-        if failure is not None:
-            raise failure
-        return {"ETag": etag}
+        started = time.perf_counter()
+        headers = {k: v for k, v in params.items() if k not in ("Bucket", "Key", "Body")}
+        answer = self._call("put", params["Key"], params["Body"], headers, started)
+        if isinstance(answer, tuple):
+            raise _error(answer[0], answer[1], "PutObject")
+        return {"ETag": answer}
 
     def delete_object(self, **params: Any) -> dict[str, Any]:
-        key: str = params["Key"]
-        if_match = params.get("IfMatch")
-        self.requests["delete"] += 1
-        with self._lock:
-            self.writes[key] += 1
-        self._half()
-        with self._lock:
-            current = self._objects.get(key)
-            failure = None
-            if if_match is not None and current is None:
-                failure = _error("NoSuchKey", 404, "DeleteObject")
-            elif if_match is not None and current is not None and current.etag != if_match:
-                failure = _error("PreconditionFailed", 412, "DeleteObject")
-            elif current is not None:
-                del self._objects[key]
-                self._commits[key] += 1
-        self._half()
-        if failure is not None:
-            raise failure
+        answer = self._call("delete", params["Key"], params.get("IfMatch"))
+        if answer is not None:
+            raise _error(answer[0], answer[1], "DeleteObject")
+        return {}
+
+
+class FakeSQS:
+    """A boto3 SQS client double of one FIFO queue (send, receive, delete) with latency."""
+
+    def __init__(self, backend: Backend, latency: tuple[float, float] | None = (0.01, 0.03)) -> None:
+        self._s3 = FakeS3(backend, latency)
+
+    def send_message(self, **params: Any) -> dict[str, Any]:
+        return {"MessageId": self._s3._call("send", params["MessageGroupId"], params["MessageBody"])}
+
+    def receive_message(self, **params: Any) -> dict[str, Any]:
+        found = self._s3._call("receive", params.get("MaxNumberOfMessages", 1))
+        return {"Messages": [{"ReceiptHandle": receipt, "Body": body} for receipt, body in found]}
+
+    def delete_message(self, **params: Any) -> dict[str, Any]:
+        self._s3._call("remove", params["ReceiptHandle"])
         return {}
 
 
@@ -289,8 +440,10 @@ class Scenario:
     seconds: float
     latency: tuple[float, float] | None = (0.03, 0.08)
     sign_seconds: float = 0.002
-    #: Extra threads standing in for whatever publishes revocations off the request path.
-    background: Callable[[S3Store, FakeS3, threading.Event], list[threading.Thread]] | None = None
+    #: Worker processes (each runs ``workers / processes`` environments); 0 runs all in this one.
+    processes: int = 0
+    #: Publisher threads (concurrent publisher invocations).
+    publishers: int = 4
 
 
 @dataclass
@@ -300,7 +453,6 @@ class Phase:
     latencies: list[float] = field(default_factory=list)
     wall: float = 0.0
     cpu: float = 0.0
-    unfinished: int = 0
     hottest: tuple[str, int] = ("", 0)
     requests: int = 0
 
@@ -324,157 +476,245 @@ class Result:
     unpublished: int
 
 
-class _Watcher:
-    """Times when each revoked (list, index) first shows in a hosted list written to the double."""
+@dataclass
+class _Share:
+    """What one process did in one phase."""
 
-    def __init__(self) -> None:
-        self.started: dict[tuple[int, int], float] = {}
-        self.published: dict[tuple[int, int], float] = {}
-        self._queue: queue.SimpleQueue[tuple[str, bytes, float] | None] = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def on_commit(self, key: str, body: bytes, when: float) -> None:
-        if STATUS_LIST_KEY.fullmatch(key):
-            self._queue.put((key, body, when))
-
-    def start(self, entry: tuple[int, int], when: float) -> None:
-        with self._lock:
-            self.started.setdefault(entry, when)
-
-    def _run(self) -> None:
-        while (item := self._queue.get()) is not None:
-            key, body, when = item
-            match = STATUS_LIST_KEY.fullmatch(key)
-            assert match is not None
-            number = int(match.group(2))
-            try:
-                bits = StatusBitstring.decode(json.loads(body)["credentialSubject"]["encodedList"])
-            except (ValueError, KeyError, BadgeKilnError):
-                continue
-            with self._lock:
-                waiting = [e for e in self.started if e[0] == number and e not in self.published]
-            for entry in waiting:
-                if bits.get(entry[1]):
-                    with self._lock:
-                        self.published[entry] = when
-
-    def stop(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
+    done: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+    latencies: list[float] = field(default_factory=list)
+    first: float = float("inf")
+    last: float = 0.0
+    cpu: float = 0.0
+    issued: dict[int, tuple[str, int, int]] = field(default_factory=dict)
+    started: dict[tuple[int, int], float] = field(default_factory=dict)
+    succeeded: list[tuple[int, int]] = field(default_factory=list)
 
 
-def _phase(
-    stores: list[S3Store], client: FakeS3, count: int, seconds: float, op: Callable[[S3Store, int], None]
-) -> Phase:
-    result = Phase()
+def _run_share(
+    scenario: Scenario,
+    backend: Backend,
+    jobs: list[int],
+    environments: int,
+    op: Callable[[S3Store, int, _Share], None],
+) -> _Share:
+    share = _Share()
     lock = threading.Lock()
-    jobs = iter(range(count))
-    client.writes.clear()
-    requests_before = sum(client.requests.values())
-    started = time.perf_counter()
-    cpu_before = time.process_time()
-    deadline = started + seconds
-    finished = [0.0]
+    pending = iter(jobs)
+    deadline = time.perf_counter() + scenario.seconds
+    cpu = time.process_time()
 
-    def worker(store: S3Store) -> None:
+    def worker() -> None:
+        store = S3Store(BUCKET, PREFIX, client=FakeS3(backend, scenario.latency))  # type: ignore[arg-type]
         while time.perf_counter() < deadline:
             with lock:
-                n = next(jobs, None)
+                n = next(pending, None)
             if n is None:
                 return
             begun = time.perf_counter()
             try:
-                op(store, n)
+                op(store, n, share)
             except BadgeKilnError as exc:
                 with lock:
-                    result.errors[f"{type(exc).__name__}({exc.details.get('reason', '')})"] += 1
+                    share.errors[f"{type(exc).__name__}({exc.details.get('reason', '')})"] += 1
                 continue
             ended = time.perf_counter()
             with lock:
-                result.done += 1
-                result.latencies.append(ended - begun)
-                finished[0] = max(finished[0], ended)
+                share.done += 1
+                share.latencies.append(ended - begun)
+                share.first, share.last = min(share.first, begun), max(share.last, ended)
 
-    threads = [threading.Thread(target=worker, args=(s,), daemon=True) for s in stores]
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(environments)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=max(0.0, deadline - time.perf_counter()) + 30)
-    result.unfinished = sum(t.is_alive() for t in threads)
-    result.wall = (finished[0] or time.perf_counter()) - started
-    result.cpu = time.process_time() - cpu_before
-    result.requests = sum(client.requests.values()) - requests_before
-    if client.writes:
-        result.hottest = client.writes.most_common(1)[0]
-    return result
+        thread.join(timeout=max(0.0, deadline - time.perf_counter()) + 60)
+    share.cpu = time.process_time() - cpu
+    return share
+
+
+def _issue_op(store: S3Store, n: int, share: _Share) -> None:
+    credential = issue_credential(
+        store, "acme", {"achievement": "teamwork", "recipient": f"r{n}@example.org", "image": "none"}
+    )
+    assert isinstance(credential.credential, dict)
+    entry = credential.credential["credentialStatus"]
+    number = int(entry["statusListCredential"].rsplit("/", 2)[-2])
+    share.issued[n] = (credential.name, number, int(entry["statusListIndex"]))
+
+
+def _revoke_op(
+    victims: list[tuple[str, int, int]], notify: QueueNotifier
+) -> Callable[[S3Store, int, _Share], None]:
+    def one(store: S3Store, n: int, share: _Share) -> None:
+        name, number, index = victims[n]
+        share.started[(number, index)] = time.perf_counter()
+        revoke(store, "acme", name, notify=notify)
+        share.succeeded.append((number, index))
+
+    return one
+
+
+def _publishers(scenario: Scenario, backend: Backend, stop: Any) -> list[threading.Thread]:
+    """Threads standing in for the publisher function's concurrent invocations."""
+    sqs = FakeSQS(backend, scenario.latency and (0.01, 0.03))
+
+    def loop() -> None:
+        store = S3Store(BUCKET, PREFIX, client=FakeS3(backend, scenario.latency))  # type: ignore[arg-type]
+        while not stop.is_set():
+            messages = sqs.receive_message(QueueUrl=QUEUE_URL, MaxNumberOfMessages=10)["Messages"]
+            if not messages:
+                time.sleep(0.02)  # long polling returns as soon as a message arrives
+            for message in messages:
+                try:
+                    publish_message(store, message["Body"])
+                except BadgeKilnError:
+                    continue  # the message becomes visible again and is retried
+                sqs.delete_message(QueueUrl=QUEUE_URL, ReceiptHandle=message["ReceiptHandle"])
+
+    threads = [threading.Thread(target=loop, daemon=True) for _ in range(scenario.publishers)]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+@dataclass
+class _Work:
+    """One process's part of a phase."""
+
+    kind: str
+    jobs: list[int]
+    environments: int
+    victims: list[tuple[str, int, int]]
+
+
+def _child(scenario: Scenario, address: str | None, work: _Work, out: Connection) -> None:
+    fixed_cost_signing(scenario.sign_seconds)
+    backend = Remote(address) if address else _LOCAL[0]
+    if work.kind == "issue":
+        out.send(_run_share(scenario, backend, work.jobs, work.environments, _issue_op))
+    else:
+        notify = QueueNotifier(QUEUE_URL, client=FakeSQS(backend, scenario.latency and (0.01, 0.03)))
+        op = _revoke_op(work.victims, notify)
+        out.send(_run_share(scenario, backend, work.jobs, work.environments, op))
+
+
+def _publisher_child(scenario: Scenario, address: str, stop: Any) -> None:
+    fixed_cost_signing(scenario.sign_seconds)
+    for thread in _publishers(scenario, Remote(address), stop):
+        thread.join()
+
+
+_LOCAL: list[Local] = []
+
+
+def _phase(
+    scenario: Scenario, control: Backend, address: str | None, *, count: int, kind: str,
+    victims: list[tuple[str, int, int]],
+) -> tuple[Phase, list[_Share]]:  # fmt: skip
+    server_cpu = control.call("reset")
+    processes = max(1, scenario.processes)
+    shares: list[_Share] = []
+    if address is None:  # all in this process
+        reader, writer = multiprocessing.Pipe(duplex=False)
+        _child(scenario, None, _Work(kind, list(range(count)), scenario.workers, victims), writer)
+        shares.append(reader.recv())
+    else:
+        context = multiprocessing.get_context("fork")
+        pipes, children = [], []
+        for p in range(processes):
+            reader, writer = context.Pipe(duplex=False)
+            work = _Work(kind, list(range(p, count, processes)), scenario.workers // processes, victims)
+            child = context.Process(target=_child, args=(scenario, address, work, writer))
+            child.start()
+            pipes.append(reader)
+            children.append(child)
+        shares = [reader.recv() for reader in pipes]
+        for child in children:
+            child.join()
+    writes, requests, server_now = control.call("counters")
+    phase = Phase(requests=requests)
+    for share in shares:
+        phase.done += share.done
+        phase.errors.update(share.errors)
+        phase.latencies.extend(share.latencies)
+        phase.cpu += share.cpu
+    if address is not None:
+        phase.cpu += server_now - server_cpu
+    phase.wall = max((s.last for s in shares), default=0.0) - min((s.first for s in shares), default=0.0)
+    if writes:
+        phase.hottest = max(writes.items(), key=lambda item: item[1])
+    return phase, shares
 
 
 def run_scenario(scenario: Scenario) -> Result:
     """Seed one issuer, issue, revoke, and check what the hosted lists say."""
     fixed_cost_signing(scenario.sign_seconds)
-    client = FakeS3(latency=None)
-    seed = S3Store(BUCKET, PREFIX, client=client)  # type: ignore[arg-type]  # a boto3 client double
-    create_issuer(seed, PUBLIC_URL, {"name": "Acme", "url": "https://acme.example", "slug": "acme"})
-    create_achievement(
-        seed,
-        "acme",
-        {"name": "Teamwork", "slug": "teamwork", "description": "Works.", "criteria": "Did."},
-        _png(),
-    )
-    client.latency = scenario.latency
-    stores = [S3Store(BUCKET, PREFIX, client=client) for _ in range(scenario.workers)]  # type: ignore[arg-type]
-    issued: dict[int, tuple[str, int, int]] = {}
+    address: str | None = None
+    server = None
+    if scenario.processes:
+        context = multiprocessing.get_context("fork")
+        address = f"/tmp/badgekiln-bench-{os.getpid()}-{uuid.uuid4().hex[:8]}.sock"
+        server = context.Process(target=serve, args=(address,), daemon=True)
+        server.start()
+        while not os.path.exists(address):
+            time.sleep(0.01)
+        control: Backend = Remote(address)
+    else:
+        _LOCAL[:] = [Local()]
+        control = _LOCAL[0]
+    try:
+        seed = S3Store(BUCKET, PREFIX, client=FakeS3(control, latency=None))  # type: ignore[arg-type]
+        create_issuer(seed, PUBLIC_URL, {"name": "Acme", "url": "https://acme.example", "slug": "acme"})
+        achievement = {"name": "Teamwork", "slug": "teamwork", "description": "W.", "criteria": "D."}
+        create_achievement(seed, "acme", achievement, _png())
 
-    def issue(store: S3Store, n: int) -> None:
-        credential = issue_credential(
-            store, "acme", {"achievement": "teamwork", "recipient": f"r{n}@example.org", "image": "none"}
+        issue_phase, shares = _phase(
+            scenario, control, address, count=scenario.issuances, kind="issue", victims=[]
         )
-        assert isinstance(credential.credential, dict)
-        entry = credential.credential["credentialStatus"]
-        url: str = entry["statusListCredential"]
-        number = int(url.rsplit("/", 2)[-2])
-        issued[n] = (credential.name, number, int(entry["statusListIndex"]))
+        issued = {n: entry for share in shares for n, entry in share.issued.items()}
+        entries = Counter((number, index) for _, number, index in issued.values())
+        duplicated = sum(c - 1 for c in entries.values() if c > 1)
+        victims = [issued[n] for n in sorted(issued)][: scenario.revocations]
 
-    issue_phase = _phase(stores, client, scenario.issuances, scenario.seconds, issue)
-    entries = Counter((number, index) for _, number, index in issued.values())
-    duplicated = sum(c - 1 for c in entries.values() if c > 1)
-
-    watcher = _Watcher()
-    client.on_commit = watcher.on_commit
-    stop = threading.Event()
-    background = scenario.background(seed, client, stop) if scenario.background else []
-    victims = list(issued.values())[: scenario.revocations]
-
-    succeeded: set[tuple[int, int]] = set()
-
-    def revoke_one(store: S3Store, n: int) -> None:
-        name, number, index = victims[n]
-        watcher.start((number, index), time.perf_counter())
-        revoke(store, "acme", name)
-        succeeded.add((number, index))
-
-    revoke_phase = _phase(stores, client, len(victims), scenario.seconds, revoke_one)
-    drain = time.perf_counter() + 10
-    while time.perf_counter() < drain and not succeeded <= set(watcher.published):
-        time.sleep(0.05)
-    stop.set()
-    for thread in background:
-        thread.join(timeout=30)
-    watcher.stop()
-    client.on_commit = None
+        stop = multiprocessing.get_context("fork").Event() if address else threading.Event()
+        if address:
+            publisher = multiprocessing.get_context("fork").Process(
+                target=_publisher_child, args=(scenario, address, stop), daemon=True
+            )
+            publisher.start()
+        else:
+            threads = _publishers(scenario, control, stop)
+        revoke_phase, shares = _phase(
+            scenario, control, address, count=len(victims), kind="revoke", victims=victims
+        )
+        started = {entry: when for share in shares for entry, when in share.started.items()}
+        succeeded = {entry for share in shares for entry in share.succeeded}
+        drain = time.perf_counter() + 15
+        while time.perf_counter() < drain and not succeeded <= set(control.call("published")):
+            time.sleep(0.1)
+        stop.set()
+        if address:
+            publisher.join(timeout=30)
+        else:
+            for thread in threads:
+                thread.join(timeout=30)
+        first_set = control.call("published")
+        objects: dict[str, bytes] = control.call("dump")
+    finally:
+        if server is not None and address is not None:
+            control.call("stop")
+            server.join(timeout=10)
 
     lists: dict[int, StatusBitstring] = {}
-    for key, body in client.objects().items():
+    for key, body in objects.items():
         match = STATUS_LIST_KEY.fullmatch(key)
         if match and match.group(1) == "acme":
             encoded = json.loads(body)["credentialSubject"]["encodedList"]
             lists[int(match.group(2))] = StatusBitstring.decode(encoded)
-    revoked = set(watcher.started)
     lost = sum(1 for number, index in succeeded if not lists[number].get(index))
-    spurious = sum(1 for entry in entries if entry not in revoked and lists[entry[0]].get(entry[1]))
-    published = [watcher.published[e] - watcher.started[e] for e in watcher.published]
+    spurious = sum(1 for entry in entries if entry not in started and lists[entry[0]].get(entry[1]))
+    published = [first_set[e] - started[e] for e in succeeded if e in first_set]
     return Result(
         issue=issue_phase,
         revoke=revoke_phase,
@@ -482,7 +722,7 @@ def run_scenario(scenario: Scenario) -> Result:
         lost=lost,
         spurious=spurious,
         published=published,
-        unpublished=len(succeeded - set(watcher.published)),
+        unpublished=len(succeeded - set(first_set)),
     )
 
 
@@ -496,20 +736,13 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def _generic(key: str) -> str:
-    return key.removeprefix(f"{PREFIX}/")
-
-
 def report(scenario: Scenario, result: Result) -> str:
     cores = os.cpu_count() or 1
+    low, high = scenario.latency or (0.0, 0.0)
     lines = [
-        f"one issuer, {scenario.workers} workers (one per simulated Lambda environment), S3 latency "
-        + (
-            f"{scenario.latency[0] * 1000:.0f}–{scenario.latency[1] * 1000:.0f} ms"
-            if scenario.latency
-            else "none"
-        )
-        + f" per request, signing {scenario.sign_seconds * 1000:.0f} ms",
+        f"one issuer, {scenario.workers} environments in {max(1, scenario.processes)} processes, "
+        f"{scenario.publishers} publishers, S3 latency {low * 1000:.0f}–{high * 1000:.0f} ms per request, "
+        f"signing {scenario.sign_seconds * 1000:.0f} ms",
     ]
     for name, phase in (("issuances", result.issue), ("revocations", result.revoke)):
         per = phase.hottest[1] / phase.done if phase.done else float("nan")
@@ -517,11 +750,10 @@ def report(scenario: Scenario, result: Result) -> str:
             f"{name:>12}: {phase.done:,} in {phase.wall:.1f} s = {phase.rate:,.0f}/s; "
             f"latency p50 {_percentile(phase.latencies, 0.5) * 1000:.0f} ms, "
             f"p99 {_percentile(phase.latencies, 0.99) * 1000:.0f} ms; "
-            f"hottest object {_generic(phase.hottest[0])!r}: {phase.hottest[1]:,} writes = {per:.4f} per op; "
-            f"{phase.requests / phase.wall if phase.wall else 0:,.0f} S3 requests/s; "
+            f"hottest object {phase.hottest[0].removeprefix(PREFIX + '/')!r}: {phase.hottest[1]:,} writes "
+            f"= {per:.4f} per op; {phase.requests / phase.wall if phase.wall else 0:,.0f} requests/s; "
             f"CPU {phase.cpu / phase.wall / cores * 100 if phase.wall else 0:.0f} % of {cores} cores"
             + (f"; errors {dict(phase.errors)}" if phase.errors else "")
-            + (f"; {phase.unfinished} workers still busy at the cut" if phase.unfinished else "")
         )
     published = result.published
     lines.append(
@@ -541,19 +773,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run (a few thousand operations)")
     parser.add_argument("--issuances", type=int, help="issuances (default 60,000; --quick 2,000)")
-    parser.add_argument("--revocations", type=int, help="revocations (default 40,000; --quick 1,000)")
-    parser.add_argument("--workers", type=int, default=400, help="concurrent environments (default 400)")
-    parser.add_argument("--seconds", type=float, help="cap per phase (default 120; --quick 20)")
+    parser.add_argument("--revocations", type=int, help="revocations (default 45,000; --quick 1,000)")
+    parser.add_argument("--workers", type=int, default=600, help="concurrent environments (default 600)")
+    parser.add_argument("--processes", type=int, default=3, help="worker processes (default 3)")
+    parser.add_argument("--seconds", type=float, help="cap per phase (default 120; --quick 30)")
     parser.add_argument("--latency-ms", type=float, nargs=2, default=(30, 80), metavar=("LOW", "HIGH"))
     parser.add_argument("--sign-ms", type=float, default=2.0, help="fixed cost of one signature (ms)")
     args = parser.parse_args()
     scenario = Scenario(
         issuances=args.issuances or (2_000 if args.quick else 60_000),
-        revocations=args.revocations or (1_000 if args.quick else 40_000),
+        revocations=args.revocations or (1_000 if args.quick else 45_000),
         workers=args.workers,
-        seconds=args.seconds or (20 if args.quick else 120),
+        seconds=args.seconds or (30 if args.quick else 120),
         latency=(args.latency_ms[0] / 1000, args.latency_ms[1] / 1000),
         sign_seconds=args.sign_ms / 1000,
+        processes=args.processes,
     )
     print(report(scenario, run_scenario(scenario)))
     return 0

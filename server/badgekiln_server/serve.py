@@ -229,6 +229,8 @@ def serve_environment(store: str, public_url: str) -> dict[str, str]:
         "POWERTOOLS_DEV": "true",  # readable logs
         # issuer keys in the store (private/keys/), not in KMS, whatever the template's default
         "BADGEKILN_SIGNING_KEYS": "local",
+        # no queue here: status changes are published in-process, before the API answers
+        "BADGEKILN_STATUS_QUEUE": "",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "AWS_REGION": os.environ.get("AWS_REGION", "us-east-1"),
         "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),

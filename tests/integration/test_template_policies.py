@@ -37,7 +37,8 @@ def _resource(value: Any) -> str:
     if isinstance(value, str):
         return value
     if "Fn::GetAtt" in value:
-        return {"BadgeBucket": "bucket", "UploadQueue": "upload-queue"}[value["Fn::GetAtt"][0]]
+        names = {"BadgeBucket": "bucket", "UploadQueue": "upload-queue", "StatusQueue": "status-queue"}
+        return names[value["Fn::GetAtt"][0]]
     text = value["Fn::Sub"]
     return text.replace("${BadgeBucket.Arn}", "bucket").replace(
         "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:", "kms:"
@@ -90,8 +91,49 @@ def test_authorizer_reads_api_key_hashes_only(resources: dict[str, Any]) -> None
 
 def test_issue_writes_documents_and_records_and_signs_with_issuer_keys(resources: dict[str, Any]) -> None:
     assert grants(resources, "IssueFunction") == (
-        ISSUING | s3("GetObject PutObject", "private/uploads/*") | LIST_BUCKET | SIGN
+        ISSUING
+        | s3("GetObject PutObject", "private/uploads/*")
+        | LIST_BUCKET
+        | SIGN
+        | {("sqs:SendMessage", "status-queue"): None}
     )
+
+
+POLL = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes")
+
+
+def test_status_publisher_signs_status_lists_only(resources: dict[str, Any]) -> None:
+    assert grants(resources, "StatusPublisherFunction") == (
+        s3("GetObject PutObject", "public/issuers/*/status/*")
+        | s3("GetObject", "private/issuers/*", "private/keys/*")
+        | s3("PutObject DeleteObject", "private/issuers/*/status/*")
+        | LIST_BUCKET
+        | SIGN
+        | {(action, "status-queue"): None for action in POLL}
+    )
+
+
+def test_status_pipeline(resources: dict[str, Any]) -> None:
+    queue = resources["StatusQueue"]["Properties"]
+    assert queue["FifoQueue"] is True  # one publish of a list at a time: its message group
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["StatusDeadLetterQueue", "Arn"]}
+    assert resources["StatusDeadLetterQueue"]["Properties"]["FifoQueue"] is True
+    publisher = resources["StatusPublisherFunction"]["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * publisher["Timeout"]
+    mapping = resources["StatusPublisherEvents"]["Properties"]
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["StatusQueue", "Arn"]}
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    issue = resources["IssueFunction"]["Properties"]["Environment"]["Variables"]
+    assert issue["BADGEKILN_STATUS_QUEUE"] == {"Ref": "StatusQueue"}
+    # the alarm watches the metric the publisher emits, under its service dimension
+    alarm = resources["StatusListRebuiltAlarm"]["Properties"]
+    service = publisher["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["Dimensions"]) == (
+        "badgekiln",
+        "StatusListRebuilt",
+        [{"Name": "service", "Value": service}],
+    )
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
 
 
 def test_worker_reads_uploads_and_writes_what_issuing_writes(resources: dict[str, Any]) -> None:

@@ -30,9 +30,8 @@ from badgekiln.issue import (
 )
 from badgekiln.issue.credentials import Issued
 from badgekiln.issue.models import StatusChange
-from badgekiln.issue.records import RECORD_HEADERS, credential_record_path, load, status_allocation_path
+from badgekiln.issue.records import RECORD_HEADERS, credential_record_path, load
 from badgekiln.issue.revocation import change_status
-from badgekiln.issue.statuslists import LIST_ENTRIES, _allocation, _allocation_bytes
 from badgekiln.store import LocalStore
 from badgekiln.verification import Report, verify
 from tests.issue_support import (
@@ -463,74 +462,13 @@ def test_change_status_is_the_one_call_of_the_api(store: LocalStore) -> None:
         change_status(store, "acme", issued.name, "delete")  # type: ignore[arg-type]
 
 
-def test_indices_are_random_and_never_shared(store: LocalStore) -> None:
-    indices = []
-    for _ in range(40):
-        credential = issue_credential(
-            store, "plain", {"achievement": "teamwork", "recipient": "ada@example.org"}
-        ).credential
-        assert isinstance(credential, dict)
-        indices.append(int(credential["credentialStatus"]["statusListIndex"]))
-    assert len(set(indices)) == 40
-    assert max(indices) - min(indices) > LIST_ENTRIES // 4  # spread over the list, not sequential
-    allocated, count = _allocation(store.get(status_allocation_path("plain", 0)))
-    assert count == 40
-    assert all(allocated[i >> 3] & (0x80 >> (i & 7)) for i in indices)
-
-
-def test_a_full_list_rolls_over_to_a_new_published_list(store: LocalStore) -> None:
-    # GIVEN list 0 with every index taken
-    full = bytearray([0xFF]) * (LIST_ENTRIES // 8)
-    store.put(status_allocation_path("plain", 0), _allocation_bytes(full, LIST_ENTRIES), **RECORD_HEADERS)
-    # WHEN a credential is issued  THEN it lands in list 1, which is published and verifies
-    issued = issue_credential(store, "plain", {"achievement": "teamwork", "recipient": "ada@example.org"})
-    assert isinstance(issued.credential, dict)
-    assert "/status/1/revocation.json" in issued.credential["credentialStatus"]["statusListCredential"]
-    assert check(store, issued).valid
-    assert load(store.get("private/issuers/plain/issuer.json"))["status_list"] == 1
-
-
-def test_a_nearly_full_list_still_finds_its_last_free_index(store: LocalStore) -> None:
-    # random probes all hit taken indices; the scan finds the one left
-    nearly = bytearray([0xFF]) * (LIST_ENTRIES // 8)
-    nearly[12345] = 0xFB  # index 12345 * 8 + 5 is free
-    store.put(
-        status_allocation_path("plain", 0), _allocation_bytes(nearly, LIST_ENTRIES - 1), **RECORD_HEADERS
-    )
-    issued = issue_credential(store, "plain", {"achievement": "teamwork", "recipient": "ada@example.org"})
-    assert isinstance(issued.credential, dict)
-    assert issued.credential["credentialStatus"]["statusListIndex"] == str(12345 * 8 + 5)
-
-
-@pytest.mark.parametrize(
-    "record",
-    [
-        b"[]",
-        b'{"bits": 1, "count": 0}',
-        b'{"bits": "!!", "count": 0}',
-        b'{"bits": "eJwDAAAAAAE=", "count": 0}',
-        b"[" * 5000,  # nested past the JSON parser
-        b"1" * 5000,  # an integer past Python's conversion limit
-    ],
-)
-def test_a_corrupt_allocation_record_is_a_store_error(store: LocalStore, record: bytes) -> None:
-    store.put(status_allocation_path("plain", 0), record, **RECORD_HEADERS)
-    with pytest.raises(StoreError) as caught:
-        issue_credential(store, "plain", {"achievement": "teamwork", "recipient": "ada@example.org"})
-    assert caught.value.reason == "corrupt-record"
-
-
 @pytest.mark.parametrize("body", [b"[]", b"not json", b'"text"'])
-@pytest.mark.parametrize("spec", ["ob2", "ob3"])
-def test_a_corrupt_published_document_stops_revocation_as_a_store_error(
-    store: LocalStore, body: bytes, spec: str
-) -> None:
+def test_a_corrupt_hosted_assertion_stops_revocation_as_a_store_error(store: LocalStore, body: bytes) -> None:
+    # (a corrupt OB 3.0 status list is rebuilt from the records: tests/unit/test_issue_revocation.py)
     issued = issue_credential(
-        store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org", "spec": spec}
+        store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org", "spec": "ob2"}
     )
-    hosted = (
-        paths.assertion("acme", issued.name) if spec == "ob2" else paths.status_list("acme", 0, "revocation")
-    )
+    hosted = paths.assertion("acme", issued.name)
     store.put(hosted.key, body, content_type=hosted.content_type)
     with pytest.raises(StoreError) as caught:
         revoke(store, "acme", issued.name)

@@ -10,7 +10,8 @@ key                                                     record
 ``private/issuers/<i>/issuer.json``                     :class:`IssuerRecord` (keys, list number)
 ``private/issuers/<i>/achievements/<a>.json``           the achievement as created
 ``private/issuers/<i>/credentials/<c>.json``            :class:`CredentialRecord` (status, state)
-``private/issuers/<i>/status/<n>.json``                 indices allocated in status list ``n``
+``private/issuers/<i>/status/<n>.json``                 status list ``n``'s allocation key
+``private/issuers/<i>/status/<n>/…``                    its blocks, private copies, pending changes
 ``private/issuers/<i>/idempotency/<sha256>.json``       one issuance request (see ``idempotency``)
 ``private/index/issuers/<sha256 of id>.json``           issuer id → slug
 ``private/keys/<i>.<key>.pem``                          local private keys (``keys.local``)
@@ -290,6 +291,8 @@ class CredentialRecord:
     state: CredentialState = "active"
     reason: str | None = None
     changed: str | None = None
+    #: Bumped by every change of state or reason: the newest version of a change wins.
+    version: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -319,4 +322,5 @@ class CredentialRecord:
             state=state,
             reason=_maybe(data, "reason", str),
             changed=_maybe(data, "changed", str),
+            version=_maybe(data, "version", int) or 0,
         )

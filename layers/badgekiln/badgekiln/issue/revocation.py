@@ -14,9 +14,17 @@ reinstate   clear the ``suspension`` bit; a revoked    unlisted; hosted assertio
 ==========  =========================================  ============================================
 
 The credential's private record moves first, by compare-and-swap (so the state machine holds
-under concurrency); then the public lists are made to match the record's state, and the record
-is read again: if another change landed meanwhile, the lists are brought in line with that one
-too. Every public step is idempotent, so re-running a command after a failure completes it.
+under concurrency; each change bumps its ``version``). A change without a reason keeps the
+reason already recorded for that state.
+
+OB 3.0: the change is durable once the record and a pending-change object (named by index,
+version and wanted bits; one per change, so nothing is contended) are stored; the lists are then
+published by :mod:`badgekiln.issue.statusqueue` — at once in-process, or by the publisher
+function within a tick, each list signed once for every change pending (see
+:func:`badgekiln.issue.statuslists.publish_pending`). OB 2.0: the RevocationList and the hosted
+assertion are made to match the record, and the record is read again: if another change landed
+meanwhile, they are brought in line with that one too. Every step is idempotent, so re-running
+a command after a failure completes it.
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ from typing import Any, Final, Literal
 
 from badgekiln.errors import InvalidField, NotFound, StoreError
 from badgekiln.hosting import layout as paths
-from badgekiln.hosting.layout import SLUG, Layout, Purpose
+from badgekiln.hosting.layout import SLUG, Layout
 from badgekiln.issue.issuers import get_issuer
 from badgekiln.issue.models import MAX_REASON_CHARS, StatusChange, check_text, parse
 from badgekiln.issue.publish import document_bytes, update_hosted
@@ -43,7 +51,8 @@ from badgekiln.issue.records import (
     load,
     stamp,
 )
-from badgekiln.issue.statuslists import STATUS_RETRY, set_ob2_revoked, set_status
+from badgekiln.issue.statuslists import STATUS_RETRY, change_path, set_ob2_revoked
+from badgekiln.issue.statusqueue import Notifier, notifier
 from badgekiln.store.base import Store, StoredObject
 
 __all__ = ["Action", "change_status", "credential_status", "reinstate", "revoke", "suspend"]
@@ -128,11 +137,16 @@ def _transition(
         data = load(current)
         record = CredentialRecord.from_dict(data, current.key)
         state = _next_state(record, action)
-        new_reason = reason if state != "active" else None
+        if state == "active":
+            new_reason = None
+        elif reason is None and record.state == state:
+            new_reason = record.reason  # again without a reason: the first one stands
+        else:
+            new_reason = reason
         if record.state == state and record.reason == new_reason:
             moved[:] = [record]
             return None
-        updated = replace(record, state=state, reason=new_reason, changed=when)
+        updated = replace(record, state=state, reason=new_reason, changed=when, version=record.version + 1)
         moved[:] = [updated]
         return dump({**data, **updated.to_dict()})
 
@@ -140,32 +154,17 @@ def _transition(
     return moved[0]
 
 
-def _apply(store: Store, issuer: IssuerRecord, record: CredentialRecord, when: datetime) -> None:
-    """Make the public lists say what ``record.state`` says (idempotent)."""
-    where = Layout.parse(issuer.public_url)
+def _apply(store: Store, issuer: IssuerRecord, record: CredentialRecord, notify: Notifier) -> None:
+    """Make the public documents say what ``record.state`` says (idempotent)."""
     if record.spec == "ob3":
-        if record.status_list is None or record.status_index is None:
+        if record.status_list is None:
             raise StoreError(
                 f"credential {record.name!r} has no status entry recorded", reason="corrupt-record"
             )
-        wants = {"revocation": record.state == "revoked", "suspension": record.state == "suspended"}
-        targets: tuple[Purpose, ...] = ("revocation", "suspension")
-        for purpose in targets:
-            if purpose not in record.purposes:
-                continue
-            if purpose == "revocation" and not wants["revocation"]:
-                continue  # never clear a revocation bit: revocation is final
-            set_status(
-                store,
-                where,
-                issuer,
-                number=record.status_list,
-                index=record.status_index,
-                purpose=purpose,
-                value=wants[purpose],
-                now=when,
-            )
+        store.put(change_path(issuer.slug, record), b"{}", **RECORD_HEADERS)
+        notify.notify(store, issuer.slug, record.status_list)
         return
+    where = Layout.parse(issuer.public_url)
     listed = record.state != "active"
     reason = record.reason
     if record.state == "suspended":
@@ -204,6 +203,7 @@ def _change(
     action: Action,
     reason: str | None,
     now: datetime | None,
+    notify: Notifier | None,
 ) -> dict[str, Any]:
     reason = _check_reason(reason)
     when = now or datetime.now(UTC)
@@ -212,8 +212,11 @@ def _change(
     issuer = get_issuer(store, issuer_ref)
     name = _name_of(issuer, credential)
     record = _transition(store, issuer, name, action=action, reason=reason, when=stamp(when))
+    if record.spec == "ob3":  # every change has its own pending object: nothing to re-align
+        _apply(store, issuer, record, notify or notifier())
+        return credential_status(record)
     for _ in range(_MAX_ALIGN):
-        _apply(store, issuer, record, when)
+        _apply(store, issuer, record, notify or notifier())
         latest = _read(store, issuer, name)
         if (latest.state, latest.reason) == (record.state, record.reason):
             break
@@ -236,11 +239,18 @@ def credential_status(record: CredentialRecord) -> dict[str, Any]:
 
 
 def revoke(
-    store: Store, issuer: str, credential: str, *, reason: str | None = None, now: datetime | None = None
+    store: Store,
+    issuer: str,
+    credential: str,
+    *,
+    reason: str | None = None,
+    now: datetime | None = None,
+    notify: Notifier | None = None,
 ) -> dict[str, Any]:
     """Revoke ``credential`` (its id, URL or name) of ``issuer`` (slug or id); see the module doc.
 
-    Revoking again is harmless (a new ``reason`` replaces the old one).
+    Revoking again is harmless (a new ``reason`` replaces the old one; none keeps it). ``notify``
+    gets the lists published (default :func:`badgekiln.issue.statusqueue.notifier`).
 
     Raises:
         NotFound: no such issuer or credential.
@@ -248,11 +258,17 @@ def revoke(
         Conflict: the lists kept losing compare-and-swap rounds past their retry budget.
         SigningError, StoreError: the signer or the store failed (re-run to complete).
     """
-    return _change(store, issuer, credential, action="revoke", reason=reason, now=now)
+    return _change(store, issuer, credential, action="revoke", reason=reason, now=now, notify=notify)
 
 
 def suspend(
-    store: Store, issuer: str, credential: str, *, reason: str | None = None, now: datetime | None = None
+    store: Store,
+    issuer: str,
+    credential: str,
+    *,
+    reason: str | None = None,
+    now: datetime | None = None,
+    notify: Notifier | None = None,
 ) -> dict[str, Any]:
     """Suspend ``credential`` until :func:`reinstate`; see the module doc.
 
@@ -260,17 +276,24 @@ def suspend(
         InvalidField: the credential is revoked, or (OB 3.0) has no suspension entry.
         NotFound, Conflict, SigningError, StoreError: as :func:`revoke`.
     """
-    return _change(store, issuer, credential, action="suspend", reason=reason, now=now)
+    return _change(store, issuer, credential, action="suspend", reason=reason, now=now, notify=notify)
 
 
-def reinstate(store: Store, issuer: str, credential: str, *, now: datetime | None = None) -> dict[str, Any]:
+def reinstate(
+    store: Store,
+    issuer: str,
+    credential: str,
+    *,
+    now: datetime | None = None,
+    notify: Notifier | None = None,
+) -> dict[str, Any]:
     """Lift a suspension (or an OB 2.0 revocation); see the module doc.
 
     Raises:
         InvalidField: a revoked OB 3.0 credential (``reason="revoked-final"``).
         NotFound, Conflict, SigningError, StoreError: as :func:`revoke`.
     """
-    return _change(store, issuer, credential, action="reinstate", reason=None, now=now)
+    return _change(store, issuer, credential, action="reinstate", reason=None, now=now, notify=notify)
 
 
 def change_status(
@@ -281,6 +304,7 @@ def change_status(
     change: StatusChange | Mapping[str, Any] | None = None,
     *,
     now: datetime | None = None,
+    notify: Notifier | None = None,
 ) -> dict[str, Any]:
     """:func:`revoke`, :func:`suspend` or :func:`reinstate` ``credential``, with the reason
     ``change`` gives (a :class:`~badgekiln.issue.models.StatusChange` or a mapping of it).
@@ -294,4 +318,4 @@ def change_status(
     reason = parse(StatusChange, change if change is not None else {}).reason
     if action == "reinstate" and reason is not None:
         raise InvalidField("reinstate takes no reason", field="reason")
-    return _change(store, issuer, credential, action=action, reason=reason, now=now)
+    return _change(store, issuer, credential, action=action, reason=reason, now=now, notify=notify)
