@@ -111,7 +111,7 @@ _PUBLISH_RETRY: Final = RetryPolicy(attempts=20, base_delay=0.05, max_delay=1.0)
 #: Credential records read at once when a list is rebuilt from them.
 _REBUILD_READERS: Final = 16
 #: Pending-change objects deleted at once after a publish.
-_DELETERS: Final = 32
+_DELETERS: Final = 128
 
 # Lists known to be published, per store object, so issuance checks each one once per process
 # (a published list is never deleted).
