@@ -30,6 +30,7 @@ request to the hosted list showing it; p50/p99/max), and lost or duplicated stat
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import multiprocessing
@@ -387,13 +388,16 @@ class FakeSQS:
 # --- signing at a fixed cost -------------------------------------------------------------------------
 
 
-def fixed_cost_signing(seconds: float) -> None:
-    """Make Data Integrity signing cost ``seconds`` of waiting and no CPU (see the module doc).
+@contextlib.contextmanager
+def fixed_cost_signing(seconds: float) -> Iterator[None]:
+    """While open, Data Integrity signing costs ``seconds`` of waiting and no CPU (module doc).
 
     The proof has the real proof's members and a dummy value: the bench checks coordination, and
     badgekiln's verifier is exercised by the tests.
     """
     from badgekiln.proofs import dataintegrity
+
+    original = dataintegrity.create_proof
 
     def create_proof(
         document: Mapping[str, Any],
@@ -415,6 +419,10 @@ def fixed_cost_signing(seconds: float) -> None:
         return {**document, "proof": proof}
 
     dataintegrity.create_proof = create_proof
+    try:
+        yield
+    finally:
+        dataintegrity.create_proof = original
 
 
 def _png() -> bytes:
@@ -589,7 +597,6 @@ class _Work:
 
 
 def _child(scenario: Scenario, address: str | None, work: _Work, out: Connection) -> None:
-    fixed_cost_signing(scenario.sign_seconds)
     backend = Remote(address) if address else _LOCAL[0]
     if work.kind == "issue":
         out.send(_run_share(scenario, backend, work.jobs, work.environments, _issue_op))
@@ -600,9 +607,9 @@ def _child(scenario: Scenario, address: str | None, work: _Work, out: Connection
 
 
 def _publisher_child(scenario: Scenario, address: str, stop: Any) -> None:
-    fixed_cost_signing(scenario.sign_seconds)
-    for thread in _publishers(scenario, Remote(address), stop):
-        thread.join()
+    with fixed_cost_signing(scenario.sign_seconds):
+        for thread in _publishers(scenario, Remote(address), stop):
+            thread.join()
 
 
 _LOCAL: list[Local] = []
@@ -648,8 +655,13 @@ def _phase(
 
 
 def run_scenario(scenario: Scenario) -> Result:
-    """Seed one issuer, issue, revoke, and check what the hosted lists say."""
-    fixed_cost_signing(scenario.sign_seconds)
+    """Seed one issuer, issue, revoke, and check what the hosted lists say (signing at a fixed
+    cost meanwhile, in this process and the ones it starts)."""
+    with fixed_cost_signing(scenario.sign_seconds):
+        return _run(scenario)
+
+
+def _run(scenario: Scenario) -> Result:
     address: str | None = None
     server = None
     if scenario.processes:
