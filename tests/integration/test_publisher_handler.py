@@ -20,7 +20,7 @@ from badgekiln.issue import issue_credential, revoke
 from badgekiln.issue.statuslists import pending_prefix
 from badgekiln.issue.statusqueue import QueueNotifier
 from badgekiln.status import StatusBitstring
-from badgekiln.store import Store, open_store
+from badgekiln.store import Store, Write, open_store
 from tests.aws_support import mocked_aws
 from tests.integration.conftest import Context, load_event
 from tests.issue_support import seed_acme
@@ -38,6 +38,16 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Store, Any, str]]:
         sqs = boto3.client("sqs", region_name="us-east-1")
         url = sqs.create_queue(QueueName="status.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
         store = open_store(f"s3://{BUCKET}")
+        # moto in-process checks a write's condition and stores it in two steps, so concurrent
+        # create-only writes can both win, as they never do on S3: serialise them here (the
+        # moto server of the e2e tests does the same, tests.aws_support.atomic_writes)
+        lock, put = threading.Lock(), store._put
+
+        def atomic(write: Write) -> str:
+            with lock:
+                return put(write)
+
+        monkeypatch.setattr(store, "_put", atomic)
         seed_acme(store)
         monkeypatch.setattr(publisher_handler, "store", lambda: store)
         yield store, sqs, url
