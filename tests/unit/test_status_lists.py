@@ -775,10 +775,10 @@ def test_arbitrary_entries_and_lists_give_a_result_or_a_status_error(
 
 
 def test_one_timestamp_writer_for_the_library() -> None:
-    # issuing, status lists and proofs all write dates through badgekiln._datetimes.stamp
+    # issuing, status lists and proofs all write dates through badgekiln.model.dates.stamp
     from datetime import UTC, datetime, timedelta, timezone
 
-    from badgekiln._datetimes import parse_aware, stamp
+    from badgekiln.model.dates import parse_aware, stamp
 
     assert stamp(datetime(2026, 5, 1, 14, 0, 0, 999_999, tzinfo=timezone(timedelta(hours=2)))) == (
         "2026-05-01T12:00:00Z"

@@ -121,10 +121,10 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _issue(args: argparse.Namespace) -> int:
-    from badgekiln._datetimes import parse_aware
     from badgekiln.cli import EXIT_OK
     from badgekiln.errors import InvalidField
     from badgekiln.issue import issue_credential
+    from badgekiln.model.dates import parse_aware
 
     recipient: dict[str, Any] = {
         "identity": args.recipient,

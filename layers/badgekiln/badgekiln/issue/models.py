@@ -6,7 +6,7 @@ pydantic's errors into one :class:`~badgekiln.errors.InvalidField` naming the fi
 dotted path (``recipient.identity``, ``alignments.0.target_url``), with all of them in
 ``errors``. The library, the HTTP functions, the CLI and batch rows all read requests through
 these models; date-times are read by the library's one parser
-(:func:`badgekiln._datetimes.parse_aware`).
+(:func:`badgekiln.model.dates.parse_aware`).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from pydantic import (
     model_validator,
 )
 
-from badgekiln._datetimes import parse_aware
 from badgekiln.errors import InvalidField
+from badgekiln.model.dates import parse_aware
 
 __all__ = [
     "ACHIEVEMENT_TYPES",

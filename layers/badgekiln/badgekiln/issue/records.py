@@ -25,12 +25,12 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final, Literal, TypedDict
 
-from badgekiln._datetimes import stamp
 from badgekiln.errors import Conflict, StoreError
 from badgekiln.hosting.media import CACHE_NO_STORE, TYPE_JSON
+from badgekiln.model.dates import parse_aware, stamp
 from badgekiln.store.base import PRIVATE, Store, StoredObject, private_path, validate_key
 
 __all__ = [
@@ -61,19 +61,18 @@ class _Headers(TypedDict):
 RECORD_HEADERS: Final[_Headers] = {"content_type": TYPE_JSON, "cache_control": CACHE_NO_STORE}
 
 KeyFamily = Literal["ed25519", "rsa"]
-_STAMP: Final = "%Y-%m-%dT%H:%M:%SZ"
 #: Where the issuer id → slug index lives: one small object per issuer, so listing issuers never
 #: walks ``private/issuers/``, which holds every credential and idempotency record as well.
 ISSUER_INDEX: Final = f"{PRIVATE}index/issuers/"
 
 
 def parse_stamp(text: str) -> datetime:
-    """The UTC datetime a :func:`stamp` names.
+    """The UTC datetime a :func:`stamp` names (read by the library's one date-time parser).
 
     Raises:
         ValueError: ``text`` is not such a timestamp.
     """
-    return datetime.strptime(text, _STAMP).replace(tzinfo=UTC)
+    return parse_aware(text)
 
 
 def _digest(text: str) -> str:

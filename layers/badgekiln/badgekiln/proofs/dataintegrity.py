@@ -37,7 +37,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from badgekiln._datetimes import stamp
 from badgekiln.errors import (
     InputTooLarge,
     InvalidSignature,
@@ -47,6 +46,7 @@ from badgekiln.errors import (
 )
 from badgekiln.keys.formats import b58encode, b64url_decode, multibase_decode
 from badgekiln.keys.signer import PublicKey, Signer
+from badgekiln.model.dates import stamp
 from badgekiln.strictjson import loads_object
 
 __all__ = [

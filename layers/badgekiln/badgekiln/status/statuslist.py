@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from badgekiln._datetimes import parse_aware, stamp
 from badgekiln.errors import BadgeKilnError, StatusError
+from badgekiln.model.dates import parse_aware, stamp
 from badgekiln.status.bitstring import MAX_LIST_BYTES, MAX_STATUS_SIZE, MIN_LIST_ENTRIES, StatusBitstring
 from badgekiln.status.result import (
     PURPOSES,

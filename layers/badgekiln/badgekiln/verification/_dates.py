@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from badgekiln._datetimes import parse_aware
 from badgekiln.errors import MalformedPayload
+from badgekiln.model.dates import parse_aware
 from badgekiln.verification._session import Checks
 
 __all__ = ["check_window", "from_numeric_date", "parse_datetime"]
@@ -16,7 +16,7 @@ _MAX_NUMERIC_DATE: Final = 253_402_300_799
 
 
 def parse_datetime(value: Any, *, field: str) -> datetime:
-    """Parse ``value`` as an aware UTC date-time (:func:`badgekiln._datetimes.parse_aware`);
+    """Parse ``value`` as an aware UTC date-time (:func:`badgekiln.model.dates.parse_aware`);
     ``field`` names it in errors.
 
     Raises:

@@ -1,0 +1,108 @@
+"""Date-times as badges and credentials write them: XML Schema dateTime with a time zone.
+
+One parser (:func:`parse_aware`) and one writer (:func:`stamp`) for the whole library (the
+model's views, status lists, proofs, the verifier, issuing, the pages); standard library only,
+so every layer may import it. A :class:`DateTime` is a date-time member as a view reads it:
+parsed once, with the reason when it is not one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+
+__all__ = ["DateTime", "parse_aware", "stamp"]
+
+#: NumericDate values beyond this (year 9999) cannot be compared with datetime values.
+_MAX_NUMERIC_DATE: Final = 253_402_300_799
+# VC 2.0 dateTimeStamp and OB 2.0 DateTime require a zone (VC 1.1 issuanceDate is dateTime, but
+# every publisher writes one); a stamp without one is ambiguous by hours, so it is refused.
+_STAMP: Final = re.compile(
+    r"(?P<date>\d{4}-\d{2}-\d{2})T(?P<time>\d{2}:\d{2}:\d{2})(?:\.(?P<frac>\d{1,9}))?"
+    r"(?P<zone>Z|z|[+-]\d{2}:\d{2})"
+)
+
+
+def parse_aware(value: Any) -> datetime:
+    """``value`` as an aware datetime in UTC.
+
+    Raises:
+        ValueError: not a string, no time zone, an impossible date, or an instant that is not
+            representable in UTC (``0001-01-01T00:00:00+01:00``); the message says which.
+    """
+    match = _STAMP.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError("not a date-time with a time zone (e.g. 2025-01-09T15:20:02Z)")
+    fraction = (match["frac"] or "0")[:6]  # datetime keeps microseconds
+    zone = "+00:00" if match["zone"] in ("Z", "z") else match["zone"]
+    try:
+        return datetime.fromisoformat(f"{match['date']}T{match['time']}.{fraction:0<6}{zone}").astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
+        raise ValueError(f"not a valid date-time ({exc})") from exc
+
+
+def stamp(value: datetime) -> str:
+    """``value`` as an ISO 8601 UTC timestamp to the second (``2026-05-01T12:00:00Z``).
+
+    Raises:
+        ValueError: a naive datetime, or an instant not representable in UTC.
+    """
+    if value.tzinfo is None:
+        raise ValueError("timestamps must be timezone-aware")
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError(f"{value.isoformat()} is outside the range of UTC date-times") from exc
+    # isoformat, not strftime: %Y does not zero-pad years before 1000 on every platform
+    return utc.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+
+
+@dataclass(frozen=True, slots=True)
+class DateTime:
+    """A date-time member of a badge: ``field`` (its name), ``raw`` (as written), and ``value``
+    (an aware UTC datetime) or, when ``raw`` is not a date-time with a time zone, ``error``
+    saying why."""
+
+    field: str
+    raw: Any
+    value: datetime | None
+    error: str | None = None
+
+    @classmethod
+    def read(cls, raw: Any, field: str) -> DateTime:
+        """``raw`` parsed with :func:`parse_aware`; never raises."""
+        try:
+            return cls(field, raw, parse_aware(raw))
+        except ValueError as exc:
+            return cls(field, raw, None, str(exc))
+
+    @classmethod
+    def numeric(cls, raw: Any, field: str) -> DateTime:
+        """``raw`` read as a JWT NumericDate (seconds since the epoch, up to year 9999); never
+        raises."""
+        if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 <= raw <= _MAX_NUMERIC_DATE:
+            return cls(field, raw, None, "not a NumericDate")
+        try:
+            return cls(field, raw, datetime.fromtimestamp(raw, UTC))
+        except (ValueError, OverflowError, OSError):  # a fraction rounding past year 9999
+            return cls(field, raw, None, "not a NumericDate")
+
+    @classmethod
+    def member(cls, node: Mapping[str, Any], field: str) -> DateTime | None:
+        """``node[field]`` read as a date-time, or ``None`` when the member is absent."""
+        return cls.read(node[field], field) if field in node else None
+
+    @property
+    def text(self) -> str | None:
+        """The member as written, when it is a string."""
+        return self.raw if isinstance(self.raw, str) else None
+
+    @property
+    def problem(self) -> str | None:
+        """A sentence naming the member and why it is not a date-time (``None`` when it is)."""
+        if self.error is None:
+            return None
+        return f"{self.field} is {repr(self.raw)[:60]}, {self.error}"

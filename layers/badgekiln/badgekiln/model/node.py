@@ -1,0 +1,163 @@
+"""The base of every view, and the one copy of the helpers that read JSON-LD's loose shapes.
+
+Badges are JSON-LD compacted by strangers: a member holding one value may be written as that
+value or as a one-element array, a node may be embedded (an object) or named (its id), and any
+member may hold anything at all. The helpers here answer the questions every reader asks of
+such a value without ever raising; deciding whether the shape is acceptable is the checks' job.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar, overload
+
+__all__ = [
+    "Node",
+    "as_list",
+    "as_written",
+    "criteria_of",
+    "id_of",
+    "image_of",
+    "member",
+    "non_empty",
+    "ref_of",
+    "single",
+    "string",
+    "type_names",
+]
+
+_N = TypeVar("_N", bound="Node")
+_T = TypeVar("_T")
+
+
+def as_list(value: Any) -> list[Any]:
+    """A member's values: a list as it is, ``None`` (absent, or JSON ``null``) as ``[]``, and any
+    other value as ``[value]`` (JSON-LD compacts a one-element array to its element)."""
+    if isinstance(value, list):
+        return value
+    return [] if value is None else [value]
+
+
+def type_names(value: Any) -> tuple[str, ...]:
+    """The string entries of a ``type`` (or ``@context``) member, in order; others are skipped."""
+    return tuple(entry for entry in as_list(value) if isinstance(entry, str))
+
+
+def id_of(value: Any) -> str | None:
+    """The id a node or reference names: an object's ``id``, or the string itself; ``None``
+    unless that is a non-empty string."""
+    return non_empty(value.get("id") if isinstance(value, Mapping) else value)
+
+
+def string(value: Any) -> str | None:
+    """``value`` when it is a string, else ``None``."""
+    return value if isinstance(value, str) else None
+
+
+def single(value: Any) -> Any:
+    """The element of a one-element array, else ``value`` itself (``credentialSubject: [{…}]``)."""
+    return value[0] if isinstance(value, list) and len(value) == 1 else value
+
+
+def image_of(value: Any) -> str | None:
+    """The id of an ``image`` member (a URL or ``data:`` URI, an Image object, or a list of
+    them: the first), as written."""
+    return id_of(value[0] if isinstance(value, list) and value else value)
+
+
+def criteria_of(value: Any) -> tuple[str | None, str | None]:
+    """(narrative, URL) of a ``criteria`` member: a Criteria object (or the first of a list), or,
+    as OB 2.0 allows, the URL alone."""
+    if isinstance(value, str):
+        return None, value or None
+    criteria = value[0] if isinstance(value, list) and value else value
+    if not isinstance(criteria, Mapping):
+        return None, None
+    return string(criteria.get("narrative")), id_of(criteria)
+
+
+def as_written(value: Any) -> Any:
+    """A member exactly as written (anything, or ``None`` when absent), for a check to judge."""
+    return value
+
+
+def non_empty(value: Any) -> str | None:
+    """``value`` when it is a non-empty string, else ``None``."""
+    return value if isinstance(value, str) and value else None
+
+
+class member(Generic[_T]):  # used like property
+    """A view accessor: one member of the object, read by ``read`` (as written by default).
+
+    ``name = member("name", string)`` reads ``raw.get("name")`` through :func:`string` on every
+    access; ``default`` stands in for an absent member.
+    """
+
+    read: Callable[[Any], _T]
+
+    @overload
+    def __init__(self: member[Any], key: str, *, doc: str = "", default: Any = None) -> None: ...
+
+    @overload
+    def __init__(self, key: str, read: Callable[[Any], _T], doc: str = "", default: Any = None) -> None: ...
+
+    def __init__(
+        self, key: str, read: Callable[[Any], Any] = as_written, doc: str = "", default: Any = None
+    ) -> None:
+        self.key = key
+        self.read = read
+        self.default = default
+        self.__doc__ = doc or f"``{key}``, read by {read.__name__}."
+
+    @overload
+    def __get__(self, view: None, owner: builtins.type) -> member[_T]: ...
+
+    @overload
+    def __get__(self, view: Node, owner: builtins.type) -> _T: ...
+
+    def __get__(self, view: Node | None, owner: builtins.type) -> member[_T] | _T:
+        if view is None:
+            return self
+        return self.read(view.raw.get(self.key, self.default))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Node:
+    """A read-only view of one JSON object of a badge.
+
+    ``raw`` is the object exactly as parsed, never copied or changed: proofs sign and verify it.
+    Accessors read it tolerantly (a member of the wrong shape reads as absent) and never raise.
+    """
+
+    raw: Mapping[str, Any]
+
+    declared_id = member("id", doc="``id`` exactly as written, for comparisons and messages.")
+    type = member("type", doc="``type`` exactly as written (for messages).")
+    types = member("type", type_names, "The string entries of ``type``.")
+    contexts = member("@context", as_list, "The ``@context`` entries (strings, or inline objects).")
+    name = member("name", string)
+    description = member("description", string)
+    url = member("url", string, "``url``, when it is a string (a homepage; pages check it).")
+    image = member("image", image_of, "The image's id (a URL or ``data:`` URI), as written.")
+
+    @classmethod
+    def of(cls: builtins.type[_N], value: Any) -> _N | None:
+        """A view of ``value`` when it is a JSON object, else ``None``."""
+        return cls(value) if isinstance(value, Mapping) else None
+
+    @property
+    def id(self) -> str | None:
+        """``id``, when it is a non-empty string."""
+        return non_empty(self.raw.get("id"))
+
+    def has(self, key: str) -> bool:
+        """Whether the object has the member ``key`` at all (whatever it holds)."""
+        return key in self.raw
+
+
+def ref_of(value: Any, view: builtins.type[_N]) -> _N | str | None:
+    """A reference to a node: a view of the embedded object, or the id (a non-empty string) it
+    is named by; ``None`` for anything else."""
+    return view.of(value) or non_empty(value)

@@ -1,0 +1,171 @@
+"""Open Badges 2.0: the Assertion and the nodes it names (BadgeClass, issuer Profile, key).
+
+An :class:`Assertion` names its :class:`BadgeClass` by URL or embeds it; the BadgeClass names its
+issuer :class:`Profile` the same way; a signed assertion's key is a :class:`CryptographicKey`.
+Open Badges 1.x assertions are read with the same view (:class:`LegacyAssertion`): the members
+2.0 kept have the same names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Final, Literal
+
+from badgekiln.model import ob3
+from badgekiln.model.dates import DateTime
+from badgekiln.model.node import Node, as_list, criteria_of, id_of, member, ref_of, string
+
+__all__ = [
+    "OB1_CONTEXT",
+    "OB2_CONTEXTS",
+    "Assertion",
+    "BadgeClass",
+    "CryptographicKey",
+    "IdentityObject",
+    "LegacyAssertion",
+    "Profile",
+]
+
+#: The OB 2.0 context, at its canonical URL and at the alias the spec also publishes.
+OB2_CONTEXTS: Final = frozenset(
+    {"https://w3id.org/openbadges/v2", "https://openbadgespec.org/v2/context.json"}
+)
+OB1_CONTEXT: Final = "https://w3id.org/openbadges/v1"
+
+
+def _strings(value: Any) -> list[str]:
+    return [entry for entry in as_list(value) if isinstance(entry, str)]
+
+
+def _policy(key: str) -> Callable[[Any], list[str]]:
+    """A reader of one member (a list of strings) of a profile's ``verification`` object."""
+    return lambda value: _strings(value.get(key)) if isinstance(value, Mapping) else []
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class IdentityObject(ob3.IdentityObject):
+    """The assertion's ``recipient``: the IdentityObject OB 3.0 kept, under 2.0's names (``type``
+    for the identity type, ``identity`` for the hash or the identity)."""
+
+    identity_type = member("type")
+    identity = member("identity", doc="``identity``: the hash, or the identity when not hashed.")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Profile(Node):
+    """An issuer Profile: who it is, the keys it lists, its revocation list and hosting policy."""
+
+    public_keys = member(
+        "publicKey",
+        lambda value: [id_of(entry) for entry in as_list(value)],
+        "The ids of the ``publicKey`` entries (``None`` for an entry without a usable one).",
+    )
+    revocation_list = member("revocationList", doc="``revocationList``: a URL, an embedded list, or None.")
+    starts_with = member(
+        "verification", _policy("startsWith"), "``verification.startsWith``: prefixes hosted assertions need."
+    )
+    allowed_origins = member(
+        "verification",
+        lambda value: [origin.lower() for origin in _policy("allowedOrigins")(value)],
+        "``verification.allowedOrigins``, lower-cased: the hosts hosted assertions may live on.",
+    )
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class BadgeClass(Node):
+    """What the badge is: name, description, criteria, image, and the issuer it names."""
+
+    criteria = member(
+        "criteria", criteria_of, "(narrative, URL): a Criteria object, or (as 2.0 allows) a URL."
+    )
+    issuer = member("issuer", doc="``issuer`` as written: a URL, an embedded Profile, or anything else.")
+    issuer_ref = member(
+        "issuer", lambda value: ref_of(value, Profile), "The issuer as embedded (a view) or named (its URL)."
+    )
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CryptographicKey(Node):
+    """A signed assertion's key document: ``publicKeyPem`` and its ``owner``."""
+
+    public_key_pem = member("publicKeyPem", string)
+    owner = member("owner")
+
+
+def _nested_contexts(raw: Mapping[str, Any]) -> list[Any]:
+    found: list[Any] = []
+    stack: list[Any] = [value for key, value in raw.items() if key != "@context"]
+    while stack:  # bounded: parsed JSON is depth- and size-capped
+        node = stack.pop()
+        if isinstance(node, Mapping):
+            if "@context" in node:
+                found.extend(as_list(node["@context"]))
+            stack.extend(value for key, value in node.items() if key != "@context")
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Assertion(Node):
+    """An OB 2.0 assertion: the award of one BadgeClass to one recipient.
+
+    ``issued_on`` is always read (the member is required, so an absent one is an error to
+    report); ``expires`` is ``None`` when absent.
+    """
+
+    spec: ClassVar[Literal["ob1", "ob2"]] = "ob2"
+
+    issued_on: DateTime = field(init=False)
+    expires: DateTime | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "issued_on", DateTime.read(self.raw.get("issuedOn"), "issuedOn"))
+        object.__setattr__(self, "expires", DateTime.member(self.raw, "expires"))
+
+    recipient = member("recipient", IdentityObject.of, "The ``recipient`` IdentityObject, when an object.")
+    badge = member("badge", doc="``badge`` as written: the BadgeClass URL, an embedded one, or anything.")
+    badge_ref = member(
+        "badge", lambda value: ref_of(value, BadgeClass), "The BadgeClass as embedded (a view) or named."
+    )
+    creator = member(
+        "verification",
+        lambda value: string(value.get("creator")) if isinstance(value, Mapping) else None,
+        "``verification.creator``: the URL of the key a signed assertion names.",
+    )
+    revoked = member("revoked", lambda value: value is True, "Whether it declares itself revoked.")
+    revocation_reason = member("revocationReason", string)
+    uid = member("uid", string, "The deprecated ``uid``, when it is a string.")
+
+    @property
+    def issued(self) -> DateTime:
+        return self.issued_on
+
+    @property
+    def verification_type(self) -> Any:
+        """``verification.type`` (or the 1.x ``verify.type``): ``HostedBadge`` or ``SignedBadge``."""
+        declared = Node.of(self.raw.get("verification", self.raw.get("verify")))
+        return declared.type if declared is not None else None
+
+    @property
+    def nested_contexts(self) -> list[Any]:
+        """Every ``@context`` entry below the top level (extension nodes carry their own)."""
+        return _nested_contexts(self.raw)
+
+    @property
+    def extensions(self) -> list[str]:
+        """The names of the extension members (``extensions:…``), sorted."""
+        return sorted(name for name in self.raw if name.startswith("extensions:"))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class LegacyAssertion(Assertion):
+    """An Open Badges 1.0/1.1 (or 0.5) assertion, read with the 2.0 names it shares."""
+
+    spec: ClassVar[Literal["ob1", "ob2"]] = "ob1"
+
+    @property
+    def id(self) -> str | None:
+        """``id``, or for 1.0 assertions (which have none) ``uid``."""
+        return id_of(self.raw) or id_of(self.raw.get("uid"))

@@ -1,0 +1,103 @@
+"""Which badge a JSON object is: the one place the Open Badges version and kind are decided.
+
+* an OB 3.0 credential (:class:`~badgekiln.model.ob3.Credential`) when a context is a VC or OB
+  3.0 one, or a type is a credential type (:func:`is_credential`: baking's spec detection and
+  the verifier's dispatch share it);
+* an OB 1.x assertion (:class:`~badgekiln.model.ob2.LegacyAssertion`): the v1 context, or no
+  context and a 1.x shape (:func:`is_legacy`);
+* an OB 2.0 assertion (:class:`~badgekiln.model.ob2.Assertion`): type ``Assertion``, or the 2.0
+  context with ``badge`` and ``recipient``;
+* anything else is not a badge (a BadgeClass or a profile is named as such).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from badgekiln.errors import MalformedPayload
+from badgekiln.model.jwt import VcJwt
+from badgekiln.model.node import type_names
+from badgekiln.model.ob2 import OB1_CONTEXT, OB2_CONTEXTS, Assertion, LegacyAssertion
+from badgekiln.model.ob3 import Credential
+
+__all__ = ["Badge", "carries_credential", "is_credential", "is_legacy", "read", "read_jwt"]
+
+#: What :func:`read` returns: a credential, or an assertion (2.0, or 1.x read as 2.0).
+Badge = Credential | Assertion
+
+#: A document is an OB 3.0 (VC) credential when a context starts with one of these, or it has
+#: one of the credential types.
+_VC_CONTEXT_PREFIXES: Final = (
+    "https://www.w3.org/2018/credentials/",
+    "https://www.w3.org/ns/credentials/",
+    "https://purl.imsglobal.org/spec/ob/v3p0/",
+)
+_VC_TYPES: Final = frozenset(
+    {"VerifiableCredential", "OpenBadgeCredential", "AchievementCredential", "EndorsementCredential"}
+)
+_OB2_NODE_TYPES: Final = frozenset({"BadgeClass", "Issuer", "Profile", "CryptographicKey", "RevocationList"})
+
+
+def is_credential(document: Mapping[str, Any]) -> bool:
+    """Whether a JSON object is an OB 3.0 / VC credential rather than an OB 2.0 assertion."""
+    contexts = type_names(document.get("@context"))
+    return any(c.startswith(_VC_CONTEXT_PREFIXES) for c in contexts) or not _VC_TYPES.isdisjoint(
+        type_names(document.get("type"))
+    )
+
+
+def carries_credential(claims: Mapping[str, Any]) -> bool:
+    """Whether a JSON object is a credential, or JWT claims carrying one in ``vc`` (VC 1.1)."""
+    vc = claims.get("vc")
+    return (isinstance(vc, Mapping) and is_credential(vc)) or is_credential(claims)
+
+
+def is_legacy(document: Mapping[str, Any]) -> bool:
+    """Whether a JSON assertion is Open Badges 1.0/1.1 (or 0.5): the v1 context, or an object
+    without ``@context`` shaped like one (1.0's ``verify`` or ``uid``, or ``badge`` with
+    ``recipient``)."""
+    context = document.get("@context")
+    if context == OB1_CONTEXT or (isinstance(context, list) and OB1_CONTEXT in context):
+        return True
+    if context is not None:
+        return False
+    return "verify" in document or "uid" in document or {"badge", "recipient"} <= set(document)
+
+
+def read(document: Mapping[str, Any]) -> Badge:
+    """The badge a JSON object is: a credential, a 2.0 assertion or a 1.x one.
+
+    Raises:
+        MalformedPayload: ``reason="not-a-badge"``: neither a credential nor an assertion (the
+            message names an OB 2.0 BadgeClass, profile, key or list for what it is).
+    """
+    if is_credential(document):
+        return Credential(document)
+    if is_legacy(document):
+        return LegacyAssertion(document)
+    types = set(type_names(document.get("type")))
+    contexts = set(type_names(document.get("@context")))
+    if "Assertion" in types or (contexts & OB2_CONTEXTS and {"badge", "recipient"} <= set(document)):
+        return Assertion(document)
+    if types & _OB2_NODE_TYPES:
+        kind = sorted(types & _OB2_NODE_TYPES)[0]
+        raise MalformedPayload(
+            f"not a badge: this is an Open Badges 2.0 {kind}, not an Assertion", reason="not-a-badge"
+        )
+    raise MalformedPayload(
+        "not a badge: neither an Open Badges 3.0 credential nor an Open Badges 2.0 assertion",
+        reason="not-a-badge",
+    )
+
+
+def read_jwt(claims: Mapping[str, Any]) -> VcJwt | Assertion:
+    """The badge the claims of a JWT/JWS carry: a VC-JWT, or a signed 2.0 (or 1.x) assertion.
+
+    Raises:
+        MalformedPayload: ``reason="not-a-badge"``, as :func:`read`.
+    """
+    if carries_credential(claims):
+        return VcJwt(claims)
+    badge = read(claims)
+    return VcJwt(claims) if isinstance(badge, Credential) else badge

@@ -1,0 +1,466 @@
+"""badgekiln.model: frozen, tolerant views of what badges say, and the one version decision."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from badgekiln.errors import MalformedPayload
+from badgekiln.model import claims_of, dates, jwt, node, ob2, ob3, read, read_jwt, status
+from badgekiln.model.dates import DateTime
+from badgekiln.model.node import as_list, criteria_of, id_of, image_of, single, type_names
+
+VC2 = "https://www.w3.org/ns/credentials/v2"
+OB3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+OB2 = "https://w3id.org/openbadges/v2"
+
+
+def credential(**members: Any) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "@context": [VC2, OB3],
+        "id": "urn:uuid:1",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": "did:key:z6Mk", "type": ["Profile"], "name": "Acme"},
+        "validFrom": "2026-05-01T12:00:00Z",
+        "credentialSubject": {
+            "id": "did:example:ada",
+            "type": ["AchievementSubject"],
+            "identifier": [
+                {
+                    "type": "IdentityObject",
+                    "identityType": "emailAddress",
+                    "hashed": False,
+                    "identityHash": "ada@example.org",
+                }
+            ],
+            "achievement": {"id": "urn:uuid:a", "type": ["Achievement"], "name": "Teamwork"},
+        },
+    }
+    document.update(members)
+    return document
+
+
+def assertion(**members: Any) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "@context": OB2,
+        "id": "https://acme.example/assertions/1",
+        "type": "Assertion",
+        "recipient": {"type": "email", "hashed": False, "identity": "ada@example.org"},
+        "badge": "https://acme.example/badge",
+        "verification": {"type": "HostedBadge"},
+        "issuedOn": "2026-05-01T00:00:00+00:00",
+    }
+    document.update(members)
+    return document
+
+
+# --- the helpers: one copy each --------------------------------------------------------------
+
+
+def test_loose_shapes() -> None:
+    assert (as_list(None), as_list("a"), as_list(["a", 1])) == ([], ["a"], ["a", 1])
+    assert type_names(["A", 1, {"x": 1}, ["B"], "C"]) == ("A", "C")
+    assert type_names(None) == ()
+    assert (id_of("urn:x"), id_of({"id": "urn:x"}), id_of(""), id_of({"id": ""}), id_of({"id": 5})) == (
+        "urn:x",
+        "urn:x",
+        None,
+        None,
+        None,
+    )
+    assert (single([{"a": 1}]), single([1, 2]), single("x")) == ({"a": 1}, [1, 2], "x")
+    assert image_of([{"id": "https://a.example/i.png"}, "b"]) == "https://a.example/i.png"
+    assert criteria_of("https://a.example/c") == (None, "https://a.example/c")
+    assert criteria_of([{"narrative": "Do it", "id": "https://a.example/c"}]) == (
+        "Do it",
+        "https://a.example/c",
+    )
+    assert criteria_of({"narrative": 5}) == (None, None)
+    assert criteria_of(7) == (None, None)
+
+
+# --- views keep the raw document and never raise ---------------------------------------------
+
+HOSTILE: list[Any] = [
+    None,
+    0,
+    True,
+    1.5,
+    "",
+    "x",
+    [],
+    [None],
+    [1, "a", {}],
+    {},
+    {"id": 5},
+    [{}],
+    [[[]]],
+    {"id": "", "type": [None]},
+    "9999-12-31T23:59:59-01:00",
+    -1,
+    10**30,
+]
+MEMBERS = [
+    "@context",
+    "id",
+    "type",
+    "name",
+    "description",
+    "url",
+    "email",
+    "image",
+    "issuer",
+    "credentialSubject",
+    "identifier",
+    "achievement",
+    "criteria",
+    "creator",
+    "endorsement",
+    "endorsementJwt",
+    "validFrom",
+    "validUntil",
+    "issuanceDate",
+    "expirationDate",
+    "credentialStatus",
+    "credentialSchema",
+    "proof",
+    "evidence",
+    "statusPurpose",
+    "encodedList",
+    "statusListIndex",
+    "statusSize",
+    "statusMessage",
+    "statusListCredential",
+    "recipient",
+    "badge",
+    "verification",
+    "verify",
+    "publicKey",
+    "revocationList",
+    "publicKeyPem",
+    "owner",
+    "revoked",
+    "revocationReason",
+    "uid",
+    "issuedOn",
+    "expires",
+    "identityType",
+    "identityHash",
+    "hashed",
+    "salt",
+    "identity",
+    "cryptosuite",
+    "verificationMethod",
+    "alg",
+    "typ",
+    "kid",
+    "jwk",
+    "vc",
+    "iss",
+    "sub",
+    "jti",
+    "nbf",
+    "exp",
+    "narrative",
+    "genre",
+    "audience",
+    "revokedCredentials",
+    "revokedAssertions",
+]
+VIEWS = [
+    view
+    for module in (node, ob2, ob3, status, jwt)
+    for _, view in inspect.getmembers(module, inspect.isclass)
+    if issubclass(view, node.Node) and view.__module__ == module.__name__
+]
+
+
+def _read_everything(view: node.Node) -> None:
+    accessors = 0
+    for name, accessor in inspect.getmembers(type(view)):
+        if isinstance(accessor, property | node.member):
+            getattr(view, name)
+            accessors += 1
+    assert accessors >= 9  # the base view's own, at least
+    for name in ("entries", "message_of"):
+        if hasattr(view, name):
+            getattr(view, name)("revokedAssertions")
+    if isinstance(view, ob3.Credential):
+        list(view.all_endorsements())
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=repr)
+@pytest.mark.parametrize("view", VIEWS, ids=lambda v: f"{v.__module__}.{v.__name__}")
+def test_accessors_never_raise_on_hostile_shapes(view: type[node.Node], value: Any) -> None:
+    document = dict.fromkeys(MEMBERS, value)
+    made = view(document)
+    assert made.raw is document  # never copied: proofs sign and verify exactly this object
+    _read_everything(made)
+    if isinstance(made, ob3.Credential | ob2.Assertion):
+        claims = claims_of(made, lambda url: {"id": url, "name": value})
+        for name, member in inspect.getmembers(type(claims)):
+            if isinstance(member, property):
+                getattr(claims, name)
+
+
+def test_views_are_frozen() -> None:
+    view = ob3.Credential(credential())
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        view.raw = {}  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        view.valid_from = None  # type: ignore[misc]
+
+
+# --- dates: one parser, read once ---------------------------------------------------------------
+
+
+def test_date_members_are_read_once_with_the_reason() -> None:
+    view = ob3.Credential(credential(validUntil="2030-05-01T12:00:00", issuanceDate=5))
+    assert view.valid_from == DateTime(
+        "validFrom", "2026-05-01T12:00:00Z", datetime(2026, 5, 1, 12, tzinfo=UTC)
+    )
+    assert view.valid_until is not None
+    assert view.valid_until.value is None
+    assert view.valid_until.problem == (
+        "validUntil is '2030-05-01T12:00:00', not a date-time with a time zone (e.g. 2025-01-09T15:20:02Z)"
+    )
+    assert view.issuance_date is not None
+    assert view.issuance_date.text is None
+    assert view.expiration_date is None  # absent, not malformed
+    assert view.issued is view.valid_from
+    assert view.expires is view.valid_until
+    legacy = ob3.Credential(credential(validFrom=None, issuanceDate="2020-01-01T00:00:00+01:00"))
+    assert legacy.issued is not None
+    assert legacy.issued.field == "validFrom"
+
+
+def test_an_assertion_always_reads_issued_on() -> None:
+    missing = ob2.Assertion(assertion(issuedOn=None))
+    assert missing.issued_on.value is None
+    assert missing.issued_on.problem is not None
+    assert ob2.Assertion({}).issued_on.problem == (
+        "issuedOn is None, not a date-time with a time zone (e.g. 2025-01-09T15:20:02Z)"
+    )
+    assert ob2.Assertion(assertion()).expires is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        (0, datetime(1970, 1, 1, tzinfo=UTC)),
+        (1_767_225_600.5, datetime(2026, 1, 1, 0, 0, 0, 500000, tzinfo=UTC)),
+        (-1, None),
+        (True, None),
+        ("1767225600", None),
+        (253_402_300_800, None),
+        (float("nan"), None),
+    ],
+)
+def test_numeric_dates(raw: Any, value: datetime | None) -> None:
+    moment = DateTime.numeric(raw, "nbf")
+    assert moment.value == value
+    assert (moment.error is None) == (value is not None)
+
+
+def test_the_one_parser_is_shared() -> None:
+    assert dates.parse_aware("2026-05-01T01:00:00+02:00") == datetime(2026, 4, 30, 23, tzinfo=UTC)
+    with pytest.raises(ValueError, match=r"not a valid date-time"):
+        dates.parse_aware("0001-01-01T00:00:00+05:00")
+
+
+# --- read: the one version and kind decision ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("document", "kind"),
+    [
+        (credential(), ob3.Credential),
+        ({"type": "EndorsementCredential"}, ob3.Credential),
+        ({"@context": "https://www.w3.org/2018/credentials/v1"}, ob3.Credential),
+        (assertion(), ob2.Assertion),
+        ({"@context": OB2, "badge": "b", "recipient": {}}, ob2.Assertion),
+        ({"@context": "https://w3id.org/openbadges/v1", "type": "Assertion"}, ob2.LegacyAssertion),
+        ({"uid": "123", "badge": "https://a.example/b"}, ob2.LegacyAssertion),
+        ({"badge": "b", "recipient": "ada@example.org"}, ob2.LegacyAssertion),
+    ],
+)
+def test_read_decides_the_version(document: dict[str, Any], kind: type[node.Node]) -> None:
+    badge = read(document)
+    assert type(badge) is kind
+    assert badge.raw is document
+
+
+def test_legacy_assertions_are_read_with_the_2_0_names() -> None:
+    legacy = read({"uid": "abc", "badge": "https://a.example/b", "recipient": "x", "issued_on": "2013-01-01"})
+    assert isinstance(legacy, ob2.LegacyAssertion)
+    assert (legacy.spec, legacy.id, legacy.badge_ref) == ("ob1", "abc", "https://a.example/b")
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ({"@context": OB2, "type": "BadgeClass"}, "this is an Open Badges 2.0 BadgeClass, not an Assertion"),
+        (
+            {"@context": OB2, "type": ["Profile", "Issuer"]},
+            "this is an Open Badges 2.0 Issuer, not an Assertion",
+        ),
+        ({"@context": OB2}, "neither an Open Badges 3.0 credential nor an Open Badges 2.0 assertion"),
+        ({"@context": [["nested"]], "type": {"odd": 1}}, "neither an Open Badges 3.0 credential"),
+    ],
+)
+def test_read_says_what_is_not_a_badge(document: dict[str, Any], message: str) -> None:
+    with pytest.raises(MalformedPayload, match=message) as caught:
+        read(document)
+    assert caught.value.reason == "not-a-badge"
+
+
+def test_read_jwt_forms() -> None:
+    vc11 = read_jwt({"vc": credential(), "iss": "did:key:z6Mk", "nbf": 1, "jti": "urn:uuid:1"})
+    assert isinstance(vc11, jwt.VcJwt)
+    assert vc11.form == "vc"
+    assert vc11.credential.raw is vc11.raw["vc"]
+    assert (vc11.iss, vc11.jti, vc11.sub) == ("did:key:z6Mk", "urn:uuid:1", None)
+    assert vc11.not_before is not None
+    assert vc11.not_before.value == datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC)
+    vc20 = read_jwt({**credential(), "iss": "did:key:z6Mk", "exp": "soon"})
+    assert isinstance(vc20, jwt.VcJwt)
+    assert vc20.form == "payload"
+    assert "iss" not in vc20.credential.raw
+    assert vc20.credential.id == "urn:uuid:1"
+    assert vc20.expiry is not None
+    assert vc20.expiry.error == "not a NumericDate"
+    signed = read_jwt(assertion(verification={"type": "SignedBadge", "creator": "https://a.example/k"}))
+    assert isinstance(signed, ob2.Assertion)
+    assert signed.creator == "https://a.example/k"
+    with pytest.raises(MalformedPayload):
+        read_jwt({"iss": "x"})
+
+
+# --- what the views read -------------------------------------------------------------------------
+
+
+def test_a_credential() -> None:
+    view = ob3.Credential(credential(credentialSubject=[credential()["credentialSubject"]]))
+    assert view.issuer_id == "did:key:z6Mk"
+    assert view.issuer is not None
+    assert view.issuer.name == "Acme"
+    subject = view.subject
+    assert subject is not None
+    assert subject.id == "did:example:ada"
+    assert subject.has_identifier
+    assert view.achievement is not None
+    assert view.achievement.name == "Teamwork"
+    assert (view.status_entries, view.schemas, view.proofs, view.evidence) == ([], [], None, ())
+    assert not view.is_endorsement
+    two = ob3.Credential(credential(credentialSubject=[{}, {}]))
+    assert two.subject is None  # not one subject: the structure check says so
+
+
+def test_endorsements_of_every_holder_in_order() -> None:
+    document = credential(endorsement=[{"a": 1}], endorsementJwt="e.y.j")
+    document["issuer"]["endorsement"] = {"b": 2}
+    document["credentialSubject"]["achievement"]["endorsementJwt"] = ["x.y.z"]
+    assert list(ob3.Credential(document).all_endorsements()) == [{"a": 1}, "e.y.j", {"b": 2}, "x.y.z"]
+
+
+def test_a_hosted_profile_policy() -> None:
+    profile = ob2.Profile(
+        {
+            "verification": {"startsWith": ["https://a.example/", 5], "allowedOrigins": "A.Example"},
+            "publicKey": ["https://a.example/k1", {"id": "https://a.example/k2"}, {}],
+        }
+    )
+    assert profile.starts_with == ["https://a.example/"]
+    assert profile.allowed_origins == ["a.example"]
+    assert profile.public_keys == ["https://a.example/k1", "https://a.example/k2", None]
+
+
+def test_nested_contexts_of_extensions() -> None:
+    view = ob2.Assertion(
+        assertion(**{"extensions:x": {"@context": "https://e.example/c", "v": [{"@context": [1]}]}})
+    )
+    assert sorted(map(str, view.nested_contexts)) == ["1", "https://e.example/c"]
+    assert view.extensions == ["extensions:x"]
+
+
+def test_revocation_list_entries_fail_closed_on_null() -> None:
+    listed = status.RevocationList({"revokedAssertions": None, "issuer": {"id": "https://a.example/i"}})
+    assert listed.entries("revokedAssertions") == [None]  # a malformed entry, never "nothing revoked"
+    assert listed.entries("revokedCredentials") is None
+    assert listed.issuer == "https://a.example/i"
+    assert status.RevokedEntry({}).revoked is True
+    assert status.StatusEntry({}).size == 1
+    assert status.StatusEntry.message_of({"status": "0x1", "message": "m"}) == ("0x1", "m")
+    assert status.StatusEntry.message_of("x") == (None, None)
+
+
+# --- claims: the one summariser ------------------------------------------------------------------
+
+
+def test_claims_follow_references_through_the_lookup() -> None:
+    profile = {"id": "https://acme.example/i", "name": "Acme (fetched)"}
+    badge = {"id": "https://acme.example/b", "name": "Teamwork", "issuer": profile["id"], "image": "i.png"}
+    documents = {profile["id"]: profile, badge["id"]: badge}
+    claims = claims_of(ob2.Assertion(assertion(badge=badge["id"])), documents.get)
+    assert (claims.spec, claims.name, claims.achievement_id) == ("ob2", "Teamwork", badge["id"])
+    assert (claims.issuer_id, claims.issuer_name, claims.issuer_source) == (
+        profile["id"],
+        "Acme (fetched)",
+        "fetched",
+    )
+    assert claims.recipient_text == "ada@example.org"
+    assert claims.images == ("i.png",)
+    alone = claims_of(ob2.Assertion(assertion(badge=badge["id"])))
+    assert (alone.achievement, alone.achievement_id, alone.issuer_id, alone.issuer_source) == (
+        None,
+        badge["id"],
+        None,
+        "missing",
+    )
+
+
+def test_ob3_claims() -> None:
+    claims = claims_of(ob3.Credential(credential(issuer="https://acme.example/i", name="Credential name")))
+    assert (claims.issuer_id, claims.issuer_source, claims.issuer_name) == (
+        "https://acme.example/i",
+        "missing",
+        None,
+    )
+    assert claims.name == "Teamwork"  # the achievement's, before the credential's own
+    assert claims.recipient_text == "did:example:ada"  # the subject id before an identifier
+    recipient = claims.recipient
+    assert isinstance(recipient, ob3.IdentityObject)
+    assert recipient.identity == "ada@example.org"
+    assert claims.issued is not None
+    assert claims.issued.text == "2026-05-01T12:00:00Z"
+    nameless = claims_of(
+        ob3.Credential(credential(name="Credential name", credentialSubject={"id": "did:x"}))
+    )
+    assert (nameless.name, nameless.achievement, nameless.recipient) == ("Credential name", None, None)
+
+
+def _modules_after(statement: str) -> set[str]:
+    code = f"{statement}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return set(json.loads(result.stdout))
+
+
+def test_the_model_imports_only_the_standard_library() -> None:
+    # fresh interpreters: this test process has imported everything already
+    loaded = _modules_after("import badgekiln.model.reader, badgekiln.model.claims, badgekiln.model.status")
+    loaded -= _modules_after("pass")  # what site and the virtualenv load anyway
+    foreign = {name.split(".")[0] for name in loaded} - set(sys.stdlib_module_names) - {"badgekiln"}
+    assert foreign == set()
+    ours = {name for name in loaded if name.startswith("badgekiln.")}
+    assert {name for name in ours if not name.startswith("badgekiln.model")} <= {
+        "badgekiln._lazy",
+        "badgekiln._version",
+        "badgekiln.errors",
+    }
