@@ -1,4 +1,5 @@
-"""badgekiln.sniff: image format by content, payload kind and Open Badges version."""
+"""badgekiln.sniff: image format and payload kind by content; the Open Badges version a payload's
+object belongs to is decided by the model (badgekiln.model.read), tested here for baking."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from badgekiln.errors import (
     NotABadgeImage,
     UnsupportedEncoding,
 )
+from badgekiln.model.ob3 import Credential
+from badgekiln.model.reader import carries_credential, is_credential, read
 from badgekiln.png import PNG_SIGNATURE
-from badgekiln.sniff import MAX_PAYLOAD_CHARS, classify_payload, detect_spec, inspect_payload, sniff_image
+from badgekiln.sniff import MAX_PAYLOAD_CHARS, classify_payload, payload_object, sniff_image
 
 VALIDATOR = "1edtech-digital-credentials-public-validator/inspector-vc/src/test/resources"
 
@@ -164,12 +167,18 @@ def test_classify_payload_caps_size() -> None:
 )
 def test_detect_spec(text: str, spec: str) -> None:
     assert detect_spec(text) == spec
-    assert inspect_payload(text) == (classify_payload(text), spec)
+    assert payload_object(text)[0] == classify_payload(text)
+
+
+def detect_spec(text: str) -> str:
+    """The spec baking detects: OB 3.0 when the payload's object is, or carries, a credential."""
+    _, document = payload_object(text)
+    return "ob3" if document is not None and carries_credential(document) else "ob2"
 
 
 def test_detect_spec_needs_json_claims_in_a_jws() -> None:
     with pytest.raises(MalformedPayload):
-        detect_spec(f"{b64({'alg': 'RS256'})}.{b64(b'plain text')}.c2ln")
+        payload_object(f"{b64({'alg': 'RS256'})}.{b64(b'plain text')}.c2ln")
 
 
 @pytest.mark.parametrize(
@@ -198,11 +207,8 @@ def test_detect_spec_on_vectors(vectors: Path, name: str, spec: str) -> None:
 )
 def test_one_credential_rule_for_baking_and_verifying(document: dict[str, object], ob3: bool) -> None:
     # baking's spec detection and the verifier's dispatch used to disagree (EndorsementCredential,
-    # VC context URLs other than the two exact ones): both now use sniff.is_credential
-    from badgekiln.sniff import is_credential
-    from badgekiln.verification.engine import _kind_of
-
+    # VC context URLs other than the two exact ones): both now use model.reader.is_credential
     assert is_credential(document) is ob3
     assert detect_spec(json.dumps(document)) == ("ob3" if ob3 else "ob2")
     if ob3:
-        assert _kind_of(document) == "ob3"
+        assert isinstance(read(document), Credential)

@@ -24,7 +24,7 @@ from typing import Final, Literal
 
 from badgekiln import png, svg
 from badgekiln.errors import InputTooLarge, MalformedPayload
-from badgekiln.sniff import MAX_PAYLOAD_CHARS, classify_payload, inspect_payload, sniff_image
+from badgekiln.sniff import MAX_PAYLOAD_CHARS, classify_payload, payload_object, sniff_image
 
 __all__ = ["CARRIER_SPECS", "Extracted", "bake", "extract"]
 
@@ -85,8 +85,13 @@ def bake(image: bytes, payload: str, *, spec: Spec | None = None) -> bytes:
         raise ValueError(f"spec must be 'ob2', 'ob3' or None, not {spec!r}")
     image_format = sniff_image(image)
     text = payload.strip(_XML_SPACE) if isinstance(payload, str) else payload
-    kind, detected = inspect_payload(text)
-    chosen: Spec = spec or detected
+    kind, document = payload_object(text)
+    if spec is None:
+        from badgekiln.model.reader import carries_credential
+
+        # OB 3.0 bakes no URLs, so a bare URL is an OB 2.0 hosted assertion
+        spec = "ob3" if document is not None and carries_credential(document) else "ob2"
+    chosen: Spec = spec
     if chosen == "ob3" and kind == "url":
         raise MalformedPayload(
             "OB 3.0 cannot bake a URL: bake the signed credential (JWT) or its JSON instead",

@@ -1,14 +1,14 @@
-"""Content sniffing: which container an image is, what kind of payload a text is, which spec.
+"""Content sniffing: which container an image is, and what kind of payload a text is.
 
 Everything is decided by content, never by a file name or media type:
 
 * an image is ``"png"`` when it starts with the PNG signature, ``"svg"`` when it is XML whose root
   element is ``svg`` (after any prolog, comments or whitespace);
 * a payload is a compact JWS/JWT (``"jws"``), a JSON object (``"json"``) or an absolute http(s)
-  URL (``"url"``); surrounding XML whitespace (space, tab, CR, LF) is ignored;
-* a payload is OB 3.0 (``"ob3"``) when it is, or signs, a Verifiable Credential (a VC or OB 3.0
-  ``@context``, or type ``OpenBadgeCredential`` / ``AchievementCredential`` /
-  ``VerifiableCredential``); anything else, and every URL, is OB 2.0 (``"ob2"``).
+  URL (``"url"``); surrounding XML whitespace (space, tab, CR, LF) is ignored.
+
+Which Open Badges version and kind the JSON object a payload carries is, is the model's call
+(:func:`badgekiln.model.read`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Mapping
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
@@ -26,11 +25,10 @@ from badgekiln.png import PNG_SIGNATURE
 from badgekiln.strictjson import loads_object
 
 __all__ = [
+    "COMPACT_JWS",
     "MAX_PAYLOAD_CHARS",
     "classify_payload",
-    "detect_spec",
-    "inspect_payload",
-    "is_credential",
+    "payload_object",
     "sniff_image",
 ]
 
@@ -39,21 +37,10 @@ __all__ = [
 MAX_PAYLOAD_CHARS: Final = 8 * 1024 * 1024
 
 _XML_SPACE: Final = " \t\r\n"
-# RFC 7515 compact serialisation: three base64url segments, no padding. The signature may be
-# empty (an unsecured JWT is still a JWS in shape; verification refuses "none" later).
-_COMPACT_JWS: Final = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+#: RFC 7515 compact serialisation: three base64url segments, no padding. The signature may be
+#: empty (an unsecured JWT is still a JWS in shape; verification refuses "none" later).
+COMPACT_JWS: Final = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _URL_FORBIDDEN: Final = re.compile(r"[\x00-\x20\x7f\"<>\\^`{|}]")
-
-#: A document is an OB 3.0 (VC) credential when a context starts with one of these, or it has
-#: one of the credential types: the one rule for baking's spec detection and the verifier.
-_VC_CONTEXT_PREFIXES: Final = (
-    "https://www.w3.org/2018/credentials/",
-    "https://www.w3.org/ns/credentials/",
-    "https://purl.imsglobal.org/spec/ob/v3p0/",
-)
-_VC_TYPES: Final = frozenset(
-    {"VerifiableCredential", "OpenBadgeCredential", "AchievementCredential", "EndorsementCredential"}
-)
 
 
 def sniff_image(data: bytes) -> Literal["png", "svg"]:
@@ -93,31 +80,18 @@ def classify_payload(text: str) -> Literal["jws", "json", "url"]:
     return _classify(text)[0]
 
 
-def detect_spec(text: str) -> Literal["ob2", "ob3"]:
-    """Choose OB 3.0 or OB 2.0 from a payload; for a JWS, from the claims in its payload segment.
+def payload_object(text: str) -> tuple[Literal["jws", "json", "url"], dict[str, Any] | None]:
+    """:func:`classify_payload`, and the JSON object the payload carries: the document (JSON),
+    the claims its payload segment holds (a JWS; nothing is verified), or ``None`` (a URL).
 
     Raises:
         MalformedPayload, InputTooLarge: see :func:`classify_payload`; also a JWS whose payload
             segment is not a JSON object.
     """
-    return inspect_payload(text)[1]
-
-
-def inspect_payload(text: str) -> tuple[Literal["jws", "json", "url"], Literal["ob2", "ob3"]]:
-    """:func:`classify_payload` and :func:`detect_spec` at once, parsing the payload only once.
-
-    Raises:
-        MalformedPayload, InputTooLarge: see :func:`detect_spec`.
-    """
     kind, value, document = _classify(text)
-    if kind == "url":
-        return kind, "ob2"  # OB 3.0 has no hosted-URL baking; a bare URL is an OB 2.0 assertion
-    if document is None:  # a JWS: look at the claims it signs
+    if kind == "jws":
         document = loads_object(_b64url(value.split(".")[1], "payload"), source="the JWS payload")
-        vc = document.get("vc")  # VC-JWT 1.1 wraps the credential in a "vc" claim
-        if isinstance(vc, dict) and is_credential(vc):
-            return kind, "ob3"
-    return kind, "ob3" if is_credential(document) else "ob2"
+    return kind, document
 
 
 def _classify(text: str) -> tuple[Literal["jws", "json", "url"], str, dict[str, Any] | None]:
@@ -134,27 +108,16 @@ def _classify(text: str) -> tuple[Literal["jws", "json", "url"], str, dict[str, 
         raise MalformedPayload("the payload is empty", reason="empty")
     if value[0] in "{[":
         return "json", value, loads_object(value, source="the JSON payload")
-    if _COMPACT_JWS.fullmatch(value):
+    if COMPACT_JWS.fullmatch(value):
         loads_object(_b64url(value.split(".", 1)[0], "header"), source="the JWS header")
         return "jws", value, None
     if _is_http_url(value):
         return "url", value, None
-    if _COMPACT_JWS.fullmatch(value.rstrip("=").replace("=.", ".")):
+    if COMPACT_JWS.fullmatch(value.rstrip("=").replace("=.", ".")):
         raise MalformedPayload("a compact JWS must not carry base64 padding ('=')", reason="jws")
     raise MalformedPayload(
         "the payload is neither a compact JWS/JWT, a JSON object nor an http(s) URL",
         reason="unknown",
-    )
-
-
-def is_credential(document: Mapping[str, Any]) -> bool:
-    """Whether a JSON object is an OB 3.0 / VC credential rather than an OB 2.0 assertion."""
-    contexts = document.get("@context")
-    types = document.get("type")
-    contexts = contexts if isinstance(contexts, list) else [contexts]
-    types = types if isinstance(types, list) else [types]
-    return any(isinstance(c, str) and c.startswith(_VC_CONTEXT_PREFIXES) for c in contexts) or any(
-        isinstance(t, str) and t in _VC_TYPES for t in types
     )
 
 

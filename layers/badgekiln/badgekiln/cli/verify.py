@@ -94,18 +94,18 @@ def render(report: Report) -> str:
 
 def _verify(args: argparse.Namespace) -> int:
     from badgekiln.cli import EXIT_NEGATIVE, EXIT_OK
-    from badgekiln.errors import InvalidField, MalformedPayload
+    from badgekiln.errors import InvalidField
     from badgekiln.fetch import Fetcher, FetchPolicy
     from badgekiln.files import read_input
+    from badgekiln.model.dates import DateTime
     from badgekiln.verification import VerifyOptions, verify
-    from badgekiln.verification._dates import parse_datetime
 
     at = None
     if args.at is not None:
-        try:
-            at = parse_datetime(args.at, field="--at")
-        except MalformedPayload as exc:
-            raise InvalidField(exc.message, field="at") from exc
+        moment = DateTime.read(args.at, "--at")
+        if moment.value is None:
+            raise InvalidField(str(moment.problem), field="at")
+        at = moment.value
     key = read_input(args.key, limit=MAX_KEY_FILE_BYTES) if args.key else None
     fetcher = Fetcher.from_document_files(args.document, FetchPolicy(offline=args.offline))
     options = VerifyOptions(recipient=args.recipient, at=at, key=key, fetcher=fetcher)

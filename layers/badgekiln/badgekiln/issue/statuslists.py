@@ -55,6 +55,7 @@ from badgekiln.issue.records import (
     status_allocation_path,
 )
 from badgekiln.issue.signing import load_signer
+from badgekiln.model.node import id_of
 from badgekiln.status import (
     MIN_LIST_ENTRIES,
     StatusBitstring,
@@ -652,9 +653,7 @@ def set_ob2_revoked(
                 f"stored RevocationList {hosted.key!r} has no revokedAssertions", reason="corrupt-record"
             )
         wanted = {"id": assertion_id} if reason is None else {"id": assertion_id, "revocationReason": reason}
-        listed = [
-            e for e in entries if e == assertion_id or (isinstance(e, dict) and e.get("id") == assertion_id)
-        ]
+        listed = [e for e in entries if id_of(e) == assertion_id]
         if current is not None and (listed == [wanted] if revoked else not listed):
             return None  # already as asked: a retry, or a concurrent twin
         if revoked:

@@ -47,6 +47,7 @@ from badgekiln.errors import (
 from badgekiln.keys.formats import b58encode, b64url_decode, multibase_decode
 from badgekiln.keys.signer import PublicKey, Signer
 from badgekiln.model.dates import stamp
+from badgekiln.model.ob3 import Proof
 from badgekiln.strictjson import loads_object
 
 __all__ = [
@@ -117,9 +118,9 @@ _DATETIME: Final = re.compile(r"-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z
 
 
 def suite_name(proof: Mapping[str, Any]) -> str:
-    """What to call a proof's suite in messages: its cryptosuite, else its type."""
-    cryptosuite = proof.get("cryptosuite")
-    return str(cryptosuite) if cryptosuite is not None else str(proof.get("type"))
+    """What to call a proof's suite in messages: its cryptosuite, else its type
+    (:attr:`badgekiln.model.ob3.Proof.suite`)."""
+    return Proof(proof).suite
 
 
 def _accepted() -> str:

@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any, Final
 
 from badgekiln.errors import StatusError
+from badgekiln.model.ob3 import Credential, credential_of
+from badgekiln.model.status import StatusEntry
 from badgekiln.status.result import FetchJson, StatusPolicy, StatusResult, VerifyCredential
 from badgekiln.status.revocationlist import check_revocation_list_entry
 from badgekiln.status.statuslist import ENTRY_TYPES, check_status_list_entry
@@ -22,14 +24,15 @@ STATUS_TYPES: Final = ENTRY_TYPES | {"1EdTechRevocationList"}
 
 
 def check_credential_status(
-    credential: Mapping[str, Any],
+    credential: Mapping[str, Any] | Credential,
     *,
     fetch_json: FetchJson,
     verify_credential: VerifyCredential,
     policy: StatusPolicy = StatusPolicy(),  # noqa: B008  # frozen, so one shared default is safe
     at: datetime | None = None,
 ) -> tuple[StatusResult, ...]:
-    """Check each ``credentialStatus`` entry of ``credential`` (none → an empty tuple).
+    """Check each ``credentialStatus`` entry of ``credential`` (a JSON object or the model's view
+    of one; no entry → an empty tuple).
 
     The credential's ``issuer`` (id or object) and, for 1EdTech revocation lists, its ``id``
     are read from ``credential``, which the caller has already verified.
@@ -50,25 +53,25 @@ def check_credential_status(
     """
     if at is not None and at.tzinfo is None:
         raise ValueError("at must be timezone-aware")
-    raw = credential.get("credentialStatus")
-    if raw is None:
+    view = credential_of(credential)
+    entries = view.status_entries
+    if not entries:
         return ()
-    entries = raw if isinstance(raw, list) else [raw]
     if len(entries) > MAX_STATUS_ENTRIES:
         raise StatusError(
             f"the credential has more than {MAX_STATUS_ENTRIES} credentialStatus entries",
             reason="too-large",
             limit=MAX_STATUS_ENTRIES,
         )
-    issuer = credential.get("issuer")
-    issuer_id = issuer.get("id") if isinstance(issuer, Mapping) else issuer
-    if not isinstance(issuer_id, str) or not issuer_id:
+    issuer_id = view.issuer_id
+    if issuer_id is None:
         raise StatusError("the credential has no issuer id to compare status lists with", reason="entry")
     results = []
-    for entry in entries:
-        if isinstance(entry, Mapping) and entry.get("type") == "1EdTechRevocationList":
-            credential_id = credential.get("id")
-            if not isinstance(credential_id, str) or not credential_id:
+    for raw in entries:
+        entry = StatusEntry.of(raw)
+        if entry is not None and entry.type == "1EdTechRevocationList":
+            credential_id = view.id
+            if credential_id is None:
                 raise StatusError(
                     "a 1EdTechRevocationList cannot be checked for a credential without an id", reason="entry"
                 )
@@ -80,7 +83,7 @@ def check_credential_status(
         else:
             results.append(
                 check_status_list_entry(
-                    entry,
+                    entry or raw,
                     issuer=issuer_id,
                     fetch_json=fetch_json,
                     verify_credential=verify_credential,

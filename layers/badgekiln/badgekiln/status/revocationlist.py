@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from badgekiln.errors import StatusError
+from badgekiln.model.node import id_of
+from badgekiln.model.status import RevocationList, RevokedEntry, StatusEntry
 from badgekiln.status.result import FetchJson, StatusPolicy, StatusResult, fetch_list
 
 __all__ = [
@@ -44,19 +46,19 @@ MAX_REVOKED_ENTRIES: Final = 1_000_000
 _MAX_REASON_CHARS: Final = 1000
 
 
-def _load(ref: str | Mapping[str, Any], fetch_json: FetchJson, what: str) -> tuple[str, Mapping[str, Any]]:
-    """(url, document) for a list given by URL (fetched) or embedded as an object."""
+def _load(ref: str | Mapping[str, Any], fetch_json: FetchJson, what: str) -> tuple[str, RevocationList]:
+    """(url, list) for a list given by URL (fetched) or embedded as an object."""
     if isinstance(ref, Mapping):
-        url = ref.get("id")
-        return (url if isinstance(url, str) else "(embedded)"), ref
+        embedded = RevocationList(ref)
+        url = embedded.declared_id
+        return (url if isinstance(url, str) else "(embedded)"), embedded
     if not isinstance(ref, str) or not ref:
         raise StatusError(f"the {what} reference must be a URL", reason="entry")
-    return ref, fetch_list(ref, fetch_json, what)
+    return ref, RevocationList(fetch_list(ref, fetch_json, what))
 
 
-def _entries(document: Mapping[str, Any], member: str, url: str) -> list[Any]:
-    value = document.get(member)
-    entries = value if isinstance(value, list) else [value]  # one entry may be compacted to a value
+def _entries(document: RevocationList, member: str, url: str) -> list[Any]:
+    entries = document.entries(member) or []
     if len(entries) > MAX_REVOKED_ENTRIES:
         raise StatusError(
             f"the revocation list {url} has more than {MAX_REVOKED_ENTRIES} entries",
@@ -67,9 +69,9 @@ def _entries(document: Mapping[str, Any], member: str, url: str) -> list[Any]:
     return entries
 
 
-def _reason(entry: Mapping[str, Any]) -> str | None:
-    reason = entry.get("revocationReason")
-    return reason[:_MAX_REASON_CHARS] if isinstance(reason, str) else None
+def _reason(entry: RevokedEntry) -> str | None:
+    reason = entry.reason
+    return reason[:_MAX_REASON_CHARS] if reason is not None else None
 
 
 def _result(method: str, url: str, reason: str | None, *, revoked: bool, warnings: list[str]) -> StatusResult:
@@ -85,10 +87,9 @@ def _result(method: str, url: str, reason: str | None, *, revoked: bool, warning
 
 
 def _check_issuer(
-    document: Mapping[str, Any], url: str, issuer: str | None, policy: StatusPolicy, warnings: list[str]
+    document: RevocationList, url: str, issuer: str | None, policy: StatusPolicy, warnings: list[str]
 ) -> None:
-    declared = document.get("issuer")
-    declared = declared.get("id") if isinstance(declared, Mapping) else declared
+    declared = document.issuer
     if declared is None or issuer is None or declared == issuer:
         return
     if policy.require_same_issuer:
@@ -101,7 +102,7 @@ def _check_issuer(
 
 
 def check_revocation_list_entry(
-    entry: Mapping[str, Any],
+    entry: Mapping[str, Any] | StatusEntry,
     *,
     credential_id: str,
     issuer: str,
@@ -122,10 +123,11 @@ def check_revocation_list_entry(
             fetch_json=fetcher.get_json,
         )
     """
-    if not isinstance(entry, Mapping) or entry.get("type") != "1EdTechRevocationList":
+    view = entry if isinstance(entry, StatusEntry) else StatusEntry.of(entry)
+    if view is None or view.type != "1EdTechRevocationList":
         raise StatusError("credentialStatus is not a 1EdTechRevocationList entry", reason="unsupported-type")
-    ref = entry.get("id")
-    if not isinstance(ref, str) or not ref:
+    ref = view.id
+    if ref is None:
         raise StatusError(
             "a 1EdTechRevocationList credentialStatus needs the list's URL as its id", reason="entry"
         )
@@ -133,19 +135,19 @@ def check_revocation_list_entry(
     warnings: list[str] = []
     _check_issuer(document, url, issuer, policy, warnings)
     member = "revokedCredentials"
-    if member not in document and "revokedCredential" in document:
+    if not document.has(member) and document.has("revokedCredential"):
         member = "revokedCredential"
         warnings.append(
             "the revocation list names its entries 'revokedCredential'; "
             "the specification says 'revokedCredentials'"
         )
     # OB 3.0 serialisation omits empty arrays, so a list without the member revokes nothing.
-    entries = _entries(document, member, url) if member in document else []
     revoked, reason = False, None
-    for position, item in enumerate(entries):
-        listed = item.get("id") if isinstance(item, Mapping) else None
-        flag = item.get("revoked", True) if isinstance(item, Mapping) else None
-        if not isinstance(listed, str) or not isinstance(flag, bool):
+    for position, raw in enumerate(_entries(document, member, url)):
+        item = RevokedEntry.of(raw)
+        listed = item.declared_id if item is not None else None
+        flag = item.revoked if item is not None else None
+        if item is None or not isinstance(listed, str) or not isinstance(flag, bool):
             raise StatusError(
                 f"{member}[{position}] in {url} must be {{'id': URI, 'revoked'?: bool}}",
                 reason="list",
@@ -183,22 +185,22 @@ def check_ob2_revocation_list(
                                            issuer=profile["id"], fetch_json=fetcher.get_json)
     """
     url, document = _load(revocation_list, fetch_json, "revocation list")
-    declared = document.get("type")
-    if "RevocationList" not in (declared if isinstance(declared, list) else [declared]):
+    if "RevocationList" not in document.types:
         raise StatusError(
             f"{url} is not an OB 2.0 RevocationList", reason="type", url=url, expected="RevocationList"
         )
     warnings: list[str] = []
     _check_issuer(document, url, issuer, policy, warnings)
-    if "revokedAssertions" not in document:
+    if not document.has("revokedAssertions"):
         raise StatusError(f"the RevocationList {url} has no revokedAssertions", reason="list", url=url)
     revoked, reason = False, None
-    for position, item in enumerate(_entries(document, "revokedAssertions", url)):
-        if isinstance(item, str):
-            hit = item == assertion_id
-        elif isinstance(item, Mapping) and isinstance(item.get("id", item.get("uid")), str):
-            hit = item.get("id") == assertion_id or (
-                assertion_uid is not None and item.get("uid") == assertion_uid
+    for position, raw in enumerate(_entries(document, "revokedAssertions", url)):
+        item = RevokedEntry.of(raw)
+        if isinstance(raw, str):
+            hit = raw == assertion_id
+        elif item is not None and isinstance(item.declared_id if item.has("id") else item.uid, str):
+            hit = item.declared_id == assertion_id or (
+                assertion_uid is not None and item.uid == assertion_uid
             )
         else:
             raise StatusError(
@@ -208,7 +210,7 @@ def check_ob2_revocation_list(
                 field="revokedAssertions",
             )
         if hit and not revoked:
-            revoked, reason = True, _reason(item) if isinstance(item, Mapping) else None
+            revoked, reason = True, _reason(item) if item is not None else None
     return _result("RevocationList", url, reason, revoked=revoked, warnings=warnings)
 
 
@@ -229,10 +231,6 @@ def build_ob2_revocation_list(*, list_url: str, issuer_id: str) -> dict[str, Any
         "issuer": issuer_id,
         "revokedAssertions": [],
     }
-
-
-def _listed_id(item: Any) -> Any:
-    return item.get("id") if isinstance(item, Mapping) else item
 
 
 def add_revoked_assertion(
@@ -256,7 +254,7 @@ def add_revoked_assertion(
     entry: dict[str, Any] = {"id": assertion_id}
     if reason is not None:
         entry["revocationReason"] = reason
-    updated["revokedAssertions"] = [e for e in entries if _listed_id(e) != assertion_id] + [entry]
+    updated["revokedAssertions"] = [e for e in entries if id_of(e) != assertion_id] + [entry]
     return updated
 
 
@@ -272,5 +270,5 @@ def remove_revoked_assertion(document: Mapping[str, Any], assertion_id: str) -> 
     entries = updated.get("revokedAssertions")
     if not isinstance(entries, list):
         raise ValueError("document has no revokedAssertions list")
-    updated["revokedAssertions"] = [e for e in entries if _listed_id(e) != assertion_id]
+    updated["revokedAssertions"] = [e for e in entries if id_of(e) != assertion_id]
     return updated

@@ -26,7 +26,9 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from badgekiln.errors import BadgeKilnError, StatusError
-from badgekiln.model.dates import parse_aware, stamp
+from badgekiln.model.dates import DateTime, stamp
+from badgekiln.model.ob3 import Credential, Subject
+from badgekiln.model.status import StatusEntry
 from badgekiln.status.bitstring import MAX_LIST_BYTES, MAX_STATUS_SIZE, MIN_LIST_ENTRIES, StatusBitstring
 from badgekiln.status.result import (
     PURPOSES,
@@ -85,16 +87,8 @@ def _entry_error(message: str, **details: Any) -> StatusError:
     return StatusError(message, reason="entry", **details)
 
 
-def _types(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def _id_of(value: Any) -> Any:
-    return value.get("id") if isinstance(value, Mapping) else value
-
-
-def _method(entry: Mapping[str, Any]) -> _Method:
-    entry_type = entry.get("type")
+def _method(entry: StatusEntry) -> _Method:
+    entry_type = entry.type
     method = _METHODS.get(entry_type) if isinstance(entry_type, str) else None
     if method is None:
         raise StatusError(
@@ -106,8 +100,8 @@ def _method(entry: Mapping[str, Any]) -> _Method:
     return method
 
 
-def _index(entry: Mapping[str, Any], warnings: list[str]) -> int:
-    raw = entry.get("statusListIndex")
+def _index(entry: StatusEntry, warnings: list[str]) -> int:
+    raw = entry.index
     if isinstance(raw, str) and _INDEX.fullmatch(raw):
         return int(raw)
     if isinstance(raw, int) and not isinstance(raw, bool) and 0 <= raw < 10**_MAX_INDEX_DIGITS:
@@ -122,8 +116,8 @@ def _index(entry: Mapping[str, Any], warnings: list[str]) -> int:
     )
 
 
-def _status_size(entry: Mapping[str, Any], method: _Method) -> int:
-    raw = entry.get("statusSize", 1)
+def _status_size(entry: StatusEntry, method: _Method) -> int:
+    raw = entry.size
     if not method.multibit:
         if not isinstance(raw, int) or isinstance(raw, bool) or raw != 1:
             raise _entry_error(f"{method.name} entries have one bit; statusSize {raw!r} is not allowed")
@@ -137,8 +131,8 @@ def _status_size(entry: Mapping[str, Any], method: _Method) -> int:
     return raw
 
 
-def _messages(entry: Mapping[str, Any], size: int) -> dict[int, str]:
-    raw = entry.get("statusMessage")
+def _messages(entry: StatusEntry, size: int) -> dict[int, str]:
+    raw = entry.messages
     if raw is None:
         if size > 1:  # REC: statusMessage MUST be present when statusSize > 1
             raise _entry_error("statusMessage is required when statusSize is greater than 1")
@@ -150,8 +144,7 @@ def _messages(entry: Mapping[str, Any], size: int) -> dict[int, str]:
         )
     messages: dict[int, str] = {}
     for position, item in enumerate(raw):
-        status = item.get("status") if isinstance(item, Mapping) else None
-        text = item.get("message") if isinstance(item, Mapping) else None
+        status, text = StatusEntry.message_of(item)
         if not (isinstance(status, str) and _STATUS_HEX.fullmatch(status) and isinstance(text, str)):
             raise _entry_error(
                 f"statusMessage[{position}] must be {{'status': '0x…', 'message': '…'}}",
@@ -180,24 +173,22 @@ def _verify(document: Mapping[str, Any], url: str, verify_credential: VerifyCred
         ) from exc
 
 
-def _subject(document: Mapping[str, Any], method: _Method, url: str) -> Mapping[str, Any]:
-    declared = _types(document.get("type"))  # may hold anything, hashable or not
+def _subject(document: Credential, method: _Method, url: str) -> Subject:
+    declared = document.types
     if "VerifiableCredential" not in declared or method.credential_type not in declared:
         raise StatusError(
             f"the status list {url} is not a VerifiableCredential and {method.credential_type} (its type is "
-            f"{repr(document.get('type'))[:100]})",
+            f"{repr(document.type)[:100]})",
             reason="type",
             url=url,
             expected=method.credential_type,
         )
-    subject = document.get("credentialSubject")
-    if isinstance(subject, list) and len(subject) == 1:
-        subject = subject[0]
-    if not isinstance(subject, Mapping):
+    subject = document.subject
+    if subject is None:
         raise StatusError(
             f"the status list {url} has no single credentialSubject object", reason="list", url=url
         )
-    if method.subject_type not in _types(subject.get("type")):
+    if method.subject_type not in subject.types:
         raise StatusError(
             f"the status list {url} has a credentialSubject that is not a {method.subject_type}",
             reason="type",
@@ -207,33 +198,43 @@ def _subject(document: Mapping[str, Any], method: _Method, url: str) -> Mapping[
     return subject
 
 
-def _check_window(document: Mapping[str, Any], url: str, now: datetime, policy: StatusPolicy) -> None:
-    for field in ("validFrom", "issuanceDate"):
-        if field in document:
-            start = parse_timestamp(document[field], field=field, url=url)
-            if start - now > policy.clock_skew:  # a difference: now + skew can overflow
-                raise StatusError(
-                    f"the status list {url} is not valid before {document[field]}",
-                    reason="not-yet-valid",
-                    url=url,
-                    field=field,
-                )
-    for field in ("validUntil", "expirationDate"):
-        if field in document:
-            end = parse_timestamp(document[field], field=field, url=url)
-            if now - end > policy.clock_skew:
-                raise StatusError(
-                    f"the status list {url} expired at {document[field]}",
-                    reason="expired",
-                    url=url,
-                    field=field,
-                )
+def _instant(moment: DateTime, url: str) -> datetime:
+    """The instant a list credential's date-time member names.
+
+    Raises:
+        StatusError: ``reason="list"``: not a date-time with a time zone.
+    """
+    if moment.value is None:
+        raise StatusError(
+            f"the status list's {moment.field} is {moment.error}", reason="list", field=moment.field, url=url
+        )
+    return moment.value
+
+
+def _check_window(document: Credential, url: str, now: datetime, policy: StatusPolicy) -> None:
+    for moment in (document.valid_from, document.issuance_date):
+        if moment is not None and _instant(moment, url) - now > policy.clock_skew:
+            # a difference: now + skew can overflow
+            raise StatusError(
+                f"the status list {url} is not valid before {moment.raw}",
+                reason="not-yet-valid",
+                url=url,
+                field=moment.field,
+            )
+    for moment in (document.valid_until, document.expiration_date):
+        if moment is not None and now - _instant(moment, url) > policy.clock_skew:
+            raise StatusError(
+                f"the status list {url} expired at {moment.raw}",
+                reason="expired",
+                url=url,
+                field=moment.field,
+            )
 
 
 def _check_issuer(
-    document: Mapping[str, Any], url: str, issuer: str, policy: StatusPolicy, warnings: list[str]
+    document: Credential, url: str, issuer: str, policy: StatusPolicy, warnings: list[str]
 ) -> None:
-    list_issuer = _id_of(document.get("issuer"))
+    list_issuer = document.issuer_id
     if list_issuer == issuer:
         return
     shown = repr(list_issuer)[:200]
@@ -246,19 +247,19 @@ def _check_issuer(
     warnings.append(f"the status list was issued by {shown}, not by the credential's issuer")
 
 
-def _check_purpose(subject: Mapping[str, Any], purpose: str, url: str) -> None:
+def _check_purpose(subject: Subject, purpose: str, url: str) -> None:
     # The REC writes one purpose per list; a list of purposes is read as "any of these".
-    declared = subject.get("statusPurpose")
-    if purpose not in (declared if isinstance(declared, list) else [declared]):
+    if purpose not in subject.purposes:
         raise StatusError(
-            f"the entry's statusPurpose {purpose!r} does not match the status list's {repr(declared)[:100]}",
+            f"the entry's statusPurpose {purpose!r} does not match the status list's "
+            f"{repr(subject.purpose)[:100]}",
             reason="purpose",
             url=url,
         )
 
 
 def check_status_list_entry(
-    entry: Mapping[str, Any],
+    entry: Mapping[str, Any] | StatusEntry,
     *,
     issuer: str,
     fetch_json: FetchJson,
@@ -287,10 +288,12 @@ def check_status_list_entry(
     """
     if at is not None and at.tzinfo is None:
         raise ValueError("at must be timezone-aware")
-    if not isinstance(entry, Mapping):
-        raise _entry_error("credentialStatus must be a JSON object")
+    if not isinstance(entry, StatusEntry):
+        if not isinstance(entry, Mapping):
+            raise _entry_error("credentialStatus must be a JSON object")
+        entry = StatusEntry(entry)
     method = _method(entry)
-    purpose = entry.get("statusPurpose")
+    purpose = entry.purpose
     if not isinstance(purpose, str) or purpose not in method.purposes:
         raise StatusError(
             f"statusPurpose {repr(purpose)[:60]} is not one of {', '.join(sorted(method.purposes))}",
@@ -300,25 +303,26 @@ def check_status_list_entry(
     index = _index(entry, warnings)
     size = _status_size(entry, method)
     messages = _messages(entry, size) if method.multibit else {}
-    url = entry.get("statusListCredential")
+    url = entry.list_url
     if not isinstance(url, str) or not url:
         raise _entry_error(
             "statusListCredential must be the list credential's URL", field="statusListCredential"
         )
 
-    document = fetch_list(url, fetch_json, "status list")
-    _verify(document, url, verify_credential)
+    fetched = fetch_list(url, fetch_json, "status list")
+    _verify(fetched, url, verify_credential)
+    document = Credential(fetched)
     subject = _subject(document, method, url)
     _check_window(document, url, at or datetime.now(UTC), policy)
     _check_issuer(document, url, issuer, policy, warnings)
     _check_purpose(subject, purpose, url)
-    if document.get("id") != url:
+    if document.declared_id != url:
         warnings.append(
-            f"the status list credential's id {repr(document.get('id'))[:200]} is not its URL {url}"
+            f"the status list credential's id {repr(document.declared_id)[:200]} is not its URL {url}"
         )
 
-    encoded = subject.get("encodedList")
-    if not isinstance(encoded, str):
+    encoded = subject.encoded_list
+    if encoded is None:
         raise StatusError(f"the status list {url} has no encodedList string", reason="list", url=url)
     bits = StatusBitstring.decode(encoded, status_size=size)
     entries = len(bits)
@@ -355,19 +359,6 @@ def check_status_list_entry(
 
 
 # --- issuing ----------------------------------------------------------------------------------
-
-
-def parse_timestamp(value: Any, *, field: str, url: str) -> datetime:
-    """Parse ``value`` (a member of the list credential at ``url``) as an aware UTC datetime.
-
-    Raises:
-        StatusError: ``reason="list"``: not a string, not a dateTime, no time zone, or an
-            impossible date.
-    """
-    try:
-        return parse_aware(value)
-    except ValueError as exc:
-        raise StatusError(f"the status list's {field} is {exc}", reason="list", field=field, url=url) from exc
 
 
 def build_status_entry(

@@ -1,46 +1,12 @@
-"""Date-times of badges and the validity-window checks built on them."""
+"""The validity-window check, on date-times the model has read."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
 
-from badgekiln.errors import MalformedPayload
-from badgekiln.model.dates import parse_aware
 from badgekiln.verification._session import Checks
 
-__all__ = ["check_window", "from_numeric_date", "parse_datetime"]
-
-#: NumericDate claims beyond this (year 9999) cannot be compared with datetime values.
-_MAX_NUMERIC_DATE: Final = 253_402_300_799
-
-
-def parse_datetime(value: Any, *, field: str) -> datetime:
-    """Parse ``value`` as an aware UTC date-time (:func:`badgekiln.model.dates.parse_aware`);
-    ``field`` names it in errors.
-
-    Raises:
-        MalformedPayload: ``reason="datetime"``: not a string, no time zone, impossible date.
-    """
-    try:
-        return parse_aware(value)
-    except ValueError as exc:
-        raise MalformedPayload(
-            f"{field} is {repr(value)[:60]}, {exc}", reason="datetime", field=field
-        ) from exc
-
-
-def from_numeric_date(value: Any, *, claim: str) -> datetime:
-    """A JWT NumericDate claim (seconds since the epoch) as an aware UTC datetime.
-
-    Raises:
-        MalformedPayload: ``reason="claims"``: not a finite non-negative number in range.
-    """
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= _MAX_NUMERIC_DATE:
-        raise MalformedPayload(
-            f"the JWT {claim!r} claim is {repr(value)[:40]}, not a NumericDate", reason="claims", field=claim
-        )
-    return datetime.fromtimestamp(value, UTC)
+__all__ = ["check_window"]
 
 
 def _shown(moment: datetime) -> str:

@@ -9,15 +9,17 @@ or is not a badge at all, raises a typed error; a badge that fails a check retur
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Final, Literal
+from typing import Final
 
 from badgekiln.errors import BadgeKilnError, MalformedPayload, NotABadgeImage
 from badgekiln.fetch import Fetcher
+from badgekiln.model.ob2 import Assertion, LegacyAssertion
+from badgekiln.model.ob3 import Credential
+from badgekiln.model.reader import read, read_jwt
 from badgekiln.png import PNG_SIGNATURE
-from badgekiln.sniff import is_credential
+from badgekiln.sniff import COMPACT_JWS
 from badgekiln.verification._session import Session
 from badgekiln.verification.options import VerifyOptions
 from badgekiln.verification.report import InputFormat, Report
@@ -25,39 +27,6 @@ from badgekiln.verification.report import InputFormat, Report
 __all__ = ["verify"]
 
 _LEADING: Final = b" \t\r\n\xef\xbb\xbf"  # whitespace and a UTF-8 byte-order mark before XML
-_COMPACT_JWS: Final = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
-_OB2_NODE_TYPES: Final = frozenset({"BadgeClass", "Issuer", "Profile", "CryptographicKey", "RevocationList"})
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def _kind_of(document: Mapping[str, Any]) -> Literal["ob3", "ob2", "legacy"]:
-    """Which verifier a JSON object (a credential, an assertion or a JWS payload) belongs to.
-
-    Raises:
-        MalformedPayload: ``reason="not-a-badge"``: neither a credential nor an assertion.
-    """
-    from badgekiln.verification.ob2 import OB2_CONTEXTS, is_legacy
-
-    if is_credential(document):
-        return "ob3"
-    if is_legacy(document):
-        return "legacy"
-    types = {t for t in _list(document.get("type")) if isinstance(t, str)}
-    contexts = {c for c in _list(document.get("@context")) if isinstance(c, str)}
-    if "Assertion" in types or (contexts & OB2_CONTEXTS and {"badge", "recipient"} <= set(document)):
-        return "ob2"
-    if types & _OB2_NODE_TYPES:
-        kind = sorted(types & _OB2_NODE_TYPES)[0]
-        raise MalformedPayload(
-            f"not a badge: this is an Open Badges 2.0 {kind}, not an Assertion", reason="not-a-badge"
-        )
-    raise MalformedPayload(
-        "not a badge: neither an Open Badges 3.0 credential nor an Open Badges 2.0 assertion",
-        reason="not-a-badge",
-    )
 
 
 def _read(data: bytes | str) -> tuple[InputFormat | None, str]:
@@ -102,7 +71,7 @@ def _verify_text(session: Session, image: InputFormat | None, text: str) -> Repo
 
     payload = text.strip(" \t\r\n")
     # a compact JWS is parsed (strictly) below; anything else is classified by the sniffer
-    kind = "jws" if _COMPACT_JWS.fullmatch(payload) else classify_payload(text)
+    kind = "jws" if COMPACT_JWS.fullmatch(payload) else classify_payload(text)
     if kind == "url":
         if image is None:
             return _verify_url(session, payload)
@@ -113,25 +82,23 @@ def _verify_text(session: Session, image: InputFormat | None, text: str) -> Repo
         if not isinstance(document, dict):
             raise MalformedPayload("the badge JSON must be an object", reason="json")
         fmt: InputFormat = image or "json"
-        spec = _kind_of(document)
-        if spec == "ob3":
-            return ob3.verify_credential(session, document, fmt)
-        if spec == "legacy":
-            return ob2.legacy_report(document, fmt)
-        return ob2.verify_hosted(session, fmt, baked=document)
+        badge = read(document)
+        if isinstance(badge, Credential):
+            return ob3.verify_credential(session, badge, fmt)
+        if isinstance(badge, LegacyAssertion):
+            return ob2.legacy_report(badge, fmt)
+        return ob2.verify_hosted(session, fmt, baked=badge)
     from badgekiln.strictjson import loads_object
     from badgekiln.verification.vcjwt import from_parts, parse_signed
 
     parsed = parse_signed(payload)
-    claims = loads_object(parsed.payload, source="JWT payload")
-    vc = claims.get("vc")
-    spec = "ob3" if isinstance(vc, dict) and is_credential(vc) else _kind_of(claims)
+    signed = read_jwt(loads_object(parsed.payload, source="JWT payload"))
     fmt = image or "jwt"
-    if spec == "ob3":
-        return ob3.verify_credential_jwt(session, from_parts(parsed, claims), fmt)
-    if spec == "legacy":
-        return ob2.legacy_report(claims, fmt)
-    return ob2.verify_signed(session, parsed, claims, fmt)
+    if isinstance(signed, LegacyAssertion):
+        return ob2.legacy_report(signed, fmt)
+    if isinstance(signed, Assertion):
+        return ob2.verify_signed(session, parsed, signed, fmt)
+    return ob3.verify_credential_jwt(session, from_parts(parsed, signed), fmt)
 
 
 def _verify_url(session: Session, url: str) -> Report:
@@ -156,8 +123,10 @@ def _verify_url(session: Session, url: str) -> Report:
             raise MalformedPayload(f"{url} serves a token that is not UTF-8", reason="jws") from exc
         return _verify_text(session, "url", text)
     document = response.json()
-    if isinstance(document, dict) and _kind_of(document) == "ob3":
-        return ob3.verify_credential(session, document, "url")
+    if isinstance(document, Mapping):
+        badge = read(document)  # what is not a badge at all is said so here
+        if isinstance(badge, Credential):
+            return ob3.verify_credential(session, badge, "url")
     return ob2.verify_hosted(session, "url", url=url, prefetched=response)
 
 

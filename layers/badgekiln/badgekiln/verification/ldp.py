@@ -15,12 +15,12 @@ pinned key.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 from badgekiln.errors import BadgeKilnError, InputTooLarge, MalformedPayload, ProofError, UnsupportedAlgorithm
 from badgekiln.keys.signer import PublicKey
+from badgekiln.model.ob3 import Credential, Proof
 from badgekiln.verification._session import Session, is_offline_refusal
 
 __all__ = ["MAX_PROOFS", "ProofOutcome", "verify_embedded_proof"]
@@ -41,11 +41,11 @@ class ProofOutcome:
     warnings: tuple[str, ...] = ()
 
 
-def _attempt(session: Session, document: Mapping[str, Any], proof: Mapping[str, Any]) -> ProofOutcome:
+def _attempt(session: Session, document: Credential, proof: Proof) -> ProofOutcome:
     from badgekiln.proofs.dataintegrity import verify_proof
     from badgekiln.proofs.did import resolve_verification_method
 
-    method = proof.get("verificationMethod")
+    method = proof.verification_method
     pinned = session.pinned_key
     if pinned is not None:
         key, controller = pinned, None
@@ -54,31 +54,30 @@ def _attempt(session: Session, document: Mapping[str, Any], proof: Mapping[str, 
             raise MalformedPayload("proof.verificationMethod is missing or not a string", reason="proof")
         resolved = resolve_verification_method(method, fetch_json=session.fetch_json)
         key, controller = resolved.public_key, resolved.controller
-    suite = verify_proof(document, proof, key)  # a key that does not fit the suite is refused inside
+    suite = verify_proof(document.raw, proof.raw, key)  # a key that does not fit the suite is refused inside
     _check_expiry(session, proof)
     return ProofOutcome(suite.name, str(method), key, controller)
 
 
-def _check_expiry(session: Session, proof: Mapping[str, Any]) -> None:
+def _check_expiry(session: Session, proof: Proof) -> None:
     """A proof past its own (signed) ``expires`` is not accepted, whatever the credential says.
 
     Raises:
         ProofError: ``reason="proof-expired"``.
         MalformedPayload: ``expires`` is not a date-time with a time zone.
     """
-    expires = proof.get("expires")
-    if expires is None:
+    expires = proof.expires
+    if expires is None or expires.raw is None:
         return
-    from badgekiln.verification._dates import parse_datetime
+    if expires.value is None:
+        raise MalformedPayload(f"proof.{expires.problem}", reason="datetime", field="proof.expires")
+    if session.now - expires.value > session.options.clock_skew:
+        raise ProofError(
+            f"the proof expired at {expires.raw} and is no longer accepted", reason="proof-expired"
+        )
 
-    moment = parse_datetime(expires, field="proof.expires")
-    if session.now - moment > session.options.clock_skew:
-        raise ProofError(f"the proof expired at {expires} and is no longer accepted", reason="proof-expired")
 
-
-def verify_embedded_proof(
-    session: Session, document: Mapping[str, Any], *, every: bool = False
-) -> ProofOutcome:
+def verify_embedded_proof(session: Session, document: Credential, *, every: bool = False) -> ProofOutcome:
     """Verify ``document``'s embedded proof(s); return the one that verified.
 
     With ``every`` (status list credentials), each proof of an accepted suite must verify, not
@@ -91,23 +90,23 @@ def verify_embedded_proof(
         JsonLdError, KeyResolutionError, InvalidSignature, FetchError: from the first proof of an
             accepted suite (a decisive failure is preferred to one the network prevented).
     """
-    from badgekiln.proofs.dataintegrity import SUITES, UNSUPPORTED_SUITES, suite_name
+    from badgekiln.proofs.dataintegrity import SUITES, UNSUPPORTED_SUITES
 
-    raw = document.get("proof")
-    if raw is None:
+    entries = document.proofs
+    if entries is None:
         raise MalformedPayload("the credential carries no proof", reason="no-proof")
-    proofs = raw if isinstance(raw, list) else [raw]
-    if len(proofs) > MAX_PROOFS:
+    if len(entries) > MAX_PROOFS:
         raise InputTooLarge(f"the document carries more than {MAX_PROOFS} proofs", limit=MAX_PROOFS)
-    if not proofs or not all(isinstance(proof, Mapping) for proof in proofs):
+    proofs = [proof for proof in map(Proof.of, entries) if proof is not None]
+    if not proofs or len(proofs) != len(entries):
         raise MalformedPayload("proof must be a JSON object or a list of them", reason="proof")
     ignored: list[str] = []
     errors: list[BadgeKilnError] = []
     verified: list[ProofOutcome] = []
     for proof in proofs:
-        suite = (proof.get("type"), proof.get("cryptosuite"))
+        suite = (proof.type, proof.cryptosuite)
         if not all(part is None or isinstance(part, str) for part in suite) or suite not in SUITES:
-            ignored.append(f"a proof of unsupported suite {suite_name(proof)!r} was ignored")
+            ignored.append(f"a proof of unsupported suite {proof.suite!r} was ignored")
             continue
         try:
             outcome = _attempt(session, document, proof)
@@ -119,14 +118,12 @@ def verify_embedded_proof(
         if every:
             verified.append(outcome)
             continue
-        warnings = ignored + [
-            f"another {suite_name(proof)} proof does not verify: {e.message}" for e in errors
-        ]
+        warnings = ignored + [f"another {proof.suite} proof does not verify: {e.message}" for e in errors]
         return ProofOutcome(outcome.suite, outcome.method, outcome.key, outcome.controller, tuple(warnings))
     if verified:
         return verified[0]
     if not errors:
-        found = sorted({suite_name(proof) for proof in proofs})
+        found = sorted({proof.suite for proof in proofs})
         why = [f"{name}: {UNSUPPORTED_SUITES[name]}" for name in found if name in UNSUPPORTED_SUITES]
         raise UnsupportedAlgorithm(
             f"unsupported suite {', '.join(found)}"

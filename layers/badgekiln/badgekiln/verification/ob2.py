@@ -5,13 +5,14 @@ URL); HTTP 410 or ``"revoked": true`` means revoked. Signed: a compact JWS whose
 profile's ``publicKey`` must list, whatever the key's ``owner`` claims. Both: the BadgeClass and
 the issuer profile are fetched (embedded nodes with an HTTP id are fetched again), the issuer's
 ``revocationList`` is checked in full, ``expires`` and ``issuedOn`` are judged with the clock
-skew, and the recipient is matched when asked.
+skew, and the recipient is matched when asked. Documents are read through
+:mod:`badgekiln.model.ob2`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 from urllib.parse import urlsplit
 
 from badgekiln.errors import (
@@ -22,7 +23,17 @@ from badgekiln.errors import (
     StatusError,
 )
 from badgekiln.keys.signer import PublicKey
-from badgekiln.verification._dates import check_window, parse_datetime
+from badgekiln.model.claims import claims_of
+from badgekiln.model.node import Node, id_of
+from badgekiln.model.ob2 import (
+    OB2_CONTEXTS,
+    Assertion,
+    BadgeClass,
+    CryptographicKey,
+    LegacyAssertion,
+    Profile,
+)
+from badgekiln.verification._dates import check_window
 from badgekiln.verification._session import Checks, Session
 from badgekiln.verification.report import Check, InputFormat, Report, Summary
 
@@ -30,34 +41,14 @@ if TYPE_CHECKING:
     from badgekiln.fetch import FetchResponse
     from badgekiln.proofs.jws import CompactJws
 
-__all__ = [
-    "MAX_PROFILE_KEYS",
-    "OB1_CONTEXT",
-    "OB2_CONTEXTS",
-    "is_legacy",
-    "legacy_report",
-    "verify_hosted",
-    "verify_signed",
-]
+__all__ = ["MAX_PROFILE_KEYS", "legacy_report", "verify_hosted", "verify_signed"]
 
-#: The OB 2.0 context, at its canonical URL and at the alias the spec also publishes.
-OB2_CONTEXTS: Final = frozenset(
-    {"https://w3id.org/openbadges/v2", "https://openbadgespec.org/v2/context.json"}
-)
-OB1_CONTEXT: Final = "https://w3id.org/openbadges/v1"
 _HOSTED: Final = frozenset({"HostedBadge", "hosted"})
 _SIGNED: Final = frozenset({"SignedBadge", "signed"})
 #: Keys tried for a signed assertion without ``verification.creator`` (all the profile lists).
 MAX_PROFILE_KEYS: Final = 8
 
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [] if value is None else [value]
-
-
-def _id_of(value: Any) -> str | None:
-    found = value.get("id") if isinstance(value, Mapping) else value
-    return found if isinstance(found, str) and found else None
+_V = TypeVar("_V", bound=Node)
 
 
 def _is_http(value: Any) -> bool:
@@ -71,36 +62,32 @@ def _host(url: str) -> str:
         return ""
 
 
+def _summary(
+    assertion: Assertion | None, documents: Mapping[str, Mapping[str, Any]] | None = None
+) -> Summary:
+    """What the assertion claims, its BadgeClass and profile read from ``documents`` (by URL)."""
+    lookup = documents.get if documents else None
+    return Summary.of(claims_of(assertion or Assertion({}), lookup))
+
+
 # --- legacy ---------------------------------------------------------------------------------------
 
 
-def is_legacy(document: Mapping[str, Any]) -> bool:
-    """Whether a JSON assertion is Open Badges 1.0/1.1 (or 0.5): the v1 context, or an object
-    without ``@context`` shaped like one (1.0's ``verify`` or ``uid``, or ``badge`` with
-    ``recipient``)."""
-    context = document.get("@context")
-    if context == OB1_CONTEXT or (isinstance(context, list) and OB1_CONTEXT in context):
-        return True
-    if context is not None:
-        return False
-    return "verify" in document or "uid" in document or {"badge", "recipient"} <= set(document)
-
-
-def legacy_report(document: Mapping[str, Any], fmt: InputFormat) -> Report:
+def legacy_report(assertion: LegacyAssertion, fmt: InputFormat) -> Report:
     """A not-valid report for a 1.x badge, saying why."""
     message = (
         "an Open Badges 1.x assertion (legacy): badgekiln verifies Open Badges 2.0 and 3.0 only, and "
         "1.x verification URLs and keys are long retired; ask the issuer for a 2.0 or 3.0 badge"
     )
-    summary = Summary(id=_id_of(document) or _id_of(document.get("uid")), type=("Assertion",))
+    summary = Summary(id=assertion.id, type=("Assertion",))
     return Report("ob1", fmt, (Check("version", "failed", message, "legacy"),), summary)
 
 
 # --- nodes ----------------------------------------------------------------------------------------
 
 
-def _node(session: Session, checks: Checks, ref: Any, kind: str) -> tuple[str | None, Mapping[str, Any]]:
-    """(URL it was fetched from, document) of a BadgeClass or issuer profile.
+def _node(session: Session, checks: Checks, ref: Any, view: type[_V], kind: str) -> tuple[str | None, _V]:
+    """(URL it was fetched from, view) of a BadgeClass or issuer profile.
 
     A URL is fetched; an embedded node with an HTTP id is fetched again (the published copy is
     authoritative); other embedded nodes (``urn:uuid`` …) are used as they are.
@@ -108,45 +95,31 @@ def _node(session: Session, checks: Checks, ref: Any, kind: str) -> tuple[str | 
     Raises:
         FetchError, MalformedPayload, InputTooLarge: the node could not be had.
     """
-    url = ref if isinstance(ref, str) else _id_of(ref) if isinstance(ref, Mapping) else None
+    url = id_of(ref)
     if isinstance(ref, Mapping) and not _is_http(url):
-        return None, ref
-    if not _is_http(url):
+        return None, view(ref)
+    if url is None or not _is_http(url):
         raise MalformedPayload(f"the {kind} must be an HTTP(S) URL or an embedded object", reason="structure")
-    document = session.fetch_json(url)  # type: ignore[arg-type]
-    if not isinstance(document, Mapping):
+    node = view.of(session.fetch_json(url))
+    if node is None:
         raise MalformedPayload(f"the {kind} at {url} is not a JSON object", reason="structure", url=url)
-    if document.get("id") != url:
+    if node.declared_id != url:
         checks.warning(
             "structure",
-            f"the {kind} fetched from {url} calls itself {document.get('id')!r}; "
+            f"the {kind} fetched from {url} calls itself {node.declared_id!r}; "
             f"it is used as the {kind} at {url}",
             "id-mismatch",
         )
-    return url, document
+    return url, node
 
 
-def _nested_contexts(document: Mapping[str, Any]) -> list[Any]:
-    """Every ``@context`` entry below the top level (extension nodes carry their own)."""
-    found: list[Any] = []
-    stack: list[Any] = [value for key, value in document.items() if key != "@context"]
-    while stack:  # bounded: parsed JSON is depth- and size-capped
-        node = stack.pop()
-        if isinstance(node, dict):
-            found.extend(_list(node.get("@context")) if "@context" in node else [])
-            stack.extend(value for key, value in node.items() if key != "@context")
-        elif isinstance(node, list):
-            stack.extend(node)
-    return found
-
-
-def _check_context(checks: Checks, document: Mapping[str, Any]) -> None:
+def _check_context(checks: Checks, assertion: Assertion) -> None:
     from badgekiln.jsonld.loader import bundled_context_urls
 
-    contexts = _list(document.get("@context"))
-    nested = _nested_contexts(document)
+    contexts = assertion.contexts
+    nested = assertion.nested_contexts
     if not any(isinstance(entry, str) and entry in OB2_CONTEXTS for entry in contexts):
-        shown = repr(document.get("@context"))[:120]
+        shown = repr(assertion.raw.get("@context"))[:120]
         checks.failed("context", f"@context {shown} is not the Open Badges 2.0 context", "ob2-context")
     elif not all(isinstance(entry, str) for entry in [*contexts, *nested]):
         message = "@context must list context URLs (inline definitions are refused)"
@@ -160,104 +133,70 @@ def _check_context(checks: Checks, document: Mapping[str, Any]) -> None:
         checks.passed("context", "the Open Badges 2.0 context")
 
 
-def _check_assertion(checks: Checks, assertion: Mapping[str, Any], verification: frozenset[str]) -> None:
+def _check_assertion(checks: Checks, assertion: Assertion, verification: frozenset[str]) -> None:
     problems: list[str] = []
-    if not _is_http(assertion.get("id")) and not str(assertion.get("id", "")).startswith("urn:uuid:"):
+    if not _is_http(assertion.declared_id) and not str(assertion.declared_id).startswith("urn:uuid:"):
         problems.append("id must be an HTTP(S) URL or a urn:uuid")
-    if "Assertion" not in _list(assertion.get("type")):
-        problems.append(f"type {assertion.get('type')!r} is not Assertion")
-    if not isinstance(assertion.get("recipient"), Mapping):
+    if "Assertion" not in assertion.types:
+        problems.append(f"type {assertion.type!r} is not Assertion")
+    if assertion.recipient is None:
         problems.append("recipient must be an IdentityObject")
-    if not isinstance(assertion.get("badge"), str | Mapping):
+    if not isinstance(assertion.badge, str | Mapping):
         problems.append("badge must be a BadgeClass URL or object")
-    image = _id_of(assertion.get("image"))
+    image = assertion.image
     if image is not None and image.lower().startswith("data:"):
         # the Assertion's image is the baked badge, published at a URL (as the 1EdTech validator requires)
         problems.append("the Assertion image may not be a data: URI")
-    declared = assertion.get("verification", assertion.get("verify"))
-    kind = declared.get("type") if isinstance(declared, Mapping) else None
+    kind = assertion.verification_type
     if not isinstance(kind, str) or kind not in verification:
         wanted = "HostedBadge" if verification is _HOSTED else "SignedBadge"
         problems.append(f"verification.type is {kind!r}, not {wanted}")
-    for field in ("issuedOn", "expires"):
-        if field in assertion or field == "issuedOn":
-            try:
-                parse_datetime(assertion.get(field), field=field)
-            except MalformedPayload as exc:
-                problems.append(exc.message)
+    for moment in (assertion.issued_on, assertion.expires):
+        if moment is not None and moment.problem is not None:
+            problems.append(moment.problem)
     if problems:
         checks.failed("structure", "; ".join(problems), "structure")
     else:
         checks.passed("structure", "a well-formed Open Badges 2.0 Assertion")
-    extensions = sorted(name for name in assertion if name.startswith("extensions:"))
-    if extensions:
+    if assertion.extensions:
         # their JSON Schemas are remote documents, and badgekiln fetches no schemas
-        checks.warning("structure", f"extensions not validated: {', '.join(extensions)[:200]}", "extensions")
-
-
-def _summary(
-    assertion: Mapping[str, Any], badge: Mapping[str, Any] | None, profile: Mapping[str, Any] | None
-) -> Summary:
-    def name(node: Mapping[str, Any] | None) -> str | None:
-        value = node.get("name") if node is not None else None
-        return value if isinstance(value, str) else None
-
-    recipient = assertion.get("recipient")
-    identity = recipient.get("identity") if isinstance(recipient, Mapping) else None
-    issued, expires = assertion.get("issuedOn"), assertion.get("expires")
-    badge_ref = badge if badge is not None else assertion.get("badge")
-    issuer_ref = profile if profile is not None else (badge or {}).get("issuer")
-    return Summary(
-        id=_id_of(assertion),
-        type=tuple(t for t in _list(assertion.get("type")) if isinstance(t, str)),
-        issuer={"id": _id_of(issuer_ref), "name": name(profile)},
-        achievement={"id": _id_of(badge_ref), "name": name(badge)},
-        recipient=identity if isinstance(identity, str) else None,
-        issued=issued if isinstance(issued, str) else None,
-        expires=expires if isinstance(expires, str) else None,
-    )
+        shown = ", ".join(assertion.extensions)[:200]
+        checks.warning("structure", f"extensions not validated: {shown}", "extensions")
 
 
 def _resolve_issuer(
-    session: Session, checks: Checks, assertion: Mapping[str, Any]
-) -> tuple[Mapping[str, Any] | None, str | None, Mapping[str, Any] | None]:
-    """(BadgeClass, issuer id, issuer profile); problems recorded on ``issuer``."""
-    badge: Mapping[str, Any] | None = None
+    session: Session, checks: Checks, assertion: Assertion, documents: dict[str, Mapping[str, Any]]
+) -> tuple[str | None, Profile | None]:
+    """(issuer id, issuer profile); problems recorded on ``issuer``, the documents fetched for
+    the BadgeClass and the profile put in ``documents`` by URL."""
     try:
-        _, badge = _node(session, checks, assertion.get("badge"), "BadgeClass")
-        if "BadgeClass" not in _list(badge.get("type")):
-            checks.failed("structure", f"the BadgeClass has type {badge.get('type')!r}", "structure")
-        issuer_url, profile = _node(session, checks, badge.get("issuer"), "issuer profile")
+        badge_url, badge = _node(session, checks, assertion.badge, BadgeClass, "BadgeClass")
+        if badge_url is not None:
+            documents[badge_url] = badge.raw
+        if "BadgeClass" not in badge.types:
+            checks.failed("structure", f"the BadgeClass has type {badge.type!r}", "structure")
+        issuer_url, profile = _node(session, checks, badge.issuer, Profile, "issuer profile")
+        if issuer_url is not None:
+            documents[issuer_url] = profile.raw
     except BadgeKilnError as exc:
         checks.error("issuer", exc, "the BadgeClass or issuer profile: ")
-        return badge, None, None
-    if not {"Issuer", "Profile"} & {t for t in _list(profile.get("type")) if isinstance(t, str)}:
+        return None, None
+    if not {"Issuer", "Profile"} & set(profile.types):
         checks.failed(
-            "issuer", f"the issuer profile has type {profile.get('type')!r}, not Issuer/Profile", "profile"
+            "issuer", f"the issuer profile has type {profile.type!r}, not Issuer/Profile", "profile"
         )
-    issuer_id = issuer_url or _id_of(profile)
+    issuer_id = issuer_url or profile.id
     if issuer_id is None:
         checks.failed("issuer", "the issuer profile has no id", "profile")
-    return badge, issuer_id, profile
+    return issuer_id, profile
 
 
 # --- hosted ---------------------------------------------------------------------------------------
 
 
-def _check_scope(
-    checks: Checks, assertion_id: str, badge_url: Any, issuer_id: str, profile: Mapping[str, Any]
-) -> None:
-    policy = profile.get("verification")
-    starts = (
-        [s for s in _list(policy.get("startsWith")) if isinstance(s, str)]
-        if isinstance(policy, Mapping)
-        else []
-    )
-    origins = (
-        [o.lower() for o in _list(policy.get("allowedOrigins")) if isinstance(o, str)]
-        if isinstance(policy, Mapping)
-        else []
-    )
+def _check_scope(checks: Checks, assertion_id: str, badge_url: Any, issuer_id: str, profile: Profile) -> None:
+    starts = profile.starts_with
+    origins = profile.allowed_origins
     problems: list[str] = []
     if starts and not any(assertion_id.startswith(prefix) for prefix in starts):
         problems.append(f"{assertion_id} does not start with any of the issuer's startsWith {starts}")
@@ -283,7 +222,7 @@ def verify_hosted(
     fmt: InputFormat,
     *,
     url: str | None = None,
-    baked: Mapping[str, Any] | None = None,
+    baked: Assertion | None = None,
     prefetched: FetchResponse | BadgeKilnError | None = None,
 ) -> Report:
     """Verify a hosted OB 2.0 assertion from its URL, or from a (baked) copy naming it.
@@ -292,39 +231,40 @@ def verify_hosted(
     fetched twice.
     """
     checks = Checks()
-    target = url if url is not None else _id_of(baked)
+    target = url if url is not None else baked.id if baked is not None else None
     if target is None or not _is_http(target):
         if baked is not None:
             _check_context(checks, baked)
         checks.failed("hosted", "a hosted assertion needs an HTTP(S) id to be fetched from", "no-url")
-        return Report("ob2", fmt, checks.freeze(), _summary(baked or {}, None, None), "hosted")
+        return Report("ob2", fmt, checks.freeze(), _summary(baked), "hosted")
     try:
         if isinstance(prefetched, BadgeKilnError):
             raise prefetched
         response = prefetched if prefetched is not None else session.options.active_fetcher.get(target)
-        hosted = response.json()
+        served = response.json()
     except FetchFailed as exc:
         if exc.details.get("status") == 410:
             checks.failed("hosted", f"{target} answers 410 Gone: the issuer withdrew it", "gone")
             checks.failed("status", "revoked: the issuer answers HTTP 410 Gone for the assertion", "revoked")
         else:
             checks.error("hosted", exc, "the hosted assertion: ")
-        return Report("ob2", fmt, checks.freeze(), _summary(baked or {}, None, None), "hosted")
+        return Report("ob2", fmt, checks.freeze(), _summary(baked), "hosted")
     except BadgeKilnError as exc:
         checks.error("hosted", exc, "the hosted assertion: ")
-        return Report("ob2", fmt, checks.freeze(), _summary(baked or {}, None, None), "hosted")
-    if not isinstance(hosted, Mapping):
+        return Report("ob2", fmt, checks.freeze(), _summary(baked), "hosted")
+    hosted = Assertion.of(served)
+    if hosted is None:
         checks.failed("hosted", f"{target} does not serve a JSON object", "hosted")
-        return Report("ob2", fmt, checks.freeze(), _summary(baked or {}, None, None), "hosted")
-    if hosted.get("revoked") is True:
-        reason = hosted.get("revocationReason")
-        because = f" ({reason})" if isinstance(reason, str) and reason else ""
+        return Report("ob2", fmt, checks.freeze(), _summary(baked), "hosted")
+    if hosted.revoked:
+        reason = hosted.revocation_reason
+        because = f" ({reason})" if reason else ""
         checks.failed("hosted", f"{target} declares the assertion revoked", "revoked")
         checks.failed("status", f"revoked by its issuer{because}", "revoked")
-        return Report("ob2", fmt, checks.freeze(), _summary(baked or hosted, None, None), "hosted")
-    if hosted.get("id") != target:
-        checks.failed("hosted", f"the copy at {target} calls itself {hosted.get('id')!r}", "id-mismatch")
-    elif baked is not None and dict(baked) != dict(hosted):
+        return Report("ob2", fmt, checks.freeze(), _summary(baked or hosted), "hosted")
+    if hosted.declared_id != target:
+        checks.failed("hosted", f"the copy at {target} calls itself {hosted.declared_id!r}", "id-mismatch")
+    elif baked is not None and dict(baked.raw) != dict(hosted.raw):
         checks.warning(
             "hosted",
             f"the baked copy differs from the one at {target}; the hosted copy was verified",
@@ -334,65 +274,58 @@ def verify_hosted(
         checks.passed("hosted", f"served by the issuer at {response.url}")
     _check_context(checks, hosted)
     _check_assertion(checks, hosted, _HOSTED)
-    badge, issuer_id, profile = _resolve_issuer(session, checks, hosted)
+    documents: dict[str, Mapping[str, Any]] = {}
+    issuer_id, profile = _resolve_issuer(session, checks, hosted, documents)
     if issuer_id is not None and profile is not None:
-        badge_ref = hosted.get("badge")
-        _check_scope(
-            checks,
-            target,
-            _id_of(badge_ref) if isinstance(badge_ref, Mapping) else badge_ref,
-            issuer_id,
-            profile,
-        )
+        _check_scope(checks, target, id_of(hosted.badge), issuer_id, profile)
         checks.passed("status", "not revoked: the issuer still serves the assertion")
         _check_revocation_list(session, checks, hosted, issuer_id, profile)
     _finish(session, checks, hosted)
-    return Report("ob2", fmt, checks.freeze(), _summary(hosted, badge, profile), "hosted")
+    return Report("ob2", fmt, checks.freeze(), _summary(hosted, documents), "hosted")
 
 
 # --- signed ---------------------------------------------------------------------------------------
 
 
-def _fetch_key(session: Session, key_id: str) -> tuple[PublicKey, Mapping[str, Any]]:
+def _fetch_key(session: Session, key_id: str) -> tuple[PublicKey, CryptographicKey]:
     from badgekiln.keys.formats import load_pem_public_key
 
-    document = session.fetch_json(key_id)
-    if not isinstance(document, Mapping) or "CryptographicKey" not in _list(document.get("type")):
+    document = CryptographicKey.of(session.fetch_json(key_id))
+    if document is None or "CryptographicKey" not in document.types:
         raise KeyResolutionError(f"{key_id} is not a CryptographicKey", reason="key-document", url=key_id)
-    if document.get("id") != key_id:
+    if document.declared_id != key_id:
         raise KeyResolutionError(
-            f"the key document at {key_id} calls itself {document.get('id')!r}",
+            f"the key document at {key_id} calls itself {document.declared_id!r}",
             reason="document-id",
             url=key_id,
         )
-    pem = document.get("publicKeyPem")
-    if not isinstance(pem, str):
+    pem = document.public_key_pem
+    if pem is None:
         raise KeyResolutionError(f"{key_id} has no publicKeyPem", reason="key-document", url=key_id)
     return load_pem_public_key(pem), document
 
 
 def _candidate_keys(
-    session: Session, checks: Checks, assertion: Mapping[str, Any], profile: Mapping[str, Any] | None
-) -> list[tuple[str, PublicKey, Mapping[str, Any]]]:
+    session: Session, checks: Checks, assertion: Assertion, profile: Profile | None
+) -> list[tuple[str, PublicKey, CryptographicKey | None]]:
     """(key id, key, key document) to check the signature with: the pinned key, else the
     ``verification.creator`` key, else every key the issuer profile lists. Whether the profile
     vouches for the key that verifies is decided afterwards (:func:`_key_provenance`)."""
     pinned = session.pinned_key
     if pinned is not None:
-        return [("the pinned key", pinned, {})]
-    verification = assertion.get("verification")
-    creator = verification.get("creator") if isinstance(verification, Mapping) else None
-    if isinstance(creator, str):
+        return [("the pinned key", pinned, None)]
+    creator = assertion.creator
+    if creator is not None:
         key_ids = [creator]
     elif profile is not None:
-        key_ids = [k for k in (_id_of(e) for e in _list(profile.get("publicKey"))) if k][:MAX_PROFILE_KEYS]
+        key_ids = [k for k in profile.public_keys if k][:MAX_PROFILE_KEYS]
         if not key_ids:
             checks.failed(
                 "issuer", "the issuer profile lists no publicKey to verify the signature with", "no-key"
             )
     else:
         key_ids = []
-    keys = []
+    keys: list[tuple[str, PublicKey, CryptographicKey | None]] = []
     for key_id in key_ids:
         try:
             key, document = _fetch_key(session, key_id)
@@ -406,16 +339,16 @@ def _candidate_keys(
 def _key_provenance(
     checks: Checks,
     key_id: str,
-    document: Mapping[str, Any],
+    document: CryptographicKey | None,
     issuer_id: str | None,
-    profile: Mapping[str, Any] | None,
+    profile: Profile | None,
 ) -> None:
     """The issuer profile's ``publicKey`` must list the key, whatever the key's ``owner`` says."""
     if profile is None or issuer_id is None:
         if not checks.status_of("issuer"):
             checks.skipped("issuer", "not checked: the issuer profile could not be had")
         return
-    listed = [_id_of(entry) for entry in _list(profile.get("publicKey"))]
+    listed = profile.public_keys
     if key_id not in listed:
         checks.failed(
             "issuer",
@@ -425,23 +358,22 @@ def _key_provenance(
         )
         return
     checks.passed("issuer", f"the key {key_id} is listed by the issuer profile {issuer_id}")
-    owner = document.get("owner")
+    owner = document.owner if document is not None else None
     if owner != issuer_id:
         checks.warning("issuer", f"the key's owner is {owner!r}, not the issuer {issuer_id}", "owner")
 
 
-def verify_signed(
-    session: Session, parsed: CompactJws, assertion: Mapping[str, Any], fmt: InputFormat
-) -> Report:
+def verify_signed(session: Session, parsed: CompactJws, assertion: Assertion, fmt: InputFormat) -> Report:
     """Verify a signed (JWS) OB 2.0 assertion: the parsed JWS and its decoded payload."""
     from badgekiln.proofs.jws import ALLOWED_ALGORITHMS, verify_compact
 
     checks = Checks()
     _check_context(checks, assertion)
     _check_assertion(checks, assertion, _SIGNED)
-    badge, issuer_id, profile = _resolve_issuer(session, checks, assertion)
+    documents: dict[str, Mapping[str, Any]] = {}
+    issuer_id, profile = _resolve_issuer(session, checks, assertion, documents)
     alg = parsed.alg
-    verified: tuple[str, Mapping[str, Any]] | None = None
+    verified: tuple[str, CryptographicKey | None] | None = None
     for key_id, key, document in _candidate_keys(session, checks, assertion, profile):
         try:
             verify_compact(parsed, key, algorithms=ALLOWED_ALGORITHMS)
@@ -465,27 +397,26 @@ def verify_signed(
     if issuer_id is not None and profile is not None:
         _check_revocation_list(session, checks, assertion, issuer_id, profile)
     _finish(session, checks, assertion)
-    return Report("ob2", fmt, checks.freeze(), _summary(assertion, badge, profile), f"jws {alg}")
+    return Report("ob2", fmt, checks.freeze(), _summary(assertion, documents), f"jws {alg}")
 
 
 # --- shared tail ----------------------------------------------------------------------------------
 
 
 def _check_revocation_list(
-    session: Session, checks: Checks, assertion: Mapping[str, Any], issuer_id: str, profile: Mapping[str, Any]
+    session: Session, checks: Checks, assertion: Assertion, issuer_id: str, profile: Profile
 ) -> None:
     from badgekiln.status import check_ob2_revocation_list
 
-    reference = profile.get("revocationList")
-    assertion_id = _id_of(assertion)
+    reference = profile.revocation_list
+    assertion_id = assertion.id
     if reference is None or assertion_id is None:
         return
-    uid = assertion.get("uid")
     try:
         result = check_ob2_revocation_list(
             reference,
             assertion_id=assertion_id,
-            assertion_uid=uid if isinstance(uid, str) else None,
+            assertion_uid=assertion.uid,
             issuer=issuer_id,
             fetch_json=session.fetch_json,
             policy=session.options.status_policy,
@@ -500,20 +431,16 @@ def _check_revocation_list(
         checks.passed("status", f"not revoked: not in the issuer's revocation list {result.list_url}")
 
 
-def _finish(session: Session, checks: Checks, assertion: Mapping[str, Any]) -> None:
+def _finish(session: Session, checks: Checks, assertion: Assertion) -> None:
     from badgekiln.verification.recipient import find_ob2_recipient
 
-    try:
-        issued = parse_datetime(assertion.get("issuedOn"), field="issuedOn")
-        expires = parse_datetime(assertion["expires"], field="expires") if "expires" in assertion else None
-    except MalformedPayload:
-        pass  # reported by the structure check
-    else:
+    issued, expires = assertion.issued_on, assertion.expires
+    if issued.value is not None and (expires is None or expires.value is not None):
         check_window(
             checks,
-            start=issued,
+            start=issued.value,
             start_field="issuedOn",
-            end=expires,
+            end=expires.value if expires is not None else None,
             end_field="expires",
             now=session.now,
             skew=session.options.clock_skew,
@@ -522,7 +449,7 @@ def _finish(session: Session, checks: Checks, assertion: Mapping[str, Any]) -> N
     if identity is None:
         return
     try:
-        match = find_ob2_recipient(assertion.get("recipient"), identity)
+        match = find_ob2_recipient(assertion.recipient, identity)
     except MalformedPayload as exc:
         checks.error("recipient", exc)
         return

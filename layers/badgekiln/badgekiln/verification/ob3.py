@@ -2,19 +2,22 @@
 
 Order (docs/verification.md): contexts → structure → proof → issuer (key provenance) → VC-JWT
 claims → JSON-LD strictness → status → validity window → credentialSchema → recipient →
-endorsements. Every step runs even after a failure, so a report lists everything wrong.
+endorsements. Every step runs even after a failure, so a report lists everything wrong. The
+credential is read through :class:`badgekiln.model.ob3.Credential`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from badgekiln.errors import BadgeKilnError, JsonLdError, MalformedPayload, StatusError
 from badgekiln.keys.signer import PublicKey
-from badgekiln.verification._dates import check_window, parse_datetime
+from badgekiln.model.claims import claims_of
+from badgekiln.model.ob3 import BADGE_TYPES, ENDORSEMENT, Credential
+from badgekiln.verification._dates import check_window
 from badgekiln.verification._session import Checks, Session
 from badgekiln.verification.options import MAX_ENDORSEMENTS
 from badgekiln.verification.report import Check, InputFormat, Report, Summary
@@ -28,43 +31,16 @@ VC_V1: Final = "https://www.w3.org/2018/credentials/v1"
 VC_V2: Final = "https://www.w3.org/ns/credentials/v2"
 #: The OB 3.0 context, any published version (``context.json``, ``context-3.0.3.json`` …).
 OB_CONTEXT: Final = re.compile(r"https://purl\.imsglobal\.org/spec/ob/v3p0/context(-3\.\d+\.\d+)?\.json")
-_BADGE_TYPES: Final = frozenset({"OpenBadgeCredential", "AchievementCredential"})
-_ENDORSEMENT: Final = "EndorsementCredential"
-
-
-def _types(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def _type_names(value: Any) -> set[str]:
-    return {entry for entry in _types(value) if isinstance(entry, str)}
-
-
-def _id_of(value: Any) -> str | None:
-    found = value.get("id") if isinstance(value, dict) else value  # parsed JSON: plain dicts
-    return found if isinstance(found, str) and found else None
-
-
-def _name_of(value: Any) -> str | None:
-    name = value.get("name") if isinstance(value, dict) else None
-    return name if isinstance(name, str) else None
-
-
-def _subject(credential: Mapping[str, Any]) -> Any:
-    subject = credential.get("credentialSubject")
-    if isinstance(subject, list) and len(subject) == 1:
-        return subject[0]
-    return subject
 
 
 # --- contexts and structure -----------------------------------------------------------------------
 
 
-def _check_contexts(credential: Mapping[str, Any], checks: Checks) -> bool:
+def _check_contexts(credential: Credential, checks: Checks) -> bool:
     """Context order and presence (cheap, no JSON-LD); return True for VC 1.1."""
     from badgekiln.jsonld.loader import bundled_context_urls
 
-    contexts = _types(credential.get("@context"))
+    contexts = credential.contexts
     first = contexts[0] if contexts else None
     if not all(isinstance(entry, str) for entry in contexts) or not contexts:
         checks.failed(
@@ -89,86 +65,63 @@ def _check_contexts(credential: Mapping[str, Any], checks: Checks) -> bool:
     return first == VC_V1
 
 
-def _check_structure(credential: Mapping[str, Any], checks: Checks, *, v1: bool, endorsement: bool) -> None:
+def _check_structure(credential: Credential, checks: Checks, *, v1: bool, endorsement: bool) -> None:
     problems: list[str] = []
-    types = _type_names(credential.get("type"))
-    kinds = {_ENDORSEMENT} if endorsement else _BADGE_TYPES | {_ENDORSEMENT}
-    is_endorsement = _ENDORSEMENT in types
-    if "VerifiableCredential" not in types or not kinds & types:
+    types = credential.types
+    kinds = {ENDORSEMENT} if endorsement else BADGE_TYPES | {ENDORSEMENT}
+    if "VerifiableCredential" not in types or kinds.isdisjoint(types):
         wanted = "EndorsementCredential" if endorsement else "OpenBadgeCredential or AchievementCredential"
-        problems.append(f"type {credential.get('type')!r} is not VerifiableCredential with {wanted}")
-    if not isinstance(credential.get("id"), str):
+        problems.append(f"type {credential.type!r} is not VerifiableCredential with {wanted}")
+    if not isinstance(credential.declared_id, str):
         checks.warning("structure", "the credential has no id (OB 3.0 requires one)", "no-id")
-    issuer = credential.get("issuer")
-    if _id_of(issuer) is None:
+    issuer = credential.issuer
+    if credential.issuer_id is None:
         problems.append("the credential names no issuer (an id or a Profile with an id)")
-    elif isinstance(issuer, Mapping) and "Profile" not in _type_names(issuer.get("type")):
-        problems.append(f"the issuer's type {issuer.get('type')!r} does not include Profile")
-    subject = _subject(credential)
-    if not isinstance(subject, Mapping):
+    elif issuer is not None and "Profile" not in issuer.types:
+        problems.append(f"the issuer's type {issuer.type!r} does not include Profile")
+    subject = credential.subject
+    if subject is None:
         problems.append("credentialSubject must be one JSON object")
-    elif is_endorsement:
-        if _id_of(subject) is None:
+    elif credential.is_endorsement:
+        if subject.id is None:
             problems.append("an EndorsementSubject needs an id (what is endorsed)")
     else:
-        if _id_of(subject) is None and not subject.get("identifier"):
+        if subject.id is None and not subject.has_identifier:
             # OB 3.0: "Either id or at least one identifier MUST be supplied" (a badge nobody can
             # be matched to); the 1EdTech validator and openbadgeslib refuse it too
             problems.append("credentialSubject has neither an id nor an identifier (OB 3.0 requires one)")
-        achievement = subject.get("achievement")
-        if not isinstance(achievement, Mapping):
+        achievement = subject.achievement
+        if achievement is None:
             problems.append("credentialSubject.achievement is missing")
-        elif _id_of(achievement) is None or _name_of(achievement) is None:
+        elif achievement.id is None or achievement.name is None:
             problems.append("the achievement needs an id and a name")
-    start_field = "issuanceDate" if v1 else "validFrom"
-    if start_field not in credential:
-        problems.append(f"{start_field} is missing")
-    for field in ("validFrom", "validUntil", "issuanceDate", "expirationDate"):
-        if field in credential:
-            try:
-                parse_datetime(credential[field], field=field)
-            except MalformedPayload as exc:
-                problems.append(exc.message)
+    start = credential.issuance_date if v1 else credential.valid_from
+    if start is None:
+        problems.append(f"{'issuanceDate' if v1 else 'validFrom'} is missing")
+    for moment in (
+        credential.valid_from,
+        credential.valid_until,
+        credential.issuance_date,
+        credential.expiration_date,
+    ):
+        if moment is not None and moment.problem is not None:
+            problems.append(moment.problem)
     if problems:
         checks.failed("structure", "; ".join(problems), "structure")
     else:
-        kind = "EndorsementCredential" if is_endorsement else "OpenBadgeCredential"
+        kind = "EndorsementCredential" if credential.is_endorsement else "OpenBadgeCredential"
         checks.passed("structure", f"a well-formed {kind} (VC {'1.1' if v1 else '2.0'})")
 
 
-def _strict_context(document: Mapping[str, Any], checks: Checks) -> None:
+def _strict_context(credential: Credential, checks: Checks) -> None:
     from badgekiln.verification.terms import check_terms
 
     try:
-        check_terms(document)
+        check_terms(credential.raw)
     except BadgeKilnError as exc:
         checks.error("context", exc)
     else:
         checks.passed("context", "every property is defined by the bundled JSON-LD contexts")
-
-
-def summarise(credential: Mapping[str, Any]) -> Summary:
-    """What an OB 3.0 credential claims, for the report."""
-    subject = _subject(credential)
-    subject = subject if isinstance(subject, Mapping) else {}
-    achievement = subject.get("achievement")
-    recipient = _id_of(subject)
-    if recipient is None:
-        identifiers = _types(subject.get("identifier"))
-        first = identifiers[0] if identifiers else None
-        hashed = first.get("identityHash") if isinstance(first, Mapping) else None
-        recipient = hashed if isinstance(hashed, str) else None
-    issued = credential.get("validFrom", credential.get("issuanceDate"))
-    expires = credential.get("validUntil", credential.get("expirationDate"))
-    return Summary(
-        id=_id_of(credential),
-        type=tuple(t for t in _types(credential.get("type")) if isinstance(t, str)),
-        issuer={"id": _id_of(credential.get("issuer")), "name": _name_of(credential.get("issuer"))},
-        achievement={"id": _id_of(achievement), "name": _name_of(achievement)} if achievement else {},
-        recipient=recipient,
-        issued=issued if isinstance(issued, str) else None,
-        expires=expires if isinstance(expires, str) else None,
-    )
 
 
 # --- proof and provenance -------------------------------------------------------------------------
@@ -203,24 +156,25 @@ def _verify_status_list(session: Session, credential_issuer: str | None, documen
     from badgekiln.verification.ldp import verify_embedded_proof
     from badgekiln.verification.provenance import tie_key_to_issuer
 
-    list_issuer = _id_of(document.get("issuer"))
+    status_list = Credential(document)
+    list_issuer = status_list.issuer_id
     if list_issuer is None:
         raise MalformedPayload("the status list credential names no issuer", reason="structure")
     # a pinned key is the credential issuer's: it vouches for that issuer's lists only
     scoped = session if list_issuer == credential_issuer else session.unpinned()
-    outcome = verify_embedded_proof(scoped, document, every=True)  # a list must not carry a bad proof
+    outcome = verify_embedded_proof(scoped, status_list, every=True)  # a list must not carry a bad proof
     tie_key_to_issuer(scoped, outcome.key, issuer_id=list_issuer, controller=outcome.controller)
 
 
 # --- status, window, schema, recipient ------------------------------------------------------------
 
 
-def _check_status(session: Session, checks: Checks, credential: Mapping[str, Any]) -> None:
+def _check_status(session: Session, checks: Checks, credential: Credential) -> None:
     from badgekiln.status import check_credential_status
 
-    if credential.get("credentialStatus") is None:
+    if not credential.status_entries:
         return
-    issuer_id = _id_of(credential.get("issuer"))
+    issuer_id = credential.issuer_id
     try:
         results = check_credential_status(
             credential,
@@ -252,20 +206,25 @@ def _check_status(session: Session, checks: Checks, credential: Mapping[str, Any
 def _window(
     session: Session,
     checks: Checks,
-    credential: Mapping[str, Any],
+    credential: Credential,
     *,
     v1: bool,
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> None:
     start_field, end_field = ("issuanceDate", "expirationDate") if v1 else ("validFrom", "validUntil")
-    try:
-        if start is None and start_field in credential:
-            start = parse_datetime(credential[start_field], field=start_field)
-        if end is None and end_field in credential:
-            end = parse_datetime(credential[end_field], field=end_field)
-    except MalformedPayload:
-        return  # reported by the structure check
+    if v1:
+        written_start, written_end = credential.issuance_date, credential.expiration_date
+    else:
+        written_start, written_end = credential.valid_from, credential.valid_until
+    if start is None and written_start is not None:
+        start = written_start.value
+        if start is None:
+            return  # not a date-time: reported by the structure check
+    if end is None and written_end is not None:
+        end = written_end.value
+        if end is None:
+            return
     check_window(
         checks,
         start=start,
@@ -277,8 +236,8 @@ def _window(
     )
 
 
-def _check_schema(checks: Checks, credential: Mapping[str, Any]) -> None:
-    if credential.get("credentialSchema") is None:
+def _check_schema(checks: Checks, credential: Credential) -> None:
+    if not credential.schemas:
         return
     from badgekiln.verification.schema import check_credential_schemas
 
@@ -296,14 +255,14 @@ def _check_schema(checks: Checks, credential: Mapping[str, Any]) -> None:
             checks.passed("schema", f"conforms to {result.schema_id}")
 
 
-def _check_recipient(session: Session, checks: Checks, credential: Mapping[str, Any]) -> None:
+def _check_recipient(session: Session, checks: Checks, credential: Credential) -> None:
     from badgekiln.verification.recipient import find_ob3_recipient
 
     identity = session.options.recipient
     if identity is None or session.depth:
         return
     try:
-        match = find_ob3_recipient(_subject(credential), identity)
+        match = find_ob3_recipient(credential.subject, identity)
     except MalformedPayload as exc:
         checks.error("recipient", exc)
         return
@@ -320,25 +279,12 @@ def _check_recipient(session: Session, checks: Checks, credential: Mapping[str, 
 # --- endorsements ---------------------------------------------------------------------------------
 
 
-def _endorsement_items(credential: Mapping[str, Any]) -> Iterator[Any]:
-    subject = _subject(credential)
-    holders = [credential, credential.get("issuer")]
-    if isinstance(subject, Mapping):
-        holders.append(subject.get("achievement"))
-    for holder in holders:
-        if isinstance(holder, Mapping):
-            for member in ("endorsement", "endorsementJwt"):
-                value = holder.get(member)
-                if value is not None:
-                    yield from _types(value)
-
-
 def _input_failure(fmt: InputFormat, exc: BadgeKilnError) -> Report:
     return Report("ob3", fmt, (Check("structure", "failed", exc.message, exc.reason or exc.code),))
 
 
-def _endorsements(session: Session, checks: Checks, credential: Mapping[str, Any]) -> tuple[Report, ...]:
-    items = list(_endorsement_items(credential))
+def _endorsements(session: Session, checks: Checks, credential: Credential) -> tuple[Report, ...]:
+    items = list(credential.all_endorsements())
     if not items:
         return ()
     if session.depth >= session.options.endorsement_depth:
@@ -352,7 +298,7 @@ def _endorsements(session: Session, checks: Checks, credential: Mapping[str, Any
             if isinstance(item, str):
                 reports.append(verify_credential_jwt(nested, item, fmt, endorsement=True))
             elif isinstance(item, Mapping):
-                reports.append(verify_credential(nested, item, fmt, endorsement=True))
+                reports.append(verify_credential(nested, Credential(item), fmt, endorsement=True))
             else:
                 raise MalformedPayload(
                     "an endorsement must be a credential object or a JWT", reason="endorsement"
@@ -377,7 +323,7 @@ def _endorsements(session: Session, checks: Checks, credential: Mapping[str, Any
 def _finish(
     session: Session,
     checks: Checks,
-    credential: Mapping[str, Any],
+    credential: Credential,
     fmt: InputFormat,
     proof: str | None,
     *,
@@ -390,11 +336,12 @@ def _finish(
     _check_schema(checks, credential)
     _check_recipient(session, checks, credential)
     endorsements = _endorsements(session, checks, credential)
-    return Report("ob3", fmt, checks.freeze(), summarise(credential), proof, endorsements)
+    summary = Summary.of(claims_of(credential))
+    return Report("ob3", fmt, checks.freeze(), summary, proof, endorsements)
 
 
 def verify_credential(
-    session: Session, credential: Mapping[str, Any], fmt: InputFormat, *, endorsement: bool = False
+    session: Session, credential: Credential, fmt: InputFormat, *, endorsement: bool = False
 ) -> Report:
     """Verify an OB 3.0 credential with embedded (Data Integrity) proofs."""
     from badgekiln.verification.ldp import verify_embedded_proof
@@ -402,7 +349,7 @@ def verify_credential(
     checks = Checks()
     v1 = _check_contexts(credential, checks)
     _check_structure(credential, checks, v1=v1, endorsement=endorsement)
-    issuer_id = _id_of(credential.get("issuer"))
+    issuer_id = credential.issuer_id
     proof: str | None = None
     try:
         outcome = verify_embedded_proof(session, credential)
@@ -442,13 +389,13 @@ def verify_credential_jwt(
     )
 
     jwt = parse_vcjwt(token) if isinstance(token, str) else token
-    credential = jwt.credential
+    credential = jwt.claims.credential
     checks = Checks()
     v1 = _check_contexts(credential, checks)
     _check_structure(credential, checks, v1=v1, endorsement=endorsement)
-    issuer_id = _id_of(credential.get("issuer"))
-    header = jwt.token.header
-    proof = f"vc-jwt {header.get('alg')}"
+    issuer_id = credential.issuer_id
+    header = jwt.header
+    proof = f"vc-jwt {header.alg}"
     try:
         check_header(header, checks)
         key, controller = resolve_jwt_key(session, header, issuer_id or "")
@@ -457,7 +404,7 @@ def verify_credential_jwt(
         checks.error("signature", exc)
         checks.skipped("issuer", "not checked: no verified signature")
     else:
-        checks.passed("signature", f"{header['alg']} signature verified")
+        checks.passed("signature", f"{header.alg} signature verified")
         _provenance(session, checks, key, issuer_id, controller, prefer_jwks=True)
     start, end = check_claims(jwt, checks)
     _strict_context(credential, checks)

@@ -24,11 +24,11 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal, TypeGuard
 
 from badgekiln.errors import MalformedPayload
+from badgekiln.model import ob2, ob3
 
 __all__ = [
     "MAX_IDENTIFIERS",
@@ -137,8 +137,7 @@ def _matches(stored: _Stored, identity: str) -> str | None:
     return algorithm if any(hits) else None
 
 
-def _salt(obj: Mapping[str, Any], field: str) -> str:
-    salt = obj.get("salt")
+def _salt(salt: Any, field: str) -> str:
     if salt is None:
         return ""
     if not _text(salt, empty=True):
@@ -146,15 +145,13 @@ def _salt(obj: Mapping[str, Any], field: str) -> str:
     return salt
 
 
-def _string(obj: Mapping[str, Any], member: str, field: str) -> str:
-    value = obj.get(member)
+def _string(value: Any, field: str) -> str:
     if not _text(value):
         raise _malformed(f"{field} must be a non-empty string", field)
     return value
 
 
-def _flag(obj: Mapping[str, Any], field: str) -> bool:
-    value = obj.get("hashed")
+def _flag(value: Any, field: str) -> bool:
     if not isinstance(value, bool):
         raise _malformed(f"{field} must be true or false", field)
     return value
@@ -163,7 +160,8 @@ def _flag(obj: Mapping[str, Any], field: str) -> bool:
 def find_ob2_recipient(
     recipient: Any, identity: str, *, identity_type: str | None = None
 ) -> RecipientMatch | None:
-    """Match ``identity`` against an OB 2.0 assertion's ``recipient`` IdentityObject.
+    """Match ``identity`` against an OB 2.0 assertion's ``recipient`` IdentityObject (a JSON
+    object, or the model's view of one).
 
     ``identity_type`` (``email``, ``url``, ``telephone``, ``id``) restricts the match to a
     recipient of that type; ``None`` compares with whatever type the badge declares.
@@ -182,17 +180,18 @@ def find_ob2_recipient(
     _check_identity(identity)
     if identity_type is not None and identity_type not in OB2_IDENTITY_TYPES:
         raise ValueError(f"identity_type must be one of {sorted(OB2_IDENTITY_TYPES)}")
-    if not isinstance(recipient, Mapping):
+    claimed = recipient if isinstance(recipient, ob2.IdentityObject) else ob2.IdentityObject.of(recipient)
+    if claimed is None:
         raise _malformed("recipient must be an IdentityObject (a JSON object)", "recipient")
-    declared = recipient.get("type")
+    declared = claimed.identity_type
     if not isinstance(declared, str) or declared not in OB2_IDENTITY_TYPES:
         raise _malformed(
             f"recipient.type must be one of {', '.join(sorted(OB2_IDENTITY_TYPES))}", "recipient.type"
         )
     stored = _Stored(
-        _string(recipient, "identity", "recipient.identity"),
-        _flag(recipient, "recipient.hashed"),
-        _salt(recipient, "recipient.salt"),
+        _string(claimed.identity, "recipient.identity"),
+        _flag(claimed.hashed, "recipient.hashed"),
+        _salt(claimed.salt, "recipient.salt"),
         declared,
         "recipient.identity",
     )
@@ -207,7 +206,8 @@ def find_ob2_recipient(
 def find_ob3_recipient(
     subject: Any, identity: str, *, identity_type: str | None = None
 ) -> RecipientMatch | None:
-    """Match ``identity`` against an OB 3.0 ``credentialSubject`` (its ``id`` and ``identifier``).
+    """Match ``identity`` against an OB 3.0 ``credentialSubject`` (its ``id`` and ``identifier``),
+    a JSON object or the model's view of one.
 
     ``identity_type`` is an OB 3.0 ``identityType`` (``emailAddress``, ``sourcedId`` …):
     identifiers of other types are skipped, as the spec's verification steps say. ``id`` is
@@ -227,35 +227,35 @@ def find_ob3_recipient(
                                    identity_type="emailAddress")
     """
     _check_identity(identity)
-    if not isinstance(subject, Mapping):
+    claimed = subject if isinstance(subject, ob3.Subject) else ob3.Subject.of(subject)
+    if claimed is None:
         raise _malformed("credentialSubject must be a JSON object", "credentialSubject")
-    subject_id = subject.get("id")
+    subject_id = claimed.declared_id
     if isinstance(subject_id, str):
         forms = [identity]
         if identity_type in (None, "emailAddress"):
             forms += [f"mailto:{form}" for form in _candidates(identity, "emailAddress")]
         if any(_same(subject_id, form) for form in forms):
             return RecipientMatch("id", "id", hashed=False)
-    raw = subject.get("identifier")
-    entries = [] if raw is None else raw if isinstance(raw, list) else [raw]
+    entries = claimed.identifiers
     if len(entries) > MAX_IDENTIFIERS:
         raise _malformed(
             f"credentialSubject.identifier has more than {MAX_IDENTIFIERS} entries", "identifier"
         )
     for position, entry in enumerate(entries):
         field = f"credentialSubject.identifier[{position}]"
-        kinds = entry.get("type") if isinstance(entry, Mapping) else None
-        if "IdentityObject" not in (kinds if isinstance(kinds, list) else [kinds]):
+        item = ob3.IdentityObject.of(entry)
+        if item is None or "IdentityObject" not in item.types:
             raise _malformed(f"{field} is not an IdentityObject", field)
-        declared = _string(entry, "identityType", f"{field}.identityType")
+        declared = _string(item.identity_type, f"{field}.identityType")
         warnings: tuple[str, ...] = ()
         if declared == "email":
             declared = "emailAddress"
             warnings = (f'{field}.identityType is "email"; the specification says "emailAddress"',)
         stored = _Stored(
-            _string(entry, "identityHash", f"{field}.identityHash"),
-            _flag(entry, f"{field}.hashed"),
-            _salt(entry, f"{field}.salt"),
+            _string(item.identity, f"{field}.identityHash"),
+            _flag(item.hashed, f"{field}.hashed"),
+            _salt(item.salt, f"{field}.salt"),
             declared,
             f"{field}.identityHash",
         )

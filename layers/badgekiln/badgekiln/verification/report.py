@@ -19,7 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+if TYPE_CHECKING:
+    from badgekiln.model.claims import Claims
 
 __all__ = [
     "CHECK_IDS",
@@ -109,6 +112,20 @@ class Summary:
     recipient: str | None = None
     issued: str | None = None
     expires: str | None = None
+
+    @classmethod
+    def of(cls, claims: Claims) -> Summary:
+        """The summary of a badge's claims (:func:`badgekiln.model.claims_of`)."""
+        achievement = claims.achievement
+        return cls(
+            id=claims.id,
+            type=claims.types,
+            issuer={"id": claims.issuer_id, "name": claims.issuer_name},
+            achievement={"id": claims.achievement_id, "name": achievement.name if achievement else None},
+            recipient=claims.recipient_text,
+            issued=claims.issued.text if claims.issued else None,
+            expires=claims.expires.text if claims.expires else None,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form, keys in a fixed order."""

@@ -26,12 +26,14 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from importlib import resources
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from badgekiln.errors import MalformedPayload
+from badgekiln.model.dates import parse_aware
+from badgekiln.model.ob3 import Credential, CredentialSchema, credential_of
 
 if TYPE_CHECKING:
     from jsonschema import ValidationError
@@ -72,10 +74,6 @@ MAX_SCHEMA_ENTRIES: Final = 16
 #: Longest message kept for one violation (characters): values are quoted, documents are not.
 _MAX_MESSAGE_CHARS: Final = 300
 
-_DATE_TIME: Final = re.compile(
-    r"(?P<date>\d{4}-\d{2}-\d{2})[Tt](?P<time>\d{2}:\d{2}:\d{2})(?:\.(?P<frac>\d{1,9}))?"
-    r"(?P<zone>[Zz]|[+-]\d{2}:\d{2})"
-)
 #: oneOf/anyOf levels descended to explain a violation (the bundled schema nests a few).
 _MAX_BRANCH_DEPTH: Final = 8
 _DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -106,16 +104,12 @@ class SchemaResult:
 
 
 def _is_date_time(value: object) -> bool:
-    """RFC 3339 date-time with a zone (OB 3.0 DateTimeZ); non-strings are not this check's job."""
+    """RFC 3339 date-time with a zone (OB 3.0 DateTimeZ), read by the library's one date-time
+    parser; non-strings are not this check's job."""
     if not isinstance(value, str):
         return True
-    match = _DATE_TIME.fullmatch(value)
-    if match is None:
-        return False
-    zone = "+00:00" if match["zone"] in "Zz" else match["zone"]
-    fraction = (match["frac"] or "")[:6].ljust(6, "0")  # datetime keeps microseconds
     try:
-        datetime.fromisoformat(f"{match['date']}T{match['time']}.{fraction}{zone}")
+        parse_aware(value[:10] + value[10:11].upper() + value[11:])  # RFC 3339 allows a "t"
     except ValueError:
         return False
     return True
@@ -287,9 +281,8 @@ def validate(document: Any, schema_id: str, *, strict_arrays: bool = False) -> N
     )
 
 
-def _entries(credential: Mapping[str, Any]) -> list[Any]:
-    raw = credential.get("credentialSchema")
-    entries = [] if raw is None else raw if isinstance(raw, list) else [raw]
+def _entries(credential: Credential) -> list[Any]:
+    entries = credential.schemas
     if len(entries) > MAX_SCHEMA_ENTRIES:
         raise MalformedPayload(
             f"credentialSchema has more than {MAX_SCHEMA_ENTRIES} entries",
@@ -300,9 +293,10 @@ def _entries(credential: Mapping[str, Any]) -> list[Any]:
 
 
 def check_credential_schemas(
-    credential: Mapping[str, Any], *, strict_arrays: bool = False
+    credential: Mapping[str, Any] | Credential, *, strict_arrays: bool = False
 ) -> tuple[SchemaResult, ...]:
-    """One :class:`SchemaResult` per ``credentialSchema`` entry of ``credential`` (none → ``()``).
+    """One :class:`SchemaResult` per ``credentialSchema`` entry of ``credential`` (a JSON object
+    or the model's view of one; none → ``()``).
 
     Raises:
         MalformedPayload: ``reason="schema-entry"``: an entry that is not ``{id, type}`` with
@@ -312,10 +306,12 @@ def check_credential_schemas(
 
         failed = [r for r in check_credential_schemas(credential) if r.outcome == "failed"]
     """
+    view = credential_of(credential)
     results: list[SchemaResult] = []
-    for position, entry in enumerate(_entries(credential)):
-        schema_id = entry.get("id") if isinstance(entry, Mapping) else None
-        schema_type = entry.get("type") if isinstance(entry, Mapping) else None
+    for position, entry in enumerate(_entries(view)):
+        declared = CredentialSchema.of(entry)
+        schema_id = declared.declared_id if declared is not None else None
+        schema_type = declared.type if declared is not None else None
         if not isinstance(schema_id, str) or not isinstance(schema_type, str):
             raise MalformedPayload(
                 f"credentialSchema[{position}] must be an object with string 'id' and 'type'",
@@ -336,7 +332,7 @@ def check_credential_schemas(
             )
         else:
             try:
-                validate(credential, schema_id, strict_arrays=strict_arrays)
+                validate(view.raw, schema_id, strict_arrays=strict_arrays)
             except MalformedPayload as exc:
                 results.append(SchemaResult(schema_id, "failed", exc.message, exc.details["violations"]))
             else:

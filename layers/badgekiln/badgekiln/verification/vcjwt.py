@@ -23,11 +23,11 @@ from typing import Any, Final
 
 from badgekiln.errors import KeyResolutionError, MalformedPayload, UnsupportedAlgorithm
 from badgekiln.keys.signer import PublicKey
-from badgekiln.verification._dates import from_numeric_date, parse_datetime
+from badgekiln.model.dates import DateTime
+from badgekiln.model.jwt import JoseHeader, VcJwt
 from badgekiln.verification._session import Checks, Session
 
 __all__ = [
-    "REGISTERED_CLAIMS",
     "VCJWT_ALGORITHMS",
     "JwtCredential",
     "check_claims",
@@ -40,21 +40,18 @@ __all__ = [
 
 #: VC-JWT algorithms: RS256 is required by OB 3.0, ES256 and EdDSA are what issuers also use.
 VCJWT_ALGORITHMS: Final = frozenset({"RS256", "ES256", "EdDSA"})
-#: JWT registered claims: they describe the token, so they are not part of the credential.
-REGISTERED_CLAIMS: Final = frozenset({"iss", "sub", "aud", "exp", "nbf", "iat", "jti"})
 _HEADER_MEMBERS: Final = frozenset({"alg", "kid", "jwk", "typ", "cty"})
 _VC_JOSE_TYPES: Final = frozenset({"vc+jwt", "vc+ld+jwt"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class JwtCredential:
-    """A parsed (not yet verified) VC-JWT: the JWS, its claims and the credential they carry;
-    ``form`` is ``"vc"`` (VC 1.1 ``vc`` claim) or ``"payload"`` (VC 2.0)."""
+    """A parsed (not yet verified) VC-JWT: the JWS, and the model's views of its header and of
+    its claims (which carry the credential)."""
 
     token: Any  # badgekiln.proofs.jws.CompactJws
-    claims: Mapping[str, Any]
-    credential: dict[str, Any]
-    form: str
+    header: JoseHeader
+    claims: VcJwt
 
 
 def parse_signed(token: str) -> Any:
@@ -88,16 +85,13 @@ def parse_vcjwt(token: str) -> JwtCredential:
     return from_parts(parsed, loads_object(parsed.payload, source="JWT payload"))
 
 
-def from_parts(parsed: Any, claims: dict[str, Any]) -> JwtCredential:
+def from_parts(parsed: Any, claims: Mapping[str, Any] | VcJwt) -> JwtCredential:
     """A :class:`JwtCredential` from a parsed JWS and its decoded claims."""
-    vc = claims.get("vc")
-    if isinstance(vc, dict):
-        return JwtCredential(parsed, claims, vc, "vc")
-    credential = {name: value for name, value in claims.items() if name not in REGISTERED_CLAIMS}
-    return JwtCredential(parsed, claims, credential, "payload")
+    view = claims if isinstance(claims, VcJwt) else VcJwt(claims)
+    return JwtCredential(parsed, JoseHeader(parsed.header), view)
 
 
-def check_header(header: Mapping[str, Any], checks: Checks) -> None:
+def check_header(header: JoseHeader, checks: Checks) -> None:
     """Apply the header rules; warnings are recorded on ``signature``.
 
     Raises:
@@ -105,21 +99,21 @@ def check_header(header: Mapping[str, Any], checks: Checks) -> None:
         MalformedPayload: ``reason="header"``: an unknown member, a bad ``typ``, neither
             ``kid`` nor ``jwk``.
     """
-    alg = header.get("alg")
+    alg = header.alg
     if alg not in VCJWT_ALGORITHMS:
         raise UnsupportedAlgorithm(
             f"VC-JWT algorithm {alg!r} is not accepted (RS256, ES256 or EdDSA; never none or HS*)",
             reason="alg",
             alg=str(alg),
         )
-    extra = sorted(set(header) - _HEADER_MEMBERS)
+    extra = sorted(set(header.raw) - _HEADER_MEMBERS)
     if extra:
         raise MalformedPayload(
             f"the JWT header carries {', '.join(extra)}: OB 3.0 allows only alg, kid, jwk and typ "
             "(keys named by x5u/jku/x5c are never followed)",
             reason="header",
         )
-    typ = header.get("typ")
+    typ = header.typ
     if typ is not None:
         if not isinstance(typ, str):
             raise MalformedPayload("the JWT typ header must be a string", reason="header")
@@ -131,7 +125,7 @@ def check_header(header: Mapping[str, Any], checks: Checks) -> None:
                 f"the JWT typ is {typ!r}: a token of another kind, not a credential (expected 'JWT')",
                 reason="header",
             )
-    if "kid" not in header and "jwk" not in header:
+    if not header.has("kid") and not header.has("jwk"):
         raise MalformedPayload("the JWT header names no key (neither kid nor jwk)", reason="header")
 
 
@@ -143,9 +137,7 @@ def _key_from_document(document: Any, url: str) -> PublicKey:
     raise KeyResolutionError(f"{url} is not a JWK", reason="kid", url=url)
 
 
-def resolve_jwt_key(
-    session: Session, header: Mapping[str, Any], issuer_id: str
-) -> tuple[PublicKey, str | None]:
+def resolve_jwt_key(session: Session, header: JoseHeader, issuer_id: str) -> tuple[PublicKey, str | None]:
     """The key to verify with and, when a document declared one, its controller.
 
     Raises:
@@ -159,12 +151,12 @@ def resolve_jwt_key(
     pinned = session.pinned_key
     if pinned is not None:
         return pinned, None
-    jwk = header.get("jwk")
+    jwk = header.jwk
     if jwk is not None:
         if not isinstance(jwk, Mapping):
             raise KeyResolutionError("the jwk header must be a JSON object", reason="jwk")
         return jwk_to_public_key(jwk), None
-    kid = header.get("kid")
+    kid = header.kid
     if not isinstance(kid, str) or not kid:
         raise KeyResolutionError("the kid header must be a non-empty string", reason="kid")
     if kid.startswith(("did:key:", "did:web:")):
@@ -185,9 +177,27 @@ def resolve_jwt_key(
     return find_jwks_key(session, issuer_id, kid), None
 
 
-def _same_second(value: Any, field: str, claim: datetime) -> bool:
+def _numeric(moment: DateTime) -> datetime:
+    """A NumericDate claim's instant.
+
+    Raises:
+        ValueError: the claim is not a NumericDate (the message says which).
+    """
+    if moment.value is None:
+        raise ValueError(f"the JWT {moment.field!r} claim is {repr(moment.raw)[:40]}, {moment.error}")
+    return moment.value
+
+
+def _same_second(written: DateTime, claim: datetime) -> bool:
+    """Whether a credential date-time and a NumericDate claim name the same second.
+
+    Raises:
+        ValueError: the credential's member is not a date-time (the message says which).
+    """
+    if written.value is None:
+        raise ValueError(written.problem)
     # NumericDate claims carry whole seconds; a fraction in the credential's date is not a mismatch
-    return int(parse_datetime(value, field=field).timestamp()) == int(claim.timestamp())
+    return int(written.value.timestamp()) == int(claim.timestamp())
 
 
 def check_claims(jwt: JwtCredential, checks: Checks) -> tuple[datetime | None, datetime | None]:
@@ -198,37 +208,41 @@ def check_claims(jwt: JwtCredential, checks: Checks) -> tuple[datetime | None, d
     one); ``sub`` must equal ``credentialSubject.id`` — a missing ``sub`` with a consistent
     subject is a warning (the 1EdTech fixtures carry the subject in ``aud``).
     """
-    claims, credential = jwt.claims, jwt.credential
+    claims = jwt.claims
+    credential = claims.credential
     problems: list[str] = []
-    issuer = credential.get("issuer")
-    issuer_id = issuer.get("id") if isinstance(issuer, Mapping) else issuer
-    if claims.get("iss") != issuer_id:
-        problems.append(f"iss {claims.get('iss')!r} is not the issuer id {issuer_id!r}")
-    if claims.get("jti") != credential.get("id"):
-        problems.append(f"jti {claims.get('jti')!r} is not the credential id {credential.get('id')!r}")
-    subject = credential.get("credentialSubject")
-    subject_id = subject.get("id") if isinstance(subject, Mapping) else None
-    sub = claims.get("sub")
+    issuer_id = credential.issuer_id
+    if claims.iss != issuer_id:
+        problems.append(f"iss {claims.iss!r} is not the issuer id {issuer_id!r}")
+    if claims.jti != credential.declared_id:
+        problems.append(f"jti {claims.jti!r} is not the credential id {credential.declared_id!r}")
+    subject = credential.subject
+    subject_id = subject.declared_id if subject is not None else None
+    sub = claims.sub
     if sub is not None and sub != subject_id:
         problems.append(f"sub {sub!r} is not credentialSubject.id {subject_id!r}")
-    v1 = jwt.form == "vc"
-    start_field, end_field = ("issuanceDate", "expirationDate") if v1 else ("validFrom", "validUntil")
+    if claims.form == "vc":
+        start_field, end_field = "issuanceDate", "expirationDate"
+        written_start, written_end = credential.issuance_date, credential.expiration_date
+    else:
+        start_field, end_field = "validFrom", "validUntil"
+        written_start, written_end = credential.valid_from, credential.valid_until
     nbf = exp = None
     try:
-        if "nbf" not in claims:
+        if claims.not_before is None:
             problems.append("the nbf claim is missing")
         else:
-            nbf = from_numeric_date(claims["nbf"], claim="nbf")
-            if start_field in credential and not _same_second(credential[start_field], start_field, nbf):
-                problems.append(f"nbf is not {start_field} {credential[start_field]!r}")
-        if "exp" in claims:
-            exp = from_numeric_date(claims["exp"], claim="exp")
-            if end_field in credential and not _same_second(credential[end_field], end_field, exp):
-                problems.append(f"exp is not {end_field} {credential[end_field]!r}")
-        elif end_field in credential:
+            nbf = _numeric(claims.not_before)
+            if written_start is not None and not _same_second(written_start, nbf):
+                problems.append(f"nbf is not {start_field} {written_start.raw!r}")
+        if claims.expiry is not None:
+            exp = _numeric(claims.expiry)
+            if written_end is not None and not _same_second(written_end, exp):
+                problems.append(f"exp is not {end_field} {written_end.raw!r}")
+        elif written_end is not None:
             problems.append(f"the credential has {end_field} but the JWT has no exp claim")
-    except MalformedPayload as exc:
-        problems.append(exc.message)
+    except ValueError as exc:
+        problems.append(str(exc))
     if problems:
         checks.failed(
             "claims", "the JWT claims disagree with the credential: " + "; ".join(problems), "claims"
