@@ -1,13 +1,24 @@
-"""badgekiln.web.claims: what a page shows of a badge, read from its documents without trusting them."""
+"""badgekiln.web.claims: what a page shows of a badge, read through the model from its documents
+without trusting them."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
-from badgekiln.web.claims import Recipient, read_claims
+from badgekiln.model.claims import Lookup
+from badgekiln.model.ob2 import Assertion
+from badgekiln.model.ob3 import Credential
+from badgekiln.model.reader import read
+from badgekiln.web.claims import Claims, Recipient, shown_claims
 from badgekiln.web.safety import MAX_LONG_TEXT
+
+
+def read_claims(document: Mapping[str, Any], spec: Literal["ob2", "ob3"], lookup: Lookup) -> Claims:
+    """The page's claims of a JSON document (read as the spec says, as the pages do)."""
+    badge = Credential(document) if spec == "ob3" else Assertion(document)
+    return shown_claims(badge, lookup, spec)
 
 
 def nothing(url: str) -> Mapping[str, Any] | None:
@@ -170,6 +181,11 @@ def test_a_data_uri_image_is_kept_for_the_preview() -> None:
         "type": "Image",
     }
     assert read_claims(document, "ob3", nothing).image == "data:image/png;base64,iVBORw0KGgo="
+
+
+def test_the_model_decides_the_spec() -> None:
+    assert shown_claims(read(ob3()), nothing, "ob2").spec == "ob3"
+    assert shown_claims(None, nothing, "ob2") == Claims(spec="ob2")
 
 
 def test_malformed_documents_give_empty_claims() -> None:

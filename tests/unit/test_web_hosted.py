@@ -8,6 +8,7 @@ import pytest
 
 from badgekiln.errors import NotFound
 from badgekiln.hosting.layout import Layout
+from badgekiln.model.ob2 import Assertion
 from badgekiln.store import LocalStore
 from badgekiln.web.claims import Claims
 from badgekiln.web.hosted import (
@@ -78,18 +79,19 @@ def test_find_credential_by_short_path_or_own_url(seeded: tuple[LocalStore, Seed
 def test_check_recipient_ob3(identity: str, result: str, seeded: tuple[LocalStore, Seeded]) -> None:
     store, issued = seeded
     document = document_of(find_credential(store, f"/v/acme/{issued.valid.name}"))
-    assert check_recipient(document, "ob3", identity).result == result
+    assert check_recipient(document, identity).result == result
 
 
 def test_check_recipient_ob2_and_odd_documents(seeded: tuple[LocalStore, Seeded]) -> None:
     store, issued = seeded
     document = document_of(find_credential(store, f"/v/acme/{issued.ob2.name}"))
-    assert check_recipient(document, "ob2", "dee@example.org") == RecipientAnswer(
+    assert check_recipient(document, "dee@example.org") == RecipientAnswer(
         "yes", "Yes: this badge was awarded to the identity you entered."
     )
-    assert check_recipient(document, "ob2", "ada@example.org").result == "no"
-    assert check_recipient(None, "ob3", "ada@example.org").result == "unknown"
-    odd = check_recipient({"recipient": {"type": "email", "hashed": "yes", "identity": "x"}}, "ob2", "a@b.co")
+    assert check_recipient(document, "ada@example.org").result == "no"
+    assert check_recipient(None, "ada@example.org").result == "unknown"
+    odd_recipient = {"type": "email", "hashed": "yes", "identity": "x"}
+    odd = check_recipient(Assertion({"recipient": odd_recipient}), "a@b.co")
     assert odd.result == "unknown"
     assert odd.message.startswith("The recipient cannot be compared: ")
 

@@ -1,7 +1,7 @@
 """VC-JWT: the JOSE header and the claims of a token that carries an OB 3.0 credential.
 
 The credential is the ``vc`` claim (VC 1.1) or the whole payload without its registered claims
-(VC 2.0). Nothing here verifies anything: :mod:`badgekiln.verify.vcjwt` does, reading through
+(VC 2.0). Nothing here verifies anything: :mod:`badgekiln.verification.vcjwt` does, reading through
 these views.
 """
 

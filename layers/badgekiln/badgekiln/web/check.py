@@ -7,28 +7,32 @@ about the badge is read from the same payload and the documents the verifier fet
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from badgekiln.errors import BadgeKilnError, MalformedPayload, NotABadgeImage
 from badgekiln.verification.report import Report
-from badgekiln.web.claims import Claims, read_claims
+from badgekiln.web.claims import Claims, shown_claims
 from badgekiln.web.forms import CheckForm
 from badgekiln.web.images import picture_from_data_uri, picture_from_upload
 from badgekiln.web.site import RecordingFetcher
 from badgekiln.web.verdict import sentence
 from badgekiln.web.view import BadgeView, Picture, build_view
 
+if TYPE_CHECKING:
+    from badgekiln.model.reader import Badge
+
 __all__ = ["alt_text", "badge_document", "check_badge", "claims_of", "parse_payload", "view_of"]
 
 
-def parse_payload(text: str) -> Mapping[str, Any] | None:
-    """The credential or assertion a payload carries (JSON, or the claims of a JWT/JWS); ``None``
-    for a URL.
+def parse_payload(text: str) -> Badge | None:
+    """The credential or assertion a payload carries (JSON, or the claims of a JWT/JWS), read by
+    the model; ``None`` for a URL.
 
     Raises:
-        MalformedPayload, InputTooLarge: not a payload at all.
+        MalformedPayload, InputTooLarge: not a payload at all, or not a badge.
     """
+    from badgekiln.model.jwt import VcJwt
+    from badgekiln.model.reader import read, read_jwt
     from badgekiln.proofs.jws import parse_compact
     from badgekiln.sniff import classify_payload
     from badgekiln.strictjson import loads_object, loads_strict
@@ -36,15 +40,14 @@ def parse_payload(text: str) -> Mapping[str, Any] | None:
     kind = classify_payload(text)
     if kind == "json":
         value = loads_strict(text.strip().encode("utf-8"), source="the badge JSON")
-        return value if isinstance(value, Mapping) else None
+        return read(value) if isinstance(value, dict) else None
     if kind == "jws":
-        claims = loads_object(parse_compact(text.strip()).payload, source="JWT payload")
-        vc = claims.get("vc")
-        return vc if isinstance(vc, Mapping) else claims
+        signed = read_jwt(loads_object(parse_compact(text.strip()).payload, source="JWT payload"))
+        return signed.credential if isinstance(signed, VcJwt) else signed
     return None
 
 
-def badge_document(data: bytes | str, report: Report, fetcher: RecordingFetcher) -> Mapping[str, Any] | None:
+def badge_document(data: bytes | str, report: Report, fetcher: RecordingFetcher) -> Badge | None:
     """The credential (OB 3.0) or assertion (OB 2.0) behind ``data``, for display; ``None`` when
     it cannot be had (the report then carries all there is)."""
     try:
@@ -57,16 +60,19 @@ def badge_document(data: bytes | str, report: Report, fetcher: RecordingFetcher)
             text = data if isinstance(data, str) else data.decode("utf-8")
         stripped = text.strip()
         if report.format == "url" or stripped.startswith(("http://", "https://")):
-            return fetcher.document(stripped)
+            from badgekiln.model.reader import read
+
+            document = fetcher.document(stripped)
+            return read(document) if document is not None else None
         return parse_payload(stripped)
     except (BadgeKilnError, UnicodeDecodeError):
         return None
 
 
-def claims_of(report: Report, document: Mapping[str, Any] | None, fetcher: RecordingFetcher) -> Claims:
-    """The displayable claims of ``document`` (empty claims when there is none)."""
+def claims_of(report: Report, badge: Badge | None, fetcher: RecordingFetcher) -> Claims:
+    """The displayable claims of ``badge`` (empty claims when there is none)."""
     spec: Literal["ob2", "ob3"] = "ob3" if report.spec == "ob3" else "ob2"
-    return read_claims(document, spec, fetcher.document) if document is not None else Claims(spec=spec)
+    return shown_claims(badge, fetcher.document, spec)
 
 
 def alt_text(claims: Claims) -> str:

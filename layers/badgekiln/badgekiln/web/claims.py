@@ -1,32 +1,33 @@
-"""What a badge says about itself, read for display from its documents.
+"""What a page shows of a badge's claims: the model's claims, made safe to display.
 
-The verification :class:`~badgekiln.verification.Report` says whether to trust a badge; this module
-reads the human parts a page shows (achievement name, description, criteria, image, issuer,
-recipient, dates) from the OB 3.0 credential or OB 2.0 assertion, and from the documents the
-verifier fetched for it (a BadgeClass or issuer profile named by URL). Nothing here fetches or
-raises on odd values: a member of the wrong type is simply not shown.
+The verification :class:`~badgekiln.verification.Report` says whether to trust a badge; the model
+(:func:`badgekiln.model.claims_of`) reads what the badge says, following its references through
+the documents the verifier fetched. This module keeps only what a page may show of that: text
+clipped, links http(s) only, the recipient masked. A member of the wrong type is simply not shown.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Final, Literal
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final, Literal
 
+from badgekiln.model.claims import Source, claims_of
 from badgekiln.web.safety import MAX_LONG_TEXT, http_url, mask_email, mask_identifier, mask_telephone, text
 
-__all__ = ["Claims", "Lookup", "Recipient", "Source", "read_claims"]
+if TYPE_CHECKING:
+    from badgekiln.model.claims import Claims as BadgeClaims
+    from badgekiln.model.claims import Lookup
+    from badgekiln.model.reader import Badge
 
-#: Looks up a document the verifier fetched, by URL (``None`` when it fetched none there).
-Lookup = Callable[[str], Mapping[str, Any] | None]
-#: Where a node came from: written into the badge, fetched by the verifier, or neither.
-Source = Literal["embedded", "fetched", "missing"]
+__all__ = ["Claims", "Recipient", "shown_claims"]
 
 _EMAIL_TYPES: Final = frozenset({"email", "emailAddress"})
 _TELEPHONE_TYPES: Final = frozenset({"telephone", "ext:telephone", "phone"})
 _URL_TYPES: Final = frozenset({"url", "identifier"})
 _HASHES: Final = {"sha256": "SHA-256 hash", "md5": "MD5 hash"}
+#: Longest id shown (characters); ids are shown whole, so a longer one is not shown at all.
+_MAX_ID_CHARS: Final = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,50 +61,8 @@ class Claims:
     expires: datetime | None = None
 
 
-def _first(value: Any) -> Any:
-    return value[0] if isinstance(value, list) and value else value
-
-
-def _node(value: Any, lookup: Lookup) -> tuple[Mapping[str, Any], Source]:
-    """(the object, where it came from) for an embedded node or a URL the verifier fetched."""
-    value = _first(value)
-    if isinstance(value, Mapping):
-        found = lookup(value["id"]) if isinstance(value.get("id"), str) else None
-        return (found, "fetched") if found is not None else (value, "embedded")
-    if isinstance(value, str):
-        found = lookup(value)
-        if found is not None:
-            return found, "fetched"
-        return {"id": value}, "missing"
-    return {}, "missing"
-
-
-def _image(value: Any) -> str | None:
-    value = _first(value)
-    if isinstance(value, Mapping):
-        value = value.get("id")
-    if isinstance(value, str) and value.startswith("data:image/"):
-        return value
-    return http_url(value)
-
-
-def _when(value: Any) -> datetime | None:
-    if not isinstance(value, str) or len(value) > 40:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("z", "Z"))
-        # in UTC, as pages show dates; year 1 at +05:00 (or 9999-12-31 at -05:00) has no UTC day
-        return moment.astimezone(UTC) if moment.tzinfo is not None else None
-    except (ValueError, OverflowError):
-        return None
-
-
-def _criteria(value: Any) -> tuple[str | None, str | None]:
-    if isinstance(value, str):  # OB 2.0 allows the criteria URL alone
-        return None, http_url(value)
-    if isinstance(value, Mapping):
-        return text(value.get("narrative"), MAX_LONG_TEXT), http_url(value.get("id"))
-    return None, None
+def _image(value: str) -> str | None:
+    return value if value.startswith("data:image/") else http_url(value)
 
 
 def _recipient(kind: Any, identity: Any, hashed: Any) -> Recipient | None:
@@ -128,74 +87,41 @@ def _recipient(kind: Any, identity: Any, hashed: Any) -> Recipient | None:
     return Recipient(words, mask_identifier(identity), False, True)
 
 
-def _ob3_recipient(subject: Mapping[str, Any]) -> Recipient | None:
-    identifiers = subject.get("identifier")
-    first = _first(identifiers)
-    if isinstance(first, Mapping):
-        return _recipient(first.get("identityType"), first.get("identityHash"), first.get("hashed"))
-    subject_id = subject.get("id")
-    if isinstance(subject_id, str) and subject_id.startswith("mailto:"):
+def _shown_recipient(claims: BadgeClaims) -> Recipient | None:
+    identity = claims.recipient
+    if identity is not None:
+        return _recipient(identity.identity_type, identity.identity, identity.hashed)
+    subject_id = claims.subject_id
+    if subject_id is not None and subject_id.startswith("mailto:"):
         return _recipient("emailAddress", subject_id.removeprefix("mailto:"), False)
     return _recipient("id", subject_id, False)
 
 
-def _ob3(document: Mapping[str, Any], lookup: Lookup) -> Claims:
-    subject = _first(document.get("credentialSubject"))
-    subject = subject if isinstance(subject, Mapping) else {}
-    achievement, _ = _node(subject.get("achievement"), lookup)
-    issuer, source = _node(document.get("issuer"), lookup)
-    narrative, criteria_url = _criteria(achievement.get("criteria"))
-    return Claims(
-        spec="ob3",
-        id=text(document.get("id"), 1000),
-        name=text(achievement.get("name")) or text(document.get("name")),
-        description=text(achievement.get("description"), MAX_LONG_TEXT)
-        or text(document.get("description"), MAX_LONG_TEXT),
-        criteria=narrative,
-        criteria_url=criteria_url,
-        image=_image(achievement.get("image"))
-        or _image(document.get("image"))
-        or _image(subject.get("image")),
-        issuer_id=text(issuer.get("id"), 1000),
-        issuer_name=text(issuer.get("name")),
-        issuer_url=http_url(issuer.get("url")),
-        issuer_source=source,
-        recipient=_ob3_recipient(subject),
-        issued=_when(document.get("validFrom") or document.get("issuanceDate")),
-        expires=_when(document.get("validUntil") or document.get("expirationDate")),
-    )
+def shown_claims(badge: Badge | None, lookup: Lookup, spec: Literal["ob2", "ob3"]) -> Claims:
+    """What a page shows of ``badge`` (empty claims of ``spec`` when there is none).
 
-
-def _ob2(document: Mapping[str, Any], lookup: Lookup) -> Claims:
-    badge, _ = _node(document.get("badge"), lookup)
-    issuer, source = _node(badge.get("issuer"), lookup)
-    narrative, criteria_url = _criteria(badge.get("criteria"))
-    recipient = document.get("recipient")
-    recipient = recipient if isinstance(recipient, Mapping) else {}
-    return Claims(
-        spec="ob2",
-        id=text(document.get("id"), 1000),
-        name=text(badge.get("name")),
-        description=text(badge.get("description"), MAX_LONG_TEXT),
-        criteria=narrative,
-        criteria_url=criteria_url,
-        image=_image(badge.get("image")) or _image(document.get("image")),
-        issuer_id=text(issuer.get("id"), 1000),
-        issuer_name=text(issuer.get("name")),
-        issuer_url=http_url(issuer.get("url")),
-        issuer_source=source,
-        recipient=_recipient(recipient.get("type"), recipient.get("identity"), recipient.get("hashed")),
-        issued=_when(document.get("issuedOn")),
-        expires=_when(document.get("expires")),
-    )
-
-
-def read_claims(document: Mapping[str, Any], spec: Literal["ob2", "ob3"], lookup: Lookup) -> Claims:
-    """The displayable claims of an OB 3.0 credential (``spec="ob3"``) or OB 2.0 assertion.
-
-    ``lookup`` answers URLs the document names (BadgeClass, issuer profile, achievement) with
-    the documents the verifier fetched, so a page shows exactly what was verified.
+    ``lookup`` answers URLs the badge names (BadgeClass, issuer profile, achievement) with the
+    documents the verifier fetched, so a page shows exactly what was verified.
     """
-    if spec == "ob3":
-        return _ob3(document, lookup)
-    return _ob2(document, lookup)
+    if badge is None:
+        return Claims(spec=spec)
+    claims = claims_of(badge, lookup)
+    narrative, criteria_url = claims.criteria
+    issuer = claims.issuer
+    issued, expires = claims.issued, claims.expires
+    return Claims(
+        spec="ob3" if claims.spec == "ob3" else "ob2",
+        id=text(claims.id, _MAX_ID_CHARS),
+        name=text(claims.name),
+        description=text(claims.description, MAX_LONG_TEXT),
+        criteria=text(narrative, MAX_LONG_TEXT),
+        criteria_url=http_url(criteria_url),
+        image=next((shown for image in claims.images if (shown := _image(image))), None),
+        issuer_id=text(claims.issuer_id, _MAX_ID_CHARS),
+        issuer_name=text(claims.issuer_name),
+        issuer_url=http_url(issuer.url) if issuer is not None else None,
+        issuer_source=claims.issuer_source,
+        recipient=_shown_recipient(claims),
+        issued=issued.value if issued is not None else None,
+        expires=expires.value if expires is not None else None,
+    )

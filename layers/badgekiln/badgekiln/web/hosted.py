@@ -12,16 +12,20 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from badgekiln.errors import BadgeKilnError, MalformedPayload, NotFound
 from badgekiln.hosting import layout as paths
 from badgekiln.hosting.layout import Hosted, Layout
 from badgekiln.store.base import Store
 from badgekiln.verification.report import Report
-from badgekiln.web.claims import Claims, Lookup
+from badgekiln.web.claims import Claims
 from badgekiln.web.site import RecordingFetcher
 from badgekiln.web.view import BadgeView, Link
+
+if TYPE_CHECKING:
+    from badgekiln.model.claims import Lookup
+    from badgekiln.model.reader import Badge
 
 __all__ = [
     "Credential",
@@ -109,8 +113,8 @@ def find_credential(store: Store, path: str) -> Credential:
     raise NotFound("There is no badge at this address: it may have been mistyped or removed.")
 
 
-def document_of(credential: Credential) -> Mapping[str, Any] | None:
-    """The stored credential or assertion as JSON (a JWT's claims), or ``None`` if unreadable."""
+def document_of(credential: Credential) -> Badge | None:
+    """The stored credential or assertion (a JWT's), read by the model; ``None`` if unreadable."""
     from badgekiln.web.check import parse_payload
 
     try:
@@ -142,8 +146,8 @@ def store_lookup(store: Store, layout: Layout) -> Lookup:
 
 def verify_hosted(
     credential: Credential, layout: Layout, fetcher: RecordingFetcher
-) -> tuple[Report, Mapping[str, Any] | None]:
-    """Verify a hosted credential; return the report and the document shown with it.
+) -> tuple[Report, Badge | None]:
+    """Verify a hosted credential; return the report and the badge shown with it.
 
     A hosted OB 2.0 assertion is verified by its URL (as any verifier would: the issuer's copy,
     with 410 Gone once revoked); the others from their stored bytes.
@@ -159,15 +163,19 @@ def verify_hosted(
     except UnicodeDecodeError as exc:
         raise MalformedPayload(f"the stored {credential.hosted.path} is not UTF-8", reason="utf-8") from exc
     if credential.hosted.kind == "assertion":
+        from badgekiln.model.reader import read
+        from badgekiln.strictjson import loads_strict
+
         url = layout.url(credential.hosted)
         report = verify(url, fetcher=fetcher)
         document = fetcher.document(url)
         if document is None:  # revoked (410): show what the store holds
-            from badgekiln.strictjson import loads_strict
-
             value = loads_strict(credential.body, source=url)
             document = value if isinstance(value, Mapping) else None
-        return report, document
+        try:
+            return report, read(document) if document is not None else None
+        except MalformedPayload:  # not a badge: the report says what there is to say
+            return report, None
     report = verify(text, fetcher=fetcher)
     return report, badge_document(text, report, fetcher)
 
@@ -232,25 +240,22 @@ def badge_image(store: Store, source: tuple[Hosted, str]) -> bytes | None:
     return body if fmt == "png" else cached_png(store, body)
 
 
-def check_recipient(
-    document: Mapping[str, Any] | None, spec: Literal["ob2", "ob3"], identity: str
-) -> RecipientAnswer:
+def check_recipient(badge: Badge | None, identity: str) -> RecipientAnswer:
     """Whether the badge was awarded to ``identity`` (compared hashed, as the badge stores it).
 
     Nothing but yes or no is revealed, and nothing that the public document does not already
     let anyone compute: a hashed identity and its salt are published with the badge.
     """
+    from badgekiln.model.ob3 import Credential as Ob3Credential
     from badgekiln.verification.recipient import find_ob2_recipient, find_ob3_recipient
 
-    if document is None:
+    if badge is None:
         return RecipientAnswer("unknown", "The badge could not be read, so its recipient cannot be compared.")
     try:
-        if spec == "ob3":
-            subject = document.get("credentialSubject")
-            subject = subject[0] if isinstance(subject, list) and subject else subject
-            match = find_ob3_recipient(subject, identity)
+        if isinstance(badge, Ob3Credential):
+            match = find_ob3_recipient(badge.subject, identity)
         else:
-            match = find_ob2_recipient(document.get("recipient"), identity)
+            match = find_ob2_recipient(badge.recipient, identity)
     except (MalformedPayload, ValueError) as exc:
         message = exc.message if isinstance(exc, BadgeKilnError) else str(exc)
         return RecipientAnswer("unknown", f"The recipient cannot be compared: {message}.")
@@ -262,7 +267,7 @@ def check_recipient(
 def view_for(
     credential: Credential,
     report: Report,
-    document: Mapping[str, Any] | None,
+    badge: Badge | None,
     *,
     store: Store,
     layout: Layout,
@@ -272,7 +277,7 @@ def view_for(
     from badgekiln.web.check import alt_text, claims_of, view_of
     from badgekiln.web.view import Picture
 
-    claims = claims_of(report, document, fetcher)
+    claims = claims_of(report, badge, fetcher)
     has_image = image_source(store, layout, credential, claims) is not None
     if has_image:
         picture = Picture(f"/{credential.page_path}/image.png", alt_text(claims))

@@ -185,9 +185,9 @@ def _hosted_page(store: Store, public_url: str, path: str, identity: str | None 
     layout = Layout.parse(public_url)
     credential = find_credential(store, path)
     fetcher = page_fetcher(store, public_url)
-    report, document = verify_hosted(credential, layout, fetcher)
-    answer = None if identity is None else check_recipient(document, credential.spec, identity)
-    view, has_image = view_for(credential, report, document, store=store, layout=layout, fetcher=fetcher)
+    report, badge = verify_hosted(credential, layout, fetcher)
+    answer = None if identity is None else check_recipient(badge, identity)
+    view, has_image = view_for(credential, report, badge, store=store, layout=layout, fetcher=fetcher)
     page_url = f"{layout.base}/{credential.page_path}"
     issued = f" on {view.issued}" if view.issued else ""
     html = render(
@@ -268,12 +268,12 @@ def credential_image(*, store: Store, public_url: str, path: str) -> Page:
         NotFound: no such credential, or it has no image.
     """
     from badgekiln.hosting.layout import Layout
-    from badgekiln.web.claims import read_claims
+    from badgekiln.web.claims import shown_claims
     from badgekiln.web.hosted import badge_image, document_of, find_credential, image_source, store_lookup
 
     credential = find_credential(store, path.removesuffix("/image.png"))
     layout = Layout.parse(public_url)
-    claims = read_claims(document_of(credential) or {}, credential.spec, store_lookup(store, layout))
+    claims = shown_claims(document_of(credential), store_lookup(store, layout), credential.spec)
     source = image_source(store, layout, credential, claims)
     png = badge_image(store, source) if source is not None else None
     if png is None:
