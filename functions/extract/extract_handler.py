@@ -1,32 +1,21 @@
 """``POST /extract``: read the Open Badges payload baked into a PNG or SVG image.
 
-Request bodies: the raw image (``image/png`` or ``image/svg+xml``), or ``multipart/form-data``
-with the image in field ``image``. An image that carries no badge is a 422 ``no-badge-data``.
+The image is the raw body or a form's ``image`` field (:mod:`badgekiln.http.baking`). An image
+that carries no badge is a 422 ``no-badge-data``.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from pydantic import BaseModel, ConfigDict, Field
 
 import badgekiln
-from badgekiln.errors import InvalidField
-from badgekiln.http import (
-    entrypoint,
-    make_resolver,
-    multipart_body,
-    observability,
-    problem_responses,
-    raw_body,
-    require_media_type,
-)
+from badgekiln.http import entrypoint, make_resolver, observability, problem_responses
+from badgekiln.http.baking import EXTRACT_BODY, read_image
 
 obs = observability("extract")
 app = make_resolver(obs)
-
-MEDIA_TYPES = ("image/png", "image/svg+xml", "multipart/form-data")
 
 
 class ExtractResponse(BaseModel):
@@ -40,44 +29,15 @@ class ExtractResponse(BaseModel):
     payload: str = Field(description="The baked payload, exactly as stored.")
 
 
-def _image(event: APIGatewayProxyEventV2) -> bytes:
-    """The image bytes from a raw or multipart body.
-
-    Raises:
-        UnsupportedMediaType, InputError, InputTooLarge, InvalidField: the request is unusable.
-    """
-    if require_media_type(event, MEDIA_TYPES) != "multipart/form-data":
-        return raw_body(event)
-    parts = multipart_body(event, fields=("image",))
-    if "image" not in parts or not parts["image"].data:
-        raise InvalidField("Form field 'image' is required.", field="image")
-    return parts["image"].data
-
-
 @app.post(
     "/extract",
     summary="Extract the badge payload baked into a PNG or SVG image",
     tags=["baking"],
-    openapi_extensions={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "image/png": {"schema": {"type": "string", "format": "binary"}},
-                "image/svg+xml": {"schema": {"type": "string", "format": "binary"}},
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["image"],
-                        "properties": {"image": {"type": "string", "format": "binary"}},
-                    }
-                },
-            },
-        }
-    },
+    openapi_extensions=EXTRACT_BODY,
     responses=problem_responses(400, 413, 415, 422),
 )
 def extract() -> ExtractResponse:
-    found = badgekiln.extract(_image(app.current_event))
+    found = badgekiln.extract(read_image(app.current_event))
     obs.count("BadgesExtracted")
     return ExtractResponse(format=found.format, spec=found.spec, carrier=found.carrier, payload=found.payload)
 

@@ -17,10 +17,10 @@ route reads is a model of :mod:`badgekiln.issue.models`; what it does is one cal
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Header
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 from pydantic import BaseModel, Field
 
 from badgekiln.http import (
@@ -30,6 +30,7 @@ from badgekiln.http import (
     make_resolver,
     observability,
     optional_json_model,
+    path_parameter,
     problem_responses,
     query_model,
     query_parameters,
@@ -44,9 +45,6 @@ from badgekiln.issue.idempotency import MAX_KEY_CHARS
 from badgekiln.issue.models import BatchRequest, IssueRequest, StatusChange, UploadRequest
 from badgekiln.issue.revocation import Action, change_status
 from badgekiln.issue.uploads import get_upload, start_upload
-
-if TYPE_CHECKING:
-    from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 obs = observability("issue")
 app = make_resolver(obs)
@@ -153,56 +151,33 @@ def issue(
     )
 
 
-def _change(issuer: str, credential: str, action: Action) -> CredentialStatusOut:
-    event = app.current_event
-    slug = route_issuer(event, issuer)
-    status = change_status(store(), slug, credential, action, optional_json_model(event, StatusChange))
-    obs.count(_CHANGED[action])
-    return CredentialStatusOut.model_validate(status)
+def _status_route(action: Action) -> None:
+    """``POST /issuers/{issuer}/credentials/{credential}/<action>``."""
+
+    def change(issuer: str, credential: str) -> CredentialStatusOut:
+        event = app.current_event
+        slug = route_issuer(event, issuer)
+        status = change_status(store(), slug, credential, action, optional_json_model(event, StatusChange))
+        obs.count(_CHANGED[action])
+        return CredentialStatusOut.model_validate(status)
+
+    change.__name__ = f"{action}_credential"
+    app.post(
+        f"/issuers/<issuer>/credentials/<credential>/{action}",
+        security=API_KEY,
+        summary=f"{action.capitalize()} a credential",
+        tags=["issuing"],
+        openapi_extensions=json_request_body(StatusChange, required=False),
+        responses={
+            200: {"description": "The credential's status now."},
+            **_AUTH_PROBLEMS,
+            **problem_responses(400, 404, 409, 415, 422, 503),
+        },
+    )(change)
 
 
-_STATUS_BODY = json_request_body(StatusChange, required=False)
-_STATUS_RESPONSES: dict[int, OpenAPIResponse] = {
-    200: {"description": "The credential's status now."},
-    **_AUTH_PROBLEMS,
-    **problem_responses(400, 404, 409, 415, 422, 503),
-}
-
-
-@app.post(
-    "/issuers/<issuer>/credentials/<credential>/revoke",
-    security=API_KEY,
-    summary="Revoke a credential",
-    tags=["issuing"],
-    openapi_extensions=_STATUS_BODY,
-    responses=_STATUS_RESPONSES,
-)
-def revoke_credential(issuer: str, credential: str) -> CredentialStatusOut:
-    return _change(issuer, credential, "revoke")
-
-
-@app.post(
-    "/issuers/<issuer>/credentials/<credential>/suspend",
-    security=API_KEY,
-    summary="Suspend a credential",
-    tags=["issuing"],
-    openapi_extensions=_STATUS_BODY,
-    responses=_STATUS_RESPONSES,
-)
-def suspend_credential(issuer: str, credential: str) -> CredentialStatusOut:
-    return _change(issuer, credential, "suspend")
-
-
-@app.post(
-    "/issuers/<issuer>/credentials/<credential>/reinstate",
-    security=API_KEY,
-    summary="Reinstate a credential",
-    tags=["issuing"],
-    openapi_extensions=_STATUS_BODY,
-    responses=_STATUS_RESPONSES,
-)
-def reinstate_credential(issuer: str, credential: str) -> CredentialStatusOut:
-    return _change(issuer, credential, "reinstate")
+for _action in _CHANGED:
+    _status_route(_action)
 
 
 @app.post(
@@ -211,7 +186,9 @@ def reinstate_credential(issuer: str, credential: str) -> CredentialStatusOut:
     summary="Issue one achievement to every row of a CSV or JSON Lines body",
     tags=["issuing"],
     openapi_extensions={
-        "parameters": query_parameters(BatchRequest),
+        # Powertools replaces declared parameters with the signature's: the path one is declared
+        # here with the query's, and hidden from the signature's
+        "parameters": [path_parameter("issuer"), *query_parameters(BatchRequest)],
         "requestBody": {
             "required": True,
             "content": {kind: {"schema": {"type": "string"}} for kind in BATCH_TYPES},
@@ -223,7 +200,7 @@ def reinstate_credential(issuer: str, credential: str) -> CredentialStatusOut:
         **problem_responses(400, 404, 413, 415, 422, 503),
     },
 )
-def batch(issuer: str) -> BatchOut:
+def batch(issuer: Annotated[str, Path(include_in_schema=False)]) -> BatchOut:
     event = app.current_event
     slug = route_issuer(event, issuer)
     media_type = require_media_type(event, tuple(BATCH_TYPES))

@@ -14,8 +14,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
+from aws_lambda_powertools.event_handler import Response
+
 from badgekiln import web
-from badgekiln.http import answer_response, entrypoint, make_resolver, observability, problem_responses
+from badgekiln.http import (
+    answer_response,
+    entrypoint,
+    make_resolver,
+    observability,
+    problem_responses,
+    raw_answer,
+)
 from badgekiln.http.environment import public_url, store
 
 if TYPE_CHECKING:
@@ -39,17 +48,20 @@ ROUTES: Final = {
 }
 
 
-def serve():  # type: ignore[no-untyped-def]  # no "-> Response": it breaks Powertools' OpenAPI generation
+@raw_answer
+def serve() -> Response[str | bytes]:
     event = app.current_event
     return answer_response(web.public_answer(event, store=store(), public_url=public_url(event)))
 
 
 _DOCUMENT: dict[int, OpenAPIResponse] = {
-    200: {"description": "The document, with ETag and Cache-Control."},
-    304: {"description": "Not modified (If-None-Match named the current ETag)."},
+    200: {"description": "The document, with ETag and Cache-Control.", "content": {"*/*": {}}},
+    304: {"description": "Not modified (If-None-Match named the current ETag).", "content": {}},
     **problem_responses(404),
 }
-_GONE: dict[int, OpenAPIResponse] = {410: {"description": "A revoked OB 2.0 hosted assertion."}}
+_GONE: dict[int, OpenAPIResponse] = {
+    410: {"description": "A revoked OB 2.0 hosted assertion.", "content": {"application/ld+json": {}}}
+}
 for _route, _summary in ROUTES.items():
     app.get(
         _route,

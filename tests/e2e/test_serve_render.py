@@ -12,6 +12,7 @@ import requests
 
 from badgekiln.issue import create_api_key
 from badgekiln.store import LocalStore
+from tests.issue_support import seed_acme
 
 pytestmark = pytest.mark.e2e
 
@@ -19,7 +20,9 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def auth(api_store: Path) -> dict[str, str]:
     """An issuer's API key: rendering is open to any valid key, and to nobody else."""
-    token, _ = create_api_key(LocalStore(str(api_store)), issuer="acme", label="render")
+    store = LocalStore(str(api_store))
+    seed_acme(store)
+    token, _ = create_api_key(store, issuer="acme", label="render")
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,9 +11,11 @@ from authorizer import authorizer_handler
 from badgekiln.errors import StoreError
 from badgekiln.issue import create_api_key
 from badgekiln.issue.apikeys import delete_api_key
-from badgekiln.store import Store
+from badgekiln.store import LocalStore, Store, StoredObject
 from tests.integration.conftest import Context, load_event
-from tests.integration.issuing import store_fixture  # noqa: F401  (fixture)
+from tests.integration.issuing import acme_fixture, store_fixture  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.usefixtures("acme")  # keys are made for an issuer that exists
 
 
 def authorize(context: Context, header: str | None) -> dict[str, Any]:
@@ -83,13 +86,15 @@ def test_wrong_secret_and_withdrawn_keys_are_denied(store: Store, context: Conte
 
 
 def test_store_failure_is_an_error_not_a_cached_deny(
-    store: Store, context: Context, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, context: Context, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # GIVEN a store that cannot be read
-    def broken(*args: object, **kwargs: object) -> None:
-        raise StoreError("S3 is unreachable", reason="connection")
+    class Unreachable(LocalStore):
+        def _get(self, key: str) -> StoredObject:
+            raise StoreError("S3 is unreachable", reason="connection")
 
-    monkeypatch.setattr(authorizer_handler, "verify_api_key", broken)
+    unreachable = Unreachable(str(tmp_path))
+    monkeypatch.setattr(authorizer_handler, "store", lambda: unreachable)
     # THEN the authorizer fails (the gateway answers 500 and caches nothing), it does not deny
     with pytest.raises(StoreError):
         authorize(context, "Bearer bk_0123456789abcdef_" + "A" * 43)

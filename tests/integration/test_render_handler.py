@@ -10,6 +10,7 @@ import png as pypng
 import pytest
 from render import render_handler
 
+from badgekiln.http import rendering
 from tests.integration.conftest import Context, body_bytes, load_event, problem
 
 SQUARE = (
@@ -137,7 +138,7 @@ def test_wrong_media_type_is_415(context: Context) -> None:
 
 
 def test_a_png_too_big_to_return_is_refused(context: Context, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(render_handler, "MAX_PNG_BYTES", 100)
+    monkeypatch.setattr(rendering, "MAX_PNG_BYTES", 100)
     document = problem(render_handler.handler(raw_event(SQUARE, "512"), context))
     assert (document["status"], document["code"], document["reason"]) == (
         422,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -15,8 +16,9 @@ import pytest
 from worker import worker_handler
 
 from badgekiln.errors import StoreError
+from badgekiln.issue import uploads
 from badgekiln.issue.uploads import get_upload, results_key, start_upload, upload_key
-from badgekiln.store import Store, open_store
+from badgekiln.store import LocalStore, S3Store, Store, open_store
 from tests.aws_support import mocked_aws
 from tests.integration.conftest import Context, load_event
 from tests.integration.issuing import BADGE_SVG
@@ -93,14 +95,14 @@ def test_only_the_failed_message_is_reported(
     # GIVEN two uploads, the second of which meets a store outage
     good = uploaded(s3, b"recipient\nada@example.org\n")
     bad = uploaded(s3, b"recipient\nbob@example.org\n")
-    real = worker_handler.process_upload
+    real = uploads.process_upload
 
     def flaky(store: Store, key: str, **kwargs: Any) -> dict[str, Any]:
         if key == bad:
             raise StoreError("S3 is unreachable", reason="connection")
         return real(store, key, **kwargs)
 
-    monkeypatch.setattr(worker_handler, "process_upload", flaky)
+    monkeypatch.setattr(uploads, "process_upload", flaky)
     # THEN only its message goes back to the queue (and, after maxReceiveCount, to the DLQ)
     assert worker_handler.handler(sqs(good, bad), context) == {
         "batchItemFailures": [{"itemIdentifier": "message-1"}]
@@ -130,14 +132,10 @@ def test_events_that_retrying_cannot_change_are_dropped(
     assert worker_handler.handler(event, context) == {"batchItemFailures": []}
 
 
-def test_store_key_of_a_prefixed_store() -> None:
-    class Prefixed:
-        bucket, prefix = BUCKET, "team/a"
-
-    target: Any = Prefixed()
-    assert (
-        worker_handler.store_key(target, BUCKET, "team/a/private/uploads/x.upload")
-        == "private/uploads/x.upload"
-    )
-    assert worker_handler.store_key(target, BUCKET, "team/b/private/uploads/x.upload") is None
-    assert worker_handler.store_key(target, "other", "team/a/private/uploads/x.upload") is None
+def test_the_store_names_its_own_objects_of_a_notification(tmp_path: Path) -> None:
+    target = S3Store(BUCKET, "team/a", client=object())  # the client is never called
+    assert target.key_of(BUCKET, "team/a/private/uploads/x.upload") == "private/uploads/x.upload"
+    assert target.key_of(BUCKET, "team/b/private/uploads/x.upload") is None
+    assert target.key_of("other", "team/a/private/uploads/x.upload") is None
+    assert target.key_of(BUCKET, "team/a/../b/private/x") is None  # not a key
+    assert LocalStore(tmp_path).key_of(BUCKET, "private/uploads/x.upload") is None  # no buckets

@@ -7,14 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from badgekiln.errors import AuthError, InvalidField
+from badgekiln.errors import AuthError, InvalidField, NotFound
+from badgekiln.issue import get_issuer
 from badgekiln.issue.apikeys import api_key_path, create_api_key, delete_api_key, verify_api_key
 from badgekiln.store import LocalStore
+from tests.issue_support import seed_acme
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> LocalStore:
-    return LocalStore(str(tmp_path))
+    target = LocalStore(str(tmp_path))
+    seed_acme(target)
+    return target
 
 
 def test_a_key_verifies_and_only_its_hash_is_stored(store: LocalStore) -> None:
@@ -73,15 +77,21 @@ def test_a_wrong_secret_or_a_withdrawn_key_is_refused(store: LocalStore) -> None
 
 
 def test_bad_calls(store: LocalStore) -> None:
-    with pytest.raises(ValueError, match="either"):
-        create_api_key(store)
-    with pytest.raises(ValueError, match="either"):
-        create_api_key(store, admin=True, issuer="acme")
-    with pytest.raises(InvalidField):
-        create_api_key(store, issuer="Not A Slug")
+    for scope in ({}, {"admin": True, "issuer": "acme"}):
+        with pytest.raises(InvalidField) as caught:  # either admin or one issuer
+            create_api_key(store, **scope)  # type: ignore[arg-type]
+        assert caught.value.details["field"] == "issuer"
+    for nobody in ("nobody", "Not A Slug", "https://nobody.example/"):
+        with pytest.raises(NotFound):  # no key for an issuer that does not exist
+            create_api_key(store, issuer=nobody)
     with pytest.raises(InvalidField):
         create_api_key(store, admin=True, label=" ")
     for label in ("x" * 201, "bad bytes \udcff from argv", "two\nlines", "nul\x00"):
         with pytest.raises(InvalidField):
             create_api_key(store, admin=True, label=label)
     assert list(store.list("private/api-keys/")) == []
+
+
+def test_the_issuer_is_named_by_its_slug_or_its_id(store: LocalStore) -> None:
+    acme = get_issuer(store, "acme")
+    assert create_api_key(store, issuer=acme.id)[1].issuer == "acme"  # scoped to the slug

@@ -40,9 +40,10 @@ structured context (``reason``, ``offset``, ``chunk``, ``field``, ``url`` …) s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+from collections.abc import Collection, Iterable, Mapping
 from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 __all__ = [
     "AmbiguousBadge",
@@ -156,10 +157,37 @@ class InputTooLarge(InputError):
     code = "input-too-large"
 
 
+#: Validation errors copied into one :class:`InvalidField` (the first names the field).
+MAX_FIELD_ERRORS: Final = 20
+
+
 class InvalidField(InputError):
     """A field of a request or model failed validation; ``field`` names it."""
 
     code = "invalid-field"
+
+    @classmethod
+    def of_errors(
+        cls,
+        errors: Iterable[Mapping[str, Any]],
+        *,
+        prefix: Iterable[str] = (),
+        skip: Collection[str] = (),
+    ) -> InvalidField:
+        """The error for a model's validation errors (as pydantic's ``errors()`` lists them): the
+        first failing field in ``field`` as a dotted path (``recipient.identity``) after
+        ``prefix``, leaving out location parts in ``skip``; all of them (at most
+        :data:`MAX_FIELD_ERRORS`) in ``errors``."""
+        head = [str(part) for part in prefix]
+        found = []
+        for error in itertools.islice(errors, MAX_FIELD_ERRORS):
+            loc = head + [str(part) for part in error.get("loc", ()) if str(part) not in skip]
+            message = str(error.get("msg", "")).removeprefix("Value error, ")
+            found.append({"loc": loc, "type": str(error.get("type", "")), "msg": message})
+        first = found[0] if found else {"loc": head, "msg": "not valid"}
+        field = ".".join(first["loc"]) or None
+        where = f"field {field!r}" if field else "request body"
+        return cls(f"Invalid {where}: {first['msg']}.", field=field, errors=found)
 
 
 class UnsupportedMediaType(InputError):

@@ -84,9 +84,7 @@ def _create(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     from badgekiln.cli import EXIT_OK
-    from badgekiln.issue import achievement_summary, get_issuer, list_achievements
+    from badgekiln.issue import achievement_summaries
 
-    store = open_cli_store(args)
-    issuer = get_issuer(store, args.issuer)
-    emit_json([achievement_summary(issuer, a) for a in list_achievements(store, issuer.slug)])
+    emit_json(list(achievement_summaries(open_cli_store(args), args.issuer)))
     return EXIT_OK

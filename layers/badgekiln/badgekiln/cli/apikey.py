@@ -43,13 +43,10 @@ def register(subparsers: Any) -> None:
 
 def _create(args: argparse.Namespace) -> int:
     from badgekiln.cli import EXIT_OK
-    from badgekiln.issue import create_api_key, get_issuer
+    from badgekiln.issue import create_api_key
 
-    store = open_cli_store(args)
-    issuer = None
-    if args.issuer is not None:
-        issuer = get_issuer(store, args.issuer).slug  # the issuer must exist; accepts slug or id
-    token, key = create_api_key(store, issuer=issuer, admin=args.admin, label=args.label)
+    # the issuer must exist (its slug or id)
+    token, key = create_api_key(open_cli_store(args), issuer=args.issuer, admin=args.admin, label=args.label)
     emit_json({"id": key.id, "scope": key.scope, "issuer": key.issuer, "label": key.label, "token": token})
     return EXIT_OK
 

@@ -35,13 +35,15 @@ from badgekiln.http.bodies import (
 from badgekiln.http.headers import SECURITY_HEADERS
 from badgekiln.http.observability import Observability, observability
 from badgekiln.http.problems import PROBLEM_CONTENT_TYPE, STATUS_BY_ERROR, problem_body, status_for
-from badgekiln.http.resolver import entrypoint, make_resolver
+from badgekiln.http.resolver import entrypoint, make_resolver, raw_answer
 from badgekiln.http.responses import (
     Answer,
     answer_response,
     image_media_type,
     json_request_body,
     json_response,
+    listing,
+    path_parameter,
     problem_responses,
     query_parameters,
 )
@@ -62,16 +64,19 @@ __all__ = [
     "json_model",
     "json_request_body",
     "json_response",
+    "listing",
     "make_resolver",
     "media_type",
     "multipart_body",
     "observability",
     "optional_json_model",
     "parse_model",
+    "path_parameter",
     "problem_body",
     "problem_responses",
     "query_model",
     "query_parameters",
+    "raw_answer",
     "raw_body",
     "require_media_type",
     "status_for",

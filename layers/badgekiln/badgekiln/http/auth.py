@@ -10,16 +10,23 @@ every issuer. A route reached without an authorizer context is refused (fail clo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from badgekiln.errors import AuthError, InvalidField, NotFound
 
 if TYPE_CHECKING:
     from badgekiln.issue.apikeys import ApiKey
+    from badgekiln.store.base import Store
 
 __all__ = [
     "API_KEY",
+    "MAX_HEADER_CHARS",
+    "Decision",
+    "authorize",
     "authorizer_context",
+    "bearer_token",
     "caller",
     "document_api_key",
     "require_admin",
@@ -28,6 +35,8 @@ __all__ = [
 ]
 
 _ROLES: Final = frozenset({"admin", "issuer"})
+#: Longest ``Authorization`` header looked at: a key is 63 characters; more is not one of ours.
+MAX_HEADER_CHARS: Final = 256
 #: The OpenAPI security requirement of authenticated routes (``security=API_KEY``).
 API_KEY: Final[list[dict[str, list[str]]]] = [{"apiKey": []}]
 
@@ -49,6 +58,50 @@ def document_api_key(app: Any) -> None:
 def authorizer_context(key: ApiKey) -> dict[str, str]:
     """The ``context`` the authorizer returns for ``key`` (strings only: the gateway passes it on)."""
     return {"keyId": key.id, "role": key.scope, "issuer": key.issuer or ""}
+
+
+def bearer_token(header: str | None) -> str | None:
+    """The key in ``Bearer <key>`` (scheme in any case), or ``None`` for any other shape."""
+    if not header or len(header) > MAX_HEADER_CHARS:
+        return None
+    scheme, _, value = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The authorizer's answer: the ``key`` it accepted, or why it denied (``reason``)."""
+
+    key: ApiKey | None
+    reason: str | None = None
+
+    def answer(self) -> dict[str, Any]:
+        """The payload 2.0 simple response: ``isAuthorized``, and which key in ``context``."""
+        if self.key is None:
+            return {"isAuthorized": False}
+        return {"isAuthorized": True, "context": authorizer_context(self.key)}
+
+
+def authorize(store: Store, event: Mapping[str, Any]) -> Decision:
+    """The authorizer's decision on ``event``'s ``Authorization`` header (a REQUEST authorizer's
+    payload 2.0 event). A malformed, unknown or wrong key is a deny.
+
+    Raises:
+        StoreError: the store failed: *not* a deny, so the gateway answers 500 and caches
+            nothing, and a passing outage does not lock callers out for the cache's lifetime.
+    """
+    from badgekiln.issue.apikeys import verify_api_key
+
+    headers = event.get("headers")
+    presented = bearer_token(headers.get("authorization") if isinstance(headers, dict) else None)
+    if presented is None:
+        return Decision(None, "malformed")
+    try:
+        return Decision(verify_api_key(store, presented))
+    except AuthError:
+        return Decision(None, "unknown-or-wrong-key")
 
 
 def caller(event: Any) -> ApiKey:

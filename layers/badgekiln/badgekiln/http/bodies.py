@@ -174,14 +174,7 @@ def parse_model(model: type[ModelT], value: Any, *, strict: bool | None = None) 
     try:
         return model.model_validate(value, strict=strict)
     except ValidationError as exc:
-        found = [
-            {"loc": [str(p) for p in err["loc"]], "type": err["type"], "msg": err["msg"]}
-            for err in exc.errors(include_url=False, include_input=False)[: MAX_MULTIPART_PARTS * 4]
-        ]
-        first = found[0]
-        field = ".".join(first["loc"]) or None
-        where = f"field {field!r}" if field else "request body"
-        raise InvalidField(f"Invalid {where}: {first['msg']}.", field=field, errors=found) from None
+        raise InvalidField.of_errors(exc.errors(include_url=False, include_input=False)) from None
 
 
 def json_model(event: APIGatewayProxyEventV2, model: type[ModelT]) -> ModelT:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -21,9 +21,13 @@ from badgekiln import errors as e
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
+    from badgekiln.http.responses import Answer
+
 __all__ = [
+    "NO_ROUTE",
     "PROBLEM_CONTENT_TYPE",
     "STATUS_BY_ERROR",
+    "ErrorPage",
     "internal_error_body",
     "problem_body",
     "register_problem_handlers",
@@ -140,7 +144,11 @@ def internal_error_body(request_id: str | None) -> dict[str, Any]:
     }
 
 
-def _translate(exc: Exception) -> e.BadgeKilnError | None:
+#: What a request for a route the function does not have is told.
+NO_ROUTE = "No such resource in this function."
+
+
+def _translate(exc: Exception, no_route: str = NO_ROUTE) -> e.BadgeKilnError | None:
     """Map the foreign exceptions Powertools raises for bad requests into our tree."""
     from aws_lambda_powertools.event_handler.exceptions import ServiceError
     from aws_lambda_powertools.event_handler.openapi.exceptions import (
@@ -151,26 +159,15 @@ def _translate(exc: Exception) -> e.BadgeKilnError | None:
     if isinstance(exc, RequestUnsupportedContentType):
         return e.UnsupportedMediaType("This operation does not accept the request's Content-Type.")
     if isinstance(exc, RequestValidationError):
-        found = [
-            {
-                "loc": [str(part) for part in err.get("loc", ())],
-                "type": str(err.get("type", "")),
-                "msg": str(err.get("msg", "")),
-            }
-            for err in exc.errors()[:_MAX_DETAIL_ITEMS]
-        ]
-        if any(item["type"] == "json_invalid" for item in found):
+        errors = exc.errors()
+        if any(error.get("type") == "json_invalid" for error in errors):
             return e.InputError("The request body is not valid JSON.", reason="json")
-        first = found[0] if found else {"loc": [], "msg": "invalid request"}
-        field = ".".join(p for p in first["loc"] if p != "body") or None
-        return e.InvalidField(
-            f"Invalid request field {field or '(body)'}: {first['msg']}.", field=field, errors=found
-        )
+        return e.InvalidField.of_errors(errors, skip=("body", "query", "header", "path", "cookie"))
     if isinstance(exc, RecursionError):
         # json.loads (Powertools' body parsing) gives up on deep nesting with RecursionError
         return e.InputTooLarge("The JSON body is nested too deeply.", reason="depth")
     if isinstance(exc, ServiceError) and exc.status_code == HTTPStatus.NOT_FOUND:
-        return e.NotFound("No such resource in this function.")
+        return e.NotFound(no_route)
     return None
 
 
@@ -185,13 +182,28 @@ def _service_error_body(status: HTTPStatus, message: str) -> dict[str, Any]:
     }
 
 
-def register_problem_handlers(app: APIGatewayHttpResolver, logger: logging.Logger | Any) -> None:
-    """Answer every exception a route raises with a problem document (see module docstring).
+#: Renders an error as a page instead of a problem (``None``: a bug, named by its request id).
+ErrorPage = Callable[..., "Answer"]
+
+
+def register_problem_handlers(
+    app: APIGatewayHttpResolver,
+    logger: logging.Logger | Any,
+    *,
+    error_page: ErrorPage | None = None,
+    no_route: str = NO_ROUTE,
+) -> None:
+    """Answer every exception a route raises with a problem document (see module docstring), or
+    with ``error_page(error)`` / ``error_page(None, request_id=…)`` for functions whose every
+    answer is a page; ``no_route`` is what a request for a route the function lacks is told.
 
     ``logger`` is the function's Powertools ``Logger`` (or any logger): 4xx problems are logged at
     INFO with their code, unexpected exceptions at ERROR with the traceback.
     """
     from aws_lambda_powertools.event_handler import Response
+    from aws_lambda_powertools.event_handler.exceptions import ServiceError
+
+    from badgekiln.http.responses import answer_response
 
     def render(status: int, body: dict[str, Any]) -> Response[str]:
         return Response(
@@ -204,19 +216,21 @@ def register_problem_handlers(app: APIGatewayHttpResolver, logger: logging.Logge
         except (AttributeError, KeyError, TypeError):
             return None
 
-    from aws_lambda_powertools.event_handler.exceptions import ServiceError
-
-    def _any(exc: Exception) -> Response[str]:
-        error = exc if isinstance(exc, e.BadgeKilnError) else _translate(exc)
-        if error is None and isinstance(exc, ServiceError):
+    def _any(exc: Exception) -> Response[Any]:
+        error = exc if isinstance(exc, e.BadgeKilnError) else _translate(exc, no_route)
+        if error is None and isinstance(exc, ServiceError) and error_page is None:
             # raised on purpose by a route (Powertools' BadRequestError & co.): keep its status
             message = exc.msg if isinstance(exc.msg, str) else json.dumps(exc.msg)
             return render(exc.status_code, _service_error_body(HTTPStatus(exc.status_code), message))
         if error is None:
             logger.exception("unhandled exception")
+            if error_page is not None:
+                return answer_response(error_page(None, request_id=request_id()))
             return render(500, internal_error_body(request_id()))
         status, body = problem_body(error)
         logger.info("problem", extra={"status": int(status), "code": error.code})
+        if error_page is not None:
+            return answer_response(error_page(error))
         return render(status, body)
 
     app.exception_handler(Exception)(_any)

@@ -2,28 +2,48 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from badgekiln.errors import InputTooLarge
 from badgekiln.http.bodies import MAX_BODY_BYTES, body_too_large, decoded_body_size
 from badgekiln.http.headers import with_security_headers
-from badgekiln.http.problems import PROBLEM_CONTENT_TYPE, problem_body, register_problem_handlers
+from badgekiln.http.problems import (
+    NO_ROUTE,
+    PROBLEM_CONTENT_TYPE,
+    ErrorPage,
+    problem_body,
+    register_problem_handlers,
+)
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
     from badgekiln.http.observability import Observability
+    from badgekiln.http.responses import Answer
 
-__all__ = ["LambdaHandler", "entrypoint", "make_resolver"]
+__all__ = ["LambdaHandler", "entrypoint", "make_resolver", "raw_answer"]
 
 LambdaHandler = Callable[[dict[str, Any], "LambdaContext"], dict[str, Any]]
+RouteT = TypeVar("RouteT", bound=Callable[..., Any])
 
 
-def make_resolver(obs: Observability) -> APIGatewayHttpResolver:
-    """An ``APIGatewayHttpResolver`` with request validation and problem+json error answers.
+def raw_answer(route: RouteT) -> RouteT:
+    """Hide ``route``'s declared return type from Powertools, which would validate and serialize
+    the answer as JSON (and fail on an image's bytes): pages, documents and images go out as
+    they are, while the route's parameters are still validated and documented."""
+    signature = inspect.signature(route).replace(return_annotation=inspect.Signature.empty)
+    route.__dict__["__signature__"] = signature
+    return route
+
+
+def make_resolver(
+    obs: Observability, *, error_page: ErrorPage | None = None, no_route: str = NO_ROUTE
+) -> APIGatewayHttpResolver:
+    """An ``APIGatewayHttpResolver`` with request validation and problem+json error answers (or,
+    with ``error_page``, error pages; see :func:`~.problems.register_problem_handlers`).
 
     CORS is not configured here: the HTTP API answers preflights and sets CORS headers itself
     (``template.yaml``), overriding whatever a function would return.
@@ -32,12 +52,20 @@ def make_resolver(obs: Observability) -> APIGatewayHttpResolver:
 
     # debug off even under POWERTOOLS_DEV: debug mode prints every event (whole images) to stdout
     app = APIGatewayHttpResolver(enable_validation=True, debug=False)
-    register_problem_handlers(app, obs.logger)
+    register_problem_handlers(app, obs.logger, error_page=error_page, no_route=no_route)
     return app
 
 
-def _too_large_response(error: InputTooLarge) -> dict[str, Any]:
-    status, body = problem_body(error)
+def _too_large_response(size: int, page: Callable[[int], Answer] | None) -> dict[str, Any]:
+    if page is not None:
+        answer = page(size)
+        return {
+            "statusCode": answer.status,
+            "headers": {"Content-Type": answer.content_type, **answer.headers},
+            "body": answer.body,
+            "isBase64Encoded": False,
+        }
+    status, body = problem_body(body_too_large(size))
     return {
         "statusCode": int(status),
         "headers": {"Content-Type": PROBLEM_CONTENT_TYPE},
@@ -46,13 +74,16 @@ def _too_large_response(error: InputTooLarge) -> dict[str, Any]:
     }
 
 
-def entrypoint(app: APIGatewayHttpResolver, obs: Observability) -> LambdaHandler:
+def entrypoint(
+    app: APIGatewayHttpResolver, obs: Observability, *, too_large: Callable[[int], Answer] | None = None
+) -> LambdaHandler:
     """The Lambda ``handler(event, context)`` for ``app``.
 
     Before routing it refuses bodies over :data:`~badgekiln.http.bodies.MAX_BODY_BYTES` with a 413
-    problem pointing at the upload flow (so no route, validator or parser ever sees them). It logs
-    with the request id as correlation id, flushes metrics (plus a cold-start count) after each
-    invocation, and adds the security headers to every answer.
+    problem pointing at the upload flow, or ``too_large(size)`` (a text page) where given, so no
+    route, validator or parser ever sees them. It logs with the request id as correlation id,
+    flushes metrics (plus a cold-start count) after each invocation, and adds the security headers
+    to every answer.
     """
     from aws_lambda_powertools.logging import correlation_paths
 
@@ -70,7 +101,7 @@ def entrypoint(app: APIGatewayHttpResolver, obs: Observability) -> LambdaHandler
             size = decoded_body_size(event)
             if size > MAX_BODY_BYTES:
                 obs.logger.info("body too large", extra={"size": size})
-                response = _too_large_response(body_too_large(size))
+                response = _too_large_response(size, too_large)
             else:
                 response = app.resolve(event, context)
         finally:

@@ -3,10 +3,12 @@ description."""
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, Protocol
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from badgekiln.http.problems import PROBLEM_CONTENT_TYPE
 from badgekiln.png import PNG_SIGNATURE
@@ -17,14 +19,22 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
 __all__ = [
+    "BINARY",
+    "MAX_LISTED",
+    "OBJECT",
     "PROBLEM_SCHEMA",
+    "TEXT",
     "Answer",
     "answer_response",
+    "form_schema",
     "image_media_type",
     "json_request_body",
     "json_response",
+    "listing",
+    "path_parameter",
     "problem_responses",
     "query_parameters",
+    "request_body",
 ]
 
 #: JSON Schema of our problem documents (RFC 9457 members plus ``code``; details are extensions).
@@ -48,6 +58,16 @@ def image_media_type(image: bytes) -> str:
     Only for images the library produced or validated: it does not sniff untrusted input.
     """
     return "image/png" if image.startswith(PNG_SIGNATURE) else "image/svg+xml"
+
+
+#: Most entries one list answer holds: each is ~1 KB, and a Lambda answer is at most 6 MB.
+MAX_LISTED: Final = 1000
+
+
+def listing(name: str, items: Iterable[Any]) -> dict[str, Any]:
+    """``{name: [...], "truncated": …}`` of at most :data:`MAX_LISTED` of ``items``."""
+    found = list(itertools.islice(items, MAX_LISTED + 1))
+    return {name: found[:MAX_LISTED], "truncated": len(found) > MAX_LISTED}
 
 
 def json_response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Response[str]:
@@ -87,24 +107,58 @@ def answer_response(answer: Answer) -> Response[str | bytes]:
     )
 
 
-def json_request_body(model: type[BaseModel], *, required: bool = True) -> dict[str, Any]:
-    """OpenAPI ``openapi_extensions`` declaring an ``application/json`` request body of ``model``.
+#: OpenAPI schemas of request bodies that are not JSON models.
+BINARY: Final[Mapping[str, Any]] = MappingProxyType({"type": "string", "format": "binary"})
+TEXT: Final[Mapping[str, Any]] = MappingProxyType({"type": "string"})
+OBJECT: Final[Mapping[str, Any]] = MappingProxyType({"type": "object"})
+
+
+def request_body(content: Mapping[str, Mapping[str, Any]], *, required: bool = True) -> dict[str, Any]:
+    """OpenAPI ``openapi_extensions`` declaring a request body: a schema per media type.
 
     Routes read their bodies themselves (strictly, :mod:`.bodies`) rather than through Powertools'
     validation, so the body is documented here.
     """
-    schema = model.model_json_schema()
-    return {"requestBody": {"required": required, "content": {"application/json": {"schema": schema}}}}
+    described = {kind: {"schema": dict(schema)} for kind, schema in content.items()}
+    return {"requestBody": {"required": required, "content": described}}
+
+
+def form_schema(required: Sequence[str], **fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The OpenAPI schema of a ``multipart/form-data`` body with these ``fields``."""
+    return {
+        "type": "object",
+        "required": list(required),
+        "properties": {k: dict(v) for k, v in fields.items()},
+    }
+
+
+def json_request_body(model: type[BaseModel], *, required: bool = True) -> dict[str, Any]:
+    """OpenAPI ``openapi_extensions`` declaring an ``application/json`` request body of ``model``."""
+    return request_body({"application/json": model.model_json_schema()}, required=required)
+
+
+def path_parameter(name: str) -> dict[str, Any]:
+    """The OpenAPI parameter of path segment ``{name}``, as Powertools declares it."""
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string", "title": name.title()}}
 
 
 def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
-    """OpenAPI ``parameters`` of a query string read as ``model`` (:func:`~.bodies.query_model`)."""
+    """OpenAPI ``parameters`` of a query string read as ``model`` (:func:`~.bodies.query_model`):
+    one per field, its description lifted to the parameter (a query has no ``null``)."""
     schema = model.model_json_schema()
     required = set(schema.get("required", ()))
-    return [
-        {"name": name, "in": "query", "required": name in required, "schema": field}
-        for name, field in schema["properties"].items()
-    ]
+    parameters = []
+    for name, field in schema["properties"].items():
+        described = {k: v for k, v in field.items() if k not in ("anyOf", "title") and v is not None}
+        present = [option for option in field.get("anyOf", ()) if option != {"type": "null"}]
+        if len(present) == 1:
+            described = {**present[0], **described}
+        description = described.pop("description", None)
+        parameter = {"name": name, "in": "query", "required": name in required, "schema": described}
+        if description:
+            parameter["description"] = description
+        parameters.append(parameter)
+    return parameters
 
 
 def problem_responses(*statuses: int) -> dict[int, OpenAPIResponse]:

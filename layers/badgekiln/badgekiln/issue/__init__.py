@@ -23,6 +23,7 @@ from badgekiln._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from badgekiln.issue.achievements import (
+        achievement_summaries,
         achievement_summary,
         create_achievement,
         get_achievement,
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from badgekiln.issue.signing import KeyOptions
 
 _LAZY: dict[str, str] = {
+    "achievement_summaries": "badgekiln.issue.achievements",
     "achievement_summary": "badgekiln.issue.achievements",
     "create_achievement": "badgekiln.issue.achievements",
     "get_achievement": "badgekiln.issue.achievements",
@@ -77,6 +79,7 @@ __all__ = [
     "Issued",
     "IssuerRecord",
     "KeyOptions",
+    "achievement_summaries",
     "achievement_summary",
     "create_achievement",
     "create_api_key",

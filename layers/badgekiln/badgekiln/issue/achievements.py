@@ -189,6 +189,18 @@ def list_achievements(store: Store, issuer_ref: str) -> Iterator[dict[str, Any]]
             yield get_achievement(store, issuer, key[len(prefix) : -len(".json")])
 
 
+def achievement_summaries(store: Store, issuer_ref: str) -> Iterator[dict[str, Any]]:
+    """:func:`achievement_summary` of each of the issuer's achievements, by slug.
+
+    Raises:
+        NotFound: no such issuer.
+        StoreError: the store failed.
+    """
+    issuer = get_issuer(store, issuer_ref)
+    for record in list_achievements(store, issuer.slug):
+        yield achievement_summary(issuer, record)
+
+
 def achievement_summary(issuer: IssuerRecord, record: Mapping[str, Any]) -> dict[str, Any]:
     """The achievement as the CLI and API show it: ``id`` (the OB 3.0 URL) and its documents."""
     where = Layout.parse(issuer.public_url)

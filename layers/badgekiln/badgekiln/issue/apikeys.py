@@ -22,7 +22,6 @@ from datetime import UTC, datetime
 from typing import Final, Literal
 
 from badgekiln.errors import AuthError, InvalidField, NotFound
-from badgekiln.hosting.layout import check_slug
 from badgekiln.issue.records import RECORD_HEADERS, dump, load, stamp
 from badgekiln.store.base import Store, private_path
 
@@ -74,19 +73,25 @@ def create_api_key(
     label: str | None = None,
     now: datetime | None = None,
 ) -> tuple[str, ApiKey]:
-    """A new key (``admin``, or scoped to ``issuer``'s slug): ``(token, key)``.
+    """A new key (``admin``, or scoped to ``issuer``, its slug or id): ``(token, key)``.
 
     The token is returned once and never stored; keep it.
 
     Raises:
-        ValueError: both or neither of ``admin`` and ``issuer``.
-        InvalidField: a malformed issuer slug or label.
+        InvalidField: both or neither of ``admin`` and ``issuer`` (``field="issuer"``), or a bad
+            label.
+        NotFound: no such issuer (a key for nobody is never made).
         StoreError: the store failed.
     """
     if admin == (issuer is not None):
-        raise ValueError("an API key is either admin or scoped to one issuer")
+        raise InvalidField(
+            "An API key is either admin or for one issuer: give 'admin' or 'issuer'.", field="issuer"
+        )
     if issuer is not None:
-        check_slug(issuer, field="issuer")
+        # the authorizer imports this module: the issuer records (and pydantic) load only here
+        from badgekiln.issue.issuers import get_issuer
+
+        issuer = get_issuer(store, issuer).slug
     # isprintable() also refuses control characters and lone surrogates (non-UTF-8 argv)
     if label is not None and (
         not isinstance(label, str)

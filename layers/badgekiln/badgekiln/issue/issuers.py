@@ -290,7 +290,8 @@ def rotate_key(
     keys: KeyOptions = KeyOptions(),  # noqa: B008  # frozen
     now: datetime | None = None,
 ) -> IssuerRecord:
-    """Add a new key to each of ``families``; the new ones sign from now on, old ones stay published.
+    """Add a new key to each of ``families`` (each once, however often it is named); the new
+    ones sign from now on, old ones stay published.
 
     Order: the new key is saved, its documents published, then the record names it (only then
     does it sign), then the issuer's documents are republished from the updated record.
@@ -303,6 +304,7 @@ def rotate_key(
         StoreError: the store failed.
     """
     issuer = get_issuer(store, ref)
+    families = tuple(dict.fromkeys(families))
     for family in families:
         if family not in ("ed25519", "rsa"):
             raise InvalidField(f"unknown key family {family!r}: ed25519 or rsa", field="family")

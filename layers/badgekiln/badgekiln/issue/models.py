@@ -11,6 +11,8 @@ these models; date-times are read by the library's one parser
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -34,7 +36,9 @@ from badgekiln.model.dates import parse_aware
 __all__ = [
     "ACHIEVEMENT_TYPES",
     "AchievementInput",
+    "AchievementRequest",
     "AlignmentInput",
+    "ApiKeyRequest",
     "BatchRequest",
     "EvidenceInput",
     "IssueOptions",
@@ -42,6 +46,7 @@ __all__ = [
     "IssuerInput",
     "RecipientInput",
     "ResultInput",
+    "RotateRequest",
     "StatusChange",
     "UploadRequest",
     "check_text",
@@ -181,6 +186,28 @@ class AchievementInput(_Model):
     achievement_type: Annotated[str, AfterValidator(_achievement_type)] | None = None
     alignments: Annotated[list[AlignmentInput], Field(max_length=MAX_ITEMS)] = []
     tags: Annotated[list[Name], Field(max_length=MAX_ITEMS)] = []
+
+
+def _base64(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("must be base64 (standard alphabet, padded)") from None
+
+
+class AchievementRequest(AchievementInput):
+    """A new achievement as the HTTP API takes it: its fields and its image, base64-encoded."""
+
+    image: Annotated[bytes, BeforeValidator(_base64, json_schema_input_type=str)] = Field(
+        description="The badge image (PNG or SVG), base64.", min_length=1
+    )
+
+    @property
+    def achievement(self) -> AchievementInput:
+        """The achievement without its image."""
+        return AchievementInput.model_validate(self.model_dump(exclude={"image"}))
 
 
 class RecipientInput(_Model):
@@ -361,6 +388,20 @@ class IssueRequest(BatchRequest):
         return "signed" if self.signed else "hosted"
 
 
+class RotateRequest(_Model):
+    """Which key families of an issuer get a new key."""
+
+    families: list[Literal["ed25519", "rsa"]] = Field(default=["ed25519", "rsa"], min_length=1, max_length=2)
+
+
+class ApiKeyRequest(_Model):
+    """A new API key: ``admin``, or for one ``issuer`` (its slug or id)."""
+
+    issuer: str | None = Field(default=None, min_length=1, max_length=MAX_URL_CHARS)
+    admin: bool = False
+    label: Name | None = Field(default=None, description="What the key is for (one line).")
+
+
 class StatusChange(_Model):
     """Why a credential's status changes (published in OB 2.0 revocation lists)."""
 
@@ -385,14 +426,8 @@ def parse(model: type[ModelT], value: Any, *, field: str | None = None) -> Model
     try:
         return model.model_validate(value)
     except ValidationError as exc:
-        found = []
-        for err in exc.errors(include_url=False, include_input=False)[:20]:
-            loc = [str(p) for p in err["loc"]]
-            msg = err["msg"].removeprefix("Value error, ")
-            found.append({"loc": ([field] if field else []) + loc, "type": err["type"], "msg": msg})
-        first = found[0]
-        name = ".".join(first["loc"]) or field or model.__name__
-        raise InvalidField(f"invalid {name}: {first['msg']}", field=name, errors=found) from None
+        errors = exc.errors(include_url=False, include_input=False)
+        raise InvalidField.of_errors(errors, prefix=[field] if field else ()) from None
 
 
 def check_text(value: Any, *, field: str, limit: int = MAX_TEXT_CHARS) -> str:

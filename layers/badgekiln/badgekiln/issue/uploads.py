@@ -35,6 +35,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
+from urllib.parse import unquote_plus
 
 from badgekiln.errors import BadgeKilnError, InputTooLarge, InvalidField, NotFound
 from badgekiln.hosting.layout import SLUG, check_slug
@@ -50,10 +51,12 @@ __all__ = [
     "MAX_UPLOAD_ROWS",
     "UPLOAD_SUFFIX",
     "UPLOAD_TYPES",
+    "Notified",
     "Upload",
     "get_upload",
     "job_key",
     "parse_upload_key",
+    "process_notification",
     "process_upload",
     "results_key",
     "start_upload",
@@ -75,6 +78,8 @@ MAX_UPLOAD_ROWS: Final = 5_000
 MAX_REPORTED_FAILURES: Final = 100
 #: Seconds the presigned form stays usable.
 UPLOAD_EXPIRES: Final = 900
+#: S3 event records looked at per notification (S3 sends one; anything else is not S3's).
+MAX_RECORDS: Final = 10
 _ID: Final = re.compile(r"[0-9a-f]{32}")
 
 
@@ -277,3 +282,63 @@ def process_upload(
             "finished": stamp(datetime.now(UTC)),
         },
     )
+
+
+@dataclass(frozen=True)
+class Notified:
+    """What became of one object an S3 event notification named: the finished ``job``, or why
+    it was ``dropped`` (retrying cannot change that)."""
+
+    bucket: str | None
+    name: str | None
+    job: Mapping[str, Any] | None = None
+    dropped: str | None = None
+
+
+def _created(notification: Any) -> list[tuple[str, str]]:
+    """``(bucket, name)`` of each ObjectCreated record (names unquoted: S3 writes a space as +)."""
+    records = notification.get("Records") if isinstance(notification, dict) else None
+    if not isinstance(records, list):
+        return []
+    found = []
+    for record in records[:MAX_RECORDS]:
+        if not isinstance(record, dict) or not str(record.get("eventName", "")).startswith("ObjectCreated:"):
+            continue
+        s3 = record.get("s3")
+        bucket = s3.get("bucket") if isinstance(s3, dict) else None
+        name = s3.get("object") if isinstance(s3, dict) else None
+        bucket = bucket.get("name") if isinstance(bucket, dict) else None
+        name = name.get("key") if isinstance(name, dict) else None
+        if isinstance(bucket, str) and isinstance(name, str):
+            found.append((bucket, unquote_plus(name)))
+    return found
+
+
+def process_notification(store: Store, message: str, *, workers: int = 1) -> list[Notified]:
+    """Issue every upload an S3 event notification (one SQS message's body) names.
+
+    What retrying cannot change is dropped and said so, not raised: a message that is not JSON
+    (S3's ``s3:TestEvent`` names no object), objects of another bucket or outside the uploads,
+    and objects not uploaded through :func:`start_upload`.
+
+    Raises:
+        StoreError, SigningError: transient: process the message again (rows already issued
+            are replayed).
+    """
+    try:
+        notification = json.loads(message)
+    except ValueError:
+        return [Notified(None, None, dropped="a message that is not JSON")]
+    outcomes = []
+    for bucket, name in _created(notification):
+        key = store.key_of(bucket, name)
+        if key is None or not key.endswith(UPLOAD_SUFFIX):
+            outcomes.append(Notified(bucket, name, dropped="an event for another object"))
+            continue
+        try:
+            job = process_upload(store, key, workers=workers)
+        except (InvalidField, NotFound):
+            outcomes.append(Notified(bucket, name, dropped="an event for an object no upload made"))
+            continue
+        outcomes.append(Notified(bucket, name, job=job))
+    return outcomes

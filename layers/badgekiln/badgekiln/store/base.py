@@ -616,6 +616,18 @@ class Store(abc.ABC):
             raise ValueError(f"expires must be between 1 and {MAX_PRESIGN_SECONDS} seconds")
         return self._presign_upload(key, content_type, max_bytes, expires)
 
+    def key_of(self, bucket: str, name: str) -> str | None:
+        """The key of this store that object ``name`` of ``bucket`` is (as S3 event notifications
+        name objects, unquoted), or ``None``: another bucket, outside this store's prefix, not a
+        valid key, or a backend without buckets."""
+        key = self._key_of(bucket, name)
+        if key is None:
+            return None
+        try:
+            return validate_key(key)
+        except InvalidField:
+            return None
+
     # --- what a backend implements ------------------------------------------------------------
 
     @abc.abstractmethod
@@ -642,6 +654,10 @@ class Store(abc.ABC):
     def _list(self, prefix: str) -> Iterator[str]:
         """Every name under a valid ``prefix``, in lexicographic order; :meth:`list` drops any
         that are not keys."""
+
+    def _key_of(self, bucket: str, name: str) -> str | None:
+        """The key ``name`` of ``bucket`` is in this store; by default the backend has no buckets."""
+        return None
 
     def _presign_upload(self, key: str, content_type: str, max_bytes: int, expires: int) -> dict[str, Any]:
         """An upload form for checked arguments; by default the backend has none."""

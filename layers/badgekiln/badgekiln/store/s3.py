@@ -123,6 +123,11 @@ class S3Store(Store):
     def __repr__(self) -> str:
         return f"S3Store('s3://{self.bucket}/{self.prefix}')"
 
+    def _key_of(self, bucket: str, name: str) -> str | None:
+        if bucket != self.bucket or not name.startswith(self._root):
+            return None
+        return name[len(self._root) :]
+
     # --- errors -----------------------------------------------------------------------------
 
     def _translate(self, exc: Exception, action: str, key: str, *, conditional: bool = False) -> StoreError:

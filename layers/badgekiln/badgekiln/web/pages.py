@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CACHE_ASSET",
     "CACHE_PAGE",
+    "NO_PAGE",
     "ErrorView",
     "Page",
     "check_page",
@@ -43,6 +44,8 @@ __all__ = [
 CACHE_PAGE: Final = "public, max-age=300"
 #: Assets requested with their current content hash never change under that URL.
 CACHE_ASSET: Final = "public, max-age=31536000, immutable"
+#: What a request for an address the pages function does not serve is told.
+NO_PAGE: Final = "There is no page at this address."
 #: Pasted text longer than this is not put back into the form after an error (it would only
 #: bloat the page; the visitor still has it on their clipboard).
 _MAX_ECHO_CHARS: Final = 64 * 1024
