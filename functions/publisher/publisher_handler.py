@@ -24,6 +24,7 @@ from badgekiln.http.environment import store
 from badgekiln.issue.statusqueue import publish_message
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -58,9 +59,9 @@ def record_handler(record: SQSRecord) -> None:
 
 
 @obs.logger.inject_lambda_context(clear_state=True)
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     try:
-        return process_partial_response(  # type: ignore[return-value]  # a TypedDict of that dict
+        return process_partial_response(
             event=event, record_handler=record_handler, processor=processor, context=context
         )
     finally:
