@@ -233,7 +233,7 @@ def test_revoked_hosted_assertion_is_gone(store: LocalStore) -> None:
 
 @pytest.mark.parametrize(
     "module",
-    ["badgekiln.issue", "badgekiln.hosting.responses", "badgekiln.web.pages", "badgekiln.issue.apikeys"],
+    ["badgekiln.issue", "badgekiln.hosting.responses", "badgekiln.web.documents", "badgekiln.issue.apikeys"],
 )
 def test_the_public_and_authorizer_paths_stay_light(module: str) -> None:
     # the public function and the authorizer import these on every cold start
@@ -247,6 +247,8 @@ def test_the_public_and_authorizer_paths_stay_light(module: str) -> None:
     )
     heavy = {"pydantic", "pyld", "boto3", "botocore", "cairosvg", "requests", "cryptography", "jsonschema"}
     assert sorted({name.split(".")[0] for name in loaded} & heavy) == []
+    # documents are answered without the page machinery (nor the verifier behind it)
+    assert not {"badgekiln.web.pages", "badgekiln.verification"} & set(loaded)
 
 
 @pytest.mark.parametrize(

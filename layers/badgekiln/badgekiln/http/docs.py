@@ -7,12 +7,13 @@ page under a Content-Security-Policy that admits exactly that: no CDN, no other 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Final
 
-__all__ = ["CACHE_CONTROL", "DOCS_CSP", "Document", "openapi_document", "swagger_page"]
+from badgekiln.http.responses import Reply
+
+__all__ = ["CACHE_CONTROL", "DOCS_CSP", "openapi_document", "swagger_page"]
 
 #: The page runs Swagger UI's inline script and styles and calls this same API; nothing else.
 DOCS_CSP: Final = (
@@ -23,23 +24,13 @@ DOCS_CSP: Final = (
 CACHE_CONTROL: Final = "public, max-age=300"
 
 
-@dataclass(frozen=True, slots=True)
-class Document:
-    """A text answer (an :class:`~badgekiln.http.responses.Answer`)."""
-
-    body: str
-    content_type: str
-    headers: dict[str, str] = field(default_factory=dict)
-    status: int = 200
-
-
-def openapi_document(spec: str) -> Document:
+def openapi_document(spec: str) -> Reply:
     """The OpenAPI document ``spec`` (JSON text) as an answer."""
-    return Document(spec, "application/json", {"Cache-Control": CACHE_CONTROL})
+    return Reply(200, spec, "application/json", {"Cache-Control": CACHE_CONTROL})
 
 
 @cache
-def swagger_page(spec: str) -> Document:
+def swagger_page(spec: str) -> Reply:
     """Swagger UI for ``spec`` (JSON text), everything inlined (built once per document)."""
     from aws_lambda_powertools.event_handler.openapi.swagger_ui import generate_swagger_html
 
@@ -50,4 +41,4 @@ def swagger_page(spec: str) -> Document:
     inline = json.dumps(json.loads(spec)).replace("</", "<\\/")
     html = generate_swagger_html(inline, js, css, "", None, False)
     headers = {"Content-Security-Policy": DOCS_CSP, "Cache-Control": CACHE_CONTROL}
-    return Document(html, "text/html; charset=utf-8", headers)
+    return Reply(200, html, "text/html; charset=utf-8", headers)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Protocol
@@ -25,6 +26,7 @@ __all__ = [
     "PROBLEM_SCHEMA",
     "TEXT",
     "Answer",
+    "Reply",
     "answer_response",
     "form_schema",
     "image_media_type",
@@ -95,6 +97,16 @@ class Answer(Protocol):
     def headers(self) -> Mapping[str, str]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """An :class:`Answer` the library builds (a hosted document, the API's description)."""
+
+    status: int
+    body: str | bytes
+    content_type: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
 def answer_response(answer: Answer) -> Response[str | bytes]:
     """``answer`` as a Powertools answer (a bytes body goes out base64-encoded)."""
     from aws_lambda_powertools.event_handler import Response
@@ -148,9 +160,9 @@ def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     schema = model.model_json_schema()
     required = set(schema.get("required", ()))
     parameters = []
-    for name, field in schema["properties"].items():
-        described = {k: v for k, v in field.items() if k not in ("anyOf", "title") and v is not None}
-        present = [option for option in field.get("anyOf", ()) if option != {"type": "null"}]
+    for name, declared in schema["properties"].items():
+        described = {k: v for k, v in declared.items() if k not in ("anyOf", "title") and v is not None}
+        present = [option for option in declared.get("anyOf", ()) if option != {"type": "null"}]
         if len(present) == 1:
             described = {**present[0], **described}
         description = described.pop("description", None)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from badgekiln._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from badgekiln.web.documents import public_answer
     from badgekiln.web.html import PAGE_CSP
     from badgekiln.web.pages import (
         Page,
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
         credential_page,
         error_page,
         home_page,
-        public_answer,
         recipient_page,
         static_asset,
     )
@@ -58,7 +58,7 @@ _LAZY: dict[str, str] = {
     "check_page": "badgekiln.web.pages",
     "credential_image": "badgekiln.web.pages",
     "credential_page": "badgekiln.web.pages",
-    "public_answer": "badgekiln.web.pages",
+    "public_answer": "badgekiln.web.documents",
     "recipient_page": "badgekiln.web.pages",
     "error_page": "badgekiln.web.pages",
     "home_page": "badgekiln.web.pages",

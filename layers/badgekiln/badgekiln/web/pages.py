@@ -1,10 +1,10 @@
 """The pages as HTTP answers: each function returns a :class:`Page` (status, body, headers).
 
 The pages function (``functions/pages/pages_handler.py``) turns a :class:`Page` into a Lambda
-answer; the public function answers every hosted document's URL with :func:`public_answer`: the
-document, or the credential's verify page when a browser asks it for HTML. Errors a visitor can
-fix come back as the check form with a message; everything else as a small error page — always
-HTML, never a traceback.
+answer; the public function shows :func:`credential_page` to a browser that asks a credential's
+own URL for HTML (:mod:`badgekiln.web.documents`). Errors a visitor can fix come back as the
+check form with a message; everything else as a small error page — always HTML, never a
+traceback.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ __all__ = [
     "credential_page",
     "error_page",
     "home_page",
-    "public_answer",
     "recipient_page",
     "static_asset",
     "too_large_page",
@@ -218,38 +217,6 @@ def credential_page(event: APIGatewayProxyEventV2, *, store: Store, public_url: 
         return _hosted_page(store, public_url, path)
     except e.BadgeKilnError as error:
         return error_page(error)
-
-
-def public_answer(event: APIGatewayProxyEventV2, *, store: Store, public_url: str) -> Page:
-    """``GET`` of a hosted document's own URL (the public function): the document as
-    :func:`~badgekiln.hosting.responses.public_response` answers it, or, for a credential that a
-    browser asks for as HTML, its verify page. Both vary on ``Accept``; text documents (JSON,
-    JWT, PEM) are returned as text, images as bytes.
-
-    Raises:
-        NotFound: nothing is published at the path.
-        StoreError: the store failed.
-    """
-    from badgekiln.hosting.responses import public_response, wants_page
-
-    path, headers = event.path, event.headers or {}
-    accept = headers.get("accept")
-    if wants_page(path, accept):
-        page = credential_page(event, store=store, public_url=public_url, path=path)
-        return Page(page.status, page.body, page.content_type, {**page.headers, "Vary": "Accept"})
-    answer = public_response(store, path, accept=accept, if_none_match=headers.get("if-none-match"))
-    if answer.status == 404:
-        raise e.NotFound("No document is published at this path.")
-    others = {name: value for name, value in answer.headers.items() if name != "Content-Type"}
-    content_type = answer.headers["Content-Type"]
-    body: str | bytes = answer.body
-    if not content_type.startswith("image/"):
-        # JSON, JWT and PEM documents are UTF-8 text: sent as text, not base64
-        try:
-            body = answer.body.decode("utf-8")
-        except UnicodeDecodeError:
-            body = answer.body
-    return Page(answer.status, body, content_type, others)
 
 
 def recipient_page(event: APIGatewayProxyEventV2, *, store: Store, public_url: str, path: str) -> Page:
