@@ -35,10 +35,12 @@ from badgekiln.http import (
     query_model,
     query_parameters,
     raw_body,
+    request_body,
     require_media_type,
 )
 from badgekiln.http.auth import API_KEY, document_api_key, route_issuer
 from badgekiln.http.environment import store
+from badgekiln.http.responses import TEXT
 from badgekiln.issue import issue_credential
 from badgekiln.issue.batch import BATCH_TYPES, issue_request_batch
 from badgekiln.issue.idempotency import MAX_KEY_CHARS
@@ -189,10 +191,7 @@ for _action in _CHANGED:
         # Powertools replaces declared parameters with the signature's: the path one is declared
         # here with the query's, and hidden from the signature's
         "parameters": [path_parameter("issuer"), *query_parameters(BatchRequest)],
-        "requestBody": {
-            "required": True,
-            "content": {kind: {"schema": {"type": "string"}} for kind in BATCH_TYPES},
-        },
+        **request_body(dict.fromkeys(BATCH_TYPES, TEXT)),
     },
     responses={
         200: {"description": "One result per row (`ok`, the credential or the error) and a summary."},

@@ -46,6 +46,7 @@ from badgekiln.http.responses import (
     path_parameter,
     problem_responses,
     query_parameters,
+    request_body,
 )
 
 __all__ = [
@@ -78,6 +79,7 @@ __all__ = [
     "query_parameters",
     "raw_answer",
     "raw_body",
+    "request_body",
     "require_media_type",
     "status_for",
 ]
