@@ -188,6 +188,22 @@ def test_delete(store: Store) -> None:
     store.delete("public/a.json")
 
 
+def test_delete_many(store: Store) -> None:
+    # GIVEN five records and a neighbour
+    keys = [f"private/pending/{n}.json" for n in range(5)]
+    for key in [*keys, "private/pending-not.json"]:
+        put_json(store, key, 1)
+    # WHEN three of them, a missing one and a repeat are deleted at once
+    store.delete_many([*keys[:3], "private/pending/never-was.json", keys[0]])
+    store.delete_many([])
+    # THEN exactly those are gone
+    assert list(store.list("private/")) == ["private/pending-not.json", *keys[3:]]
+    # AND a hostile key refuses the whole call before anything is deleted
+    with pytest.raises(InvalidField):
+        store.delete_many([keys[3], "public/../private/k"])
+    assert list(store.list("private/pending/")) == keys[3:]
+
+
 def test_list_is_sorted_and_filtered_by_prefix(store: Store) -> None:
     keys = [
         "public/a",

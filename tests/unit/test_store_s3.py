@@ -96,6 +96,36 @@ def test_put_sends_exact_conditional_headers() -> None:
         stub.assert_no_pending_responses()
 
 
+def test_delete_many_sends_a_thousand_keys_a_request_and_reports_partial_failures() -> None:
+    import boto3
+    from botocore.stub import Stubber
+
+    client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    store = make(client, "p")
+    keys = [f"private/c/{n:04d}" for n in range(1_500)]
+
+    def request(chunk: list[str]) -> dict[str, Any]:
+        return {"Bucket": BUCKET, "Delete": {"Objects": [{"Key": f"p/{k}"} for k in chunk], "Quiet": True}}
+
+    with Stubber(client) as stub:
+        stub.add_response("delete_objects", {}, request(keys[:1000]))
+        stub.add_response("delete_objects", {}, request(keys[1000:]))
+        store.delete_many(keys)
+        stub.assert_no_pending_responses()
+    # S3 reports per-key failures inside a 200 answer: they are errors all the same
+    failed = {"Errors": [{"Key": "p/private/c/0001", "Code": "AccessDenied", "Message": "Access Denied"}]}
+    with Stubber(client) as stub:
+        stub.add_response("delete_objects", failed, request(keys[:2]))
+        with pytest.raises(StoreError) as caught:
+            store.delete_many(keys[:2])
+    assert caught.value.details == {"key": "private/c/0001", "aws_code": "AccessDenied", "failed": 1}
+    with Stubber(client) as stub:
+        stub.add_client_error("delete_objects", "AccessDenied", http_status_code=403)
+        with pytest.raises(StoreError) as caught:
+            store.delete_many(keys[:2])
+    assert caught.value.details["aws_code"] == "AccessDenied"
+
+
 @pytest.mark.parametrize(
     ("method", "code", "status", "error", "extra"),
     [

@@ -23,7 +23,7 @@ import logging
 import random
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -404,7 +404,8 @@ class Store(abc.ABC):
     The public methods check their arguments once (key rules, headers, ETags, sizes) and then
     call the backend's primitives, which may trust them: :meth:`_get`, :meth:`_head`,
     :meth:`_put`, :meth:`_delete` and :meth:`_list` (and :meth:`_presign_upload` for a backend
-    that can hand out upload forms). A backend implements those five and nothing else.
+    that can hand out upload forms, :meth:`_delete_many` for one that deletes in bulk). A
+    backend implements those five and nothing else.
     """
 
     # --- the interface ------------------------------------------------------------------------
@@ -472,6 +473,20 @@ class Store(abc.ABC):
         """
         validate_key(key)
         self._delete(key, None if if_match is None else validate_etag(if_match))
+
+    def delete_many(self, keys: Iterable[str]) -> None:
+        """Delete every one of ``keys``, unconditionally (a missing object is no error).
+
+        For clearing out many small records at once: S3 takes up to 1,000 keys a request
+        (DeleteObjects), other backends delete one at a time.
+
+        Raises:
+            InvalidField: one of ``keys`` breaks the key rules (checked before anything is deleted).
+            StoreError: the backend failed; the keys before the failing one may be deleted.
+        """
+        checked = [validate_key(key) for key in keys]
+        if checked:
+            self._delete_many(checked)
 
     def list(self, prefix: str) -> Iterator[str]:
         """Yield the keys starting with ``prefix``, in lexicographic order, a bounded page at a time.
@@ -649,6 +664,11 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def _delete(self, key: str, if_match: str | None) -> None:
         """Delete a valid ``key`` (a missing object is no error unless ``if_match`` is given)."""
+
+    def _delete_many(self, keys: Sequence[str]) -> None:
+        """Delete valid ``keys`` unconditionally; by default one :meth:`_delete` each."""
+        for key in keys:
+            self._delete(key, None)
 
     @abc.abstractmethod
     def _list(self, prefix: str) -> Iterator[str]:

@@ -2,6 +2,7 @@
 
 Conditional writes are S3's own: ``If-None-Match: *`` for create-only, ``If-Match: <ETag>`` for
 compare-and-swap (PutObject supports both since November 2024, DeleteObject ``If-Match`` too).
+Many records are deleted at once with DeleteObjects (1,000 keys a request).
 S3 answers a failed precondition with 412 ``PreconditionFailed`` and a write racing another
 conditional write with 409 ``ConditionalRequestConflict``; both become
 :class:`~badgekiln.errors.Conflict`, which :meth:`Store.update` retries with backoff.
@@ -12,7 +13,7 @@ boto3 is imported only when a store is built without an injected client.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -234,6 +235,33 @@ class S3Store(Store):
             self._client.delete_object(**params)
         except (BotoCoreError, ClientError) as exc:
             raise self._translate(exc, "delete", key, conditional=if_match is not None) from exc
+
+    def _delete_many(self, keys: Sequence[str]) -> None:
+        # DeleteObjects, up to 1,000 keys a request; S3 answers per key, so a partial failure
+        # comes back in "Errors" of a 200 answer, not as an exception
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        for start in range(0, len(keys), _PAGE_SIZE):
+            chunk = keys[start : start + _PAGE_SIZE]
+            try:
+                response = self._client.delete_objects(
+                    Bucket=self.bucket,
+                    Delete={"Objects": [{"Key": self._root + key} for key in chunk], "Quiet": True},
+                )
+            except (BotoCoreError, ClientError) as exc:
+                raise self._translate(exc, "delete", chunk[0]) from exc
+            errors = response.get("Errors", [])
+            if errors:
+                first = errors[0]
+                key = first.get("Key", "")[len(self._root) :]
+                code = first.get("Code", "Unknown")
+                raise StoreError(
+                    f"S3 delete of {key!r} failed: {code}: {first.get('Message', code)} "
+                    f"({len(errors)} of {len(chunk)} keys not deleted)",
+                    key=key,
+                    aws_code=code,
+                    failed=len(errors),
+                )
 
     # --- uploads ----------------------------------------------------------------------------
 
