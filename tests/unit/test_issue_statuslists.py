@@ -8,8 +8,10 @@ closed, corrupt records are store errors, and nothing is written by every issuan
 from __future__ import annotations
 
 import base64
+import functools
 import itertools
 import json
+import operator
 import threading
 from collections import Counter
 from pathlib import Path
@@ -81,13 +83,15 @@ def test_indices_are_random_distinct_and_their_order_is_hidden(store: LocalStore
     assert len(set(indices)) == 40
     assert max(indices) - min(indices) > LIST_ENTRIES // 4  # spread over the list, not sequential
     assert indices != sorted(indices)
-    # one environment: chunks of 1, 2, 4, 8, 16 and 32 positions, each from a random block
+    # one environment: chunks of 1, 2, 4, 8, 16 and 32 positions, each from a random block (two
+    # chunks may come from one block, about one run in seventy: its record then counts both, so
+    # the records hold each chunk size exactly once between them: disjoint bits adding up to 63)
     key = _key(store)
     blocks = {
         int(k.rsplit("/", 1)[1].removesuffix(".json")): load(store.get(k))["next"]
         for k in store.list("private/issuers/plain/status/0/blocks/")
     }
-    assert sorted(blocks.values()) == [1, 2, 4, 8, 16, 32]
+    assert sum(blocks.values()) == functools.reduce(operator.or_, blocks.values()) == 0b111111
     claimed = {permute(key, block * BLOCK + p) for block, taken in blocks.items() for p in range(taken)}
     assert set(indices) <= claimed
 
