@@ -2,9 +2,9 @@
 
 Each message is ``{"issuer": slug, "list": n}``, sent by
 :class:`badgekiln.issue.statusqueue.QueueNotifier` when a revocation, suspension or
-reinstatement made the list due. The message group is the list, so one publish of a list runs at
-a time; each publishes every change pending by then, signing each list once
-(:func:`badgekiln.issue.statusqueue.publish_message`).
+reinstatement made the list due, or by the previous tick of the list while changes keep coming.
+The message group is the list, so one publish of a list runs at a time; each publishes every
+change pending by then, signing each list once (:func:`badgekiln.issue.statusqueue.publish_message`).
 
 Metrics: ``StatusChangesPublished``, and ``StatusListRebuilt`` (alarmed) when a hosted list was
 not what badgekiln last published and was rebuilt from the credential records. What fails a
@@ -21,7 +21,7 @@ from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, proce
 from badgekiln.errors import InvalidField, NotFound
 from badgekiln.http import observability
 from badgekiln.http.environment import store
-from badgekiln.issue.statusqueue import publish_message
+from badgekiln.issue.statusqueue import QUEUE_ENV, QueueNotifier, notifier, publish_message
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
@@ -40,8 +40,11 @@ def record_handler(record: SQSRecord) -> None:
     Raises:
         Conflict, StoreError, SigningError: transient: the message goes back to the queue.
     """
+    queue = notifier()
+    if not isinstance(queue, QueueNotifier):
+        raise RuntimeError(f"{QUEUE_ENV} is not set: the publisher queues each list's next tick")
     try:
-        published = publish_message(store(), record.body)
+        published = publish_message(store(), record.body, queue)
     except (InvalidField, NotFound) as exc:
         obs.logger.warning(
             "dropped a status message", extra={"message_id": record.message_id, "error": exc.message}

@@ -50,6 +50,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Store, Any, str]]:
         monkeypatch.setattr(store, "_put", atomic)
         seed_acme(store)
         monkeypatch.setattr(publisher_handler, "store", lambda: store)
+        monkeypatch.setattr(publisher_handler, "notifier", lambda: QueueNotifier(url, client=sqs))
         yield store, sqs, url
 
 
@@ -151,10 +152,22 @@ def test_a_store_failure_sends_the_message_back(
 ) -> None:
     from badgekiln.errors import StoreError
 
-    def broken(store: Store, body: str) -> None:
+    def broken(store: Store, body: str, queue: QueueNotifier) -> None:
         raise StoreError("S3 is down", reason="connection")
 
     monkeypatch.setattr(publisher_handler, "publish_message", broken)
+    event = load_event("publisher-sqs.json")
+    answer = publisher_handler.handler(event, Context())
+    assert answer == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
+
+
+def test_without_its_queue_the_publisher_fails_every_message(
+    aws: tuple[Store, Any, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a deployment error: the publisher needs the queue to schedule a list's next tick
+    from badgekiln.issue.statusqueue import notifier
+
+    monkeypatch.setattr(publisher_handler, "notifier", lambda: notifier({}))
     event = load_event("publisher-sqs.json")
     answer = publisher_handler.handler(event, Context())
     assert answer == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}

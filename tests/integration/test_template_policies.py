@@ -96,6 +96,7 @@ def test_issue_writes_documents_and_records_and_signs_with_issuer_keys(resources
         | LIST_BUCKET
         | SIGN
         | {("sqs:SendMessage", "status-queue"): None}
+        | s3("DeleteObject", "private/issuers/*/status/*/due.json", "private/issuers/*/ob2/due.json")
     )
 
 
@@ -104,12 +105,12 @@ POLL = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"
 
 def test_status_publisher_signs_status_lists_only(resources: dict[str, Any]) -> None:
     assert grants(resources, "StatusPublisherFunction") == (
-        s3("GetObject PutObject", "public/issuers/*/status/*")
+        s3("GetObject PutObject", "public/issuers/*/status/*", "public/issuers/*/ob2/revocations.json")
         | s3("GetObject", "private/issuers/*", "private/keys/*")
-        | s3("PutObject DeleteObject", "private/issuers/*/status/*")
+        | s3("PutObject DeleteObject", "private/issuers/*/status/*", "private/issuers/*/ob2/*")
         | LIST_BUCKET
         | SIGN
-        | {(action, "status-queue"): None for action in POLL}
+        | {(action, "status-queue"): None for action in (*POLL, "sqs:SendMessage")}
     )
 
 
@@ -123,8 +124,10 @@ def test_status_pipeline(resources: dict[str, Any]) -> None:
     mapping = resources["StatusPublisherEvents"]["Properties"]
     assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["StatusQueue", "Arn"]}
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    issue = resources["IssueFunction"]["Properties"]["Environment"]["Variables"]
-    assert issue["BADGEKILN_STATUS_QUEUE"] == {"Ref": "StatusQueue"}
+    assert mapping["BatchSize"] == 1  # lists publish in parallel, each failing alone
+    for function in ("IssueFunction", "StatusPublisherFunction"):
+        variables = resources[function]["Properties"]["Environment"]["Variables"]
+        assert variables["BADGEKILN_STATUS_QUEUE"] == {"Ref": "StatusQueue"}
     # the alarm watches the metric the publisher emits, under its service dimension
     alarm = resources["StatusListRebuiltAlarm"]["Properties"]
     service = publisher["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]

@@ -20,10 +20,11 @@ from typing import Any
 
 import pytest
 
+from badgekiln.errors import NotFound
 from badgekiln.hosting import layout as paths
 from badgekiln.issue import create_achievement, create_issuer, issue_credential, reinstate, revoke, suspend
 from badgekiln.issue.credentials import Issued
-from badgekiln.issue.statuslists import pending_prefix, publish_pending, trigger_path
+from badgekiln.issue.statuslists import OB2, Published, pending_prefix, publish_pending, trigger_path
 from badgekiln.issue.statusqueue import QueueNotifier, notifier, publish_message
 from badgekiln.status import StatusBitstring
 from badgekiln.store import LocalStore, Store
@@ -200,6 +201,117 @@ def test_a_list_without_its_private_copy_is_rebuilt(store: LocalStore) -> None:
     assert _bits(store).get(_index(issued)) == 1
 
 
+# --- OB 2.0: the RevocationList -------------------------------------------------------------------------
+
+OB2_LIST = paths.ob2_revocation_list("acme").key
+
+
+def _issue_ob2(store: Store, n: int = 0, *, signed: bool = False) -> Issued:
+    request = {"achievement": "teamwork", "recipient": f"o{n}@example.org", "spec": "ob2", "signed": signed}
+    return issue_credential(store, "acme", request)
+
+
+def _ob2_entries(store: Store) -> list[Any]:
+    entries: list[Any] = json.loads(store.get(OB2_LIST).body)["revokedAssertions"]
+    return entries
+
+
+def test_ob2_changes_coalesce_into_one_revocation_list_write(
+    store: LocalStore, queue: tuple[Any, str]
+) -> None:
+    sqs, url = queue
+    via_queue = QueueNotifier(url, client=sqs)
+    hosted, signed = _issue_ob2(store, 0), _issue_ob2(store, 1, signed=True)
+    paused, lifted = _issue_ob2(store, 2), _issue_ob2(store, 3)
+    suspend(store, "acme", lifted.id)  # in-process: listed already
+    before = store.get(OB2_LIST).etag
+    # WHEN four changes land through the queue
+    revoke(store, "acme", hosted.id, reason="fraud", notify=via_queue)
+    revoke(store, "acme", signed.id, notify=via_queue)
+    suspend(store, "acme", paused.id, reason="review", notify=via_queue)
+    reinstate(store, "acme", lifted.id, notify=via_queue)
+    # THEN they are durable and pending, the list is untouched, one message names it
+    assert len(list(store.list(pending_prefix("acme", OB2)))) == 4
+    assert store.get(OB2_LIST).etag == before
+    messages = _receive(sqs, url)
+    assert [json.loads(m["Body"]) for m in messages] == [{"issuer": "acme", "list": "ob2"}]
+    # AND the hosted assertion answers at once (it is the credential's own object)
+    assert json.loads(store.get(paths.assertion("acme", hosted.name).key).body)["revoked"] is True
+    # WHEN the publisher handles it  THEN one write applies all four, reasons as the records say
+    published = publish_message(store, messages[0]["Body"], via_queue)
+    assert (published.number, published.changes, published.written, published.rebuilt) == (
+        "ob2", 4, ("revocation",), ()
+    )  # fmt: skip
+    assert sorted(_ob2_entries(store), key=lambda e: e["id"]) == sorted(
+        [
+            {"id": hosted.id, "revocationReason": "fraud"},
+            {"id": signed.id},
+            {"id": paused.id, "revocationReason": "Suspended: review"},
+        ],
+        key=lambda e: e["id"],
+    )
+    assert list(store.list(pending_prefix("acme", OB2))) == []
+
+
+def test_ob2_revocation_in_process_and_the_newest_state_wins(store: LocalStore) -> None:
+    issued = _issue_ob2(store)
+    revoke(store, "acme", issued.id, reason="error")
+    assert _ob2_entries(store) == [{"id": issued.id, "revocationReason": "error"}]
+    reinstate(store, "acme", issued.id)
+    assert _ob2_entries(store) == []
+    # two changes pending at once (the publisher lagging): the record's state now is published
+    record_path = f"private/issuers/acme/credentials/{issued.name}.json"
+    suspend(store, "acme", issued.id, notify=_Silent())
+    revoke(store, "acme", issued.id, reason="fraud", notify=_Silent())
+    assert len(list(store.list(pending_prefix("acme", OB2)))) == 2
+    assert json.loads(store.get(record_path).body)["state"] == "revoked"
+    assert publish_pending(store, "acme", OB2).changes == 1  # one credential
+    assert _ob2_entries(store) == [{"id": issued.id, "revocationReason": "fraud"}]
+
+
+class _Silent:
+    """A notifier that publishes nothing (the publisher is late)."""
+
+    def notify(self, store: Store, slug: str, number: Any) -> None:
+        pass
+
+
+@pytest.mark.parametrize("case", ["emptied", "garbage", "deleted", "no-copy"])
+def test_a_tampered_ob2_list_is_rebuilt_from_the_records(
+    store: LocalStore, case: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    first, second, third = (_issue_ob2(store, n) for n in range(3))
+    revoke(store, "acme", first.id, reason="fraud")
+    suspend(store, "acme", second.id)
+    hosted = paths.ob2_revocation_list("acme")
+    if case == "deleted":
+        store.delete(OB2_LIST)
+    elif case == "no-copy":  # an issuer from before this scheme
+        store.delete("private/issuers/acme/ob2/revocations.json")
+    else:
+        document = json.loads(store.get(OB2_LIST).body)
+        tampered = {**document, "revokedAssertions": []} if case == "emptied" else {"not": "a list"}
+        store.put(OB2_LIST, json.dumps(tampered).encode(), content_type=hosted.content_type)
+    with caplog.at_level(logging.WARNING, logger="badgekiln.issue.statuslists"):
+        revoke(store, "acme", third.id, notify=_Silent())
+        published = publish_pending(store, "acme", OB2)
+    why = {"emptied": "modified", "garbage": "modified", "deleted": "missing", "no-copy": "no-copy"}[case]
+    assert published.rebuilt == (("revocation", why),)
+    assert sorted(_ob2_entries(store), key=lambda e: e["id"]) == sorted(
+        [{"id": first.id, "revocationReason": "fraud"}, {"id": second.id, "revocationReason": "Suspended"},
+         {"id": third.id}],
+        key=lambda e: e["id"],
+    )  # fmt: skip
+    assert f"is not what badgekiln last published ({why})" in caplog.text
+    assert publish_pending(store, "acme", OB2).rebuilt == ()  # trusted again from now on
+
+
+def test_a_new_issuer_s_ob2_list_is_trusted_from_the_start(store: LocalStore) -> None:
+    issued = _issue_ob2(store)
+    revoke(store, "acme", issued.id, notify=_Silent())
+    assert publish_pending(store, "acme", OB2).rebuilt == ()
+
+
 # --- through the queue (moto SQS FIFO) ----------------------------------------------------------------
 
 
@@ -233,14 +345,56 @@ def test_one_message_per_publish_not_per_change(store: LocalStore, queue: tuple[
     assert len(messages) == 1
     assert _bits(store).get(_index(issued[0])) == 0
     # WHEN the publisher handles it  THEN one signature publishes all five
-    published = publish_message(store, messages[0]["Body"])
+    published = publish_message(store, messages[0]["Body"], via_queue)
     assert (published.changes, published.written) == (5, ("revocation",))  # suspension: unchanged
     assert all(_bits(store).get(_index(c)) for c in issued)
     assert list(store.list(pending_prefix("acme", 0))) == []
-    # AND the next change queues the next publish, delivered once this one is done (FIFO group)
-    revoke(store, "acme", _issue(store, 9).id, notify=via_queue)
+    # AND, changes flowing, it queued the next tick itself (delivered once this one is done: FIFO
+    # group), so a change meanwhile only reads the due object and sends nothing
+    latecomer = _issue(store, 9)
+    revoke(store, "acme", latecomer.id, notify=via_queue)
     assert _receive(sqs, url) == []
     sqs.delete_message(QueueUrl=url, ReceiptHandle=messages[0]["ReceiptHandle"])
+    follow = _receive(sqs, url)
+    assert len(follow) == 1
+    assert publish_message(store, follow[0]["Body"], via_queue).changes == 1
+    assert _bits(store).get(_index(latecomer)) == 1
+    # AND the tick that finds nothing ends it: the list is no longer due, nothing more is queued
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=follow[0]["ReceiptHandle"])
+    last = _receive(sqs, url)
+    assert publish_message(store, last[0]["Body"], via_queue).changes == 0
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=last[0]["ReceiptHandle"])
+    assert _receive(sqs, url) == []
+    with pytest.raises(NotFound):
+        store.head(trigger_path("acme", 0))
+
+
+def test_a_change_landing_as_the_list_goes_quiet_makes_it_due_again(
+    store: LocalStore, queue: tuple[Any, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from badgekiln.issue import statusqueue
+
+    sqs, url = queue
+    via_queue = QueueNotifier(url, client=sqs)
+    issued = _issue(store)
+    revoke(store, "acme", issued.id, notify=via_queue)
+    message = _receive(sqs, url)[0]
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    publish_pending(store, "acme", 0)  # (an earlier tick published it)
+    # GIVEN a tick that lists nothing, and a change stored right after its listing, whose
+    # revocation still saw the due object and so sent nothing
+    real = statusqueue.publish_pending
+
+    def late(store: Store, slug: str, number: int) -> Published:
+        published = real(store, slug, number)
+        store.put(f"{pending_prefix(slug, number)}{_index(issued):06d}-0000000009-10.json", b"{}",
+                  content_type="application/json")  # fmt: skip
+        return published
+
+    monkeypatch.setattr(statusqueue, "publish_pending", late)
+    assert publish_message(store, message["Body"], via_queue).changes == 0
+    # THEN the quiet tick finds it after deleting the due object: due again, one message queued
+    store.head(trigger_path("acme", 0))
     assert len(_receive(sqs, url)) == 1
 
 
@@ -259,7 +413,7 @@ def test_a_due_list_whose_message_was_lost_is_sent_again(
     revoke(store, "acme", _issue(store, 2).id, notify=via_queue)
     messages = _receive(sqs, url)
     assert len(messages) == 1
-    assert publish_message(store, messages[0]["Body"]).changes == 3
+    assert publish_message(store, messages[0]["Body"], via_queue).changes == 3
 
 
 def test_a_queue_failure_leaves_the_change_pending_and_due_again(store: LocalStore) -> None:
@@ -282,13 +436,21 @@ def test_a_queue_failure_leaves_the_change_pending_and_due_again(store: LocalSto
 
 @pytest.mark.parametrize(
     "body",
-    ["", "[]", '{"issuer": "acme"}', '{"issuer": "ACME", "list": 0}', '{"issuer": "acme", "list": true}'],
+    [
+        "",
+        "[]",
+        '{"issuer": "acme"}',
+        '{"issuer": "ACME", "list": 0}',
+        '{"issuer": "acme", "list": true}',
+        '{"issuer": "acme", "list": "ob3"}',
+        '{"issuer": "acme", "list": -1}',
+    ],
 )
 def test_a_malformed_message_is_invalid(store: LocalStore, body: str) -> None:
     from badgekiln.errors import InvalidField
 
     with pytest.raises(InvalidField):
-        publish_message(store, body)
+        publish_message(store, body, QueueNotifier("https://queue.example"))
 
 
 def test_the_queue_is_chosen_by_the_environment() -> None:
@@ -313,7 +475,7 @@ def test_publishing_is_timely_under_a_steady_stream(store: LocalStore, queue: tu
     def publisher() -> None:
         while not stop.is_set():
             for message in _receive(sqs, url):
-                ticks.append(publish_message(store, message["Body"]).changes)
+                ticks.append(publish_message(store, message["Body"], via_queue).changes)
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
             time.sleep(0.01)
 

@@ -51,7 +51,7 @@ from badgekiln.issue.records import (
     load,
     stamp,
 )
-from badgekiln.issue.statuslists import STATUS_RETRY, change_path, set_ob2_revoked
+from badgekiln.issue.statuslists import OB2, STATUS_RETRY, ListId, change_path, ob2_entry
 from badgekiln.issue.statusqueue import Notifier, notifier
 from badgekiln.store.base import Store, StoredObject
 
@@ -155,23 +155,22 @@ def _transition(
 
 
 def _apply(store: Store, issuer: IssuerRecord, record: CredentialRecord, notify: Notifier) -> None:
-    """Make the public documents say what ``record.state`` says (idempotent)."""
-    if record.spec == "ob3":
-        if record.status_list is None:
-            raise StoreError(
-                f"credential {record.name!r} has no status entry recorded", reason="corrupt-record"
-            )
-        store.put(change_path(issuer.slug, record), b"{}", **RECORD_HEADERS)
-        notify.notify(store, issuer.slug, record.status_list)
-        return
-    where = Layout.parse(issuer.public_url)
-    listed = record.state != "active"
-    reason = record.reason
-    if record.state == "suspended":
-        reason = f"Suspended: {reason}" if reason else "Suspended"
-    set_ob2_revoked(store, where, issuer, record.id, revoked=listed, reason=reason)
-    if record.format == "hosted":
-        _mark_hosted(store, issuer, record, listed, reason)
+    """Store the pending change of ``record`` and get its list published; make an OB 2.0 hosted
+    assertion say what ``record.state`` says (idempotent)."""
+    target: ListId
+    if record.spec == "ob2":
+        target = OB2
+    elif record.status_list is None:
+        raise StoreError(f"credential {record.name!r} has no status entry recorded", reason="corrupt-record")
+    else:
+        target = record.status_list
+    store.put(change_path(issuer.slug, record), b"{}", **RECORD_HEADERS)
+    notify.notify(store, issuer.slug, target)
+    if record.spec == "ob2" and record.format == "hosted":
+        entry = ob2_entry(record)
+        _mark_hosted(
+            store, issuer, record, entry is not None, None if entry is None else entry.get("revocationReason")
+        )
 
 
 def _mark_hosted(
@@ -212,9 +211,12 @@ def _change(
     issuer = get_issuer(store, issuer_ref)
     name = _name_of(issuer, credential)
     record = _transition(store, issuer, name, action=action, reason=reason, when=stamp(when))
-    if record.spec == "ob3":  # every change has its own pending object: nothing to re-align
+    if record.spec == "ob3" or record.format != "hosted":
+        # every change has its own pending object, published in order of versions: nothing to re-align
         _apply(store, issuer, record, notify or notifier())
         return credential_status(record)
+    # the hosted assertion is made to match the record: read it again, in case another change
+    # of this credential landed meanwhile
     for _ in range(_MAX_ALIGN):
         _apply(store, issuer, record, notify or notifier())
         latest = _read(store, issuer, name)

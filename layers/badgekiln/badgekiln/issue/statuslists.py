@@ -19,9 +19,14 @@ is listed only when random probes keep hitting exhausted blocks; all 1,024 marke
 Indices never repeat (each position is claimed once, and a permutation maps distinct positions
 to distinct indices); a crash loses only unused positions of a claimed chunk.
 
-Changing a bit re-signs the whole list credential (``eddsa-rdfc-2022`` with the issuer's current
-Ed25519 key) inside one compare-and-swap update of the published object: concurrent changes to
-one list are retried, never lost.
+**Publishing changes.** A change of a credential's state is stored as a pending change of its
+list (:func:`change_path`: one object per change, so nothing is contended); :func:`publish_pending`
+applies every change pending to the list at once — an OB 3.0 list re-signed (``eddsa-rdfc-2022``
+with the issuer's current Ed25519 key), the OB 2.0 RevocationList (:data:`OB2`) rewritten — by
+compare-and-swap, and deletes the changes it applied. A hosted list is built on only if it is
+byte for byte what badgekiln last published (a private copy keeps its digest), otherwise it is
+rebuilt from the credential records. When publishing happens is :mod:`badgekiln.issue.statusqueue`'s
+business.
 """
 
 from __future__ import annotations
@@ -36,33 +41,33 @@ import secrets
 import threading
 import time
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Final
+from typing import Final, Literal
 
 from badgekiln.errors import Conflict, NotFound, StatusError, StoreError
 from badgekiln.hosting import layout as paths
 from badgekiln.hosting.layout import Layout, Purpose
-from badgekiln.issue.publish import document_bytes, publish_bytes, update_hosted
+from badgekiln.issue.publish import document_bytes, publish_bytes
 from badgekiln.issue.records import (
     RECORD_HEADERS,
     CredentialRecord,
     IssuerRecord,
+    credential_record_path,
     dump,
     issuer_record_path,
     load,
     status_allocation_path,
 )
 from badgekiln.issue.signing import load_signer
+from badgekiln.keys.signer import Signer
 from badgekiln.model.node import id_of
 from badgekiln.status import (
     MIN_LIST_ENTRIES,
     StatusBitstring,
-    add_revoked_assertion,
     build_ob2_revocation_list,
     build_status_list_credential,
-    remove_revoked_assertion,
 )
 from badgekiln.store.base import RetryPolicy, Store, StoredObject, private_path
 
@@ -72,22 +77,28 @@ __all__ = [
     "BLOCK",
     "BLOCKS",
     "LIST_ENTRIES",
+    "OB2",
     "STATUS_RETRY",
+    "ListId",
     "Published",
     "allocate_index",
     "change_path",
+    "credential_records",
     "ensure_lists",
     "ensure_ob2_revocation_list",
+    "ob2_entry",
     "pending_prefix",
     "permute",
     "publish_pending",
     "purposes",
     "rebuild_bits",
-    "serial_writer",
-    "set_ob2_revoked",
     "trigger_path",
 ]
 
+#: The list id of an issuer's OB 2.0 RevocationList (its OB 3.0 lists are numbered).
+OB2: Final = "ob2"
+#: Which list a pending change waits for.
+ListId = int | Literal["ob2"]
 #: Entries per list: the REC minimum. Bigger lists would only make every verifier download more.
 LIST_ENTRIES: Final = MIN_LIST_ENTRIES
 #: Positions in one block: the most one environment claims at once (one write per 128 issuances).
@@ -111,29 +122,15 @@ STATUS_RETRY: Final = RetryPolicy(attempts=200, base_delay=0.02, max_delay=1.0)
 _PUBLISH_RETRY: Final = RetryPolicy(attempts=20, base_delay=0.05, max_delay=1.0)
 #: Credential records read at once when a list is rebuilt from them.
 _REBUILD_READERS: Final = 16
-#: Pending-change objects deleted at once after a publish.
-_DELETERS: Final = 128
+#: Requests one publish has in flight at once (see :func:`publish_pending`).
+_PUBLISH_THREADS: Final = 7
 
 # Lists known to be published, per store object, so issuance checks each one once per process
 # (a published list is never deleted).
 _published: weakref.WeakKeyDictionary[Store, set[str]] = weakref.WeakKeyDictionary()
 _published_lock = threading.Lock()
-# One writer per object and store object in this process: threads queue here instead of racing
-# each other's compare-and-swap (each losing round re-signs a list); other processes still race
-# through compare-and-swap, which is what keeps their updates too.
-_writers: weakref.WeakKeyDictionary[Store, dict[str, threading.Lock]] = weakref.WeakKeyDictionary()
 # Each list's allocator, per store object (one per execution environment on Lambda).
 _allocators: weakref.WeakKeyDictionary[Store, dict[tuple[str, int], object]] = weakref.WeakKeyDictionary()
-
-
-def serial_writer(store: Store, key: str) -> threading.Lock:
-    """The in-process lock serialising read-modify-write of ``key`` through ``store``."""
-    with _published_lock:
-        locks = _writers.setdefault(store, {})
-        lock = locks.get(key)
-        if lock is None:
-            lock = locks[key] = threading.Lock()
-        return lock
 
 
 def purposes(issuer: IssuerRecord) -> tuple[Purpose, ...]:
@@ -150,6 +147,7 @@ def _sign_list(
     purpose: Purpose,
     bits: StatusBitstring,
     now: datetime,
+    signer: Signer | None = None,
 ) -> bytes:
     from badgekiln.proofs.dataintegrity import create_proof
 
@@ -157,7 +155,7 @@ def _sign_list(
     unsigned = build_status_list_credential(
         list_url=url, issuer=issuer.id, purpose=purpose, bitstring=bits, valid_from=now
     )
-    signer = load_signer(store, issuer.active_key("ed25519"))
+    signer = signer or load_signer(store, issuer.active_key("ed25519"))
     return document_bytes(create_proof(unsigned, signer, verification_method=signer.key_id, created=now))
 
 
@@ -363,7 +361,9 @@ def _roll(store: Store, slug: str, full: int) -> int:
 # --- publishing changes ------------------------------------------------------------------------
 
 
-def _list_dir(slug: str, number: int) -> str:
+def _list_dir(slug: str, number: ListId) -> str:
+    if number == OB2:
+        return private_path("issuers", slug, "ob2", "-")[:-1]
     return private_path("issuers", slug, "status", str(number), "-")[:-1]
 
 
@@ -371,12 +371,12 @@ def _mirror_path(slug: str, number: int, purpose: Purpose) -> str:
     return f"{_list_dir(slug, number)}{purpose}.json"
 
 
-def pending_prefix(slug: str, number: int) -> str:
+def pending_prefix(slug: str, number: ListId) -> str:
     """Where the changes of list ``number`` wait to be published (one object per change)."""
     return f"{_list_dir(slug, number)}pending/"
 
 
-def trigger_path(slug: str, number: int) -> str:
+def trigger_path(slug: str, number: ListId) -> str:
     """The object saying a publish of list ``number`` is due (see :mod:`badgekiln.issue.statusqueue`)."""
     return f"{_list_dir(slug, number)}due.json"
 
@@ -385,23 +385,24 @@ def _digest(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def _mirror_bytes(bits: StatusBitstring, published: bytes, previous: bytes | None) -> bytes:
-    """The private copy of a list: its bits and the SHA-256 of what was published (and before)."""
-    return dump(
-        {
-            "bits": bits.encode(),
-            "published": _digest(published),
-            "previous": None if previous is None else _digest(previous),
-        }
-    )
+def _mirror_bytes(bits: StatusBitstring | None, published: bytes, previous: bytes | None) -> bytes:
+    """The private copy of a list: the SHA-256 of what was published (and before), and the bits
+    of a bitstring list (an OB 2.0 list is its own copy: it is plain JSON)."""
+    copy = {"published": _digest(published), "previous": None if previous is None else _digest(previous)}
+    return dump(copy if bits is None else {"bits": bits.encode(), **copy})
 
 
 @dataclass(frozen=True)
 class _Mirror:
-    bits: StatusBitstring
+    bits: StatusBitstring | None
     published: str
     previous: str | None
     etag: str
+
+    def vouches_for(self, public: StoredObject | None) -> bool:
+        """Whether ``public`` is what badgekiln last published (or, after a publish that died
+        between its two writes, the one before)."""
+        return public is not None and _digest(public.body) in (self.published, self.previous)
 
 
 def _read_mirror(store: Store, path: str) -> _Mirror | None:
@@ -409,27 +410,39 @@ def _read_mirror(store: Store, path: str) -> _Mirror | None:
         obj = store.get(path)
     except NotFound:
         return None
+    corrupt = StoreError(f"stored record {path!r} is not a status list copy", reason="corrupt-record")
     data = load(obj)
     bits, published, previous = data.get("bits"), data.get("published"), data.get("previous")
-    if not isinstance(bits, str) or not isinstance(published, str) or not isinstance(previous, str | None):
-        raise StoreError(f"stored record {path!r} is not a status list copy", reason="corrupt-record")
-    try:
-        decoded = StatusBitstring.decode(bits)
-    except StatusError as exc:
-        raise StoreError(
-            f"stored record {path!r} is not a status list copy", reason="corrupt-record"
-        ) from exc
-    if len(decoded) != LIST_ENTRIES:
-        raise StoreError(f"stored record {path!r} is not a status list copy", reason="corrupt-record")
+    if (
+        not isinstance(bits, str | None)
+        or not isinstance(published, str)
+        or not isinstance(previous, str | None)
+    ):
+        raise corrupt
+    decoded = None
+    if bits is not None:
+        try:
+            decoded = StatusBitstring.decode(bits)
+        except StatusError as exc:
+            raise corrupt from exc
+        if len(decoded) != LIST_ENTRIES:
+            raise corrupt
     return _Mirror(decoded, published, previous, obj.etag)
 
 
 def change_path(slug: str, record: CredentialRecord) -> str:
     """The pending-change object of ``record``'s current state.
 
-    Its name says everything the publisher needs (no read per change): the index, the record's
-    version (the newest version of an index wins) and the wanted bits, revocation then suspension.
+    OB 3.0: its name says everything the publisher needs (no read per change): the index, the
+    record's version (the newest version of an index wins) and the wanted bits, revocation then
+    suspension. OB 2.0: the credential's name and the record's version; the publisher reads the
+    record (the reason is no part of a name).
+
+    Raises:
+        StoreError: an OB 3.0 record without a status entry.
     """
+    if record.spec == "ob2":
+        return f"{pending_prefix(slug, OB2)}{record.name}-{record.version:010d}.json"
     if (
         record.status_list is None
         or record.status_index is None
@@ -442,6 +455,7 @@ def change_path(slug: str, record: CredentialRecord) -> str:
 
 
 _CHANGE = re.compile(r"(\d{6})-(\d{10})-([01])([01])\.json")
+_OB2_CHANGE = re.compile(r"([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)-(\d{10})\.json")
 
 
 @dataclass(frozen=True)
@@ -449,15 +463,16 @@ class Published:
     """What one :func:`publish_pending` did: changes read, lists written, lists rebuilt (and why)."""
 
     issuer: str
-    number: int
+    number: ListId
     changes: int
     written: tuple[Purpose, ...] = ()
     #: Lists that were not what badgekiln last published, rebuilt from the credential records.
     rebuilt: tuple[tuple[Purpose, str], ...] = ()
 
 
-def publish_pending(store: Store, issuer_ref: str, number: int, *, now: datetime | None = None) -> Published:
-    """Publish every pending change of list ``number``: each of its lists signed once.
+def publish_pending(store: Store, slug: str, number: ListId, *, now: datetime | None = None) -> Published:
+    """Publish every pending change of list ``number`` of issuer ``slug``: each list signed once
+    (``number`` :data:`OB2`: the OB 2.0 RevocationList, updated once).
 
     A hosted list is trusted only if it is byte for byte what badgekiln last published (its
     SHA-256 is kept in a private copy with the bits). Anything else — a proof that does not
@@ -465,45 +480,67 @@ def publish_pending(store: Store, issuer_ref: str, number: int, *, now: datetime
     re-signed: the list is rebuilt from the credential records, logged, and reported in
     :attr:`Published.rebuilt`.
 
+    The reads run at once (the issuer record, the listing of the changes, each list's private
+    copy and hosted list — both purposes', before the issuer record says which it keeps — and
+    the signing key), so a publish takes four round trips to the store (the reads; the private
+    copies; the lists; deleting the changes, 1,000 a request), plus the signature.
+
     Raises:
         NotFound: no such issuer.
-        Conflict: lost the lists' compare-and-swap rounds past :data:`STATUS_RETRY`.
+        Conflict: lost the lists' compare-and-swap rounds past :data:`_PUBLISH_RETRY`.
         StoreError, SigningError: the store or the signer failed (the changes stay pending).
     """
+    from concurrent.futures import ThreadPoolExecutor
+
+    if isinstance(number, str):
+        return _publish_ob2(store, slug)
+    when = now or datetime.now(UTC)
+    prefix = pending_prefix(slug, number)
+    with ThreadPoolExecutor(_PUBLISH_THREADS) as pool:
+        found = pool.submit(_issuer, store, slug)
+        listing = pool.submit(lambda: list(store.list(prefix)))
+        reads = {
+            purpose: (
+                pool.submit(_read_mirror, store, _mirror_path(slug, number, purpose)),
+                pool.submit(_read_public, store, paths.status_list(slug, number, purpose).key),
+            )
+            for purpose in ("revocation", "suspension")
+        }
+        issuer = found.result()
+        signer = pool.submit(load_signer, store, issuer.active_key("ed25519"))
+        keys: list[str] = []
+        latest: dict[int, tuple[int, bool, bool]] = {}
+        for key in listing.result():
+            match = _CHANGE.fullmatch(key[len(prefix) :])
+            if match is None:
+                continue
+            keys.append(key)
+            index, version = int(match.group(1)), int(match.group(2))
+            if index < LIST_ENTRIES and (index not in latest or latest[index][0] < version):
+                latest[index] = (version, match.group(3) == "1", match.group(4) == "1")
+        runs = {
+            purpose: pool.submit(
+                _publish_list,
+                _ListJob(store, issuer, number, purpose, latest, when, signer.result()),
+                _State(reads[purpose][0].result(), reads[purpose][1].result()),
+            )
+            for purpose in purposes(issuer)
+        }
+        outcomes = {purpose: run.result() for purpose, run in runs.items()}
+    store.delete_many(keys)
+    return Published(
+        issuer.slug,
+        number,
+        len(latest),
+        tuple(purpose for purpose, outcome in outcomes.items() if outcome.wrote),
+        tuple((purpose, outcome.rebuilt) for purpose, outcome in outcomes.items() if outcome.rebuilt),
+    )
+
+
+def _issuer(store: Store, slug: str) -> IssuerRecord:
     from badgekiln.issue.issuers import get_issuer
 
-    when = now or datetime.now(UTC)
-    issuer = get_issuer(store, issuer_ref)
-    with contextlib.suppress(NotFound):
-        store.delete(trigger_path(issuer.slug, number))  # before listing: later changes trigger again
-    prefix = pending_prefix(issuer.slug, number)
-    keys = list(store.list(prefix))
-    latest: dict[int, tuple[int, bool, bool]] = {}
-    for key in keys:
-        match = _CHANGE.fullmatch(key[len(prefix) :])
-        if match is None:
-            continue
-        index, version = int(match.group(1)), int(match.group(2))
-        if index < LIST_ENTRIES and (index not in latest or latest[index][0] < version):
-            latest[index] = (version, match.group(3) == "1", match.group(4) == "1")
-    written: list[Purpose] = []
-    rebuilt: list[tuple[Purpose, str]] = []
-    for purpose in purposes(issuer):
-        for attempt in range(_PUBLISH_RETRY.attempts):
-            try:
-                outcome = _publish_list(store, issuer, number, purpose, latest=latest, when=when)
-            except Conflict:
-                time.sleep(_PUBLISH_RETRY.delay(attempt))
-                continue
-            if outcome.wrote:
-                written.append(purpose)
-            if outcome.rebuilt:
-                rebuilt.append((purpose, outcome.rebuilt))
-            break
-        else:
-            raise Conflict(f"gave up publishing list {number} of {issuer.slug!r}", reason="contention")
-    _delete_all(store, [k for k in keys if _CHANGE.fullmatch(k[len(prefix) :])])
-    return Published(issuer.slug, number, len(latest), tuple(written), tuple(rebuilt))
+    return get_issuer(store, slug)
 
 
 @dataclass(frozen=True)
@@ -512,38 +549,69 @@ class _Outcome:
     rebuilt: str
 
 
-def _publish_list(
-    store: Store,
-    issuer: IssuerRecord,
-    number: int,
-    purpose: Purpose,
-    *,
-    latest: Mapping[int, tuple[int, bool, bool]],
-    when: datetime,
-) -> _Outcome:
+@dataclass(frozen=True)
+class _State:
+    """One list as a publish finds it: the private copy and the hosted list."""
+
+    mirror: _Mirror | None
+    public: StoredObject | None
+
+
+def _read_public(store: Store, key: str) -> StoredObject | None:
+    try:
+        return store.get(key)
+    except NotFound:
+        return None
+
+
+def _read_state(store: Store, issuer: IssuerRecord, number: int, purpose: Purpose) -> _State:
+    return _State(
+        _read_mirror(store, _mirror_path(issuer.slug, number, purpose)),
+        _read_public(store, paths.status_list(issuer.slug, number, purpose).key),
+    )
+
+
+@dataclass(frozen=True)
+class _ListJob:
+    """One list to publish with the pending changes ``latest`` (index → version, bits)."""
+
+    store: Store
+    issuer: IssuerRecord
+    number: int
+    purpose: Purpose
+    latest: Mapping[int, tuple[int, bool, bool]]
+    when: datetime
+    signer: Signer
+
+
+def _publish_list(job: _ListJob, state: _State) -> _Outcome:
+    """Write one list with the changes applied, starting from ``state``; when another writer got
+    in first, read again and retry (see :data:`_PUBLISH_RETRY`)."""
+    for attempt in range(_PUBLISH_RETRY.attempts):
+        if attempt:
+            time.sleep(_PUBLISH_RETRY.delay(attempt - 1))
+            state = _read_state(job.store, job.issuer, job.number, job.purpose)
+        try:
+            return _write_list(job, state)
+        except Conflict:
+            continue
+    raise Conflict(f"gave up publishing list {job.number} of {job.issuer.slug!r}", reason="contention")
+
+
+def _write_list(job: _ListJob, state: _State) -> _Outcome:
     """One compare-and-swap round of one list (raises Conflict when another writer got in first)."""
+    store, issuer, number, purpose = job.store, job.issuer, job.number, job.purpose
     hosted = paths.status_list(issuer.slug, number, purpose)
     where = Layout.parse(issuer.public_url)
-    mirror_path = _mirror_path(issuer.slug, number, purpose)
-    mirror = _read_mirror(store, mirror_path)
-    try:
-        public: StoredObject | None = store.get(hosted.key)
-    except NotFound:
-        public = None
-    digest = None if public is None else _digest(public.body)
-    rebuilt = ""
-    if mirror is not None and digest is not None and digest in (mirror.published, mirror.previous):
+    mirror, public = state.mirror, state.public
+    rebuilt = _distrust(hosted.key, mirror, public)
+    if mirror is not None and mirror.bits is not None and not rebuilt:
         bits = mirror.bits  # ours (or ours before a publish that crashed half-way)
     else:
-        rebuilt = "missing" if public is None else ("no-copy" if mirror is None else "modified")
-        logger.warning(
-            "status list %s is not what badgekiln last published (%s): rebuilding it from the records",
-            hosted.key,
-            rebuilt,
-        )
         bits = rebuild_bits(store, issuer.slug, number, purpose)
+    digest = None if public is None else _digest(public.body)
     changed = bool(rebuilt) or digest != (mirror.published if mirror else None)
-    for index, (_, revoked, suspended) in latest.items():
+    for index, (_, revoked, suspended) in job.latest.items():
         wanted = revoked if purpose == "revocation" else suspended
         if purpose == "revocation" and not wanted:
             continue  # a revocation bit is never cleared: revocation is final
@@ -552,9 +620,28 @@ def _publish_list(
             changed = True
     if not changed:
         return _Outcome(False, rebuilt)
-    body = _sign_list(store, where, issuer, number=number, purpose=purpose, bits=bits, now=when)
+    body = _sign_list(
+        store, where, issuer, number=number, purpose=purpose, bits=bits, now=job.when, signer=job.signer
+    )
+    _store_list(store, hosted, body, state, copy_path=_mirror_path(issuer.slug, number, purpose), bits=bits)
+    return _Outcome(True, rebuilt)
+
+
+def _store_list(
+    store: Store,
+    hosted: paths.Hosted,
+    body: bytes,
+    state: _State,
+    *,
+    copy_path: str,
+    bits: StatusBitstring | None,
+) -> None:
+    """Write a list's private copy, then the list, each on condition that it is still the
+    version ``state`` read (Conflict otherwise). The copy goes first: a publish that dies
+    between the two writes is recognised next time (the hosted list is the copy's previous)."""
+    mirror, public = state.mirror, state.public
     store.put(
-        mirror_path,
+        copy_path,
         _mirror_bytes(bits, body, None if public is None else public.body),
         if_match=None if mirror is None else mirror.etag,
         if_none_match=mirror is None,
@@ -568,7 +655,17 @@ def _publish_list(
         if_match=None if public is None else public.etag,
         if_none_match=public is None,
     )
-    return _Outcome(True, rebuilt)
+
+
+def _distrust(key: str, mirror: _Mirror | None, public: StoredObject | None) -> str:
+    """Why the hosted list under ``key`` cannot be built on ("" when it can), logged."""
+    if mirror is not None and mirror.vouches_for(public):
+        return ""
+    why = "missing" if public is None else ("no-copy" if mirror is None else "modified")
+    logger.warning(
+        "status list %s is not what badgekiln last published (%s): rebuilding it from the records", key, why
+    )
+    return why
 
 
 def rebuild_bits(store: Store, slug: str, number: int, purpose: Purpose) -> StatusBitstring:
@@ -579,10 +676,27 @@ def rebuild_bits(store: Store, slug: str, number: int, purpose: Purpose) -> Stat
     Raises:
         StoreError: the store failed.
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     bits = StatusBitstring(LIST_ENTRIES)
-    prefix = private_path("issuers", slug, "credentials", "-")[:-1]
+    for record in credential_records(store, slug):
+        if record.spec != "ob3" or record.status_list != number:
+            continue
+        if record.status_index is None or purpose not in record.purposes:
+            continue
+        if record.state == ("revoked" if purpose == "revocation" else "suspended"):
+            bits.set(record.status_index)
+    return bits
+
+
+def credential_records(
+    store: Store, slug: str, names: Iterable[str] | None = None
+) -> Iterator[CredentialRecord]:
+    """The credential records of issuer ``slug`` (``names`` only, if given; missing ones are
+    skipped), read :data:`_REBUILD_READERS` at a time.
+
+    Raises:
+        StoreError: the store failed, or a record is corrupt.
+    """
+    from concurrent.futures import ThreadPoolExecutor
 
     def read(key: str) -> CredentialRecord | None:
         try:
@@ -591,74 +705,120 @@ def rebuild_bits(store: Store, slug: str, number: int, purpose: Purpose) -> Stat
             return None
         return CredentialRecord.from_dict(load(obj), obj.key)
 
+    if names is None:
+        keys: Iterable[str] = store.list(private_path("issuers", slug, "credentials", "-")[:-1])
+    else:
+        keys = (credential_record_path(slug, name) for name in names)
     with ThreadPoolExecutor(_REBUILD_READERS) as pool:
-        for record in pool.map(read, store.list(prefix)):
-            if record is None or record.spec != "ob3" or record.status_list != number:
-                continue
-            if record.status_index is None or purpose not in record.purposes:
-                continue
-            if record.state == ("revoked" if purpose == "revocation" else "suspended"):
-                bits.set(record.status_index)
-    return bits
-
-
-def _delete_all(store: Store, keys: list[str]) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
-    if len(keys) <= 1:
-        for key in keys:
-            store.delete(key)
-        return
-    with ThreadPoolExecutor(min(_DELETERS, len(keys))) as pool:
-        list(pool.map(store.delete, keys))
+        yield from (record for record in pool.map(read, keys) if record is not None)
 
 
 # --- OB 2.0 -------------------------------------------------------------------------------------
 
 
 def ensure_ob2_revocation_list(store: Store, where: Layout, issuer: IssuerRecord) -> None:
-    """Publish an empty RevocationList for the issuer unless one exists.
+    """Publish an empty RevocationList for the issuer unless one exists (with its private copy).
 
     Raises:
         StoreError: the store failed.
     """
     hosted = paths.ob2_revocation_list(issuer.slug)
-    document = build_ob2_revocation_list(
-        list_url=where.url(hosted), issuer_id=where.url(paths.ob2_issuer(issuer.slug))
-    )
-    publish_bytes(store, hosted, document_bytes(document), create_only=True)
+    publish_bytes(store, hosted, document_bytes(_empty_ob2_list(where, issuer.slug)), create_only=True)
+    stored = store.get(hosted.key).body  # ours, or a concurrent creator's
+    with contextlib.suppress(Conflict):
+        store.create(_ob2_mirror_path(issuer.slug), _mirror_bytes(None, stored, None), **RECORD_HEADERS)
 
 
-def set_ob2_revoked(
-    store: Store, where: Layout, issuer: IssuerRecord, assertion_id: str, *, revoked: bool, reason: str | None
-) -> None:
-    """List (``revoked=True``, with ``reason``) or unlist ``assertion_id`` in the RevocationList.
+def _empty_ob2_list(where: Layout, slug: str) -> dict[str, object]:
+    hosted = paths.ob2_revocation_list(slug)
+    return build_ob2_revocation_list(list_url=where.url(hosted), issuer_id=where.url(paths.ob2_issuer(slug)))
 
-    Raises:
-        Conflict: lost :data:`STATUS_RETRY` compare-and-swap rounds in a row.
-        StoreError: the store failed or the stored list is corrupt.
+
+def _ob2_mirror_path(slug: str) -> str:
+    return f"{_list_dir(slug, OB2)}revocations.json"
+
+
+def ob2_entry(record: CredentialRecord) -> dict[str, str] | None:
+    """The RevocationList entry ``record``'s state asks for (``None``: not listed).
+
+    OB 2.0 has no suspension: a suspended assertion is listed as ``Suspended: <reason>``.
     """
-    hosted = paths.ob2_revocation_list(issuer.slug)
+    if record.state == "active":
+        return None
+    reason = record.reason
+    if record.state == "suspended":
+        reason = f"Suspended: {reason}" if reason else "Suspended"
+    return {"id": record.id} if reason is None else {"id": record.id, "revocationReason": reason}
 
-    def edit(current: StoredObject | None) -> bytes | None:
-        if current is None:
-            base = build_ob2_revocation_list(
-                list_url=where.url(hosted), issuer_id=where.url(paths.ob2_issuer(issuer.slug))
-            )
-        else:
-            base = load(current)
-        entries = base.get("revokedAssertions")
+
+def _publish_ob2(store: Store, slug: str) -> Published:
+    """Publish every pending change of the issuer's RevocationList: one compare-and-swap for all.
+
+    Each change names a credential; its record says what the list must say now (a later change
+    of it has its own pending object, so nothing is lost when it lands meanwhile).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    prefix = pending_prefix(slug, OB2)
+    hosted = paths.ob2_revocation_list(slug)
+    with ThreadPoolExecutor(4) as pool:
+        found = pool.submit(_issuer, store, slug)
+        listing = pool.submit(lambda: list(store.list(prefix)))
+        mirror = pool.submit(_read_mirror, store, _ob2_mirror_path(slug))
+        public = pool.submit(_read_public, store, hosted.key)
+        issuer = found.result()
+        keys = [key for key in listing.result() if _OB2_CHANGE.fullmatch(key[len(prefix) :])]
+        state = _State(mirror.result(), public.result())
+    names = sorted({key[len(prefix) :].rsplit("-", 1)[0] for key in keys})
+    records = [r for r in credential_records(store, slug, names) if r.spec == "ob2"]
+    for attempt in range(_PUBLISH_RETRY.attempts):
+        if attempt:
+            time.sleep(_PUBLISH_RETRY.delay(attempt - 1))
+            state = _State(_read_mirror(store, _ob2_mirror_path(slug)), _read_public(store, hosted.key))
+        try:
+            outcome = _write_ob2(store, issuer, records, state)
+        except Conflict:
+            continue
+        store.delete_many(keys)
+        return Published(
+            slug,
+            OB2,
+            len(names),
+            ("revocation",) if outcome.wrote else (),
+            (("revocation", outcome.rebuilt),) if outcome.rebuilt else (),
+        )
+    raise Conflict(f"gave up publishing the RevocationList of {slug!r}", reason="contention")
+
+
+def _write_ob2(
+    store: Store, issuer: IssuerRecord, records: list[CredentialRecord], state: _State
+) -> _Outcome:
+    """One compare-and-swap round of the RevocationList (Conflict: another writer got in first)."""
+    hosted = paths.ob2_revocation_list(issuer.slug)
+    mirror, public = state.mirror, state.public
+    rebuilt = _distrust(hosted.key, mirror, public)
+    if public is not None and not rebuilt:
+        document = load(public)
+        entries = document.get("revokedAssertions")
         if not isinstance(entries, list):
             raise StoreError(
                 f"stored RevocationList {hosted.key!r} has no revokedAssertions", reason="corrupt-record"
             )
-        wanted = {"id": assertion_id} if reason is None else {"id": assertion_id, "revocationReason": reason}
-        listed = [e for e in entries if id_of(e) == assertion_id]
-        if current is not None and (listed == [wanted] if revoked else not listed):
-            return None  # already as asked: a retry, or a concurrent twin
-        if revoked:
-            return document_bytes(add_revoked_assertion(base, assertion_id, reason=reason))
-        return document_bytes(remove_revoked_assertion(base, assertion_id))
-
-    with serial_writer(store, hosted.key):
-        update_hosted(store, hosted, edit, retry=STATUS_RETRY)
+    else:
+        document = _empty_ob2_list(Layout.parse(issuer.public_url), issuer.slug)
+        everyone = (r for r in credential_records(store, issuer.slug) if r.spec == "ob2")
+        entries = sorted((e for e in map(ob2_entry, everyone) if e is not None), key=lambda e: e["id"])
+    wanted = {record.id: ob2_entry(record) for record in records}
+    updated: list[object] = []
+    for entry in entries:
+        listed = id_of(entry)
+        if listed is None or listed not in wanted:
+            updated.append(entry)
+        elif (replacement := wanted.pop(listed)) is not None:
+            updated.append(replacement)  # in place: the list keeps its order
+    updated.extend(entry for _, entry in sorted(wanted.items()) if entry is not None)
+    if updated == entries and not rebuilt:
+        return _Outcome(False, rebuilt)
+    body = document_bytes({**document, "revokedAssertions": updated})
+    _store_list(store, hosted, body, state, copy_path=_ob2_mirror_path(issuer.slug), bits=None)
+    return _Outcome(True, rebuilt)

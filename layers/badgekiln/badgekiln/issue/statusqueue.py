@@ -7,31 +7,38 @@ choice makes sure the list gets published:
 * :class:`InlinePublisher` (``badgekiln serve``, the CLI, any store without a queue): publishes
   at once, in the caller's thread. Callers of one list in one process queue on a lock; whoever
   gets it publishes every change pending by then, so the others find nothing left to do.
-* :class:`QueueNotifier` (Lambda, ``BADGEKILN_STATUS_QUEUE`` set): the first change after a
-  publish creates the list's *due* object (create-only) and sends one message to the FIFO queue,
-  grouped by list; later changes see the due object (one read) and send nothing. The publisher
-  function (:func:`publish_message`) deletes the due object, lists the pending changes, signs each
-  list once and deletes the changes it published. FIFO message groups run one publish of a list
-  at a time, and every publish is a tick: changes arriving meanwhile create the next message.
+* :class:`QueueNotifier` (Lambda, ``BADGEKILN_STATUS_QUEUE`` set): a list with changes waiting
+  is *due*: its due object exists and one message for it is queued or being handled (FIFO, one
+  message group per list, so one publish of a list runs at a time). A change reads the due
+  object and, only when there is none, creates it (create-only) and sends the message. The
+  publisher function (:meth:`QueueNotifier.publish`) publishes every change pending (one tick:
+  each list signed once) and, if it found any, queues the next tick itself — changes keep
+  arriving, and while they do the due object stays and revocations only read it. A tick that
+  finds nothing deletes the due object and lists once more, making the list due again if a
+  change slipped in meanwhile.
 
-A due object older than :data:`STALE_SECONDS` (its message was lost, or the publish kept
-failing) is renewed and sent again, so no change waits forever.
+So no object is written by every change: the due object is written once per tick by the
+publisher (and once per burst by a change). A due object older than :data:`STALE_SECONDS` (its
+message was lost, or the publish kept failing) is renewed and sent again by the next change, so
+no change waits forever.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import threading
 import time
 import uuid
 import weakref
 from collections.abc import Mapping
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, TypeGuard
 
 from badgekiln.errors import Conflict, InvalidField, NotFound, StoreError
 from badgekiln.hosting.layout import SLUG
 from badgekiln.issue.records import RECORD_HEADERS, dump, load
-from badgekiln.issue.statuslists import Published, publish_pending, trigger_path
+from badgekiln.issue.statuslists import OB2, ListId, Published, pending_prefix, publish_pending, trigger_path
 from badgekiln.store.base import Store
 
 __all__ = [
@@ -53,19 +60,19 @@ STALE_SECONDS: Final = 60.0
 class Notifier(Protocol):
     """Makes sure list ``number`` of issuer ``slug`` gets published after a change was stored."""
 
-    def notify(self, store: Store, slug: str, number: int) -> None: ...
+    def notify(self, store: Store, slug: str, number: ListId) -> None: ...
 
 
 class InlinePublisher:
     """Publish in the caller's thread, coalescing the callers of one list in this process."""
 
     def __init__(self) -> None:
-        self._locks: weakref.WeakKeyDictionary[Store, dict[tuple[str, int], threading.Lock]] = (
+        self._locks: weakref.WeakKeyDictionary[Store, dict[tuple[str, ListId], threading.Lock]] = (
             weakref.WeakKeyDictionary()
         )
         self._guard = threading.Lock()
 
-    def notify(self, store: Store, slug: str, number: int) -> None:
+    def notify(self, store: Store, slug: str, number: ListId) -> None:
         """Raises: Conflict, StoreError, SigningError: as :func:`publish_pending`."""
         with self._guard:
             lock = self._locks.setdefault(store, {}).setdefault((slug, number), threading.Lock())
@@ -74,7 +81,7 @@ class InlinePublisher:
 
 
 class QueueNotifier:
-    """Send the list to the publisher through an SQS FIFO queue, once per publish (see module)."""
+    """Send the list to the publisher through an SQS FIFO queue, once per tick (see module)."""
 
     def __init__(self, queue_url: str, *, client: Any | None = None) -> None:
         self.queue_url = queue_url
@@ -87,8 +94,11 @@ class QueueNotifier:
             self._client = boto3.client("sqs")
         return self._client
 
-    def notify(self, store: Store, slug: str, number: int) -> None:
-        """Raises: StoreError: the store or the queue failed (the change stays pending)."""
+    def notify(self, store: Store, slug: str, number: ListId) -> None:
+        """Make list ``number`` due unless it is (called after a change was stored).
+
+        Raises: StoreError: the store or the queue failed (the change stays pending).
+        """
         due = trigger_path(slug, number)
         try:
             current = store.get(due)
@@ -98,17 +108,41 @@ class QueueNotifier:
             stamp = load(current).get("at")
             if isinstance(stamp, int | float) and time.time() - stamp < STALE_SECONDS:
                 return  # a publish is due already and will see this change
-        body = dump({"at": time.time()})
         try:
             store.put(
                 due,
-                body,
+                dump({"at": time.time()}),
                 if_match=None if current is None else current.etag,
                 if_none_match=current is None,
                 **RECORD_HEADERS,
             )
         except Conflict:
             return  # another change made it due just now
+        self._send(store, slug, number)
+
+    def publish(self, store: Store, slug: str, number: ListId) -> Published:
+        """One tick of list ``number`` (the publisher function, for each message).
+
+        Raises:
+            NotFound: no such issuer.
+            Conflict, StoreError, SigningError: as :func:`publish_pending`, or the queue failed
+                (the message is retried; the changes stay pending).
+        """
+        published = publish_pending(store, slug, number)
+        due = trigger_path(slug, number)
+        if published.changes:
+            # changes are flowing: the list stays due and this tick queues the next one
+            store.put(due, dump({"at": time.time()}), **RECORD_HEADERS)
+            self._send(store, slug, number)
+            return published
+        with contextlib.suppress(NotFound):
+            store.delete(due)
+        # a change stored before the delete may have seen the due object and sent nothing
+        if next(iter(store.list(pending_prefix(slug, number))), None) is not None:
+            self.notify(store, slug, number)
+        return published
+
+    def _send(self, store: Store, slug: str, number: ListId) -> None:
         try:
             self._sqs().send_message(
                 QueueUrl=self.queue_url,
@@ -118,7 +152,7 @@ class QueueNotifier:
             )
         except Exception as exc:  # botocore's errors: the change stays pending, due again at once
             try:
-                store.delete(due)
+                store.delete(trigger_path(slug, number))
             finally:
                 raise StoreError(f"could not queue list {number} of {slug!r}: {exc}", reason="queue") from exc
 
@@ -127,20 +161,32 @@ _INLINE: Final = InlinePublisher()
 
 
 def notifier(environ: Mapping[str, str] | None = None) -> Notifier:
-    """The queue named by ``BADGEKILN_STATUS_QUEUE``, else publishing in-process."""
+    """The queue named by ``BADGEKILN_STATUS_QUEUE``, else publishing in-process.
+
+    One :class:`QueueNotifier` per queue URL per process: its SQS client (made on first use) is
+    reused by every later change and tick of this execution environment.
+    """
     import os
 
     url = (environ if environ is not None else os.environ).get(QUEUE_ENV)
-    return QueueNotifier(url) if url else _INLINE
+    return _queue(url) if url else _INLINE
 
 
-def publish_message(store: Store, body: str) -> Published:
-    """Publish the list a queue message names (``{"issuer": slug, "list": n}``).
+@functools.lru_cache(maxsize=4)
+def _queue(url: str) -> QueueNotifier:
+    return QueueNotifier(url)
+
+
+def publish_message(store: Store, body: str, queue: QueueNotifier) -> Published:
+    """Publish the list a queue message names (``{"issuer": slug, "list": n}``, or ``"ob2"`` for
+    the issuer's OB 2.0 RevocationList): one tick of
+    :meth:`QueueNotifier.publish`.
 
     Raises:
         InvalidField: the message is not such an object.
         NotFound: no such issuer.
-        Conflict, StoreError, SigningError: as :func:`publish_pending` (the message is retried).
+        Conflict, StoreError, SigningError: as :meth:`QueueNotifier.publish` (the message is
+            retried).
     """
     try:
         message = json.loads(body)
@@ -148,12 +194,12 @@ def publish_message(store: Store, body: str) -> Published:
         message = None
     slug = message.get("issuer") if isinstance(message, dict) else None
     number = message.get("list") if isinstance(message, dict) else None
-    if (
-        not isinstance(slug, str)
-        or not SLUG.fullmatch(slug)
-        or not isinstance(number, int)
-        or isinstance(number, bool)
-        or not 0 <= number < 10**9
-    ):
-        raise InvalidField("a status message is {'issuer': slug, 'list': number}", field="message")
-    return publish_pending(store, slug, number)
+    if not isinstance(slug, str) or not SLUG.fullmatch(slug) or not _is_list_id(number):
+        raise InvalidField("a status message is {'issuer': slug, 'list': number or 'ob2'}", field="message")
+    return queue.publish(store, slug, number)
+
+
+def _is_list_id(value: object) -> TypeGuard[ListId]:
+    if isinstance(value, str):
+        return value == OB2
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**9
