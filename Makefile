@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test setup setup-run lint typecheck validate sam-build interop-setup openapi pytest bench fuzz clean
+.PHONY: run test setup setup-run lint typecheck validate sam-build interop-setup openapi pytest bench fuzz fuzz-setup fuzz-smoke fuzz-long clean
 
 run: setup-run
 	$(BIN)/badgekiln serve
@@ -56,9 +56,27 @@ pytest:
 bench: setup
 	set -e; for script in bench/bench_*.py; do $(BIN)/python "$$script"; done
 
-# long-running tests (property campaigns, the 200-revocation herds): -m slow
+# long-running tests (property campaigns, the 200-revocation herds: -m slow), then a short
+# coverage-guided run of every harness (fuzz-smoke)
 fuzz: setup
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m slow tests
+	$(MAKE) fuzz-smoke
+
+# atheris (the extra badgekiln[fuzz]) into .venv
+fuzz-setup: setup
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e ".[dev,server,fuzz]"
+
+# Coverage-guided fuzzing (fuzz/, docs/reliability.md), one harness at a time at low priority so
+# a shared machine keeps working. fuzz-smoke: a few thousand cases per harness (about 5 minutes);
+# fuzz-long: the issue #14 campaign (1,000,000 cases per container/JWS/status/batch harness,
+# 100,000 per verification, rendering and handler harness; hours), then its table in
+# docs/reliability.md. Corpora, crashes and logs stay in .fuzz/.
+fuzz-smoke: fuzz-setup
+	nice -n 15 $(BIN)/python -m fuzz.campaign --smoke
+
+fuzz-long: fuzz-setup
+	nice -n 15 $(BIN)/python -m fuzz.campaign --long; status=$$?; \
+	$(BIN)/python -m fuzz.report .fuzz/results/long.json docs/reliability.md; exit $$status
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .fuzz
