@@ -451,5 +451,24 @@ def test_check_pixels_translates_pypng_errors(palette: bytes) -> None:
     assert caught.value.reason == "pixels"
 
 
+def _paeth_rgba(side: int) -> bytes:
+    """A ``side``×``side`` RGBA image whose every row is Paeth-filtered: pypng's slowest path."""
+    ihdr = chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 6, 0, 0, 0))
+    return _with_idat(zlib.compress((b"\x04" + b"\0" * 4 * side) * side, 9), ihdr)
+
+
+def test_check_pixels_refuses_what_pypng_cannot_decode_in_time_before_decoding() -> None:
+    # GIVEN a 21 KB PNG whose 2048×2048 Paeth-filtered rows pypng undoes in pure Python at ~4.5 MB/s
+    # (a hang for the fuzzing oracle: 4 s of CPU, and 30 s for 128 MiB, the cap before)
+    image = _paeth_rgba(2048)
+    assert len(image) < 32_000
+    # THEN the pixel check refuses it from IHDR alone, before inflating or decoding anything
+    with pytest.raises(InputTooLarge) as caught:
+        png.check_pixels(image)
+    assert caught.value.details["limit"] == png.MAX_RAW_IMAGE_BYTES == 6 * 1024 * 1024
+    # AND a 1024×1024 RGBA badge is still checked (its 4 MiB are under the cap)
+    png.check_pixels(_paeth_rgba(1024))
+
+
 def test_crc_backend_is_reported() -> None:
     assert png.CRC32_BACKEND in {"zlib-ng", "isal", "zlib"}

@@ -66,9 +66,11 @@ MAX_CHUNK_LENGTH: Final = 2**31 - 1
 #: image data; the cap stops a file of empty chunks from keeping the Python loop busy.
 MAX_CHUNKS: Final = 100_000
 
-#: Decompressed image data :func:`check_pixels` agrees to inflate (a 4096×4096 RGBA image at 16
-#: bits per sample is 128 MiB); bigger images are refused rather than risk the memory of a Lambda.
-MAX_RAW_IMAGE_BYTES: Final = 128 * 1024 * 1024
+#: Decompressed image data :func:`check_pixels` agrees to decode (a 1024×1024 RGBA image is 4 MiB).
+#: pypng undoes row filters in pure Python, about 4.5 MiB a second for Paeth-filtered rows (the
+#: slowest), so the cap bounds time as well as memory: the worst image it admits decodes in about
+#: 1.3 s of CPU (128 MiB, the memory bound alone, took half a minute for a 170 KB file).
+MAX_RAW_IMAGE_BYTES: Final = 6 * 1024 * 1024
 
 #: Badge keywords and the spec each one carries.
 KEYWORDS: Final[Mapping[bytes, Literal["ob2", "ob3"]]] = MappingProxyType(
