@@ -26,7 +26,7 @@ worker takes S3 notifications for it as its own, and handing out upload forms as
 demo site (:func:`badgekiln.issue.demo.seed_demo`) plus an issuer key, an admin key, an upload
 job and a revocation whose list is not published yet, built once per process and restored
 before any case that follows a write, so a case never depends on the ones before it. Status
-changes are published in-process (no queue is configured), as ``badgekiln serve`` does. The
+changes go through an SQS FIFO queue in moto (in-process), as deployed, emptied with the store. The
 fetcher's network transport refuses every request (the verify function's own public URL is
 answered from the store, as deployed).
 
@@ -54,7 +54,9 @@ from typing import Any, ClassVar, Final
 from urllib.parse import parse_qsl, quote_plus
 
 from badgekiln.errors import BadgeKilnError, FetchRefused
-from badgekiln.store import LocalStore, Write
+from badgekiln.issue.statuslists import ListId
+from badgekiln.issue.statusqueue import QUEUE_ENV
+from badgekiln.store import LocalStore, Store, Write
 from fuzz.harnesses import bundle
 from fuzz.harnesses.seeds import EVENTS, REPO, scratch
 from fuzz.oracle import OracleViolation
@@ -107,13 +109,20 @@ class Site:
     template: Path
     working: Path
     names: dict[str, str]
+    queue: Any = None  # the status queue's boto3 client, when there is one
+    restores: int = 0
 
     def restore(self) -> None:
-        """Make the working store the template again, if anything was written to it."""
+        """Make the working store the template again, if anything was written to it. Nothing
+        reads the status queue, so it is only emptied now and then (by making it anew: moto
+        allows one purge a minute), to keep its memory bounded."""
         if SiteStore.written:
             shutil.rmtree(self.working, ignore_errors=True)
             shutil.copytree(self.template, self.working)
             SiteStore.written = False
+            self.restores += 1
+            if self.queue is not None and self.restores % _QUEUE_RENEWAL == 0:
+                self.queue = _status_queue(self.queue)
 
     def fill(self, text: str) -> str:
         if "{" not in text:
@@ -131,6 +140,8 @@ class Site:
 
 
 _SITE: list[Site] = []
+#: Restores of the store between two renewals of the status queue.
+_QUEUE_RENEWAL: Final = 256
 #: The functions fed by SQS (the rest by the HTTP API, and the authorizer by API Gateway).
 _SQS: Final = frozenset({"worker", "publisher"})
 _HANDLERS: dict[str, ModuleType] = {}
@@ -140,7 +151,7 @@ class _Unsent:
     """A status notifier whose message is still on its way: the change stays pending, for the
     publisher to publish."""
 
-    def notify(self, store: Any, slug: str, number: int) -> None:
+    def notify(self, store: Store, slug: str, number: ListId) -> None:
         return None
 
 
@@ -201,11 +212,30 @@ def setup(variant: str) -> None:
         _HANDLERS[variant] = importlib.import_module(f"{variant}.{variant}_handler")
 
 
+def _status_queue(client: Any = None) -> Any:
+    """The status publisher's SQS FIFO queue, in moto (in-process, no socket), named in the
+    environment as deployed: revocations queue their list and the publisher its next tick.
+    Given the ``client`` of an existing one, make that queue anew (empty)."""
+    import boto3
+
+    if client is None:
+        from moto import mock_aws
+
+        mock_aws().start()
+        client = boto3.client("sqs", region_name="us-east-1")
+    else:
+        client.delete_queue(QueueUrl=os.environ[QUEUE_ENV])
+    created = client.create_queue(QueueName="badgekiln-status.fifo", Attributes={"FifoQueue": "true"})
+    os.environ[QUEUE_ENV] = created["QueueUrl"]
+    return client
+
+
 def _open_site() -> Site:
     root = scratch("site")
     os.environ["BADGEKILN_PUBLIC_URL"] = PUBLIC_URL
     os.environ["BADGEKILN_SIGNING_KEYS"] = "local"
     os.environ["BADGEKILN_STORE"] = str(root / "working")
+    queue = _status_queue()
     import badgekiln.store
 
     opened = badgekiln.store.open_store
@@ -217,7 +247,9 @@ def _open_site() -> Site:
 
     badgekiln.store.open_store = open_store
     _refuse_network()
-    return _build_site(root)
+    site = _build_site(root)
+    site.queue = queue
+    return site
 
 
 class _Context:
