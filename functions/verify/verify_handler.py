@@ -70,6 +70,15 @@ class SummaryOut(BaseModel):
     expires: str | None
 
 
+class ConformanceOut(BaseModel):
+    """Deviations from the data model that do not bear on trust (warnings unless ``strict``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    strict: bool = Field(description="True when the deviations were judged as failures (?strict=true).")
+    deviations: list[CheckOut] = Field(description="Each deviation; its id is the check it marks.")
+
+
 class ReportOut(BaseModel):
     """The verification report (``badgekiln.verification.Report.to_dict()``)."""
 
@@ -82,10 +91,13 @@ class ReportOut(BaseModel):
     credential: SummaryOut | None
     checks: list[CheckOut]
     endorsements: list[ReportOut] = Field(description="One report per endorsement verified.")
+    conformance: ConformanceOut
 
 
 def _verify(request: BadgeRequest) -> ReportOut:
-    report = badgekiln.verify(request.badge, recipient=request.recipient, fetcher=fetcher(app.current_event))
+    report = badgekiln.verify(
+        request.badge, recipient=request.recipient, strict=request.strict, fetcher=fetcher(app.current_event)
+    )
     obs.count("BadgesVerified")
     for check in report.failures:
         obs.count("VerificationFailures", check=check.id)

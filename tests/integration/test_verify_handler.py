@@ -89,6 +89,35 @@ def test_signed_credential_is_valid(
     assert counted == [("BadgesVerified", {})]
 
 
+#: eddsa-rdfc-2022 by a did:key whose subject has neither id nor identifier (a conformance deviation)
+NO_SUBJECT_ID = (
+    f"{FIXTURES}/verifiableCredentials/v2/dataIntegrityProof/didKey/"
+    + "legacyRegistry-noStatus-noExpiry-credName.json"
+)
+
+
+@pytest.mark.parametrize(("query", "status"), [(None, "warning"), ({"strict": "true"}, "failed")])
+def test_strict_query_parameter_fails_conformance_deviations(
+    context: Context, vectors: Path, offline: dict[str, bytes], query: dict[str, str] | None, status: str
+) -> None:
+    body = (vectors / NO_SUBJECT_ID).read_bytes()
+    document = report(verify_handler.handler(json_event(body, query=query), context))
+    valid = status == "warning"
+    assert document["valid"] is valid
+    assert {c["id"]: c["status"] for c in document["checks"]}["structure"] == status
+    assert document["conformance"] == {
+        "strict": not valid,
+        "deviations": [
+            {
+                "id": "structure",
+                "status": status,
+                "message": "credentialSubject has neither an id nor an identifier (OB 3.0 requires one)",
+                "code": "subject-id",
+            }
+        ],
+    }
+
+
 def test_each_failed_check_is_counted(
     context: Context, vectors: Path, offline: dict[str, bytes], counted: list[Any]
 ) -> None:
@@ -285,6 +314,20 @@ MALFORMED = [
         413,
         "input-too-large",
         None,
+    ),
+    (
+        "strict that is not a boolean",
+        _with("verify-json.json", query={"strict": "maybe"}),
+        422,
+        "invalid-field",
+        "strict",
+    ),
+    (
+        "GET strict that is not a boolean",
+        _with("verify-url.json", query={"url": "https://example.org/a.json", "strict": "2"}),
+        422,
+        "invalid-field",
+        "strict",
     ),
     ("GET without url", _with("verify-url.json", query={}), 422, "invalid-field", "url"),
     (

@@ -62,7 +62,16 @@ def test_json_form_is_the_report(
     code, out, _ = _run(capsys, str(path), "--json", "--offline", *_documents(tmp_path, issuer.documents))
     report = json.loads(out)
     assert code == 0
-    assert list(report) == ["valid", "spec", "format", "proof", "credential", "checks", "endorsements"]
+    assert list(report) == [
+        "valid",
+        "spec",
+        "format",
+        "proof",
+        "credential",
+        "checks",
+        "endorsements",
+        "conformance",
+    ]
     assert report["valid"] is True
     assert report["credential"]["issuer"] == {"id": "did:web:issuer.example", "name": "Example Issuer"}
 
@@ -169,3 +178,29 @@ def test_an_empty_recipient_is_an_input_error(capsys: pytest.CaptureFixture[str]
     assert err.startswith("error: ")
     assert "recipient" in err
     assert err.count("\n") == 1
+
+
+def test_strict_fails_a_badge_on_its_conformance_deviations(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # GIVEN an authentic credential without an id (OB 3.0 requires one: a conformance deviation)
+    issuer = TestIssuer.did_web()
+    credential = issuer.credential()
+    del credential["id"]
+    path = tmp_path / "no-id.json"
+    path.write_text(json.dumps(issuer.sign_di(credential)))
+    documents = _documents(tmp_path, issuer.documents)
+    # THEN it is valid with a warning, and the human form counts the deviation
+    code, out, _ = _run(capsys, str(path), "--offline", *documents)
+    assert code == 0
+    assert "  ! structure  the credential has no id (OB 3.0 requires one)\n" in out
+    assert "  conformance: 1 deviation(s) (structure no-id), warnings that do not bear on trust" in out
+    # AND --strict makes it not valid (exit 1), in both forms
+    code, out, _ = _run(capsys, str(path), "--offline", "--strict", *documents)
+    assert code == 1
+    assert "  ✗ structure  the credential has no id (OB 3.0 requires one)\n" in out
+    assert "  conformance: 1 deviation(s) (structure no-id), failures (--strict)\n" in out
+    code, out, _ = _run(capsys, str(path), "--offline", "--strict", "--json", *documents)
+    report = json.loads(out)
+    assert (code, report["valid"], report["conformance"]["strict"]) == (1, False, True)
+    assert [d["code"] for d in report["conformance"]["deviations"]] == ["no-id"]

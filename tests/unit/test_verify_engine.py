@@ -8,6 +8,7 @@ import struct
 import subprocess
 import sys
 import zlib
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from badgekiln.keys.formats import dump_pem_public_key, public_key_to_jwk
 from badgekiln.verification import VerifyOptions, verify
 from badgekiln.verification.options import MAX_ENDORSEMENT_DEPTH
 from badgekiln.verification.recipient import MAX_IDENTITY_CHARS
-from tests.verify_support import OB30, TestIssuer, as_bytes, forge_jws, outcome
+from tests.verify_support import OB30, TestIssuer, as_bytes, check_of, forge_jws, outcome
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
@@ -361,23 +362,28 @@ EXTENSIONS = [
 
 
 @pytest.mark.parametrize(
-    ("schema_id", "members", "expected", "valid"),
+    ("schema_id", "members", "strict", "expected"),
     [
-        (SCHEMA, {}, ("passed", None), True),
-        (SCHEMA, {"awardedDate": "not a date"}, ("failed", "schema"), False),
-        ("https://issuer.example/my-schema.json", {}, ("skipped", "schema-not-checked"), True),
+        (SCHEMA, {}, False, ("passed", None)),
+        # a schema violation is a conformance deviation: a warning, a failure in strict mode
+        (SCHEMA, {"awardedDate": "not a date"}, False, ("warning", "schema")),
+        (SCHEMA, {"awardedDate": "not a date"}, True, ("failed", "schema")),
+        ("https://issuer.example/my-schema.json", {}, True, ("skipped", "schema-not-checked")),
     ],
 )
 def test_credential_schema(
-    issuer: TestIssuer, schema_id: str, members: dict[str, Any], expected: tuple[str, str | None], valid: bool
+    issuer: TestIssuer, schema_id: str, members: dict[str, Any], strict: bool, expected: tuple[str, str]
 ) -> None:
+    valid = expected[0] != "failed"
     entry = [{"id": schema_id, "type": "1EdTechJsonSchemaValidator2019"}]
     signed = issuer.sign_di(
         issuer.credential(**{"@context": EXTENSIONS, "credentialSchema": entry, **members})
     )
-    report = verify(json.dumps(signed), offline=True, documents=issuer.documents)
+    report = verify(json.dumps(signed), offline=True, documents=issuer.documents, strict=strict)
     assert outcome(report, "schema") == expected
     assert report.valid is valid  # a schema that is not bundled is reported, not held against the badge
+    deviations = [(d.id, d.status, d.code) for d in report.conformance]
+    assert deviations == ([("schema", expected[0], "schema")] if expected[1] == "schema" else [])
 
 
 def test_a_data_integrity_proof_past_its_expires_is_not_accepted(issuer: TestIssuer) -> None:
@@ -415,3 +421,78 @@ def test_create_proof_refuses_an_expires_before_created(issuer: TestIssuer) -> N
             created=datetime(2024, 1, 1, tzinfo=UTC),
             expires=datetime(2024, 1, 1, tzinfo=UTC),
         )
+
+
+def _without(*path: str) -> Callable[[dict[str, Any]], None]:
+    def apply(document: dict[str, Any]) -> None:
+        node = document
+        for step in path[:-1]:
+            node = node[step]
+        del node[path[-1]]
+
+    return apply
+
+
+def _setting(value: Any, *path: str) -> Callable[[dict[str, Any]], None]:
+    def apply(document: dict[str, Any]) -> None:
+        node = document
+        for step in path[:-1]:
+            node = node[step]
+        node[path[-1]] = value
+
+    return apply
+
+
+@pytest.mark.parametrize(
+    ("change", "kind", "code"),
+    [
+        # the OB 3.0 profile's rules that do not bear on trust: conformance deviations
+        (_without("id"), "deviation", "no-id"),
+        (_without("validFrom"), "deviation", "no-start"),
+        (_without("credentialSubject", "id"), "deviation", "subject-id"),
+        (_without("credentialSubject", "achievement", "id"), "deviation", "achievement"),
+        (_without("credentialSubject", "achievement", "name"), "deviation", "achievement"),
+        # what trust needs: an Open Badge type, an issuer, an achievement, readable dates
+        (_setting(["VerifiableCredential"], "type"), "failure", "structure"),
+        (_without("issuer"), "failure", "structure"),
+        (_without("credentialSubject", "achievement"), "failure", "structure"),
+        (_setting("2030-01-01T00:00:00", "validUntil"), "failure", "structure"),
+    ],
+)
+def test_structure_separates_conformance_from_trust(
+    issuer: TestIssuer, change: Callable[[dict[str, Any]], None], kind: str, code: str
+) -> None:
+    # GIVEN a credential its issuer signed with one member changed
+    document = issuer.credential()
+    change(document)
+    text = json.dumps(issuer.sign_di(document))
+    report = verify(text, offline=True, documents=issuer.documents)
+    strict = verify(text, offline=True, documents=issuer.documents, strict=True)
+    assert outcome(strict, "structure") == ("failed", code)  # strict: refused either way
+    if kind == "deviation":
+        # THEN a deviation only warns: the badge is valid, and the report lists it
+        assert outcome(report, "structure") == ("warning", code)
+        assert report.valid, [c.message for c in report.failures]
+        assert [(d.id, d.code) for d in report.conformance] == [("structure", code)]
+        assert not strict.valid
+    else:
+        # THEN a trust failure fails whatever the mode
+        assert outcome(report, "structure") == ("failed", code)
+        assert not report.valid
+        assert report.conformance == ()
+
+
+def test_a_vc_jwt_with_an_unbundled_context_is_authentic_with_a_deviation() -> None:
+    # GIVEN a VC-JWT whose issuer added a context badgekiln does not bundle (its JSON is signed)
+    issuer = TestIssuer.https_jwks()
+    document = issuer.credential()
+    document["@context"] = [*document["@context"], "https://issuer.example/contexts/extra.json"]
+    token = issuer.sign_jwt(document, header={"typ": "JWT", "kid": "key-1"})
+    report = verify(token, offline=True, documents=issuer.documents)
+    # THEN its signature and issuer hold; the unknown context is a conformance warning, said once
+    assert outcome(report, "signature") == ("passed", None)
+    assert outcome(report, "context") == ("warning", "unknown-context")
+    context = check_of(report, "context").message
+    assert context.count("is not bundled") == 1
+    assert report.valid
+    assert not verify(token, offline=True, documents=issuer.documents, strict=True).valid

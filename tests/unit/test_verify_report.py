@@ -69,7 +69,16 @@ def test_to_dict_key_order_and_round_trip() -> None:
         "ob3", "png", (PASSED_PROOF, Check("expiry", "failed", "expired", "expired")), summary, "x"
     )
     out = report.to_dict()
-    assert list(out) == ["valid", "spec", "format", "proof", "credential", "checks", "endorsements"]
+    assert list(out) == [
+        "valid",
+        "spec",
+        "format",
+        "proof",
+        "credential",
+        "checks",
+        "endorsements",
+        "conformance",
+    ]
     assert list(out["credential"]) == [
         "id",
         "type",
@@ -118,3 +127,46 @@ def test_marks_and_ids() -> None:
         "-",
     ]
     assert len(set(CHECK_IDS)) == len(CHECK_IDS)
+
+
+@pytest.mark.parametrize(("strict", "status", "valid"), [(False, "warning", True), (True, "failed", False)])
+def test_conformance_deviations_warn_unless_strict(strict: bool, status: str, valid: bool) -> None:
+    # GIVEN a verified proof and two conformance deviations on one check
+    checks = Checks(strict=strict)
+    checks.passed("signature", "verified")
+    checks.deviation("structure", "the credential has no id", "no-id")
+    checks.deviation("structure", "validFrom is missing", "no-start")
+    report = checks.report("ob3", "json", None, "x")
+    # THEN the check they mark is a warning (a failure when strict), listed one by one
+    assert report.check("structure") == Check(
+        "structure", status, "the credential has no id; validFrom is missing", "no-id"
+    )
+    assert [(d.id, d.status, d.code) for d in report.conformance] == [
+        ("structure", status, "no-id"),
+        ("structure", status, "no-start"),
+    ]
+    assert (report.valid, report.strict) == (valid, strict)
+    assert report.to_dict()["conformance"] == {
+        "strict": strict,
+        "deviations": [
+            {"id": "structure", "status": status, "message": "the credential has no id", "code": "no-id"},
+            {"id": "structure", "status": status, "message": "validFrom is missing", "code": "no-start"},
+        ],
+    }
+
+
+def test_a_deviation_never_hides_a_failure_of_its_check() -> None:
+    checks = Checks()
+    checks.failed("structure", "the credential names no issuer", "structure")
+    checks.deviation("structure", "the credential has no id", "no-id")
+    checks.passed("signature", "verified")
+    report = checks.report("ob3", "json", None, "x")
+    assert report.check("structure") == Check(
+        "structure", "failed", "the credential names no issuer; the credential has no id", "structure"
+    )
+    assert not report.valid
+
+
+def test_report_refuses_foreign_deviations() -> None:
+    with pytest.raises(TypeError):
+        Report("ob3", "json", (PASSED_PROOF,), conformance=({"id": "schema"},))  # type: ignore[arg-type]

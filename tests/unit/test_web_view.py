@@ -95,3 +95,44 @@ def test_a_failed_issuer_check_is_said_so() -> None:
     view = build_view(Report("ob3", "json", checks), CLAIMS, Picture(None, "x"))
     assert view.issuer.key == "Failed: The key's owner is 'x', not the issuer y."
     assert view.verdict.word == "Not valid"
+
+
+def test_conformance_deviations_are_listed_apart_from_the_verdict() -> None:
+    # GIVEN a valid report with one conformance deviation (a warning)
+    deviation = Check("structure", "warning", "the credential has no id (OB 3.0 requires one)", "no-id")
+    report = Report("ob3", "json", (*VALID, deviation), conformance=(deviation,))
+    view = build_view(report, CLAIMS, Picture(None, "x"))
+    # THEN the badge is valid and the page lists the deviation under Conformance
+    assert view.verdict.word == "Valid"
+    assert [(row.title, row.sentence) for row in view.conformance] == [
+        ("Required information", "The credential has no id (OB 3.0 requires one).")
+    ]
+    body = _page(view)
+    assert '<h2 id="conformance-title">Conformance</h2>' in body
+    assert "do not affect whether the badge is genuine and in force" in body
+    assert "Required information: The credential has no id (OB 3.0 requires one)." in body
+    # AND in strict mode the page says they made it not valid
+    failed = Check("structure", "failed", deviation.message, "no-id")
+    strict = Report("ob3", "json", (*VALID, failed), conformance=(failed,), strict=True)
+    strict_view = build_view(strict, CLAIMS, Picture(None, "x"))
+    assert strict_view.verdict.word == "Not valid"
+    assert "Checked strictly: these deviations" in _page(strict_view)
+    # AND a report without deviations has no such section
+    assert "conformance-title" not in _page(
+        build_view(Report("ob3", "json", VALID), CLAIMS, Picture(None, "x"))
+    )
+
+
+def _page(view: object) -> str:
+    from badgekiln.web.html import render
+
+    return render(
+        "verify.html",
+        view=view,
+        answer=None,
+        page_url=PAGE,
+        document_url="https://badges.example/d",
+        image_url=None,
+        form_action="/v/acme/1",
+        summary="x",
+    )

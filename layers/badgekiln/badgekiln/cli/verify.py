@@ -51,6 +51,12 @@ def register(subparsers: Any) -> None:
         help="answer URL from the file PATH instead of the network (repeatable)",
     )
     parser.add_argument("--key", metavar="FILE", help="the issuer's public key (PEM or JWK), pinned")
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="conformance deviations (schema, Open Badges profile rules that do not bear on trust) "
+        "fail the badge instead of warning",
+    )
     parser.set_defaults(handler=_verify)
 
 
@@ -85,6 +91,14 @@ def render(report: Report) -> str:
                 lines.append(f"  {label}: {value}")
     width = max((len(check.id) for check in report.checks), default=0)
     lines.extend(f"  {check.mark} {check.id:<{width}}  {check.message}" for check in report.checks)
+    if report.conformance:
+        codes = ", ".join(dict.fromkeys(f"{d.id} {d.code}" for d in report.conformance))
+        effect = (
+            "failures (--strict)"
+            if report.strict
+            else "warnings that do not bear on trust (--strict fails them)"
+        )
+        lines.append(f"  conformance: {len(report.conformance)} deviation(s) ({codes}), {effect}")
     for number, sub in enumerate(report.endorsements, 1):
         issuer = sub.credential.issuer.get("id") if sub.credential else None
         verdict = "valid" if sub.valid else "NOT valid: " + "; ".join(c.message for c in sub.failures[:2])
@@ -108,7 +122,7 @@ def _verify(args: argparse.Namespace) -> int:
         at = moment.value
     key = read_input(args.key, limit=MAX_KEY_FILE_BYTES) if args.key else None
     fetcher = Fetcher.from_document_files(args.document, FetchPolicy(offline=args.offline))
-    options = VerifyOptions(recipient=args.recipient, at=at, key=key, fetcher=fetcher)
+    options = VerifyOptions(recipient=args.recipient, at=at, key=key, fetcher=fetcher, strict=args.strict)
     report = verify(_input(args.input), options=options)
     if args.json:
         emit_json(report.to_dict())

@@ -8,7 +8,8 @@ and, optionally, the expected recipient in field ``recipient`` (what an HTML for
 
 ``recipient`` (an email, URL, phone number or DID the badge must be awarded to) is the query
 parameter ``?recipient=`` for every body type, or the form field for multipart bodies — not
-both: the form field keeps an email address out of access logs.
+both: the form field keeps an email address out of access logs. ``?strict=true`` makes
+conformance deviations fail the badge (``badgekiln.verify(strict=True)``).
 """
 
 from __future__ import annotations
@@ -72,12 +73,23 @@ Recipient = Annotated[
 ]
 
 
+#: Whether conformance deviations fail the badge (docs/verification.md, "Trust and conformance").
+Strict = Annotated[
+    bool,
+    Field(
+        description="Fail the badge on conformance deviations (schema, Open Badges profile rules that "
+        "do not bear on trust) instead of reporting them as warnings."
+    ),
+]
+
+
 class BadgeQuery(BaseModel):
     """The query string of ``POST /verify`` (other parameters are ignored)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     recipient: Recipient | None = None
+    strict: Strict = False
 
 
 class UrlQuery(BaseModel):
@@ -90,14 +102,17 @@ class UrlQuery(BaseModel):
         json_schema_extra={"format": "uri", "maxLength": MAX_URL_LENGTH},
     )
     recipient: Recipient | None = None
+    strict: Strict = False
 
 
 @dataclass(frozen=True, slots=True)
 class BadgeRequest:
-    """What to verify (the badge's bytes, or its URL) and for whom, if the caller asks."""
+    """What to verify (the badge's bytes, or its URL), for whom if the caller asks, and whether
+    conformance deviations fail it."""
 
     badge: bytes | str
     recipient: str | None
+    strict: bool = False
 
 
 #: The ``POST /verify`` body: a badge in any of its forms, or a form.
@@ -140,7 +155,10 @@ def read_badge(event: APIGatewayProxyEventV2) -> BadgeRequest:
         raise InputError(
             "The request body is empty; send a baked image, a credential (JSON) or a JWT.", reason="empty"
         )
-    return BadgeRequest(badge, parse_model(BadgeQuery, {"recipient": recipient}).recipient)
+    strict = event.get_query_string_value("strict")
+    fields = {"recipient": recipient} if strict is None else {"recipient": recipient, "strict": strict}
+    query_fields = parse_model(BadgeQuery, fields, strict=False)
+    return BadgeRequest(badge, query_fields.recipient, query_fields.strict)
 
 
 def read_badge_url(event: APIGatewayProxyEventV2) -> BadgeRequest:
@@ -150,4 +168,4 @@ def read_badge_url(event: APIGatewayProxyEventV2) -> BadgeRequest:
         InvalidField: no http(s) URL, or a bad recipient.
     """
     query = query_model(event, UrlQuery)
-    return BadgeRequest(query.url, query.recipient)
+    return BadgeRequest(query.url, query.recipient, query.strict)

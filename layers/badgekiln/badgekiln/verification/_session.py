@@ -15,7 +15,7 @@ from typing import Any, Final
 from badgekiln.errors import BadgeKilnError, FetchRefused, UnsupportedAlgorithm
 from badgekiln.keys.signer import PublicKey
 from badgekiln.verification.options import VerifyOptions
-from badgekiln.verification.report import CHECK_IDS, Check, CheckStatus
+from badgekiln.verification.report import CHECK_IDS, Check, CheckStatus, InputFormat, Report, Spec, Summary
 
 __all__ = ["Checks", "Session", "is_offline_refusal"]
 
@@ -52,10 +52,16 @@ def _clip(message: str) -> str:
 
 
 class Checks:
-    """Collects one result per check id; a later finding for an id keeps the worse status."""
+    """Collects one result per check id; a later finding for an id keeps the worse status.
 
-    def __init__(self) -> None:
+    Conformance deviations (:meth:`deviation`) are also kept one by one for the report's
+    ``conformance`` section; ``strict`` makes them failures instead of warnings.
+    """
+
+    def __init__(self, *, strict: bool = False) -> None:
         self._items: dict[str, Check] = {}
+        self._deviations: list[Check] = []
+        self.strict = strict
 
     def add(self, check_id: str, status: CheckStatus, message: str, code: str | None = None) -> None:
         """Record a finding (merged with an earlier one for the same id)."""
@@ -82,6 +88,14 @@ class Checks:
     def skipped(self, check_id: str, message: str, code: str | None = None) -> None:
         self.add(check_id, "skipped", message, code)
 
+    def deviation(self, check_id: str, message: str, code: str) -> None:
+        """Record a conformance deviation: one that does not bear on authenticity, the issuer
+        tie, the validity window, status or the recipient (docs/verification.md lists them). A
+        warning on ``check_id``, or a failure in strict mode."""
+        status: CheckStatus = "failed" if self.strict else "warning"
+        self._deviations.append(Check(check_id, status, _clip(message), code))
+        self.add(check_id, status, message, code)
+
     def error(self, check_id: str, exc: BadgeKilnError, prefix: str = "") -> None:
         """Record what a check raised: skipped when only the network was missing or the proof is
         of a suite badgekiln does not verify (nothing was checked), else failed."""
@@ -106,6 +120,26 @@ class Checks:
         """The checks in :data:`~badgekiln.verification.report.CHECK_IDS` order."""
         return tuple(sorted(self._items.values(), key=lambda check: _ORDER[check.id]))
 
+    def report(
+        self,
+        spec: Spec,
+        fmt: InputFormat,
+        summary: Summary | None,
+        proof: str | None,
+        endorsements: tuple[Report, ...] = (),
+    ) -> Report:
+        """The immutable report of what was collected (checks, and deviations in the order found)."""
+        return Report(
+            spec,
+            fmt,
+            self.freeze(),
+            summary,
+            proof,
+            endorsements,
+            conformance=tuple(self._deviations),
+            strict=self.strict,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Session:
@@ -120,6 +154,10 @@ class Session:
     @classmethod
     def start(cls, options: VerifyOptions) -> Session:
         return cls(options, options.at or datetime.now(UTC))
+
+    def checks(self) -> Checks:
+        """A fresh collector for one report of this session (strict as the options say)."""
+        return Checks(strict=self.options.strict)
 
     def nested(self) -> Session:
         """The session an endorsement is verified in (one level deeper; its own issuer's keys)."""

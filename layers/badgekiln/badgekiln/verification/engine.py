@@ -27,6 +27,8 @@ from badgekiln.verification.report import InputFormat, Report
 __all__ = ["verify"]
 
 _LEADING: Final = b" \t\r\n\xef\xbb\xbf"  # whitespace and a UTF-8 byte-order mark before XML
+#: verify()'s keyword defaults: any other value given beside ``options`` is a bad call.
+_DEFAULTS: Final = (None, None, False, None, None, None, False)
 
 
 def _read(data: bytes | str) -> tuple[InputFormat | None, str]:
@@ -139,6 +141,7 @@ def verify(
     documents: Mapping[str, bytes] | None = None,
     key: bytes | str | None = None,
     fetcher: Fetcher | None = None,
+    strict: bool = False,
     options: VerifyOptions | None = None,
 ) -> Report:
     """Verify a badge: a baked PNG/SVG, a JSON credential or assertion, a JWT/JWS, or a URL.
@@ -146,7 +149,9 @@ def verify(
     ``recipient`` (email, URL, phone, DID …) must match the badge's recipient; ``at`` (aware)
     judges validity at another instant; ``offline`` forbids every fetch and ``documents``
     answers URLs from local bodies; ``key`` pins the issuer's public key (PEM or JWK);
-    ``fetcher`` shares a configured :class:`~badgekiln.fetch.Fetcher`. ``options`` gives all of
+    ``fetcher`` shares a configured :class:`~badgekiln.fetch.Fetcher`; ``strict`` makes
+    conformance deviations (schema, OB-profile rules that do not bear on trust) fail instead of
+    warn (``report.conformance`` lists them either way). ``options`` gives all of
     these at once as a :class:`VerifyOptions` (then leave the other keywords unset).
 
     A badge that fails a check is not an error: the :class:`Report` says which check and why,
@@ -171,9 +176,15 @@ def verify(
     """
     if options is None:
         options = VerifyOptions(
-            recipient=recipient, at=at, offline=offline, documents=documents, key=key, fetcher=fetcher
+            recipient=recipient,
+            at=at,
+            offline=offline,
+            documents=documents,
+            key=key,
+            fetcher=fetcher,
+            strict=strict,
         )
-    elif (recipient, at, offline, documents, key, fetcher) != (None, None, False, None, None, None):
+    elif (recipient, at, offline, documents, key, fetcher, strict) != _DEFAULTS:
         raise TypeError("pass either options or the individual keywords, not both")
     session = Session.start(options)
     image, text = _read(data)

@@ -114,31 +114,36 @@ def _node(session: Session, checks: Checks, ref: Any, view: type[_V], kind: str)
 
 
 def _check_context(checks: Checks, assertion: Assertion) -> None:
+    """The 2.0 context and bundled extension contexts: conformance (an OB 2.0 assertion's trust
+    rests on where it is hosted or on its JWS over the JSON bytes, not on JSON-LD)."""
     from badgekiln.jsonld.loader import bundled_context_urls
 
     contexts = assertion.contexts
     nested = assertion.nested_contexts
     if not any(isinstance(entry, str) and entry in OB2_CONTEXTS for entry in contexts):
         shown = repr(assertion.raw.get("@context"))[:120]
-        checks.failed("context", f"@context {shown} is not the Open Badges 2.0 context", "ob2-context")
+        checks.deviation("context", f"@context {shown} is not the Open Badges 2.0 context", "ob2-context")
     elif not all(isinstance(entry, str) for entry in [*contexts, *nested]):
         message = "@context must list context URLs (inline definitions are refused)"
-        checks.failed("context", message, "inline-context")
+        checks.deviation("context", message, "inline-context")
     elif unknown := [entry for entry in [*contexts, *nested] if entry not in bundled_context_urls()]:
         # an extension context badgekiln does not bundle: its terms (and their validation
         # schemas) cannot be known without fetching, and contexts are never fetched
         message = f"context {unknown[0]!r} is not bundled with badgekiln; contexts are never fetched"
-        checks.failed("context", message, "unknown-context")
+        checks.deviation("context", message, "unknown-context")
     else:
         checks.passed("context", "the Open Badges 2.0 context")
 
 
 def _check_assertion(checks: Checks, assertion: Assertion, verification: frozenset[str]) -> None:
+    """Required members. What trust needs (a recipient, a BadgeClass to find the issuer by,
+    the verification method, readable dates) fails; the rest of the 2.0 profile is conformance."""
     problems: list[str] = []
+    deviations: list[tuple[str, str]] = []
     if not _is_http(assertion.declared_id) and not str(assertion.declared_id).startswith("urn:uuid:"):
-        problems.append("id must be an HTTP(S) URL or a urn:uuid")
+        deviations.append(("id must be an HTTP(S) URL or a urn:uuid", "assertion-id"))
     if "Assertion" not in assertion.types:
-        problems.append(f"type {assertion.type!r} is not Assertion")
+        deviations.append((f"type {assertion.type!r} is not Assertion", "assertion-type"))
     if assertion.recipient is None:
         problems.append("recipient must be an IdentityObject")
     if not isinstance(assertion.badge, str | Mapping):
@@ -146,7 +151,7 @@ def _check_assertion(checks: Checks, assertion: Assertion, verification: frozens
     image = assertion.image
     if image is not None and image.lower().startswith("data:"):
         # the Assertion's image is the baked badge, published at a URL (as the 1EdTech validator requires)
-        problems.append("the Assertion image may not be a data: URI")
+        deviations.append(("the Assertion image may not be a data: URI", "data-image"))
     kind = assertion.verification_type
     if not isinstance(kind, str) or kind not in verification:
         wanted = "HostedBadge" if verification is _HOSTED else "SignedBadge"
@@ -156,7 +161,9 @@ def _check_assertion(checks: Checks, assertion: Assertion, verification: frozens
             problems.append(moment.problem)
     if problems:
         checks.failed("structure", "; ".join(problems), "structure")
-    else:
+    for message, code in deviations:
+        checks.deviation("structure", message, code)
+    if not problems and not deviations:
         checks.passed("structure", "a well-formed Open Badges 2.0 Assertion")
     if assertion.extensions:
         # their JSON Schemas are remote documents, and badgekiln fetches no schemas
@@ -174,7 +181,7 @@ def _resolve_issuer(
         if badge_url is not None:
             documents[badge_url] = badge.raw
         if "BadgeClass" not in badge.types:
-            checks.failed("structure", f"the BadgeClass has type {badge.type!r}", "structure")
+            checks.deviation("structure", f"the BadgeClass has type {badge.type!r}", "badgeclass-type")
         issuer_url, profile = _node(session, checks, badge.issuer, Profile, "issuer profile")
         if issuer_url is not None:
             documents[issuer_url] = profile.raw
@@ -230,13 +237,13 @@ def verify_hosted(
     ``prefetched`` is the answer (or the fetch error) already had from ``url``, so it is not
     fetched twice.
     """
-    checks = Checks()
+    checks = session.checks()
     target = url if url is not None else baked.id if baked is not None else None
     if target is None or not _is_http(target):
         if baked is not None:
             _check_context(checks, baked)
         checks.failed("hosted", "a hosted assertion needs an HTTP(S) id to be fetched from", "no-url")
-        return Report("ob2", fmt, checks.freeze(), _summary(baked), "hosted")
+        return checks.report("ob2", fmt, _summary(baked), "hosted")
     try:
         if isinstance(prefetched, BadgeKilnError):
             raise prefetched
@@ -248,20 +255,20 @@ def verify_hosted(
             checks.failed("status", "revoked: the issuer answers HTTP 410 Gone for the assertion", "revoked")
         else:
             checks.error("hosted", exc, "the hosted assertion: ")
-        return Report("ob2", fmt, checks.freeze(), _summary(baked), "hosted")
+        return checks.report("ob2", fmt, _summary(baked), "hosted")
     except BadgeKilnError as exc:
         checks.error("hosted", exc, "the hosted assertion: ")
-        return Report("ob2", fmt, checks.freeze(), _summary(baked), "hosted")
+        return checks.report("ob2", fmt, _summary(baked), "hosted")
     hosted = Assertion.of(served)
     if hosted is None:
         checks.failed("hosted", f"{target} does not serve a JSON object", "hosted")
-        return Report("ob2", fmt, checks.freeze(), _summary(baked), "hosted")
+        return checks.report("ob2", fmt, _summary(baked), "hosted")
     if hosted.revoked:
         reason = hosted.revocation_reason
         because = f" ({reason})" if reason else ""
         checks.failed("hosted", f"{target} declares the assertion revoked", "revoked")
         checks.failed("status", f"revoked by its issuer{because}", "revoked")
-        return Report("ob2", fmt, checks.freeze(), _summary(baked or hosted), "hosted")
+        return checks.report("ob2", fmt, _summary(baked or hosted), "hosted")
     if hosted.declared_id != target:
         checks.failed("hosted", f"the copy at {target} calls itself {hosted.declared_id!r}", "id-mismatch")
     elif baked is not None and dict(baked.raw) != dict(hosted.raw):
@@ -281,7 +288,7 @@ def verify_hosted(
         checks.passed("status", "not revoked: the issuer still serves the assertion")
         _check_revocation_list(session, checks, hosted, issuer_id, profile)
     _finish(session, checks, hosted)
-    return Report("ob2", fmt, checks.freeze(), _summary(hosted, documents), "hosted")
+    return checks.report("ob2", fmt, _summary(hosted, documents), "hosted")
 
 
 # --- signed ---------------------------------------------------------------------------------------
@@ -367,7 +374,7 @@ def verify_signed(session: Session, parsed: CompactJws, assertion: Assertion, fm
     """Verify a signed (JWS) OB 2.0 assertion: the parsed JWS and its decoded payload."""
     from badgekiln.proofs.jws import ALLOWED_ALGORITHMS, verify_compact
 
-    checks = Checks()
+    checks = session.checks()
     _check_context(checks, assertion)
     _check_assertion(checks, assertion, _SIGNED)
     documents: dict[str, Mapping[str, Any]] = {}
@@ -397,7 +404,7 @@ def verify_signed(session: Session, parsed: CompactJws, assertion: Assertion, fm
     if issuer_id is not None and profile is not None:
         _check_revocation_list(session, checks, assertion, issuer_id, profile)
     _finish(session, checks, assertion)
-    return Report("ob2", fmt, checks.freeze(), _summary(assertion, documents), f"jws {alg}")
+    return checks.report("ob2", fmt, _summary(assertion, documents), f"jws {alg}")
 
 
 # --- shared tail ----------------------------------------------------------------------------------

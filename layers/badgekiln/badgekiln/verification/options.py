@@ -90,6 +90,8 @@ class VerifyOptions:
     * ``clock_skew``: see :data:`CLOCK_SKEW`.
     * ``status_policy``: how strictly status lists are judged (:class:`~badgekiln.status.StatusPolicy`).
     * ``endorsement_depth``: how deep endorsements are verified (0 = not at all).
+    * ``strict``: conformance deviations (schema, OB-profile rules that do not bear on trust;
+      docs/verification.md) fail their check instead of warning, as the 1EdTech validator does.
 
     Raises:
         TypeError, ValueError: a field of the wrong type or out of range, or ``fetcher`` given
@@ -107,6 +109,7 @@ class VerifyOptions:
     clock_skew: timedelta = CLOCK_SKEW
     status_policy: StatusPolicy = field(default_factory=StatusPolicy)
     endorsement_depth: int = MAX_ENDORSEMENT_DEPTH
+    strict: bool = False
     # derived once in __post_init__ (the fetcher to use, the parsed pinned key)
     _fetcher: Fetcher = field(init=False, repr=False, compare=False)
     _pinned: PublicKey | None = field(init=False, repr=False, compare=False)
@@ -125,6 +128,8 @@ class VerifyOptions:
             raise ValueError("at must be a timezone-aware datetime")
         if not isinstance(self.offline, bool):
             raise TypeError("offline must be a bool")
+        if not isinstance(self.strict, bool):
+            raise TypeError("strict must be a bool")
         if (
             not isinstance(self.clock_skew, timedelta)
             or not timedelta(0) <= self.clock_skew <= MAX_CLOCK_SKEW

@@ -6,6 +6,11 @@ only when no check failed, a proof check (``signature`` or ``hosted``) passed, a
 checks that decide trust (proof, issuer, status) was skipped — a check that could not run
 (offline, say) makes a badge *not valid*, never silently valid.
 
+``conformance`` lists, one by one, the deviations from the Open Badges / VC data model that do
+not bear on trust (a missing credential id, a schema violation …; docs/verification.md has the
+list). Each also marks its check: a ``warning`` by default, ``failed`` in strict mode
+(``strict``), so only a strict report is made not valid by them.
+
 Example::
 
     report = badgekiln.verify(baked_png)
@@ -148,6 +153,8 @@ class Report:
     came (``png``, ``svg``, ``json``, ``jwt`` or ``url``), ``proof`` the proof method met
     (``eddsa-rdfc-2022``, ``vc-jwt RS256``, ``jws RS256``, ``hosted`` …) or ``None``.
     ``endorsements`` holds one sub-report per endorsement verified; they never change ``valid``.
+    ``conformance`` holds each conformance deviation found (its ``id`` is the check it marks;
+    ``warning``, or ``failed`` when ``strict``).
     """
 
     spec: Spec
@@ -156,10 +163,12 @@ class Report:
     credential: Summary | None = None
     proof: str | None = None
     endorsements: tuple[Report, ...] = ()
+    conformance: tuple[Check, ...] = ()
+    strict: bool = False
 
     def __post_init__(self) -> None:
-        if not all(isinstance(check, Check) for check in self.checks):
-            raise TypeError("checks must be Check instances")
+        if not all(isinstance(check, Check) for check in (*self.checks, *self.conformance)):
+            raise TypeError("checks and conformance must be Check instances")
         if not all(isinstance(sub, Report) for sub in self.endorsements):
             raise TypeError("endorsements must be Report instances")
 
@@ -193,7 +202,8 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form: ``valid``, ``spec``, ``format``, ``proof``, ``credential``, ``checks``,
-        ``endorsements``, in that order (stable for diffs and golden files)."""
+        ``endorsements``, ``conformance`` (``{"strict", "deviations"}``), in that order (stable
+        for diffs and golden files)."""
         return {
             "valid": self.valid,
             "spec": self.spec,
@@ -202,4 +212,8 @@ class Report:
             "credential": None if self.credential is None else self.credential.to_dict(),
             "checks": [check.to_dict() for check in self.checks],
             "endorsements": [sub.to_dict() for sub in self.endorsements],
+            "conformance": {
+                "strict": self.strict,
+                "deviations": [deviation.to_dict() for deviation in self.conformance],
+            },
         }

@@ -14,7 +14,7 @@ from typing import Final, Literal
 
 from badgekiln.verification.report import PROOF_CHECKS, Check, Report
 
-__all__ = ["CHECK_TITLES", "CheckRow", "Verdict", "check_rows", "sentence", "verdict"]
+__all__ = ["CHECK_TITLES", "CheckRow", "Verdict", "check_rows", "conformance_rows", "sentence", "verdict"]
 
 Word = Literal["Valid", "Revoked", "Suspended", "Expired", "Not valid"]
 Tone = Literal["good", "bad", "warn"]
@@ -125,8 +125,7 @@ def verdict(report: Report) -> Verdict:
     return Verdict("Not valid", "bad", "No proof of this badge could be checked.")
 
 
-def check_rows(report: Report) -> tuple[CheckRow, ...]:
-    """Every check of ``report``, in the verifier's order, as rows for a page."""
+def _rows(checks: tuple[Check, ...]) -> tuple[CheckRow, ...]:
     return tuple(
         CheckRow(
             id=check.id,
@@ -136,5 +135,15 @@ def check_rows(report: Report) -> tuple[CheckRow, ...]:
             mark=check.mark,
             sentence=sentence(check.message),
         )
-        for check in report.checks
+        for check in checks
     )
+
+
+def check_rows(report: Report) -> tuple[CheckRow, ...]:
+    """Every check of ``report``, in the verifier's order, as rows for a page."""
+    return _rows(report.checks)
+
+
+def conformance_rows(report: Report) -> tuple[CheckRow, ...]:
+    """Each conformance deviation of ``report`` (the checks they mark list them merged)."""
+    return _rows(report.conformance)

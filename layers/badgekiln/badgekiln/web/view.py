@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from badgekiln.verification.report import Report
 from badgekiln.web.claims import Claims, Recipient
 from badgekiln.web.safety import http_url, short_date, text
-from badgekiln.web.verdict import CheckRow, Verdict, check_rows, sentence, verdict
+from badgekiln.web.verdict import CheckRow, Verdict, check_rows, conformance_rows, sentence, verdict
 
 __all__ = [
     "LINKEDIN_ADD_URL",
@@ -95,6 +95,8 @@ class BadgeView:
     links: tuple[Link, ...] = ()
     linkedin: str | None = None
     endorsements: int = 0
+    conformance: tuple[CheckRow, ...] = ()
+    strict: bool = False
 
 
 def _issuer(report: Report, claims: Claims) -> IssuerView:
@@ -206,4 +208,6 @@ def build_view(
         links=links,
         linkedin=linkedin,
         endorsements=len(report.endorsements),
+        conformance=conformance_rows(report),
+        strict=report.strict,
     )
