@@ -281,6 +281,20 @@ HOSTILE = [
         embedded_gif=image(data_uri(b"GIF89a" + bytes(30), "image/gif")),
     ),
     *cases(RenderError, "data-uri", bad_base64=image("data:image/png;base64,!!!!")),
+    # cairosvg 2.9.1 looped forever on numbers after a closepath (the render fuzz harness found it)
+    *cases(
+        RenderError,
+        "path-data",
+        number_after_closepath=svg('<path d="M0 0L9 9z1"/>'),
+        fraction_after_closepath=svg('<path d="M0 0h3Z.4v1"/>'),
+        word_after_closepath=svg('<path d="M0 0L9 9 z e"/>'),
+        in_a_style_attribute=svg('<path style="d: M0 0 z 1"/>'),
+        in_a_stylesheet=svg("<style>path { d: M0 0 z 1 }</style><path/>"),
+        in_a_mask=svg(
+            '<mask id="m"><path d="M0 0L9 9z1"/></mask><rect width="9" height="9" mask="url(#m)"/>'
+        ),
+        in_an_embedded_svg=image(data_uri(svg('<path d="M0 0z1"/>'), "image/svg+xml")),
+    ),
     *cases(
         RenderError,
         "css",
@@ -305,6 +319,14 @@ def test_hostile_documents_are_refused(document: bytes, error: type[Exception], 
         svg_to_png(document)
     assert type(caught.value) is error
     assert caught.value.details["reason"] == reason  # type: ignore[attr-defined]
+
+
+def test_closepaths_followed_by_commands_still_render() -> None:
+    # GIVEN two closed subpaths, separators and all, in a path
+    document = svg('<path d="M 10,10 L 90,10 L 90,40 Z, M10 60 h80 v30 z" fill="#000"/>')
+    # THEN both are drawn
+    _, _, rows = decode(svg_to_png(document))
+    assert pixel(rows, 50, 25)[:3] == pixel(rows, 50, 75)[:3] == (0, 0, 0)
 
 
 def test_embedded_svgs_share_the_render_budget() -> None:

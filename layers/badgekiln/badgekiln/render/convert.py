@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import math
+import re
 from typing import Any
 
 from badgekiln.errors import BadgeKilnError, RenderError
@@ -138,21 +139,62 @@ _ACTIVE_LIMITS: contextvars.ContextVar[RenderLimits | None] = contextvars.Contex
 )
 
 
+def _check_path_data(data: str) -> None:
+    """Refuse path data in which a closepath (``z``/``Z``) is followed by anything but a command.
+
+    SVG's grammar allows no numbers after a closepath, and cairosvg 2.9.1 loops forever on them:
+    its path drawer puts what a command left back in the queue under the same command, and a
+    closepath consumes nothing (``d="M0 0z1"`` never returned). The text is split as cairosvg
+    splits it, so exactly what would loop is refused, whether ``d`` came from the attribute, a
+    ``style`` attribute or a stylesheet.
+
+    Raises:
+        RenderError: ``reason="path-data"``.
+    """
+    from cairosvg.helpers import PATH_LETTERS, normalize
+
+    if "z" not in data and "Z" not in data:
+        return
+    for letter in PATH_LETTERS:
+        data = data.replace(letter, f" {letter} ")
+    for command, rest in re.findall(f"([{PATH_LETTERS}])([^{PATH_LETTERS}]*)", normalize(data)):
+        if command in "zZ" and rest.strip():
+            raise RenderError(
+                f"the SVG's path data goes on after a closepath ({command!r} then {rest.strip()[:20]!r}), "
+                "which SVG does not allow",
+                reason="path-data",
+            )
+
+
 @functools.cache
 def _guarded_surface_class() -> Any:
-    """cairosvg's PNGSurface, refusing canvases over the active limits before cairo allocates them.
+    """cairosvg's PNGSurface, refusing canvases over the active limits before cairo allocates them,
+    and path data cairosvg cannot draw in bounded time (:func:`_check_path_data`).
 
     Masks and patterns are drawn on cairosvg's ``SVGSurface`` (a recording surface), which cairo
     rasterises at its full user-space size when it is used: a 20,000-unit mask took 1.5 GB here.
-    Its ``_create_surface`` is wrapped once, and checks only while one of our renders runs.
+    Its ``_create_surface`` is wrapped once, and checks only while one of our renders runs; so is
+    the drawer of ``<path>`` in cairosvg's table of element drawers, which every surface uses, at
+    the point where the element's styles have been applied to it.
     """
     try:
+        from cairosvg import surface as surfaces
         from cairosvg.surface import PNGSurface, SVGSurface
     except OSError as exc:  # cairocffi could not dlopen libcairo.so.2
         raise RuntimeError(
             "cairosvg cannot load the native cairo library (libcairo.so.2): install libcairo2, or on "
             "Lambda attach the cairo layer (docs/rendering.md)"
         ) from exc
+
+    draw_path = getattr(surfaces, "_badgekiln_unguarded_path", surfaces.TAGS["path"])
+    surfaces._badgekiln_unguarded_path = draw_path
+
+    def guarded_path(surface: Any, node: Any) -> Any:
+        if _ACTIVE_LIMITS.get() is not None:
+            _check_path_data(str(node.get("d", "")))
+        return draw_path(surface, node)
+
+    surfaces.TAGS["path"] = guarded_path
 
     # idempotent: a second call (after cache_clear) wraps the original again, not the wrapper
     original = getattr(SVGSurface, "_badgekiln_unguarded", SVGSurface._create_surface)
