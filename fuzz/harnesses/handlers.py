@@ -21,8 +21,8 @@ The SQS-fed functions get an SQS event whose message body is the main part of a 
 (:mod:`fuzz.harnesses.bundle`): for the worker, a section ``upload`` is first written where the
 job's batch file would have been uploaded; the publisher's messages name status lists.
 
-The store is a local directory standing in for the deployment's bucket (``bucket`` named, so the
-worker takes S3 notifications for it as its own, and handing out upload forms as S3 would): the
+The store is a local directory standing in for the deployment's bucket (the worker takes S3
+notifications for that bucket's objects as its own, and it hands out upload forms as S3 would): the
 demo site (:func:`badgekiln.issue.demo.seed_demo`) plus an issuer key, an admin key, an upload
 job and a revocation whose list is not published yet, built once per process and restored
 before any case that follows a write, so a case never depends on the ones before it. Status
@@ -83,9 +83,10 @@ class SiteStore(LocalStore):
     forms (the harness then writes the upload itself, as the client's POST to S3 would).
     ``written`` says whether anything was written since the last restore."""
 
-    bucket = BUCKET
-    prefix = ""
     written: ClassVar[bool] = True
+
+    def _key_of(self, bucket: str, name: str) -> str | None:
+        return name if bucket == BUCKET else None
 
     def _put(self, write: Write) -> str:
         SiteStore.written = True

@@ -1,9 +1,14 @@
-"""The fuzzing machinery itself: the oracle's verdicts, bundles, and the events the handler
-harnesses build (what API Gateway would send for a raw request)."""
+"""The fuzzing machinery itself: the oracle's verdicts, bundles, the events the handler harnesses
+build (what API Gateway would send for a raw request), and that a harness still reaches what its
+seeds aim at (a harness can go on passing while it no longer gets anywhere)."""
 
 from __future__ import annotations
 
 import base64
+import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +16,8 @@ from badgekiln.errors import MalformedImage
 from fuzz.harnesses import bundle
 from fuzz.harnesses.handlers import Request, Site, http_event, parse_request
 from fuzz.oracle import NetworkReached, OracleViolation, judge
+
+REPO = Path(__file__).resolve().parent.parent.parent
 
 
 def _typed(data: bytes) -> None:
@@ -78,3 +85,39 @@ def test_a_binary_body_is_base64_and_any_bytes_are_a_request() -> None:
     assert base64.b64decode(event["body"]) == b"\x89PNG"
     garbage = http_event(parse_request(b"\xff\xfe", _site()))
     assert (garbage["rawPath"], "authorizer" in garbage["requestContext"]) == ("/", False)
+
+
+REACH_SCRIPT = """
+import json, os
+from fuzz.run import QUIET_ENV
+os.environ.update(QUIET_ENV)
+from fuzz.harnesses import harness, handlers
+from badgekiln.issue.uploads import get_upload
+from badgekiln.store import open_store
+
+chosen = harness("handler-worker")
+chosen.load().setup("worker")
+seed = next(data for name, data in chosen.seeds() if name == "events/worker-sqs.json")
+chosen.target()(seed)
+site = handlers._SITE[0]
+job = get_upload(open_store(str(site.working)), site.names["issuer"], site.names["upload-id"])
+print(json.dumps(job))
+"""
+
+
+def test_the_worker_harness_reaches_the_upload_it_names() -> None:
+    # GIVEN the worker harness's seed: an S3 notification of the site's upload, and a batch file
+    # WHEN the harness runs it (in a process of its own: the harness sets up AWS mocks and env)
+    done = subprocess.run(
+        [sys.executable, "-c", REACH_SCRIPT],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    # THEN the worker took the notification as its bucket's and issued the file's rows
+    assert done.returncode == 0, done.stderr[-3000:]
+    job = json.loads(done.stdout.strip().splitlines()[-1])
+    assert job["state"] == "done"
+    assert job["summary"] == {"rows": 2, "issued": 1, "replayed": 0, "failed": 1}
