@@ -28,8 +28,9 @@ operation cost (all processes of the run) is printed, so a throughput capped by 
 rather than by coordination shows as CPU near 100 % of the cores.
 
 Printed for one issuer: the hottest object's write requests per issuance and per revocation,
-sustained issuances/s and revocations/s, revocation-to-published latency (from the revocation
-request to the hosted list showing it; p50/p99/max), and lost or duplicated status indices.
+sustained issuances/s and revocations/s, revocation-to-published latency (p50/p99/max, from the
+revocation request and from its answer, when the change is durable, to the hosted list showing
+it), and lost or duplicated status indices.
 """
 
 from __future__ import annotations
@@ -533,6 +534,10 @@ class Result:
     spurious: int
     #: seconds from each revocation request to the hosted list showing it.
     published: list[float]
+    #: seconds from each revocation's answer (the change durable) to the hosted list showing it.
+    published_after_answer: list[float]
+    #: the publisher's ticks: (seconds, changes published)
+    ticks: list[tuple[float, int]]
     unpublished: int
 
 
@@ -548,7 +553,8 @@ class _Share:
     cpu: float = 0.0
     issued: dict[int, tuple[str, int, int]] = field(default_factory=dict)
     started: dict[tuple[int, int], float] = field(default_factory=dict)
-    succeeded: list[tuple[int, int]] = field(default_factory=list)
+    #: (list, index) revoked → when the revocation answered
+    succeeded: dict[tuple[int, int], float] = field(default_factory=dict)
 
 
 def _run_share(
@@ -610,13 +616,16 @@ def _revoke_op(
         name, number, index = victims[n]
         share.started[(number, index)] = time.perf_counter()
         revoke(store, "acme", name, notify=notify)
-        share.succeeded.append((number, index))
+        share.succeeded[(number, index)] = time.perf_counter()
 
     return one
 
 
-def _publishers(scenario: Scenario, backend: Backend, stop: Any) -> list[threading.Thread]:
-    """Threads standing in for the publisher function's concurrent invocations."""
+def _publishers(
+    scenario: Scenario, backend: Backend, stop: Any, ticks: list[tuple[float, int]]
+) -> list[threading.Thread]:
+    """Threads standing in for the publisher function's concurrent invocations; each tick's
+    duration and changes go to ``ticks``."""
     sqs = FakeSQS(backend, scenario.latency and (0.01, 0.03))
     queue = QueueNotifier(QUEUE_URL, client=sqs)
 
@@ -627,10 +636,12 @@ def _publishers(scenario: Scenario, backend: Backend, stop: Any) -> list[threadi
             if not messages:
                 time.sleep(0.02)  # long polling returns as soon as a message arrives
             for message in messages:
+                begun = time.perf_counter()
                 try:
-                    publish_message(store, message["Body"], queue)
+                    published = publish_message(store, message["Body"], queue)
                 except BadgeKilnError:
                     continue  # the message becomes visible again and is retried
+                ticks.append((time.perf_counter() - begun, published.changes))
                 sqs.delete_message(QueueUrl=QUEUE_URL, ReceiptHandle=message["ReceiptHandle"])
 
     threads = [threading.Thread(target=loop, daemon=True) for _ in range(scenario.publishers)]
@@ -661,9 +672,10 @@ def _child(scenario: Scenario, address: str | None, work: _Work, out: Connection
 
 def _publisher_child(scenario: Scenario, address: str, stop: Any, out: Connection) -> None:
     with fixed_cost_signing(scenario.sign_seconds):
-        for thread in _publishers(scenario, Remote(address), stop):
+        ticks: list[tuple[float, int]] = []
+        for thread in _publishers(scenario, Remote(address), stop, ticks):
             thread.join()
-    out.send(time.process_time())  # counted with the revocations (it ran during their phase)
+    out.send((time.process_time(), ticks))  # its CPU counts with the revocations (their phase)
 
 
 _LOCAL: list[Local] = []
@@ -723,9 +735,13 @@ def _run(scenario: Scenario) -> Result:
         address = f"/tmp/badgekiln-bench-{os.getpid()}-{uuid.uuid4().hex[:8]}.sock"
         server = context.Process(target=serve, args=(address,), daemon=True)
         server.start()
-        while not os.path.exists(address):
-            time.sleep(0.01)
         control: Backend = Remote(address)
+        for _ in range(1000):  # the socket file appears when bound, a moment before it listens
+            try:
+                control.call("counters")
+                break
+            except (FileNotFoundError, ConnectionRefusedError):
+                time.sleep(0.01)
     else:
         _LOCAL[:] = [Local()]
         control = _LOCAL[0]
@@ -744,6 +760,7 @@ def _run(scenario: Scenario) -> Result:
         victims = [issued[n] for n in sorted(issued)][: scenario.revocations]
 
         stop = multiprocessing.get_context("fork").Event() if address else threading.Event()
+        ticks: list[tuple[float, int]] = []
         if address:
             publisher_cpu, publisher_out = multiprocessing.get_context("fork").Pipe(duplex=False)
             publisher = multiprocessing.get_context("fork").Process(
@@ -751,19 +768,21 @@ def _run(scenario: Scenario) -> Result:
             )
             publisher.start()
         else:
-            threads = _publishers(scenario, control, stop)
+            threads = _publishers(scenario, control, stop, ticks)
         revoke_phase, shares = _phase(
             scenario, control, address, count=len(victims), kind="revoke", victims=victims
         )
         started = {entry: when for share in shares for entry, when in share.started.items()}
-        succeeded = {entry for share in shares for entry in share.succeeded}
+        answered = {entry: when for share in shares for entry, when in share.succeeded.items()}
+        succeeded = set(answered)
         drain = time.perf_counter() + 15
         while time.perf_counter() < drain and not succeeded <= set(control.call("published")):
             time.sleep(0.1)
         stop.set()
         if address:
             if publisher_cpu.poll(30):
-                revoke_phase.cpu += publisher_cpu.recv()
+                cpu, ticks[:] = publisher_cpu.recv()
+                revoke_phase.cpu += cpu
             publisher.join(timeout=30)
         else:
             for thread in threads:
@@ -784,6 +803,7 @@ def _run(scenario: Scenario) -> Result:
     lost = sum(1 for number, index in succeeded if not lists[number].get(index))
     spurious = sum(1 for entry in entries if entry not in started and lists[entry[0]].get(entry[1]))
     published = [first_set[e] - started[e] for e in succeeded if e in first_set]
+    published_after_answer = [first_set[e] - answered[e] for e in succeeded if e in first_set]
     return Result(
         issue=issue_phase,
         revoke=revoke_phase,
@@ -791,6 +811,8 @@ def _run(scenario: Scenario) -> Result:
         lost=lost,
         spurious=spurious,
         published=published,
+        published_after_answer=published_after_answer,
+        ticks=ticks,
         unpublished=len(succeeded - set(first_set)),
     )
 
@@ -825,11 +847,17 @@ def report(scenario: Scenario, result: Result) -> str:
             f"{phase.cpu / phase.done * 1000 if phase.done else 0:.2f} ms per op"
             + (f"; errors {dict(phase.errors)}" if phase.errors else "")
         )
-    published = result.published
+    for since, published in (("request", result.published), ("answer", result.published_after_answer)):
+        lines.append(
+            f"   published: revocation {since} → hosted list p50 {_percentile(published, 0.5):.2f} s, "
+            f"p99 {_percentile(published, 0.99):.2f} s, max {max(published, default=float('nan')):.2f} s"
+            + (f"; {result.unpublished} never published" if since == "request" else "")
+        )
+    busy = [seconds for seconds, changes in result.ticks if changes]
     lines.append(
-        f"   published: revocation request → hosted list p50 {_percentile(published, 0.5):.2f} s, "
-        f"p99 {_percentile(published, 0.99):.2f} s, max {max(published, default=float('nan')):.2f} s; "
-        f"{result.unpublished} never published"
+        f"   publisher: {len(result.ticks):,} ticks, {len(busy):,} with changes "
+        f"({sum(c for _, c in result.ticks) / max(1, len(busy)):,.0f} changes each on average), "
+        f"taking p50 {_percentile(busy, 0.5) * 1000:.0f} ms, p99 {_percentile(busy, 0.99) * 1000:.0f} ms"
     )
     total = result.issue.done + result.revoke.done
     lines.append(
@@ -845,7 +873,12 @@ def main() -> int:
     parser.add_argument("--issuances", type=int, help="issuances (default 60,000; --quick 2,000)")
     parser.add_argument("--revocations", type=int, help="revocations (default 45,000; --quick 1,000)")
     parser.add_argument("--workers", type=int, default=600, help="concurrent environments (default 600)")
-    parser.add_argument("--processes", type=int, default=3, help="worker processes (default 3)")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=8,
+        help="worker processes (default 8: fewer threads per interpreter lock)",
+    )
     parser.add_argument("--seconds", type=float, help="cap per phase (default 120; --quick 30)")
     parser.add_argument("--latency-ms", type=float, nargs=2, default=(30, 80), metavar=("LOW", "HIGH"))
     parser.add_argument("--sign-ms", type=float, default=2.0, help="fixed cost of one signature (ms)")
