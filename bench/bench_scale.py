@@ -536,8 +536,8 @@ class Result:
     published: list[float]
     #: seconds from each revocation's answer (the change durable) to the hosted list showing it.
     published_after_answer: list[float]
-    #: the publisher's ticks: (seconds, changes published)
-    ticks: list[tuple[float, int]]
+    #: the publisher's invocations: (seconds, changes published, ticks)
+    ticks: list[tuple[float, int, int]]
     unpublished: int
 
 
@@ -622,10 +622,10 @@ def _revoke_op(
 
 
 def _publishers(
-    scenario: Scenario, backend: Backend, stop: Any, ticks: list[tuple[float, int]]
+    scenario: Scenario, backend: Backend, stop: Any, ticks: list[tuple[float, int, int]]
 ) -> list[threading.Thread]:
-    """Threads standing in for the publisher function's concurrent invocations; each tick's
-    duration and changes go to ``ticks``."""
+    """Threads standing in for the publisher function's concurrent invocations; each
+    invocation's duration, changes and ticks go to ``ticks``."""
     sqs = FakeSQS(backend, scenario.latency and (0.01, 0.03))
     queue = QueueNotifier(QUEUE_URL, client=sqs)
 
@@ -641,7 +641,7 @@ def _publishers(
                     published = publish_message(store, message["Body"], queue)
                 except BadgeKilnError:
                     continue  # the message becomes visible again and is retried
-                ticks.append((time.perf_counter() - begun, published.changes))
+                ticks.append((time.perf_counter() - begun, published.changes, published.ticks))
                 sqs.delete_message(QueueUrl=QUEUE_URL, ReceiptHandle=message["ReceiptHandle"])
 
     threads = [threading.Thread(target=loop, daemon=True) for _ in range(scenario.publishers)]
@@ -672,7 +672,7 @@ def _child(scenario: Scenario, address: str | None, work: _Work, out: Connection
 
 def _publisher_child(scenario: Scenario, address: str, stop: Any, out: Connection) -> None:
     with fixed_cost_signing(scenario.sign_seconds):
-        ticks: list[tuple[float, int]] = []
+        ticks: list[tuple[float, int, int]] = []
         for thread in _publishers(scenario, Remote(address), stop, ticks):
             thread.join()
     out.send((time.process_time(), ticks))  # its CPU counts with the revocations (their phase)
@@ -760,7 +760,7 @@ def _run(scenario: Scenario) -> Result:
         victims = [issued[n] for n in sorted(issued)][: scenario.revocations]
 
         stop = multiprocessing.get_context("fork").Event() if address else threading.Event()
-        ticks: list[tuple[float, int]] = []
+        ticks: list[tuple[float, int, int]] = []
         if address:
             publisher_cpu, publisher_out = multiprocessing.get_context("fork").Pipe(duplex=False)
             publisher = multiprocessing.get_context("fork").Process(
@@ -853,11 +853,12 @@ def report(scenario: Scenario, result: Result) -> str:
             f"p99 {_percentile(published, 0.99):.2f} s, max {max(published, default=float('nan')):.2f} s"
             + (f"; {result.unpublished} never published" if since == "request" else "")
         )
-    busy = [seconds for seconds, changes in result.ticks if changes]
+    ticks = sum(t for _, _, t in result.ticks)
+    changes = sum(c for _, c, _ in result.ticks)
     lines.append(
-        f"   publisher: {len(result.ticks):,} ticks, {len(busy):,} with changes "
-        f"({sum(c for _, c in result.ticks) / max(1, len(busy)):,.0f} changes each on average), "
-        f"taking p50 {_percentile(busy, 0.5) * 1000:.0f} ms, p99 {_percentile(busy, 0.99) * 1000:.0f} ms"
+        f"   publisher: {len(result.ticks):,} messages, {ticks:,} ticks, "
+        f"{changes / max(1, ticks):,.0f} changes per tick, "
+        f"{sum(s for s, _, _ in result.ticks) / max(1, ticks) * 1000:.0f} ms per tick on average"
     )
     total = result.issue.done + result.revoke.done
     lines.append(

@@ -344,22 +344,44 @@ def test_one_message_per_publish_not_per_change(store: LocalStore, queue: tuple[
     messages = _receive(sqs, url)
     assert len(messages) == 1
     assert _bits(store).get(_index(issued[0])) == 0
-    # WHEN the publisher handles it  THEN one signature publishes all five
+    # WHEN the publisher handles it  THEN one signature publishes all five, and a second tick
+    # finds nothing more: the list goes quiet (no longer due, nothing queued)
     published = publish_message(store, messages[0]["Body"], via_queue)
-    assert (published.changes, published.written) == (5, ("revocation",))  # suspension: unchanged
+    assert (published.changes, published.written, published.ticks) == (5, ("revocation",), 2)
     assert all(_bits(store).get(_index(c)) for c in issued)
     assert list(store.list(pending_prefix("acme", 0))) == []
-    # AND, changes flowing, it queued the next tick itself (delivered once this one is done: FIFO
-    # group), so a change meanwhile only reads the due object and sends nothing
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=messages[0]["ReceiptHandle"])
+    assert _receive(sqs, url) == []
+    with pytest.raises(NotFound):
+        store.head(trigger_path("acme", 0))
+    # AND the next change makes it due again
+    revoke(store, "acme", _issue(store, 9).id, notify=via_queue)
+    assert len(_receive(sqs, url)) == 1
+
+
+def test_a_busy_list_hands_over_to_the_next_message(
+    store: LocalStore, queue: tuple[Any, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from badgekiln.issue import statusqueue
+
+    monkeypatch.setattr(statusqueue, "TICKS_SECONDS", 0.0)  # every message's time is up after one tick
+    sqs, url = queue
+    via_queue = QueueNotifier(url, client=sqs)
+    revoke(store, "acme", _issue(store).id, notify=via_queue)
+    first = _receive(sqs, url)
+    assert publish_message(store, first[0]["Body"], via_queue).changes == 1
+    # changes were flowing: the list stays due, the publisher queued the next message itself
+    # (delivered once this one is done: FIFO group), so a change meanwhile only reads the due object
+    store.head(trigger_path("acme", 0))
     latecomer = _issue(store, 9)
     revoke(store, "acme", latecomer.id, notify=via_queue)
     assert _receive(sqs, url) == []
-    sqs.delete_message(QueueUrl=url, ReceiptHandle=messages[0]["ReceiptHandle"])
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=first[0]["ReceiptHandle"])
     follow = _receive(sqs, url)
     assert len(follow) == 1
     assert publish_message(store, follow[0]["Body"], via_queue).changes == 1
     assert _bits(store).get(_index(latecomer)) == 1
-    # AND the tick that finds nothing ends it: the list is no longer due, nothing more is queued
+    # the message after that finds nothing: the list goes quiet
     sqs.delete_message(QueueUrl=url, ReceiptHandle=follow[0]["ReceiptHandle"])
     last = _receive(sqs, url)
     assert publish_message(store, last[0]["Body"], via_queue).changes == 0

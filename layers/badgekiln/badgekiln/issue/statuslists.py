@@ -460,7 +460,8 @@ _OB2_CHANGE = re.compile(r"([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)-(\d{10})\.json
 
 @dataclass(frozen=True)
 class Published:
-    """What one :func:`publish_pending` did: changes read, lists written, lists rebuilt (and why)."""
+    """What one :func:`publish_pending` did (or several in a row, :meth:`then`): changes read,
+    lists written, lists rebuilt (and why)."""
 
     issuer: str
     number: ListId
@@ -468,6 +469,19 @@ class Published:
     written: tuple[Purpose, ...] = ()
     #: Lists that were not what badgekiln last published, rebuilt from the credential records.
     rebuilt: tuple[tuple[Purpose, str], ...] = ()
+    #: Publishes this sums up.
+    ticks: int = 1
+
+    def then(self, later: Published) -> Published:
+        """This and ``later`` (a later publish of the same list) summed up."""
+        return Published(
+            self.issuer,
+            self.number,
+            self.changes + later.changes,
+            tuple(dict.fromkeys(self.written + later.written)),
+            self.rebuilt + later.rebuilt,
+            self.ticks + later.ticks,
+        )
 
 
 def publish_pending(store: Store, slug: str, number: ListId, *, now: datetime | None = None) -> Published:

@@ -12,12 +12,12 @@ choice makes sure the list gets published:
   message group per list, so one publish of a list runs at a time). A change reads the due
   object and, only when there is none, creates it (create-only) and sends the message. The
   publisher function (:meth:`QueueNotifier.publish`) publishes every change pending (one tick:
-  each list signed once) and, if it found any, queues the next tick itself — changes keep
-  arriving, and while they do the due object stays and revocations only read it. A tick that
-  finds nothing deletes the due object and lists once more, making the list due again if a
-  change slipped in meanwhile.
+  each list signed once), and again while changes keep coming, for up to
+  :data:`TICKS_SECONDS`; then it queues the next message itself, so while changes keep arriving
+  the due object stays and revocations only read it. A tick that finds nothing deletes the due
+  object and lists once more, making the list due again if a change slipped in meanwhile.
 
-So no object is written by every change: the due object is written once per tick by the
+So no object is written by every change: the due object is written once per message by the
 publisher (and once per burst by a change). A due object older than :data:`STALE_SECONDS` (its
 message was lost, or the publish kept failing) is renewed and sent again by the next change, so
 no change waits forever.
@@ -44,6 +44,7 @@ from badgekiln.store.base import Store
 __all__ = [
     "QUEUE_ENV",
     "STALE_SECONDS",
+    "TICKS_SECONDS",
     "InlinePublisher",
     "Notifier",
     "QueueNotifier",
@@ -55,6 +56,9 @@ __all__ = [
 QUEUE_ENV: Final = "BADGEKILN_STATUS_QUEUE"
 #: Age (seconds) after which a due object is taken as lost and its message sent again.
 STALE_SECONDS: Final = 60.0
+#: How long one message keeps publishing a busy list, tick after tick, before the next message
+#: takes over (well under the publisher's timeout and :data:`STALE_SECONDS`).
+TICKS_SECONDS: Final = 10.0
 
 
 class Notifier(Protocol):
@@ -121,26 +125,31 @@ class QueueNotifier:
         self._send(store, slug, number)
 
     def publish(self, store: Store, slug: str, number: ListId) -> Published:
-        """One tick of list ``number`` (the publisher function, for each message).
+        """Publish list ``number`` tick after tick while changes keep coming (the publisher
+        function, for each message), for up to :data:`TICKS_SECONDS`; then queue the next
+        message, or, at the first tick that finds nothing, let the list go quiet.
 
         Raises:
             NotFound: no such issuer.
             Conflict, StoreError, SigningError: as :func:`publish_pending`, or the queue failed
                 (the message is retried; the changes stay pending).
         """
-        published = publish_pending(store, slug, number)
-        due = trigger_path(slug, number)
-        if published.changes:
-            # changes are flowing: the list stays due and this tick queues the next one
-            store.put(due, dump({"at": time.time()}), **RECORD_HEADERS)
+        deadline = time.monotonic() + TICKS_SECONDS
+        done = tick = publish_pending(store, slug, number)
+        while tick.changes and time.monotonic() < deadline:
+            tick = publish_pending(store, slug, number)
+            done = done.then(tick)
+        if tick.changes:
+            # still flowing: the list stays due and the next message takes over
+            store.put(trigger_path(slug, number), dump({"at": time.time()}), **RECORD_HEADERS)
             self._send(store, slug, number)
-            return published
+            return done
         with contextlib.suppress(NotFound):
-            store.delete(due)
+            store.delete(trigger_path(slug, number))
         # a change stored before the delete may have seen the due object and sent nothing
         if next(iter(store.list(pending_prefix(slug, number))), None) is not None:
             self.notify(store, slug, number)
-        return published
+        return done
 
     def _send(self, store: Store, slug: str, number: ListId) -> None:
         try:
