@@ -322,6 +322,7 @@ def serve(address: str) -> None:
                 continue
             if op == "stop":
                 ready.send(None)
+                listener.close()  # removes the socket file
                 return
             later(before, functools.partial(apply, ready, after, op, args))
         now = time.perf_counter()
