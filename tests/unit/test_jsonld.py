@@ -300,3 +300,84 @@ def test_quad_cap() -> None:
     ]
     with pytest.raises(InputTooLarge):
         canon.canonicalize_expanded(expanded)
+
+
+# --- caller-pinned contexts ---------------------------------------------------------------------
+
+EXTRA = "https://contexts.example/extra.json"
+
+
+def _extra_context(*terms: str) -> bytes:
+    """A context defining ``terms`` (plain properties under https://contexts.example/#)."""
+    return json.dumps({"@context": {term: f"https://contexts.example/#{term}" for term in terms}}).encode()
+
+
+def _with_extra(ob: dict[str, Any], **members: Any) -> dict[str, Any]:
+    document = _credential(ob)
+    document["@context"] = [*document["@context"], EXTRA]
+    document.update(members)
+    return document
+
+
+def test_a_pinned_context_defines_what_the_bundle_does_not(ob: dict[str, Any]) -> None:
+    # GIVEN a credential using a context badgekiln does not bundle, and its body pinned
+    document = _with_extra(ob, grade="A+")
+    pinned = loader.PinnedContexts.of({EXTRA: _extra_context("grade")})
+    # THEN it expands with it (and the pinned context was consulted) …
+    expanded = strict.expand(document, pinned=pinned)
+    assert "https://contexts.example/#grade" in json.dumps(expanded)
+    assert pinned.served > 0
+    # … and without the pin the URL is unknown: contexts are never fetched
+    with pytest.raises(JsonLdError) as info:
+        strict.expand(document)
+    assert info.value.reason == "unknown-context"
+    assert "pin a copy you trust" in info.value.message
+
+
+def test_pins_do_not_leak_between_calls(ob: dict[str, Any]) -> None:
+    # GIVEN the same URL pinned to two bodies in two calls: the second defines no 'grade'
+    document = _with_extra(ob, grade="A+")
+    strict.expand(document, pinned=loader.PinnedContexts.of({EXTRA: _extra_context("grade")}))
+    # THEN each call sees its own body, never the other's processed copy
+    with pytest.raises(JsonLdError) as info:
+        strict.expand(document, pinned=loader.PinnedContexts.of({EXTRA: _extra_context("level")}))
+    assert (info.value.reason, info.value.details["term"]) == ("undefined-term", "grade")
+    with pytest.raises(JsonLdError) as unpinned:
+        strict.expand(document)
+    assert unpinned.value.reason == "unknown-context"
+
+
+def test_a_bundled_url_is_never_answered_from_a_pin(ob: dict[str, Any]) -> None:
+    # GIVEN a pin for the VC 2.0 context that would define an extra term
+    url = "https://www.w3.org/ns/credentials/v2"
+    pinned = loader.PinnedContexts.of({url: _extra_context("grade")})
+    assert not pinned.has(url)
+    # THEN the bundled context is used, and the term stays undefined
+    with pytest.raises(JsonLdError) as info:
+        strict.expand({**_credential(ob), "grade": "A+"}, pinned=pinned)
+    assert info.value.reason == "undefined-term"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b"[1, 2]",
+        b'{"no": "context"}',
+        b'{"@context": {}, "@context": {}}',  # duplicate member: strict JSON
+        b" " * (loader.MAX_PINNED_CONTEXT_BYTES + 1),
+    ],
+    ids=["not-json", "not-an-object", "no-context", "duplicate-key", "too-large"],
+)
+def test_an_unusable_pinned_body_is_a_typed_refusal(ob: dict[str, Any], body: bytes) -> None:
+    with pytest.raises(JsonLdError) as info:
+        strict.expand(_with_extra(ob), pinned=loader.PinnedContexts.of({EXTRA: body}))
+    assert (info.value.reason, info.value.details["url"]) == ("pinned-context", EXTRA)
+
+
+def test_pinned_contexts_that_include_each_other_are_refused(ob: dict[str, Any]) -> None:
+    other = "https://contexts.example/other.json"
+    pins = {EXTRA: json.dumps({"@context": other}).encode(), other: json.dumps({"@context": EXTRA}).encode()}
+    with pytest.raises(JsonLdError) as info:
+        strict.expand(_with_extra(ob), pinned=loader.PinnedContexts.of(pins))
+    assert info.value.reason == "invalid-jsonld"

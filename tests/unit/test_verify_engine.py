@@ -496,3 +496,91 @@ def test_a_vc_jwt_with_an_unbundled_context_is_authentic_with_a_deviation() -> N
     assert context.count("is not bundled") == 1
     assert report.valid
     assert not verify(token, offline=True, documents=issuer.documents, strict=True).valid
+
+
+# --- caller-pinned contexts (#12 item 7) ------------------------------------------------------------
+
+EXTRA_CONTEXT = "https://contexts.example/extra.json"
+EXTRA_BODY = json.dumps({"@context": {"grade": "https://contexts.example/#grade"}}).encode()
+
+
+def test_a_pinned_context_lets_a_data_integrity_badge_verify(issuer: TestIssuer) -> None:
+    from badgekiln.jsonld.loader import PinnedContexts
+    from badgekiln.proofs.dataintegrity import create_proof
+
+    # GIVEN a credential signed with a context badgekiln does not bundle (the issuer's own)
+    document = issuer.credential(
+        **{"@context": [*issuer.credential()["@context"], EXTRA_CONTEXT]}, grade="A+"
+    )
+    signed = create_proof(
+        document,
+        issuer.signer,
+        verification_method=issuer.signer.key_id,
+        pinned=PinnedContexts.of({EXTRA_CONTEXT: EXTRA_BODY}),
+    )
+    text = json.dumps(signed)
+    # WHEN the caller pins the context's body with the other documents
+    report = verify(text, offline=True, documents={**issuer.documents, EXTRA_CONTEXT: EXTRA_BODY})
+    # THEN it verifies, and the report says the pinned copy was trusted
+    assert report.valid, [c.message for c in report.failures]
+    assert outcome(report, "context") == ("warning", "pinned-context")
+    assert EXTRA_CONTEXT in check_of(report, "context").message
+    assert report.conformance == ()
+    # AND without the pin the context is unknown (said once) and the signature cannot be checked
+    bare = verify(text, offline=True, documents=issuer.documents)
+    assert outcome(bare, "context") == ("failed", "unknown-context")
+    assert check_of(bare, "context").message.count("not bundled") == 1
+    assert outcome(bare, "signature")[0] == "failed"
+    # AND a pin with another body for that URL does not verify it (what was signed differs)
+    other = json.dumps({"@context": {"grade": "https://elsewhere.example/#grade"}}).encode()
+    forged = verify(text, offline=True, documents={**issuer.documents, EXTRA_CONTEXT: other})
+    assert outcome(forged, "signature") == ("failed", "signature")
+
+
+def test_a_pinned_context_serves_a_vc_jwt_without_deviation() -> None:
+    issuer = TestIssuer.https_jwks()
+    document = issuer.credential(
+        **{"@context": [*issuer.credential()["@context"], EXTRA_CONTEXT]}, grade="A+"
+    )
+    token = issuer.sign_jwt(document, header={"typ": "JWT", "kid": "key-1"})
+    report = verify(token, offline=True, documents={**issuer.documents, EXTRA_CONTEXT: EXTRA_BODY})
+    assert report.valid
+    assert outcome(report, "context") == ("warning", "pinned-context")
+    assert report.conformance == ()
+
+
+def test_the_cli_document_option_pins_a_context(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from badgekiln.cli import main
+
+    # GIVEN a VC-JWT using an unbundled context, and its body in a file
+    issuer = TestIssuer.https_jwks()
+    document = issuer.credential(
+        **{"@context": [*issuer.credential()["@context"], EXTRA_CONTEXT]}, grade="A+"
+    )
+    badge = tmp_path / "badge.jwt"
+    badge.write_text(issuer.sign_jwt(document, header={"typ": "JWT", "kid": "key-1"}))
+    args = []
+    for number, (url, body) in enumerate({**issuer.documents, EXTRA_CONTEXT: EXTRA_BODY}.items()):
+        (tmp_path / f"{number}.json").write_bytes(body)
+        args += ["--document", f"{url}={tmp_path / f'{number}.json'}"]
+    # THEN --document answers the context URL (it was silently ignored before)
+    assert main(["verify", str(badge), "--offline", "--strict", *args]) == 0
+    out = capsys.readouterr().out
+    assert (
+        f"the context {EXTRA_CONTEXT} is not bundled with badgekiln: the copy the caller pinned was used"
+        in out
+    )
+
+
+def test_an_ob2_extension_context_can_be_pinned() -> None:
+    from tests.verify_support import Ob2Issuer
+
+    ob2 = Ob2Issuer.create()
+    extension = {"@context": EXTRA_CONTEXT, "type": ["Extension", "extensions:Grade"], "grade": "A+"}
+    token = ob2.sign(ob2.assertion(**{"extensions:grade": extension}))
+    pinned = verify(token, offline=True, documents={**ob2.documents, EXTRA_CONTEXT: EXTRA_BODY})
+    assert outcome(pinned, "context") == ("warning", "pinned-context")
+    assert pinned.conformance == ()
+    bare = verify(token, offline=True, documents=ob2.documents)
+    assert outcome(bare, "context") == ("warning", "unknown-context")
+    assert [d.code for d in bare.conformance] == ["unknown-context"]

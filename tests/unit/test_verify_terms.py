@@ -140,3 +140,20 @@ def test_vocab_positions_keep_what_matters(first: str, second: str) -> None:
 
 def test_vectors_were_found(vectors: Path) -> None:
     assert len(DOCUMENTS) == 148  # every top-level credential with a proof in the vectors
+
+
+def test_a_pass_that_needed_a_pinned_context_is_not_memoised() -> None:
+    from badgekiln.jsonld.loader import PinnedContexts
+
+    # GIVEN a credential whose extra context only the caller pins, and which passes with it
+    url = "https://contexts.example/extra.json"
+    document = {**BASE, "@context": [*BASE["@context"], url], "grade": "A+"}
+    body = json.dumps({"@context": {"grade": "https://contexts.example/#grade"}}).encode()
+    pinned = PinnedContexts.of({url: body})
+    for _ in range(2):  # even the second time, when the processed context is memoised
+        check_terms(document, pinned=pinned)
+    assert len(terms._memo) == 0
+    # THEN without the pin the same document is refused: nothing remembered the pass
+    with pytest.raises(JsonLdError) as info:
+        check_terms(document)
+    assert info.value.reason == "unknown-context"

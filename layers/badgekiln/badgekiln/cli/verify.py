@@ -48,7 +48,8 @@ def register(subparsers: Any) -> None:
         action="append",
         default=[],
         metavar="URL=PATH",
-        help="answer URL from the file PATH instead of the network (repeatable)",
+        help="answer URL from the file PATH instead of the network (repeatable); for a JSON-LD "
+        "@context URL badgekiln does not bundle, the file is used as a context you trust",
     )
     parser.add_argument("--key", metavar="FILE", help="the issuer's public key (PEM or JWK), pinned")
     parser.add_argument(

@@ -154,6 +154,17 @@ class Fetcher:
         """The pinned documents, by canonical URL (read-only)."""
         return self._documents
 
+    def pinned(self, url: str) -> bytes | None:
+        """The body pinned for ``url`` (compared in canonical form, fragment ignored), or
+        ``None``; never fetches. A URL the fetcher could never request is pinned by nothing."""
+        if not self._documents:
+            return None
+        try:
+            canonical = parse_url(url).url
+        except FetchRefused:
+            return None
+        return self._documents.get(canonical)
+
     def get(
         self, url: str, *, accept: Sequence[str] = JSON_TYPES, max_bytes: int | None = None
     ) -> FetchResponse:

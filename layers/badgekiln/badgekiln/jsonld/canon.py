@@ -18,6 +18,7 @@ from pyld.canon import URDNA2015
 from pyld.identifier_issuer import IdentifierIssuer
 
 from badgekiln.errors import InputTooLarge, JsonLdError
+from badgekiln.jsonld.loader import PinnedContexts
 from badgekiln.jsonld.strict import expand
 
 __all__ = [
@@ -114,7 +115,9 @@ def canonicalize_expanded(expanded: list[Any], *, hash_name: HashName = "sha256"
     return nquads
 
 
-def canonicalize(document: Mapping[str, Any], *, hash_name: HashName = "sha256") -> str:
+def canonicalize(
+    document: Mapping[str, Any], *, hash_name: HashName = "sha256", pinned: PinnedContexts | None = None
+) -> str:
     """Strictly expand ``document`` and return its RDFC-1.0 canonical N-Quads (UTF-8 text),
     blank nodes labelled with ``hash_name``.
 
@@ -124,4 +127,4 @@ def canonicalize(document: Mapping[str, Any], *, hash_name: HashName = "sha256")
         InputTooLarge: over a size or work cap.
         MalformedPayload: not a JSON object.
     """
-    return canonicalize_expanded(expand(document), hash_name=hash_name)
+    return canonicalize_expanded(expand(document, pinned=pinned), hash_name=hash_name)

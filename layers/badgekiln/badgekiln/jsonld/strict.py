@@ -14,7 +14,8 @@ offending member in ``path``):
 * ``keyword`` — a JSON-LD keyword outside plain node/value objects (``@graph``, ``@included``,
   ``@reverse``, ``@nest``, ``@index`` …);
 * ``inline-context`` — a ``@context`` that is not a URL or list of URLs (inline definitions can
-  alias signed terms); ``unknown-context`` — a URL that is not bundled.
+  alias signed terms); ``unknown-context`` — a URL that is neither bundled nor pinned by the
+  caller (``pinned-context``: a pinned body that is not a usable context).
 
 Expansion runs once per document; its result feeds :mod:`badgekiln.jsonld.canon`. Processed
 contexts are memoised across documents, which is where most of PyLD's time went.
@@ -34,7 +35,7 @@ from pyld import jsonld
 from pyld.context_resolver import ContextResolver
 
 from badgekiln.errors import InputTooLarge, JsonLdError, MalformedPayload
-from badgekiln.jsonld.loader import document_loader
+from badgekiln.jsonld.loader import PinnedContexts, loader_for
 
 __all__ = ["MAX_DEPTH", "MAX_VALUES", "expand"]
 
@@ -159,18 +160,21 @@ _MEMO: Final = _ContextMemo()
 _RESOLVED: Final[dict[str, Any]] = {}
 
 
-def _local_key(local_ctx: Any) -> Any:
+def _local_key(local_ctx: Any, pinned: PinnedContexts | None) -> Any:
+    # a URL stands for its content: a bundled URL always for the same, a pinned one for the
+    # body this call pinned, so its digest is part of the key
     if isinstance(local_ctx, str):
-        return local_ctx
+        return local_ctx if pinned is None else (local_ctx, pinned.digest(local_ctx))
     if isinstance(local_ctx, list) and all(isinstance(c, str) for c in local_ctx):
-        return tuple(local_ctx)
+        return tuple(local_ctx if pinned is None else [(c, pinned.digest(c)) for c in local_ctx])
     return id(local_ctx)
 
 
 class _StrictProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
-    def __init__(self, snapshot: _Snapshot) -> None:
+    def __init__(self, snapshot: _Snapshot, pinned: PinnedContexts | None) -> None:
         super().__init__(on_property_dropped=self._dropped)
         self._snapshot = snapshot
+        self._pinned = pinned
         # (element, active context) of the node objects being expanded, innermost last
         self._stack: list[tuple[dict[str, Any], Any]] = []
 
@@ -188,7 +192,7 @@ class _StrictProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
             active_ctx["_uuid"] = str(uuid.uuid1())
         key = (
             active_ctx["_uuid"],
-            _local_key(local_ctx),
+            _local_key(local_ctx, self._pinned),
             override_protected,
             propagate,
             validate_scoped,
@@ -316,8 +320,9 @@ def _translate(exc: BaseException) -> JsonLdError:
     return JsonLdError(f"invalid JSON-LD: {detail}" + (f" ({code})" if code else ""), reason="invalid-jsonld")
 
 
-def expand(document: Mapping[str, Any]) -> list[Any]:
-    """Expand ``document`` with the bundled contexts, refusing anything that would go unsigned.
+def expand(document: Mapping[str, Any], *, pinned: PinnedContexts | None = None) -> list[Any]:
+    """Expand ``document`` with the bundled contexts (and the caller's ``pinned`` ones), refusing
+    anything that would go unsigned.
 
     The input is not modified. The result is PyLD's expanded form (a list of node objects).
 
@@ -332,13 +337,15 @@ def expand(document: Mapping[str, Any]) -> list[Any]:
     if "@context" not in document:
         raise JsonLdError("document has no @context", reason="no-context")
     snapshot = _Snapshot(document)
-    processor = _StrictProcessor(snapshot)
+    processor = _StrictProcessor(snapshot, pinned)
+    loader = loader_for(pinned)
     options: dict[str, Any] = {
         "base": None,  # keep relative IRIs relative so they can be refused
         "isFrame": False,
         "keepFreeFloatingNodes": False,
-        "documentLoader": document_loader,
-        "contextResolver": ContextResolver(_RESOLVED, document_loader),
+        "documentLoader": loader,
+        # pinned contexts come back untagged, so PyLD keeps them out of this shared cache
+        "contextResolver": ContextResolver(_RESOLVED, loader),
         "extractAllScripts": False,
         "processingMode": "json-ld-1.1",
     }

@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from cryptography.exceptions import InvalidSignature as _CryptoInvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -49,6 +49,9 @@ from badgekiln.keys.signer import PublicKey, Signer
 from badgekiln.model.dates import stamp
 from badgekiln.model.ob3 import Proof
 from badgekiln.strictjson import loads_object
+
+if TYPE_CHECKING:
+    from badgekiln.jsonld.loader import PinnedContexts
 
 __all__ = [
     "CREATE_CRYPTOSUITES",
@@ -272,7 +275,11 @@ def _jcs(value: Mapping[str, Any]) -> bytes:
 
 
 def _hash_data(
-    unsecured: Mapping[str, Any], config: Mapping[str, Any], suite: Suite, algorithm: str = "ed25519"
+    unsecured: Mapping[str, Any],
+    config: Mapping[str, Any],
+    suite: Suite,
+    algorithm: str = "ed25519",
+    pinned: PinnedContexts | None = None,
 ) -> bytes:
     from badgekiln.jsonld.canon import HashName, canonicalize  # PyLD: only on this path
 
@@ -280,14 +287,14 @@ def _hash_data(
     hash_name: HashName = "sha384" if algorithm == "secp384r1" else "sha256"
     digest = hashlib.sha384 if hash_name == "sha384" else hashlib.sha256
     if suite.canonicalization == "rdfc":
-        config_bytes = canonicalize(config, hash_name=hash_name).encode("utf-8")
-        document_bytes = canonicalize(unsecured, hash_name=hash_name).encode("utf-8")
+        config_bytes = canonicalize(config, hash_name=hash_name, pinned=pinned).encode("utf-8")
+        document_bytes = canonicalize(unsecured, hash_name=hash_name, pinned=pinned).encode("utf-8")
     else:
         from badgekiln.jsonld.strict import expand
 
         # JCS signs the JSON as written; the JSON-LD must still mean what it says
-        expand(unsecured)
-        expand({**config, "@context": unsecured.get("@context")})
+        expand(unsecured, pinned=pinned)
+        expand({**config, "@context": unsecured.get("@context")}, pinned=pinned)
         config_bytes, document_bytes = _jcs(config), _jcs(unsecured)
     return digest(config_bytes).digest() + digest(document_bytes).digest()
 
@@ -312,9 +319,11 @@ def verify_proof(
     public_key: PublicKey,
     *,
     proof_purpose: str = "assertionMethod",
+    pinned: PinnedContexts | None = None,
 ) -> Suite:
     """Verify one Data Integrity ``proof`` of ``document`` (which must carry it) with ``public_key``;
-    return the suite it was verified as.
+    return the suite it was verified as. ``pinned`` are contexts the caller trusts beyond the
+    bundled ones (:class:`badgekiln.jsonld.loader.PinnedContexts`).
 
     Resolving ``proof.verificationMethod`` to the key, and checking that the key belongs to the
     issuer, are the caller's job (:func:`badgekiln.proofs.did.resolve_verification_method`).
@@ -346,7 +355,7 @@ def verify_proof(
     algorithm = _check_key(suite, public_key)
     signature, prefix = _signature(proof, suite, algorithm)
     unsecured, config = _split(document, proof, suite)
-    data = prefix + _hash_data(unsecured, config, suite, algorithm)
+    data = prefix + _hash_data(unsecured, config, suite, algorithm, pinned)
     _verify_signature(public_key, algorithm, signature, data)
     return suite
 
@@ -364,12 +373,14 @@ def create_proof(
     cryptosuite: str = "eddsa-rdfc-2022",
     proof_purpose: str = "assertionMethod",
     expires: datetime | None = None,
+    pinned: PinnedContexts | None = None,
 ) -> dict[str, Any]:
     """Return a copy of ``document`` with a new ``DataIntegrityProof`` added (input untouched).
 
     An existing proof is kept and the result holds a proof set (both sign the document
     without proofs). ``created`` defaults to now, to the second, in UTC; ``expires`` (signed
-    with the proof) is when verifiers stop accepting it.
+    with the proof) is when verifiers stop accepting it; ``pinned`` are contexts beyond the
+    bundled ones (verifiers must then pin them too).
 
     Raises:
         ValueError: a cryptosuite outside :data:`CREATE_CRYPTOSUITES`, a naive ``created`` or
@@ -406,7 +417,7 @@ def create_proof(
         if proof["expires"] <= proof["created"]:  # same fixed-width UTC format: text order is time order
             raise ValueError("expires must be after created")
     unsecured, config = _split(secured, proof, suite)
-    data = _hash_data(unsecured, config, suite)
+    data = _hash_data(unsecured, config, suite, pinned=pinned)
     signature = signer.sign(data)
     public_key = signer.public_key()
     try:

@@ -7,12 +7,13 @@ missing) is *skipped*, never passed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
 from badgekiln.errors import BadgeKilnError, FetchRefused, UnsupportedAlgorithm
+from badgekiln.jsonld.loader import PinnedContexts
 from badgekiln.keys.signer import PublicKey
 from badgekiln.verification.options import VerifyOptions
 from badgekiln.verification.report import CHECK_IDS, Check, CheckStatus, InputFormat, Report, Spec, Summary
@@ -143,29 +144,53 @@ class Checks:
 
 @dataclass(frozen=True, slots=True)
 class Session:
-    """The options of one :func:`~badgekiln.verify` call, the instant it judges validity at, and
-    how deep in endorsements it is."""
+    """The options of one :func:`~badgekiln.verify` call, the instant it judges validity at, how
+    deep in endorsements it is, and the JSON-LD contexts the caller pinned (``None`` when the
+    fetcher pins no document at all)."""
 
     options: VerifyOptions
     now: datetime
     depth: int = 0
     pin: bool = True
+    contexts: PinnedContexts | None = None
 
     @classmethod
     def start(cls, options: VerifyOptions) -> Session:
-        return cls(options, options.at or datetime.now(UTC))
+        fetcher = options.active_fetcher
+        contexts = PinnedContexts(fetcher.pinned) if fetcher.documents else None
+        return cls(options, options.at or datetime.now(UTC), contexts=contexts)
 
     def checks(self) -> Checks:
         """A fresh collector for one report of this session (strict as the options say)."""
         return Checks(strict=self.options.strict)
 
+    def note_pinned_contexts(self, checks: Checks, urls: Iterable[Any]) -> frozenset[str]:
+        """Record on ``context`` each of ``urls`` that is a context the caller pinned (its body
+        is trusted on the caller's word); return them. A pinned body that is not a usable
+        context is left to the JSON-LD expansion to report."""
+        pinned: list[str] = []
+        for url in urls:
+            try:
+                if isinstance(url, str) and self.contexts is not None and self.contexts.has(url):
+                    pinned.append(url)
+            except BadgeKilnError:
+                continue
+        for url in dict.fromkeys(pinned):
+            checks.warning(
+                "context",
+                f"the context {url} is not bundled with badgekiln: the copy the caller pinned was used, "
+                "trusted on the caller's word",
+                "pinned-context",
+            )
+        return frozenset(pinned)
+
     def nested(self) -> Session:
         """The session an endorsement is verified in (one level deeper; its own issuer's keys)."""
-        return Session(self.options, self.now, self.depth + 1, pin=False)
+        return Session(self.options, self.now, self.depth + 1, pin=False, contexts=self.contexts)
 
     def unpinned(self) -> Session:
         """This session without the pinned key (for documents another issuer signed)."""
-        return Session(self.options, self.now, self.depth, pin=False)
+        return Session(self.options, self.now, self.depth, pin=False, contexts=self.contexts)
 
     @property
     def pinned_key(self) -> PublicKey | None:

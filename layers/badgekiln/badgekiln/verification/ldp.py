@@ -54,7 +54,8 @@ def _attempt(session: Session, document: Credential, proof: Proof) -> ProofOutco
             raise MalformedPayload("proof.verificationMethod is missing or not a string", reason="proof")
         resolved = resolve_verification_method(method, fetch_json=session.fetch_json)
         key, controller = resolved.public_key, resolved.controller
-    suite = verify_proof(document.raw, proof.raw, key)  # a key that does not fit the suite is refused inside
+    # a key that does not fit the suite is refused inside
+    suite = verify_proof(document.raw, proof.raw, key, pinned=session.contexts)
     _check_expiry(session, proof)
     return ProofOutcome(suite.name, str(method), key, controller)
 

@@ -113,23 +113,28 @@ def _node(session: Session, checks: Checks, ref: Any, view: type[_V], kind: str)
     return url, node
 
 
-def _check_context(checks: Checks, assertion: Assertion) -> None:
-    """The 2.0 context and bundled extension contexts: conformance (an OB 2.0 assertion's trust
-    rests on where it is hosted or on its JWS over the JSON bytes, not on JSON-LD)."""
+def _check_context(session: Session, checks: Checks, assertion: Assertion) -> None:
+    """The 2.0 context and bundled (or caller-pinned) extension contexts: conformance (an OB 2.0
+    assertion's trust rests on where it is hosted or on its JWS over the JSON bytes, not on
+    JSON-LD)."""
     from badgekiln.jsonld.loader import bundled_context_urls
 
     contexts = assertion.contexts
     nested = assertion.nested_contexts
+    known = bundled_context_urls() | session.note_pinned_contexts(checks, [*contexts, *nested])
     if not any(isinstance(entry, str) and entry in OB2_CONTEXTS for entry in contexts):
         shown = repr(assertion.raw.get("@context"))[:120]
         checks.deviation("context", f"@context {shown} is not the Open Badges 2.0 context", "ob2-context")
     elif not all(isinstance(entry, str) for entry in [*contexts, *nested]):
         message = "@context must list context URLs (inline definitions are refused)"
         checks.deviation("context", message, "inline-context")
-    elif unknown := [entry for entry in [*contexts, *nested] if entry not in bundled_context_urls()]:
+    elif unknown := [entry for entry in [*contexts, *nested] if entry not in known]:
         # an extension context badgekiln does not bundle: its terms (and their validation
         # schemas) cannot be known without fetching, and contexts are never fetched
-        message = f"context {unknown[0]!r} is not bundled with badgekiln; contexts are never fetched"
+        message = (
+            f"context {unknown[0]!r} is not bundled with badgekiln and contexts are never fetched "
+            "(pin a copy you trust: documents= / --document URL=PATH)"
+        )
         checks.deviation("context", message, "unknown-context")
     else:
         checks.passed("context", "the Open Badges 2.0 context")
@@ -241,7 +246,7 @@ def verify_hosted(
     target = url if url is not None else baked.id if baked is not None else None
     if target is None or not _is_http(target):
         if baked is not None:
-            _check_context(checks, baked)
+            _check_context(session, checks, baked)
         checks.failed("hosted", "a hosted assertion needs an HTTP(S) id to be fetched from", "no-url")
         return checks.report("ob2", fmt, _summary(baked), "hosted")
     try:
@@ -279,7 +284,7 @@ def verify_hosted(
         )
     else:
         checks.passed("hosted", f"served by the issuer at {response.url}")
-    _check_context(checks, hosted)
+    _check_context(session, checks, hosted)
     _check_assertion(checks, hosted, _HOSTED)
     documents: dict[str, Mapping[str, Any]] = {}
     issuer_id, profile = _resolve_issuer(session, checks, hosted, documents)
@@ -375,7 +380,7 @@ def verify_signed(session: Session, parsed: CompactJws, assertion: Assertion, fm
     from badgekiln.proofs.jws import ALLOWED_ALGORITHMS, verify_compact
 
     checks = session.checks()
-    _check_context(checks, assertion)
+    _check_context(session, checks, assertion)
     _check_assertion(checks, assertion, _SIGNED)
     documents: dict[str, Mapping[str, Any]] = {}
     issuer_id, profile = _resolve_issuer(session, checks, assertion, documents)

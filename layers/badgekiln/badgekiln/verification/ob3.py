@@ -36,10 +36,11 @@ OB_CONTEXT: Final = re.compile(r"https://purl\.imsglobal\.org/spec/ob/v3p0/conte
 # --- contexts and structure -----------------------------------------------------------------------
 
 
-def _check_contexts(credential: Credential, checks: Checks) -> bool:
+def _check_contexts(session: Session, credential: Credential, checks: Checks) -> bool:
     """Context order and presence, conformance only (what the contexts *define* is judged by the
-    strict expansion); return True for VC 1.1."""
+    strict expansion), and which contexts the caller pinned; return True for VC 1.1."""
     contexts = credential.contexts
+    session.note_pinned_contexts(checks, contexts)
     first = contexts[0] if contexts else None
     if first not in (VC_V1, VC_V2):
         checks.deviation(
@@ -105,13 +106,15 @@ def _check_structure(credential: Credential, checks: Checks, *, v1: bool, endors
         checks.passed("structure", f"a well-formed {kind} (VC {'1.1' if v1 else '2.0'})")
 
 
-def _strict_context(credential: Credential, checks: Checks, *, signed_as_json: bool) -> None:
+def _strict_context(
+    session: Session, credential: Credential, checks: Checks, *, signed_as_json: bool
+) -> None:
     """Every property defined by the contexts. A VC-JWT signs the JSON bytes, so there an
     undefined term is a conformance deviation; under Data Integrity it bears on what is signed."""
     from badgekiln.verification.terms import check_terms
 
     try:
-        check_terms(credential.raw)
+        check_terms(credential.raw, pinned=session.contexts)
     except JsonLdError as exc:
         if signed_as_json:
             message = exc.message
@@ -124,7 +127,7 @@ def _strict_context(credential: Credential, checks: Checks, *, signed_as_json: b
     except BadgeKilnError as exc:
         checks.error("context", exc)
     else:
-        checks.passed("context", "every property is defined by the bundled JSON-LD contexts")
+        checks.passed("context", "every property is defined by the document's JSON-LD contexts")
 
 
 # --- proof and provenance -------------------------------------------------------------------------
@@ -350,7 +353,7 @@ def verify_credential(
     from badgekiln.verification.ldp import verify_embedded_proof
 
     checks = session.checks()
-    v1 = _check_contexts(credential, checks)
+    v1 = _check_contexts(session, credential, checks)
     _check_structure(credential, checks, v1=v1, endorsement=endorsement)
     issuer_id = credential.issuer_id
     proof: str | None = None
@@ -363,13 +366,13 @@ def verify_credential(
     except BadgeKilnError as exc:
         checks.error("signature", exc)
         checks.skipped("issuer", "not checked: no verified signature")
-        _strict_context(credential, checks, signed_as_json=False)
+        _strict_context(session, credential, checks, signed_as_json=False)
     else:
         proof = outcome.suite
         checks.passed("signature", f"{outcome.suite} proof verified with {outcome.method}")
         for warning in outcome.warnings:
             checks.warning("signature", warning, "other-proofs")
-        checks.passed("context", "every property is defined by the bundled JSON-LD contexts")
+        checks.passed("context", "every property is defined by the document's JSON-LD contexts")
         _provenance(session, checks, outcome.key, issuer_id, outcome.controller, prefer_jwks=False)
     return _finish(session, checks, credential, fmt, proof, v1=v1)
 
@@ -394,7 +397,7 @@ def verify_credential_jwt(
     jwt = parse_vcjwt(token) if isinstance(token, str) else token
     credential = jwt.claims.credential
     checks = session.checks()
-    v1 = _check_contexts(credential, checks)
+    v1 = _check_contexts(session, credential, checks)
     _check_structure(credential, checks, v1=v1, endorsement=endorsement)
     issuer_id = credential.issuer_id
     header = jwt.header
@@ -410,5 +413,5 @@ def verify_credential_jwt(
         checks.passed("signature", f"{header.alg} signature verified")
         _provenance(session, checks, key, issuer_id, controller, prefer_jwks=True)
     start, end = check_claims(jwt, checks)
-    _strict_context(credential, checks, signed_as_json=True)
+    _strict_context(session, credential, checks, signed_as_json=True)
     return _finish(session, checks, credential, fmt, proof, v1=v1, start=start, end=end)

@@ -21,7 +21,8 @@ Neither stand-in is a term, so in any position each expands — or fails to — 
 strings it stands for. Any other string (terms, blank-node labels, strings with a colon that
 are not absolute IRIs …) stays as it is. Two documents with one shape therefore pass or fail
 the strict expansion together; only passes are memoised, so a refusal is always reported from
-the document itself.
+the document itself. A pass that needed a context the caller pinned is not memoised either: the
+shape names the context's URL, not the body pinned for it.
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from badgekiln.jsonld.loader import PinnedContexts
 
 __all__ = ["MEMO_SIZE", "check_terms", "memo_is_sound"]
 
@@ -99,8 +103,9 @@ def _shape(value: Any, terms: frozenset[str], verbatim: bool = False) -> Any:
     return _SPACED_STAND_IN if _WHITESPACE.search(value) else _OTHER_STAND_IN
 
 
-def check_terms(document: Mapping[str, Any]) -> None:
-    """Refuse ``document`` (without its ``proof``) if strict JSON-LD expansion would.
+def check_terms(document: Mapping[str, Any], *, pinned: PinnedContexts | None = None) -> None:
+    """Refuse ``document`` (without its ``proof``) if strict JSON-LD expansion would (with the
+    caller's ``pinned`` contexts beside the bundled ones).
 
     Raises:
         JsonLdError, InputTooLarge, MalformedPayload: as :func:`badgekiln.jsonld.strict.expand`.
@@ -120,8 +125,9 @@ def check_terms(document: Mapping[str, Any]) -> None:
             if shape in _memo:
                 _memo.move_to_end(shape)
                 return
-    expand(unsecured)
-    if shape is not None:
+    served = pinned.served if pinned is not None else 0
+    expand(unsecured, pinned=pinned)
+    if shape is not None and (pinned is None or pinned.served == served):
         with _lock:
             _memo[shape] = None
             while len(_memo) > MEMO_SIZE:
