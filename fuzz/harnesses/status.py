@@ -24,6 +24,7 @@ from typing import Any, Final
 
 from badgekiln.errors import FetchFailed, InvalidSignature
 from badgekiln.status import (
+    CompactToken,
     StatusBitstring,
     StatusPolicy,
     check_credential_status,
@@ -52,9 +53,10 @@ def _fetcher(sections: list[tuple[str, bytes]]) -> Callable[[str], Any]:
     return fetch_json
 
 
-def _verify_list(document: Mapping[str, Any]) -> None:
-    if "proof" not in document:
+def _verify_list(document: Mapping[str, Any] | CompactToken) -> Mapping[str, Any] | None:
+    if isinstance(document, CompactToken) or "proof" not in document:
         raise InvalidSignature("the status list credential has no proof", reason="no-proof")
+    return None
 
 
 def _check_lists(data: bytes) -> None:

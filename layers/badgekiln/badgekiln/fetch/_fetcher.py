@@ -12,7 +12,7 @@ from urllib.parse import urljoin
 
 from badgekiln.errors import FetchFailed, FetchRefused, InputError
 from badgekiln.fetch._cache import TTLCache
-from badgekiln.fetch._media import JSON_TYPES, accept_header, check_accept, matches, media_type
+from badgekiln.fetch._media import JSON_TYPES, JWT_TYPES, accept_header, check_accept, matches, media_type
 from badgekiln.fetch._policy import FetchPolicy, check_max_bytes
 from badgekiln.fetch._response import FetchResponse
 from badgekiln.fetch._transport import Transport, TransportRequest
@@ -56,11 +56,17 @@ def _mount_table(mounts: Mapping[str, Transport] | None) -> tuple[tuple[str, Tra
 
 
 def _pinned_type(body: bytes, accept: Sequence[str]) -> str:
-    """Content type of a pinned document: PNG and SVG by their first bytes, JSON otherwise."""
+    """Content type of a pinned document: PNG and SVG by their first bytes, a compact JWS (its
+    header is base64url of ``{"``: ``eyJ``) as the JWT type asked for, JSON otherwise."""
     if body.startswith(_PNG_SIGNATURE):
         return "image/png"
-    if body.lstrip()[:1] == b"<":
+    start = body.lstrip()[:3]
+    if start[:1] == b"<":
         return "image/svg+xml"
+    if start == b"eyJ":
+        jwt = next((e for e in accept if e in JWT_TYPES), None)
+        if jwt is not None:
+            return jwt
     return next((e for e in accept if e.endswith("json") and "*" not in e), "application/json")
 
 

@@ -1,8 +1,9 @@
 """Credential status: status lists and revocation lists, checked for verifiers, kept for issuers.
 
 Verifiers call :func:`check_credential_status` (every ``credentialStatus`` of an OB 3.0
-credential) or one checker directly, injecting ``fetch_json`` (the safe fetcher's ``get_json``)
-and ``verify_credential`` (which verifies a status list credential's proof); each check returns
+credential) or one checker directly, injecting ``fetch_json`` (the safe fetcher; a list served as
+a VC-JWT comes back as a :class:`CompactToken`) and ``verify_credential`` (which verifies a list
+credential's embedded proof or VC-JWT, and its key's tie to its issuer); each check returns
 a :class:`StatusResult` or raises :class:`~badgekiln.errors.StatusError` whose ``reason`` is one
 of :data:`REASONS`. :class:`StatusPolicy` says how strict to be, per call.
 
@@ -33,6 +34,7 @@ from badgekiln.status.check import MAX_STATUS_ENTRIES, STATUS_TYPES, check_crede
 from badgekiln.status.result import (
     PURPOSES,
     REASONS,
+    CompactToken,
     FetchJson,
     StatusPolicy,
     StatusResult,
@@ -62,6 +64,7 @@ __all__ = [
     "PURPOSES",
     "REASONS",
     "STATUS_TYPES",
+    "CompactToken",
     "FetchJson",
     "StatusBitstring",
     "StatusPolicy",

@@ -77,7 +77,12 @@ def check_credential_status(
                 )
             results.append(
                 check_revocation_list_entry(
-                    entry, credential_id=credential_id, issuer=issuer_id, fetch_json=fetch_json, policy=policy
+                    entry,
+                    credential_id=credential_id,
+                    issuer=issuer_id,
+                    fetch_json=fetch_json,
+                    verify_credential=verify_credential,
+                    policy=policy,
                 )
             )
         else:

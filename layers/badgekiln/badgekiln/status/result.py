@@ -13,19 +13,33 @@ from badgekiln.status.bitstring import MIN_LIST_ENTRIES
 __all__ = [
     "PURPOSES",
     "REASONS",
+    "CompactToken",
     "FetchJson",
     "StatusPolicy",
     "StatusResult",
     "VerifyCredential",
     "fetch_list",
+    "open_list",
 ]
 
-#: ``fetch_json(url) -> Any``: the verifier passes :meth:`badgekiln.fetch.Fetcher.get_json`, whose
-#: :class:`~badgekiln.errors.FetchError` subclasses become ``StatusError(reason="retrieval")``.
+
+@dataclass(frozen=True, slots=True)
+class CompactToken:
+    """A list served as a compact JWS (a VC-JWT), not yet verified: what ``fetch_json`` returns
+    for a document served as ``application/vc+jwt`` / ``application/jwt``."""
+
+    text: str
+
+
+#: ``fetch_json(url) -> Any``: the parsed JSON document at ``url``, or a :class:`CompactToken` for
+#: a list secured as a VC-JWT. The verifier passes a wrapper of :meth:`badgekiln.fetch.Fetcher.get`;
+#: its :class:`~badgekiln.errors.FetchError` subclasses become ``StatusError(reason="retrieval")``.
 FetchJson = Callable[[str], Any]
-#: ``verify_credential(document) -> None``: verifies a status list credential's proof (and that
-#: its key belongs to its issuer); raises a :class:`~badgekiln.errors.BadgeKilnError` on failure.
-VerifyCredential = Callable[[Mapping[str, Any]], None]
+#: ``verify_credential(document) -> Mapping | None``: verifies a list credential — a JSON object
+#: with an embedded proof, or a :class:`CompactToken` — and that its key belongs to its issuer;
+#: returns the credential a VC-JWT secures (``None`` for a JSON object: it is the credential);
+#: raises a :class:`~badgekiln.errors.BadgeKilnError` on failure.
+VerifyCredential = Callable[[Mapping[str, Any] | CompactToken], Mapping[str, Any] | None]
 
 #: Status purposes with a defined meaning: revocation and suspension make a credential invalid
 #: while the entry is set; refresh says a newer copy exists; message carries ``statusMessage``s.
@@ -37,7 +51,7 @@ REASONS: Final[Mapping[str, str]] = {
     "entry": "the credentialStatus entry is malformed (missing member, bad index, bad statusSize …)",
     "unsupported-type": "a credentialStatus type badgekiln cannot check (fails closed)",
     "retrieval": "STATUS_RETRIEVAL_ERROR: the list could not be fetched (``cause`` = fetch reason)",
-    "verification": "STATUS_VERIFICATION_ERROR: the list credential's proof did not verify",
+    "verification": "STATUS_VERIFICATION_ERROR: the list credential's proof or VC-JWT did not verify",
     "list": "the fetched list is not a usable list document (not an object, no subject …)",
     "type": "the list document has the wrong type for the entry (e.g. no BitstringStatusListCredential)",
     "issuer": "the list was issued by someone other than the credential's issuer",
@@ -118,12 +132,13 @@ class StatusResult:
         return self.set and self.purpose in ("revocation", "suspension")
 
 
-def fetch_list(url: str, fetch_json: FetchJson, what: str) -> Mapping[str, Any]:
-    """The list document at ``url``; ``what`` names it in messages ("status list" …).
+def fetch_list(url: str, fetch_json: FetchJson, what: str) -> Mapping[str, Any] | CompactToken:
+    """The list document at ``url`` (a JSON object, or a VC-JWT not yet verified); ``what``
+    names it in messages ("status list" …).
 
     Raises:
         StatusError: ``reason="retrieval"`` (``cause``: the fetch reason) when it cannot be
-            fetched; ``reason="list"`` when it is not a strict JSON object.
+            fetched; ``reason="list"`` when it is neither a strict JSON object nor a token.
     """
     try:
         document = fetch_json(url)
@@ -134,10 +149,45 @@ def fetch_list(url: str, fetch_json: FetchJson, what: str) -> Mapping[str, Any]:
             url=url,
             cause=exc.reason,
         ) from exc
-    except BadgeKilnError as exc:  # fetched, but not strict JSON (or nested too deeply)
+    except BadgeKilnError as exc:  # fetched, but not strict JSON (or nested too deeply), nor token text
         raise StatusError(
-            f"the {what} {url} is not a usable JSON document: {exc.message}", reason="list", url=url
+            f"the {what} {url} is neither strict JSON nor a usable token: {exc.message}",
+            reason="list",
+            url=url,
         ) from exc
-    if not isinstance(document, Mapping):
+    if not isinstance(document, Mapping | CompactToken):
         raise StatusError(f"the {what} {url} is not a JSON object", reason="list", url=url)
     return document
+
+
+def open_list(
+    document: Mapping[str, Any] | CompactToken, url: str, verify_credential: VerifyCredential, what: str
+) -> Mapping[str, Any]:
+    """Verify a fetched list credential before anything in it is believed; return the credential
+    (the JSON object itself, or what a VC-JWT secures).
+
+    Raises:
+        StatusError: ``reason="verification"`` (``cause``: the verifier's error code) when it does
+            not verify; a :class:`StatusError` the verifier raised (an expired VC-JWT …) as is.
+    """
+    try:
+        secured = verify_credential(document)
+    except StatusError:
+        raise
+    except BadgeKilnError as exc:
+        raise StatusError(
+            f"the {what} credential {url} does not verify: {exc.message}",
+            reason="verification",
+            url=url,
+            cause=exc.code,
+            cause_reason=exc.reason,
+        ) from exc
+    if isinstance(document, Mapping):
+        return document
+    if not isinstance(secured, Mapping):  # a verifier that cannot open tokens must not pass one
+        raise StatusError(
+            f"the {what} {url} is a VC-JWT and its verifier returned no credential",
+            reason="verification",
+            url=url,
+        )
+    return secured

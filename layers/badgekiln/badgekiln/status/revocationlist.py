@@ -1,9 +1,10 @@
 """Revocation lists by id: 1EdTech ``1EdTechRevocationList`` (OB 3.0) and OB 2.0 ``RevocationList``.
 
-Both are plain JSON documents listing revoked ids; neither is signed, so trust rests on the URL
-the (signed) credential or the issuer profile names and on TLS. Lists are read in full — a list
-with exactly one entry, which JSON-LD compaction may write as a single value instead of an array,
-revokes that entry (the 1EdTech OB 2.0 validator misses that case).
+Both are plain JSON documents listing revoked ids, usually unsigned, so trust rests on the URL
+the (signed) credential or the issuer profile names and on TLS; a 1EdTech list served as a
+VC-JWT is verified (same key-provenance rule as the credential) before it is read. Lists are
+read in full — a list with exactly one entry, which JSON-LD compaction may write as a single
+value instead of an array, revokes that entry (the 1EdTech OB 2.0 validator misses that case).
 
 * **1EdTech Revocation List** (``credentialStatus.type == "1EdTechRevocationList"``): GET the
   entry's ``id``; the credential is revoked when its ``id`` is listed in ``revokedCredentials``
@@ -26,7 +27,15 @@ from typing import Any, Final
 from badgekiln.errors import StatusError
 from badgekiln.model.node import id_of
 from badgekiln.model.status import RevocationList, RevokedEntry, StatusEntry
-from badgekiln.status.result import FetchJson, StatusPolicy, StatusResult, fetch_list
+from badgekiln.status.result import (
+    CompactToken,
+    FetchJson,
+    StatusPolicy,
+    StatusResult,
+    VerifyCredential,
+    fetch_list,
+    open_list,
+)
 
 __all__ = [
     "MAX_REVOKED_ENTRIES",
@@ -46,15 +55,32 @@ MAX_REVOKED_ENTRIES: Final = 1_000_000
 _MAX_REASON_CHARS: Final = 1000
 
 
-def _load(ref: str | Mapping[str, Any], fetch_json: FetchJson, what: str) -> tuple[str, RevocationList]:
-    """(url, list) for a list given by URL (fetched) or embedded as an object."""
+def _load(
+    ref: str | Mapping[str, Any],
+    fetch_json: FetchJson,
+    what: str,
+    verify_credential: VerifyCredential | None = None,
+) -> tuple[str, RevocationList]:
+    """(url, list) for a list given by URL (fetched) or embedded as an object. A list served as a
+    VC-JWT is read only once ``verify_credential`` has verified it; without one it is refused.
+
+    Raises:
+        StatusError: as :func:`~badgekiln.status.result.fetch_list` and
+            :func:`~badgekiln.status.result.open_list`; ``reason="list"``: a VC-JWT where only a
+            plain list can be read.
+    """
     if isinstance(ref, Mapping):
         embedded = RevocationList(ref)
         url = embedded.declared_id
         return (url if isinstance(url, str) else "(embedded)"), embedded
     if not isinstance(ref, str) or not ref:
         raise StatusError(f"the {what} reference must be a URL", reason="entry")
-    return ref, RevocationList(fetch_list(ref, fetch_json, what))
+    fetched = fetch_list(ref, fetch_json, what)
+    if isinstance(fetched, CompactToken):
+        if verify_credential is None:
+            raise StatusError(f"the {what} {ref} is a VC-JWT, not a plain list", reason="list", url=ref)
+        return ref, RevocationList(open_list(fetched, ref, verify_credential, what))
+    return ref, RevocationList(fetched)
 
 
 def _entries(document: RevocationList, member: str, url: str) -> list[Any]:
@@ -107,13 +133,19 @@ def check_revocation_list_entry(
     credential_id: str,
     issuer: str,
     fetch_json: FetchJson,
+    verify_credential: VerifyCredential | None = None,
     policy: StatusPolicy = StatusPolicy(),  # noqa: B008  # frozen, so one shared default is safe
 ) -> StatusResult:
     """Check a ``1EdTechRevocationList`` credentialStatus for the credential ``credential_id``.
 
+    A plain JSON list is read as served (it carries no proof); a list secured as a VC-JWT is
+    verified with ``verify_credential`` first (the same key-provenance rule as the credential)
+    and what the token secures is read.
+
     Raises:
         StatusError: ``reason`` is ``unsupported-type`` or ``entry`` (a bad credentialStatus),
-            ``retrieval``, ``list`` (not a list document, or a malformed list entry),
+            ``retrieval``, ``list`` (not a list document, a malformed list entry, or a VC-JWT
+            without ``verify_credential``), ``verification`` (a VC-JWT that does not verify),
             ``issuer`` (the list names another issuer) or ``too-large``.
 
     Example::
@@ -131,7 +163,7 @@ def check_revocation_list_entry(
         raise StatusError(
             "a 1EdTechRevocationList credentialStatus needs the list's URL as its id", reason="entry"
         )
-    url, document = _load(ref, fetch_json, "revocation list")
+    url, document = _load(ref, fetch_json, "revocation list", verify_credential)
     warnings: list[str] = []
     _check_issuer(document, url, issuer, policy, warnings)
     member = "revokedCredentials"

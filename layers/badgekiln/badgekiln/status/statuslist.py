@@ -5,9 +5,11 @@ Checking an entry follows the REC's validation algorithm, in this order, each st
 :data:`badgekiln.status.REASONS`):
 
 1. the entry itself (``entry``, ``unsupported-type``, ``purpose``);
-2. fetch ``statusListCredential`` through the injected ``fetch_json`` (``retrieval``, ``list``);
+2. fetch ``statusListCredential`` through the injected ``fetch_json`` (``retrieval``, ``list``):
+   a JSON object with an embedded proof, or a VC-JWT (:class:`~badgekiln.status.result.CompactToken`);
 3. verify the list credential through the injected ``verify_credential`` (``verification``) —
-   before anything in it is believed, so a tampered list fails on its proof;
+   before anything in it is believed, so a tampered list fails on its proof; for a VC-JWT the
+   credential read is the one the verified token secures;
 4. its types (``type``), validity window (``not-yet-valid``, ``expired``), issuer (``issuer``)
    and purpose (``purpose``);
 5. decode ``encodedList`` (``encoding``, ``too-large``), check the length (``length``, or a
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from badgekiln.errors import BadgeKilnError, StatusError
+from badgekiln.errors import StatusError
 from badgekiln.model.dates import DateTime, stamp
 from badgekiln.model.ob3 import Credential, Subject
 from badgekiln.model.status import StatusEntry
@@ -37,6 +39,7 @@ from badgekiln.status.result import (
     StatusResult,
     VerifyCredential,
     fetch_list,
+    open_list,
 )
 
 __all__ = [
@@ -158,19 +161,6 @@ def _messages(entry: StatusEntry, size: int) -> dict[int, str]:
             )
         messages[value] = text[:_MAX_MESSAGE_CHARS]
     return messages
-
-
-def _verify(document: Mapping[str, Any], url: str, verify_credential: VerifyCredential) -> None:
-    try:
-        verify_credential(document)
-    except BadgeKilnError as exc:
-        raise StatusError(
-            f"the status list credential {url} does not verify: {exc.message}",
-            reason="verification",
-            url=url,
-            cause=exc.code,
-            cause_reason=exc.reason,
-        ) from exc
 
 
 def _subject(document: Credential, method: _Method, url: str) -> Subject:
@@ -310,8 +300,7 @@ def check_status_list_entry(
         )
 
     fetched = fetch_list(url, fetch_json, "status list")
-    _verify(fetched, url, verify_credential)
-    document = Credential(fetched)
+    document = Credential(open_list(fetched, url, verify_credential, "status list"))
     subject = _subject(document, method, url)
     _check_window(document, url, at or datetime.now(UTC), policy)
     _check_issuer(document, url, issuer, policy, warnings)

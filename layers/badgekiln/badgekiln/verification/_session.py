@@ -204,3 +204,23 @@ class Session:
             FetchError: refused or failed; MalformedPayload / InputTooLarge: not strict JSON.
         """
         return self.options.active_fetcher.get_json(url)
+
+    def fetch_list(self, url: str) -> Any:
+        """A status or revocation list at ``url``: its JSON document, or a
+        :class:`~badgekiln.status.CompactToken` when it is served as a JWT (VC-JWT lists).
+
+        Raises:
+            FetchError: refused or failed; MalformedPayload / InputTooLarge: neither strict JSON
+                nor UTF-8 token text.
+        """
+        from badgekiln.errors import MalformedPayload
+        from badgekiln.fetch import JSON_TYPES, JWT_TYPES
+        from badgekiln.status import CompactToken
+
+        response = self.options.active_fetcher.get(url, accept=(*JSON_TYPES, *JWT_TYPES))
+        if response.content_type not in JWT_TYPES or response.body.lstrip()[:1] in (b"{", b"["):
+            return response.json()
+        try:
+            return CompactToken(response.body.decode("utf-8").strip())
+        except UnicodeDecodeError as exc:
+            raise MalformedPayload(f"{url} serves a token that is not UTF-8", reason="jws", url=url) from exc

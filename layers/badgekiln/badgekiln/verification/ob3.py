@@ -17,6 +17,7 @@ from badgekiln.errors import BadgeKilnError, JsonLdError, MalformedPayload, Stat
 from badgekiln.keys.signer import PublicKey
 from badgekiln.model.claims import claims_of
 from badgekiln.model.ob3 import BADGE_TYPES, ENDORSEMENT, Credential
+from badgekiln.status.result import CompactToken
 from badgekiln.verification._dates import check_window
 from badgekiln.verification._session import Checks, Session
 from badgekiln.verification.options import MAX_ENDORSEMENTS
@@ -157,11 +158,16 @@ def _provenance(
         checks.passed("issuer", how)
 
 
-def _verify_status_list(session: Session, credential_issuer: str | None, document: Mapping[str, Any]) -> None:
-    """``verify_credential`` for the status package: a list's proof, tied to the list's issuer."""
+def _verify_status_list(
+    session: Session, credential_issuer: str | None, document: Mapping[str, Any] | CompactToken
+) -> Mapping[str, Any] | None:
+    """``verify_credential`` for the status package: a list's embedded proof or VC-JWT, by a key
+    tied to the list's issuer; returns the credential a VC-JWT secures."""
     from badgekiln.verification.ldp import verify_embedded_proof
     from badgekiln.verification.provenance import tie_key_to_issuer
 
+    if isinstance(document, CompactToken):
+        return _verify_jwt_list(session, credential_issuer, document.text)
     status_list = Credential(document)
     list_issuer = status_list.issuer_id
     if list_issuer is None:
@@ -170,6 +176,50 @@ def _verify_status_list(session: Session, credential_issuer: str | None, documen
     scoped = session if list_issuer == credential_issuer else session.unpinned()
     outcome = verify_embedded_proof(scoped, status_list, every=True)  # a list must not carry a bad proof
     tie_key_to_issuer(scoped, outcome.key, issuer_id=list_issuer, controller=outcome.controller)
+    return None
+
+
+def _verify_jwt_list(session: Session, credential_issuer: str | None, token: str) -> Mapping[str, Any]:
+    """A list secured as a VC-JWT, under the credential's VC-JWT rules: the header, the signature
+    by a key tied to the list's issuer, the claims agreeing with the list, and ``nbf``/``exp``
+    around now; returns the list credential it secures.
+
+    Raises:
+        MalformedPayload, InputTooLarge, UnsupportedAlgorithm, KeyResolutionError, FetchError,
+            InvalidSignature: it does not verify (the status package reports ``verification``).
+        StatusError: ``reason="not-yet-valid"`` / ``"expired"``: outside its ``nbf``/``exp``.
+    """
+    from badgekiln.proofs.jws import verify_compact
+    from badgekiln.verification.provenance import tie_key_to_issuer
+    from badgekiln.verification.vcjwt import (
+        VCJWT_ALGORITHMS,
+        check_claims,
+        check_header,
+        parse_vcjwt,
+        resolve_jwt_key,
+    )
+
+    jwt = parse_vcjwt(token)
+    list_issuer = jwt.claims.credential.issuer_id
+    if list_issuer is None:
+        raise MalformedPayload("the status list credential names no issuer", reason="structure")
+    scoped = session if list_issuer == credential_issuer else session.unpinned()
+    scratch = session.checks()
+    check_header(jwt.header, scratch)
+    key, controller = resolve_jwt_key(scoped, jwt.header, list_issuer)
+    verify_compact(jwt.token, key, algorithms=VCJWT_ALGORITHMS)
+    tie_key_to_issuer(scoped, key, issuer_id=list_issuer, controller=controller, prefer_jwks=True)
+    start, end = check_claims(jwt, scratch)
+    claims = next(check for check in scratch.freeze() if check.id == "claims")
+    if claims.status == "failed":
+        raise MalformedPayload(claims.message, reason="claims")
+    skew = session.options.status_policy.clock_skew
+    if start is not None and start - session.now > skew:
+        message = f"the VC-JWT list is not valid before its nbf {start.isoformat()}"
+        raise StatusError(message, reason="not-yet-valid")
+    if end is not None and session.now - end > skew:
+        raise StatusError(f"the VC-JWT list expired at its exp {end.isoformat()}", reason="expired")
+    return jwt.claims.credential.raw
 
 
 # --- status, window, schema, recipient ------------------------------------------------------------
@@ -184,7 +234,7 @@ def _check_status(session: Session, checks: Checks, credential: Credential) -> N
     try:
         results = check_credential_status(
             credential,
-            fetch_json=session.fetch_json,
+            fetch_json=session.fetch_list,
             verify_credential=lambda document: _verify_status_list(session, issuer_id, document),
             policy=session.options.status_policy,
             at=session.now,
