@@ -203,3 +203,76 @@ def test_dates(
 def test_recipient(issuer: Ob2Issuer, recipient: dict[str, Any], identity: str, expected: str) -> None:
     report = _verify(issuer.sign(issuer.assertion(recipient=recipient)), issuer.documents, recipient=identity)
     assert outcome(report, "recipient")[0] == expected
+
+
+# --- hosted badges delivered as a JWS (#12 item 2) ----------------------------------------------------
+
+
+def test_a_jws_whose_payload_says_hosted_is_verified_as_hosted(issuer: Ob2Issuer) -> None:
+    # GIVEN a hosted assertion baked as a JWS signed by the issuer's listed key (openbadgeslib -H)
+    assertion, documents = issuer.hosted(URL)
+    token = issuer.sign(assertion)
+    report = _verify(token, documents, recipient="ann@example.org")
+    # THEN the procedure follows the VerificationObject: the hosted copy, with the JWS as a note
+    assert report.valid, [c.to_dict() for c in report.checks]
+    assert report.proof == "hosted"
+    assert outcome(report, "hosted")[0] == "passed"
+    assert outcome(report, "signature")[0] == "passed"
+    assert "defence in depth" in check_of(report, "signature").message
+
+
+def test_the_hosted_copy_wins_over_the_jws_payload(issuer: Ob2Issuer) -> None:
+    # GIVEN a JWS whose payload differs from what the issuer hosts (a later expiry was baked in)
+    assertion, documents = issuer.hosted(URL, expires="2020-01-01T00:00:00Z")
+    token = issuer.sign({**assertion, "expires": "2099-01-01T00:00:00Z"})
+    report = _verify(token, documents)
+    # THEN the mismatch is reported and the hosted copy (expired) is what is judged
+    assert outcome(report, "hosted") == ("warning", "differs")
+    assert outcome(report, "expiry")[0] == "failed"
+    assert not report.valid
+
+
+def test_the_hosted_copy_is_fetched_even_when_the_jws_verifies(issuer: Ob2Issuer) -> None:
+    # GIVEN the issuer withdrew the hosted assertion (410 Gone) while the JWS still verifies
+    assertion, documents = issuer.hosted(URL)
+    token = issuer.sign(assertion)
+    del documents[URL]
+    answers = {
+        url: TransportResponse(200, {"content-type": "application/json"}, body)
+        for url, body in documents.items()
+    }
+    answers[URL] = TransportResponse(410, {"content-type": "application/json"}, b"{}")
+    fetcher = Fetcher(FetchPolicy(), transport=StaticTransport(answers))
+    report = badgekiln.verify(token, fetcher=fetcher)
+    assert (outcome(report, "hosted"), outcome(report, "status")) == (
+        ("failed", "gone"),
+        ("failed", "revoked"),
+    )
+
+
+@pytest.mark.parametrize("signer", ["stranger", "tampered"])
+def test_a_jws_envelope_that_does_not_verify_is_a_note_not_the_verdict(
+    issuer: Ob2Issuer, signer: str
+) -> None:
+    # GIVEN a hosted badge whose JWS was signed by a key the issuer does not list, or altered
+    assertion, documents = issuer.hosted(URL)
+    if signer == "stranger":
+        token = Ob2Issuer.create().sign(assertion)
+    else:
+        head, _, signature = issuer.sign(assertion).split(".")
+        token = f"{head}.{issuer.sign({**assertion, 'narrative': 'x'}).split('.')[1]}.{signature}"
+    report = _verify(token, documents)
+    # THEN the hosted copy decides (valid), and the envelope gets a warning
+    assert outcome(report, "signature") == ("warning", "envelope")
+    assert report.valid
+    # (the altered payload also differs from the hosted copy, which is said)
+    assert outcome(report, "hosted")[0] == ("warning" if signer == "tampered" else "passed")
+
+
+def test_a_hosted_jws_offline_without_the_key_is_a_note(issuer: Ob2Issuer) -> None:
+    assertion, documents = issuer.hosted(URL)
+    token = issuer.sign(assertion)
+    del documents[Ob2Issuer.KEY]
+    report = _verify(token, documents)
+    assert outcome(report, "signature") == ("warning", "envelope")
+    assert report.valid

@@ -99,6 +99,8 @@ def _verify_text(session: Session, image: InputFormat | None, text: str) -> Repo
     if isinstance(signed, LegacyAssertion):
         return ob2.legacy_report(signed, fmt)
     if isinstance(signed, Assertion):
+        if ob2.is_hosted(signed):  # the VerificationObject, not the envelope, picks the procedure
+            return ob2.verify_hosted(session, fmt, baked=signed, jws=parsed)
         return ob2.verify_signed(session, parsed, signed, fmt)
     return ob3.verify_credential_jwt(session, from_parts(parsed, signed), fmt)
 

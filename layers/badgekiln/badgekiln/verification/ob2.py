@@ -1,11 +1,14 @@
 """Open Badges 2.0: hosted and signed assertions (and the recognition of 1.x legacy badges).
 
 Hosted: the copy served at the assertion's ``id`` is authoritative (the input only names the
-URL); HTTP 410 or ``"revoked": true`` means revoked. Signed: a compact JWS whose key the issuer
-profile's ``publicKey`` must list, whatever the key's ``owner`` claims. Both: the BadgeClass and
-the issuer profile are fetched (embedded nodes with an HTTP id are fetched again), the issuer's
-``revocationList`` is checked in full, ``expires`` and ``issuedOn`` are judged with the clock
-skew, and the recipient is matched when asked. Documents are read through
+URL); HTTP 410 or ``"revoked": true`` means revoked. The VerificationObject picks the procedure:
+a JWS whose payload says ``HostedBadge`` is verified as hosted, its signature checked only as
+defence in depth (a note on ``signature``, never the verdict: a hosted badge need not be
+signed). Signed: a compact JWS whose key the issuer profile's ``publicKey`` must list,
+whatever the key's ``owner`` claims. Both: the BadgeClass and the issuer profile are fetched
+(embedded nodes with an HTTP id are fetched again), the issuer's ``revocationList`` is checked
+in full, ``expires`` and ``issuedOn`` are judged with the clock skew, and the recipient is
+matched when asked. Documents are read through
 :mod:`badgekiln.model.ob2`.
 """
 
@@ -41,7 +44,7 @@ if TYPE_CHECKING:
     from badgekiln.fetch import FetchResponse
     from badgekiln.proofs.jws import CompactJws
 
-__all__ = ["MAX_PROFILE_KEYS", "legacy_report", "verify_hosted", "verify_signed"]
+__all__ = ["MAX_PROFILE_KEYS", "is_hosted", "legacy_report", "verify_hosted", "verify_signed"]
 
 _HOSTED: Final = frozenset({"HostedBadge", "hosted"})
 _SIGNED: Final = frozenset({"SignedBadge", "signed"})
@@ -49,6 +52,12 @@ _SIGNED: Final = frozenset({"SignedBadge", "signed"})
 MAX_PROFILE_KEYS: Final = 8
 
 _V = TypeVar("_V", bound=Node)
+
+
+def is_hosted(assertion: Assertion) -> bool:
+    """Whether the assertion's VerificationObject says it is verified as hosted."""
+    kind = assertion.verification_type
+    return isinstance(kind, str) and kind in _HOSTED
 
 
 def _is_http(value: Any) -> bool:
@@ -236,11 +245,13 @@ def verify_hosted(
     url: str | None = None,
     baked: Assertion | None = None,
     prefetched: FetchResponse | BadgeKilnError | None = None,
+    jws: CompactJws | None = None,
 ) -> Report:
     """Verify a hosted OB 2.0 assertion from its URL, or from a (baked) copy naming it.
 
     ``prefetched`` is the answer (or the fetch error) already had from ``url``, so it is not
-    fetched twice.
+    fetched twice. ``jws`` is the JWS the baked copy came in (its payload said HostedBadge):
+    its signature is checked as defence in depth only (:func:`_check_envelope`).
     """
     checks = session.checks()
     target = url if url is not None else baked.id if baked is not None else None
@@ -292,8 +303,42 @@ def verify_hosted(
         _check_scope(checks, target, id_of(hosted.badge), issuer_id, profile)
         checks.passed("status", "not revoked: the issuer still serves the assertion")
         _check_revocation_list(session, checks, hosted, issuer_id, profile)
+    if jws is not None:
+        _check_envelope(session, checks, jws, hosted, profile)
     _finish(session, checks, hosted)
     return checks.report("ob2", fmt, _summary(hosted, documents), "hosted")
+
+
+def _check_envelope(
+    session: Session, checks: Checks, jws: CompactJws, hosted: Assertion, profile: Profile | None
+) -> None:
+    """The JWS a hosted badge was baked in, as defence in depth: ``signature`` passes when a key
+    the issuer profile lists (the hosted copy's ``creator``, else every listed key; or the pinned
+    key) verifies it, and is a warning otherwise — never a failure, since the hosted copy, not
+    the signature, is what a hosted badge's trust rests on (as openbadgeslib does)."""
+    from badgekiln.proofs.jws import ALLOWED_ALGORITHMS, verify_compact
+
+    scratch = session.checks()  # key problems are this note's, not the issuer check's
+    listed = profile.public_keys if profile is not None else []
+    for key_id, key, _ in _candidate_keys(session, scratch, hosted, profile):
+        if session.pinned_key is None and key_id not in listed:
+            continue
+        try:
+            verify_compact(jws, key, algorithms=ALLOWED_ALGORITHMS)
+        except BadgeKilnError:
+            continue
+        checks.passed(
+            "signature",
+            f"the {jws.alg} JWS the badge was baked in also verifies with {key_id} "
+            "(defence in depth; the hosted copy is authoritative)",
+        )
+        return
+    checks.warning(
+        "signature",
+        f"the {jws.alg} JWS the badge was baked in was not verified by a key the issuer lists; "
+        "the hosted copy is authoritative",
+        "envelope",
+    )
 
 
 # --- signed ---------------------------------------------------------------------------------------
