@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler import Response
 
 import badgekiln
 from badgekiln.http import (
+    binary_response,
     entrypoint,
     image_media_type,
     make_resolver,
@@ -37,11 +38,11 @@ app = make_resolver(obs)
     },
 )
 @raw_answer
-def bake() -> Response[bytes]:
+def bake() -> Response[str]:
     request = read_bake(app.current_event)
     baked = badgekiln.bake(request.image, request.payload, spec=request.spec)
     obs.count("BadgesBaked")
-    return Response(status_code=200, content_type=image_media_type(baked), body=baked)
+    return binary_response(image_media_type(baked), baked)
 
 
 handler = entrypoint(app, obs)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response
 
 from badgekiln.http import (
+    binary_response,
     entrypoint,
     make_resolver,
     observability,
@@ -37,11 +38,11 @@ document_api_key(app)
     },
 )
 @raw_answer
-def render() -> Response[bytes]:
+def render() -> Response[str]:
     caller(app.current_event)
     png = render_png(read_render(app.current_event))
     obs.count("BadgesRendered")
-    return Response(status_code=200, content_type="image/png", body=png)
+    return binary_response("image/png", png)
 
 
 handler = entrypoint(app, obs)

@@ -69,8 +69,13 @@ def test_raw_body_binary_and_text() -> None:
     assert raw_body(event(None)) == b""
 
 
-def test_bad_base64() -> None:
-    bad = APIGatewayProxyEventV2({"headers": {}, "isBase64Encoded": True, "body": "!!!!"})
+# foreign characters, bad padding, a space, a trailing newline, data after padding, non-ASCII text
+BAD_BASE64 = ("!!!!", "QUJ", "QU JD", "QUJD\n", "QQ==QQ==", "QUJDé")
+
+
+@pytest.mark.parametrize("body", BAD_BASE64)
+def test_bad_base64(body: str) -> None:
+    bad = APIGatewayProxyEventV2({"headers": {}, "isBase64Encoded": True, "body": body})
     with pytest.raises(InputError) as info:
         raw_body(bad)
     assert info.value.reason == "base64"
@@ -91,6 +96,14 @@ def test_over_limit_points_at_uploads() -> None:
 
 def test_json_body() -> None:
     assert json_body(event('{"a": [1]}', "application/json", b64=False)) == {"a": [1]}
+    assert json_body(event('{"a": "é"}', "application/json", b64=False)) == {"a": "é"}
+    assert json_body(event('{"a": "é"}', "application/json")) == {"a": "é"}
+
+
+def test_text_json_body_over_the_limit() -> None:
+    text = '{"a": "' + "x" * MAX_BODY_BYTES + '"}'
+    with pytest.raises(InputTooLarge):
+        json_body(event(text, "application/json", b64=False))
 
 
 @pytest.mark.parametrize(
@@ -213,7 +226,7 @@ def test_multipart_needs_multipart() -> None:
 
 def test_base64_field() -> None:
     assert base64_field(base64.b64encode(b"\x89PNG").decode(), "image") == b"\x89PNG"
-    for bad in ("not base64!", "QUJ", "QU JD"):  # foreign characters, bad padding, a space
+    for bad in ("not base64!", *BAD_BASE64):
         with pytest.raises(InvalidField) as caught:
             base64_field(bad, "image")
         assert caught.value.details["field"] == "image"

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 from pydantic import BaseModel
 
-from badgekiln.http import PROBLEM_CONTENT_TYPE, image_media_type, json_request_body, json_response
+from badgekiln.http import (
+    PROBLEM_CONTENT_TYPE,
+    binary_response,
+    image_media_type,
+    json_request_body,
+    json_response,
+)
 from badgekiln.http.responses import PROBLEM_SCHEMA, problem_responses
 
 
@@ -39,3 +46,29 @@ def test_problem_responses_and_image_types() -> None:
     assert found[503]["description"] == "Service Unavailable"
     assert image_media_type(b"\x89PNG\r\n\x1a\n...") == "image/png"
     assert image_media_type(b"<svg/>") == "image/svg+xml"
+
+
+def test_binary_response_goes_out_base64_encoded_once() -> None:
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
+    image = bytes(range(256)) * 5
+    app = APIGatewayHttpResolver()
+
+    @app.get("/image")
+    def _image() -> object:
+        return binary_response("image/png", image, {"ETag": '"x"'})
+
+    raw = {
+        "version": "2.0",
+        "routeKey": "GET /image",
+        "rawPath": "/image",
+        "headers": {"accept-encoding": "gzip"},
+        "requestContext": {"http": {"method": "GET", "path": "/image"}, "stage": "$default"},
+        "isBase64Encoded": False,
+    }
+    answer = app.resolve(raw, None)  # type: ignore[arg-type]
+    assert answer["isBase64Encoded"] is True
+    assert base64.b64decode(answer["body"], validate=True) == image
+    assert answer["headers"]["Content-Type"] == "image/png"
+    assert answer["headers"]["ETag"] == '"x"'
+    assert "Content-Encoding" not in answer["headers"]

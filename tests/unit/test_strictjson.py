@@ -51,6 +51,32 @@ def test_refuses(body: bytes, error: type[Exception], reason: str) -> None:
         assert caught.value.details["url"] == "https://issuer.example/x"  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b'{"a": "\\ud800"}', "utf-8"),
+        (b'{"\\udfff": 1}', "utf-8"),
+        (nested(MAX_JSON_DEPTH + 1), "depth"),
+        (b'{"a": 1, "a": 2}', "duplicate-key"),
+    ],
+)
+def test_long_texts_are_held_to_the_same_rules(body: bytes, reason: str) -> None:
+    # past 64 KiB the tree is walked without screening the text first: a long string beside the
+    # fault (a base64 image in a request) must not hide it
+    long = b'{"image": "' + b"QUJD" * 40_000 + b'", "x": ' + body + b"}"
+    for text in (long, long.decode()):
+        with pytest.raises((MalformedPayload, InputTooLarge)) as caught:
+            loads_strict(text, source="x")
+        assert caught.value.details["reason"] == reason
+
+
+def test_long_texts_parse() -> None:
+    text = json.dumps(
+        {"image": "QUJD" * 40_000, "name": "Zoë 😀", "deep": json.loads(nested(MAX_JSON_DEPTH - 1))}
+    )
+    assert loads_strict(text, source="x")["name"] == "Zoë 😀"
+
+
 def test_a_duplicate_key_is_named() -> None:
     with pytest.raises(MalformedPayload) as caught:
         loads_strict(b'{"id": "a", "name": "x", "id": "b"}', source="the badge JSON")

@@ -31,6 +31,12 @@ MAX_JSON_DEPTH = 64
 # valid UTF-8); without one, the walk that looks for them is skipped.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
+#: Texts up to this size are screened before the tree walk (three scans of the text, a few
+#: microseconds); longer ones are walked at once, since the scans then cost more than the walk: a
+#: request carrying a 1 MB base64 image has one long string (the scans took ~1.5 ms, the walk
+#: ~0.01), and a walk costs less than the parse that built the tree in any case.
+_SCREEN_LIMIT = 64 * 1024
+
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out = dict(pairs)
@@ -72,6 +78,8 @@ def _check_tree(value: Any, *, strings: bool) -> None:
         else:
             continue
         for text in texts:
+            if text.isascii():  # a word at a time, far cheaper than encoding
+                continue
             try:
                 text.encode("utf-8")
             except UnicodeEncodeError as exc:
@@ -81,7 +89,8 @@ def _check_tree(value: Any, *, strings: bool) -> None:
 def _text(body: bytes | str, source: str) -> str:
     if isinstance(body, str):
         try:
-            body.encode("utf-8")
+            if not body.isascii():
+                body.encode("utf-8")
         except UnicodeEncodeError as exc:
             raise MalformedPayload(
                 f"{source} holds a lone surrogate", reason="utf-8", offset=exc.start, url=source
@@ -116,11 +125,14 @@ def loads_strict(body: bytes | str, *, source: str) -> Any:
     text = _text(body, source)
     try:
         value = _DECODER.decode(text)
-        # Fewer brackets than the cap cannot nest past it: the walk is for the rare deep text.
-        deep = text.count("{") + text.count("[") > MAX_JSON_DEPTH
-        strings = _SURROGATE_ESCAPE.search(text) is not None
-        if deep or strings:
-            _check_tree(value, strings=strings)
+        if len(text) > _SCREEN_LIMIT:
+            _check_tree(value, strings=True)
+        else:
+            # Fewer brackets than the cap cannot nest past it: the walk is for the rare deep text.
+            deep = text.count("{") + text.count("[") > MAX_JSON_DEPTH
+            strings = _SURROGATE_ESCAPE.search(text) is not None
+            if deep or strings:
+                _check_tree(value, strings=strings)
     except MalformedPayload as exc:
         raise MalformedPayload(f"{source}: {exc.message}", **{**exc.details, "url": source}) from exc
     except InputTooLarge as exc:

@@ -39,6 +39,7 @@ from badgekiln.http.resolver import entrypoint, make_resolver, raw_answer
 from badgekiln.http.responses import (
     Answer,
     answer_response,
+    binary_response,
     image_media_type,
     json_request_body,
     json_response,
@@ -59,6 +60,7 @@ __all__ = [
     "Part",
     "answer_response",
     "base64_field",
+    "binary_response",
     "entrypoint",
     "image_media_type",
     "json_body",

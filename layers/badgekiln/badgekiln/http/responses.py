@@ -28,6 +28,7 @@ __all__ = [
     "Answer",
     "Reply",
     "answer_response",
+    "binary_response",
     "form_schema",
     "image_media_type",
     "json_request_body",
@@ -82,6 +83,28 @@ def json_response(status: int, body: Any, headers: Mapping[str, str] | None = No
         body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
         headers=dict(headers) if headers else None,
     )
+
+
+def binary_response(
+    content_type: str, body: bytes, headers: Mapping[str, str] | None = None
+) -> Response[str]:
+    """A ``200`` answer of binary ``body`` (an image), base64-encoded for Lambda in one SIMD pass.
+
+    Powertools would encode a bytes body itself, with the standard library and a second pass to
+    make it text (~2.7 ms for 1 MB, against ~0.03 here). For routes without ``compress``: the
+    body is already base64, which gzip must not see.
+    """
+    from aws_lambda_powertools.event_handler import Response
+    from pybase64 import b64encode_as_string
+
+    response = Response(
+        status_code=200,
+        content_type=content_type,
+        body=b64encode_as_string(body),
+        headers=dict(headers) if headers else None,
+    )
+    response.base64_encoded = True
+    return response
 
 
 class Answer(Protocol):
