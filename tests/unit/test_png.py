@@ -472,3 +472,69 @@ def test_check_pixels_refuses_what_pypng_cannot_decode_in_time_before_decoding()
 
 def test_crc_backend_is_reported() -> None:
     assert png.CRC32_BACKEND in {"zlib-ng", "isal", "zlib"}
+
+
+# --- the strided walk over runs of equal chunks -------------------------------------------------
+
+RUN = png.RUN_MIN_LENGTH
+
+
+def idats(count: int, length: int = RUN, *, seed: int = 0) -> list[bytes]:
+    return [chunk(b"IDAT", bytes([(seed + i) % 251]) * length) for i in range(count)]
+
+
+def corrupt(image: bytes, at: int) -> bytes:
+    return image[:at] + bytes([image[at] ^ 0x40]) + image[at + 1 :]
+
+
+def outcome(image: bytes | bytearray) -> object:
+    """What walk() says of ``image``: its chunks, or the error's class and details."""
+    try:
+        return png.walk(image)
+    except (MalformedImage, InputTooLarge, NotABadgeImage) as exc:
+        return type(exc), exc.details, exc.message
+
+
+def _run_images() -> list[bytes]:
+    run = b"".join(idats(300))
+    long_run = build(run)
+    stride = RUN + 12
+    first_run_chunk = len(SIG + IHDR)
+    images = [
+        long_run,
+        build(run, itxt(), b"".join(idats(3, RUN + 5))),  # a run, a carrier, another run
+        build(b"".join(idats(2)), *idats(1, RUN - 1)),  # a run of two, then a shorter last chunk
+        build(*idats(5, RUN - 1)),  # equal chunks under the run length: the plain loop
+        (SIG + IHDR + run)[:-3],  # truncated inside the run's last chunk
+        SIG + IHDR + run,  # the run ends the data: no IEND header
+        SIG + IHDR + run + IEND[:5],  # a partial header after the run
+        build(run, chunk(b"IEND", b"x" * RUN)),  # a non-empty IEND after the run (not run into)
+        build(b"".join(idats(3)), chunk(b"IDAT", b"\0" * RUN, length=RUN + 1)),  # length changes
+    ]
+    # a CRC or a type broken in the first, a middle and the last chunk of the run
+    for index in (0, 1, 150, 299):
+        images.append(corrupt(long_run, first_run_chunk + index * stride + stride - 2))  # CRC byte
+        images.append(corrupt(long_run, first_run_chunk + index * stride + 20))  # a data byte
+        images.append(corrupt(long_run, first_run_chunk + index * stride + 5))  # a type letter
+        images.append(corrupt(long_run, first_run_chunk + index * stride + 2))  # the length
+    return images
+
+
+@pytest.mark.parametrize("image", _run_images())
+def test_strided_walk_says_what_the_chunk_loop_says(image: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = outcome(image)
+    assert outcome(bytearray(image)) == fast
+    monkeypatch.setattr(png, "RUN_MIN_LENGTH", 1 << 40)  # every chunk through the plain loop
+    assert outcome(image) == fast
+
+
+def test_strided_walk_counts_run_chunks_toward_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(png, "MAX_CHUNKS", 200)
+    with pytest.raises(InputTooLarge):
+        png.walk(build(b"".join(idats(199))))  # IHDR, 199 IDATs, IEND: 201 chunks
+    assert len(png.walk(build(b"".join(idats(198))))) == 200
+
+
+def test_a_carrier_after_a_long_run_is_found() -> None:
+    image = build(b"".join(idats(1000)), itxt())
+    assert png.extract(image) == ("iTXt:openbadges", '{"id": "https://example.org/a/1"}')
