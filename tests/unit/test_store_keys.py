@@ -216,6 +216,19 @@ def test_retry_policy_bounds_and_delays() -> None:
         RetryPolicy(max_delay=61)
 
 
+def test_retry_jitter_does_not_follow_the_random_module() -> None:
+    # SnapStart restores every execution environment from one snapshot: jitter drawn from the
+    # random module's generator (seeded before it) would be the same in all of them
+    import random
+
+    policy = RetryPolicy(attempts=5, base_delay=1.0, max_delay=1.0)
+    runs = []
+    for _ in range(3):
+        random.seed(7)
+        runs.append([policy.delay(0) for _ in range(4)])
+    assert runs[0] != runs[1] != runs[2]
+
+
 # --- open_store --------------------------------------------------------------------------------
 
 
