@@ -155,7 +155,10 @@ def test_template_wires_the_cairo_layer_and_fonts(translated: dict[str, Any]) ->
     assert resources[layers[-1]]["Type"] == "AWS::Lambda::LayerVersion"
     assert function["Environment"]["Variables"]["FONTCONFIG_PATH"] == "/opt/fonts"
     assert function["Architectures"] == ["arm64"]
-    # rendering needs no AWS access: the role only writes logs
+    # rendering needs no AWS access: the role only writes logs and X-Ray traces
     role = resources["RenderFunctionRole"]["Properties"]
     assert "Policies" not in role
-    assert role["ManagedPolicyArns"] == ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]
+    assert role["ManagedPolicyArns"] == [
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+        "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+    ]

@@ -60,7 +60,10 @@ def _roles(translated: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_functions_without_aws_access_have_only_logging(translated: dict[str, Any], function: str) -> None:
     role = _roles(translated)[f"{function}Role"]
     assert "Policies" not in role
-    assert role["ManagedPolicyArns"] == ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]
+    assert role["ManagedPolicyArns"] == [
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+        "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+    ]
 
 
 def test_bucket_is_private_versioned_encrypted_tls_only(translated: dict[str, Any]) -> None:

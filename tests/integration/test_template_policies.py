@@ -16,7 +16,12 @@ import pytest
 from badgekiln_server.gateway import load_template
 
 REPO = Path(__file__).resolve().parent.parent.parent
-BASIC = ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]
+#: CloudWatch Logs, and X-Ray's write-only policy for active tracing (PutTraceSegments and
+#: PutTelemetryRecords, which X-Ray grants on "*" only)
+BASIC = [
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+    "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+]
 #: Keys of this stack only: another deployment in the same account has another stack name.
 THIS_STACK = {"aws:ResourceTag/badgekiln:stack": {"Ref": "AWS::StackName"}}
 ISSUER_KEYS = {
