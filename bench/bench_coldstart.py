@@ -170,22 +170,13 @@ def main() -> int:
     import boto3
 
     with moto_server() as endpoint:
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
+        session = boto3.Session(
+            region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
         )
-        s3.create_bucket(Bucket=BUCKET)
-        sqs = boto3.client(
-            "sqs",
-            endpoint_url=endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
+        session.client("s3", endpoint_url=endpoint).create_bucket(Bucket=BUCKET)
+        session.client("sqs", endpoint_url=endpoint).create_queue(
+            QueueName="bench-status.fifo", Attributes={"FifoQueue": "true"}
         )
-        sqs.create_queue(QueueName="bench-status.fifo", Attributes={"FifoQueue": "true"})
         print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
         head = f"{'function':11} {'process ms':>10} {'cpu ms':>7} {'init ms':>8} {'first ms':>9}  answer"
         print(head, "-" * len(head), sep="\n")
