@@ -164,6 +164,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="fewer runs")
     parser.add_argument("--only", nargs="*", help="function names")
+    parser.add_argument(
+        "--snapstart",
+        action="store_true",
+        help="init as SnapStart runs it (AWS_LAMBDA_INITIALIZATION_TYPE=snap-start): 'init' is then "
+        "what the snapshot holds, 'first' what a restored environment still pays",
+    )
     args = parser.parse_args()
     runs = 3 if args.quick else 7
     chosen = [f for f in FUNCTIONS if not args.only or f.name in args.only]
@@ -183,6 +189,8 @@ def main() -> int:
         templates = _template_environments()
         for function in chosen:
             env = _environment(function, endpoint, templates[function.name])
+            if args.snapstart:
+                env["AWS_LAMBDA_INITIALIZATION_TYPE"] = "snap-start"
             _one(function, env)  # warm the file-system cache
             samples = [_one(function, env) for _ in range(runs)]
             wall, cpu, init, first = (statistics.median(float(s[i]) for s in samples) for i in range(4))

@@ -246,4 +246,19 @@ def upload_status(issuer: str, upload_id: str) -> dict[str, Any]:
     return get_upload(store(), slug, upload_id)
 
 
-handler = entrypoint(app, obs)
+#: What the first request would import lazily: under SnapStart, imported at init, into the
+#: snapshot (docs/serverless-app.md "Cold starts and SnapStart").
+SNAPSHOT_IMPORTS = (
+    "badgekiln.issue.credentials",
+    "badgekiln.issue.statuslists",
+    "badgekiln.issue.statusqueue",
+    "badgekiln.proofs.dataintegrity",
+    "badgekiln.proofs.jws",
+    "badgekiln.jsonld.strict",
+    "badgekiln.keys.local",
+    "badgekiln.keys.kms",
+    "badgekiln.baking",
+    "pyld.jsonld",
+)
+
+handler = entrypoint(app, obs, prime=SNAPSHOT_IMPORTS)

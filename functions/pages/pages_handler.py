@@ -15,7 +15,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response
 
 from badgekiln.http import answer_response, entrypoint, make_resolver, observability, raw_answer
-from badgekiln.http.environment import public_url, store
+from badgekiln.http.environment import VERIFICATION_IMPORTS, public_url, store
 from badgekiln.web import pages
 
 obs = observability("pages")
@@ -79,4 +79,14 @@ def static(name: str) -> Response[str | bytes]:
     return answer_response(pages.static_asset(name, version))
 
 
-handler = entrypoint(app, obs, too_large=pages.too_large_page)
+#: What the first request would import lazily: under SnapStart, imported at init, into the
+#: snapshot (docs/serverless-app.md "Cold starts and SnapStart").
+SNAPSHOT_IMPORTS = (
+    *VERIFICATION_IMPORTS,
+    "badgekiln.web.pages",
+    "badgekiln.web.check",
+    "badgekiln.render.convert",
+    "cairosvg",
+)
+
+handler = entrypoint(app, obs, too_large=pages.too_large_page, prime=SNAPSHOT_IMPORTS)

@@ -45,4 +45,12 @@ def render() -> Response[str]:
     return binary_response("image/png", png)
 
 
-handler = entrypoint(app, obs)
+#: What the first request would import lazily: under SnapStart, imported at init, into the
+#: snapshot (docs/serverless-app.md "Cold starts and SnapStart").
+SNAPSHOT_IMPORTS = (
+    "badgekiln.render.convert",
+    "badgekiln.render.templates",
+    "cairosvg",
+)
+
+handler = entrypoint(app, obs, prime=SNAPSHOT_IMPORTS)

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 import badgekiln
 from badgekiln.http import entrypoint, make_resolver, observability, problem_responses, query_parameters
-from badgekiln.http.environment import fetcher
+from badgekiln.http.environment import VERIFICATION_IMPORTS, fetcher
 from badgekiln.http.verifying import (
     VERIFY_BODY,
     BadgeQuery,
@@ -131,4 +131,8 @@ def verify_url() -> ReportOut:
     return _verify(read_badge_url(app.current_event))
 
 
-handler = entrypoint(app, obs)
+#: What the first request would import lazily: under SnapStart, imported at init, into the
+#: snapshot (docs/serverless-app.md "Cold starts and SnapStart").
+SNAPSHOT_IMPORTS = VERIFICATION_IMPORTS
+
+handler = entrypoint(app, obs, prime=SNAPSHOT_IMPORTS)

@@ -108,3 +108,23 @@ def test_store_is_opened_once_per_location(monkeypatch: pytest.MonkeyPatch, tmp_
     monkeypatch.setenv("BADGEKILN_STORE", "ftp://nope")
     with pytest.raises(RuntimeError):
         environment.store()
+
+
+def test_priming_for_a_snapshot_happens_only_in_snapstart_init(monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[bool] = []
+    monkeypatch.setattr(environment, "store", lambda: opened.append(True))
+    monkeypatch.setenv("BADGEKILN_STORE", "s3://bucket")
+    monkeypatch.delenv(environment.INITIALIZATION_TYPE_ENV, raising=False)
+    # on-demand init, serve and tests: nothing imported, nothing opened
+    assert environment.prime_for_snapshot(["badgekiln.no_such_module"]) is False
+    monkeypatch.setenv(environment.INITIALIZATION_TYPE_ENV, "on-demand")
+    assert environment.prime_for_snapshot(["badgekiln.no_such_module"]) is False
+    assert opened == []
+    monkeypatch.setenv(environment.INITIALIZATION_TYPE_ENV, "snap-start")
+    with pytest.raises(ImportError):
+        environment.prime_for_snapshot(["badgekiln.no_such_module"])
+    assert environment.prime_for_snapshot(["badgekiln.strictjson"]) is True
+    assert opened == [True]
+    monkeypatch.delenv("BADGEKILN_STORE")
+    assert environment.prime_for_snapshot([]) is True
+    assert opened == [True]  # no store configured: none opened

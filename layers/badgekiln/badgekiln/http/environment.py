@@ -17,7 +17,9 @@ invocations of the same execution environment.
 
 from __future__ import annotations
 
+import importlib
 import os
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final
 
@@ -29,11 +31,14 @@ if TYPE_CHECKING:
     from badgekiln.store.base import Store
 
 __all__ = [
+    "INITIALIZATION_TYPE_ENV",
     "KMS_NAMESPACE_ENV",
     "PUBLIC_URL_ENV",
     "SIGNING_KEYS_ENV",
+    "VERIFICATION_IMPORTS",
     "fetcher",
     "key_options",
+    "prime_for_snapshot",
     "public_url",
     "store",
 ]
@@ -42,6 +47,23 @@ PUBLIC_URL_ENV: Final = "BADGEKILN_PUBLIC_URL"
 SIGNING_KEYS_ENV: Final = "BADGEKILN_SIGNING_KEYS"
 #: Prefix of KMS aliases and value of the ``badgekiln:stack`` tag (the template sets the stack name).
 KMS_NAMESPACE_ENV: Final = "BADGEKILN_KMS_NAMESPACE"
+#: Set by Lambda: ``snap-start`` while it runs the init whose memory SnapStart snapshots.
+INITIALIZATION_TYPE_ENV: Final = "AWS_LAMBDA_INITIALIZATION_TYPE"
+#: What a first verification imports lazily (verify and pages prime it: :func:`prime_for_snapshot`).
+VERIFICATION_IMPORTS: Final = (
+    "badgekiln.verification.engine",
+    "badgekiln.verification.ldp",
+    "badgekiln.verification.ob2",
+    "badgekiln.verification.ob3",
+    "badgekiln.verification.vcjwt",
+    "badgekiln.verification.schema",
+    "badgekiln.hosting.site",
+    "badgekiln.status.check",
+    "badgekiln.sniff",
+    "badgekiln.baking",
+    "badgekiln.svg",
+    "pyld.jsonld",
+)
 #: Distinct store locations kept open in one process (a function uses one; tests a few).
 _MAX_OPEN_STORES: Final = 8
 
@@ -65,6 +87,27 @@ def store() -> Store:
     from badgekiln.store import STORE_ENV
 
     return _open(os.environ.get(STORE_ENV) or None)
+
+
+def prime_for_snapshot(modules: Iterable[str]) -> bool:
+    """Under SnapStart's init, do now what a function's first request would do lazily: import
+    ``modules`` and open the store (its botocore client, without a request), so every environment
+    restored from the snapshot starts with them. Anywhere else (on-demand init, ``badgekiln serve``,
+    tests) nothing: cold starts stay lazy. Returns whether it primed.
+
+    Raises:
+        ImportError: a module named does not exist (a deployment error: init fails).
+        RuntimeError: ``BADGEKILN_STORE`` is not a store location.
+    """
+    if os.environ.get(INITIALIZATION_TYPE_ENV) != "snap-start":
+        return False
+    for name in modules:
+        importlib.import_module(name)
+    from badgekiln.store import STORE_ENV
+
+    if os.environ.get(STORE_ENV):
+        store()
+    return True
 
 
 def public_url(event: Any = None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from badgekiln.http.bodies import MAX_BODY_BYTES, body_too_large, decoded_body_size
@@ -75,7 +75,11 @@ def _too_large_response(size: int, page: Callable[[int], Answer] | None) -> dict
 
 
 def entrypoint(
-    app: APIGatewayHttpResolver, obs: Observability, *, too_large: Callable[[int], Answer] | None = None
+    app: APIGatewayHttpResolver,
+    obs: Observability,
+    *,
+    too_large: Callable[[int], Answer] | None = None,
+    prime: Sequence[str] = (),
 ) -> LambdaHandler:
     """The Lambda ``handler(event, context)`` for ``app``.
 
@@ -83,9 +87,17 @@ def entrypoint(
     problem pointing at the upload flow, or ``too_large(size)`` (a text page) where given, so no
     route, validator or parser ever sees them. It logs with the request id as correlation id,
     flushes metrics (plus a cold-start count) after each invocation, and adds the security headers
-    to every answer.
+    to every answer. ``prime`` names the modules the routes import lazily: under SnapStart they
+    are imported at init, into the snapshot (:func:`~badgekiln.http.environment.prime_for_snapshot`).
+
+    Raises:
+        ImportError: SnapStart's init, and a module of ``prime`` does not exist.
     """
     from aws_lambda_powertools.logging import correlation_paths
+
+    from badgekiln.http.environment import prime_for_snapshot
+
+    prime_for_snapshot(prime)
 
     cold = [True]
 
