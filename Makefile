@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test setup setup-run lint typecheck validate sam-build interop-setup openapi pytest bench fuzz fuzz-setup fuzz-smoke fuzz-long clean
+.PHONY: run test setup setup-run lint typecheck validate sam-build interop-setup openapi pytest bench fuzz fuzz-setup fuzz-smoke fuzz-long lock clean
 
 run: setup-run
 	$(BIN)/badgekiln serve
@@ -49,6 +49,19 @@ sam-build:
 openapi:
 	$(BIN)/python scripts/generate_openapi.py
 
+# refresh the two locks from pyproject.toml's ranges (uv pip compile; docs/development.md "Dependencies"):
+# requirements-dev.lock (this machine: CI and `make test`) and layers/badgekiln/requirements.txt (the
+# Lambda layer: python3.13 on arm64). Versions already locked are kept unless UPGRADE=1.
+UV_VERSION := 0.13.8
+LOCK_UPGRADE := $(if $(filter 1,$(UPGRADE)),--upgrade,)
+lock: setup
+	$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra fuzz --python-version 3.11 \
+		--python-platform x86_64-manylinux_2_28 --custom-compile-command "make lock" $(LOCK_UPGRADE) -o requirements-dev.lock
+	$(BIN)/uv pip compile pyproject.toml --extra aws --extra render --extra http --python-version 3.13 \
+		--python-platform aarch64-manylinux_2_28 --custom-compile-command "make lock" $(LOCK_UPGRADE) \
+		-o layers/badgekiln/requirements.txt
+
 pytest:
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
 
@@ -64,7 +77,7 @@ fuzz: setup
 
 # atheris (the extra badgekiln[fuzz]) into .venv
 fuzz-setup: setup
-	$(BIN)/python -m pip install -q --disable-pip-version-check -e ".[dev,server,fuzz]"
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c requirements-dev.lock -e ".[dev,fuzz]"
 
 # Coverage-guided fuzzing (fuzz/, docs/reliability.md), one harness at a time at low priority so
 # a shared machine keeps working. fuzz-smoke: a few thousand cases per harness (about 5 minutes);

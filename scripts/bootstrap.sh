@@ -31,12 +31,13 @@ fi
 
 # --- virtualenv ----------------------------------------------------------------------------------
 stamp="$VENV/.installed"
-want=$(cat pyproject.toml layers/badgekiln/requirements.txt | sha256sum | cut -c1-16)
+want=$(cat pyproject.toml requirements-dev.lock layers/badgekiln/requirements.txt | sha256sum | cut -c1-16)
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
   exit 0
 fi
 [[ -x "$VENV/bin/python" ]] || "$PYTHON" -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
-# dev: the test tools; server: `badgekiln serve` (make run), which the e2e tests drive too
-"$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[dev,server]"
+# dev: the test tools and every extra (`badgekiln serve` for make run and the e2e tests among
+# them), at the exact versions of requirements-dev.lock (`make lock` refreshes it)
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check -c requirements-dev.lock -e ".[dev]"
 echo "$want" > "$stamp"

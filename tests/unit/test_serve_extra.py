@@ -12,7 +12,7 @@ from badgekiln.cli import main
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("missing", ["yaml", "badgekiln_server.serve"])
+@pytest.mark.parametrize("missing", ["yaml", "badgekiln_server", "badgekiln_server.serve", "jinja2"])
 def test_serve_without_the_extra_says_how_to_install_it(
     missing: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -24,7 +24,7 @@ def test_serve_without_the_extra_says_how_to_install_it(
     err = capsys.readouterr().err
     assert code == 2
     assert err.count("\n") == 1
-    assert err.startswith("error: badgekiln serve needs the local server")
+    assert err.startswith("error: badgekiln serve (the local server, a development extra) needs")
     assert err.rstrip().endswith("pip install 'badgekiln[server]'")
 
 
@@ -38,4 +38,4 @@ def test_the_layer_holds_neither_the_server_nor_pyyaml() -> None:
 
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     assert not any("yaml" in dep.lower() for dep in project["dependencies"])
-    assert project["optional-dependencies"]["server"] == ["pyyaml==6.0.3"]
+    assert project["optional-dependencies"]["server"] == ["badgekiln[http,render]", "pyyaml>=6.0.1"]

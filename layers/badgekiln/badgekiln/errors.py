@@ -32,7 +32,8 @@ HTTP statuses (``badgekiln.http``); the library never knows either.
     │   └── Conflict                create-only object exists / compare-and-swap lost
     ├── SigningError                a signer (local or KMS) failed
     ├── RenderError                 SVG → PNG rendering failed or was refused
-    └── AuthError                   missing/invalid credentials (``forbidden`` tells 401 from 403)
+    ├── AuthError                   missing/invalid credentials (``forbidden`` tells 401 from 403)
+    └── MissingExtra                a feature needs an optional extra that is not installed
 
 Every error carries a stable ``code`` (a class attribute, kebab-case) and a ``details`` mapping of
 structured context (``reason``, ``offset``, ``chunk``, ``field``, ``url`` …) set at construction.
@@ -61,6 +62,7 @@ __all__ = [
     "KeyResolutionError",
     "MalformedImage",
     "MalformedPayload",
+    "MissingExtra",
     "NoBadgeData",
     "NotABadgeImage",
     "NotFound",
@@ -299,3 +301,10 @@ class AuthError(BadgeKilnError):
     """Missing or invalid credentials; ``forbidden=True`` when valid but not allowed (HTTP 403)."""
 
     code = "unauthorized"
+
+
+class MissingExtra(BadgeKilnError):
+    """A feature needs optional dependencies that are not installed: ``extra`` names the
+    ``badgekiln[extra]`` that brings them, ``module`` the one that was missing."""
+
+    code = "missing-extra"

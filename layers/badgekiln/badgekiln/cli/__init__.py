@@ -77,6 +77,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         # the reader went away (e.g. `| head`); nothing useful left to say
         return EXIT_OK
+    except ModuleNotFoundError as exc:
+        # an optional part reached without its extra, through an import not wrapped in requires()
+        from badgekiln.extras import missing_extra
+
+        error = missing_extra(exc)
+        if error is None:
+            raise
+        print(f"error: {_one_line(str(error))}", file=sys.stderr)
+        return EXIT_INPUT
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""  # which file a command opened itself
         print(f"error: {_one_line(where + (exc.strerror or str(exc)))}", file=sys.stderr)

@@ -120,26 +120,17 @@ def _announce_demo(server: Any, *, new_api_key: bool) -> None:
     print("\n".join(lines), flush=True)
 
 
-#: What to run when the local server (or its template reader) is not installed.
-INSTALL_HINT = "pip install 'badgekiln[server]'"
-
-
 def _serve(args: argparse.Namespace) -> int:
     import logging
 
-    from badgekiln.cli import EXIT_INPUT
+    from badgekiln.extras import check_installed, requires
 
-    try:
-        import yaml  # noqa: F401  (the server's template reader, loaded later; checked now)
-
+    # the local server, its template reader and what the functions it runs import (loaded later)
+    feature = "badgekiln serve (the local server, a development extra)"
+    check_installed("server", feature)
+    with requires("server", feature):
         from badgekiln_server.serve import ServeOptions, default_template, run
-    except ModuleNotFoundError as exc:
-        print(
-            f"error: badgekiln serve needs the local server, a development extra "
-            f"(no module {exc.name!r}): {INSTALL_HINT}",
-            file=sys.stderr,
-        )
-        return EXIT_INPUT
+
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     options = ServeOptions(
         template=args.template or default_template(),

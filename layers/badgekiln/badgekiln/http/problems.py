@@ -76,6 +76,8 @@ STATUS_BY_ERROR: Mapping[type[e.BadgeKilnError], HTTPStatus] = {
     e.SigningError: HTTPStatus.SERVICE_UNAVAILABLE,
     e.RenderError: HTTPStatus.UNPROCESSABLE_ENTITY,
     e.AuthError: HTTPStatus.UNAUTHORIZED,
+    # a deployment without the optional dependencies a route needs: the server cannot do it
+    e.MissingExtra: HTTPStatus.NOT_IMPLEMENTED,
 }
 
 

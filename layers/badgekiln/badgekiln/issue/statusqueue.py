@@ -36,6 +36,7 @@ from collections.abc import Mapping
 from typing import Any, Final, Protocol, TypeGuard
 
 from badgekiln.errors import Conflict, InvalidField, NotFound, StoreError
+from badgekiln.extras import requires
 from badgekiln.hosting.layout import SLUG
 from badgekiln.issue.records import RECORD_HEADERS, dump, load
 from badgekiln.issue.statuslists import OB2, ListId, Published, pending_prefix, publish_pending, trigger_path
@@ -93,7 +94,8 @@ class QueueNotifier:
 
     def _sqs(self) -> Any:
         if self._client is None:
-            import boto3
+            with requires("aws", "the status queue (SQS)"):
+                import boto3
 
             self._client = boto3.client("sqs")
         return self._client

@@ -38,6 +38,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from badgekiln.errors import InvalidField, SigningError
+from badgekiln.extras import requires
 from badgekiln.keys.local import KEY_KINDS, KeyKind, ecdsa_der_to_raw
 from badgekiln.keys.signer import JoseAlgorithm, PublicKey
 
@@ -76,9 +77,10 @@ _KMS_KEY_ID = re.compile(r"[\x21-\x7e]+")
 
 
 def _default_client() -> KMSClient:
-    import boto3
-    from botocore.config import Config
-    from botocore.exceptions import BotoCoreError
+    with requires("aws", "keys in AWS KMS"):
+        import boto3
+        from botocore.config import Config
+        from botocore.exceptions import BotoCoreError
 
     config = Config(
         retries={"mode": "standard", "max_attempts": _CLIENT_RETRIES}, connect_timeout=5, read_timeout=10

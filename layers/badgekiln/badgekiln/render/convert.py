@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from badgekiln.errors import BadgeKilnError, RenderError
+from badgekiln.extras import requires
 from badgekiln.render._fetch import DataUriFetcher
 from badgekiln.render._fonts import configure_fonts
 from badgekiln.render._scan import Budget, scan_svg
@@ -17,6 +18,7 @@ from badgekiln.render.limits import DEFAULT_LIMITS, RenderLimits
 __all__ = ["svg_to_png"]
 
 
+@requires("render", "rendering SVG to PNG")
 def svg_to_png(
     svg: bytes,
     width: int | None = None,

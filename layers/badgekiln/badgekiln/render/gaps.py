@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from xml.etree.ElementTree import Element
 
+from badgekiln.extras import requires
 from badgekiln.render._fonts import BUNDLED_FAMILY
 from badgekiln.render._refs import stylesheet_rules
 from badgekiln.render._xml import local_name
@@ -93,6 +94,7 @@ class TemplateIssue:
     value: str | None = None
 
 
+@requires("render", "checking an SVG badge template")
 def validate_template(template: bytes, *, limits: RenderLimits = DEFAULT_LIMITS) -> list[TemplateIssue]:
     """Check a badge template before it is stored; return what would render wrongly.
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from badgekiln.errors import InputTooLarge, InvalidField, MalformedImage
+from badgekiln.extras import requires
 from badgekiln.render._scan import Scan, scan_svg
 from badgekiln.render._xml import local_name
 from badgekiln.render.limits import DEFAULT_LIMITS, RenderLimits
@@ -74,6 +75,7 @@ _ATTRIBUTE_ESCAPES = {
 _NO_TEXT_PLACEHOLDERS = frozenset({"style", "script"})
 
 
+@requires("render", "personalising an SVG badge template")
 def personalise_svg(
     template: bytes, values: Mapping[str, str], *, limits: RenderLimits = DEFAULT_LIMITS
 ) -> bytes:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 from badgekiln.errors import Conflict, InvalidField, NotFound, StoreError
+from badgekiln.extras import requires
 from badgekiln.store.base import MAX_OBJECT_BYTES, ObjectInfo, Store, StoredObject, Write
 
 if TYPE_CHECKING:
@@ -41,9 +42,10 @@ _MISSING_CODES = frozenset({"NoSuchKey", "NotFound", "404"})
 
 
 def _default_client() -> S3Client:
-    from botocore.config import Config
-    from botocore.exceptions import BotoCoreError
-    from botocore.session import get_session
+    with requires("aws", "an s3:// store"):
+        from botocore.config import Config
+        from botocore.exceptions import BotoCoreError
+        from botocore.session import get_session
 
     config = Config(
         retries={"mode": "standard", "max_attempts": _CLIENT_RETRIES},
