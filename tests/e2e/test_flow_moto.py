@@ -230,7 +230,7 @@ SVG_BOMB = b'<!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>
         (("POST", "/issuers/acme/credentials", {"Content-Type": "application/json"}, b"{bad"), 400),
         (("POST", "/issuers/acme/credentials", {"Content-Type": "text/csv"}, b"recipient\n"), 415),
         (
-            ("POST", "/issuers/acme/batches?achievement=teamwork", {"Content-Type": "text/csv"}, b"email\n"),
+            ("POST", "/issuers/acme/batches?achievement=teamwork", {"Content-Type": "text/csv"}, b"name\n"),
             422,
         ),
         (("GET", "/issuers/acme/../../private/api-keys/x.json", {}, b""), 404),

@@ -414,7 +414,7 @@ MALFORMED = [
     ),
     (
         "batch: bad header",
-        request("issue-batch-csv.json", body="email\nada@example.org\n"),
+        request("issue-batch-csv.json", body="name\nAda\n"),
         422,
         "invalid-field",
         "columns",

@@ -83,7 +83,7 @@ def test_uploaded_csv_is_issued_and_results_written_beside_it(s3: Store, context
 
 
 def test_a_file_unusable_as_a_whole_fails_its_job_not_the_message(s3: Store, context: Context) -> None:
-    key = uploaded(s3, b"email\nada@example.org\n")
+    key = uploaded(s3, b"name\nAda\n")
     assert worker_handler.handler(sqs(key), context) == {"batchItemFailures": []}
     job = get_upload(s3, "acme", key.rsplit("/", 1)[1].removesuffix(".upload"))
     assert (job["state"], job["error"]["field"]) == ("failed", "columns")

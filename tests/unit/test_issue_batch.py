@@ -115,7 +115,7 @@ def test_json_lines(store: LocalStore) -> None:
         "{not json",
         "[1, 2]",
         json.dumps({"recipient": "bob@example.org", "hashed": False, "valid_until": "2099-01-01T00:00:00Z"}),
-        json.dumps({"recipient": "cy@example.org", "surprise": 1}),
+        json.dumps({"recipient": "cy@example.org", "recipient_email": "cy@example.org"}),
         json.dumps({"recipient": "dee@example.org", "valid_until": "tomorrow"}),
         json.dumps({"recipient": "eve@example.org", "hashed": "perhaps"}),
         "x" * (MAX_LINE_CHARS + 10),
@@ -215,8 +215,26 @@ def test_options_apply_to_every_row(store: LocalStore) -> None:
 
 @pytest.mark.parametrize(
     "header",
-    ["name,evidence", "recipient,colour", "recipient,recipient", "", "recipient," * MAX_LINE_CHARS],
-    ids=["no-recipient", "unknown", "twice", "empty", "too-long"],
+    [
+        "name,evidence",
+        "recipient,recipient",
+        "email,Recipient",
+        "Name,First Name,email",
+        "first_name,email,Given Name",
+        "",
+        "recipient," * MAX_LINE_CHARS,
+        'recipient,"unterminated',
+    ],
+    ids=[
+        "no-recipient",
+        "twice",
+        "two-recipients",
+        "name-and-part",
+        "two-first-names",
+        "empty",
+        "too-long",
+        "bad-csv",
+    ],
 )
 def test_bad_csv_headers(header: str) -> None:
     rows = read_rows(io.StringIO(header + "\nada@example.org\n", newline=""), fmt="csv")
@@ -273,3 +291,72 @@ def test_a_batch_sent_in_a_request_is_bounded_and_checked_first(store: LocalStor
     with pytest.raises(ValueError, match="media_type"):
         issue_request_batch(store, "acme", {"achievement": "teamwork"}, b"", media_type="text/plain")
     assert names(store, "private/issuers/acme/credentials/") == []
+
+
+@pytest.mark.parametrize(
+    ("header", "values", "fields"),
+    [
+        ("email,first_name,last_name", "ada@example.org,Ada,Lovelace", {"name": "Ada Lovelace"}),
+        ("Recipient,Name", "ada@example.org,Ada Lovelace", {"name": "Ada Lovelace"}),
+        ("E-mail,First Name,Last Name", "ada@example.org, Ada , Lovelace", {"name": "Ada Lovelace"}),
+        ("EMAIL ADDRESS,Surname", "ada@example.org,Lovelace", {"name": "Lovelace"}),
+        ("email,Given_Name,Family-Name", "ada@example.org,Ada,", {"name": "Ada"}),
+        ("recipient_email,Full Name,Expires", "ada@example.org,Ada L,2099-01-01T00:00:00Z",
+         {"name": "Ada L", "valid_until": "2099-01-01T00:00:00Z"}),
+        ("email,Identity Type,Evidence URL", "ada@example.org,email,https://e.example/1",
+         {"recipient_type": "email", "evidence": "https://e.example/1"}),
+    ],
+)  # fmt: skip
+def test_csv_column_aliases(header: str, values: str, fields: dict[str, str]) -> None:
+    rows = list(read_rows(io.StringIO(f"{header}\n{values}\n", newline=""), fmt="csv"))
+    assert [row.error for row in rows] == [None]
+    assert rows[0].fields == {"recipient": "ada@example.org", **fields}
+
+
+def test_unknown_columns_are_ignored_and_reported_once() -> None:
+    heard: list[list[str]] = []
+    text = "Department,email,Notes\nSales,ada@example.org,hi\nOps,bob@example.org,\n"
+    rows = list(
+        read_rows(io.StringIO(text, newline=""), fmt="csv", on_ignored=lambda n: heard.append(list(n)))
+    )
+    assert [row.fields for row in rows] == [
+        {"recipient": "ada@example.org"},
+        {"recipient": "bob@example.org"},
+    ]
+    assert heard == [["Department", "Notes"]]
+    heard.clear()
+    lines = [
+        {"Email": "ada@example.org", "team": "a"},
+        {"recipient": "bob@example.org", "team": "b", "desk": 4},
+        {"e-mail": "cy@example.org", "First Name": "Cy", "LAST_NAME": "Young"},
+        {"email": "dee@example.org", "recipient": "dee@example.org"},
+        {"email": "eve@example.org", "first_name": 1},
+    ]
+    text = "\n".join(json.dumps(line) for line in lines)
+    rows = list(read_rows(io.StringIO(text), fmt="jsonl", on_ignored=lambda n: heard.append(list(n))))
+    assert heard == [["team"], ["desk"]]
+    assert rows[0].fields == {"recipient": "ada@example.org"}
+    assert rows[2].fields == {"recipient": "cy@example.org", "name": "Cy Young"}
+    assert isinstance(rows[3].error, InvalidField)
+    assert (rows[3].error.reason, rows[3].error.details["line"]) == ("ambiguous", 4)
+    assert isinstance(rows[4].error, InvalidField)
+    assert rows[4].error.details["field"] == "name"
+
+
+def test_an_ambiguous_header_names_both_columns() -> None:
+    with pytest.raises(InvalidField) as caught:
+        list(read_rows(io.StringIO("email,Recipient\nx@example.org,y@example.org\n", newline=""), fmt="csv"))
+    assert caught.value.message == (
+        "the CSV header has both 'email' and 'Recipient' for recipient; keep one of them"
+    )
+    assert caught.value.reason == "ambiguous"
+    with pytest.raises(InvalidField) as caught:
+        list(read_rows(io.StringIO("Name,email,Last Name\n", newline=""), fmt="csv"))
+    assert (
+        caught.value.message
+        == "the CSV header has both 'Name' and 'Last Name' for the name; keep one of them"
+    )
+    with pytest.raises(InvalidField) as caught:
+        list(read_rows(io.StringIO("Department,Notes\n", newline=""), fmt="csv"))
+    assert caught.value.reason == "no-recipient"
+    assert "found 'Department', 'Notes'" in caught.value.message

@@ -242,6 +242,100 @@ def test_issue_batch_input_errors(acme: dict[str, Any], capsys: pytest.CaptureFi
     assert "recipient" in err
 
 
+def _tree(root: Path) -> dict[str, tuple[int, int, bytes]]:
+    """Every file under ``root``: its size, modification time (ns) and bytes."""
+    return {
+        str(path.relative_to(root)): (path.stat().st_size, path.stat().st_mtime_ns, path.read_bytes())
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_issue_batch_reads_aliases_and_warns_once_about_other_columns(
+    acme: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    Path("rows.csv").write_text(
+        "E-mail,First Name,Last Name,Department\nada@example.org,Ada,Lovelace,R&D\nbob@example.org,Bob,,Ops\n"
+    )
+    code, out, err = run(capsys, "issue-batch", "rows.csv", *BATCH)
+    assert code == 0, err
+    assert [json.loads(line)["ok"] for line in out.splitlines()] == [True, True]
+    assert err.splitlines()[0] == "warning: ignoring column(s) badgekiln does not use: 'Department'"
+    assert err.count("warning:") == 1
+    Path("rows.csv").write_text("email,Recipient\nada@example.org,ada@example.org\n")
+    code, out, err = run(capsys, "issue-batch", "rows.csv", *BATCH)
+    assert (code, out) == (2, "")
+    assert err == ("error: the CSV header has both 'email' and 'Recipient' for recipient; keep one of them\n")
+
+
+def test_issue_batch_dry_run_checks_every_row_and_writes_nothing(
+    acme: dict[str, Any], env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Path("rows.csv").write_text("email,name\nada@example.org,Ada\n")
+    assert run(capsys, "issue-batch", "rows.csv", *BATCH)[0] == 0  # Ada's row is issued once
+    Path("rows.csv").write_text(
+        "email,name,valid_until\nada@example.org,Ada,\nnot-an-email,Bob,\ncy@example.org,Cy,2001-01-01T00:00:00Z\n"
+        "dee@example.org,Dee,\n"
+    )
+    before = _tree(env)
+    code, out, err = run(capsys, "issue-batch", "rows.csv", *BATCH, "--dry-run", "--workers", "2")
+    assert _tree(env) == before  # not one object created, changed or touched
+    assert code == 1
+    results = [json.loads(line) for line in out.splitlines()]
+    assert [(r["ok"], r.get("would")) for r in results] == [
+        (True, "replay"),
+        (False, None),
+        (False, None),
+        (True, "issue"),
+    ]
+    assert [r["error"]["field"] for r in results if not r["ok"]] == ["recipient.identity", "valid_until"]
+    dee = results[3]
+    assert dee["dry_run"] is True
+    assert dee["recipient"] == "d•••@e•••.org"  # what would be issued, the identity masked
+    assert (dee["issuer"], dee["achievement"], dee["spec"], dee["format"], dee["image"]) == (
+        "acme",
+        "teamwork",
+        "ob3",
+        "di",
+        "png",
+    )
+    assert "dee@example.org" not in out
+    assert (
+        err.strip() == "4 rows: 1 would be issued, 1 already issued, 2 invalid (dry run: nothing was written)"
+    )
+    # a dry run against an unknown achievement is one error line, and still writes nothing
+    code, out, err = run(
+        capsys, "issue-batch", "rows.csv", "--issuer", "acme", "--achievement", "x", "--dry-run"
+    )
+    assert _tree(env) == before
+    assert code == 1
+    assert {json.loads(line)["error"]["code"] for line in out.splitlines()} <= {"not-found", "invalid-field"}
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_progress_bar_shows_rate_elapsed_and_eta_on_a_terminal_only(
+    acme: dict[str, Any], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Path("rows.csv").write_text("recipient\n" + "".join(f"r{i}@example.org\n" for i in range(3)))
+    terminal = _Terminal()
+    with monkeypatch.context() as patch:
+        patch.setattr(sys, "stderr", terminal)
+        assert main(["issue-batch", "rows.csv", *BATCH]) == 0
+    shown = terminal.getvalue()
+    assert "3/3" in shown  # rows done of the rows counted
+    assert "row/s" in shown  # rate
+    assert "00:00<" in shown or "<00:00" in shown  # elapsed < remaining
+    assert "issued=3" in shown
+    assert shown.rstrip().endswith("3 rows: 3 issued, 0 already issued, 0 failed")
+    code, _, err = run(capsys, "issue-batch", "rows.csv", *BATCH)  # standard error not a terminal
+    assert code == 0
+    assert err == "3 rows: 0 issued, 3 already issued, 0 failed\n"
+
+
 def test_the_progress_count_reads_bounded_pieces(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from badgekiln.cli import issue as issue_cli
 

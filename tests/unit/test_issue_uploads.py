@@ -151,7 +151,7 @@ def test_an_interrupted_run_resumes_and_replays_what_was_issued(
     ("body", "code", "detail"),
     [
         (b"\xff\xfe not text", "invalid-field", "file"),
-        (b"email\nx@example.org\n", "invalid-field", "columns"),
+        (b"name\nAda\n", "invalid-field", "columns"),
         (b"recipient\n" + b"x@example.org\n" * (up.MAX_UPLOAD_ROWS + 1), "input-too-large", None),
     ],
     ids=["not-utf8", "bad-header", "too-many-rows"],

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from badgekiln.errors import BadgeKilnError
 
-__all__ = ["COMMAND_MODULES", "EXIT_INPUT", "EXIT_NEGATIVE", "EXIT_OK", "main"]
+__all__ = ["COMMAND_MODULES", "EXIT_INPUT", "EXIT_NEGATIVE", "EXIT_OK", "main", "warn"]
 
 EXIT_OK = 0
 EXIT_NEGATIVE = 1
@@ -60,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def warn(message: str) -> None:
+    """One ``warning:`` line on standard error (the command goes on)."""
+    print(f"warning: {_one_line(message)}", file=sys.stderr, flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

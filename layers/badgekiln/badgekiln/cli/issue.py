@@ -85,9 +85,12 @@ def register(subparsers: Any) -> None:
         help="issue credentials for every row of a CSV or JSON Lines file",
         description=(
             "Issue an achievement for each row of FILE (CSV with a header, or JSON Lines): columns recipient "
-            "(required), recipient_type, hashed, name, evidence, narrative, valid_until, idempotency_key, "
-            "credential_id. Rows are streamed; a bad row is reported and the rest go on. Per-row results go "
-            "out as JSON Lines; running the same file again resumes (issued rows are replayed)."
+            "(required; also email, E-mail …), recipient_type, hashed, name (or first_name and last_name), "
+            "evidence, narrative, valid_until, idempotency_key, credential_id, matched case-insensitively "
+            "(docs/issuing.md lists every alias); other columns are ignored with a warning. Rows are "
+            "streamed; a bad row is reported and the rest go on. Per-row results go out as JSON Lines; "
+            "running the same file again resumes (issued rows are replayed). --dry-run checks every row "
+            "and prints what would be issued, writing nothing."
         ),
     )
     batch.add_argument("file", metavar="FILE", help="CSV or JSON Lines file, or - for standard input")
@@ -101,6 +104,11 @@ def register(subparsers: Any) -> None:
     )
     batch.add_argument(
         "--results", metavar="FILE", help="write the JSON Lines results here (default: standard output)"
+    )
+    batch.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check every row and print what would be issued; write nothing (no credential, no record)",
     )
     batch.set_defaults(handler=_batch)
 
@@ -164,33 +172,20 @@ def _issue(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-class _Progress:
-    """A one-line progress bar on a terminal (nothing when standard error is not one)."""
+def _progress(total: int | None) -> Any:
+    """tqdm's bar on standard error (rows done, rate, elapsed, ETA), or a silent one when standard
+    error is not a terminal: results on standard output and logs stay clean."""
+    from tqdm import tqdm
 
-    WIDTH = 30
-
-    def __init__(self, total: int | None) -> None:
-        self.total = total
-        self.enabled = sys.stderr.isatty()
-
-    def update(self, summary: Any) -> None:
-        if not self.enabled:
-            return
-        done = summary.rows
-        if self.total:
-            filled = int(self.WIDTH * min(done, self.total) / self.total)
-            bar = "#" * filled + "." * (self.WIDTH - filled)
-            head = f"[{bar}] {done}/{self.total}"
-        else:
-            head = f"{done} rows"
-        sys.stderr.write(
-            f"\r{head}  issued {summary.issued}  replayed {summary.replayed}  failed {summary.failed}"
-        )
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            sys.stderr.write("\n")
+    return tqdm(
+        total=total,
+        unit="row",
+        file=sys.stderr,
+        disable=not sys.stderr.isatty(),
+        dynamic_ncols=True,
+        mininterval=0.2,
+        leave=True,
+    )
 
 
 #: Characters read at a time when counting rows: a file of one huge line must not be read whole.
@@ -221,8 +216,9 @@ def _batch(args: argparse.Namespace) -> int:
     import io
     import json
 
-    from badgekiln.cli import EXIT_INPUT, EXIT_NEGATIVE, EXIT_OK
+    from badgekiln.cli import EXIT_INPUT, EXIT_NEGATIVE, EXIT_OK, warn
     from badgekiln.issue import BatchSummary, issue_batch, read_rows
+    from badgekiln.issue.columns import quote_names
 
     fmt = args.fmt
     if fmt is None:
@@ -238,9 +234,10 @@ def _batch(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     store = open_cli_store(args)
     try:
-        progress = _Progress(_count_rows(args.file, fmt) if sys.stderr.isatty() else None)
+        total = _count_rows(args.file, fmt) if sys.stderr.isatty() else None
     except UnicodeDecodeError:
-        progress = _Progress(None)  # reading the rows reports it
+        total = None  # reading the rows reports it
+    progress = _progress(None if args.dry_run else total)
     summary = BatchSummary()
     source = (
         io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
@@ -249,15 +246,28 @@ def _batch(args: argparse.Namespace) -> int:
     )
     out = open(args.results, "w", encoding="utf-8") if args.results else sys.stdout  # noqa: SIM115
     try:
-        rows = read_rows(source, fmt=fmt)
+        rows = read_rows(
+            source,
+            fmt=fmt,
+            on_ignored=lambda names: warn(f"ignoring column(s) badgekiln does not use: {quote_names(names)}"),
+        )
         results = issue_batch(
-            store, args.issuer, _options(args), rows, workers=args.workers, key_prefix=args.key_prefix
+            store,
+            args.issuer,
+            _options(args),
+            rows,
+            workers=args.workers,
+            key_prefix=args.key_prefix,
+            dry_run=args.dry_run,
         )
         for result in results:
             summary.add(result)
             out.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
             out.flush()
-            progress.update(summary)
+            progress.set_postfix(
+                issued=summary.issued, replayed=summary.replayed, failed=summary.failed, refresh=False
+            )
+            progress.update(1)
     except UnicodeDecodeError as exc:
         from badgekiln.errors import MalformedPayload
 
@@ -269,9 +279,16 @@ def _batch(args: argparse.Namespace) -> int:
         if out is not sys.stdout:
             out.close()
     totals = summary.to_dict()
-    print(
-        f"{totals['rows']} rows: {totals['issued']} issued, {totals['replayed']} already issued, "
-        f"{totals['failed']} failed",
-        file=sys.stderr,
-    )
+    if args.dry_run:
+        print(
+            f"{totals['rows']} rows: {totals['issued']} would be issued, {totals['replayed']} already "
+            f"issued, {totals['failed']} invalid (dry run: nothing was written)",
+            file=sys.stderr,
+        )
+    else:
+        print(
+            f"{totals['rows']} rows: {totals['issued']} issued, {totals['replayed']} already issued, "
+            f"{totals['failed']} failed",
+            file=sys.stderr,
+        )
     return EXIT_NEGATIVE if summary.failed else EXIT_OK

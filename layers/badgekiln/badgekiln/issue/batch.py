@@ -9,8 +9,9 @@ row's content, so running the same file again after an interruption skips what w
 Columns (CSV header / JSON members): ``recipient`` (required), ``recipient_type`` (``email``,
 ``url``, ``telephone``, ``id``), ``hashed`` (``true``/``false``), ``name`` (for personalised
 images), ``evidence`` (a URL; JSON Lines also a list of evidence objects), ``narrative``,
-``valid_until`` (ISO 8601 with a time zone), ``idempotency_key``, ``credential_id``. Unknown
-columns are an error for that row.
+``valid_until`` (ISO 8601 with a time zone), ``idempotency_key``, ``credential_id``. Their
+aliases (``Email``, ``E-mail``, ``First Name`` + ``Last Name`` …) are in
+:mod:`badgekiln.issue.columns`; unknown columns are ignored and reported once (``on_ignored``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import hashlib
 import io
 import itertools
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,7 +29,8 @@ from typing import IO, Any, Final, Literal
 
 from badgekiln.errors import BadgeKilnError, InputError, InputTooLarge, InvalidField, MalformedPayload
 from badgekiln.issue import UPLOAD_ROUTE
-from badgekiln.issue.credentials import Issued, issue_credential
+from badgekiln.issue.columns import COLUMNS, read_header, read_members
+from badgekiln.issue.credentials import Checked, Issued, check_request, issue_credential
 from badgekiln.issue.models import BatchRequest, parse
 from badgekiln.issue.records import dump
 from badgekiln.store.base import Store
@@ -49,19 +51,6 @@ __all__ = [
     "read_rows",
 ]
 
-COLUMNS: Final = frozenset(
-    {
-        "recipient",
-        "recipient_type",
-        "hashed",
-        "name",
-        "evidence",
-        "narrative",
-        "valid_until",
-        "idempotency_key",
-        "credential_id",
-    }
-)
 #: Columns that are :class:`~badgekiln.issue.models.IssueRequest` fields as they are.
 _REQUEST_COLUMNS: Final = ("evidence", "narrative", "credential_id", "valid_until")
 #: Longest line (characters): a row is a recipient and a few short texts, not a document.
@@ -96,12 +85,14 @@ class BatchRow:
 
 @dataclass(frozen=True)
 class RowResult:
-    """What happened to one row: ``issued`` (the credential) or ``error``."""
+    """What happened to one row: ``issued`` (the credential), ``checked`` (a dry run: what would
+    be issued) or ``error``."""
 
     line: int
     idempotency_key: str | None
     issued: Issued | None = None
     error: BadgeKilnError | None = None
+    checked: Checked | None = None
 
     @property
     def ok(self) -> bool:
@@ -120,6 +111,8 @@ class RowResult:
                     "replayed": self.issued.replayed,
                 }
             )
+        if self.checked is not None:
+            out.update({"dry_run": True, **self.checked.summary()})
         if self.error is not None:
             out["error"] = self.error.to_dict()
         return out
@@ -135,10 +128,13 @@ class BatchSummary:
     failed: int = 0
 
     def add(self, result: RowResult) -> None:
+        """Count ``result`` (a dry run's are counted as what they would be)."""
         self.rows += 1
         if result.error is not None:
             self.failed += 1
-        elif result.issued is not None and result.issued.replayed:
+        elif (result.issued is not None and result.issued.replayed) or (
+            result.checked is not None and result.checked.would != "issue"
+        ):
             self.replayed += 1
         else:
             self.issued += 1
@@ -189,27 +185,56 @@ def _too_many() -> InputTooLarge:
     return InputTooLarge(f"a batch holds at most {MAX_ROWS} rows; split the file", limit=MAX_ROWS)
 
 
-def read_rows(source: IO[str], *, fmt: Literal["csv", "jsonl"]) -> Iterator[BatchRow]:
-    """Stream the rows of ``source`` (text, opened with ``newline=""`` for CSV).
+#: Told the column names :func:`read_rows` ignores, each name once.
+IgnoredColumns = Callable[[Sequence[str]], None]
+
+
+def read_rows(
+    source: IO[str], *, fmt: Literal["csv", "jsonl"], on_ignored: IgnoredColumns | None = None
+) -> Iterator[BatchRow]:
+    """Stream the rows of ``source`` (text, opened with ``newline=""`` for CSV), their fields
+    under our column names (:mod:`~badgekiln.issue.columns`: aliases, name parts joined).
 
     Blank JSON Lines are skipped. A row that cannot be read becomes a :class:`BatchRow` with
-    ``error`` (``MalformedPayload``, ``InputTooLarge``), and reading goes on.
+    ``error`` (``MalformedPayload``, ``InputTooLarge``, ``InvalidField``), and reading goes on.
+    Unknown columns are ignored: ``on_ignored`` hears each name once (a CSV header's at once, a
+    JSON Lines member when it first appears).
 
     Raises:
-        InvalidField: (``field="columns"``) a CSV header without ``recipient`` or with unknown
-            columns (no row could be read).
+        InvalidField: (``field="columns"``) a CSV header without a recipient column or with two
+            columns that mean the same (no row could be read).
         InputTooLarge: more than :data:`MAX_ROWS` rows.
     """
     if fmt == "jsonl":
-        yield from _jsonl(source)
+        yield from _jsonl(source, on_ignored)
     elif fmt == "csv":
-        yield from _csv(source)
+        yield from _csv(source, on_ignored)
     else:
         raise ValueError("fmt must be 'csv' or 'jsonl'")
 
 
-def _jsonl(source: IO[str]) -> Iterator[BatchRow]:
-    return _rows(_lines(source), _json_row)
+def _jsonl(source: IO[str], on_ignored: IgnoredColumns | None) -> Iterator[BatchRow]:
+    reported: set[str] = set()
+
+    def row(number: int, line: str) -> BatchRow:
+        read = _json_row(number, line)
+        if read.error is not None:
+            return read
+        try:
+            fields, ignored = read_members(read.fields, line=number)
+        except InvalidField as exc:
+            return BatchRow(number, error=exc)
+        fresh = [name for name in ignored if name not in reported]
+        if fresh and on_ignored is not None and len(reported) < _MAX_REPORTED:
+            reported.update(fresh)
+            on_ignored(fresh)
+        return BatchRow(number, fields)
+
+    return _rows(_lines(source), row)
+
+
+#: Most ignored JSON Lines member names remembered for reporting (each row may bring new ones).
+_MAX_REPORTED: Final = 1000
 
 
 def _json_row(number: int, line: str) -> BatchRow:
@@ -229,31 +254,29 @@ def _malformed(number: int, what: str) -> BatchRow:
     return BatchRow(number, error=MalformedPayload(f"row {number} {what}", line=number))
 
 
-def _csv(source: IO[str]) -> Iterator[BatchRow]:
+def _csv(source: IO[str], on_ignored: IgnoredColumns | None) -> Iterator[BatchRow]:
     lines = _lines(source)
     header_line = next(lines, None)
     if header_line is None:
         return
     if header_line == _TOO_LONG:
         raise InvalidField(f"the CSV header is longer than {MAX_LINE_CHARS} characters", field="columns")
-    header = next(csv.reader([header_line]))
-    columns = [c.strip() for c in header]
-    unknown = sorted(set(columns) - COLUMNS)
-    if "recipient" not in columns or unknown or len(set(columns)) != len(columns):
-        raise InvalidField(
-            f"the CSV header must name a 'recipient' column and only known columns "
-            f"({', '.join(sorted(COLUMNS))}), each once; found {', '.join(columns)[:200]}",
-            field="columns",
-        )
+    try:
+        header = next(csv.reader([header_line], strict=True))
+    except csv.Error as exc:
+        raise InvalidField(f"the CSV header is not valid CSV: {exc}", field="columns") from None
+    columns = read_header(header)
+    if columns.ignored and on_ignored is not None:
+        on_ignored(columns.ignored)
 
     def row(number: int, line: str) -> BatchRow:
         try:
             values = next(csv.reader([line], strict=True))
         except csv.Error as exc:
             return _malformed(number, f"is not valid CSV: {exc}")
-        if len(values) != len(columns):
-            return _malformed(number, f"has {len(values)} fields; the header names {len(columns)}")
-        return BatchRow(number, {c: v for c, v in zip(columns, values, strict=True) if v != ""})
+        if len(values) != len(columns.positions):
+            return _malformed(number, f"has {len(values)} fields; the header names {len(columns.positions)}")
+        return BatchRow(number, columns.fields(values))
 
     yield from _rows(lines, row)
 
@@ -310,10 +333,14 @@ def issue_batch(
     workers: int = 1,
     key_prefix: str | None = None,
     now: Callable[[], datetime] | None = None,
+    dry_run: bool = False,
 ) -> Iterator[RowResult]:
     """Issue ``batch``'s achievement of ``issuer`` for each row, with ``batch``'s options (a
     :class:`~badgekiln.issue.models.BatchRequest` or a mapping of it); yield one
     :class:`RowResult` per row, in order.
+
+    With ``dry_run`` every row is checked as issuing would check it and its result says what
+    would happen (``checked``: issue, replay or wait); nothing is written to the store.
 
     ``rows`` are :class:`BatchRow` (from :func:`read_rows`) or plain mappings of the columns.
     Derived idempotency keys start with ``key_prefix`` (default ``batch:<issuer>:<achievement>``).
@@ -335,7 +362,11 @@ def issue_batch(
         key: str | None = None
         try:
             key, request = _request(row, options, prefix)
-            issued = issue_credential(store, issuer, request, idempotency_key=key, now=now() if now else None)
+            when = now() if now else None
+            if dry_run:
+                checked = check_request(store, issuer, request, idempotency_key=key, now=when)
+                return RowResult(row.line, key, checked=checked)
+            issued = issue_credential(store, issuer, request, idempotency_key=key, now=when)
         except BadgeKilnError as exc:
             return RowResult(row.line, key, error=exc)
         return RowResult(row.line, key, issued=issued)

@@ -54,9 +54,10 @@ from badgekiln.issue.records import (
 )
 from badgekiln.issue.signing import load_signer
 from badgekiln.issue.statuslists import allocate_index, purposes
+from badgekiln.masking import mask_identity
 from badgekiln.store.base import Store
 
-__all__ = ["Issued", "issue_credential", "request_hash"]
+__all__ = ["Checked", "Issued", "check_request", "issue_credential", "request_hash"]
 
 Spec = Literal["ob2", "ob3"]
 Proof = Literal["di", "jwt"]
@@ -103,6 +104,45 @@ class Issued:
             "issued": self.issued,
             "replayed": self.replayed,
         }
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What :func:`issue_credential` would do with a request, found without writing anything:
+    ``would`` is ``issue`` (a new credential), ``replay`` (its idempotency key was used for this
+    very request) or ``wait`` (that request is still running, or crashed and will be resumed)."""
+
+    issuer: str
+    achievement: str
+    spec: Spec
+    format: str
+    image_format: ImageFormat | None
+    #: The recipient's identity, masked (``a•••@e•••.org``).
+    recipient: str
+    recipient_type: str
+    hashed: bool
+    would: Literal["issue", "replay", "wait"]
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready description."""
+        return {
+            "would": self.would,
+            "issuer": self.issuer,
+            "achievement": self.achievement,
+            "spec": self.spec,
+            "format": self.format,
+            "image": self.image_format,
+            "recipient": self.recipient,
+            "recipient_type": self.recipient_type,
+            "hashed": self.hashed,
+        }
+
+
+_WOULD: Final[Mapping[str, Literal["issue", "replay", "wait"]]] = {
+    "new": "issue",
+    "done": "replay",
+    "pending": "wait",
+}
 
 
 @dataclass(frozen=True)
@@ -191,16 +231,7 @@ def issue_credential(
         StoreError: the store failed.
     """
     when = now or datetime.now(UTC)
-    if when.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
-    job = _check(store, issuer_id, parse(IssueRequest, request))
-    request = job.request
-    if request.valid_until is not None and request.valid_until <= when:
-        raise InvalidField("valid_until must be in the future", field="valid_until")
-    fingerprint = request_hash(job)
-    key = idempotency_key
-    if key is None and request.credential_id is not None:
-        key = f"credential-id:{request.credential_id}"
+    job, fingerprint, key = _prepare(store, issuer_id, request, idempotency_key, when)
     if key is None:
         return _run(store, job, _plan(store, job, when), fingerprint)
     owned = idempotency.claim(store, job.issuer.slug, key, fingerprint)
@@ -214,6 +245,64 @@ def issue_credential(
     issued = _run(store, job, plan, fingerprint)
     idempotency.finish(store, owned, {"name": issued.name, "format": issued.format})
     return issued
+
+
+def _prepare(
+    store: Store,
+    issuer_id: str,
+    request: IssueRequest | Mapping[str, Any],
+    idempotency_key: str | None,
+    when: datetime,
+) -> tuple[_Job, str, str | None]:
+    """The checked job, its fingerprint and its idempotency key (``credential_id`` implies one).
+
+    Raises:
+        InvalidField, NotFound: as :func:`issue_credential`.
+    """
+    if when.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    job = _check(store, issuer_id, parse(IssueRequest, request))
+    if job.request.valid_until is not None and job.request.valid_until <= when:
+        raise InvalidField("valid_until must be in the future", field="valid_until")
+    _image_format(job)  # refused now, before an index is allocated or anything written
+    key = idempotency_key
+    if key is None and job.request.credential_id is not None:
+        key = f"credential-id:{job.request.credential_id}"
+    return job, request_hash(job), key
+
+
+def check_request(
+    store: Store,
+    issuer_id: str,
+    request: IssueRequest | Mapping[str, Any],
+    *,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> Checked:
+    """Check ``request`` as :func:`issue_credential` would, and say what it would do; nothing is
+    written (only the issuer, the achievement and the idempotency record are read).
+
+    Raises:
+        InvalidField, NotFound: as :func:`issue_credential`.
+        Conflict: (``reason="idempotency-mismatch"``) the idempotency key (or credential id) was
+            used for a different request.
+        StoreError: the store failed.
+    """
+    job, fingerprint, key = _prepare(store, issuer_id, request, idempotency_key, now or datetime.now(UTC))
+
+    state = "new" if key is None else idempotency.peek(store, job.issuer.slug, key, fingerprint)
+    recipient = job.request.recipient
+    return Checked(
+        issuer=job.issuer.slug,
+        achievement=job.achievement["slug"],
+        spec=job.request.spec,
+        format=job.request.format,
+        image_format=_image_format(job),
+        recipient=mask_identity(recipient.identity, recipient.type),
+        recipient_type=recipient.type,
+        hashed=recipient.hashed,
+        would=_WOULD[state],
+    )
 
 
 def _plan(store: Store, job: _Job, when: datetime) -> dict[str, Any]:

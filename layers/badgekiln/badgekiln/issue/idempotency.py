@@ -21,13 +21,13 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from badgekiln.errors import Conflict, InvalidField, NotFound
 from badgekiln.issue.records import RECORD_HEADERS, dump, idempotency_path, load, parse_stamp, stamp
 from badgekiln.store.base import Store, StoredObject
 
-__all__ = ["LEASE", "MAX_KEY_CHARS", "WAIT", "Claim", "claim", "finish", "save_plan"]
+__all__ = ["LEASE", "MAX_KEY_CHARS", "WAIT", "Claim", "claim", "finish", "peek", "save_plan"]
 
 logger = logging.getLogger(__name__)
 
@@ -117,12 +117,7 @@ def claim(
             continue  # deleted in between (never by badgekiln): try to create it again
         data = load(current)
         if data.get("request") != request:
-            raise Conflict(
-                "this idempotency key was already used for a different request; use a new key "
-                "(or repeat the original request exactly)",
-                field="idempotency_key",
-                reason="idempotency-mismatch",
-            )
+            raise _mismatch()
         if data.get("state") == "done" and isinstance(data.get("result"), dict):
             return Claim(key, "", current.etag, data.get("plan"), data["result"])
         if _parse_time(data.get("lease")) <= now:
@@ -138,6 +133,33 @@ def claim(
             )
         sleep(delay)
         delay = min(_POLL_MAX, delay * 2)
+
+
+def _mismatch() -> Conflict:
+    return Conflict(
+        "this idempotency key was already used for a different request; use a new key "
+        "(or repeat the original request exactly)",
+        field="idempotency_key",
+        reason="idempotency-mismatch",
+    )
+
+
+def peek(store: Store, issuer: str, idempotency_key: str, request: str) -> Literal["new", "done", "pending"]:
+    """What :func:`claim` would find for ``idempotency_key``, read only (nothing is written):
+    ``new`` (unused), ``done`` (it would replay) or ``pending`` (a request is running or crashed).
+
+    Raises:
+        Conflict: (``reason="idempotency-mismatch"``) the key was used for a different request.
+        InvalidField: a malformed key.
+        StoreError: the store failed.
+    """
+    try:
+        data = load(store.get(idempotency_path(issuer, check_key(idempotency_key))))
+    except NotFound:
+        return "new"
+    if data.get("request") != request:
+        raise _mismatch()
+    return "done" if data.get("state") == "done" else "pending"
 
 
 def _take_over(

@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from badgekiln.masking import mask_email, mask_identifier, mask_telephone
+
 __all__ = [
     "MAX_LONG_TEXT",
     "MAX_SHORT_TEXT",
@@ -67,33 +69,6 @@ def text(value: Any, limit: int = MAX_SHORT_TEXT) -> str | None:
     if not stripped:
         return None
     return stripped if len(stripped) <= limit else stripped[: limit - 1].rstrip() + "…"
-
-
-def mask_email(address: str) -> str:
-    """``ada.lovelace@example.org`` → ``a•••@e•••.org``: enough to recognise, not to harvest."""
-    local, at, domain = address.rpartition("@")
-    if not at or not local or not domain:
-        return mask_identifier(address)
-    host, dot, tld = domain.rpartition(".")
-    shown_domain = f"{host[:1]}•••{dot}{tld[:12]}" if dot and host else f"{domain[:1]}•••"
-    return f"{local[:1]}•••@{shown_domain}"
-
-
-def mask_telephone(number: str) -> str:
-    """``+44 20 7946 0123`` → ``•••••••23``: the last two digits only."""
-    digits = [ch for ch in number if ch.isdigit()]
-    return "•" * 7 + "".join(digits[-2:])
-
-
-def mask_identifier(value: str) -> str:
-    """A DID, URL or other id shown by a few characters at each end: ``did:key:z6Mk…Ab3x``,
-    ``https:…lace``."""
-    if len(value) <= 12:
-        return value[:2] + "•••"
-    parts = value.split(":", 2)
-    if len(parts) == 3 and parts[0] == "did" and 0 < len(parts[1]) <= 20:
-        return f"did:{parts[1]}:{parts[2][:4]}…{value[-4:]}"
-    return f"{value[:6]}…{value[-4:]}"
 
 
 def short_date(value: datetime) -> str:
