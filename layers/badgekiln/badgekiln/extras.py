@@ -9,7 +9,7 @@ extra       brings                                      for
 ``aws``     boto3 (botocore)                            the S3 store, KMS keys, the SQS publisher queue
 ``render``  cairosvg, tinycss2, cssselect2, Pillow      SVG → PNG, badge templates, SVG achievement
                                                         images, personalised images
-``http``    Powertools, multipart, Jinja2               the HTTP API and the pages (the Lambda
+``http``    Powertools, multipart, Jinja2, pybase64     the HTTP API and the pages (the Lambda
                                                         functions, ``badgekiln serve``)
 ``server``  PyYAML, and ``http`` and ``render``         ``badgekiln serve``
 ==========  ==========================================  ==========================================
@@ -36,7 +36,7 @@ __all__ = ["EXTRAS", "check_installed", "extra_of", "missing_extra", "requires"]
 
 _AWS: Final = frozenset({"boto3", "botocore"})
 _RENDER: Final = frozenset({"cairosvg", "cairocffi", "tinycss2", "cssselect2", "PIL"})
-_HTTP: Final = frozenset({"aws_lambda_powertools", "multipart", "jinja2"})
+_HTTP: Final = frozenset({"aws_lambda_powertools", "multipart", "jinja2", "pybase64"})
 
 #: Each extra → the top-level modules it installs that badgekiln imports (cairocffi comes with
 #: cairosvg, botocore with boto3); `badgekiln serve` runs the functions and renders, so its extra
