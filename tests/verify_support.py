@@ -396,3 +396,91 @@ def replaced(document: Mapping[str, Any], path: tuple[Any, ...], value: Any) -> 
         node = node[step]
     node[path[-1]] = value
     return altered
+
+
+# --- OB 1.x ---------------------------------------------------------------------------------------
+
+OB1_CONTEXT = "https://w3id.org/openbadges/v1"
+
+
+@dataclass
+class Ob1Issuer:
+    """An Open Badges 1.0 or 1.1 issuer at https://old.example/: its Issuer and BadgeClass
+    documents, a PEM public key for signed badges, and (optionally) a 1.x revocation list."""
+
+    version: str
+    signer: LocalSigner
+    documents: dict[str, bytes]
+
+    BASE = "https://old.example/"
+    ISSUER = BASE + "issuer.json"
+    BADGE = BASE + "badges/robotics.json"
+    KEY = BASE + "public-key.pem"
+    LIST = BASE + "revoked.json"
+    __test__ = False
+
+    @classmethod
+    def create(cls, version: str = "1.0", *, revoked: Mapping[str, Any] | None = None) -> Ob1Issuer:
+        signer = LocalSigner.generate("rsa2048", cls.KEY)
+        issuer: dict[str, Any] = {"name": "Old Issuer", "url": cls.BASE, "email": "badges@old.example"}
+        badge: dict[str, Any] = {
+            "name": "Robotics",
+            "description": "Built a robot.",
+            "image": cls.BASE + "badges/robotics.png",
+            "criteria": cls.BASE + "badges/robotics.html",
+            "issuer": cls.ISSUER,
+        }
+        if version == "1.1":
+            issuer = {"@context": OB1_CONTEXT, "type": "Issuer", "id": cls.ISSUER, **issuer}
+            badge = {"@context": OB1_CONTEXT, "type": "BadgeClass", "id": cls.BADGE, **badge}
+        documents = {
+            cls.BADGE: as_bytes(badge),
+            cls.KEY: dump_pem_public_key(signer.public_key()).encode("ascii"),
+        }
+        if revoked is not None:
+            issuer["revocationList"] = cls.LIST
+            documents[cls.LIST] = as_bytes(revoked)
+        documents[cls.ISSUER] = as_bytes(issuer)
+        return cls(version, signer, documents)
+
+    def assertion(self, url: str | None = None, **members: Any) -> dict[str, Any]:
+        """A hosted assertion at ``url`` (signed by the key when ``url`` is None)."""
+        verify = {"type": "hosted", "url": url} if url is not None else {"type": "signed", "url": self.KEY}
+        document: dict[str, Any] = {
+            "uid": "abc123",
+            "recipient": {"type": "email", "hashed": False, "identity": "ann@example.org"},
+            "badge": self.BADGE,
+            "issuedOn": "2015-04-30",
+            "verify": verify,
+        }
+        if self.version == "1.1":
+            identifier = url if url is not None else "urn:uuid:7b9c0d1e-0000-4000-8000-000000000011"
+            document = {"@context": OB1_CONTEXT, "type": "Assertion", "id": identifier, **document}
+        document.update(members)
+        return {key: value for key, value in document.items() if value is not None}
+
+    def hosted(self, url: str, **members: Any) -> tuple[dict[str, Any], dict[str, bytes]]:
+        """A hosted assertion at ``url`` and the documents serving it."""
+        document = self.assertion(url, **members)
+        return document, {**self.documents, url: as_bytes(document)}
+
+    def sign(self, assertion: Mapping[str, Any]) -> str:
+        return sign_compact({}, json.dumps(assertion).encode(), self.signer)
+
+
+def ob05_assertion(origin: str = "https://old.example", **members: Any) -> dict[str, Any]:
+    """An Open Badges 0.5 assertion: bare recipient, BadgeClass and issuer embedded."""
+    document: dict[str, Any] = {
+        "recipient": "ann@example.org",
+        "issued_on": "2012-03-01",
+        "badge": {
+            "version": "0.5.0",
+            "name": "Robotics",
+            "description": "Built a robot.",
+            "image": origin + "/badge.png",
+            "criteria": origin + "/criteria.html",
+            "issuer": {"origin": origin, "name": "Old Issuer"},
+        },
+    }
+    document.update(members)
+    return document

@@ -24,7 +24,9 @@ class ExtractResponse(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     format: Literal["png", "svg"] = Field(description="The image format, by content.")
-    spec: Literal["ob2", "ob3"] = Field(description="Open Badges 2.0 or 3.0.")
+    spec: Literal["ob1", "ob2", "ob3"] = Field(
+        description="The Open Badges version of the payload (ob1: 0.5/1.x), as /verify reads it."
+    )
     carrier: str = Field(description='Where the payload was found, e.g. "iTXt:openbadgecredential".')
     payload: str = Field(description="The baked payload, exactly as stored.")
 

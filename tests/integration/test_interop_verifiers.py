@@ -17,7 +17,9 @@ are compared with badgekiln's strict mode (conformance deviations fail, docs/ver
 The samples are chosen to cover each verdict kind while keeping the run short (each case is one
 process of the peer's; about 15 s in all): 14 cases for DCC (13 agree, 1 stricter), 16 for
 openbadgeslib (13 agree, 3 outside its support) and all 24 OB 2.0 fixtures for the validator
-(19 agree, 5 outside what it can do offline).
+(19 agree, 5 outside what it can do offline). Open Badges 0.5/1.x, which the validator upgrades
+to the 2.0 model as badgekiln does: 9 badges of the wild corpus and 6 hosted 1.0/1.1/0.5 badges
+we build (13 agree; 2 stricter: the 1.x revocation list, the 0.5 origin rule; about 35 s).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from tests.conftest import VECTORS
 from tests.integration.test_verify_vectors import DCC_VC, EXPECTED
 from tests.interop.harness import command_or_skip
 from tests.verify_support import OB20, OB30, VALIDATOR, self_hosted, verify_vector
+
+WILD = VECTORS / "wild"
 
 pytestmark = pytest.mark.interop
 
@@ -194,3 +198,99 @@ def test_1edtech_ob2_validator_agrees(tmp_path: Path) -> None:
         peer = _run([*ob2, *_prefix_args(OB20_PREFIXES), *_self_hosted_pins(rel, tmp_path), rel])
         verdicts[rel] = _judge("ob2", rel, _verify(rel, strict=True).valid, peer)
     assert Counter(verdicts.values()) == {"agree": 19, "peer-limit": 5}, verdicts
+
+
+# --- Open Badges 0.5/1.x --------------------------------------------------------------------------
+
+#: Built 1.x cases where badgekiln rejects what the validator-core accepts, on purpose.
+LEGACY_STRICTER: dict[str, str] = {
+    "revoked-1.1": "the 1.x revocation list ({uid: reason}, 1.1 spec) is not read by the validator-core",
+    "0.5-elsewhere": "the 0.5 schema: the issuer origin 'Must match the origin of the hosted assertion'",
+}
+
+
+#: The wild corpus' 1.x badges run through the validator-core (each run is a ~2 s process): one
+#: of each kind of verdict (0.5 without a URL, valid 1.0, a differing copy, 1.1 with a 2.0 term,
+#: a baked 1.0 PNG, a bad date, no badge, a retired host, a URL nobody serves).
+LEGACY_WILD_SAMPLE = (
+    "1edtech-validator-core/0_5_assertion.json",
+    "1edtech-validator-core/1_0_basic_assertion.json",
+    "1edtech-validator-core/1_0_assertion_with_errors.json",
+    "1edtech-validator-core/1_1_basic_assertion.json",
+    "badgr-server/baked_image.png",
+    "badgr-server/1_0_basic_instance_with_bad_date.json",
+    "badgr-server/1_0_basic_instance_missing_badge_prop.json",
+    "badgekit-demo/open-edx-contributor.png",
+    "mozilla-backpack/valid-baked.png",
+)
+
+
+def _legacy_wild_entries() -> list[dict[str, Any]]:
+    from tests.integration.test_wild_corpus import manifest
+
+    return [e for e in manifest()["entries"] if e["file"] in LEGACY_WILD_SAMPLE]
+
+
+def _manifest_pins(entry: dict[str, Any]) -> list[str]:
+    from tests.integration.test_wild_corpus import manifest
+
+    source = manifest()["sources"][entry["file"].split("/", 1)[0]]
+    pins = {**source.get("documents", {}), **entry.get("documents", {})}
+    return [arg for url, rel in pins.items() for arg in ("--doc", f"{url}={WILD / rel}")]
+
+
+def _built_legacy_cases() -> dict[str, tuple[str | dict[str, Any], dict[str, bytes]]]:
+    """Hosted 1.0, 1.1 and 0.5 badges of our builders (the validator-core verifies no signed 1.x:
+    its upgrade leaves no ``verification.creator``), each with the documents serving it."""
+    from tests.verify_support import Ob1Issuer, as_bytes, ob05_assertion
+
+    heart = (
+        VECTORS / "concentricsky-openbadges-bakery/openbadges_bakery/testfiles/public_domain_heart.png"
+    ).read_bytes()
+    url = Ob1Issuer.BASE + "assertions/1.json"
+    cases: dict[str, tuple[str | dict[str, Any], dict[str, bytes]]] = {}
+    image = {Ob1Issuer.BASE + "badges/robotics.png": heart}
+    for name, issuer, at in (
+        ("hosted-1.0", Ob1Issuer.create("1.0"), url),
+        ("hosted-1.1", Ob1Issuer.create("1.1"), url),
+        ("elsewhere-1.0", Ob1Issuer.create("1.0"), "https://elsewhere.example/a.json"),
+        ("revoked-1.1", Ob1Issuer.create("1.1", revoked={"abc123": "issued in error"}), url),
+    ):
+        assertion, documents = issuer.hosted(at)
+        cases[name] = (assertion, {**documents, **image})
+    ob05_url = "https://old.example/assertions/05.json"
+    for name, origin in (("0.5-hosted", "https://old.example"), ("0.5-elsewhere", "https://other.example")):
+        documents = {ob05_url: as_bytes(ob05_assertion(origin)), origin + "/badge.png": heart}
+        cases[name] = (ob05_url, documents)
+    return cases
+
+
+def test_1edtech_validator_agrees_on_legacy_badges(tmp_path: Path) -> None:
+    # the validator-core upgrades 0.5/1.x badges to the 2.0 model and verifies them hosted, as
+    # badgekiln does: every 1.x badge of the wild corpus, and hosted 1.0/1.1/0.5 badges we build
+    import badgekiln
+    from tests.integration.test_wild_corpus import outcome
+
+    ob2 = command_or_skip("ob2")
+    verdicts = {}
+    for entry in _legacy_wild_entries():
+        peer = _run([*ob2, *_manifest_pins(entry), str(WILD / entry["file"])])
+        verdicts[entry["file"]] = (
+            "agree" if peer["verified"] is outcome(entry)["valid"] else f"DISAGREE {peer}"
+        )
+    for name, (badge, documents) in _built_legacy_cases().items():
+        folder = tmp_path / name
+        folder.mkdir()
+        pins = []
+        for number, (url, body) in enumerate(documents.items()):
+            (folder / f"{number}").write_bytes(body)
+            pins += ["--doc", f"{url}={folder / str(number)}"]
+        data = badge if isinstance(badge, str) else json.dumps(badge)
+        (folder / "input.json").write_text(data)
+        peer = _run([*ob2, *pins, data if isinstance(badge, str) else str(folder / "input.json")])
+        ours = badgekiln.verify(data, offline=True, documents=documents).valid
+        if peer["verified"] is ours:
+            verdicts[name] = "agree"
+        else:
+            verdicts[name] = "stricter" if name in LEGACY_STRICTER and not ours else f"DISAGREE {peer}"
+    assert Counter(verdicts.values()) == {"agree": 13, "stricter": 2}, verdicts

@@ -21,6 +21,7 @@ from badgekiln.errors import (
     NoBadgeData,
     NotABadgeImage,
 )
+from badgekiln.model.reader import is_legacy
 
 VALIDATOR = "1edtech-digital-credentials-public-validator/inspector-vc/src/test/resources"
 BAKERY = "concentricsky-openbadges-bakery/openbadges_bakery/testfiles"
@@ -50,7 +51,7 @@ def b64(value: object) -> str:
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        (f"{BAKERY}/baked_heart.png", ("png", "ob2", "iTXt:openbadges", "json")),
+        (f"{BAKERY}/baked_heart.png", ("png", "ob1", "iTXt:openbadges", "json")),
         (f"{VALIDATOR}/ob20/simple-badge.png", ("png", "ob2", "iTXt:openbadges", "json")),
         (f"{VALIDATOR}/ob30/simple-json.png", ("png", "ob3", "iTXt:openbadgecredential", "json")),
         (f"{VALIDATOR}/ob30/simple-jwt.png", ("png", "ob3", "iTXt:openbadgecredential", "jws")),
@@ -58,15 +59,17 @@ def b64(value: object) -> str:
         (f"{VALIDATOR}/ob30/simple-json.svg", ("svg", "ob3", "svg:credential", "json")),
         (f"{VALIDATOR}/ob30/simple-jwt.svg", ("svg", "ob3", "svg:credential", "jws")),
         (f"{VALIDATOR}/ob30/simple-jwt_v1.svg", ("svg", "ob3", "svg:credential", "jws")),
-        (f"{BAKERY}/baked_example.svg", ("svg", "ob2", "svg:assertion", "json")),
-        (f"{MOZILLA}/baked.svg", ("svg", "ob2", "svg:assertion", "json")),
+        (f"{BAKERY}/baked_example.svg", ("svg", "ob1", "svg:assertion", "json")),
+        (f"{MOZILLA}/baked.svg", ("svg", "ob1", "svg:assertion", "json")),
         (f"{MOZILLA}/no-json.svg", ("svg", "ob2", "svg:assertion", "url")),
     ],
 )
 def test_extract_vectors(vectors: Path, name: str, expected: tuple[str, str, str, str]) -> None:
     found = badgekiln.extract((vectors / name).read_bytes())
     assert (found.format, found.spec, found.carrier, found.kind) == expected
-    assert baking.CARRIER_SPECS[found.carrier] == found.spec
+    assert (
+        baking.CARRIER_SPECS[found.carrier] == found.carrier_spec == ("ob3" if found.spec == "ob3" else "ob2")
+    )
 
 
 @pytest.mark.parametrize("name", [f"{VALIDATOR}/ob30/simple-json.png", f"{VALIDATOR}/ob30/simple-jwt.png"])
@@ -163,7 +166,13 @@ JWS_OB2 = f"{b64({'alg': 'RS256'})}.{b64({'type': 'Assertion'})}.c2ln"
 )
 def test_bake_then_extract(image: bytes, payload: str, spec: str | None, carrier: str) -> None:
     found = badgekiln.extract(badgekiln.bake(image, payload, spec=spec))  # type: ignore[arg-type]
-    assert (found.carrier, found.spec, found.payload) == (carrier, baking.CARRIER_SPECS[carrier], payload)
+    assert (found.carrier, found.carrier_spec, found.payload) == (
+        carrier,
+        baking.CARRIER_SPECS[carrier],
+        payload,
+    )
+    # the payload's own version, whatever carrier an override chose
+    assert found.spec == ("ob2" if payload == JWS_OB2 or payload.startswith("https://") else "ob3")
 
 
 @pytest.mark.parametrize("image", [SMALL_PNG, SMALL_SVG])
@@ -229,6 +238,35 @@ def test_extracted_is_a_frozen_slotted_record() -> None:
     assert found.kind == "url"
 
 
+@pytest.mark.parametrize(
+    ("payload", "carrier_spec", "spec"),
+    [
+        ('{"uid": "1", "badge": "https://a.example/b", "recipient": {}, "verify": {}}', "ob2", "ob1"),
+        ('{"@context": "https://w3id.org/openbadges/v1", "type": "Assertion"}', "ob2", "ob1"),
+        ('{"@context": "https://w3id.org/openbadges/v2", "type": "Assertion"}', "ob2", "ob2"),
+        ('{"@context": "https://www.w3.org/ns/credentials/v2"}', "ob2", "ob3"),
+        ("https://example.org/assertions/1", "ob2", "ob2"),  # what a URL serves is unknown here
+        ('{"name": "a BadgeClass"}', "ob2", "ob2"),  # not a badge: the carrier's
+        ('{"a": 1, "a": 2}', "ob3", "ob3"),  # malformed: the carrier's
+        ("not a payload", "ob2", "ob2"),
+        (JWS_OB2, "ob2", "ob2"),
+        (f"{b64({'alg': 'RS256'})}.{b64({'uid': '1', 'verify': {'type': 'signed'}})}.c2ln", "ob2", "ob1"),
+        (f"{b64({'alg': 'ES256'})}.{b64({'vc': {'type': ['VerifiableCredential']}})}.c2ln", "ob2", "ob3"),
+    ],
+)
+def test_extracted_spec_is_the_payloads_version(payload: str, carrier_spec: str, spec: str) -> None:
+    # extract and verify agree: a 1.0 payload in the shared "openbadges" carrier is ob1
+    found = baking.Extracted("png", carrier_spec, "iTXt:openbadges", payload)  # type: ignore[arg-type]
+    assert (found.carrier_spec, found.spec) == (carrier_spec, spec)
+
+
+def test_extract_and_verify_name_the_same_version(vectors: Path) -> None:
+    data = (
+        vectors / "concentricsky-openbadges-bakery/openbadges_bakery/testfiles/baked_heart.png"
+    ).read_bytes()
+    assert badgekiln.extract(data).spec == badgekiln.verify(data, offline=True).spec == "ob1"
+
+
 def test_top_level_names() -> None:
     assert badgekiln.bake is baking.bake
     assert badgekiln.extract is baking.extract
@@ -269,7 +307,9 @@ def test_any_json_object_round_trips(
 def test_any_jws_round_trips(claims: dict[str, object], image: bytes) -> None:
     token = f"{b64({'alg': 'EdDSA'})}.{b64(claims)}.c2lnbmF0dXJl"
     found = badgekiln.extract(badgekiln.bake(image, token))
-    assert (found.payload, found.kind, found.spec) == (token, "jws", "ob2")
+    # the spec is the payload's own version: claims shaped like a 1.x assertion (a "uid") are ob1
+    spec = "ob1" if is_legacy(claims) else "ob2"
+    assert (found.payload, found.kind, found.spec) == (token, "jws", spec)
 
 
 @settings(max_examples=5, deadline=None)

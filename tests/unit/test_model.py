@@ -150,6 +150,8 @@ MEMBERS = [
     "revocationReason",
     "uid",
     "issuedOn",
+    "issued_on",
+    "origin",
     "expires",
     "identityType",
     "identityHash",
@@ -298,9 +300,139 @@ def test_read_decides_the_version(document: dict[str, Any], kind: type[node.Node
 
 
 def test_legacy_assertions_are_read_with_the_2_0_names() -> None:
-    legacy = read({"uid": "abc", "badge": "https://a.example/b", "recipient": "x", "issued_on": "2013-01-01"})
+    legacy = read({"badge": "https://a.example/b", "recipient": "x", "issued_on": "2013-01-01"})
     assert isinstance(legacy, ob2.LegacyAssertion)
-    assert (legacy.spec, legacy.id, legacy.badge_ref) == ("ob1", "abc", "https://a.example/b")
+    assert (legacy.spec, legacy.version, legacy.id, legacy.uid) == ("ob1", "0.5", None, None)
+    assert legacy.badge_ref == "https://a.example/b"
+    assert legacy.issued_on == DateTime("issued_on", "2013-01-01", datetime(2013, 1, 1, tzinfo=UTC))
+    with_uid = read({"uid": "abc", "badge": "https://a.example/b", "recipient": {}})
+    assert isinstance(with_uid, ob2.LegacyAssertion)
+    assert (with_uid.version, with_uid.uid) == ("1.0", "abc")
+
+
+@pytest.mark.parametrize(
+    ("document", "version", "hosted", "key"),
+    [
+        # 1.0: no context; the hosted copy is verify.url
+        (
+            {
+                "uid": "1",
+                "badge": "https://a.example/b",
+                "recipient": {},
+                "verify": {"type": "hosted", "url": "https://a.example/1"},
+            },
+            "1.0",
+            "https://a.example/1",
+            None,
+        ),
+        # a signed badge's verify.url is its key, not a hosted copy
+        (
+            {"uid": "1", "verify": {"type": "signed", "url": "https://a.example/key.pem"}},
+            "1.0",
+            None,
+            "https://a.example/key.pem",
+        ),
+        # 1.1: the id is the hosted copy, whatever verify says
+        (
+            {
+                "@context": ob2.OB1_CONTEXT,
+                "type": "Assertion",
+                "id": "https://a.example/2",
+                "verify": {"type": "hosted"},
+            },
+            "1.1",
+            "https://a.example/2",
+            None,
+        ),
+        (
+            {
+                "@context": [ob2.OB1_CONTEXT],
+                "type": "Assertion",
+                "id": "urn:x",
+                "verification": {"type": "hosted"},
+            },
+            "1.1",
+            None,
+            None,
+        ),
+        # 0.5: a bare recipient or an embedded BadgeClass; the BadgeKit hybrid still names verify.url
+        (
+            {
+                "recipient": "a@example.org",
+                "badge": {},
+                "verify": {"type": "hosted", "url": "https://a.example/3"},
+            },
+            "0.5",
+            "https://a.example/3",
+            None,
+        ),
+        ({"badge": {"issuer": {}}, "recipient": {}}, "0.5", None, None),
+    ],
+)
+def test_legacy_versions_and_urls(
+    document: dict[str, Any], version: str, hosted: str | None, key: str | None
+) -> None:
+    legacy = read(document)
+    assert isinstance(legacy, ob2.LegacyAssertion)
+    assert (legacy.version, legacy.hosted_url, legacy.key_url) == (version, hosted, key)
+    assert legacy.id == (document.get("id") or hosted)
+
+
+def test_legacy_dates_and_recipients() -> None:
+    legacy = ob2.LegacyAssertion(
+        {"recipient": "sha256$abc", "salt": "s", "issued_on": 1399404880, "expires": "2015-04-31"}
+    )
+    assert legacy.issued_on.value == datetime(2014, 5, 6, 19, 34, 40, tzinfo=UTC)
+    assert legacy.expires is not None
+    assert (
+        legacy.expires.problem == "expires is '2015-04-31', not a valid date (day is out of range for month)"
+    )
+    recipient = legacy.recipient
+    assert recipient is not None
+    assert (recipient.identity_type, recipient.identity, recipient.hashed, recipient.salt) == (
+        "email",
+        "sha256$abc",
+        True,
+        "s",
+    )
+    plain = ob2.LegacyAssertion({"recipient": "ada@example.org", "badge": {}})
+    assert plain.recipient is not None
+    assert plain.recipient.hashed is False
+    # 1.0 and 1.1 need an IdentityObject: a bare string is not read as one
+    broken = ob2.LegacyAssertion({"uid": "1", "recipient": "ada@example.org", "badge": "https://a.example/b"})
+    assert (broken.version, broken.recipient) == ("1.0", None)
+    assert (
+        ob2.LegacyAssertion({"@context": ob2.OB1_CONTEXT, "recipient": "ada@example.org"}).recipient is None
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("2015-04-30", datetime(2015, 4, 30, tzinfo=UTC)),
+        ("2016-12-31T23:59:59Z", datetime(2016, 12, 31, 23, 59, 59, tzinfo=UTC)),
+        ("2011-06-01T10:00", datetime(2011, 6, 1, 10, tzinfo=UTC)),
+        ("2013-11-05T12:00:00+0100", datetime(2013, 11, 5, 11, tzinfo=UTC)),
+        ("2013-11-05T12:00:00+01", datetime(2013, 11, 5, 11, tzinfo=UTC)),
+        ("2013-11-05T12:00:00.5-01:00", datetime(2013, 11, 5, 13, 0, 0, 500000, tzinfo=UTC)),
+        (1399404880, datetime(2014, 5, 6, 19, 34, 40, tzinfo=UTC)),
+        ("1399404880", datetime(2014, 5, 6, 19, 34, 40, tzinfo=UTC)),
+        (0, datetime(1970, 1, 1, tzinfo=UTC)),
+        ("2015-04-31", None),
+        ("2015-4-30", None),
+        ("139940488", None),
+        (12_345_678_901, None),
+        (-1, None),
+        (True, None),
+        (1399404880.5, None),
+        ("0001-01-01T00:00:00+05:00", None),
+        (None, None),
+    ],
+)
+def test_legacy_dates(raw: Any, value: datetime | None) -> None:
+    moment = DateTime.read(raw, "issuedOn", dates.parse_legacy)
+    assert moment.value == value
+    assert (moment.problem is None) == (value is not None)
 
 
 @pytest.mark.parametrize(
@@ -312,6 +444,16 @@ def test_legacy_assertions_are_read_with_the_2_0_names() -> None:
             "this is an Open Badges 2.0 Issuer, not an Assertion",
         ),
         ({"@context": OB2}, "neither an Open Badges 3.0 credential nor an Open Badges 2.0 assertion"),
+        (
+            {"@context": ob2.OB1_CONTEXT, "type": "BadgeClass", "id": "x"},
+            "this is an Open Badges 1.1 BadgeClass, not",
+        ),
+        ({"@context": [ob2.OB1_CONTEXT], "type": "IssuerOrg"}, "this is an Open Badges 1.1 IssuerOrg, not"),
+        ({"@context": ob2.OB1_CONTEXT, "name": "x"}, "this is an Open Badges 1.1 document, not an Assertion"),
+        (
+            {"name": "Basic Badge", "criteria": "https://a.example/c", "issuer": "https://a.example/i"},
+            "neither",
+        ),
         ({"@context": [["nested"]], "type": {"odd": 1}}, "neither an Open Badges 3.0 credential"),
     ],
 )

@@ -143,6 +143,16 @@ def test_bad_options_exit_2_with_one_error_line(
     ("content", "message"),
     [
         (b'{"name": "not a badge"}', "error: not a badge: neither an Open Badges 3.0 credential"),
+        # 1.x BadgeClasses and Issuers are not badges either (they were reported as 1.x assertions)
+        (
+            b'{"@context": "https://w3id.org/openbadges/v1", "type": "BadgeClass", "id": "https://a.example/b"}',
+            "error: not a badge: this is an Open Badges 1.1 BadgeClass, not an Assertion",
+        ),
+        (
+            b'{"@context": "https://w3id.org/openbadges/v1", "type": "Issuer", "id": "https://a.example/i"}',
+            "error: not a badge: this is an Open Badges 1.1 Issuer, not an Assertion",
+        ),
+        (b'{"name": "Basic Issuer", "url": "http://a.com/issuer"}', "error: not a badge: neither"),
         (b"\x00\xff\xfe", "error: the input is neither a PNG or SVG image nor a UTF-8 badge payload"),
         (b"<html><body/></html>", "error: not a badge image: XML whose root element is 'html'"),
         (b"eyJhbGciOiJSUzI1NiJ9.bm90IGpzb24.c2ln", "error: JWT payload is not valid JSON: Expecting value"),

@@ -174,15 +174,23 @@ def test_deeply_nested_json_is_refused_without_recursion() -> None:
         verify(deep, offline=True)
 
 
-def test_legacy_badges_are_recognised(vectors: Path) -> None:
+def test_legacy_badges_are_verified_from_their_hosted_copy(vectors: Path) -> None:
     report = verify(
-        (vectors / "concentricsky-openbadges-bakery/openbadges_bakery/testfiles/baked_heart.png").read_bytes()
+        (
+            vectors / "concentricsky-openbadges-bakery/openbadges_bakery/testfiles/baked_heart.png"
+        ).read_bytes(),
+        offline=True,
     )
     assert (report.valid, report.spec, report.format) == (False, "ob1", "png")
-    assert outcome(report, "version") == ("failed", "legacy")
-    assert "Open Badges 1.x" in report.checks[0].message
+    assert outcome(report, "hosted") == ("skipped", "offline")
+    assert "could not be retrieved from http://example.org/badgeinstance1" in report.checks[0].message
     legacy = {"@context": "https://w3id.org/openbadges/v1", "type": "Assertion", "uid": "1"}
-    assert verify(json.dumps(legacy)).spec == "ob1"
+    report = verify(json.dumps(legacy))
+    assert (report.spec, outcome(report, "version"), outcome(report, "hosted")) == (
+        "ob1",
+        ("passed", None),
+        ("failed", "no-url"),
+    )
 
 
 def test_a_non_badge_credential_fails_structure(issuer: TestIssuer) -> None:

@@ -4,7 +4,7 @@ The recipes most callers need are importable from here::
 
     import badgekiln
     baked = badgekiln.bake(png_bytes, credential_json)
-    found = badgekiln.extract(baked)          # Extracted(format, spec, carrier, payload)
+    found = badgekiln.extract(baked)          # Extracted(format, carrier_spec, carrier, payload); .spec
     report = badgekiln.verify(baked)          # Report(valid, checks, ...)
 
 Everything is imported lazily, so ``import badgekiln.png`` stays cheap (no pydantic, PyLD,

@@ -29,6 +29,8 @@ from badgekiln.sniff import MAX_PAYLOAD_CHARS, classify_payload, payload_object,
 __all__ = ["CARRIER_SPECS", "Extracted", "bake", "extract"]
 
 Spec = Literal["ob2", "ob3"]
+#: What :attr:`Extracted.spec` may say: also ``ob1`` for an Open Badges 0.5/1.x payload.
+ExtractedSpec = Literal["ob1", "ob2", "ob3"]
 
 #: Every carrier name :func:`extract` reports, with the spec it belongs to.
 CARRIER_SPECS: Final[Mapping[str, Spec]] = MappingProxyType(
@@ -45,14 +47,35 @@ _XML_SPACE: Final = " \t\r\n"
 
 @dataclass(frozen=True, slots=True)
 class Extracted:
-    """What :func:`extract` found: the container, the spec its carrier belongs to, the carrier
-    (``"iTXt:openbadges"``, ``"iTXt:openbadgecredential"``, ``"tEXt:openbadges"``,
-    ``"svg:assertion"`` or ``"svg:credential"``) and the payload, exactly as baked."""
+    """What :func:`extract` found: the container, the spec the carrier belongs to
+    (``carrier_spec``), the carrier (``"iTXt:openbadges"``, ``"iTXt:openbadgecredential"``,
+    ``"tEXt:openbadges"``, ``"svg:assertion"`` or ``"svg:credential"``) and the payload, exactly
+    as baked. :attr:`spec` is the payload's own version, as the verifier reads it."""
 
     format: Literal["png", "svg"]
-    spec: Spec
+    carrier_spec: Spec
     carrier: str
     payload: str
+
+    @property
+    def spec(self) -> ExtractedSpec:
+        """The Open Badges version of the payload, decided as :func:`badgekiln.verify` decides it
+        (:func:`badgekiln.model.read`): ``ob1`` for a 0.5/1.x assertion (OB 1.x and 2.0 share the
+        ``openbadges`` carrier), ``ob3`` for a credential, ``ob2`` otherwise. A baked URL, or a
+        payload that is not a readable badge, keeps the carrier's spec (only what the URL serves,
+        or nothing, would say more)."""
+        from badgekiln.errors import BadgeKilnError
+        from badgekiln.model.jwt import VcJwt
+        from badgekiln.model.reader import read, read_jwt
+
+        try:
+            kind, document = payload_object(self.payload)
+            if document is None:
+                return self.carrier_spec
+            badge = read_jwt(document) if kind == "jws" else read(document)
+        except BadgeKilnError:
+            return self.carrier_spec
+        return "ob3" if isinstance(badge, VcJwt) else badge.spec
 
     @property
     def kind(self) -> Literal["jws", "json", "url"]:

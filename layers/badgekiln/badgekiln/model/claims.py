@@ -129,7 +129,7 @@ def _resolve(
     found = lookup(key) if key is not None and lookup is not None else None
     if found is not None:
         node = view(found)
-        return node, node.id, "fetched"
+        return node, node.id or key, "fetched"  # a 1.0 document names no id: its URL is one
     if isinstance(ref, Node):
         return ref, ref.id, "embedded"
     return None, ref, "missing"

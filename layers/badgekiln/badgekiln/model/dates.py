@@ -9,12 +9,12 @@ parsed once, with the reason when it is not one.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-__all__ = ["DateTime", "parse_aware", "stamp"]
+__all__ = ["DateTime", "parse_aware", "parse_legacy", "stamp"]
 
 #: NumericDate values beyond this (year 9999) cannot be compared with datetime values.
 _MAX_NUMERIC_DATE: Final = 253_402_300_799
@@ -24,6 +24,17 @@ _STAMP: Final = re.compile(
     r"(?P<date>\d{4}-\d{2}-\d{2})T(?P<time>\d{2}:\d{2}:\d{2})(?:\.(?P<frac>\d{1,9}))?"
     r"(?P<zone>Z|z|[+-]\d{2}:\d{2})"
 )
+
+# Open Badges 0.5/1.x DateTime: "Either an ISO 8601 date or a standard 10-digit Unix timestamp"
+# (the 1.1 specification); the spec's own JSON Schemas allow a date alone, a time without seconds
+# and a zone written +hh, +hhmm or +hh:mm (ob_v2p0/v1/schema/assertion.json).
+_LEGACY_STAMP: Final = re.compile(
+    r"(?P<date>\d{4}-\d{2}-\d{2})(?:T(?P<hm>\d{2}:\d{2})(?::(?P<s>\d{2}))?(?:[.,](?P<frac>\d{1,9}))?"
+    r"(?P<zone>Z|z|[+-]\d{2}(?::?\d{2})?)?)?"
+)
+#: A 1.x Unix timestamp has 10 digits (the 0.5 and 1.1 schemas: 0 … 9999999999).
+_MAX_LEGACY_TIMESTAMP: Final = 9_999_999_999
+_TEN_DIGITS: Final = re.compile(r"\d{10}")
 
 
 def parse_aware(value: Any) -> datetime:
@@ -42,6 +53,39 @@ def parse_aware(value: Any) -> datetime:
         return datetime.fromisoformat(f"{match['date']}T{match['time']}.{fraction:0<6}{zone}").astimezone(UTC)
     except (ValueError, OverflowError) as exc:
         raise ValueError(f"not a valid date-time ({exc})") from exc
+
+
+def parse_legacy(value: Any) -> datetime:
+    """An Open Badges 0.5/1.0/1.1 DateTime as an aware datetime in UTC.
+
+    Those versions allow an ISO 8601 date or date-time, or a 10-digit Unix timestamp (an integer,
+    or in 0.5 a string of ten digits). A date alone, or a date-time without a zone, is read as
+    UTC, as the 1EdTech validator-core upgrades them to OB 2.0.
+
+    Raises:
+        ValueError: none of these, or an impossible date (``2015-04-31``); the message says which.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 0 <= value <= _MAX_LEGACY_TIMESTAMP:
+            raise ValueError("not a 10-digit Unix timestamp")
+        return datetime.fromtimestamp(value, UTC)
+    if isinstance(value, str) and _TEN_DIGITS.fullmatch(value):
+        return datetime.fromtimestamp(int(value), UTC)
+    match = _LEGACY_STAMP.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError("not an ISO 8601 date or date-time, nor a 10-digit Unix timestamp")
+    zone = match["zone"] or "Z"
+    if zone in ("Z", "z"):
+        zone = "+00:00"
+    elif len(zone) == 3:
+        zone += ":00"
+    elif ":" not in zone:
+        zone = f"{zone[:3]}:{zone[3:]}"
+    time = f"{match['hm'] or '00:00'}:{match['s'] or '00'}.{(match['frac'] or '0')[:6]:0<6}"
+    try:
+        return datetime.fromisoformat(f"{match['date']}T{time}{zone}").astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
+        raise ValueError(f"not a valid date ({exc})") from exc
 
 
 def stamp(value: datetime) -> str:
@@ -72,10 +116,11 @@ class DateTime:
     error: str | None = None
 
     @classmethod
-    def read(cls, raw: Any, field: str) -> DateTime:
-        """``raw`` parsed with :func:`parse_aware`; never raises."""
+    def read(cls, raw: Any, field: str, parse: Callable[[Any], datetime] = parse_aware) -> DateTime:
+        """``raw`` parsed with ``parse`` (:func:`parse_aware`, or :func:`parse_legacy` for an Open
+        Badges 0.5/1.x DateTime); never raises."""
         try:
-            return cls(field, raw, parse_aware(raw))
+            return cls(field, raw, parse(raw))
         except ValueError as exc:
             return cls(field, raw, None, str(exc))
 

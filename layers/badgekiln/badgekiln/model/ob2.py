@@ -2,28 +2,32 @@
 
 An :class:`Assertion` names its :class:`BadgeClass` by URL or embeds it; the BadgeClass names its
 issuer :class:`Profile` the same way; a signed assertion's key is a :class:`CryptographicKey`.
-Open Badges 1.x assertions are read with the same view (:class:`LegacyAssertion`): the members
-2.0 kept have the same names.
+Open Badges 0.5, 1.0 and 1.1 assertions are read as the 2.0 model (:class:`LegacyAssertion`),
+the way the 1EdTech validator-core upgrades them: most members kept their names, and the view
+answers the rest (``verify``, 0.5's ``issued_on`` and bare recipient, 1.x dates) under 2.0's.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Final, Literal
 
 from badgekiln.model import ob3
-from badgekiln.model.dates import DateTime
-from badgekiln.model.node import Node, as_list, criteria_of, id_of, member, ref_of, string
+from badgekiln.model.dates import DateTime, parse_legacy
+from badgekiln.model.node import Node, as_list, criteria_of, id_of, member, non_empty, ref_of, string
 
 __all__ = [
     "OB1_CONTEXT",
+    "OB1_VERIFICATION_TYPES",
     "OB2_CONTEXTS",
     "Assertion",
     "BadgeClass",
     "CryptographicKey",
     "IdentityObject",
     "LegacyAssertion",
+    "LegacyVersion",
     "Profile",
 ]
 
@@ -32,6 +36,12 @@ OB2_CONTEXTS: Final = frozenset(
     {"https://w3id.org/openbadges/v2", "https://openbadgespec.org/v2/context.json"}
 )
 OB1_CONTEXT: Final = "https://w3id.org/openbadges/v1"
+#: The Open Badges versions a :class:`LegacyAssertion` may be.
+LegacyVersion = Literal["0.5", "1.0", "1.1"]
+#: 1.x VerificationType: "Can be either 'hosted' or 'signed'" (1.1 specification).
+OB1_VERIFICATION_TYPES: Final = frozenset({"hosted", "signed"})
+# a hashed 0.5 recipient: algorithm, dollar, hex digest (the 0.5 schema's HashString)
+_HASHED: Final = re.compile(r"(?i:(sha1|sha256|md5)\$[0-9a-f]+)")
 
 
 def _strings(value: Any) -> list[str]:
@@ -70,6 +80,7 @@ class Profile(Node):
         lambda value: [origin.lower() for origin in _policy("allowedOrigins")(value)],
         "``verification.allowedOrigins``, lower-cased: the hosts hosted assertions may live on.",
     )
+    origin = member("origin", string, "An Open Badges 0.5 issuer's ``origin`` (scheme, host and port).")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -161,11 +172,84 @@ class Assertion(Node):
 
 @dataclass(frozen=True, slots=True, eq=False)
 class LegacyAssertion(Assertion):
-    """An Open Badges 1.0/1.1 (or 0.5) assertion, read with the 2.0 names it shares."""
+    """An Open Badges 0.5/1.0/1.1 assertion, read as the 2.0 model.
+
+    ``version`` says which: the v1 context is 1.1; without a context, an embedded BadgeClass, or
+    neither ``verify`` nor ``uid``, is 0.5 (the Mozilla validator's rule), else 1.0. 1.x dates
+    are read as 1.x wrote them (a date alone, a Unix timestamp:
+    :func:`~badgekiln.model.dates.parse_legacy`); 0.5's ``issued_on`` is ``issued_on``, its
+    bare recipient (an email or a salted hash, ``salt`` beside it) an :class:`IdentityObject` of
+    type ``email``. The VerificationObject is 1.x's ``verify`` (``hosted`` or ``signed``, with
+    ``url``: the hosted copy, or the public key).
+    """
 
     spec: ClassVar[Literal["ob1", "ob2"]] = "ob1"
 
+    def __post_init__(self) -> None:
+        raw = self.raw
+        issued = "issued_on" if self.version == "0.5" and "issuedOn" not in raw else "issuedOn"
+        object.__setattr__(self, "issued_on", DateTime.read(raw.get(issued), issued, parse_legacy))
+        expires = DateTime.read(raw["expires"], "expires", parse_legacy) if "expires" in raw else None
+        object.__setattr__(self, "expires", expires)
+
+    verify = member("verify", Node.of, "The 1.x VerificationObject ``verify``, when an object.")
+
+    @property
+    def version(self) -> LegacyVersion:
+        """``1.1`` (the v1 context), ``0.5`` (an embedded BadgeClass, or neither 1.0's ``verify``
+        nor its ``uid``) or ``1.0``."""
+        if OB1_CONTEXT in as_list(self.raw.get("@context")):
+            return "1.1"
+        if isinstance(self.raw.get("badge"), Mapping) or not ({"verify", "uid"} & set(self.raw)):
+            return "0.5"
+        return "1.0"
+
     @property
     def id(self) -> str | None:
-        """``id``, or for 1.0 assertions (which have none) ``uid``."""
-        return id_of(self.raw) or id_of(self.raw.get("uid"))
+        """``id`` (1.1), else the URL of the hosted copy (``verify.url`` of a hosted badge)."""
+        return non_empty(self.raw.get("id")) or self.hosted_url
+
+    @property
+    def verification_type(self) -> Any:
+        """``verify.type`` as written (1.x: ``hosted`` or ``signed``; 2.0's ``verification`` is
+        not a 1.x term)."""
+        verify = self.verify
+        return verify.raw.get("type") if verify is not None else None
+
+    @property
+    def verify_url(self) -> str | None:
+        """``verify.url`` when it is a string: the hosted copy, or a signed badge's public key."""
+        verify = self.verify
+        return string(verify.raw.get("url")) if verify is not None else None
+
+    @property
+    def hosted_url(self) -> str | None:
+        """Where the hosted copy lives: a 1.1 assertion's HTTP(S) ``id``, else ``verify.url``;
+        ``None`` for a signed badge (its ``verify.url`` is the key)."""
+        kind = self.verification_type
+        if kind == "signed":
+            return None
+        declared = non_empty(self.raw.get("id"))
+        if self.version == "1.1" and declared is not None and declared.startswith(("https://", "http://")):
+            return declared
+        return self.verify_url  # an untyped verify names the hosted copy (the structure check says so)
+
+    @property
+    def key_url(self) -> str | None:
+        """A signed badge's public key URL (``verify.url``)."""
+        return self.verify_url if self.verification_type == "signed" else None
+
+    @property
+    def recipient(self) -> IdentityObject | None:  # type: ignore[override]
+        """The ``recipient`` IdentityObject; for 0.5, the bare identity read as one."""
+        value = self.raw.get("recipient")
+        if isinstance(value, str) and self.version == "0.5":
+            fields: dict[str, Any] = {
+                "type": "email",
+                "identity": value,
+                "hashed": bool(_HASHED.fullmatch(value)),
+            }
+            if "salt" in self.raw:
+                fields["salt"] = self.raw["salt"]
+            return IdentityObject(fields)
+        return IdentityObject.of(value)

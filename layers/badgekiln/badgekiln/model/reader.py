@@ -3,11 +3,11 @@
 * an OB 3.0 credential (:class:`~badgekiln.model.ob3.Credential`) when a context is a VC or OB
   3.0 one, or a type is a credential type (:func:`is_credential`: baking's spec detection and
   the verifier's dispatch share it);
-* an OB 1.x assertion (:class:`~badgekiln.model.ob2.LegacyAssertion`): the v1 context, or no
-  context and a 1.x shape (:func:`is_legacy`);
+* an OB 0.5/1.x assertion (:class:`~badgekiln.model.ob2.LegacyAssertion`): the v1 context
+  and an Assertion, or no context and a 1.x shape (:func:`is_legacy`);
 * an OB 2.0 assertion (:class:`~badgekiln.model.ob2.Assertion`): type ``Assertion``, or the 2.0
   context with ``badge`` and ``recipient``;
-* anything else is not a badge (a BadgeClass or a profile is named as such).
+* anything else is not a badge (a BadgeClass or a profile, 1.1 or 2.0, is named as such).
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ _VC_TYPES: Final = frozenset(
     {"VerifiableCredential", "OpenBadgeCredential", "AchievementCredential", "EndorsementCredential"}
 )
 _OB2_NODE_TYPES: Final = frozenset({"BadgeClass", "Issuer", "Profile", "CryptographicKey", "RevocationList"})
+#: What a 1.1 document that is not an Assertion may be (``IssuerOrg``: the 1.1 alias of Issuer).
+_OB1_NODE_TYPES: Final = frozenset({"BadgeClass", "Issuer", "IssuerOrg", "Extension"})
 
 
 def is_credential(document: Mapping[str, Any]) -> bool:
@@ -53,16 +55,23 @@ def carries_credential(claims: Mapping[str, Any]) -> bool:
     return (isinstance(vc, Mapping) and is_credential(vc)) or is_credential(claims)
 
 
-def is_legacy(document: Mapping[str, Any]) -> bool:
-    """Whether a JSON assertion is Open Badges 1.0/1.1 (or 0.5): the v1 context, or an object
-    without ``@context`` shaped like one (1.0's ``verify`` or ``uid``, or ``badge`` with
-    ``recipient``)."""
-    context = document.get("@context")
-    if context == OB1_CONTEXT or (isinstance(context, list) and OB1_CONTEXT in context):
-        return True
-    if context is not None:
-        return False
+def _is_v1(document: Mapping[str, Any]) -> bool:
+    return OB1_CONTEXT in type_names(document.get("@context"))
+
+
+def _assertion_shaped(document: Mapping[str, Any]) -> bool:
+    """1.0's ``verify`` or ``uid``, or ``badge`` with ``recipient`` (0.5)."""
     return "verify" in document or "uid" in document or {"badge", "recipient"} <= set(document)
+
+
+def is_legacy(document: Mapping[str, Any]) -> bool:
+    """Whether a JSON object is an Open Badges 0.5/1.0/1.1 assertion: the v1 context with type
+    ``Assertion`` (or no type and an assertion's members), or no ``@context`` and an assertion's
+    members (1.0's ``verify`` or ``uid``, or ``badge`` with ``recipient``)."""
+    if _is_v1(document):
+        types = type_names(document.get("type"))
+        return "Assertion" in types or (not types and _assertion_shaped(document))
+    return "@context" not in document and _assertion_shaped(document)
 
 
 def read(document: Mapping[str, Any]) -> Badge:
@@ -77,6 +86,10 @@ def read(document: Mapping[str, Any]) -> Badge:
     if is_legacy(document):
         return LegacyAssertion(document)
     types = set(type_names(document.get("type")))
+    if _is_v1(document):
+        kinds = sorted(types & _OB1_NODE_TYPES)
+        kind = f"an Open Badges 1.1 {kinds[0]}" if kinds else "an Open Badges 1.1 document"
+        raise MalformedPayload(f"not a badge: this is {kind}, not an Assertion", reason="not-a-badge")
     contexts = set(type_names(document.get("@context")))
     if "Assertion" in types or (contexts & OB2_CONTEXTS and {"badge", "recipient"} <= set(document)):
         return Assertion(document)

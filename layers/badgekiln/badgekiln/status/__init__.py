@@ -14,6 +14,7 @@ credentialStatus / list                checker
 ``StatusList2021Entry`` (legacy)       :func:`check_status_list_entry`
 ``1EdTechRevocationList`` (OB 3.0)     :func:`check_revocation_list_entry`
 OB 2.0 issuer ``revocationList``       :func:`check_ob2_revocation_list`
+OB 1.x issuer ``revocationList``       :func:`check_ob1_revocation_list`
 =====================================  ==================================================
 
 Issuers build entries and lists with :class:`StatusBitstring`, :func:`build_status_entry`,
@@ -44,6 +45,7 @@ from badgekiln.status.revocationlist import (
     MAX_REVOKED_ENTRIES,
     add_revoked_assertion,
     build_ob2_revocation_list,
+    check_ob1_revocation_list,
     check_ob2_revocation_list,
     check_revocation_list_entry,
     remove_revoked_assertion,
@@ -75,6 +77,7 @@ __all__ = [
     "build_status_entry",
     "build_status_list_credential",
     "check_credential_status",
+    "check_ob1_revocation_list",
     "check_ob2_revocation_list",
     "check_revocation_list_entry",
     "check_status_list_entry",

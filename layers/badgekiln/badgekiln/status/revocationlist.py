@@ -1,4 +1,5 @@
-"""Revocation lists by id: 1EdTech ``1EdTechRevocationList`` (OB 3.0) and OB 2.0 ``RevocationList``.
+"""Revocation lists by id: 1EdTech ``1EdTechRevocationList`` (OB 3.0), OB 2.0 ``RevocationList``
+and the Open Badges 1.x revocation list.
 
 Both are plain JSON documents listing revoked ids, usually unsigned, so trust rests on the URL
 the (signed) credential or the issuer profile names and on TLS; a 1EdTech list served as a
@@ -13,6 +14,9 @@ value instead of an array, revokes that entry (the 1EdTech OB 2.0 validator miss
 * **OB 2.0 RevocationList** (issuer profile ``revocationList``): ``revokedAssertions`` holds
   assertion ids as strings, ``{"id", "revocationReason"}`` objects, or legacy ``{"uid", …}``
   objects matched against the assertion's ``uid``.
+* **Open Badges 1.x** (issuer ``revocationList``): "an object where the keys are the ``uid`` or
+  ``id`` of a revoked badge assertion, and the values are the reason for revocation" (1.1
+  specification). An issuer that moved its list to the 2.0 ``RevocationList`` is read as one.
 
 Issuers maintain OB 2.0 lists with :func:`build_ob2_revocation_list`,
 :func:`add_revoked_assertion` and :func:`remove_revoked_assertion`.
@@ -42,6 +46,7 @@ __all__ = [
     "OB2_CONTEXT",
     "add_revoked_assertion",
     "build_ob2_revocation_list",
+    "check_ob1_revocation_list",
     "check_ob2_revocation_list",
     "check_revocation_list_entry",
     "remove_revoked_assertion",
@@ -83,15 +88,19 @@ def _load(
     return ref, RevocationList(fetched)
 
 
-def _entries(document: RevocationList, member: str, url: str) -> list[Any]:
-    entries = document.entries(member) or []
-    if len(entries) > MAX_REVOKED_ENTRIES:
+def _check_count(count: int, url: str) -> None:
+    if count > MAX_REVOKED_ENTRIES:
         raise StatusError(
             f"the revocation list {url} has more than {MAX_REVOKED_ENTRIES} entries",
             reason="too-large",
             url=url,
             limit=MAX_REVOKED_ENTRIES,
         )
+
+
+def _entries(document: RevocationList, member: str, url: str) -> list[Any]:
+    entries = document.entries(member) or []
+    _check_count(len(entries), url)
     return entries
 
 
@@ -244,6 +253,59 @@ def check_ob2_revocation_list(
         if hit and not revoked:
             revoked, reason = True, _reason(item) if item is not None else None
     return _result("RevocationList", url, reason, revoked=revoked, warnings=warnings)
+
+
+def check_ob1_revocation_list(
+    revocation_list: str,
+    *,
+    assertion_uid: str | None,
+    assertion_id: str | None,
+    issuer: str | None,
+    fetch_json: FetchJson,
+    policy: StatusPolicy = StatusPolicy(),  # noqa: B008  # frozen, so one shared default is safe
+) -> StatusResult:
+    """Check an Open Badges 1.x issuer's ``revocationList`` URL for one assertion (its ``uid``
+    and, for 1.1, its ``id``); a list of type ``RevocationList`` is read as OB 2.0's.
+
+    Raises:
+        StatusError: ``reason`` is ``entry`` (not a URL), ``retrieval``, ``list`` (a token, or
+            a key that matches holds no reason text), ``too-large``, or as
+            :func:`check_ob2_revocation_list`.
+    """
+    if not isinstance(revocation_list, str) or not revocation_list:
+        raise StatusError("the revocation list reference must be a URL", reason="entry")
+    document = fetch_list(revocation_list, fetch_json, "revocation list")
+    if isinstance(document, CompactToken):  # 1.x lists predate secured lists: plain JSON only
+        raise StatusError(
+            f"the revocation list {revocation_list} is a token; an Open Badges 1.x list is a JSON object",
+            reason="list",
+            url=revocation_list,
+        )
+    if "RevocationList" in RevocationList(document).types:
+        return check_ob2_revocation_list(
+            document if "id" in document else {**document, "id": revocation_list},
+            assertion_id=assertion_id or "",
+            assertion_uid=assertion_uid,
+            issuer=issuer,
+            fetch_json=fetch_json,
+            policy=policy,
+        )
+    _check_count(len(document), revocation_list)
+    keys = [key for key in (assertion_uid, assertion_id) if key]
+    hit = next((key for key in keys if key in document), None)
+    if hit is None:
+        return _result("revocationList (1.x)", revocation_list, None, revoked=False, warnings=[])
+    reason = document[hit]
+    if not isinstance(reason, str):
+        raise StatusError(
+            f"the revocation list {revocation_list} gives {hit!r} a reason that is not text",
+            reason="list",
+            url=revocation_list,
+            field=hit,
+        )
+    return _result(
+        "revocationList (1.x)", revocation_list, reason[:_MAX_REASON_CHARS] or None, revoked=True, warnings=[]
+    )
 
 
 # --- issuing (OB 2.0) ---------------------------------------------------------------------------

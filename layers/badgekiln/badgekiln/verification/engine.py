@@ -1,9 +1,9 @@
 """``verify()``: read the input, tell what it is, and hand it to the OB 2.0 or OB 3.0 verifier.
 
 Input is detected by content: a PNG or SVG image (its baked payload is verified), a JSON
-document (OB 3.0 credential, OB 2.0 assertion), a compact JWS/JWT (OB 3.0 VC-JWT, OB 2.0
-signed assertion) or an http(s) URL (what it serves: an OB 3.0 credential, a baked image, or an
-OB 2.0 hosted assertion). Input that is none of these,
+document (OB 3.0 credential, OB 2.0 or 0.5/1.x assertion), a compact JWS/JWT (OB 3.0 VC-JWT,
+OB 2.0 or 1.x signed assertion) or an http(s) URL (what it serves: an OB 3.0 credential, a baked
+image, or an OB 2.0 or 1.x hosted assertion). Input that is none of these,
 or is not a badge at all, raises a typed error; a badge that fails a check returns a report.
 """
 
@@ -69,7 +69,7 @@ def _read(data: bytes | str) -> tuple[InputFormat | None, str]:
 def _verify_text(session: Session, image: InputFormat | None, text: str) -> Report:
     from badgekiln.sniff import classify_payload
     from badgekiln.strictjson import loads_strict
-    from badgekiln.verification import ob2, ob3
+    from badgekiln.verification import legacy, ob2, ob3
 
     payload = text.strip(" \t\r\n")
     # a compact JWS is parsed (strictly) below; anything else is classified by the sniffer
@@ -88,7 +88,7 @@ def _verify_text(session: Session, image: InputFormat | None, text: str) -> Repo
         if isinstance(badge, Credential):
             return ob3.verify_credential(session, badge, fmt)
         if isinstance(badge, LegacyAssertion):
-            return ob2.legacy_report(badge, fmt)
+            return legacy.verify_given(session, badge, fmt)
         return ob2.verify_hosted(session, fmt, baked=badge)
     from badgekiln.strictjson import loads_object
     from badgekiln.verification.vcjwt import from_parts, parse_signed
@@ -97,7 +97,7 @@ def _verify_text(session: Session, image: InputFormat | None, text: str) -> Repo
     signed = read_jwt(loads_object(parsed.payload, source="JWT payload"))
     fmt = image or "jwt"
     if isinstance(signed, LegacyAssertion):
-        return ob2.legacy_report(signed, fmt)
+        return legacy.verify_signed(session, parsed, signed, fmt)
     if isinstance(signed, Assertion):
         if ob2.is_hosted(signed):  # the VerificationObject, not the envelope, picks the procedure
             return ob2.verify_hosted(session, fmt, baked=signed, jws=parsed)

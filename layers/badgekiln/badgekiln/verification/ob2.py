@@ -1,4 +1,4 @@
-"""Open Badges 2.0: hosted and signed assertions (and the recognition of 1.x legacy badges).
+"""Open Badges 2.0: hosted and signed assertions (1.x assertions: :mod:`.legacy`).
 
 Hosted: the copy served at the assertion's ``id`` is authoritative (the input only names the
 URL); HTTP 410 or ``"revoked": true`` means revoked. The VerificationObject picks the procedure:
@@ -9,17 +9,20 @@ whatever the key's ``owner`` claims. Both: the BadgeClass and the issuer profile
 (embedded nodes with an HTTP id are fetched again), the issuer's ``revocationList`` is checked
 in full, ``expires`` and ``issuedOn`` are judged with the clock skew, and the recipient is
 matched when asked. Documents are read through
-:mod:`badgekiln.model.ob2`.
+:mod:`badgekiln.model.ob2`. A hosted URL that serves an Open Badges 0.5/1.x assertion hands it
+to :mod:`badgekiln.verification.legacy`, which shares the scope rule, the dates and the recipient
+match (:func:`check_scope`, :func:`check_window_and_recipient`) and the summary (:func:`summary_of`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 from urllib.parse import urlsplit
 
 from badgekiln.errors import (
     BadgeKilnError,
+    FetchError,
     FetchFailed,
     KeyResolutionError,
     MalformedPayload,
@@ -36,15 +39,28 @@ from badgekiln.model.ob2 import (
     LegacyAssertion,
     Profile,
 )
+from badgekiln.model.reader import is_legacy
 from badgekiln.verification._dates import check_window
 from badgekiln.verification._session import Checks, Session
-from badgekiln.verification.report import Check, InputFormat, Report, Summary
+from badgekiln.verification.report import InputFormat, Report, Summary
 
 if TYPE_CHECKING:
     from badgekiln.fetch import FetchResponse
     from badgekiln.proofs.jws import CompactJws
+    from badgekiln.status import StatusResult
 
-__all__ = ["MAX_PROFILE_KEYS", "is_hosted", "legacy_report", "verify_hosted", "verify_signed"]
+__all__ = [
+    "MAX_PROFILE_KEYS",
+    "check_revocation",
+    "check_scope",
+    "check_window_and_recipient",
+    "host_of",
+    "is_hosted",
+    "is_http",
+    "summary_of",
+    "verify_hosted",
+    "verify_signed",
+]
 
 _HOSTED: Final = frozenset({"HostedBadge", "hosted"})
 _SIGNED: Final = frozenset({"SignedBadge", "signed"})
@@ -60,36 +76,25 @@ def is_hosted(assertion: Assertion) -> bool:
     return isinstance(kind, str) and kind in _HOSTED
 
 
-def _is_http(value: Any) -> bool:
+def is_http(value: Any) -> bool:
+    """Whether ``value`` is an http(s) URL string."""
     return isinstance(value, str) and value.startswith(("https://", "http://"))
 
 
-def _host(url: str) -> str:
+def host_of(url: str) -> str:
+    """The lower-cased host (and port) of ``url``; ``""`` when it has none or is malformed."""
     try:
         return urlsplit(url).netloc.lower()
     except ValueError:  # malformed (an unclosed IPv6 bracket …): matches no issuer host
         return ""
 
 
-def _summary(
+def summary_of(
     assertion: Assertion | None, documents: Mapping[str, Mapping[str, Any]] | None = None
 ) -> Summary:
     """What the assertion claims, its BadgeClass and profile read from ``documents`` (by URL)."""
     lookup = documents.get if documents else None
     return Summary.of(claims_of(assertion or Assertion({}), lookup))
-
-
-# --- legacy ---------------------------------------------------------------------------------------
-
-
-def legacy_report(assertion: LegacyAssertion, fmt: InputFormat) -> Report:
-    """A not-valid report for a 1.x badge, saying why."""
-    message = (
-        "an Open Badges 1.x assertion (legacy): badgekiln verifies Open Badges 2.0 and 3.0 only, and "
-        "1.x verification URLs and keys are long retired; ask the issuer for a 2.0 or 3.0 badge"
-    )
-    summary = Summary(id=assertion.id, type=("Assertion",))
-    return Report("ob1", fmt, (Check("version", "failed", message, "legacy"),), summary)
 
 
 # --- nodes ----------------------------------------------------------------------------------------
@@ -105,9 +110,9 @@ def _node(session: Session, checks: Checks, ref: Any, view: type[_V], kind: str)
         FetchError, MalformedPayload, InputTooLarge: the node could not be had.
     """
     url = id_of(ref)
-    if isinstance(ref, Mapping) and not _is_http(url):
+    if isinstance(ref, Mapping) and not is_http(url):
         return None, view(ref)
-    if url is None or not _is_http(url):
+    if url is None or not is_http(url):
         raise MalformedPayload(f"the {kind} must be an HTTP(S) URL or an embedded object", reason="structure")
     node = view.of(session.fetch_json(url))
     if node is None:
@@ -154,7 +159,7 @@ def _check_assertion(checks: Checks, assertion: Assertion, verification: frozens
     the verification method, readable dates) fails; the rest of the 2.0 profile is conformance."""
     problems: list[str] = []
     deviations: list[tuple[str, str]] = []
-    if not _is_http(assertion.declared_id) and not str(assertion.declared_id).startswith("urn:uuid:"):
+    if not is_http(assertion.declared_id) and not str(assertion.declared_id).startswith("urn:uuid:"):
         deviations.append(("id must be an HTTP(S) URL or a urn:uuid", "assertion-id"))
     if "Assertion" not in assertion.types:
         deviations.append((f"type {assertion.type!r} is not Assertion", "assertion-type"))
@@ -215,20 +220,22 @@ def _resolve_issuer(
 # --- hosted ---------------------------------------------------------------------------------------
 
 
-def _check_scope(checks: Checks, assertion_id: str, badge_url: Any, issuer_id: str, profile: Profile) -> None:
+def check_scope(checks: Checks, assertion_id: str, badge_url: Any, issuer_id: str, profile: Profile) -> None:
+    """The ``issuer`` check of a hosted assertion: within the profile's verification policy, or
+    by default on the issuer profile's host (assertion and BadgeClass alike)."""
     starts = profile.starts_with
     origins = profile.allowed_origins
     problems: list[str] = []
     if starts and not any(assertion_id.startswith(prefix) for prefix in starts):
         problems.append(f"{assertion_id} does not start with any of the issuer's startsWith {starts}")
-    if origins and _host(assertion_id) not in origins:
-        problems.append(f"{_host(assertion_id)} is not among the issuer's allowedOrigins {origins}")
+    if origins and host_of(assertion_id) not in origins:
+        problems.append(f"{host_of(assertion_id)} is not among the issuer's allowedOrigins {origins}")
     if not starts and not origins:
         # OB 2.0 default: Assertion and BadgeClass hosted on the issuer profile's origin (host)
-        home = _host(issuer_id)
+        home = host_of(issuer_id)
         for what, url in (("assertion", assertion_id), ("BadgeClass", badge_url)):
-            if _is_http(url) and _host(url) != home:
-                problems.append(f"the {what} is hosted on {_host(url)}, not on the issuer's {home}")
+            if is_http(url) and host_of(url) != home:
+                problems.append(f"the {what} is hosted on {host_of(url)}, not on the issuer's {home}")
     if problems:
         checks.failed(
             "issuer", "outside the issuer's hosted-verification scope: " + "; ".join(problems), "scope"
@@ -254,37 +261,44 @@ def verify_hosted(
     its signature is checked as defence in depth only (:func:`_check_envelope`).
     """
     checks = session.checks()
+    spec = baked.spec if baked is not None else "ob2"
     target = url if url is not None else baked.id if baked is not None else None
-    if target is None or not _is_http(target):
+    if target is None or not is_http(target):
         if baked is not None:
             _check_context(session, checks, baked)
         checks.failed("hosted", "a hosted assertion needs an HTTP(S) id to be fetched from", "no-url")
-        return checks.report("ob2", fmt, _summary(baked), "hosted")
+        return checks.report(spec, fmt, summary_of(baked), "hosted")
     try:
         if isinstance(prefetched, BadgeKilnError):
             raise prefetched
         response = prefetched if prefetched is not None else session.options.active_fetcher.get(target)
         served = response.json()
-    except FetchFailed as exc:
-        if exc.details.get("status") == 410:
+    except FetchError as exc:
+        if isinstance(exc, FetchFailed) and exc.details.get("status") == 410:
             checks.failed("hosted", f"{target} answers 410 Gone: the issuer withdrew it", "gone")
             checks.failed("status", "revoked: the issuer answers HTTP 410 Gone for the assertion", "revoked")
         else:
-            checks.error("hosted", exc, "the hosted assertion: ")
-        return checks.report("ob2", fmt, _summary(baked), "hosted")
+            checks.error("hosted", exc, f"the hosted assertion could not be retrieved from {target}: ")
+        return checks.report(spec, fmt, summary_of(baked), "hosted")
     except BadgeKilnError as exc:
-        checks.error("hosted", exc, "the hosted assertion: ")
-        return checks.report("ob2", fmt, _summary(baked), "hosted")
+        checks.error("hosted", exc, f"the hosted assertion at {target} is not usable: ")
+        return checks.report(spec, fmt, summary_of(baked), "hosted")
+    if isinstance(served, Mapping) and is_legacy(served):
+        from badgekiln.verification.legacy import verify_served
+
+        return verify_served(
+            session, fmt, target, response=response, hosted=LegacyAssertion(served), baked=baked
+        )
     hosted = Assertion.of(served)
     if hosted is None:
         checks.failed("hosted", f"{target} does not serve a JSON object", "hosted")
-        return checks.report("ob2", fmt, _summary(baked), "hosted")
+        return checks.report(spec, fmt, summary_of(baked), "hosted")
     if hosted.revoked:
         reason = hosted.revocation_reason
         because = f" ({reason})" if reason else ""
         checks.failed("hosted", f"{target} declares the assertion revoked", "revoked")
         checks.failed("status", f"revoked by its issuer{because}", "revoked")
-        return checks.report("ob2", fmt, _summary(baked or hosted), "hosted")
+        return checks.report(spec, fmt, summary_of(baked or hosted), "hosted")
     if hosted.declared_id != target:
         checks.failed("hosted", f"the copy at {target} calls itself {hosted.declared_id!r}", "id-mismatch")
     elif baked is not None and dict(baked.raw) != dict(hosted.raw):
@@ -300,13 +314,13 @@ def verify_hosted(
     documents: dict[str, Mapping[str, Any]] = {}
     issuer_id, profile = _resolve_issuer(session, checks, hosted, documents)
     if issuer_id is not None and profile is not None:
-        _check_scope(checks, target, id_of(hosted.badge), issuer_id, profile)
+        check_scope(checks, target, id_of(hosted.badge), issuer_id, profile)
         checks.passed("status", "not revoked: the issuer still serves the assertion")
         _check_revocation_list(session, checks, hosted, issuer_id, profile)
     if jws is not None:
         _check_envelope(session, checks, jws, hosted, profile)
-    _finish(session, checks, hosted)
-    return checks.report("ob2", fmt, _summary(hosted, documents), "hosted")
+    check_window_and_recipient(session, checks, hosted)
+    return checks.report("ob2", fmt, summary_of(hosted, documents), "hosted")
 
 
 def _check_envelope(
@@ -453,11 +467,25 @@ def verify_signed(session: Session, parsed: CompactJws, assertion: Assertion, fm
             _key_provenance(checks, key_id, document, issuer_id, profile)
     if issuer_id is not None and profile is not None:
         _check_revocation_list(session, checks, assertion, issuer_id, profile)
-    _finish(session, checks, assertion)
-    return checks.report("ob2", fmt, _summary(assertion, documents), f"jws {alg}")
+    check_window_and_recipient(session, checks, assertion)
+    return checks.report("ob2", fmt, summary_of(assertion, documents), f"jws {alg}")
 
 
 # --- shared tail ----------------------------------------------------------------------------------
+
+
+def check_revocation(checks: Checks, check: Callable[[], StatusResult]) -> None:
+    """The ``status`` check of an issuer's revocation list: ``check()`` reads it."""
+    try:
+        result = check()
+    except StatusError as exc:
+        checks.error("status", exc)
+        return
+    if result.set:
+        because = f" ({result.message})" if result.message else ""
+        checks.failed("status", f"revoked by its issuer{because}: listed in {result.list_url}", "revoked")
+    else:
+        checks.passed("status", f"not revoked: not in the issuer's revocation list {result.list_url}")
 
 
 def _check_revocation_list(
@@ -469,26 +497,22 @@ def _check_revocation_list(
     assertion_id = assertion.id
     if reference is None or assertion_id is None:
         return
-    try:
-        result = check_ob2_revocation_list(
+    check_revocation(
+        checks,
+        lambda: check_ob2_revocation_list(
             reference,
             assertion_id=assertion_id,
             assertion_uid=assertion.uid,
             issuer=issuer_id,
             fetch_json=session.fetch_json,
             policy=session.options.status_policy,
-        )
-    except StatusError as exc:
-        checks.error("status", exc)
-        return
-    if result.set:
-        because = f" ({result.message})" if result.message else ""
-        checks.failed("status", f"revoked by its issuer{because}: listed in {result.list_url}", "revoked")
-    else:
-        checks.passed("status", f"not revoked: not in the issuer's revocation list {result.list_url}")
+        ),
+    )
 
 
-def _finish(session: Session, checks: Checks, assertion: Assertion) -> None:
+def check_window_and_recipient(session: Session, checks: Checks, assertion: Assertion) -> None:
+    """The ``issued``/``expiry`` checks of ``issuedOn``/``expires``, and the ``recipient`` check
+    when the caller names one."""
     from badgekiln.verification.recipient import find_ob2_recipient
 
     issued, expires = assertion.issued_on, assertion.expires

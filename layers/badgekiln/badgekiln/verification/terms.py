@@ -38,8 +38,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from badgekiln.jsonld.loader import PinnedContexts
+    from badgekiln.verification._session import Checks
 
-__all__ = ["MEMO_SIZE", "check_terms", "memo_is_sound"]
+__all__ = ["MEMO_SIZE", "check_defined_terms", "check_terms", "memo_is_sound"]
 
 #: Shapes remembered (LRU), each by its SHA-256 digest: a shape is as long as its credential
 #: (up to a megabyte in a VC-JWT), a digest 32 bytes. A verifier sees few distinct shapes.
@@ -132,3 +133,35 @@ def check_terms(document: Mapping[str, Any], *, pinned: PinnedContexts | None = 
             _memo[shape] = None
             while len(_memo) > MEMO_SIZE:
                 _memo.popitem(last=False)
+
+
+def check_defined_terms(
+    checks: Checks,
+    document: Mapping[str, Any],
+    passed: str,
+    *,
+    signed_as_json: bool,
+    pinned: PinnedContexts | None = None,
+) -> None:
+    """The ``context`` check of :func:`check_terms`: ``passed`` when every property is defined,
+    else what the strict expansion refused. Where the JSON bytes are what is signed or hosted
+    (``signed_as_json``: a VC-JWT, an OB 1.1 assertion) what expansion refuses is a conformance
+    deviation; under Data Integrity it bears on what is signed, so it fails. ``pinned``: the
+    caller's contexts (:func:`check_terms`)."""
+    from badgekiln.errors import BadgeKilnError, JsonLdError
+
+    try:
+        check_terms(document, pinned=pinned)
+    except JsonLdError as exc:
+        if signed_as_json:
+            message = exc.message
+            if exc.reason == "undefined-term":  # the JSON is what is signed here, so say only what it is
+                message = f"property {exc.details.get('term')!r} is not defined by the document's contexts"
+                message += f" (at {exc.details.get('path')})"
+            checks.deviation("context", message, exc.reason or exc.code)
+        else:
+            checks.error("context", exc)
+    except BadgeKilnError as exc:
+        checks.error("context", exc)
+    else:
+        checks.passed("context", passed)
