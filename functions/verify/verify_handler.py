@@ -79,6 +79,30 @@ class ConformanceOut(BaseModel):
     deviations: list[CheckOut] = Field(description="Each deviation; its id is the check it marks.")
 
 
+class RegistryOut(BaseModel):
+    """The trusted-issuer registry that lists the issuer, and its entry."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = Field(description="The registry's name, as the deployment configured it.")
+    entry: dict[str, str | None] = Field(description="The issuer's entry: name, url, location.")
+
+
+class IssuerIdentityOut(BaseModel):
+    """What the issuer's identity rests on (never changes ``valid``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    verified: bool = Field(description="False when the issuer's name is only self-declared.")
+    basis: Literal["registry", "domain", "key", "none"]
+    issuer: str | None = Field(description="The issuer id it is about.")
+    domain: str | None = Field(description="The domain vouching for the issuer (did:web, https issuer).")
+    registry: RegistryOut | None
+    message: str = Field(
+        description="One line for people, e.g. 'issuer identity confirmed for acme.example'."
+    )
+
+
 class ReportOut(BaseModel):
     """The verification report (``badgekiln.verification.Report.to_dict()``)."""
 
@@ -92,6 +116,7 @@ class ReportOut(BaseModel):
     checks: list[CheckOut]
     endorsements: list[ReportOut] = Field(description="One report per endorsement verified.")
     conformance: ConformanceOut
+    issuer_identity: IssuerIdentityOut | None = Field(description="What the issuer's identity rests on.")
 
 
 def _verify(request: BadgeRequest) -> ReportOut:

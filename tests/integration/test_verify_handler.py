@@ -89,6 +89,30 @@ def test_signed_credential_is_valid(
     assert counted == [("BadgesVerified", {})]
 
 
+def test_issuer_identity_uses_the_configured_registries(
+    context: Context, vectors: Path, offline: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from badgekiln.verification import identity
+
+    body = (vectors / VALID).read_bytes()
+    # GIVEN no registry: a did:key issuer's name is self-declared
+    monkeypatch.delenv(identity.REGISTRIES_ENV, raising=False)
+    document = report(verify_handler.handler(json_event(body), context))
+    assert document["issuer_identity"]["basis"] == "none"
+    assert document["issuer_identity"]["message"].startswith("issuer identity not verified")
+    # GIVEN the deployment configures DCC's sandbox registry (as a URL, read through the fetcher)
+    monkeypatch.setattr(identity, "_cache", {})
+    url = "https://digitalcredentials.github.io/sandbox-registry/registry.json"
+    offline[url] = (vectors / "digitalcredentials-sandbox-registry/registry.json").read_bytes()
+    monkeypatch.setenv(identity.REGISTRIES_ENV, json.dumps([{"name": "DCC Sandbox Registry", "url": url}]))
+    document = report(verify_handler.handler(json_event(body), context))
+    # THEN the report says which registry vouches for the issuer
+    assert document["valid"] is True
+    assert document["issuer_identity"]["basis"] == "registry"
+    assert document["issuer_identity"]["registry"]["name"] == "DCC Sandbox Registry"
+    assert document["issuer_identity"]["registry"]["entry"]["name"] == "Public Test Issuer"
+
+
 #: eddsa-rdfc-2022 by a did:key whose subject has neither id nor identifier (a conformance deviation)
 NO_SUBJECT_ID = (
     f"{FIXTURES}/verifiableCredentials/v2/dataIntegrityProof/didKey/"

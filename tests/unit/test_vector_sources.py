@@ -18,7 +18,7 @@ def _section(source: str) -> str:
 
 
 def test_sources_are_listed() -> None:
-    assert len(vector_sources()) == 12
+    assert len(vector_sources()) == 13
 
 
 @pytest.mark.parametrize("source", vector_sources())

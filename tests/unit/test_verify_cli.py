@@ -71,6 +71,7 @@ def test_json_form_is_the_report(
         "checks",
         "endorsements",
         "conformance",
+        "issuer_identity",
     ]
     assert report["valid"] is True
     assert report["credential"]["issuer"] == {"id": "did:web:issuer.example", "name": "Example Issuer"}
@@ -214,3 +215,55 @@ def test_strict_fails_a_badge_on_its_conformance_deviations(
     report = json.loads(out)
     assert (code, report["valid"], report["conformance"]["strict"]) == (1, False, True)
     assert [d["code"] for d in report["conformance"]["deviations"]] == ["no-id"]
+
+
+def test_issuer_identity_line_and_registries(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, signed: tuple[Path, TestIssuer]
+) -> None:
+    path, issuer = signed
+    documents = _documents(tmp_path, issuer.documents)
+    code, out, _ = _run(capsys, str(path), "--offline", *documents)
+    assert code == 0
+    assert "  identity: ✓ issuer identity confirmed for issuer.example\n" in out
+    registry = tmp_path / "registry.json"
+    registry.write_text(json.dumps({"registry": {issuer.id: {"name": "Example Issuer Inc."}}}))
+    code, out, _ = _run(capsys, str(path), "--offline", *documents, "--issuer-registry", f"Ours={registry}")
+    assert code == 0
+    assert "  identity: ✓ issuer identity confirmed by the registry Ours: Example Issuer Inc.\n" in out
+    # a registry URL is a document like any other (answered here by --document)
+    url = "https://registry.example/registry.json"
+    argv = ["--offline", *documents, "--document", f"{url}={registry}", "--issuer-registry", url]
+    code, out, _ = _run(capsys, str(path), *argv, "--json")
+    assert code == 0
+    assert json.loads(out)["issuer_identity"]["registry"]["name"] == url
+
+
+def test_self_declared_issuer_identity_is_flagged(capsys: pytest.CaptureFixture[str], vectors: Path) -> None:
+    fixture = "digitalcredentials-vc-test-fixtures/verifiableCredentials/v1/bothSignatureTypes/didKey"
+    code, out, _ = _run(capsys, str(vectors / fixture / "noRegistry-noStatus-noExpiry.json"), "--offline")
+    assert code == 0  # valid: the identity line never changes the verdict
+    assert "  identity: ! issuer identity not verified: the issuer's name is self-declared" in out
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "error: the issuer registry "),
+        (b"[]", "error: the issuer registry "),
+        (b"{", "error: the issuer registry "),
+    ],
+)
+def test_bad_issuer_registries_exit_2(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    signed: tuple[Path, TestIssuer],
+    content: bytes | None,
+    message: str,
+) -> None:
+    registry = tmp_path / "registry.json"
+    if content is not None:
+        registry.write_bytes(content)
+    code, out, err = _run(capsys, str(signed[0]), "--offline", "--issuer-registry", str(registry))
+    assert (code, out) == (2, "")
+    assert err.startswith(message), err
+    assert err.count("\n") == 1

@@ -78,6 +78,7 @@ def test_to_dict_key_order_and_round_trip() -> None:
         "checks",
         "endorsements",
         "conformance",
+        "issuer_identity",
     ]
     assert list(out["credential"]) == [
         "id",

@@ -136,3 +136,46 @@ def _page(view: object) -> str:
         form_action="/v/acme/1",
         summary="x",
     )
+
+
+def test_issuer_identity_is_shown_and_self_declared_names_are_flagged() -> None:
+    from badgekiln.verification.report import IssuerIdentity
+    from badgekiln.web.html import render
+
+    def page(identity: IssuerIdentity | None) -> tuple[str, str]:
+        view = build_view(Report("ob3", "json", VALID, issuer_identity=identity), CLAIMS, Picture(None, "x"))
+        body = render(
+            "verify.html",
+            view=view,
+            answer=None,
+            page_url=PAGE,
+            document_url=PAGE + ".json",
+            image_url=None,
+            form_action="/v/acme/1",
+            summary="x",
+        )
+        return view.issuer.identity, body
+
+    confirmed = IssuerIdentity(
+        "domain",
+        "did:web:acme.example",
+        domain="acme.example",
+        message="issuer identity confirmed for acme.example",
+    )
+    shown, body = page(confirmed)
+    assert shown == "Issuer identity confirmed for acme.example."
+    assert '<span class="identity identity-confirmed" id="issuer-identity">Issuer identity confirmed' in body
+    self_declared = IssuerIdentity(
+        "none",
+        "did:key:z6Mk",
+        message="issuer identity not verified: the issuer's name is self-declared (a did:key issuer names "
+        "only a key, not an organisation)",
+    )
+    shown, body = page(self_declared)
+    assert shown.startswith("Issuer identity not verified: the issuer's name is self-declared")
+    assert (
+        '<strong class="identity identity-unconfirmed" id="issuer-identity">Issuer identity not verified'
+        in body
+    )
+    shown, _ = page(None)  # a report made without verify()
+    assert shown == "Issuer identity not verified."

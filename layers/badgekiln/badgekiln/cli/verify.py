@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any, Final
 from badgekiln.cli._io import emit_json
 
 if TYPE_CHECKING:
+    from badgekiln.fetch import Fetcher
+    from badgekiln.verification.identity import IssuerRegistry
     from badgekiln.verification.report import Report
 
 __all__ = ["register"]
@@ -58,6 +60,14 @@ def register(subparsers: Any) -> None:
         help="conformance deviations (schema, Open Badges profile rules that do not bear on trust) "
         "fail the badge instead of warning",
     )
+    parser.add_argument(
+        "--issuer-registry",
+        action="append",
+        default=[],
+        metavar="[NAME=]PATH_OR_URL",
+        help="a trusted-issuer registry (DCC format) the issuer identity is looked up in, most "
+        "authoritative first (repeatable; a URL is fetched like any document)",
+    )
     parser.set_defaults(handler=_verify)
 
 
@@ -90,6 +100,9 @@ def render(report: Report) -> str:
         ):
             if value:
                 lines.append(f"  {label}: {value}")
+    identity = report.issuer_identity
+    if identity is not None:
+        lines.append(f"  identity: {'✓' if identity.verified else '!'} {identity.message}")
     width = max((len(check.id) for check in report.checks), default=0)
     lines.extend(f"  {check.mark} {check.id:<{width}}  {check.message}" for check in report.checks)
     if report.conformance:
@@ -105,6 +118,16 @@ def render(report: Report) -> str:
         verdict = "valid" if sub.valid else "NOT valid: " + "; ".join(c.message for c in sub.failures[:2])
         lines.append(f"  endorsement {number} by {issuer or 'unknown'}: {verdict}")
     return "\n".join(lines) + "\n"
+
+
+def _registry(spec: str, fetcher: Fetcher) -> IssuerRegistry:
+    """``--issuer-registry [NAME=]PATH_OR_URL`` (a URL's ``=`` belongs to the URL)."""
+    from badgekiln.verification.identity import load_registry
+
+    name, sep, location = spec.partition("=")
+    if not sep or name.startswith(("https://", "http://")) or "/" in name:
+        name, location = "", spec
+    return load_registry(location, name=name or None, fetcher=fetcher)
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -123,7 +146,15 @@ def _verify(args: argparse.Namespace) -> int:
         at = moment.value
     key = read_input(args.key, limit=MAX_KEY_FILE_BYTES) if args.key else None
     fetcher = Fetcher.from_document_files(args.document, FetchPolicy(offline=args.offline))
-    options = VerifyOptions(recipient=args.recipient, at=at, key=key, fetcher=fetcher, strict=args.strict)
+    registries = tuple(_registry(spec, fetcher) for spec in args.issuer_registry)
+    options = VerifyOptions(
+        recipient=args.recipient,
+        at=at,
+        key=key,
+        fetcher=fetcher,
+        strict=args.strict,
+        issuer_registries=registries or None,
+    )
     report = verify(_input(args.input), options=options)
     if args.json:
         emit_json(report.to_dict())

@@ -158,7 +158,10 @@ def verify(
 
     A badge that fails a check is not an error: the :class:`Report` says which check and why,
     and ``report.valid`` is false. Checks that cannot run (offline without the documents they
-    need) are *skipped*, which also makes the report not valid.
+    need) are *skipped*, which also makes the report not valid. ``report.issuer_identity`` says
+    what the issuer's identity rests on (a domain, a trusted-issuer registry — those of
+    ``options.issuer_registries``, else those configured in ``BADGEKILN_ISSUER_REGISTRIES`` —,
+    a pinned key, or nothing: self-declared).
 
     Raises:
         NotABadgeImage, MalformedImage, AmbiguousBadge, UnsupportedEncoding, NoBadgeData:
@@ -188,6 +191,12 @@ def verify(
         )
     elif (recipient, at, offline, documents, key, fetcher, strict) != _DEFAULTS:
         raise TypeError("pass either options or the individual keywords, not both")
+    from badgekiln.verification.identity import configured_registries, with_identity
+
     session = Session.start(options)
     image, text = _read(data)
-    return _verify_text(session, image, text)
+    report = _verify_text(session, image, text)
+    registries = options.issuer_registries
+    if registries is None:
+        registries = configured_registries(options.active_fetcher)
+    return with_identity(report, registries, pinned=options.pinned_key is not None)

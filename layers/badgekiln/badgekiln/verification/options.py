@@ -13,6 +13,7 @@ from badgekiln.fetch import Fetcher, FetchPolicy
 from badgekiln.keys.signer import PublicKey
 from badgekiln.status.result import StatusPolicy
 from badgekiln.strictjson import loads_strict
+from badgekiln.verification.identity import IssuerRegistry
 from badgekiln.verification.recipient import _check_identity
 
 __all__ = [
@@ -92,6 +93,9 @@ class VerifyOptions:
     * ``endorsement_depth``: how deep endorsements are verified (0 = not at all).
     * ``strict``: conformance deviations (schema, OB-profile rules that do not bear on trust;
       docs/verification.md) fail their check instead of warning, as the 1EdTech validator does.
+    * ``issuer_registries``: trusted-issuer registries (:class:`~badgekiln.verification.identity.
+      IssuerRegistry`, most authoritative first) the report's ``issuer_identity`` consults;
+      ``None``: those the deployment configures (``BADGEKILN_ISSUER_REGISTRIES``).
 
     Raises:
         TypeError, ValueError: a field of the wrong type or out of range, or ``fetcher`` given
@@ -110,6 +114,7 @@ class VerifyOptions:
     status_policy: StatusPolicy = field(default_factory=StatusPolicy)
     endorsement_depth: int = MAX_ENDORSEMENT_DEPTH
     strict: bool = False
+    issuer_registries: tuple[IssuerRegistry, ...] | None = None
     # derived once in __post_init__ (the fetcher to use, the parsed pinned key)
     _fetcher: Fetcher = field(init=False, repr=False, compare=False)
     _pinned: PublicKey | None = field(init=False, repr=False, compare=False)
@@ -130,6 +135,11 @@ class VerifyOptions:
             raise TypeError("offline must be a bool")
         if not isinstance(self.strict, bool):
             raise TypeError("strict must be a bool")
+        if self.issuer_registries is not None:
+            registries = tuple(self.issuer_registries)
+            if not all(isinstance(registry, IssuerRegistry) for registry in registries):
+                raise TypeError("issuer_registries must be IssuerRegistry instances")
+            object.__setattr__(self, "issuer_registries", registries)
         if (
             not isinstance(self.clock_skew, timedelta)
             or not timedelta(0) <= self.clock_skew <= MAX_CLOCK_SKEW

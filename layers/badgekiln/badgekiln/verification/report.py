@@ -35,6 +35,9 @@ __all__ = [
     "PROOF_CHECKS",
     "Check",
     "CheckStatus",
+    "IdentityBasis",
+    "IssuerIdentity",
+    "RegistryEntry",
     "Report",
     "Summary",
 ]
@@ -42,6 +45,7 @@ __all__ = [
 CheckStatus = Literal["passed", "failed", "warning", "skipped"]
 Spec = Literal["ob1", "ob2", "ob3"]
 InputFormat = Literal["png", "svg", "json", "jwt", "url"]
+IdentityBasis = Literal["registry", "domain", "key", "none"]
 
 #: Every check id a report may hold, in the order the verifier runs them (docs/verification.md).
 CHECK_IDS: Final = (
@@ -146,6 +150,61 @@ class Summary:
 
 
 @dataclass(frozen=True, slots=True)
+class RegistryEntry:
+    """An issuer as a trusted-issuer registry lists it (DCC format: each member may be absent)."""
+
+    name: str | None = None
+    url: str | None = None
+    location: str | None = None
+
+    def to_dict(self) -> dict[str, str | None]:
+        """``{"name", "url", "location"}``."""
+        return {"name": self.name, "url": self.url, "location": self.location}
+
+
+@dataclass(frozen=True, slots=True)
+class IssuerIdentity:
+    """What the issuer's identity rests on (:mod:`badgekiln.verification.identity`).
+
+    ``basis``: ``registry`` (a configured trusted-issuer registry lists the issuer id),
+    ``domain`` (a did:web's or https issuer URL's domain vouches for it), ``key`` (the caller
+    pinned the key) or ``none`` (self-declared, or the issuer check did not pass). ``issuer``
+    is the issuer id it is about; ``domain`` the domain when there is one (also beside a
+    registry entry); ``registry`` and ``registered`` the registry's name and its entry;
+    ``message`` one line for people ("issuer identity confirmed for acme.example", "issuer
+    identity not verified: …").
+    """
+
+    basis: IdentityBasis
+    issuer: str | None
+    domain: str | None = None
+    registry: str | None = None
+    registered: RegistryEntry | None = None
+    message: str = ""
+
+    @property
+    def verified(self) -> bool:
+        """Whether anything beyond the issuer's own claims vouches for its identity."""
+        return self.basis != "none"
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"verified", "basis", "issuer", "domain", "registry", "message"}``; ``registry`` is
+        ``None`` or ``{"name", "entry": {"name", "url", "location"}}``."""
+        registry = None
+        if self.registry is not None:
+            entry = (self.registered or RegistryEntry()).to_dict()
+            registry = {"name": self.registry, "entry": entry}
+        return {
+            "verified": self.verified,
+            "basis": self.basis,
+            "issuer": self.issuer,
+            "domain": self.domain,
+            "registry": registry,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """The immutable result of :func:`badgekiln.verify`.
 
@@ -154,7 +213,8 @@ class Report:
     (``eddsa-rdfc-2022``, ``vc-jwt RS256``, ``jws RS256``, ``hosted`` …) or ``None``.
     ``endorsements`` holds one sub-report per endorsement verified; they never change ``valid``.
     ``conformance`` holds each conformance deviation found (its ``id`` is the check it marks;
-    ``warning``, or ``failed`` when ``strict``).
+    ``warning``, or ``failed`` when ``strict``). ``issuer_identity`` says what the issuer's
+    identity rests on (set by :func:`badgekiln.verify`; it never changes ``valid``).
     """
 
     spec: Spec
@@ -165,12 +225,15 @@ class Report:
     endorsements: tuple[Report, ...] = ()
     conformance: tuple[Check, ...] = ()
     strict: bool = False
+    issuer_identity: IssuerIdentity | None = None
 
     def __post_init__(self) -> None:
         if not all(isinstance(check, Check) for check in (*self.checks, *self.conformance)):
             raise TypeError("checks and conformance must be Check instances")
         if not all(isinstance(sub, Report) for sub in self.endorsements):
             raise TypeError("endorsements must be Report instances")
+        if self.issuer_identity is not None and not isinstance(self.issuer_identity, IssuerIdentity):
+            raise TypeError("issuer_identity must be an IssuerIdentity")
 
     @property
     def valid(self) -> bool:
@@ -202,8 +265,9 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form: ``valid``, ``spec``, ``format``, ``proof``, ``credential``, ``checks``,
-        ``endorsements``, ``conformance`` (``{"strict", "deviations"}``), in that order (stable
-        for diffs and golden files)."""
+        ``endorsements``, ``conformance`` (``{"strict", "deviations"}``), ``issuer_identity``
+        (:meth:`IssuerIdentity.to_dict` or ``None``), in that order (stable for diffs and golden
+        files)."""
         return {
             "valid": self.valid,
             "spec": self.spec,
@@ -216,4 +280,5 @@ class Report:
                 "strict": self.strict,
                 "deviations": [deviation.to_dict() for deviation in self.conformance],
             },
+            "issuer_identity": None if self.issuer_identity is None else self.issuer_identity.to_dict(),
         }

@@ -60,13 +60,17 @@ class Picture:
 
 @dataclass(frozen=True, slots=True)
 class IssuerView:
-    """Who issued the badge and whether that checked out (``key``, ``profile``: one sentence each)."""
+    """Who issued the badge and whether that checked out (``key``, ``profile``: one sentence each);
+    ``identity`` says what the issuer's identity rests on (``identity_confirmed``: something beyond
+    the issuer's own word — a domain, a trusted registry, a pinned key)."""
 
     name: str
     url: str | None
     id: str | None
     key: str
     profile: str
+    identity: str = "Issuer identity not verified."
+    identity_confirmed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,12 +121,15 @@ def _issuer(report: Report, claims: Claims) -> IssuerView:
     else:
         profile = "Not available: the badge names its issuer only by an address that was not fetched."
     name = claims.issuer_name or (report.credential.issuer.get("name") if report.credential else None)
+    identity = report.issuer_identity
     return IssuerView(
         name=text(name) or "Unnamed issuer",
         url=claims.issuer_url,
         id=claims.issuer_id,
         key=key,
         profile=profile,
+        identity=sentence(identity.message) if identity is not None else "Issuer identity not verified.",
+        identity_confirmed=identity is not None and identity.verified,
     )
 
 
