@@ -117,6 +117,9 @@ class ReportOut(BaseModel):
     endorsements: list[ReportOut] = Field(description="One report per endorsement verified.")
     conformance: ConformanceOut
     issuer_identity: IssuerIdentityOut | None = Field(description="What the issuer's identity rests on.")
+    credentials: list[ReportOut] = Field(
+        description="CLR 2.0: one report per credential the record carries (see the credentials check)."
+    )
 
 
 def _verify(request: BadgeRequest) -> ReportOut:

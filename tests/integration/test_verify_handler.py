@@ -113,6 +113,34 @@ def test_issuer_identity_uses_the_configured_registries(
     assert document["issuer_identity"]["registry"]["entry"]["name"] == "Public Test Issuer"
 
 
+def test_a_clr_answers_one_report_per_credential(context: Context, offline: dict[str, bytes]) -> None:
+    from tests.verify_support import TestIssuer
+
+    # GIVEN a CLR 2.0 record carrying one valid and one tampered achievement credential
+    university = TestIssuer.did_web("university.example")
+    good = university.sign_di(university.credential())
+    bad = {**university.sign_di(university.credential()), "name": "Forged"}
+    record = university.credential(
+        type=["VerifiableCredential", "ClrCredential"],
+        credentialSubject={
+            "id": "did:example:ann",
+            "type": ["ClrSubject"],
+            "verifiableCredential": [good, bad],
+        },
+    )
+    vc, ob = record["@context"]
+    record["@context"] = [vc, "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json", ob]
+    offline.update(university.documents)
+    # WHEN it is posted
+    document = report(
+        verify_handler.handler(json_event(json.dumps(university.sign_di(record)).encode()), context)
+    )
+    # THEN the record is not valid, and each credential has its own report
+    assert document["valid"] is False
+    assert {c["id"]: c.get("code") for c in document["checks"]}["credentials"] == "credentials"
+    assert [sub["valid"] for sub in document["credentials"]] == [True, False]
+
+
 #: eddsa-rdfc-2022 by a did:key whose subject has neither id nor identifier (a conformance deviation)
 NO_SUBJECT_ID = (
     f"{FIXTURES}/verifiableCredentials/v2/dataIntegrityProof/didKey/"

@@ -633,6 +633,23 @@ def test_endorsement_sub_reports() -> None:
     assert outcome(report, "endorsements") == ("warning", "endorsements")
 
 
+def test_ob2_endorsements_of_the_validator_vector() -> None:
+    """The 1EdTech validator's assertion-with-endorsements: two endorsements of the assertion and
+    two of its BadgeClass, each fetched and verified. Its endorsements are served at https URLs
+    but call themselves http ones, and say ``issuedOn: 2017-10-01T00:00Z`` (no seconds): not
+    valid, which never changes the badge's own verdict."""
+    report = _verify(f"{OB20}/assertion-with-endorsements.json")
+    assert report.valid
+    assert [sub.credential.id for sub in report.endorsements if sub.credential] == [
+        f"https://example.org/endorsement-{n}.json" for n in (1, 2, 3, 4)
+    ]
+    for sub in report.endorsements:
+        assert (sub.spec, sub.proof, sub.valid) == ("ob2", "hosted", False)
+        assert outcome(sub, "hosted") == ("failed", "id-mismatch")
+        assert outcome(sub, "structure") == ("failed", "structure")
+    assert outcome(report, "endorsements") == ("warning", "endorsements")
+
+
 def test_revoked_vectors_name_the_list_and_index() -> None:
     report = _verify(f"{OB30}/bit-string-list/credential-status-revoked.json")
     assert outcome(report, "status") == ("failed", "revoked")

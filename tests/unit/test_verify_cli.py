@@ -72,6 +72,7 @@ def test_json_form_is_the_report(
         "endorsements",
         "conformance",
         "issuer_identity",
+        "credentials",
     ]
     assert report["valid"] is True
     assert report["credential"]["issuer"] == {"id": "did:web:issuer.example", "name": "Example Issuer"}

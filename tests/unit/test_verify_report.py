@@ -79,6 +79,7 @@ def test_to_dict_key_order_and_round_trip() -> None:
         "endorsements",
         "conformance",
         "issuer_identity",
+        "credentials",
     ]
     assert list(out["credential"]) == [
         "id",

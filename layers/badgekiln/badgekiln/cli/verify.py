@@ -113,10 +113,11 @@ def render(report: Report) -> str:
             else "warnings that do not bear on trust (--strict fails them)"
         )
         lines.append(f"  conformance: {len(report.conformance)} deviation(s) ({codes}), {effect}")
-    for number, sub in enumerate(report.endorsements, 1):
-        issuer = sub.credential.issuer.get("id") if sub.credential else None
-        verdict = "valid" if sub.valid else "NOT valid: " + "; ".join(c.message for c in sub.failures[:2])
-        lines.append(f"  endorsement {number} by {issuer or 'unknown'}: {verdict}")
+    for kind, subs in (("credential", report.credentials), ("endorsement", report.endorsements)):
+        for number, sub in enumerate(subs, 1):
+            issuer = sub.credential.issuer.get("id") if sub.credential else None
+            verdict = "valid" if sub.valid else "NOT valid: " + "; ".join(c.message for c in sub.failures[:2])
+            lines.append(f"  {kind} {number} by {issuer or 'unknown'}: {verdict}")
     return "\n".join(lines) + "\n"
 
 

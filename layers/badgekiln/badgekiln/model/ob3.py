@@ -19,6 +19,7 @@ from badgekiln.model.node import Node, as_list, criteria_of, id_of, member, ref_
 
 __all__ = [
     "BADGE_TYPES",
+    "CLR",
     "ENDORSEMENT",
     "Achievement",
     "Credential",
@@ -34,6 +35,8 @@ __all__ = [
 #: The two names OB 3.0 gives a badge credential.
 BADGE_TYPES: Final = frozenset({"OpenBadgeCredential", "AchievementCredential"})
 ENDORSEMENT: Final = "EndorsementCredential"
+#: A Comprehensive Learner Record (CLR 2.0): a credential carrying achievement credentials.
+CLR: Final = "ClrCredential"
 #: Members holding endorsements: credentials, or compact VC-JWTs of them.
 _ENDORSEMENT_MEMBERS: Final = ("endorsement", "endorsementJwt")
 
@@ -86,6 +89,12 @@ class Subject(Node):
         "achievement",
         lambda value: ref_of(_first(value), Achievement),
         "The ``achievement`` as embedded (a view) or named (its URL).",
+    )
+    credentials = member(
+        "verifiableCredential",
+        lambda value: None if value is None else as_list(value),
+        "A ClrSubject's ``verifiableCredential`` entries as written (credentials or VC-JWTs); "
+        "``None`` when absent.",
     )
     purpose = member("statusPurpose", doc="A status list's ``statusPurpose`` as written (one, or a list).")
     purposes = member("statusPurpose", as_list, "A status list's ``statusPurpose`` entries.")
@@ -177,6 +186,11 @@ class Credential(Node):
     def is_endorsement(self) -> bool:
         """Whether the credential is an ``EndorsementCredential``."""
         return ENDORSEMENT in self.types
+
+    @property
+    def is_clr(self) -> bool:
+        """Whether the credential is a CLR 2.0 ``ClrCredential``."""
+        return CLR in self.types
 
     @property
     def achievement(self) -> Achievement | None:

@@ -18,7 +18,7 @@ from badgekiln.keys.signer import PublicKey
 from badgekiln.verification.options import VerifyOptions
 from badgekiln.verification.report import CHECK_IDS, Check, CheckStatus, InputFormat, Report, Spec, Summary
 
-__all__ = ["Checks", "Session", "is_offline_refusal"]
+__all__ = ["Checks", "Session", "is_offline_refusal", "record_endorsements"]
 
 # worse first: a second finding for the same check id can only make it worse
 _SEVERITY: Final[Mapping[str, int]] = {"passed": 0, "warning": 1, "skipped": 2, "failed": 3}
@@ -127,7 +127,9 @@ class Checks:
         fmt: InputFormat,
         summary: Summary | None,
         proof: str | None,
+        *,
         endorsements: tuple[Report, ...] = (),
+        credentials: tuple[Report, ...] = (),
     ) -> Report:
         """The immutable report of what was collected (checks, and deviations in the order found)."""
         return Report(
@@ -139,7 +141,23 @@ class Checks:
             endorsements,
             conformance=tuple(self._deviations),
             strict=self.strict,
+            credentials=credentials,
         )
+
+
+def record_endorsements(checks: Checks, reports: tuple[Report, ...], total: int) -> None:
+    """The ``endorsements`` check of ``reports`` (of ``total`` endorsements found): a warning
+    when one is not valid or some were not verified (over the cap), never a failure —
+    endorsements never change the badge's own verdict."""
+    invalid = sum(not report.valid for report in reports)
+    extra = total - len(reports)
+    if invalid or extra:
+        parts = [f"{invalid} of {len(reports)} endorsement(s) are not valid"] if invalid else []
+        if extra:
+            parts.append(f"{extra} more not verified (over {len(reports)})")
+        checks.warning("endorsements", "; ".join(parts), "endorsements")
+    else:
+        checks.passed("endorsements", f"{len(reports)} endorsement(s) verified")
 
 
 @dataclass(frozen=True, slots=True)

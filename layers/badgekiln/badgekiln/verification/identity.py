@@ -288,10 +288,13 @@ def identify(
 def with_identity(
     report: Report, registries: Iterable[IssuerRegistry] = (), *, pinned: bool = False
 ) -> Report:
-    """``report`` (and each endorsement sub-report, whose issuer is the endorser) with its
+    """``report`` (and each endorsement and CLR sub-report, whose issuer is their own) with its
     :class:`~badgekiln.verification.report.IssuerIdentity`. A pinned key is the main issuer's:
     endorsers are judged without it."""
     chosen = tuple(registries)
     endorsements = tuple(with_identity(sub, chosen) for sub in report.endorsements)
+    credentials = tuple(with_identity(sub, chosen) for sub in report.credentials)
     identity = identify(report, chosen, pinned=pinned)
-    return dataclasses.replace(report, endorsements=endorsements, issuer_identity=identity)
+    return dataclasses.replace(
+        report, endorsements=endorsements, credentials=credentials, issuer_identity=identity
+    )

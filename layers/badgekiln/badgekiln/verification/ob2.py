@@ -41,7 +41,7 @@ from badgekiln.model.ob2 import (
 )
 from badgekiln.model.reader import is_legacy
 from badgekiln.verification._dates import check_window
-from badgekiln.verification._session import Checks, Session
+from badgekiln.verification._session import Checks, Session, record_endorsements
 from badgekiln.verification.report import InputFormat, Report, Summary
 
 if TYPE_CHECKING:
@@ -58,6 +58,7 @@ __all__ = [
     "is_hosted",
     "is_http",
     "summary_of",
+    "verify_endorsement",
     "verify_hosted",
     "verify_signed",
 ]
@@ -245,6 +246,50 @@ def check_scope(checks: Checks, assertion_id: str, badge_url: Any, issuer_id: st
         checks.passed("issuer", f"hosted within the issuer's scope ({rule})")
 
 
+def _fetch_served(
+    session: Session,
+    checks: Checks,
+    target: str,
+    *,
+    what: str,
+    who: str,
+    prefetched: FetchResponse | BadgeKilnError | None = None,
+) -> tuple[FetchResponse, Any] | None:
+    """(response, JSON) served at ``target``, the authoritative copy of a hosted ``what``;
+    ``None`` when it could not be had (``hosted`` recorded, and ``status`` for a 410 Gone)."""
+    try:
+        if isinstance(prefetched, BadgeKilnError):
+            raise prefetched
+        response = prefetched if prefetched is not None else session.options.active_fetcher.get(target)
+        return response, response.json()
+    except FetchError as exc:
+        if isinstance(exc, FetchFailed) and exc.details.get("status") == 410:
+            checks.failed("hosted", f"{target} answers 410 Gone: the {who} withdrew it", "gone")
+            checks.failed("status", f"revoked: the {who} answers HTTP 410 Gone for the {what}", "revoked")
+        else:
+            checks.error("hosted", exc, f"the hosted {what} could not be retrieved from {target}: ")
+    except BadgeKilnError as exc:
+        checks.error("hosted", exc, f"the hosted {what} at {target} is not usable: ")
+    return None
+
+
+def _compare_served(
+    checks: Checks, target: str, hosted: Assertion, *, copy: Assertion | None, kind: str, ok: str
+) -> None:
+    """The ``hosted`` check of the copy served at ``target``: it must call itself by that URL;
+    a ``kind`` (baked, embedded) ``copy`` that differs is a warning (the served one is used)."""
+    if hosted.declared_id != target:
+        checks.failed("hosted", f"the copy at {target} calls itself {hosted.declared_id!r}", "id-mismatch")
+    elif copy is not None and dict(copy.raw) != dict(hosted.raw):
+        checks.warning(
+            "hosted",
+            f"the {kind} copy differs from the one at {target}; the hosted copy was verified",
+            "differs",
+        )
+    else:
+        checks.passed("hosted", ok)
+
+
 def verify_hosted(
     session: Session,
     fmt: InputFormat,
@@ -268,21 +313,10 @@ def verify_hosted(
             _check_context(session, checks, baked)
         checks.failed("hosted", "a hosted assertion needs an HTTP(S) id to be fetched from", "no-url")
         return checks.report(spec, fmt, summary_of(baked), "hosted")
-    try:
-        if isinstance(prefetched, BadgeKilnError):
-            raise prefetched
-        response = prefetched if prefetched is not None else session.options.active_fetcher.get(target)
-        served = response.json()
-    except FetchError as exc:
-        if isinstance(exc, FetchFailed) and exc.details.get("status") == 410:
-            checks.failed("hosted", f"{target} answers 410 Gone: the issuer withdrew it", "gone")
-            checks.failed("status", "revoked: the issuer answers HTTP 410 Gone for the assertion", "revoked")
-        else:
-            checks.error("hosted", exc, f"the hosted assertion could not be retrieved from {target}: ")
+    fetched = _fetch_served(session, checks, target, what="assertion", who="issuer", prefetched=prefetched)
+    if fetched is None:
         return checks.report(spec, fmt, summary_of(baked), "hosted")
-    except BadgeKilnError as exc:
-        checks.error("hosted", exc, f"the hosted assertion at {target} is not usable: ")
-        return checks.report(spec, fmt, summary_of(baked), "hosted")
+    response, served = fetched
     if isinstance(served, Mapping) and is_legacy(served):
         from badgekiln.verification.legacy import verify_served
 
@@ -299,16 +333,9 @@ def verify_hosted(
         checks.failed("hosted", f"{target} declares the assertion revoked", "revoked")
         checks.failed("status", f"revoked by its issuer{because}", "revoked")
         return checks.report(spec, fmt, summary_of(baked or hosted), "hosted")
-    if hosted.declared_id != target:
-        checks.failed("hosted", f"the copy at {target} calls itself {hosted.declared_id!r}", "id-mismatch")
-    elif baked is not None and dict(baked.raw) != dict(hosted.raw):
-        checks.warning(
-            "hosted",
-            f"the baked copy differs from the one at {target}; the hosted copy was verified",
-            "differs",
-        )
-    else:
-        checks.passed("hosted", f"served by the issuer at {response.url}")
+    _compare_served(
+        checks, target, hosted, copy=baked, kind="baked", ok=f"served by the issuer at {response.url}"
+    )
     _check_context(session, checks, hosted)
     _check_assertion(checks, hosted, _HOSTED)
     documents: dict[str, Mapping[str, Any]] = {}
@@ -320,7 +347,8 @@ def verify_hosted(
     if jws is not None:
         _check_envelope(session, checks, jws, hosted, profile)
     check_window_and_recipient(session, checks, hosted)
-    return checks.report("ob2", fmt, summary_of(hosted, documents), "hosted")
+    endorsements = _endorsements(session, checks, hosted, documents, profile)
+    return checks.report("ob2", fmt, summary_of(hosted, documents), "hosted", endorsements=endorsements)
 
 
 def _check_envelope(
@@ -468,7 +496,9 @@ def verify_signed(session: Session, parsed: CompactJws, assertion: Assertion, fm
     if issuer_id is not None and profile is not None:
         _check_revocation_list(session, checks, assertion, issuer_id, profile)
     check_window_and_recipient(session, checks, assertion)
-    return checks.report("ob2", fmt, summary_of(assertion, documents), f"jws {alg}")
+    endorsements = _endorsements(session, checks, assertion, documents, profile)
+    summary = summary_of(assertion, documents)
+    return checks.report("ob2", fmt, summary, f"jws {alg}", endorsements=endorsements)
 
 
 # --- shared tail ----------------------------------------------------------------------------------
@@ -510,11 +540,8 @@ def _check_revocation_list(
     )
 
 
-def check_window_and_recipient(session: Session, checks: Checks, assertion: Assertion) -> None:
-    """The ``issued``/``expiry`` checks of ``issuedOn``/``expires``, and the ``recipient`` check
-    when the caller names one."""
-    from badgekiln.verification.recipient import find_ob2_recipient
-
+def _check_dates(session: Session, checks: Checks, assertion: Assertion) -> None:
+    """The ``issued``/``expiry`` checks of ``issuedOn``/``expires`` (when both are readable)."""
     issued, expires = assertion.issued_on, assertion.expires
     if issued.value is not None and (expires is None or expires.value is not None):
         check_window(
@@ -526,6 +553,14 @@ def check_window_and_recipient(session: Session, checks: Checks, assertion: Asse
             now=session.now,
             skew=session.options.clock_skew,
         )
+
+
+def check_window_and_recipient(session: Session, checks: Checks, assertion: Assertion) -> None:
+    """The ``issued``/``expiry`` checks of ``issuedOn``/``expires``, and the ``recipient`` check
+    when the caller names one."""
+    from badgekiln.verification.recipient import find_ob2_recipient
+
+    _check_dates(session, checks, assertion)
     identity = session.options.recipient
     if identity is None:
         return
@@ -539,3 +574,134 @@ def check_window_and_recipient(session: Session, checks: Checks, assertion: Asse
     else:
         hashed = f", {match.algorithm} hash" if match.hashed else ""
         checks.passed("recipient", f"awarded to {identity} ({match.identity_type}{hashed})")
+
+
+# --- endorsements ---------------------------------------------------------------------------------
+
+
+def _endorsement_refs(
+    assertion: Assertion, documents: Mapping[str, Mapping[str, Any]], profile: Profile | None
+) -> list[Any]:
+    """Every ``endorsement`` of the assertion, its BadgeClass and its issuer profile (each a URL
+    or an embedded Endorsement)."""
+    badge = assertion.badge
+    badge_class = (
+        badge if isinstance(badge, Mapping) else documents.get(badge) if isinstance(badge, str) else None
+    )
+    holders = [assertion.raw, badge_class, profile.raw if profile is not None else None]
+    refs: list[Any] = []
+    for holder in holders:
+        if isinstance(holder, Mapping):
+            found = holder.get("endorsement")
+            refs.extend(found if isinstance(found, list) else [] if found is None else [found])
+    return refs
+
+
+def verify_endorsement(session: Session, ref: Any) -> Report:
+    """Verify one OB 2.0 ``Endorsement`` (a URL, or an embedded one naming its URL) as the 2.0
+    rules verify a hosted assertion: the copy served at its id is authoritative (410 or
+    ``revoked`` is revoked), its issuer profile is fetched, it must be hosted within the
+    issuer's scope, and ``issuedOn``/``expires`` are judged. A signed (JWS) endorsement is
+    reported unsupported (``signature`` skipped), never silently valid."""
+    checks = session.checks()
+    embedded = Assertion(ref) if isinstance(ref, Mapping) else None
+    target = ref if isinstance(ref, str) else id_of(ref)
+    summary = Summary(id=target if isinstance(target, str) else None, type=("Endorsement",))
+    if embedded is not None and embedded.verification_type in _SIGNED:
+        checks.skipped(
+            "signature", "signed (JWS) Open Badges 2.0 endorsements are not verified", "unsupported"
+        )
+        return checks.report("ob2", "json", summary, None)
+    if not isinstance(target, str) or not is_http(target):
+        checks.failed(
+            "hosted", "an endorsement must be named by (or name) the HTTP(S) URL it is hosted at", "no-url"
+        )
+        return checks.report("ob2", "json", summary, None)
+    fetched = _fetch_served(session, checks, target, what="endorsement", who="endorser")
+    if fetched is None:
+        return checks.report("ob2", "url", summary, "hosted")
+    served = fetched[1]
+    hosted = Assertion.of(served)
+    if hosted is None:
+        checks.failed("hosted", f"{target} does not serve a JSON object", "hosted")
+        return checks.report("ob2", "url", summary, "hosted")
+    if hosted.revoked:
+        checks.failed("hosted", f"{target} declares the endorsement revoked", "revoked")
+        checks.failed("status", "revoked by its endorser", "revoked")
+        return checks.report("ob2", "url", summary, "hosted")
+    _compare_served(
+        checks, target, hosted, copy=embedded, kind="embedded", ok=f"served by the endorser at {target}"
+    )
+    _check_endorsement_structure(checks, hosted)
+    documents: dict[str, Mapping[str, Any]] = {}
+    issuer_id: str | None = None
+    try:
+        issuer_url, profile = _node(session, checks, hosted.raw.get("issuer"), Profile, "issuer profile")
+    except BadgeKilnError as exc:
+        checks.error("issuer", exc, "the endorser's profile: ")
+    else:
+        issuer_id = issuer_url or profile.id
+        if issuer_url is not None:
+            documents[issuer_url] = profile.raw
+        if not {"Issuer", "Profile"} & set(profile.types):
+            checks.failed(
+                "issuer", f"the endorser's profile has type {profile.type!r}, not Issuer/Profile", "profile"
+            )
+        if issuer_id is None:
+            checks.failed("issuer", "the endorser's profile has no id", "profile")
+        else:
+            check_scope(checks, target, None, issuer_id, profile)
+            checks.passed("status", "not revoked: the endorser still serves the endorsement")
+            _check_revocation_list(session, checks, hosted, issuer_id, profile)
+    _check_dates(session, checks, hosted)
+    name = documents.get(issuer_id or "", {}).get("name")
+    summary = Summary(
+        id=target,
+        type=hosted.types or ("Endorsement",),
+        issuer={"id": issuer_id, "name": name if isinstance(name, str) else None},
+        issued=hosted.issued_on.raw if isinstance(hosted.issued_on.raw, str) else None,
+    )
+    return checks.report("ob2", "url", summary, "hosted")
+
+
+def _check_endorsement_structure(checks: Checks, endorsement: Assertion) -> None:
+    problems: list[str] = []
+    claim = endorsement.raw.get("claim")
+    if not isinstance(claim, Mapping) or not isinstance(claim.get("id"), str):
+        problems.append("claim must be an object naming what is endorsed (its id)")
+    if not isinstance(endorsement.raw.get("issuer"), str | Mapping):
+        problems.append("issuer must be the endorser's profile URL or object")
+    kind = endorsement.verification_type
+    if not isinstance(kind, str) or kind not in _HOSTED:
+        problems.append(f"verification.type is {kind!r}, not HostedBadge")
+    for moment in (endorsement.issued_on, endorsement.expires):
+        if moment is not None and moment.problem is not None:
+            problems.append(moment.problem)
+    if problems:
+        checks.failed("structure", "; ".join(problems), "structure")
+    if "Endorsement" not in endorsement.types:
+        checks.deviation("structure", f"type {endorsement.type!r} is not Endorsement", "endorsement-type")
+    elif not problems:
+        checks.passed("structure", "a well-formed Open Badges 2.0 Endorsement")
+
+
+def _endorsements(
+    session: Session,
+    checks: Checks,
+    assertion: Assertion,
+    documents: Mapping[str, Mapping[str, Any]],
+    profile: Profile | None,
+) -> tuple[Report, ...]:
+    """The endorsements of the assertion, its BadgeClass and its issuer, one sub-report each."""
+    from badgekiln.verification.options import MAX_ENDORSEMENTS
+
+    refs = _endorsement_refs(assertion, documents, profile)
+    if not refs:
+        return ()
+    if session.depth >= session.options.endorsement_depth:
+        checks.skipped("endorsements", f"{len(refs)} endorsement(s) not verified (depth limit)", "depth")
+        return ()
+    nested = session.nested()
+    reports = tuple(verify_endorsement(nested, ref) for ref in refs[:MAX_ENDORSEMENTS])
+    record_endorsements(checks, reports, len(refs))
+    return reports

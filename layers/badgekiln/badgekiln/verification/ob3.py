@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any, Final
 from badgekiln.errors import BadgeKilnError, JsonLdError, MalformedPayload, StatusError
 from badgekiln.keys.signer import PublicKey
 from badgekiln.model.claims import claims_of
-from badgekiln.model.ob3 import BADGE_TYPES, ENDORSEMENT, Credential
+from badgekiln.model.ob3 import BADGE_TYPES, CLR, ENDORSEMENT, Credential
 from badgekiln.status.result import CompactToken
 from badgekiln.verification._dates import check_window
-from badgekiln.verification._session import Checks, Session
-from badgekiln.verification.options import MAX_ENDORSEMENTS
+from badgekiln.verification._session import Checks, Session, record_endorsements
+from badgekiln.verification.options import MAX_CLR_CREDENTIALS, MAX_ENDORSEMENTS
 from badgekiln.verification.report import Check, InputFormat, Report, Summary
 
 if TYPE_CHECKING:
@@ -32,6 +32,8 @@ VC_V1: Final = "https://www.w3.org/2018/credentials/v1"
 VC_V2: Final = "https://www.w3.org/ns/credentials/v2"
 #: The OB 3.0 context, any published version (``context.json``, ``context-3.0.3.json`` …).
 OB_CONTEXT: Final = re.compile(r"https://purl\.imsglobal\.org/spec/ob/v3p0/context(-3\.\d+\.\d+)?\.json")
+#: The CLR 2.0 context, any published version (``context.json``, ``context-2.0.1.json`` …).
+CLR_CONTEXT: Final = re.compile(r"https://purl\.imsglobal\.org/spec/clr/v2p0/context(-2\.\d+\.\d+)?\.json")
 
 
 # --- contexts and structure -----------------------------------------------------------------------
@@ -47,7 +49,10 @@ def _check_contexts(session: Session, credential: Credential, checks: Checks) ->
         checks.deviation(
             "context", f"the first @context must be {VC_V2} (or {VC_V1}), not {first!r}", "vc-context"
         )
-    if not any(isinstance(entry, str) and OB_CONTEXT.fullmatch(entry) for entry in contexts):
+    if credential.is_clr:
+        if not any(isinstance(entry, str) and CLR_CONTEXT.fullmatch(entry) for entry in contexts):
+            checks.deviation("context", "the CLR 2.0 context is missing from @context", "clr-context")
+    elif not any(isinstance(entry, str) and OB_CONTEXT.fullmatch(entry) for entry in contexts):
         checks.deviation("context", "the Open Badges 3.0 context is missing from @context", "ob-context")
     return first == VC_V1
 
@@ -58,9 +63,13 @@ def _check_structure(credential: Credential, checks: Checks, *, v1: bool, endors
     problems: list[str] = []
     deviations: list[tuple[str, str]] = []
     types = credential.types
-    kinds = {ENDORSEMENT} if endorsement else BADGE_TYPES | {ENDORSEMENT}
+    kinds = {ENDORSEMENT} if endorsement else BADGE_TYPES | {ENDORSEMENT, CLR}
     if "VerifiableCredential" not in types or kinds.isdisjoint(types):
-        wanted = "EndorsementCredential" if endorsement else "OpenBadgeCredential or AchievementCredential"
+        wanted = (
+            "EndorsementCredential"
+            if endorsement
+            else "OpenBadgeCredential, AchievementCredential or ClrCredential"
+        )
         problems.append(f"type {credential.type!r} is not VerifiableCredential with {wanted}")
     if not isinstance(credential.declared_id, str):
         deviations.append(("the credential has no id (OB 3.0 requires one)", "no-id"))
@@ -75,6 +84,13 @@ def _check_structure(credential: Credential, checks: Checks, *, v1: bool, endors
     elif credential.is_endorsement:
         if subject.id is None:
             problems.append("an EndorsementSubject needs an id (what is endorsed)")
+    elif credential.is_clr:
+        if subject.id is None and not subject.has_identifier:
+            deviations.append(
+                ("credentialSubject has neither an id nor an identifier (CLR 2.0 requires one)", "subject-id")
+            )
+        if not subject.credentials:
+            problems.append("a ClrSubject needs verifiableCredential: the credentials it records")
     else:
         if subject.id is None and not subject.has_identifier:
             # OB 3.0: "Either id or at least one identifier MUST be supplied"; without either no
@@ -103,7 +119,13 @@ def _check_structure(credential: Credential, checks: Checks, *, v1: bool, endors
     for message, code in deviations:
         checks.deviation("structure", message, code)
     if not problems and not deviations:
-        kind = "EndorsementCredential" if credential.is_endorsement else "OpenBadgeCredential"
+        kind = (
+            "EndorsementCredential"
+            if credential.is_endorsement
+            else "ClrCredential"
+            if credential.is_clr
+            else "OpenBadgeCredential"
+        )
         checks.passed("structure", f"a well-formed {kind} (VC {'1.1' if v1 else '2.0'})")
 
 
@@ -336,28 +358,52 @@ def _endorsements(session: Session, checks: Checks, credential: Credential) -> t
     reports: list[Report] = []
     nested = session.nested()
     for item in items[:MAX_ENDORSEMENTS]:
-        fmt: InputFormat = "jwt" if isinstance(item, str) else "json"
-        try:
-            if isinstance(item, str):
-                reports.append(verify_credential_jwt(nested, item, fmt, endorsement=True))
-            elif isinstance(item, Mapping):
-                reports.append(verify_credential(nested, Credential(item), fmt, endorsement=True))
-            else:
-                raise MalformedPayload(
-                    "an endorsement must be a credential object or a JWT", reason="endorsement"
-                )
-        except BadgeKilnError as exc:
-            reports.append(_input_failure(fmt, exc))
-    invalid = sum(not report.valid for report in reports)
-    extra = len(items) - len(reports)
-    if invalid or extra:
-        parts = [f"{invalid} of {len(reports)} endorsement(s) are not valid"] if invalid else []
-        if extra:
-            parts.append(f"{extra} more not verified (over {MAX_ENDORSEMENTS})")
-        checks.warning("endorsements", "; ".join(parts), "endorsements")
-    else:
-        checks.passed("endorsements", f"{len(reports)} endorsement(s) verified")
+        reports.append(_verify_item(nested, item, endorsement=True))
+    record_endorsements(checks, tuple(reports), len(items))
     return tuple(reports)
+
+
+def _verify_item(session: Session, item: Any, *, endorsement: bool) -> Report:
+    """One embedded credential (an object, or a compact VC-JWT) verified on its own; input that
+    is neither is a failed report, not an error."""
+    fmt: InputFormat = "jwt" if isinstance(item, str) else "json"
+    what = "an endorsement" if endorsement else "a CLR's verifiableCredential entry"
+    try:
+        if isinstance(item, str):
+            return verify_credential_jwt(session, item, fmt, endorsement=endorsement)
+        if isinstance(item, Mapping):
+            return verify_credential(session, Credential(item), fmt, endorsement=endorsement)
+        raise MalformedPayload(f"{what} must be a credential object or a JWT", reason="endorsement")
+    except BadgeKilnError as exc:
+        return _input_failure(fmt, exc)
+
+
+def _clr_credentials(session: Session, checks: Checks, credential: Credential) -> tuple[Report, ...]:
+    """CLR 2.0: every credential the record carries, each verified independently (its own proof,
+    issuer, status and window); the record stands only if each of them does."""
+    subject = credential.subject
+    items = list(subject.credentials or ()) if subject is not None and credential.is_clr else []
+    if not items:
+        return ()
+    nested = session.nested()
+    reports = tuple(_verify_item(nested, item, endorsement=False) for item in items[:MAX_CLR_CREDENTIALS])
+    invalid = [number for number, report in enumerate(reports, 1) if not report.valid]
+    if len(items) > MAX_CLR_CREDENTIALS:
+        checks.failed(
+            "credentials",
+            f"the record carries {len(items)} credentials; at most {MAX_CLR_CREDENTIALS} are verified",
+            "too-many",
+        )
+    if invalid:
+        shown = ", ".join(f"#{number}" for number in invalid[:8])
+        checks.failed(
+            "credentials",
+            f"{len(invalid)} of {len(reports)} credential(s) are not valid ({shown})",
+            "credentials",
+        )
+    elif len(items) <= MAX_CLR_CREDENTIALS:
+        checks.passed("credentials", f"all {len(reports)} credential(s) the record carries are valid")
+    return reports
 
 
 # --- the two entry points -------------------------------------------------------------------------
@@ -378,9 +424,10 @@ def _finish(
     _window(session, checks, credential, v1=v1, start=start, end=end)
     _check_schema(checks, credential)
     _check_recipient(session, checks, credential)
+    credentials = _clr_credentials(session, checks, credential)
     endorsements = _endorsements(session, checks, credential)
     summary = Summary.of(claims_of(credential))
-    return checks.report("ob3", fmt, summary, proof, endorsements)
+    return checks.report("ob3", fmt, summary, proof, endorsements=endorsements, credentials=credentials)
 
 
 def verify_credential(

@@ -19,6 +19,7 @@ from badgekiln.verification.recipient import _check_identity
 __all__ = [
     "CLOCK_SKEW",
     "MAX_CLOCK_SKEW",
+    "MAX_CLR_CREDENTIALS",
     "MAX_ENDORSEMENTS",
     "MAX_ENDORSEMENT_DEPTH",
     "VerifyOptions",
@@ -37,6 +38,9 @@ MAX_ENDORSEMENT_DEPTH: Final = 2
 #: Endorsements verified per credential (embedded and JWT forms together, all places they may
 #: appear); the rest are reported as not checked. Each one costs a proof verification.
 MAX_ENDORSEMENTS: Final = 16
+#: Credentials verified in one CLR 2.0 record (each costs a proof verification); a record
+#: carrying more is not valid (``credentials`` fails ``too-many``): nothing it says is left unchecked.
+MAX_CLR_CREDENTIALS: Final = 64
 
 
 def parse_pinned_key(key: bytes | str) -> PublicKey:

@@ -61,6 +61,7 @@ CHECK_IDS: Final = (
     "expiry",  # expires / validUntil not passed
     "schema",  # credentialSchema JSON Schemas
     "recipient",  # the caller's identity matches the recipient
+    "credentials",  # CLR 2.0: every credential the record carries (sub-reports)
     "endorsements",  # endorsement sub-reports (never change ``valid``)
 )
 #: A proof check that passed is required for ``valid``.
@@ -215,6 +216,8 @@ class Report:
     ``conformance`` holds each conformance deviation found (its ``id`` is the check it marks;
     ``warning``, or ``failed`` when ``strict``). ``issuer_identity`` says what the issuer's
     identity rests on (set by :func:`badgekiln.verify`; it never changes ``valid``).
+    ``credentials`` holds, for a CLR 2.0 ``ClrCredential``, one sub-report per credential it
+    carries (their verdict is the ``credentials`` check).
     """
 
     spec: Spec
@@ -226,12 +229,13 @@ class Report:
     conformance: tuple[Check, ...] = ()
     strict: bool = False
     issuer_identity: IssuerIdentity | None = None
+    credentials: tuple[Report, ...] = ()
 
     def __post_init__(self) -> None:
         if not all(isinstance(check, Check) for check in (*self.checks, *self.conformance)):
             raise TypeError("checks and conformance must be Check instances")
-        if not all(isinstance(sub, Report) for sub in self.endorsements):
-            raise TypeError("endorsements must be Report instances")
+        if not all(isinstance(sub, Report) for sub in (*self.endorsements, *self.credentials)):
+            raise TypeError("endorsements and credentials must be Report instances")
         if self.issuer_identity is not None and not isinstance(self.issuer_identity, IssuerIdentity):
             raise TypeError("issuer_identity must be an IssuerIdentity")
 
@@ -266,8 +270,8 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         """The JSON form: ``valid``, ``spec``, ``format``, ``proof``, ``credential``, ``checks``,
         ``endorsements``, ``conformance`` (``{"strict", "deviations"}``), ``issuer_identity``
-        (:meth:`IssuerIdentity.to_dict` or ``None``), in that order (stable for diffs and golden
-        files)."""
+        (:meth:`IssuerIdentity.to_dict` or ``None``), ``credentials`` (CLR sub-reports), in that
+        order (stable for diffs and golden files)."""
         return {
             "valid": self.valid,
             "spec": self.spec,
@@ -281,4 +285,5 @@ class Report:
                 "deviations": [deviation.to_dict() for deviation in self.conformance],
             },
             "issuer_identity": None if self.issuer_identity is None else self.issuer_identity.to_dict(),
+            "credentials": [sub.to_dict() for sub in self.credentials],
         }

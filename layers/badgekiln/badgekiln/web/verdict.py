@@ -33,6 +33,7 @@ CHECK_TITLES: Final[Mapping[str, str]] = {
     "expiry": "Expiry",
     "schema": "Schema",
     "recipient": "Recipient",
+    "credentials": "Credentials in this record",
     "endorsements": "Endorsements",
 }
 _STATUS_WORDS: Final = {
