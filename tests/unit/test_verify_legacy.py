@@ -408,3 +408,22 @@ def test_broken_badge_classes(served: bytes) -> None:
     report = _verify(URL, {**documents, Ob1Issuer.BADGE: served})
     assert not report.valid
     assert {"issuer", "structure"} & set(_not_ok(report))
+
+
+def test_a_jws_whose_1x_payload_says_hosted_is_verified_as_hosted() -> None:
+    """As for 2.0 (#12 item 2): the VerificationObject, not the envelope, picks the procedure."""
+    issuer = Ob1Issuer.create("1.0")
+    assertion, documents = issuer.hosted(URL)
+    report = _verify(issuer.sign(assertion), documents)
+    assert report.valid
+    assert report.proof == "hosted"
+    assert outcome(report, "hosted") == ("passed", None)
+
+
+def test_a_1x_revocation_list_served_as_a_token_is_refused() -> None:
+    issuer = Ob1Issuer.create("1.0", revoked={"other": "Cheated"})
+    _, documents = issuer.hosted(URL)
+    documents[Ob1Issuer.LIST] = b"eyJhbGciOiJFUzI1NiJ9.eyJ2YyI6e319.c2ln"
+    report = _verify(URL, documents)
+    assert outcome(report, "status") == ("failed", "list")  # 1.x lists predate secured lists
+    assert not report.valid

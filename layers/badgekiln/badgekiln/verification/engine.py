@@ -97,6 +97,8 @@ def _verify_text(session: Session, image: InputFormat | None, text: str) -> Repo
     signed = read_jwt(loads_object(parsed.payload, source="JWT payload"))
     fmt = image or "jwt"
     if isinstance(signed, LegacyAssertion):
+        if signed.verification_type == "hosted":  # as for 2.0: the VerificationObject picks
+            return legacy.verify_given(session, signed, fmt)
         return legacy.verify_signed(session, parsed, signed, fmt)
     if isinstance(signed, Assertion):
         if ob2.is_hosted(signed):  # the VerificationObject, not the envelope, picks the procedure
