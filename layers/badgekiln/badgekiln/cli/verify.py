@@ -25,11 +25,11 @@ def register(subparsers: Any) -> None:
         "verify",
         help="verify a badge: baked PNG/SVG, JSON, JWT or a badge URL",
         description=(
-            "Verify an Open Badge (2.0 or 3.0): a baked PNG or SVG, a credential or assertion in "
-            "JSON, a VC-JWT or signed JWS, or the URL of a hosted badge (credential, baked image or "
-            "OB 2.0 hosted assertion). Each check is listed "
-            "with its outcome. Exit 0 when valid, 1 when not valid, 2 when the input cannot be "
-            "read or is not a badge."
+            "Verify an Open Badge (0.5, 1.x, 2.0 or 3.0) or a CLR 2.0 record: a baked PNG or SVG, "
+            "a credential or assertion in JSON, a VC-JWT or signed JWS, or the URL of a hosted badge "
+            "(credential, baked image or OB 2.0/1.x hosted assertion). Each check is listed with its "
+            "outcome, then what the issuer's identity rests on. Exit 0 when valid, 1 when not valid, "
+            "2 when the input cannot be read or is not a badge."
         ),
     )
     parser.add_argument(
