@@ -482,3 +482,33 @@ def test_ed25519_2018_key_with_a_second_key_member_is_refused() -> None:
     with pytest.raises(KeyResolutionError) as info:
         find_verification_method(_controller(ISSUER, method), f"{ISSUER}#key-1")
     assert info.value.reason == "method"
+
+
+# --- plain http: only for the verifying deployment's own documents -----------------------------
+
+LOCAL = "http://127.0.0.1:8080/issuers/acme/profile.json"
+
+
+def test_http_method_resolves_only_where_the_caller_answers_it_itself() -> None:
+    key = _multikey()
+    vm = f"{LOCAL}#ed25519-1"
+    fetch = _serve({LOCAL: _controller(LOCAL, _method(vm, LOCAL, key))})
+    method = resolve_verification_method(vm, fetch_json=fetch, local=lambda url: url.startswith(LOCAL))
+    assert (method.controller, multikey_encode(method.public_key)) == (LOCAL, key)  # type: ignore[arg-type]
+    with pytest.raises(KeyResolutionError) as info:
+        resolve_verification_method(vm, fetch_json=fetch)
+    assert info.value.reason == "unsupported-method"
+    assert "plain http" in info.value.message
+    with pytest.raises(KeyResolutionError) as info:
+        resolve_verification_method(vm, fetch_json=fetch, local=lambda url: not url.startswith(LOCAL))
+    assert info.value.reason == "unsupported-method"
+
+
+def test_http_key_document_needs_its_controller_local_too() -> None:
+    key_url = "http://127.0.0.1:8080/keys/k1"
+    documents = {key_url: _method(key_url, LOCAL, OB_KEY), LOCAL: {"id": LOCAL, "assertionMethod": [key_url]}}
+    method = resolve_verification_method(key_url, fetch_json=_serve(documents), local=lambda url: True)
+    assert method.controller == LOCAL
+    with pytest.raises(KeyResolutionError) as info:
+        resolve_verification_method(key_url, fetch_json=_serve(documents), local=lambda url: url == key_url)
+    assert info.value.reason == "controller"

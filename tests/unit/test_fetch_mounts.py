@@ -70,3 +70,14 @@ def test_a_mount_redirecting_to_the_network_is_held_to_the_policy() -> None:
 def test_a_mount_must_be_an_absolute_http_url(bad: str) -> None:
     with pytest.raises(ValueError, match="cannot mount"):
         Fetcher(mounts={bad: MockTransport(lambda request: TransportResponse(404))})
+
+
+def test_serves_locally_names_exactly_the_mounted_urls() -> None:
+    site = answering("site", [])
+    fetcher = Fetcher(mounts={"http://127.0.0.1:8080/": site, "http://127.0.0.1:8080/jwks.json": site})
+    assert fetcher.serves_locally("http://127.0.0.1:8080/issuers/a/profile.json#ed25519-1")
+    assert fetcher.serves_locally("http://127.0.0.1:8080/jwks.json")
+    others = ("http://127.0.0.1:8081/x", "http://localhost:8080/x", "https://127.0.0.1:8080/x", "a", "")
+    for other in others:
+        assert not fetcher.serves_locally(other)
+    assert not Fetcher().serves_locally("https://example.org/x")

@@ -151,9 +151,35 @@ def test_http_public_url_defaults_to_url_issuers(store: LocalStore) -> None:
     issuer = create_issuer(store, "http://127.0.0.1:8080", ACME)
     assert issuer.kind == "url"
     assert issuer.id == "http://127.0.0.1:8080/issuers/acme-academy/profile.json"
+    note = issuer_summary(issuer)["note"]
+    assert "plain http under http://127.0.0.1:8080" in note
+    assert "badgekiln verify --store" in note
+    keyed = create_issuer(store, "http://127.0.0.1:8080", {**ACME, "kind": "key", "slug": "keyed"})
+    assert "did:key signatures verify anywhere" in issuer_summary(keyed)["note"]
+    assert issuer_summary(create_issuer(store, PUBLIC_URL, {**ACME, "slug": "public"}))["note"] is None
     with pytest.raises(InvalidField) as caught:
         create_issuer(store, "http://127.0.0.1:8080", {**ACME, "kind": "web", "slug": "webby"})
     assert caught.value.details["field"] == "public_url"
+
+
+def test_http_url_issuers_verify_on_their_own_deployment_only(store: LocalStore) -> None:
+    from badgekiln.fetch import Fetcher, FetchPolicy
+    from badgekiln.hosting.site import site_fetcher
+
+    local = "http://127.0.0.1:8080"
+    create_issuer(store, local, ACME)
+    create_achievement(store, "acme-academy", {"name": "T", "description": "d", "criteria": "c"}, small_png())
+    for options in ({}, {"proof": "jwt"}, {"proof": "jwt", "algorithm": "EdDSA"}):
+        issued = issue_credential(
+            store, "acme-academy", {"achievement": "t", "recipient": "ada@example.org", **options}
+        )
+        here = verify(issued.image, fetcher=site_fetcher(store, local))  # type: ignore[arg-type]
+        assert here.valid, [c.message for c in here.failures]
+        # the same documents pinned, but not this deployment's own: a key on http is refused
+        pinned = Fetcher(FetchPolicy(offline=True), documents=public_documents(store, local))
+        elsewhere = verify(issued.image, fetcher=pinned)  # type: ignore[arg-type]
+        assert not elsewhere.valid
+        assert "plain http" in " ".join(c.message for c in elsewhere.failures)
 
 
 def test_creation_is_idempotent_and_slugs_are_claimed_once(store: LocalStore) -> None:

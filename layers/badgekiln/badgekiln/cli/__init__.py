@@ -6,7 +6,8 @@ Command modules import only ``argparse`` at import time and load the library ins
 so ``badgekiln --help`` and each command start fast.
 
 Exit codes, for every command: 0 success, 1 a negative answer (no badge data, not valid), 2 bad
-input or usage, with a single ``error:`` line on stderr and never a traceback.
+input or usage, with a single ``error:`` line on stderr and never a traceback. What the library
+logs as a warning (a fetch refused, say) is printed once as a ``warning:`` line.
 """
 
 from __future__ import annotations
@@ -71,6 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command != "serve":  # the server logs as the Lambda functions do
+        from badgekiln.cli._io import WarningLines
+
+        WarningLines.install()
     try:
         code: int = args.handler(args)
     except BadgeKilnError as exc:

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 __all__ = [
+    "WarningLines",
     "add_output_options",
     "add_store_option",
     "emit_json",
@@ -89,3 +91,31 @@ def emit_json(value: Any) -> None:
     """Print ``value`` as indented JSON on standard output."""
     sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
     sys.stdout.flush()
+
+
+class WarningLines(logging.Handler):
+    """The library's log warnings as ``warning: …`` lines on stderr, each distinct one once (a
+    status list the fetcher refuses is refused once per check that reads it)."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        super().__init__(logging.WARNING)
+        self._stream = stream
+        self._seen: set[str] = set()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        line = " ".join(record.getMessage().split())
+        if line in self._seen:
+            return
+        self._seen.add(line)
+        print(f"warning: {line}", file=self._stream or sys.stderr, flush=True)
+
+    @classmethod
+    def install(cls, logger_name: str = "badgekiln") -> WarningLines:
+        """Route ``logger_name``'s warnings through a fresh instance (replacing an earlier one)."""
+        logger = logging.getLogger(logger_name)
+        for old in [h for h in logger.handlers if isinstance(h, cls)]:
+            logger.removeHandler(old)
+        handler = cls()
+        logger.addHandler(handler)
+        logger.propagate = False
+        return handler

@@ -122,7 +122,10 @@ def _create(args: argparse.Namespace) -> int:
     elif args.url_id:
         data["kind"] = "url"
     issuer = create_issuer(open_cli_store(args), public_url, data, keys=_kms(args))
-    emit_json(issuer_summary(issuer))
+    summary = issuer_summary(issuer)
+    emit_json(summary)
+    if summary["note"]:
+        print(f"note: {summary['note']}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -90,6 +90,7 @@ def demo_lines(
         f"  verify page  {page}  (open it in a browser)",
         f"  verify API   curl -s {credential.image_url} | curl -s -X POST -H 'Content-Type: image/png' "
         f"--data-binary @- {public_url}/verify",
+        f"  verify CLI   badgekiln verify --store {store_url} {credential.image_url}",
     ]
     if token is not None:
         lines += [

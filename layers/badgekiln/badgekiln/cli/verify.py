@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Final
 from badgekiln.cli._io import emit_json
 
 if TYPE_CHECKING:
-    from badgekiln.fetch import Fetcher
+    from badgekiln.fetch import Fetcher, Transport
     from badgekiln.verification.identity import IssuerRegistry
     from badgekiln.verification.report import Report
 
@@ -54,6 +54,20 @@ def register(subparsers: Any) -> None:
         "@context URL badgekiln does not bundle, the file is used as a context you trust",
     )
     parser.add_argument("--key", metavar="FILE", help="the issuer's public key (PEM or JWK), pinned")
+    parser.add_argument(
+        "--store",
+        metavar="URL",
+        help="verify as this deployment does: documents under its public URL are read from this "
+        "store (a directory or s3://bucket/prefix), as `badgekiln serve` and the pages read them",
+    )
+    parser.add_argument(
+        "--public-url",
+        metavar="URL",
+        action="append",
+        default=[],
+        help="with --store: the public URL its documents are hosted under (repeatable; default: "
+        "$BADGEKILN_PUBLIC_URL, else the public URLs of the store's issuers)",
+    )
     parser.add_argument(
         "--strict",
         action="store_true",
@@ -131,6 +145,40 @@ def _registry(spec: str, fetcher: Fetcher) -> IssuerRegistry:
     return load_registry(location, name=name or None, fetcher=fetcher)
 
 
+def _site_mounts(store_url: str, public_urls: list[str]) -> dict[str, Transport]:
+    """The fetcher mounts that answer a deployment's own documents from its store (the site
+    fetcher of :mod:`badgekiln.hosting.site`), under each of ``public_urls``: by default
+    ``$BADGEKILN_PUBLIC_URL``, else every public URL the store's issuers were made under.
+
+    Raises:
+        InvalidField: a public URL is not usable, or none is given and the store has no issuer.
+        StoreError: the store cannot be opened or read.
+    """
+    import os
+
+    from badgekiln.errors import InvalidField
+    from badgekiln.hosting.site import site_mounts
+    from badgekiln.http.environment import PUBLIC_URL_ENV
+    from badgekiln.issue import list_issuers
+    from badgekiln.store import open_store
+
+    store = open_store(store_url)
+    urls = list(public_urls)
+    if not urls and os.environ.get(PUBLIC_URL_ENV, "").strip():
+        urls = [os.environ[PUBLIC_URL_ENV].strip()]
+    if not urls:
+        urls = sorted({issuer.public_url for issuer in list_issuers(store)})
+    if not urls:
+        raise InvalidField(
+            f"the store {store_url} has no issuers; name its public URL with --public-url",
+            field="public_url",
+        )
+    mounts: dict[str, Transport] = {}
+    for url in urls:
+        mounts.update(site_mounts(store, url))
+    return mounts
+
+
 def _verify(args: argparse.Namespace) -> int:
     from badgekiln.cli import EXIT_NEGATIVE, EXIT_OK
     from badgekiln.errors import InvalidField
@@ -146,7 +194,10 @@ def _verify(args: argparse.Namespace) -> int:
             raise InvalidField(str(moment.problem), field="at")
         at = moment.value
     key = read_input(args.key, limit=MAX_KEY_FILE_BYTES) if args.key else None
-    fetcher = Fetcher.from_document_files(args.document, FetchPolicy(offline=args.offline))
+    if args.public_url and not args.store:
+        raise InvalidField("--public-url names the public URL of a --store", field="public_url")
+    mounts = _site_mounts(args.store, args.public_url) if args.store else None
+    fetcher = Fetcher.from_document_files(args.document, FetchPolicy(offline=args.offline), mounts=mounts)
     registries = tuple(_registry(spec, fetcher) for spec in args.issuer_registry)
     options = VerifyOptions(
         recipient=args.recipient,

@@ -121,8 +121,10 @@ class Fetcher:
         policy: FetchPolicy = FetchPolicy(),  # noqa: B008
         *,
         transport: Transport | None = None,
+        mounts: Mapping[str, Transport] | None = None,
     ) -> Fetcher:
-        """A fetcher pinning each ``URL=PATH`` pair (as the CLI's ``--document`` passes them).
+        """A fetcher pinning each ``URL=PATH`` pair (as the CLI's ``--document`` passes them),
+        with ``mounts`` as the constructor takes them.
 
         The pair is split at its last ``=``, so the URL may carry a query string and the path may
         not contain ``=``. Each file is read whole, up to ``policy.max_bytes``.
@@ -148,7 +150,7 @@ class Fetcher:
             if canonical in documents:
                 raise InputError(f"--document {pair!r}: {url} is pinned twice", field="document")
             documents[canonical] = read_input(path, limit=policy.max_bytes)
-        return cls(policy, documents=documents, transport=transport)
+        return cls(policy, documents=documents, transport=transport, mounts=mounts)
 
     @property
     def policy(self) -> FetchPolicy:
@@ -170,6 +172,15 @@ class Fetcher:
         except FetchRefused:
             return None
         return self._documents.get(canonical)
+
+    def serves_locally(self, url: str) -> bool:
+        """Whether ``url`` is answered by a mounted transport (this deployment's own documents,
+        from its store), so fetching it never touches a network: a key there may be trusted on
+        plain http (:func:`badgekiln.proofs.did.resolve_verification_method`)."""
+        try:
+            return self._mounted(parse_url(url.partition("#")[0])) is not None
+        except FetchRefused:
+            return False
 
     def get(
         self, url: str, *, accept: Sequence[str] = JSON_TYPES, max_bytes: int | None = None

@@ -346,8 +346,34 @@ def rotate_key(
     return updated
 
 
+def hosting_note(issuer: IssuerRecord) -> str | None:
+    """What a person creating ``issuer`` must know about where its documents live, or ``None``:
+    under a plain-http public URL (``badgekiln serve`` on loopback) only this deployment can read
+    them, so only it can verify the issuer's badges in full."""
+    where = Layout.parse(issuer.public_url)
+    if where.scheme != "http":
+        return None
+    readers = (
+        "this deployment's pages, its POST /verify and `badgekiln verify --store STORE` read them "
+        "from its store"
+    )
+    if issuer.kind == "key":
+        return (
+            f"local issuer: its did:key signatures verify anywhere, but its status lists are on plain "
+            f"http under {where.base}, which only this deployment can check ({readers}); use an https "
+            "public URL for badges others can verify"
+        )
+    return (
+        f"local issuer: its key and profile are on plain http under {where.base}, so its badges verify "
+        f"on this deployment only ({readers}); other verifiers refuse keys on http. Use an https "
+        "public URL for badges others can verify, or kind 'key' (did:key) for signatures that "
+        "verify anywhere"
+    )
+
+
 def issuer_summary(issuer: IssuerRecord) -> dict[str, Any]:
-    """The issuer as the CLI and API show it: id, kind, names, document URLs and keys."""
+    """The issuer as the CLI and API show it: id, kind, names, document URLs, keys, and a
+    :func:`hosting_note` (``None`` for an issuer others can verify)."""
     where = Layout.parse(issuer.public_url)
     urls: dict[str, str] = {
         "profile": where.url(paths.issuer_profile(issuer.slug)),
@@ -369,6 +395,7 @@ def issuer_summary(issuer: IssuerRecord) -> dict[str, Any]:
         "description": issuer.description,
         "suspension": issuer.suspension,
         "created": issuer.created,
+        "note": hosting_note(issuer),
         "urls": urls,
         "keys": [
             {

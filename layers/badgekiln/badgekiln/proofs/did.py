@@ -8,7 +8,9 @@ through the controller document the same way. A multibase key spelt in a URL fra
 
 Documents are fetched through an injected ``fetch_json(url) -> Any`` (the verifier passes
 :meth:`badgekiln.fetch.Fetcher.get_json`), whose :class:`~badgekiln.errors.FetchError` subclasses
-propagate unchanged.
+propagate unchanged. An ``http://`` key id is resolved only where the injected ``local(url)``
+says the deployment verifying it answers that URL itself, from its own store (a ``badgekiln
+serve`` site on loopback): nothing crosses a network there, so https has nothing to add.
 """
 
 from __future__ import annotations
@@ -312,7 +314,9 @@ def _der(key: PublicKey) -> bytes:
     return key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
 
 
-def _resolve_https(vm_id: str, fetch_json: FetchJson, purpose: str) -> VerificationMethod:
+def _resolve_https(
+    vm_id: str, fetch_json: FetchJson, purpose: str, local: Callable[[str], bool]
+) -> VerificationMethod:
     base, _ = _split_id(vm_id)
     document = fetch_json(base)
     if not isinstance(document, Mapping):
@@ -324,7 +328,7 @@ def _resolve_https(vm_id: str, fetch_json: FetchJson, purpose: str) -> Verificat
         controller = method.controller
         if controller.startswith("did:web:"):
             owner = _fetch_document(did_web_url(controller), fetch_json, controller)
-        elif controller.startswith("https://") and "#" not in controller and controller != base:
+        elif _web_id(controller, local) and "#" not in controller and controller != base:
             owner = _fetch_document(controller, fetch_json, controller)
         else:
             raise _fail(
@@ -357,15 +361,30 @@ def _confirm(document: Mapping[str, Any], vm_id: str, purpose: str) -> Verificat
         raise
 
 
+def _web_id(value: str, local: Callable[[str], bool]) -> bool:
+    """Whether ``value`` is a key or controller URL to resolve: https, or http answered locally."""
+    return value.startswith("https://") or (value.startswith("http://") and local(value))
+
+
+def _nowhere(url: str) -> bool:
+    return False
+
+
 def resolve_verification_method(
-    vm_id: str, *, fetch_json: FetchJson, purpose: str = "assertionMethod"
+    vm_id: str,
+    *,
+    fetch_json: FetchJson,
+    purpose: str = "assertionMethod",
+    local: Callable[[str], bool] = _nowhere,
 ) -> VerificationMethod:
     """Resolve a proof's ``verificationMethod`` to a key its controller authorises for ``purpose``.
 
     Handles ``did:key`` (locally), ``did:web`` (DID document; its ``id`` must be the DID) and
     ``https://`` ids (a controller document listing the method, or a key document whose
-    controller document lists it). Whether the controller is the credential's issuer is the
-    caller's check.
+    controller document lists it); ``http://`` ids the same way, but only where ``local(url)``
+    says the caller answers that URL itself, never over a network (the fetcher's mounts:
+    :meth:`badgekiln.fetch.Fetcher.serves_locally`). Whether the controller is the credential's
+    issuer is the caller's check.
 
     Raises:
         KeyResolutionError: unsupported scheme or DID method, a document that does not match
@@ -382,8 +401,15 @@ def resolve_verification_method(
         return _resolve_did_key(vm_id, purpose)
     if vm_id.startswith("did:web:"):
         return _resolve_did_web(vm_id, fetch_json, purpose)
-    if vm_id.startswith("https://"):
-        return _resolve_https(vm_id, fetch_json, purpose)
+    if _web_id(vm_id, local):
+        return _resolve_https(vm_id, fetch_json, purpose, local)
+    if vm_id.startswith("http://"):
+        raise _fail(
+            "verification method on plain http: its key could be anyone's in transit (https, "
+            "did:web and did:key are resolved; http only for the verifying deployment's own documents)",
+            "unsupported-method",
+            id=vm_id,
+        )
     scheme = vm_id.partition(":")[0] if ":" in vm_id else ""
     kind = "DID method" if vm_id.startswith("did:") else "scheme"
     shown = ":".join(vm_id.split(":")[:2]) if vm_id.startswith("did:") else scheme or "(none)"

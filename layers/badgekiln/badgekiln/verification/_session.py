@@ -242,3 +242,7 @@ class Session:
             return CompactToken(response.body.decode("utf-8").strip())
         except UnicodeDecodeError as exc:
             raise MalformedPayload(f"{url} serves a token that is not UTF-8", reason="jws", url=url) from exc
+
+    def local(self, url: str) -> bool:
+        """Whether the fetcher answers ``url`` from this deployment's own store (its mounts)."""
+        return self.options.active_fetcher.serves_locally(url)

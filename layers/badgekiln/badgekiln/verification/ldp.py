@@ -52,7 +52,7 @@ def _attempt(session: Session, document: Credential, proof: Proof) -> ProofOutco
     else:
         if not isinstance(method, str):
             raise MalformedPayload("proof.verificationMethod is missing or not a string", reason="proof")
-        resolved = resolve_verification_method(method, fetch_json=session.fetch_json)
+        resolved = resolve_verification_method(method, fetch_json=session.fetch_json, local=session.local)
         key, controller = resolved.public_key, resolved.controller
     # a key that does not fit the suite is refused inside
     suite = verify_proof(document.raw, proof.raw, key, pinned=session.contexts)

@@ -160,14 +160,14 @@ def resolve_jwt_key(session: Session, header: JoseHeader, issuer_id: str) -> tup
     if not isinstance(kid, str) or not kid:
         raise KeyResolutionError("the kid header must be a non-empty string", reason="kid")
     if kid.startswith(("did:key:", "did:web:")):
-        method = resolve_verification_method(kid, fetch_json=session.fetch_json)
+        method = resolve_verification_method(kid, fetch_json=session.fetch_json, local=session.local)
         return method.public_key, method.controller
-    if kid.startswith("https://"):
+    if kid.startswith("https://") or (kid.startswith("http://") and session.local(kid)):
         base, _, fragment = kid.partition("#")
         document = session.fetch_json(base)
         if isinstance(document, Mapping) and "kty" in document and not fragment:
             return _key_from_document(document, base), None
-        method = resolve_verification_method(kid, fetch_json=session.fetch_json)
+        method = resolve_verification_method(kid, fetch_json=session.fetch_json, local=session.local)
         return method.public_key, method.controller
     if ":" in kid:
         raise KeyResolutionError(
