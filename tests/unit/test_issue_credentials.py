@@ -666,3 +666,38 @@ def test_hosted_assertion_crashed_before_publication_does_not_verify(store: Loca
     assert not report.valid
     assert hosted is not None
     assert hosted.status != "passed"
+
+
+def test_a_template_image_is_personalised_even_when_not_asked(store: LocalStore) -> None:
+    # GIVEN an SVG achievement image with placeholders WHEN issued without personalise
+    # THEN every placeholder is filled (the name blank when none is given), never baked raw
+    for recipient in ({"identity": "ada@example.org", "name": "Ada Lovelace"}, "bob@example.org"):
+        for image in ("svg", "png"):
+            issued = issue_credential(
+                store, "acme", {"achievement": "template", "recipient": recipient, "image": image}
+            )
+            assert issued.image is not None
+            if image == "svg":
+                baked = issued.image
+                assert b"{{" not in baked
+                assert b"Template" in baked  # achievement_name
+                assert (b"Ada Lovelace" in baked) is isinstance(recipient, dict)
+            assert check(store, issued).valid
+
+
+def test_a_template_that_cannot_be_filled_is_refused_at_creation_and_at_issuance(store: LocalStore) -> None:
+    styled = TEMPLATE_SVG.replace(b"</svg>", b"<style>text { fill: {{recipient_name}} }</style></svg>")
+    unknown = TEMPLATE_SVG.replace(b"</svg>", b"<text>{{shoe_size}}</text></svg>")
+    for bad in (styled, unknown):
+        with pytest.raises(InvalidField) as caught:
+            create_achievement(store, "acme", {"name": "Bad", "description": "d", "criteria": "c"}, bad)
+        assert caught.value.details["field"] == "image"
+        assert caught.value.message.startswith("the image is a badge template that cannot be filled: ")
+    # one stored before creation checked templates: issuing refuses it, naming the achievement
+    from badgekiln.hosting import layout as paths
+
+    store.put(paths.achievement_image("acme", "template", "svg").key, unknown, content_type="image/svg+xml")
+    with pytest.raises(InvalidField) as caught:
+        issue_credential(store, "acme", {"achievement": "template", "recipient": "ada@example.org"})
+    assert caught.value.details["field"] == "achievement"
+    assert "badge template that cannot be filled" in caught.value.message

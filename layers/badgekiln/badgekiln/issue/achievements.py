@@ -61,7 +61,29 @@ def _check_image(image: bytes) -> ImageFormat:
     fmt: ImageFormat = sniff_image(bytes(image))
     # every credential bakes this image: refuse one that cannot be baked now, not at issuance
     bake(bytes(image), "https://badgekiln.invalid/check.json", spec="ob2")
+    if fmt == "svg":
+        _check_template(bytes(image))
     return fmt
+
+
+def _check_template(image: bytes) -> None:
+    """Refuse now a template image that issuing could not fill (issuing fills every template).
+
+    Raises:
+        InvalidField: ``field="image"``: unknown, malformed or misplaced placeholders.
+    """
+    from badgekiln.render import PLACEHOLDERS, is_template, personalise_svg
+
+    if not is_template(image):
+        return
+    try:
+        personalise_svg(image, dict.fromkeys(PLACEHOLDERS, ""))
+    except InvalidField as exc:
+        raise InvalidField(
+            f"the image is a badge template that cannot be filled: {exc.message}",
+            field="image",
+            reason=exc.reason,
+        ) from exc
 
 
 def create_achievement(
@@ -76,7 +98,8 @@ def create_achievement(
 
     Raises:
         NotFound: no such issuer.
-        InvalidField: bad input (``field`` names it).
+        InvalidField: bad input (``field`` names it; ``image`` for an SVG template with
+            unknown, malformed or misplaced ``{{placeholders}}``).
         NotABadgeImage, MalformedImage, InputTooLarge: the image is not a bakeable PNG/SVG
             of at most :data:`MAX_IMAGE_BYTES`.
         Conflict: another achievement of the issuer has that slug (``reason="exists"``).

@@ -588,9 +588,12 @@ def _ob2(
 
 
 def _base_image(store: Store, job: _Job, plan: Mapping[str, Any], public_url: str, fmt: ImageFormat) -> bytes:
+    from badgekiln.render import is_template
+
     image = achievement_image(store, job.issuer, job.achievement)
     own = job.achievement["image_format"]
-    if job.request.personalise:
+    # a template is never baked with its {{placeholders}} showing, asked to personalise or not
+    if job.request.personalise or (own == "svg" and is_template(image)):
         from badgekiln.render import personalise_svg
 
         issued, expires = parse_stamp(plan["issued"]), job.request.valid_until
@@ -603,7 +606,17 @@ def _base_image(store: Store, job: _Job, plan: Mapping[str, Any], public_url: st
             "credential_id": plan["name"][:8],
             "verify_url": public_url,
         }
-        image = personalise_svg(image, values)
+        try:
+            image = personalise_svg(image, values)
+        except InvalidField as exc:
+            if exc.details.get("field") != "template":
+                raise
+            raise InvalidField(
+                f"the achievement's image is a badge template that cannot be filled ({exc.message}); "
+                "fix the template, or give the achievement an image without {{…}}",
+                field="achievement",
+                reason=exc.reason,
+            ) from exc
     if fmt == "png" and own == "svg":
         from badgekiln.render import svg_to_png
 

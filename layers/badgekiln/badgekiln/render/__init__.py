@@ -17,7 +17,7 @@ from __future__ import annotations
 from badgekiln.render.convert import svg_to_png
 from badgekiln.render.gaps import TemplateIssue, validate_template
 from badgekiln.render.limits import DEFAULT_LIMITS, RenderLimits
-from badgekiln.render.templates import PLACEHOLDER_ATTRIBUTES, PLACEHOLDERS, personalise_svg
+from badgekiln.render.templates import PLACEHOLDER_ATTRIBUTES, PLACEHOLDERS, is_template, personalise_svg
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -25,6 +25,7 @@ __all__ = [
     "PLACEHOLDER_ATTRIBUTES",
     "RenderLimits",
     "TemplateIssue",
+    "is_template",
     "personalise_svg",
     "svg_to_png",
     "validate_template",

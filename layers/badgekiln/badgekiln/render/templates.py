@@ -20,7 +20,7 @@ from badgekiln.render._scan import Scan, scan_svg
 from badgekiln.render._xml import local_name
 from badgekiln.render.limits import DEFAULT_LIMITS, RenderLimits
 
-__all__ = ["MAX_VALUE_CHARS", "PLACEHOLDERS", "PLACEHOLDER_ATTRIBUTES", "personalise_svg"]
+__all__ = ["MAX_VALUE_CHARS", "PLACEHOLDERS", "PLACEHOLDER_ATTRIBUTES", "is_template", "personalise_svg"]
 
 #: The placeholders a template may use, and what issuing fills them with.
 PLACEHOLDERS: Mapping[str, str] = MappingProxyType(
@@ -73,6 +73,12 @@ _ATTRIBUTE_ESCAPES = {
     "\r": "&#13;",
 }
 _NO_TEXT_PLACEHOLDERS = frozenset({"style", "script"})
+
+
+def is_template(svg: bytes) -> bool:
+    """Whether ``svg`` is (meant as) a badge template: it holds a ``{{``. Such an image is never
+    baked as it is: :func:`personalise_svg` fills it, or refuses it saying what is wrong."""
+    return b"{{" in svg
 
 
 @requires("render", "personalising an SVG badge template")
