@@ -3,9 +3,9 @@
 :func:`seed` issues, through :mod:`badgekiln.issue`, what the page tests need: a valid OB 3.0
 credential (Data Integrity, and one as a VC-JWT), a revoked one, a suspended one, OB 2.0 hosted
 (one of them revoked) and signed assertions, and a badge whose image is an SVG. The issuer is a
-``did:key`` (a loopback public URL cannot host did:web, and the verifier takes no http
-verification methods), so proofs verify without fetching; status lists live under the public URL
-and are answered from the store.
+``did:key`` (a loopback public URL cannot host did:web; an http key is trusted only where the
+site answers it from its store), so proofs verify without fetching; status lists live under the
+public URL and are answered from the store.
 
 :func:`tampered` re-bakes a badge with one claim changed (its proof no longer verifies);
 :func:`xss_badge` signs a genuine badge whose every string is markup or a ``javascript:`` URL.

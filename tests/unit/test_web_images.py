@@ -118,3 +118,39 @@ def test_og_images_are_rendered_once_and_cached(tmp_path: Path, monkeypatch: pyt
 
 def test_an_unrenderable_og_image_is_none(tmp_path: Path) -> None:
     assert cached_png(LocalStore(str(tmp_path)), b"<svg xmlns='http://www.w3.org/2000/svg'/>") is None
+
+
+def test_issuer_logos_embedded_or_hosted_here_only() -> None:
+    from badgekiln.fetch import Fetcher, MockTransport, TransportRequest, TransportResponse
+    from badgekiln.web.images import issuer_logo
+
+    asked: list[str] = []
+
+    def site(request: TransportRequest) -> TransportResponse:
+        asked.append(request.url)
+        if request.url.endswith("logo.png"):
+            return TransportResponse(200, {"content-type": "image/png"}, small_png())
+        return TransportResponse(404)
+
+    def network(request: TransportRequest) -> TransportResponse:
+        raise AssertionError(f"logo fetched from the network: {request.url}")
+
+    fetcher = Fetcher(
+        transport=MockTransport(network), mounts={"http://127.0.0.1:8080/": MockTransport(site)}
+    )
+    embedded = issuer_logo("data:image/png;base64," + base64.b64encode(small_png()).decode(), "Acme", fetcher)
+    assert embedded is not None
+    assert decoded(embedded.src) == small_png()
+    assert embedded.alt == "Logo of Acme"
+    hosted = issuer_logo("http://127.0.0.1:8080/issuers/acme/logo.png", "Acme", fetcher)
+    assert hosted is not None
+    assert decoded(hosted.src) == small_png()
+    assert asked == ["http://127.0.0.1:8080/issuers/acme/logo.png"]
+    # elsewhere (never loaded), missing here, or not an image: no logo, no error
+    for image in (
+        "https://acme.example/logo.png",
+        "http://127.0.0.1:8080/issuers/acme/missing.png",
+        "data:text/html,<script>",
+        None,
+    ):
+        assert issuer_logo(image, "Acme", fetcher) is None

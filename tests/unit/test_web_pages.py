@@ -58,7 +58,7 @@ def test_templates_refuse_undefined_names() -> None:
 
 
 def test_static_assets_are_an_allow_list() -> None:
-    assert set(ASSETS) == {"site.css", "check.js", "favicon.svg"}
+    assert set(ASSETS) == {"site.css", "check.js", "share.js", "favicon.svg"}
     _, body, digest = asset("check.js")
     page = static_asset("check.js", digest)
     assert (page.status, page.content_type, page.body) == (200, "text/javascript; charset=utf-8", body)

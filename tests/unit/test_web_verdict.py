@@ -106,3 +106,49 @@ def test_check_rows_keep_order_and_words() -> None:
 )
 def test_sentences(message: str, expected: str) -> None:
     assert sentence(message) == expected
+
+
+def test_every_check_reads_in_plain_words() -> None:
+    from datetime import UTC, datetime
+
+    from badgekiln.web.verdict import plain_words
+
+    issued, expires = datetime(2026, 12, 7, 3, 42, tzinfo=UTC), datetime(2027, 1, 9, tzinfo=UTC)
+    rows = check_rows(
+        report(
+            SIGNED,
+            ISSUER,
+            (
+                "status",
+                "passed",
+                "not revoked: BitstringStatusList https://x/1 #3; not suspension set: …",
+                None,
+            ),
+            ("issued", "passed", "validFrom 2026-12-07T03:42:28Z has passed", None),
+            ("expiry", "passed", "the badge does not expire", None),
+        ),
+        issued=issued,
+        expires=expires,
+    )
+    assert [row.plain for row in rows] == [
+        "Signed by the issuer's key",
+        "The key belongs to the issuer",
+        "Not revoked or suspended",
+        "Valid since 7 December 2026",
+        "Valid until 9 January 2027",
+    ]
+    assert rows[0].sentence == "eddsa-rdfc-2022 proof verified."  # the detail keeps the verifier's words
+
+    def plain(check_id: str, status: str, code: str | None = None, **dates: datetime) -> str:
+        return plain_words(Check(check_id, status, "m", code), **dates)  # type: ignore[arg-type]
+
+    assert plain("status", "failed", "revoked") == "Revoked by its issuer"
+    assert plain("status", "failed", "suspended") == "Suspended by its issuer"
+    assert plain("status", "passed") == "Not revoked"
+    assert plain("expiry", "failed", expires=expires) == "Expired on 9 January 2027"
+    assert plain("expiry", "passed") == "Does not expire"
+    # a date the badge does not state is never invented
+    assert plain("expiry", "failed") == "Expiry: failed"
+    assert plain("issued", "passed") == "Issue date: passed"
+    assert plain("signature", "warning") == "Signed by the issuer's key"
+    assert plain("schema", "skipped") == "Schema: not checked"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit
 
@@ -163,8 +164,11 @@ def test_issuer_identity_is_shown_and_self_declared_names_are_flagged() -> None:
         message="issuer identity confirmed for acme.example",
     )
     shown, body = page(confirmed)
-    assert shown == "Issuer identity confirmed for acme.example."
-    assert '<span class="identity identity-confirmed" id="issuer-identity">Issuer identity confirmed' in body
+    assert shown == "Identity confirmed for acme.example"
+    assert (
+        'id="issuer-identity"><span aria-hidden="true">✓</span> Identity confirmed for acme.example' in body
+    )
+    assert "Issuer identity confirmed for acme.example." in body  # the verifier's sentence, folded
     self_declared = IssuerIdentity(
         "none",
         "did:key:z6Mk",
@@ -172,10 +176,71 @@ def test_issuer_identity_is_shown_and_self_declared_names_are_flagged() -> None:
         "only a key, not an organisation)",
     )
     shown, body = page(self_declared)
-    assert shown.startswith("Issuer identity not verified: the issuer's name is self-declared")
-    assert (
-        '<strong class="identity identity-unconfirmed" id="issuer-identity">Issuer identity not verified'
-        in body
-    )
+    assert shown == "Self-declared: not confirmed"
+    assert '<span class="identity identity-self" id="issuer-identity">' in body
+    assert "Issuer identity not verified: the issuer&#39;s name is self-declared" in body
     shown, _ = page(None)  # a report made without verify()
-    assert shown == "Issuer identity not verified."
+    assert shown == "Self-declared: not confirmed"
+
+
+def test_narratives_are_markdown_rendered_safely() -> None:
+    claims = replace(
+        CLAIMS,
+        description="Fire **one** pot in `the kiln`.\n\n<script>alert(1)</script>",
+        criteria="# Steps\n\n1. [Read](https://acme.example/guide)\n2. [Run](javascript:alert(1))\n\n![x](https://evil.example/p.png)",
+    )
+    view = build_view(Report("ob3", "json", VALID), claims, Picture(None, "Badge image"))
+    assert view.description_html == (
+        "<p>Fire <strong>one</strong> pot in <code>the kiln</code>.</p>\n"
+        "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>\n"
+    )
+    criteria = str(view.criteria_html)
+    assert "<h3>Steps</h3>" in criteria
+    assert '<a href="https://acme.example/guide" rel="nofollow noopener noreferrer">Read</a>' in criteria
+    assert "javascript:" not in criteria.replace(
+        "[Run](javascript:alert(1))", ""
+    )  # left as text, never a link
+    assert "<img" not in criteria
+
+
+def test_identity_words_and_unverified_claims() -> None:
+    from badgekiln.verification.report import IssuerIdentity
+    from badgekiln.web.view import identity_words
+
+    def words(identity: IssuerIdentity | None) -> tuple[bool, str]:
+        return identity_words(Report("ob3", "json", VALID, issuer_identity=identity))[:2]
+
+    assert words(IssuerIdentity("domain", "did:web:acme.example", domain="acme.example")) == (
+        True,
+        "Identity confirmed for acme.example",
+    )
+    assert words(IssuerIdentity("registry", "did:key:z6Mk", registry="Acme registry")) == (
+        True,
+        "Identity confirmed: listed by Acme registry",
+    )
+    assert words(IssuerIdentity("key", "did:key:z6Mk")) == (
+        True,
+        "Identity confirmed: the issuer's key was pinned",
+    )
+    for self_declared in (IssuerIdentity("none", "did:key:z6Mk"), None):
+        assert words(self_declared) == (False, "Self-declared: not confirmed")
+    untied = Report("ob3", "json", (*VALID[:1], Check("issuer", "failed", "not tied")))
+    view = build_view(untied, CLAIMS, Picture(None, "Badge image"), page_url=PAGE)
+    assert view.verdict.word == "Not valid"
+    assert view.unverified
+    assert not build_view(Report("ob3", "json", VALID), CLAIMS, Picture(None, "Badge image")).unverified
+
+
+def test_the_embed_snippet_escapes_what_it_quotes() -> None:
+    view = build_view(
+        Report("ob3", "json", VALID),
+        replace(CLAIMS, name='A "quoted" <b>name</b>'),
+        Picture("/v/acme/1/image.png", "Badge image"),
+        page_url=PAGE,
+    )
+    assert view.embed == (
+        f'<a href="{PAGE}"><img src="{PAGE}/image.png" '
+        'alt="A &#34;quoted&#34; &lt;b&gt;name&lt;/b&gt;: verify this Open Badge" '
+        'width="120" height="120"></a>'
+    )
+    assert build_view(Report("ob3", "json", VALID), CLAIMS, Picture(None, "x")).embed is None

@@ -36,7 +36,7 @@ __all__ = ["EXTRAS", "check_installed", "extra_of", "missing_extra", "requires"]
 
 _AWS: Final = frozenset({"boto3", "botocore"})
 _RENDER: Final = frozenset({"cairosvg", "cairocffi", "tinycss2", "cssselect2", "PIL"})
-_HTTP: Final = frozenset({"aws_lambda_powertools", "multipart", "jinja2", "pybase64"})
+_HTTP: Final = frozenset({"aws_lambda_powertools", "multipart", "jinja2", "pybase64", "markdown_it", "nh3"})
 
 #: Each extra → the top-level modules it installs that badgekiln imports (cairocffi comes with
 #: cairosvg, botocore with boto3); `badgekiln serve` runs the functions and renders, so its extra

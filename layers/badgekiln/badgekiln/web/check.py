@@ -80,12 +80,22 @@ def alt_text(claims: Claims) -> str:
     return f"Badge image: {claims.name}" if claims.name else "Badge image"
 
 
-def view_of(report: Report, claims: Claims, picture: Picture | None = None, **extra: Any) -> BadgeView:
+def view_of(
+    report: Report,
+    claims: Claims,
+    fetcher: RecordingFetcher,
+    picture: Picture | None = None,
+    **extra: Any,
+) -> BadgeView:
     """The view of ``report`` with ``claims`` and ``picture`` (by default the badge's own
-    embedded image, when it has one); ``extra`` goes to :func:`~badgekiln.web.view.build_view`."""
+    embedded image, when it has one) and the issuer's logo (read through ``fetcher``'s mounts
+    when this site hosts it); ``extra`` goes to :func:`~badgekiln.web.view.build_view`."""
+    from badgekiln.web.images import issuer_logo
+
     if picture is None:
         picture = picture_from_data_uri(claims.image, alt_text(claims))
-    return build_view(report, claims, picture, **extra)
+    logo = issuer_logo(claims.issuer_image, claims.issuer_name or "the issuer", fetcher)
+    return build_view(report, claims, picture, logo=logo, **extra)
 
 
 def check_badge(form: CheckForm, fetcher: RecordingFetcher) -> BadgeView:
@@ -125,4 +135,4 @@ def check_badge(form: CheckForm, fetcher: RecordingFetcher) -> BadgeView:
     picture = None
     if report.format in ("png", "svg") and isinstance(data, bytes):
         picture = picture_from_upload(data, report.format, alt_text(claims))
-    return view_of(report, claims, picture)
+    return view_of(report, claims, fetcher, picture)

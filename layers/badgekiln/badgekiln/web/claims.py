@@ -55,6 +55,7 @@ class Claims:
     issuer_id: str | None = None
     issuer_name: str | None = None
     issuer_url: str | None = None
+    issuer_image: str | None = None  # the issuer's logo: an http(s) URL or a data: URI
     issuer_source: Source = "missing"
     recipient: Recipient | None = None
     issued: datetime | None = None
@@ -120,6 +121,7 @@ def shown_claims(badge: Badge | None, lookup: Lookup, spec: Literal["ob2", "ob3"
         issuer_id=text(claims.issuer_id, _MAX_ID_CHARS),
         issuer_name=text(claims.issuer_name),
         issuer_url=http_url(issuer.url) if issuer is not None else None,
+        issuer_image=_image(issuer.image) if issuer is not None and issuer.image else None,
         issuer_source=claims.issuer_source,
         recipient=_shown_recipient(claims),
         issued=issued.value if issued is not None else None,

@@ -285,6 +285,6 @@ def view_for(
         picture = Picture(None, alt_text(claims), "This badge has no image.")
     page_url = f"{layout.base}/{credential.page_path}"
     view = view_of(
-        report, claims, picture, links=download_links(store, layout, credential), page_url=page_url
+        report, claims, fetcher, picture, links=download_links(store, layout, credential), page_url=page_url
     )
     return view, has_image

@@ -53,6 +53,7 @@ ASSETS: Final[Mapping[str, Asset]] = {
     for a in (
         Asset("site.css", "text/css; charset=utf-8"),
         Asset("check.js", "text/javascript; charset=utf-8"),
+        Asset("share.js", "text/javascript; charset=utf-8"),
         Asset("favicon.svg", "image/svg+xml"),
     )
 }

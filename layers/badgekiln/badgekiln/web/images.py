@@ -13,7 +13,7 @@ import base64
 import binascii
 import hashlib
 import logging
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from urllib.parse import unquote_to_bytes
 
 from badgekiln.errors import BadgeKilnError, NotFound
@@ -22,11 +22,15 @@ from badgekiln.png import PNG_SIGNATURE
 from badgekiln.store.base import Store, public_path
 from badgekiln.web.view import Picture
 
+if TYPE_CHECKING:
+    from badgekiln.fetch import Fetcher
+
 __all__ = [
     "MAX_INLINE_IMAGE_BYTES",
     "OG_IMAGE_SIZE",
     "PREVIEW_SIZE",
     "cached_png",
+    "issuer_logo",
     "picture_from_data_uri",
     "picture_from_upload",
     "png_data_uri",
@@ -101,6 +105,28 @@ def picture_from_data_uri(uri: str | None, alt: str) -> Picture:
     if kind is None:
         return Picture(None, alt, "The badge's embedded image is neither PNG nor SVG.")
     return picture_from_upload(data, kind, alt)
+
+
+def issuer_logo(image: str | None, name: str, fetcher: Fetcher) -> Picture | None:
+    """The issuer's logo as a page may show it, or ``None``: an embedded ``data:`` image, or one
+    this deployment hosts itself (read through ``fetcher``'s mounts, never the network). Logos
+    elsewhere are not loaded, as badge images are not."""
+    alt = f"Logo of {name}"
+    if not image:
+        return None
+    if image.startswith("data:"):
+        picture = picture_from_data_uri(image, alt)
+        return picture if picture.src else None
+    if not fetcher.serves_locally(image):
+        return None
+    try:
+        body = fetcher.get(
+            image, accept=("image/png", "image/svg+xml"), max_bytes=MAX_INLINE_IMAGE_BYTES
+        ).body
+    except BadgeKilnError:
+        return None
+    picture = picture_from_upload(body, "png" if body.startswith(PNG_SIGNATURE) else "svg", alt)
+    return picture if picture.src else None
 
 
 def cached_png(store: Store, svg: bytes, size: int = OG_IMAGE_SIZE) -> bytes | None:

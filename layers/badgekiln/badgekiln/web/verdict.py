@@ -10,11 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Final, Literal
 
 from badgekiln.verification.report import PROOF_CHECKS, Check, Report
+from badgekiln.web.safety import short_date
 
-__all__ = ["CHECK_TITLES", "CheckRow", "Verdict", "check_rows", "conformance_rows", "sentence", "verdict"]
+__all__ = [
+    "CHECK_TITLES",
+    "CheckRow",
+    "Verdict",
+    "check_rows",
+    "conformance_rows",
+    "plain_words",
+    "sentence",
+    "verdict",
+]
 
 Word = Literal["Valid", "Revoked", "Suspended", "Expired", "Not valid"]
 Tone = Literal["good", "bad", "warn"]
@@ -56,9 +67,45 @@ class Verdict:
     reason: str
 
 
+#: What a check found, for a lay reader, by (check id, status); the technical sentence is folded
+#: under it. Missing pairs fall back to "<title>: <status words>". ``{issued}``/``{expires}`` are
+#: the badge's dates (``short_date``), filled only when the badge states them.
+_PLAIN: Final[Mapping[tuple[str, str], str]] = {
+    ("version", "passed"): "A badge format badgekiln knows",
+    ("version", "failed"): "Not a badge format badgekiln can check",
+    ("context", "passed"): "Uses the Open Badges vocabulary",
+    ("context", "failed"): "Uses words the Open Badges vocabulary does not define",
+    ("structure", "passed"): "Has everything a badge must say",
+    ("structure", "failed"): "Is missing something a badge must say",
+    ("hosted", "passed"): "Matches the issuer's own copy",
+    ("hosted", "failed"): "The issuer's own copy does not confirm it",
+    ("signature", "passed"): "Signed by the issuer's key",
+    ("signature", "failed"): "The signature does not match: changed, or not signed by its issuer",
+    ("signature", "skipped"): "The signature could not be checked",
+    ("claims", "passed"): "Its signed details agree",
+    ("claims", "failed"): "Its signed details disagree",
+    ("issuer", "passed"): "The key belongs to the issuer",
+    ("issuer", "failed"): "The key is not shown to belong to the issuer",
+    ("issuer", "skipped"): "Whose key it is could not be checked",
+    ("status", "passed"): "Not revoked",
+    ("status", "failed"): "Revoked or suspended by its issuer",
+    ("status", "skipped"): "Whether it was revoked could not be checked",
+    ("issued", "passed"): "Valid since {issued}",
+    ("issued", "failed"): "Not valid yet",
+    ("expiry", "passed"): "Does not expire",
+    ("expiry", "failed"): "Expired on {expires}",
+    ("schema", "passed"): "Follows the Open Badges format",
+    ("recipient", "passed"): "Awarded to the person you named",
+    ("recipient", "failed"): "Not awarded to the person you named",
+    ("endorsements", "passed"): "Its endorsements check out",
+    ("endorsements", "failed"): "An endorsement does not check out",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class CheckRow:
-    """One check as a page lists it."""
+    """One check as a page lists it: ``plain`` for everyone, ``title`` and ``sentence`` (the
+    verifier's words) as the detail."""
 
     id: str
     title: str
@@ -66,6 +113,7 @@ class CheckRow:
     status_words: str
     mark: str
     sentence: str
+    plain: str = ""
 
 
 def sentence(message: str) -> str:
@@ -126,7 +174,26 @@ def verdict(report: Report) -> Verdict:
     return Verdict("Not valid", "bad", "No proof of this badge could be checked.")
 
 
-def _rows(checks: tuple[Check, ...]) -> tuple[CheckRow, ...]:
+def plain_words(check: Check, *, issued: datetime | None = None, expires: datetime | None = None) -> str:
+    """What ``check`` found, in words for anyone ("Signed by the issuer's key", "Valid since
+    7 December 2026"); a warning keeps its plain words (the detail says what to note)."""
+    status = "passed" if check.status == "warning" else check.status
+    if check.id == "status" and status == "failed" and check.code in ("revoked", "suspended"):
+        return "Revoked by its issuer" if check.code == "revoked" else "Suspended by its issuer"
+    if check.id == "status" and status == "passed" and "suspension" in check.message:
+        return "Not revoked or suspended"
+    if check.id == "expiry" and status == "passed" and expires is not None:
+        return f"Valid until {short_date(expires)}"
+    words = _PLAIN.get((check.id, status))
+    needs = {"issued": issued, "expires": expires}
+    if words is None or any(f"{{{name}}}" in words and value is None for name, value in needs.items()):
+        return f"{CHECK_TITLES[check.id]}: {_STATUS_WORDS[check.status].lower()}"
+    return words.format(**{name: short_date(value) for name, value in needs.items() if value is not None})
+
+
+def _rows(
+    checks: tuple[Check, ...], issued: datetime | None = None, expires: datetime | None = None
+) -> tuple[CheckRow, ...]:
     return tuple(
         CheckRow(
             id=check.id,
@@ -135,14 +202,18 @@ def _rows(checks: tuple[Check, ...]) -> tuple[CheckRow, ...]:
             status_words=_STATUS_WORDS[check.status],
             mark=check.mark,
             sentence=sentence(check.message),
+            plain=plain_words(check, issued=issued, expires=expires),
         )
         for check in checks
     )
 
 
-def check_rows(report: Report) -> tuple[CheckRow, ...]:
-    """Every check of ``report``, in the verifier's order, as rows for a page."""
-    return _rows(report.checks)
+def check_rows(
+    report: Report, *, issued: datetime | None = None, expires: datetime | None = None
+) -> tuple[CheckRow, ...]:
+    """Every check of ``report``, in the verifier's order, as rows for a page (``issued`` and
+    ``expires``: the badge's dates, for "Valid since …" and "Expired on …")."""
+    return _rows(report.checks, issued, expires)
 
 
 def conformance_rows(report: Report) -> tuple[CheckRow, ...]:

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from urllib.parse import urlencode
 
 from badgekiln.verification.report import Report
 from badgekiln.web.claims import Claims, Recipient
 from badgekiln.web.safety import http_url, short_date, text
 from badgekiln.web.verdict import CheckRow, Verdict, check_rows, conformance_rows, sentence, verdict
+
+if TYPE_CHECKING:
+    from markupsafe import Markup
 
 __all__ = [
     "LINKEDIN_ADD_URL",
@@ -60,17 +63,21 @@ class Picture:
 
 @dataclass(frozen=True, slots=True)
 class IssuerView:
-    """Who issued the badge and whether that checked out (``key``, ``profile``: one sentence each);
-    ``identity`` says what the issuer's identity rests on (``identity_confirmed``: something beyond
-    the issuer's own word — a domain, a trusted registry, a pinned key)."""
+    """Who issued the badge and whether that checked out (``key``, ``profile``: one sentence
+    each); ``identity`` says in plain words whether anything beyond the issuer's own word — a
+    domain, a trusted registry, a pinned key — confirms who it is (``identity_confirmed``;
+    ``identity_detail`` is the verifier's sentence), and ``logo`` is its picture when one may be
+    shown."""
 
     name: str
     url: str | None
     id: str | None
     key: str
     profile: str
-    identity: str = "Issuer identity not verified."
+    identity: str = "Self-declared: not confirmed"
     identity_confirmed: bool = False
+    identity_detail: str | None = None
+    logo: Picture | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,9 +108,35 @@ class BadgeView:
     endorsements: int = 0
     conformance: tuple[CheckRow, ...] = ()
     strict: bool = False
+    description_html: Markup | None = None
+    criteria_html: Markup | None = None
+    unverified: bool = False
+    page_url: str | None = None
+    embed: str | None = None
 
 
-def _issuer(report: Report, claims: Claims) -> IssuerView:
+def identity_words(report: Report) -> tuple[bool, str, str | None]:
+    """(confirmed, plain words, the verifier's sentence) for the issuer's identity, from the
+    report's ``issuer_identity`` (:mod:`badgekiln.verification.identity`): "Identity confirmed
+    for acme.example" when a domain, a trusted registry or a pinned key vouches for the issuer,
+    else "Self-declared: not confirmed"."""
+    identity = report.issuer_identity
+    if identity is None:  # a report made without verify()
+        return False, "Self-declared: not confirmed", None
+    detail = sentence(identity.message) if identity.message else None
+    if not identity.verified:
+        return False, "Self-declared: not confirmed", detail
+    if identity.basis == "registry" and identity.registry:
+        where = f" for {identity.domain}" if identity.domain else ""
+        return True, f"Identity confirmed{where}: listed by {identity.registry}", detail
+    if identity.domain:
+        return True, f"Identity confirmed for {identity.domain}", detail
+    if identity.basis == "key":
+        return True, "Identity confirmed: the issuer's key was pinned", detail
+    return True, "Identity confirmed", detail
+
+
+def _issuer(report: Report, claims: Claims, logo: Picture | None) -> IssuerView:
     check = report.check("issuer")
     if check is None:
         key = "Not checked."
@@ -121,15 +154,17 @@ def _issuer(report: Report, claims: Claims) -> IssuerView:
     else:
         profile = "Not available: the badge names its issuer only by an address that was not fetched."
     name = claims.issuer_name or (report.credential.issuer.get("name") if report.credential else None)
-    identity = report.issuer_identity
+    confirmed, identity, identity_detail = identity_words(report)
     return IssuerView(
         name=text(name) or "Unnamed issuer",
         url=claims.issuer_url,
         id=claims.issuer_id,
         key=key,
         profile=profile,
-        identity=sentence(identity.message) if identity is not None else "Issuer identity not verified.",
-        identity_confirmed=identity is not None and identity.verified,
+        identity=identity,
+        identity_confirmed=confirmed,
+        identity_detail=identity_detail,
+        logo=logo,
     )
 
 
@@ -170,16 +205,20 @@ def build_view(
     *,
     links: tuple[Link, ...] = (),
     page_url: str | None = None,
+    logo: Picture | None = None,
 ) -> BadgeView:
     """The view of a verified badge.
 
-    ``page_url`` is the badge's own verify page (hosted badges): with it, and only for a valid
-    badge, the view offers the LinkedIn link (LinkedIn's "credential URL" is that page).
+    ``page_url`` is the badge's own verify page (hosted badges): with it the view offers the
+    page's link and an embed snippet, and for a valid badge the LinkedIn link (LinkedIn's
+    "credential URL" is that page). ``logo`` is the issuer's logo, when one may be shown.
     """
+    from badgekiln.web.markdown import markdown_html
+
     found = verdict(report)
     summary = report.credential
     title = claims.name or text(summary.achievement.get("name") if summary else None) or "Unnamed badge"
-    issuer = _issuer(report, claims)
+    issuer = _issuer(report, claims, logo)
     linkedin = None
     safe_page = http_url(page_url)
     if safe_page is not None and found.word == "Valid":
@@ -207,7 +246,7 @@ def build_view(
         expires=short_date(claims.expires) if claims.expires else None,
         expires_iso=claims.expires.isoformat() if claims.expires else None,
         expired=expiry is not None and expiry.status == "failed",
-        checks=check_rows(report),
+        checks=check_rows(report, issued=claims.issued, expires=claims.expires),
         spec=_SPECS[report.spec],
         received_as=_FORMATS[report.format],
         proof=report.proof,
@@ -217,4 +256,21 @@ def build_view(
         endorsements=len(report.endorsements),
         conformance=conformance_rows(report),
         strict=report.strict,
+        description_html=markdown_html(claims.description) if claims.description else None,
+        criteria_html=markdown_html(claims.criteria) if claims.criteria else None,
+        unverified=found.word == "Not valid",
+        page_url=safe_page,
+        embed=embed_snippet(safe_page, title, has_image=picture.src is not None) if safe_page else None,
     )
+
+
+def embed_snippet(page_url: str, title: str, *, has_image: bool) -> str:
+    """HTML a holder pastes into a web page: the badge's image (when it has one) linking to its
+    verify page. Plain text here; the page shows it escaped, to copy."""
+    from markupsafe import escape
+
+    label = escape(f"{title}: verify this Open Badge")
+    href = escape(page_url)
+    if has_image:
+        return f'<a href="{href}"><img src="{href}/image.png" alt="{label}" width="120" height="120"></a>'
+    return f'<a href="{href}">{label}</a>'
