@@ -198,8 +198,15 @@ def test_a_revoked_badge(watched: Watched, site: Site) -> None:
 def test_a_tampered_badge_names_the_failing_check(watched: Watched, site: Site) -> None:
     submit_file(watched, site, "tampered.png")
     page = watched.page
-    assert verdict(page) == ("Not valid", "Signature: The Data Integrity signature does not verify.")
+    assert verdict(page) == (
+        "Not valid",
+        "The signature does not match: changed, or not signed by its issuer.",
+    )
     assert page.inner_text("#check-signature .check-status") == "Failed"
+    page.click("#check-signature summary")  # the verifier's own words, folded under the row
+    assert page.inner_text("#check-signature .check-sentence") == (
+        "Signature: The Data Integrity signature does not verify."
+    )
     watched.shot("check-tampered")
     watched.clean()
 

@@ -168,7 +168,10 @@ def test_uploaded_badges(which: str, word: str, seeded: tuple[str, Seeded], cont
 def test_a_tampered_badge_names_the_failing_check(seeded: tuple[str, Seeded], context: Context) -> None:
     status, _, html = upload(tampered(seeded[1].valid.image), context)
     assert status == 200
-    assert verdict(html) == ("Not valid", "Signature: The Data Integrity signature does not verify.")
+    assert verdict(html) == (
+        "Not valid",
+        "The signature does not match: changed, or not signed by its issuer.",
+    )
     assert re.search(r'check-failed" id="check-signature"', html)
 
 

@@ -38,7 +38,13 @@ def test_valid_with_warnings_says_how_many() -> None:
 def test_a_genuine_badge_with_a_failed_status_is_revoked_or_suspended(code: str, word: str) -> None:
     found = verdict(report(SIGNED, ISSUER, ("status", "failed", f"{code} by its issuer: listed", code)))
     assert (found.word, found.tone) == (word, "bad")
-    assert found.reason == f"{code.capitalize()} by its issuer: listed."
+    assert found.reason == f"{code.capitalize()} by its issuer."
+    # the issuer's own reason, when the check quotes one, is kept for the reader
+    said = ("status", "failed", f"{code} by its issuer (issued in error): listed in https://x", code)
+    assert (
+        verdict(report(SIGNED, ISSUER, said)).reason
+        == f"{code.capitalize()} by its issuer (issued in error)."
+    )
 
 
 def test_a_forged_badge_claiming_revocation_is_not_valid() -> None:
@@ -50,7 +56,7 @@ def test_a_forged_badge_claiming_revocation_is_not_valid() -> None:
         )
     )
     assert found.word == "Not valid"
-    assert found.reason == "Signature: The signature does not verify."
+    assert found.reason == "The signature does not match: changed, or not signed by its issuer."
 
 
 def test_a_revoked_hosted_assertion_is_revoked() -> None:
@@ -70,6 +76,18 @@ def test_expired_only_when_expiry_is_the_only_failure() -> None:
     assert verdict(report(SIGNED, ISSUER, STATUS_OK, expired)).tone == "warn"
     tampered = ("signature", "failed", "the signature does not verify", "invalid-signature")
     assert verdict(report(tampered, STATUS_OK, expired)).word == "Not valid"
+    from datetime import UTC, datetime
+
+    when = datetime(2020, 1, 1, tzinfo=UTC)
+    assert (
+        verdict(report(SIGNED, ISSUER, STATUS_OK, expired), expires=when).reason
+        == "Expired on 1 January 2020."
+    )
+    assert verdict(report(SIGNED, ISSUER, STATUS_OK, expired)).reason == (
+        "Expiry: Expired: validUntil was 2020-01-01T00:00:00Z."
+    )
+    schema = ("schema", "failed", "the badge breaks the schema", "schema")
+    assert verdict(report(SIGNED, ISSUER, schema)).reason == "Schema: The badge breaks the schema."
 
 
 def test_a_skipped_essential_check_is_not_valid_with_its_reason() -> None:

@@ -3,11 +3,14 @@
 The status word is what a person reads first, so it follows one rule: **Valid** only when the
 report is valid; **Revoked**, **Suspended** or **Expired** only for a badge that is otherwise
 genuine (its proof and issuer checks held, and the status or expiry check is the one that
-failed); **Not valid** for everything else, with the first failing check as the reason.
+failed); **Not valid** for everything else, with the first failing check as the reason. Reasons
+and check rows are in plain words ("Revoked by its issuer (issued in error).", "Signed by the
+issuer's key"); the verifier's own sentences stay available as each row's detail.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -53,6 +56,8 @@ _STATUS_WORDS: Final = {
     "warning": "Warning",
     "skipped": "Not checked",
 }
+#: "revoked by its issuer (<reason>)…": the issuer's own reason, which a reader should see
+_ISSUER_REASON: Final = re.compile(r"(?:revoked|suspended) by its issuer \(([^()]{1,300})\)")
 # A hosted OB 2.0 assertion the issuer withdrew fails "hosted" with these codes *because* it is
 # revoked: that failure says the same thing as the status check.
 _REVOKED_HOSTED: Final = frozenset({"gone", "revoked"})
@@ -136,8 +141,27 @@ def _holds(check: Check | None) -> bool:
     return check is not None and check.status in ("passed", "warning")
 
 
-def verdict(report: Report) -> Verdict:
-    """The status word and reason for ``report`` (see the module docstring for the rule)."""
+def _issuer_said(message: str) -> str:
+    """The reason an issuer gave for a revocation or suspension, as the check's message quotes
+    it ("revoked by its issuer (issued in error): listed in …"), else ``""``."""
+    found = _ISSUER_REASON.match(message)
+    return f" ({found.group(1)})" if found else ""
+
+
+def _plain_reason(check: Check, expires: datetime | None) -> str:
+    """The reason sentence for a failed ``check``: its plain words where there are some, else
+    its title and the verifier's sentence."""
+    if (check.id, check.status) not in _PLAIN and check.id != "status":
+        return _reason(check)
+    words = plain_words(check, expires=expires)
+    if words.endswith(": failed"):  # no plain words without the date
+        return _reason(check)
+    return words + _issuer_said(check.message) + "."
+
+
+def verdict(report: Report, *, expires: datetime | None = None) -> Verdict:
+    """The status word and reason for ``report`` (see the module docstring for the rule); the
+    reason in plain words, ``expires`` (the badge's expiry) for "Expired on …"."""
     if report.valid:
         warnings = len(report.warnings)
         if warnings:
@@ -155,7 +179,7 @@ def verdict(report: Report) -> Verdict:
         issuer = report.check("issuer")
         if not others and (revoked_hosted or (proven and (issuer is None or _holds(issuer)))):
             word: Word = "Revoked" if status.code == "revoked" else "Suspended"
-            return Verdict(word, "bad", sentence(status.message))
+            return Verdict(word, "bad", _plain_reason(status, expires))
     expiry = report.check("expiry")
     if (
         expiry is not None
@@ -163,9 +187,9 @@ def verdict(report: Report) -> Verdict:
         and all(c.id == "expiry" for c in failures)
         and any(_holds(c) for c in report.checks if c.id in PROOF_CHECKS)
     ):
-        return Verdict("Expired", "warn", sentence(expiry.message))
+        return Verdict("Expired", "warn", _plain_reason(expiry, expires))
     if failures:
-        return Verdict("Not valid", "bad", _reason(failures[0]))
+        return Verdict("Not valid", "bad", _plain_reason(failures[0], expires))
     skipped = next((c for c in report.checks if c.status == "skipped"), None)
     if skipped is not None:
         return Verdict(

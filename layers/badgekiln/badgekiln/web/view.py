@@ -215,7 +215,7 @@ def build_view(
     """
     from badgekiln.web.markdown import markdown_html
 
-    found = verdict(report)
+    found = verdict(report, expires=claims.expires)
     summary = report.credential
     title = claims.name or text(summary.achievement.get("name") if summary else None) or "Unnamed badge"
     issuer = _issuer(report, claims, logo)
