@@ -85,6 +85,10 @@ SNAPSHOT_IMPORTS = (
     *VERIFICATION_IMPORTS,
     "badgekiln.web.pages",
     "badgekiln.web.check",
+    # the pages' Markdown narratives (markdown-it-py and nh3, loaded on the first badge shown)
+    "badgekiln.web.markdown",
+    "markdown_it",
+    "nh3",
     "badgekiln.render.convert",
     "cairosvg",
 )
