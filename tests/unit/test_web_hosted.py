@@ -130,3 +130,14 @@ def test_image_source_falls_back_to_a_hosted_achievement_image(
         image_source(bare, layout, credential, Claims(spec="ob3", image="https://elsewhere.example/i.png"))
         is None
     )
+    # an SVG achievement image is shown in its place, but never a template with raw placeholders
+    svg = f"{PUBLIC}/issuers/acme/achievements/teamwork/image.svg"
+    for body, shown in (
+        (b'<svg xmlns="http://www.w3.org/2000/svg"/>', True),
+        (b"<svg>{{recipient_name}}</svg>", False),
+    ):
+        bare.put("public/issuers/acme/achievements/teamwork/image.svg", body, content_type="image/svg+xml")
+        found = image_source(bare, layout, credential, Claims(spec="ob3", image=svg))
+        assert (found is not None) is shown
+        if found is not None:
+            assert found[1] == "svg"

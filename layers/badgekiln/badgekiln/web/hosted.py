@@ -216,16 +216,25 @@ def image_source(
     store: Store, layout: Layout, credential: Credential, claims: Claims
 ) -> tuple[Hosted, str] | None:
     """Which stored image shows this badge, and its format: the baked PNG, else the baked SVG,
-    else the achievement's own image when this site hosts it."""
+    else the achievement's own image when this site hosts it — unless that is a badge template,
+    whose ``{{placeholders}}`` only issuing fills (a badge issued without an image shows none)."""
     for fmt in ("png", "svg"):
         image = paths.baked_image(credential.issuer, credential.name, fmt, spec=credential.spec)
         if _exists(store, image):
             return image, fmt
     own = layout.path_of(claims.image) if claims.image else None
     found = paths.classify(own) if own else None
-    if found is not None and found.kind == "achievement-image" and _exists(store, found):
-        return found, "svg" if found.path.endswith(".svg") else "png"
-    return None
+    if found is None or found.kind != "achievement-image" or not _exists(store, found):
+        return None
+    if not found.path.endswith(".svg"):
+        return found, "png"
+    from badgekiln.render.templates import is_template
+
+    try:
+        template = is_template(store.get(found.key).body)
+    except NotFound:
+        return None
+    return None if template else (found, "svg")
 
 
 def badge_image(store: Store, source: tuple[Hosted, str]) -> bytes | None:
