@@ -244,3 +244,21 @@ def test_the_embed_snippet_escapes_what_it_quotes() -> None:
         'width="120" height="120"></a>'
     )
     assert build_view(Report("ob3", "json", VALID), CLAIMS, Picture(None, "x")).embed is None
+
+
+def test_the_issuer_logo_and_unverified_marks_on_the_page() -> None:
+    logo = Picture("data:image/png;base64,iVBORw0KGgo=", "Logo of Acme")
+    valid = _page(
+        build_view(Report("ob3", "json", VALID), CLAIMS, Picture(None, "x"), page_url=PAGE, logo=logo)
+    )
+    assert '<img class="issuer-logo" src="data:image/png;base64,iVBORw0KGgo=" alt="Logo of Acme"' in valid
+    assert "tag-unverified" not in valid
+    assert 'id="unverified-note"' not in valid
+    untied = Report("ob3", "json", (*VALID[:1], Check("issuer", "failed", "not tied")))
+    page = _page(build_view(untied, replace(CLAIMS, criteria="Finish"), Picture(None, "x"), page_url=PAGE))
+    assert 'class="issuer-logo"' not in page
+    assert 'id="unverified-note"' in page
+    assert 'aria-describedby="unverified-note"' in page
+    assert (
+        page.count('<span class="tag-unverified">(unverified)</span>') == 4
+    )  # issuer, recipient, date, criteria
