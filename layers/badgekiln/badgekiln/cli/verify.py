@@ -17,6 +17,9 @@ __all__ = ["register"]
 
 #: Largest --key file read (bytes): a PEM or JWK public key is well under a few KiB.
 MAX_KEY_FILE_BYTES: Final = 64 * 1024
+#: How the fetcher's refusal of a loopback address reads (badgekiln.fetch): a local deployment's
+#: documents, which only --store reads.
+LOOPBACK_REFUSAL: Final = "is a loopback address"
 _SPEC_NAMES: Final = {"ob1": "Open Badges 1.x", "ob2": "Open Badges 2.0", "ob3": "Open Badges 3.0"}
 
 
@@ -213,4 +216,11 @@ def _verify(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(render(report))
         sys.stdout.flush()
+    if not args.store and not report.valid and any(LOOPBACK_REFUSAL in c.message for c in report.checks):
+        # most likely a badge of a local `badgekiln serve`: say how to verify it as that server does
+        print(
+            "warning: the badge's documents are on this machine and were not fetched; to verify it as "
+            "the local deployment does, name its store: badgekiln verify --store DIR_OR_S3_URL",
+            file=sys.stderr,
+        )
     return EXIT_OK if report.valid else EXIT_NEGATIVE
