@@ -239,3 +239,34 @@ def test_a_pinned_token_is_served_as_the_jwt_type_asked_for() -> None:
     assert fetcher.get(REVOCATION, accept=(*JSON_TYPES, *JWT_TYPES)).content_type == "application/vc+jwt"
     # asked for JSON only, it is offered as JSON (and then fails to parse as JSON)
     assert fetcher.get(REVOCATION, accept=JSON_TYPES).content_type == "application/ld+json"
+
+
+def test_a_status_list_2021_credential_secured_as_vc_jwt(issuer: TestIssuer) -> None:
+    # GIVEN the legacy StatusList2021 (VC 1.1, the vc claim) secured as a VC-JWT by the issuer
+    bits = StatusBitstring()
+    bits.set(3, 1)
+    status_list = {
+        "@context": ["https://www.w3.org/2018/credentials/v1", "https://w3id.org/vc/status-list/2021/v1"],
+        "id": REVOCATION,
+        "type": ["VerifiableCredential", "StatusList2021Credential"],
+        "issuer": issuer.id,
+        "issuanceDate": "2024-01-01T00:00:00Z",
+        "credentialSubject": {
+            "id": f"{REVOCATION}#list",
+            "type": "StatusList2021",
+            "statusPurpose": "revocation",
+            "encodedList": bits.encode(),
+        },
+    }
+    entry = {
+        "id": f"{REVOCATION}#3",
+        "type": "StatusList2021Entry",
+        "statusPurpose": "revocation",
+        "statusListIndex": "3",
+        "statusListCredential": REVOCATION,
+    }
+    badge = issuer.sign_jwt(issuer.credential(credentialStatus=entry))
+    report = _verify(issuer, {REVOCATION: issuer.sign_jwt(status_list, form="vc").encode()}, badge)
+    # THEN the token is verified, its vc claim read: revoked
+    assert outcome(report, "status") == ("failed", "revoked")
+    assert "StatusList2021" in check_of(report, "status").message
