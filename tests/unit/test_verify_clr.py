@@ -173,3 +173,22 @@ def test_the_cli_lists_the_credentials(
     out = capsys.readouterr().out
     assert "  ✓ credentials  all 1 credential(s) the record carries are valid\n" in out
     assert "  credential 1 by did:web:college.example: valid\n" in out
+
+
+def test_records_inside_records_and_their_endorsements_are_not_followed(
+    university: TestIssuer, college: TestIssuer
+) -> None:
+    """A record of 64 credentials costs 64 proof checks, not 64 × their endorsements, and a
+    record inside a record is never followed: the work stays bounded whatever the input."""
+    endorsement = college.sign_di(college.endorsement("https://issuer.example/achievements/teamwork"))
+    endorsed = _achievement(university, endorsement=[endorsement])
+    inner = university.sign_di(_clr(university, [_achievement(university)]))
+    report = _verify(university.sign_di(_clr(university, [endorsed, inner])), university, college)
+    assert not report.valid
+    first, second = report.credentials
+    assert first.valid
+    assert outcome(first, "endorsements") == ("skipped", "depth")
+    assert first.endorsements == ()
+    assert not second.valid
+    assert outcome(second, "credentials") == ("failed", "nested")
+    assert second.credentials == ()

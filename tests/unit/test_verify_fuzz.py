@@ -125,3 +125,46 @@ def test_endorsements_nested_deeply_stay_bounded(depth: int) -> None:
     assert len(second) == 16
     assert all(sub.endorsements == () for sub in second)
     assert all(sub.check("endorsements").code == "depth" for sub in second)  # type: ignore[union-attr]
+
+
+CLR_CONTEXT = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
+CLR = DI.credential(
+    type=["VerifiableCredential", "ClrCredential"],
+    credentialSubject={"id": "did:example:ann", "type": ["ClrSubject"], "verifiableCredential": [SIGNED]},
+)
+CLR["@context"] = [CLR["@context"][0], CLR_CONTEXT, CLR["@context"][1]]
+CLR_PATHS = [path for path in _paths(CLR) if path[:2] == ("credentialSubject", "verifiableCredential")]
+
+
+@FUZZ
+@given(path=st.sampled_from(CLR_PATHS), value=JSON)
+def test_clr_records_with_hostile_credentials(path: tuple[Any, ...], value: Any) -> None:
+    record = replaced(CLR, path, value)
+    _survives(json.dumps(record), DI.documents)  # unsigned: the credentials are still verified
+    try:
+        signed = DI.sign_di(record)
+    except BadgeKilnError:
+        return  # what cannot be signed (an undefined term …) makes no signed record
+    _survives(json.dumps(signed), DI.documents)
+
+
+@FUZZ
+@given(value=JSON)
+def test_ob2_endorsements_hostile(value: Any) -> None:
+    endorsement = "https://badges.example/endorsements/1.json"
+    documents = {**OB2.documents, endorsement: json.dumps(value).encode()}
+    _survives(OB2.sign({**ASSERTION, "endorsement": value}), documents)
+    _survives(OB2.sign({**ASSERTION, "endorsement": [endorsement, value]}), documents)
+
+
+@FUZZ
+@given(value=JSON)
+def test_issuer_registries_hostile(value: Any) -> None:
+    from badgekiln.verification.identity import IssuerRegistry
+
+    for document in (value, {"registry": value}, {"registry": {"did:key:z": value}}):
+        try:
+            registry = IssuerRegistry.parse(json.dumps(document).encode(), name="fuzz")
+        except BadgeKilnError:
+            continue
+        assert all(isinstance(key, str) for key in registry.entries)

@@ -206,6 +206,17 @@ class Session:
         """The session an endorsement is verified in (one level deeper; its own issuer's keys)."""
         return Session(self.options, self.now, self.depth + 1, pin=False, contexts=self.contexts)
 
+    def leaf(self) -> Session:
+        """The session a credential a CLR carries is verified in: its own issuer's keys, and its
+        endorsements not followed (a record of 64 credentials stays 64 proof checks)."""
+        return Session(
+            self.options,
+            self.now,
+            max(self.depth + 1, self.options.endorsement_depth),
+            pin=False,
+            contexts=self.contexts,
+        )
+
     def unpinned(self) -> Session:
         """This session without the pinned key (for documents another issuer signed)."""
         return Session(self.options, self.now, self.depth, pin=False, contexts=self.contexts)

@@ -385,7 +385,14 @@ def _clr_credentials(session: Session, checks: Checks, credential: Credential) -
     items = list(subject.credentials or ()) if subject is not None and credential.is_clr else []
     if not items:
         return ()
-    nested = session.nested()
+    if session.depth > 0:  # a record inside a record (or an endorsement): never followed
+        checks.failed(
+            "credentials",
+            f"a ClrCredential inside another credential: its {len(items)} credential(s) are not verified",
+            "nested",
+        )
+        return ()
+    nested = session.leaf()
     reports = tuple(_verify_item(nested, item, endorsement=False) for item in items[:MAX_CLR_CREDENTIALS])
     invalid = [number for number, report in enumerate(reports, 1) if not report.valid]
     if len(items) > MAX_CLR_CREDENTIALS:
