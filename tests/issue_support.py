@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import ssl
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -28,6 +29,7 @@ from badgekiln.hosting.layout import Layout, classify
 from badgekiln.hosting.responses import public_response
 from badgekiln.issue import KeyOptions, create_achievement, create_issuer
 from badgekiln.store.base import PUBLIC, ObjectInfo, Store, StoredObject, Write
+from badgekiln.store.local import LocalStore
 
 __all__ = [
     "FORMATS",
@@ -194,3 +196,15 @@ class CrashingStore(Store):
 def names(store: Store, prefix: str) -> list[str]:
     """Keys under ``prefix``, without it."""
     return [key[len(prefix) :] for key in store.list(prefix)]
+
+
+class CountingStore(LocalStore):
+    """A LocalStore that counts write requests per key (``create`` is a conditional ``put``)."""
+
+    def __init__(self, root: str) -> None:
+        super().__init__(root)
+        self.writes: Counter[str] = Counter()
+
+    def put(self, key: str, body: bytes, **kwargs: Any) -> str:
+        self.writes[key] += 1
+        return super().put(key, body, **kwargs)

@@ -8,7 +8,14 @@
 * ``POST /issuers/{issuer}/batches?achievement=…``: issue to every row of a CSV (``text/csv``)
   or JSON Lines (``application/jsonl``) body, at most ``MAX_REQUEST_ROWS`` rows; per-row results.
 * ``POST /issuers/{issuer}/uploads``: for bigger files, a presigned S3 upload; the worker issues
-  it (S3 event → SQS → worker) and ``GET /issuers/{issuer}/uploads/{upload}`` reports progress.
+  it (S3 event → SQS → worker) and ``GET /issuers/{issuer}/uploads/{upload}`` reports progress;
+  ``GET …/uploads/{upload}/results`` pages through every row's result.
+* ``GET /issuers/{issuer}/credentials/{credential}/state``: a credential read back (the
+  public document itself is at ``…/credentials/{name}.json``, served by the public function);
+  ``GET /issuers/{issuer}/credentials``: a page of them, filtered by ``recipient``,
+  ``external_id``, ``achievement`` or ``state`` (``cursor`` from ``next_cursor``).
+
+Issuing, status changes, batches and uploads send events (:mod:`badgekiln.issue.events`).
 
 The API key comes from the authorizer's context; a key of another issuer is ``403``. What each
 route reads is a model of :mod:`badgekiln.issue.models`; what it does is one call of
@@ -44,9 +51,17 @@ from badgekiln.http.responses import TEXT
 from badgekiln.issue import issue_credential
 from badgekiln.issue.batch import BATCH_TYPES, issue_request_batch
 from badgekiln.issue.idempotency import MAX_KEY_CHARS
-from badgekiln.issue.models import BatchRequest, IssueRequest, StatusChange, UploadRequest
+from badgekiln.issue.models import (
+    BatchRequest,
+    CredentialQuery,
+    IssueRequest,
+    ResultsQuery,
+    StatusChange,
+    UploadRequest,
+)
+from badgekiln.issue.registry import get_credential, list_credentials
 from badgekiln.issue.revocation import Action, change_status
-from badgekiln.issue.uploads import get_upload, start_upload
+from badgekiln.issue.uploads import get_upload, start_upload, upload_results
 
 obs = observability("issue")
 app = make_resolver(obs)
@@ -73,6 +88,8 @@ class IssuedOut(BaseModel):
     credential: dict[str, Any] | str = Field(description="The credential (JSON) or compact JWT/JWS.")
     public_url: str = Field(description="Where it is published.")
     image_url: str | None = Field(description="The baked image.")
+    verify_url: str = Field(description="Its public verify page, for people.")
+    external_id: str | None = Field(description="Your pipeline's own id for it, as given.")
     issued: str
     replayed: bool = Field(description="True when an earlier request with the same Idempotency-Key made it.")
 
@@ -88,6 +105,50 @@ class CredentialStatusOut(BaseModel):
     reason: str | None
     changed: str | None
     issued: str
+
+
+class CredentialUrlsOut(BaseModel):
+    """Where a credential lives."""
+
+    credential: str = Field(description="The credential (OB 3.0) or assertion (OB 2.0).")
+    image: str | None = Field(description="The baked image, if it has one.")
+    verify: str = Field(description="Its public verify page.")
+
+
+class CredentialOut(BaseModel):
+    """An issued credential as its issuer reads it back."""
+
+    id: str
+    name: str
+    issuer: str
+    issuer_slug: str
+    achievement: str
+    spec: Literal["ob2", "ob3"]
+    format: str
+    issued: str
+    state: Literal["active", "suspended", "revoked"]
+    reason: str | None
+    changed: str | None
+    recipient: str | None = Field(description="The recipient, masked (a•••@e•••.org).")
+    recipient_type: str | None
+    external_id: str | None
+    status: dict[str, Any] = Field(description="Its status entry: list number and index, list URLs.")
+    urls: CredentialUrlsOut
+
+
+class CredentialPageOut(BaseModel):
+    """A page of credentials, and where the next one starts."""
+
+    credentials: list[CredentialOut]
+    next_cursor: str | None = Field(description="Pass it as cursor for the next page; null on the last.")
+
+
+class UploadResultsOut(BaseModel):
+    """A page of an upload's per-row results."""
+
+    upload: str
+    results: list[dict[str, Any]] = Field(description="Per row: line, ok, and the credential or the error.")
+    next_cursor: str | None = Field(description="Pass it as cursor for the next page; null on the last.")
 
 
 class BatchSummaryOut(BaseModel):
@@ -151,6 +212,41 @@ def issue(
     return Response(
         200 if issued.replayed else 201, "application/json", body, {"Location": issued.public_url}
     )
+
+
+@app.get(
+    "/issuers/<issuer>/credentials",
+    security=API_KEY,
+    summary="List the issuer's credentials, filtered by recipient, external id, achievement or state",
+    tags=["issuing"],
+    openapi_extensions={"parameters": [path_parameter("issuer"), *query_parameters(CredentialQuery)]},
+    responses={
+        200: {"description": "A page of credentials in name order, and the cursor of the next."},
+        **_AUTH_PROBLEMS,
+        **problem_responses(400, 404, 422, 503),
+    },
+)
+def credentials(issuer: Annotated[str, Path(include_in_schema=False)]) -> CredentialPageOut:
+    event = app.current_event
+    slug = route_issuer(event, issuer)
+    page = list_credentials(store(), slug, query_model(event, CredentialQuery))
+    return CredentialPageOut.model_validate(page.to_dict())
+
+
+@app.get(
+    "/issuers/<issuer>/credentials/<credential>/state",
+    security=API_KEY,
+    summary="Read a credential back: what it is, its state, where it lives",
+    tags=["issuing"],
+    responses={
+        200: {"description": "The credential's state now."},
+        **_AUTH_PROBLEMS,
+        **problem_responses(400, 404, 503),
+    },
+)
+def credential(issuer: str, credential: str) -> CredentialOut:
+    slug = route_issuer(app.current_event, issuer)
+    return CredentialOut.model_validate(get_credential(store(), slug, credential).to_dict())
 
 
 def _status_route(action: Action) -> None:
@@ -244,6 +340,30 @@ def upload(issuer: str) -> Response[UploadOut]:
 def upload_status(issuer: str, upload_id: str) -> dict[str, Any]:
     slug = route_issuer(app.current_event, issuer)
     return get_upload(store(), slug, upload_id)
+
+
+@app.get(
+    "/issuers/<issuer>/uploads/<upload_id>/results",
+    security=API_KEY,
+    summary="Page through a finished upload's results, row by row",
+    tags=["issuing"],
+    openapi_extensions={
+        "parameters": [path_parameter("issuer"), path_parameter("upload_id"), *query_parameters(ResultsQuery)]
+    },
+    responses={
+        200: {"description": "A page of per-row results in row order, and the cursor of the next."},
+        **_AUTH_PROBLEMS,
+        **problem_responses(400, 404, 409, 422, 503),
+    },
+)
+def results(
+    issuer: Annotated[str, Path(include_in_schema=False)],
+    upload_id: Annotated[str, Path(include_in_schema=False)],
+) -> UploadResultsOut:
+    event = app.current_event
+    slug = route_issuer(event, issuer)
+    page = upload_results(store(), slug, upload_id, query_model(event, ResultsQuery))
+    return UploadResultsOut.model_validate(page)
 
 
 #: What the first request would import lazily: under SnapStart, imported at init, into the

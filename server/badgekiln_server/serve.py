@@ -28,6 +28,7 @@ from badgekiln_server.gateway.events import gateway_message, new_request_id
 
 __all__ = [
     "DEFAULT_STORE",
+    "EVENTS_FILE",
     "MAX_CONNECTIONS",
     "LocalServer",
     "ServeOptions",
@@ -41,6 +42,8 @@ log = logging.getLogger(__name__)
 
 #: Where the local store lives unless --store says otherwise (git-ignored).
 DEFAULT_STORE = ".badgekiln/store"
+#: The JSON Lines file events are appended to in a local store's directory (docs/events.md).
+EVENTS_FILE = "events.jsonl"
 #: Requests handled at once; more wait for a free slot instead of spawning threads without end.
 MAX_CONNECTIONS = 32
 #: Seconds a client may take to send a request (a slow client cannot hold a thread forever).
@@ -221,8 +224,9 @@ class ServeOptions:
     public_url: str | None = None
 
 
-def serve_environment(store: str, public_url: str) -> dict[str, str]:
-    """Environment the handlers get locally, on top of their template environment."""
+def serve_environment(store: str, public_url: str, *, events_file: str = "-") -> dict[str, str]:
+    """Environment the handlers get locally, on top of their template environment; events are
+    appended to ``events_file`` (``-``: standard error)."""
     return {
         "BADGEKILN_STORE": store,
         "BADGEKILN_PUBLIC_URL": public_url,
@@ -231,6 +235,9 @@ def serve_environment(store: str, public_url: str) -> dict[str, str]:
         "BADGEKILN_SIGNING_KEYS": "local",
         # no queue here: status changes are published in-process, before the API answers
         "BADGEKILN_STATUS_QUEUE": "",
+        # no bus here: events are appended to events.jsonl in a local store (printed otherwise)
+        "BADGEKILN_EVENT_BUS": "",
+        "BADGEKILN_EVENTS_FILE": events_file,
         "POWERTOOLS_TRACE_DISABLED": "true",
         "AWS_REGION": os.environ.get("AWS_REGION", "us-east-1"),
         "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
@@ -257,12 +264,15 @@ def make_server(
         OSError: the address cannot be bound.
     """
     from badgekiln.store import open_store
+    from badgekiln.store.local import LocalStore
 
     app = load_template(template, parameters=parameters)
     store_url = store or str(app.root / DEFAULT_STORE)
-    open_store(store_url)  # a bad --store fails here, not on the first request that needs it
+    opened = open_store(store_url)  # a bad --store fails here, not on the first request that needs it
     server = LocalServer((host, port), LocalGateway(app, {}))
-    environment = serve_environment(store_url, public_url or server.url)
+    # events go to events.jsonl beside a local store's objects, to standard error otherwise
+    events_file = str(opened.root / EVENTS_FILE) if isinstance(opened, LocalStore) else "-"
+    environment = serve_environment(store_url, public_url or server.url, events_file=events_file)
     for function in server.gateway.functions.values():
         function.environment.update(environment)
     server.store_url, server.public_url = store_url, environment["BADGEKILN_PUBLIC_URL"]

@@ -293,6 +293,73 @@ def test_upload_returns_a_presigned_post_and_a_waiting_job(context: Context, s3_
     assert get_upload(s3_store, "acme", body["upload"])["id"] == body["upload"]
 
 
+def _get(context: Context, path: str, params: dict[str, str], query: dict[str, str] | None = None) -> Any:
+    route = path
+    for name, value in params.items():
+        route = route.replace(value, "{" + name + "}", 1)
+    event = request("issue-upload.json", path=path, params=params, body="", query=query)
+    event["requestContext"]["http"]["method"] = "GET"
+    event["routeKey"] = f"GET {route}"
+    return issue_handler.handler(event, context)
+
+
+def test_an_uploads_results_are_paged_through_row_by_row(context: Context, s3_store: Store) -> None:
+    from badgekiln.issue.uploads import process_upload
+
+    body = answer(issue_handler.handler(request("issue-upload.json"), context), 201)
+    upload = body["upload"]
+    params = {"issuer": "acme", "upload_id": upload}
+    results = f"/issuers/acme/uploads/{upload}/results"
+    # not finished: nothing to page through yet
+    assert problem(_get(context, results, params))["status"] == 409
+    rows = b"email,external_id\nada@example.org,e-1\nnot-an-address,e-2\nbob@example.org,e-3\n"
+    s3_store.put(body["fields"]["key"], rows, content_type="text/csv")
+    process_upload(s3_store, body["fields"]["key"])
+    job = answer(_get(context, f"/issuers/acme/uploads/{upload}", params), 200)
+    assert job["results"] == results
+    first = answer(_get(context, results, params, {"limit": "2"}), 200)
+    assert [r["line"] for r in first["results"]] == [1, 2]
+    assert first["results"][0]["verify_url"].startswith(f"{PUBLIC_URL}/v/acme/")
+    rest = answer(_get(context, results, params, {"limit": "2", "cursor": first["next_cursor"]}), 200)
+    assert ([r["line"] for r in rest["results"]], rest["next_cursor"]) == ([3], None)
+    failed = answer(_get(context, results, params, {"ok": "false"}), 200)
+    assert [r["line"] for r in failed["results"]] == [2]
+    assert problem(_get(context, results, params, {"limit": "0"}))["status"] == 422
+
+
+def test_credentials_are_read_back_and_listed(context: Context) -> None:
+    issued = answer(issue(context, body={**CREDENTIAL_BODY, "external_id": "order-17"}), 201)
+    assert issued["verify_url"] == f"{PUBLIC_URL}/v/acme/{issued['name']}"
+    assert issued["external_id"] == "order-17"
+    name = issued["name"]
+    state = f"/issuers/acme/credentials/{name}/state"
+    read = answer(_get(context, state, {"issuer": "acme", "credential": name}), 200)
+    assert (read["name"], read["state"], read["external_id"]) == (name, "active", "order-17")
+    assert read["urls"]["verify"] == issued["verify_url"]
+    missing = _get(context, "/issuers/acme/credentials/nope/state", {"issuer": "acme", "credential": "nope"})
+    assert problem(missing)["status"] == 404
+    bob = {**CREDENTIAL_BODY, "recipient": "bob@example.org"}
+    answer(issue(context, body=bob, headers={"idempotency-key": "bob-1"}), 201)
+    listing = "/issuers/acme/credentials"
+    everything = answer(_get(context, listing, {"issuer": "acme"}), 200)
+    assert len(everything["credentials"]) == 2
+    assert everything["next_cursor"] is None
+    found = answer(_get(context, listing, {"issuer": "acme"}, {"external_id": "order-17"}), 200)
+    assert [c["name"] for c in found["credentials"]] == [name]
+    by_recipient = answer(_get(context, listing, {"issuer": "acme"}, {"recipient": "BOB@example.org"}), 200)
+    assert len(by_recipient["credentials"]) == 1
+    assert by_recipient["credentials"][0]["name"] != name
+    paged = answer(_get(context, listing, {"issuer": "acme"}, {"limit": "1"}), 200)
+    assert len(paged["credentials"]) == 1
+    assert paged["next_cursor"] is not None
+    assert problem(_get(context, listing, {"issuer": "acme"}, {"state": "lost"}))["status"] == 422
+    # another issuer's key reads nothing of acme's
+    event = request("issue-upload.json", path=listing, params={"issuer": "acme"}, body="", key=OTHER_KEY)
+    event["requestContext"]["http"]["method"] = "GET"
+    event["routeKey"] = "GET /issuers/{issuer}/credentials"
+    assert problem(issue_handler.handler(event, context))["status"] == 403
+
+
 def test_upload_needs_an_s3_store(context: Context) -> None:
     document = problem(issue_handler.handler(request("issue-upload.json"), context))
     assert (document["status"], document["reason"]) == (503, "presign-unsupported")

@@ -42,7 +42,12 @@ def _resource(value: Any) -> str:
     if isinstance(value, str):
         return value
     if "Fn::GetAtt" in value:
-        names = {"BadgeBucket": "bucket", "UploadQueue": "upload-queue", "StatusQueue": "status-queue"}
+        names = {
+            "BadgeBucket": "bucket",
+            "UploadQueue": "upload-queue",
+            "StatusQueue": "status-queue",
+            "EventBus": "event-bus",
+        }
         return names[value["Fn::GetAtt"][0]]
     text = value["Fn::Sub"]
     return text.replace("${BadgeBucket.Arn}", "bucket").replace(
@@ -76,6 +81,8 @@ def s3(actions: str, *prefixes: str) -> dict[tuple[str, str], None]:
 
 LIST_BUCKET = {("s3:ListBucket", "bucket"): None}
 SIGN = {("kms:Sign", "kms:key/*"): ISSUER_KEYS, ("kms:GetPublicKey", "kms:key/*"): ISSUER_KEYS}
+#: PutEvents on this stack's bus, of events whose source is badgekiln only
+EVENTS = {("events:PutEvents", "event-bus"): {"StringEquals": {"events:source": "badgekiln"}}}
 ISSUING = s3("GetObject PutObject", "public/*", "private/issuers/*") | s3(
     "GetObject", "private/keys/*", "private/index/*"
 )
@@ -102,6 +109,7 @@ def test_issue_writes_documents_and_records_and_signs_with_issuer_keys(resources
         | SIGN
         | {("sqs:SendMessage", "status-queue"): None}
         | s3("DeleteObject", "private/issuers/*/status/*/due.json", "private/issuers/*/ob2/due.json")
+        | EVENTS
     )
 
 
@@ -158,7 +166,35 @@ def test_worker_reads_uploads_and_writes_what_issuing_writes(resources: dict[str
         "sqs:ReceiveMessage",
     }
     rest = {k: v for k, v in found.items() if k not in poller}
-    assert rest == ISSUING | s3("GetObject PutObject", "private/uploads/*") | LIST_BUCKET | SIGN
+    assert rest == ISSUING | s3("GetObject PutObject", "private/uploads/*") | LIST_BUCKET | SIGN | EVENTS
+
+
+def test_event_bus_is_the_stacks_own_and_its_senders_name_it(resources: dict[str, Any]) -> None:
+    # a bus of this stack: a rule elsewhere in the account cannot be fed by these functions
+    assert resources["EventBus"]["Type"] == "AWS::Events::EventBus"
+    assert resources["EventBus"]["Properties"]["Name"] == {"Fn::Sub": "${AWS::StackName}-events"}
+    for function in ("IssueFunction", "WorkerFunction"):
+        variables = resources[function]["Properties"]["Environment"]["Variables"]
+        assert variables["BADGEKILN_EVENT_BUS"] == {"Ref": "EventBus"}
+    senders = {
+        rid.removesuffix("Role")
+        for rid, resource in resources.items()
+        if resource["Type"] == "AWS::IAM::Role"
+        and any(
+            "events:PutEvents" in str(statement["Action"])
+            for policy in resource["Properties"].get("Policies", [])
+            for statement in policy["PolicyDocument"]["Statement"]
+        )
+    }
+    assert senders == {"IssueFunction", "WorkerFunction"}
+    # what could not be sent is alarmed, from both senders' metric
+    alarm = resources["EventsNotPublishedAlarm"]["Properties"]
+    watched = {
+        m["MetricStat"]["Metric"]["Dimensions"][0]["Value"]
+        for m in alarm["Metrics"]
+        if "MetricStat" in m and m["MetricStat"]["Metric"]["MetricName"] == "EventsNotPublished"
+    }
+    assert watched == {"issue", "worker"}
 
 
 def test_admin_manages_issuers_keys_and_api_keys_within_badgekiln_tags(resources: dict[str, Any]) -> None:
@@ -205,7 +241,7 @@ def test_no_function_has_wildcard_actions_or_other_services(resources: dict[str,
                 )
                 for action in actions:
                     assert "*" not in action, (rid, action)
-                    assert action.split(":")[0] in {"s3", "kms", "sqs"}, (rid, action)
+                    assert action.split(":")[0] in {"s3", "kms", "sqs", "events"}, (rid, action)
                     if statement["Resource"] == "*":
                         assert action == "kms:CreateKey", (rid, action)
 

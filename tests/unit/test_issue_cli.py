@@ -154,6 +154,37 @@ def test_status_commands(acme: dict[str, Any], capsys: pytest.CaptureFixture[str
     assert "cannot be reinstated" in err
 
 
+def test_credential_show_and_list(acme: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    ada = json_out(capsys, *ISSUE, "--external-id", "order-17", "--details")
+    assert ada["verify_url"] == f"{PUBLIC_URL}/v/acme/{ada['name']}"
+    assert ada["external_id"] == "order-17"
+    bob = json_out(capsys, *ISSUE[:-1], "bob@example.org", "--details")
+    shown = json_out(capsys, "credential", "show", "--issuer", "acme", ada["public_url"])
+    assert (shown["name"], shown["state"], shown["external_id"]) == (ada["name"], "active", "order-17")
+    assert shown["urls"]["verify"] == ada["verify_url"]
+    json_out(capsys, "revoke", "--issuer", "acme", bob["name"], "--reason", "oops")
+    found = json_out(capsys, "credential", "list", "--issuer", "acme", "--external-id", "order-17")
+    assert [c["name"] for c in found["credentials"]] == [ada["name"]]
+    revoked = json_out(capsys, "credential", "list", "--issuer", "acme", "--state", "revoked")
+    assert [c["name"] for c in revoked["credentials"]] == [bob["name"]]
+    listing = ["credential", "list", "--issuer", "acme"]
+    by_recipient = json_out(capsys, *listing, "--recipient", "BOB@example.org")
+    assert [c["name"] for c in by_recipient["credentials"]] == [bob["name"]]
+    page = json_out(capsys, "credential", "list", "--issuer", "acme", "--limit", "1")
+    assert len(page["credentials"]) == 1
+    assert page["next_cursor"] is not None
+    code, out, _ = run(capsys, "credential", "list", "--issuer", "acme", "--limit", "1", "--all")
+    assert code == 0
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert sorted(c["name"] for c in lines) == sorted([ada["name"], bob["name"]])
+    code, out, err = run(capsys, "credential", "show", "--issuer", "acme", "nope")
+    assert (code, out) == (2, "")
+    assert err.startswith("error: ")
+    code, out, err = run(capsys, "credential", "list", "--issuer", "acme", "--limit", "0")
+    assert (code, out) == (2, "")
+    assert "limit" in err
+
+
 ACHIEVE = [
     "achievement",
     "create",

@@ -100,6 +100,7 @@ def test_one_spelling_of_the_options() -> None:
         "narrative",
         "results",
         "valid_until",
+        "external_id",
     }
 
 

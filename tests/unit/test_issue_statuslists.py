@@ -13,9 +13,7 @@ import itertools
 import json
 import operator
 import threading
-from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -24,7 +22,7 @@ from badgekiln.issue import create_achievement, create_issuer, issue_credential,
 from badgekiln.issue.records import RECORD_HEADERS, load, status_allocation_path
 from badgekiln.issue.statuslists import BLOCK, LIST_ENTRIES, permute
 from badgekiln.store import LocalStore, Store
-from tests.issue_support import small_png
+from tests.issue_support import CountingStore, small_png
 
 PUBLIC_URL = "https://badges.example.org"
 
@@ -50,18 +48,6 @@ def _entry(store: Store) -> tuple[int, int]:
 
 def _key(store: Store, number: int = 0) -> bytes:
     return base64.b64decode(load(store.get(status_allocation_path("plain", number)))["key"])
-
-
-class Counting(LocalStore):
-    """A LocalStore that counts write requests per key."""
-
-    def __init__(self, root: str) -> None:
-        super().__init__(root)
-        self.writes: Counter[str] = Counter()
-
-    def put(self, key: str, body: bytes, **kwargs: Any) -> str:
-        self.writes[key] += 1
-        return super().put(key, body, **kwargs)
 
 
 def test_the_permutation_is_a_permutation_and_depends_on_the_key() -> None:
@@ -97,7 +83,7 @@ def test_indices_are_random_distinct_and_their_order_is_hidden(store: LocalStore
 
 
 def test_no_object_is_written_by_every_issuance(tmp_path: Path) -> None:
-    store = Counting(str(tmp_path))
+    store = CountingStore(str(tmp_path))
     create_issuer(store, PUBLIC_URL, {"name": "Plain", "url": "https://plain.example", "slug": "plain"})
     create_achievement(
         store, "plain", {"name": "T", "slug": "teamwork", "description": "d", "criteria": "c"}, small_png()

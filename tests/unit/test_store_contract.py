@@ -231,6 +231,20 @@ def test_list_is_sorted_and_filtered_by_prefix(store: Store) -> None:
     assert list(store.list("public/zzz/")) == []
 
 
+def test_list_starts_after_a_cursor(store: Store) -> None:
+    # a listing's page cursor: the keys after the last one seen, whether or not it still exists
+    keys = [f"private/issuers/acme/index/{n:02d}.json" for n in range(12)] + ["private/issuers/bolt/x.json"]
+    for key in keys:
+        store.put(key, b"{}", content_type="application/json")
+    prefix = "private/issuers/acme/index/"
+    assert list(store.list(prefix, start_after=keys[4])) == keys[5:12]
+    assert list(store.list(prefix, start_after=prefix + "04x")) == keys[5:12]  # between two keys
+    assert list(store.list(prefix, start_after=keys[11])) == []
+    assert list(store.list(prefix, start_after="private/issuers/a")) == keys[:12]  # before the prefix
+    with pytest.raises(InvalidField):
+        list(store.list(prefix, start_after="../x"))
+
+
 @pytest.mark.parametrize(
     "key", ["../etc/passwd", "/public/a", "public/../private/k", "public/a\\b", "tmp/a", "public/"]
 )

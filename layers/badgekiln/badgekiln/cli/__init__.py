@@ -36,6 +36,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "achievement",
     "issue",
     "revoke",
+    "credential",
     "apikey",
 )
 

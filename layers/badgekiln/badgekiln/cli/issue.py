@@ -70,6 +70,11 @@ def register(subparsers: Any) -> None:
         "--credential-id", metavar="NAME", help="the credential's own name in its URL (idempotent)"
     )
     issue.add_argument(
+        "--external-id",
+        metavar="ID",
+        help="your pipeline's own id for it (an order, an enrolment): credential list finds it by it",
+    )
+    issue.add_argument(
         "--evidence", action="append", default=[], metavar="URL", help="evidence URL (repeatable)"
     )
     issue.add_argument("--narrative", help="how this recipient earned it")
@@ -156,6 +161,7 @@ def _issue(args: argparse.Namespace) -> int:
         "evidence": args.evidence or None,
         "narrative": args.narrative,
         "valid_until": valid_until,
+        "external_id": args.external_id,
     }
     store = open_cli_store(args)
     issued = issue_credential(store, args.issuer, request, idempotency_key=args.idempotency_key)

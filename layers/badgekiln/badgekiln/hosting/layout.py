@@ -403,6 +403,11 @@ class Layout:
             return f"{self.origin}/{hosted.path}"
         return f"{self.base}/{hosted.path}"
 
+    def verify_page(self, issuer: str, credential: str) -> str:
+        """The public verify page of a hosted credential (the pages function's
+        ``/v/{issuer}/{credential}``), for people to open and share."""
+        return f"{self.base}/v/{issuer}/{credential}"
+
     def path_of(self, url: str) -> str | None:
         """The layout path ``url`` names under this public URL, or ``None`` (fragments ignored)."""
         bare = url.split("#", 1)[0]

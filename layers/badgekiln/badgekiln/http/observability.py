@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from aws_lambda_powertools import Logger, Metrics, Tracer
 
-__all__ = ["DEFAULT_NAMESPACE", "Observability", "observability"]
+__all__ = ["DEFAULT_NAMESPACE", "Observability", "count_unpublished_events", "observability"]
 
 DEFAULT_NAMESPACE = "badgekiln"
 
@@ -51,6 +51,15 @@ class Observability:
                     metric.add_dimension(name=key, value=dim)
             return
         self.metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
+def count_unpublished_events(obs: Observability) -> None:
+    """Count the events this invocation could not send (``EventsNotPublished``, alarmed)."""
+    from badgekiln.issue.events import take_unpublished
+
+    lost = take_unpublished()
+    if lost:
+        obs.count("EventsNotPublished", lost)
 
 
 def _enabled(name: str) -> bool:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from badgekiln.http.bodies import MAX_BODY_BYTES, body_too_large, decoded_body_size
 from badgekiln.http.headers import with_security_headers
+from badgekiln.http.observability import count_unpublished_events
 from badgekiln.http.problems import (
     NO_ROUTE,
     PROBLEM_CONTENT_TYPE,
@@ -87,7 +88,8 @@ def entrypoint(
     problem pointing at the upload flow, or ``too_large(size)`` (a text page) where given, so no
     route, validator or parser ever sees them. It logs with the request id as correlation id,
     flushes metrics (plus a cold-start count) after each invocation, and adds the security headers
-    to every answer. ``prime`` names the modules the routes import lazily: under SnapStart they
+    to every answer. Events the request could not send count as ``EventsNotPublished``.
+    ``prime`` names the modules the routes import lazily: under SnapStart they
     are imported at init, into the snapshot (:func:`~badgekiln.http.environment.prime_for_snapshot`).
 
     Raises:
@@ -117,6 +119,7 @@ def entrypoint(
             else:
                 response = app.resolve(event, context)
         finally:
+            count_unpublished_events(obs)
             if obs.metrics.metric_set:
                 obs.metrics.flush_metrics()
         return with_security_headers(response, request_id)

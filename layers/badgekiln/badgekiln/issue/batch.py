@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import IO, Any, Final, Literal
 
 from badgekiln.errors import BadgeKilnError, InputError, InputTooLarge, InvalidField, MalformedPayload
-from badgekiln.issue import UPLOAD_ROUTE
+from badgekiln.issue import UPLOAD_ROUTE, events
 from badgekiln.issue.columns import COLUMNS, read_header, read_members
 from badgekiln.issue.credentials import Checked, Issued, check_request, issue_credential
 from badgekiln.issue.models import BatchRequest, parse
@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 #: Columns that are :class:`~badgekiln.issue.models.IssueRequest` fields as they are.
-_REQUEST_COLUMNS: Final = ("evidence", "narrative", "credential_id", "valid_until")
+_REQUEST_COLUMNS: Final = ("evidence", "narrative", "credential_id", "valid_until", "external_id")
 #: Longest line (characters): a row is a recipient and a few short texts, not a document.
 MAX_LINE_CHARS: Final = 64 * 1024
 #: Most rows in one batch; a bigger job is several batches (and the loop stays bounded).
@@ -108,6 +108,8 @@ class RowResult:
                     "name": self.issued.name,
                     "public_url": self.issued.public_url,
                     "image_url": self.issued.image_url,
+                    "verify_url": self.issued.verify_url,
+                    "external_id": self.issued.external_id,
                     "replayed": self.issued.replayed,
                 }
             )
@@ -311,9 +313,7 @@ def _request(row: BatchRow, batch: BatchRequest, key_prefix: str) -> tuple[str, 
     if "name" in fields:
         recipient["name"] = fields["name"]
     request = {**batch.model_dump(), "recipient": recipient}
-    request.update(
-        {c: fields[c] for c in ("evidence", "narrative", "credential_id", "valid_until") if c in fields}
-    )
+    request.update({c: fields[c] for c in _REQUEST_COLUMNS if c in fields})
     key = fields.get("idempotency_key")
     if key is None:
         key = _derived_key(key_prefix, {k: v for k, v in fields.items() if k != "idempotency_key"})
@@ -417,6 +417,9 @@ def issue_request_batch(
         InvalidField: a bad ``batch``, or a CSV header that names no recipient.
         InputError: the body is not UTF-8 (``reason="utf-8"``).
         InputTooLarge: more rows than :data:`MAX_REQUEST_ROWS` (the answer names the upload route).
+
+    Then the ``Batch Completed`` event is sent (:mod:`~badgekiln.issue.events`), after each
+    issued row's own ``Credential Issued``.
     """
     fmt = BATCH_TYPES.get(media_type)
     if fmt is None:
@@ -439,4 +442,6 @@ def issue_request_batch(
     for result in issue_batch(store, issuer, options, rows, workers=REQUEST_WORKERS):
         summary.add(result)
         results.append(result)
+    detail = {"issuer": issuer, "achievement": options.achievement, "summary": summary.to_dict()}
+    events.publish([events.Event.of("Batch Completed", detail)])
     return BatchOutcome(summary, tuple(results))

@@ -21,6 +21,7 @@ column                 accepted names (after folding case and ``-``/space to ``_
 ``valid_until``        valid_until, expires, expiry, expiration_date
 ``idempotency_key``    idempotency_key
 ``credential_id``      credential_id
+``external_id``        external_id, external_ref
 =====================  ==========================================================================
 """
 
@@ -57,6 +58,7 @@ COLUMNS: Final = frozenset(
         "valid_until",
         "idempotency_key",
         "credential_id",
+        "external_id",
     }
 )
 
@@ -66,6 +68,7 @@ _ALIAS_LISTS: Final[Mapping[str, tuple[str, ...]]] = {
     "recipient_type": ("identity_type",),
     "evidence": ("evidence_url",),
     "valid_until": ("expires", "expiry", "expiration_date"),
+    "external_id": ("external_ref",),
 }
 #: Folded column name → our column (every column is its own alias).
 ALIASES: Final[Mapping[str, str]] = MappingProxyType(

@@ -14,11 +14,16 @@ the same model the HTTP API, the CLI and batch rows read.
 1. the idempotency record is created (the job is claimed) and the plan saved in it: credential
    name, status list index (allocated under compare-and-swap; the list is published before the
    index is handed out), recipient salt and timestamps;
-2. the private credential record (what revocation needs): from here on it can be revoked;
+2. the private credential record (what revocation and reading it back need): from here on it
+   can be revoked; then its index entries (by recipient, by external id: one object each,
+   :mod:`~badgekiln.issue.registry`);
 3. the baked image;
 4. the public credential (OB 3.0 JSON / JWT, OB 2.0 assertion): a hosted assertion verifies
    only from now on, and everything it names already exists;
 5. the idempotency record is marked done.
+
+Then the ``Credential Issued`` event is sent (:mod:`~badgekiln.issue.events`: best effort, after
+every write but the idempotency record's).
 
 Signing is deterministic given the plan (Ed25519, RSA PKCS#1 v1.5), so a retry after a crash at
 any point rewrites byte-identical objects and returns the same credential.
@@ -36,7 +41,7 @@ from typing import Any, Final, Literal
 from badgekiln.errors import InvalidField, StoreError
 from badgekiln.hosting import layout as paths
 from badgekiln.hosting.layout import ImageFormat, Layout
-from badgekiln.issue import documents, idempotency
+from badgekiln.issue import documents, events, idempotency
 from badgekiln.issue.achievements import achievement_image, get_achievement
 from badgekiln.issue.issuers import get_issuer
 from badgekiln.issue.models import EvidenceInput, IssueRequest, ResultInput, parse
@@ -52,6 +57,7 @@ from badgekiln.issue.records import (
     parse_stamp,
     stamp,
 )
+from badgekiln.issue.registry import CredentialView, index_credential
 from badgekiln.issue.signing import load_signer
 from badgekiln.issue.statuslists import allocate_index, purposes
 from badgekiln.masking import mask_identity
@@ -87,6 +93,10 @@ class Issued:
     image: bytes | None
     image_format: ImageFormat | None
     issued: str
+    #: The credential's public verify page (``/v/<issuer>/<name>``), for people.
+    verify_url: str
+    #: The pipeline's own id for it (``IssueRequest.external_id``).
+    external_id: str | None = None
     replayed: bool = False
 
     def summary(self) -> dict[str, Any]:
@@ -101,6 +111,8 @@ class Issued:
             "credential": self.credential,
             "public_url": self.public_url,
             "image_url": self.image_url,
+            "verify_url": self.verify_url,
+            "external_id": self.external_id,
             "issued": self.issued,
             "replayed": self.replayed,
         }
@@ -198,6 +210,8 @@ def request_hash(job: _Job) -> str:
         "personalise": request.personalise,
         "credential_id": request.credential_id,
     }
+    if request.external_id is not None:  # only when set: earlier fingerprints stay the same
+        body["external_id"] = request.external_id
     return hashlib.sha256(dump(body)).hexdigest()
 
 
@@ -374,11 +388,17 @@ def _run(store: Store, job: _Job, plan: Mapping[str, Any], fingerprint: str) -> 
         status_list=plan.get("status_list"),
         status_index=plan.get("status_index"),
         purposes=purposes(issuer) if job.request.spec == "ob3" else (),
+        image_format=fmt,
+        recipient=mask_identity(job.request.recipient.identity, job.request.recipient.type),
+        recipient_type=job.request.recipient.type,
+        external_id=job.request.external_id,
     )
     _save_record(store, record, fingerprint)
+    index_credential(store, record, identity=job.request.recipient.identity)
     if baked is not None and image_hosted is not None:
         publish_bytes(store, image_hosted, baked)
     publish_bytes(store, hosted, payload.encode("utf-8"))
+    events.publish([events.credential_event("Credential Issued", CredentialView(record, issuer))])
     return Issued(
         id=credential_id,
         name=name,
@@ -392,6 +412,8 @@ def _run(store: Store, job: _Job, plan: Mapping[str, Any], fingerprint: str) -> 
         image=baked,
         image_format=fmt,
         issued=plan["issued"],
+        verify_url=where.verify_page(issuer.slug, name),
+        external_id=job.request.external_id,
     )
 
 
@@ -653,5 +675,7 @@ def _replay(store: Store, job: _Job, result: Mapping[str, Any]) -> Issued:
         image=store.get(image_hosted.key).body if image_hosted else None,
         image_format=fmt,
         issued=record.issued,
+        verify_url=where.verify_page(issuer.slug, name),
+        external_id=record.external_id,
         replayed=True,
     )

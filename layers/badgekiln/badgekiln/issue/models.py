@@ -40,12 +40,15 @@ __all__ = [
     "AlignmentInput",
     "ApiKeyRequest",
     "BatchRequest",
+    "CredentialQuery",
     "EvidenceInput",
     "IssueOptions",
     "IssueRequest",
     "IssuerInput",
+    "IssuerUpdate",
     "RecipientInput",
     "ResultInput",
+    "ResultsQuery",
     "RotateRequest",
     "StatusChange",
     "UploadRequest",
@@ -139,6 +142,13 @@ Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS), AfterValid
 Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS), AfterValidator(_text)]
 Email = Annotated[str, AfterValidator(_email)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")]
+
+
+#: Longest external id (characters): a pipeline's own key (an order or enrolment id), not a text.
+MAX_EXTERNAL_ID_CHARS: Final = 255
+ExternalId = Annotated[
+    str, Field(min_length=1, max_length=MAX_EXTERNAL_ID_CHARS, pattern=r"^[!-~](?:[ -~]*[!-~])?$")
+]
 
 
 class _Model(BaseModel):
@@ -379,6 +389,13 @@ class IssueRequest(BatchRequest):
         Field(default=None, description="OB 3.0 results (scores, grades, statuses).")
     )
     valid_until: Instant | None = Field(default=None, description="Expiry, with a time zone.")
+    external_id: ExternalId | None = Field(
+        default=None,
+        description=(
+            "Your pipeline's own id for this credential (1–255 printable ASCII characters), to find "
+            "it again: credentials can be listed by it."
+        ),
+    )
 
     @property
     def format(self) -> Literal["di", "jwt", "hosted", "signed"]:
@@ -386,6 +403,61 @@ class IssueRequest(BatchRequest):
         if self.spec == "ob3":
             return self.proof or "di"
         return "signed" if self.signed else "hosted"
+
+
+class IssuerUpdate(_Model):
+    """Changes to an issuer's profile: the fields given are replaced (its logo is passed alongside)."""
+
+    name: Name | None = None
+    url: Url | None = None
+    email: Email | None = None
+    description: Text | None = None
+
+
+#: Credentials on a page of a listing unless asked otherwise, and at most (each is a record read).
+DEFAULT_PAGE: Final = 50
+MAX_PAGE: Final = 500
+
+
+class CredentialQuery(_Model):
+    """Which of an issuer's credentials to list, and which page. Every filter given must match."""
+
+    recipient: Annotated[str, Field(min_length=1, max_length=MAX_URL_CHARS)] | None = Field(
+        default=None, description="Only those issued to this recipient (e-mail addresses ignore case)."
+    )
+    recipient_type: Literal["email", "url", "telephone", "id"] = Field(
+        default="email", description="What kind of identity recipient is."
+    )
+    external_id: ExternalId | None = Field(
+        default=None, description="Only the one(s) issued with this external_id."
+    )
+    achievement: Slug | None = Field(default=None, description="Only those of this achievement (slug).")
+    state: Literal["active", "revoked", "suspended"] | None = Field(
+        default=None, description="Only those in this state."
+    )
+    limit: int = Field(default=DEFAULT_PAGE, ge=1, le=MAX_PAGE, description="Most credentials on the page.")
+    cursor: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+        default=None, description="next_cursor of the page before."
+    )
+
+
+#: Rows on a page of an upload's results unless asked otherwise, and at most.
+DEFAULT_RESULTS_PAGE: Final = 100
+MAX_RESULTS_PAGE: Final = 1000
+
+
+class ResultsQuery(_Model):
+    """Which page of an upload's per-row results."""
+
+    ok: bool | None = Field(
+        default=None, description="Only the rows that succeeded (true) or failed (false)."
+    )
+    limit: int = Field(
+        default=DEFAULT_RESULTS_PAGE, ge=1, le=MAX_RESULTS_PAGE, description="Most rows on the page."
+    )
+    cursor: Annotated[str, Field(pattern=r"^[0-9]{1,9}$")] | None = Field(
+        default=None, description="next_cursor of the page before."
+    )
 
 
 class RotateRequest(_Model):

@@ -13,6 +13,9 @@ key                                                     record
 ``private/issuers/<i>/status/<n>.json``                 status list ``n``'s allocation key
 ``private/issuers/<i>/status/<n>/…``                    its blocks, private copies, pending changes
 ``private/issuers/<i>/idempotency/<sha256>.json``       one issuance request (see ``idempotency``)
+``private/issuers/<i>/index/recipients/<h>/<c>.json``   credential ``c`` is for the recipient hashed
+                                                        ``h`` (``registry``; one object each)
+``private/issuers/<i>/index/external-ids/<h>/<c>.json`` credential ``c`` has the external id ``h``
 ``private/index/issuers/<sha256 of id>.json``           issuer id → slug
 ``private/keys/<i>.<key>.pem``                          local private keys (``keys.local``)
 ``private/api-keys/<key id>.json``                      API-key hashes (``issue.apikeys``)
@@ -223,6 +226,8 @@ class IssuerRecord:
     revision: int = 1
     #: SHA-256 of the creating request: re-running the same create resumes instead of failing.
     request: str = ""
+    #: The logo's format (``png``/``svg``) when the issuer has one (``issuers/<i>/logo.<fmt>``).
+    logo: Literal["png", "svg"] | None = None
 
     def active_key(self, family: KeyFamily) -> KeyRecord:
         """The newest key of ``family`` (the one that signs).
@@ -263,6 +268,7 @@ class IssuerRecord:
             status_list=_take(data, "status_list", int, key),
             revision=_take(data, "revision", int, key),
             request=str(data.get("request") or ""),
+            logo="png" if data.get("logo") == "png" else "svg" if data.get("logo") == "svg" else None,
         )
 
 
@@ -271,7 +277,8 @@ CredentialState = Literal["active", "revoked", "suspended"]
 
 @dataclass(frozen=True)
 class CredentialRecord:
-    """What revocation needs to know about one issued credential (and nothing about the person)."""
+    """What revocation and reading a credential back need to know about it. Of the person it
+    holds only the recipient masked (``a•••@e•••.org``), for people to recognise it."""
 
     name: str
     issuer: str
@@ -292,6 +299,13 @@ class CredentialRecord:
     changed: str | None = None
     #: Bumped by every change of state or reason: the newest version of a change wins.
     version: int = 0
+    #: The baked image's format (``None``: no image, or a record from before it was kept).
+    image_format: str | None = None
+    #: The recipient, masked, and its type (``None`` in records from before they were kept).
+    recipient: str | None = None
+    recipient_type: str | None = None
+    #: The pipeline's own id for the credential (``IssueRequest.external_id``).
+    external_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -322,4 +336,8 @@ class CredentialRecord:
             reason=_maybe(data, "reason", str),
             changed=_maybe(data, "changed", str),
             version=_maybe(data, "version", int) or 0,
+            image_format=_maybe(data, "image_format", str),
+            recipient=_maybe(data, "recipient", str),
+            recipient_type=_maybe(data, "recipient_type", str),
+            external_id=_maybe(data, "external_id", str),
         )

@@ -29,7 +29,6 @@ a command after a failure completes it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -37,7 +36,7 @@ from typing import Any, Final, Literal
 
 from badgekiln.errors import InvalidField, NotFound, StoreError
 from badgekiln.hosting import layout as paths
-from badgekiln.hosting.layout import SLUG, Layout
+from badgekiln.issue import events
 from badgekiln.issue.issuers import get_issuer
 from badgekiln.issue.models import MAX_REASON_CHARS, StatusChange, check_text, parse
 from badgekiln.issue.publish import document_bytes, update_hosted
@@ -51,6 +50,7 @@ from badgekiln.issue.records import (
     load,
     stamp,
 )
+from badgekiln.issue.registry import CredentialView, credential_name
 from badgekiln.issue.statuslists import OB2, STATUS_RETRY, ListId, change_path, ob2_entry
 from badgekiln.issue.statusqueue import Notifier, notifier
 from badgekiln.store.base import Store, StoredObject
@@ -59,37 +59,12 @@ __all__ = ["Action", "change_status", "credential_status", "reinstate", "revoke"
 
 #: Times the public lists are re-aligned when changes keep landing concurrently.
 _MAX_ALIGN: Final = 5
-_URN_UUID: Final = re.compile(r"urn:uuid:([0-9a-f-]{36})")
 
 Action = Literal["revoke", "suspend", "reinstate"]
 
 
 def _check_reason(reason: str | None) -> str | None:
     return None if reason is None else check_text(reason, field="reason", limit=MAX_REASON_CHARS)
-
-
-def _name_of(issuer: IssuerRecord, ref: str) -> str:
-    if not isinstance(ref, str) or not ref or len(ref) > 2048:
-        raise InvalidField("a credential is named by its id, URL or name", field="credential")
-    lowered = ref.lower()
-    if SLUG.fullmatch(lowered):
-        return lowered
-    match = _URN_UUID.fullmatch(lowered)
-    if match:
-        return match.group(1)
-    path = Layout.parse(issuer.public_url).path_of(ref)
-    found = paths.classify(path) if path else None
-    if found is not None and found.kind in (
-        "credential",
-        "credential-jwt",
-        "assertion",
-        "signed-assertion",
-        "baked-image",
-    ):
-        segments = found.path.split("/")
-        if segments[1] == issuer.slug:
-            return segments[3].rsplit(".", 1)[0]
-    raise NotFound(f"{ref[:200]!r} is not a credential of issuer {issuer.slug!r}", credential=ref[:200])
 
 
 def _read(store: Store, issuer: IssuerRecord, name: str) -> CredentialRecord:
@@ -127,9 +102,11 @@ def _next_state(record: CredentialRecord, action: Action) -> CredentialState:
 
 def _transition(
     store: Store, issuer: IssuerRecord, name: str, *, action: Action, reason: str | None, when: str
-) -> CredentialRecord:
+) -> tuple[CredentialRecord, bool]:
+    """The record after ``action``, and whether this call changed it."""
     path = credential_record_path(issuer.slug, name)
     moved: list[CredentialRecord] = []
+    changed = [False]
 
     def move(current: StoredObject | None) -> bytes | None:
         if current is None:
@@ -144,14 +121,14 @@ def _transition(
         else:
             new_reason = reason
         if record.state == state and record.reason == new_reason:
-            moved[:] = [record]
+            moved[:], changed[0] = [record], False
             return None
         updated = replace(record, state=state, reason=new_reason, changed=when, version=record.version + 1)
-        moved[:] = [updated]
+        moved[:], changed[0] = [updated], True
         return dump({**data, **updated.to_dict()})
 
     store.update(path, move, **RECORD_HEADERS)
-    return moved[0]
+    return moved[0], changed[0]
 
 
 def _apply(store: Store, issuer: IssuerRecord, record: CredentialRecord, notify: Notifier) -> None:
@@ -209,20 +186,23 @@ def _change(
     if when.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     issuer = get_issuer(store, issuer_ref)
-    name = _name_of(issuer, credential)
-    record = _transition(store, issuer, name, action=action, reason=reason, when=stamp(when))
+    name = credential_name(issuer, credential)
+    record, changed = _transition(store, issuer, name, action=action, reason=reason, when=stamp(when))
     if record.spec == "ob3" or record.format != "hosted":
         # every change has its own pending object, published in order of versions: nothing to re-align
         _apply(store, issuer, record, notify or notifier())
-        return credential_status(record)
-    # the hosted assertion is made to match the record: read it again, in case another change
-    # of this credential landed meanwhile
-    for _ in range(_MAX_ALIGN):
-        _apply(store, issuer, record, notify or notifier())
-        latest = _read(store, issuer, name)
-        if (latest.state, latest.reason) == (record.state, record.reason):
-            break
-        record = latest
+    else:
+        # the hosted assertion is made to match the record: read it again, in case another
+        # change of this credential landed meanwhile
+        for _ in range(_MAX_ALIGN):
+            _apply(store, issuer, record, notify or notifier())
+            latest = _read(store, issuer, name)
+            if (latest.state, latest.reason) == (record.state, record.reason):
+                break
+            record = latest
+    if changed:  # the change is durable and its list on its way: tell the subscribers
+        kind = events.STATE_CHANGED[record.state]
+        events.publish([events.credential_event(kind, CredentialView(record, issuer))])
     return credential_status(record)
 
 

@@ -17,6 +17,9 @@ Objects, all under ``private/uploads/<issuer>/``:
 ``<id>.results.jsonl``      one result per row (:meth:`~badgekiln.issue.batch.RowResult.to_dict`)
 ==========================  ===================================================================
 
+The results are read a page at a time through :func:`upload_results` (``GET`` the job's
+``results`` path); a finished job sends ``Upload Completed`` (:mod:`~badgekiln.issue.events`).
+
 ``state`` goes ``waiting`` → ``running`` → ``done`` (every row has a result, each ``ok`` or not)
 or ``failed`` (the file as a whole is unusable: not UTF-8, a bad CSV header, too many rows).
 Rows are issued under idempotency keys derived from the upload id, so a run that is cut short
@@ -37,12 +40,13 @@ from datetime import UTC, datetime
 from typing import Any, Final, Literal
 from urllib.parse import unquote_plus
 
-from badgekiln.errors import BadgeKilnError, InputTooLarge, InvalidField, NotFound
+from badgekiln.errors import BadgeKilnError, Conflict, InputTooLarge, InvalidField, NotFound
 from badgekiln.hosting.layout import SLUG, check_slug
+from badgekiln.issue import events
 from badgekiln.issue.achievements import get_achievement
 from badgekiln.issue.batch import BatchSummary, issue_batch, read_rows
 from badgekiln.issue.issuers import get_issuer
-from badgekiln.issue.models import IssueOptions, UploadRequest, parse
+from badgekiln.issue.models import IssueOptions, ResultsQuery, UploadRequest, parse
 from badgekiln.issue.records import RECORD_HEADERS, dump, load, stamp
 from badgekiln.store.base import UPLOADS, Store, StoredObject
 
@@ -59,8 +63,10 @@ __all__ = [
     "process_notification",
     "process_upload",
     "results_key",
+    "results_path",
     "start_upload",
     "upload_key",
+    "upload_results",
 ]
 
 Format = Literal["csv", "jsonl"]
@@ -134,6 +140,48 @@ def upload_key(issuer: str, upload_id: str) -> str:
 def results_key(issuer: str, upload_id: str) -> str:
     """The store key of the per-row results (JSON Lines)."""
     return _base(issuer, upload_id) + ".results.jsonl"
+
+
+def results_path(issuer: str, upload_id: str) -> str:
+    """The API path of an upload's full results (:func:`upload_results`)."""
+    return f"/issuers/{issuer}/uploads/{upload_id}/results"
+
+
+def upload_results(
+    store: Store, issuer: str, upload_id: str, query: ResultsQuery | Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """A page of a finished upload's per-row results, in row order: ``{"upload", "results",
+    "next_cursor"}`` (``next_cursor`` ``None`` on the last page). Each result is a
+    :meth:`~badgekiln.issue.batch.RowResult.to_dict`; ``query.ok`` keeps the successes or the
+    failures only.
+
+    Raises:
+        InvalidField: a bad ``query`` (``field`` names it).
+        NotFound: no such upload of that issuer.
+        Conflict: (``reason="not-finished"``) the upload has no results yet.
+        StoreError: the store failed.
+    """
+    wanted = parse(ResultsQuery, query or {})
+    job = get_upload(store, issuer, upload_id)
+    try:
+        body = store.get(results_key(issuer, upload_id)).body
+    except NotFound:
+        raise Conflict(
+            f"upload {upload_id} has no results (it is {job.get('state')})", reason="not-finished"
+        ) from None
+    after = int(wanted.cursor) if wanted.cursor is not None else 0
+    page: list[dict[str, Any]] = []
+    more = False
+    for line in body.decode("utf-8").splitlines():
+        row = json.loads(line)
+        if row.get("line", 0) <= after or (wanted.ok is not None and row.get("ok") is not wanted.ok):
+            continue
+        if len(page) == wanted.limit:
+            more = True
+            break
+        page.append(row)
+    cursor = str(page[-1]["line"]) if more and page else None
+    return {"upload": upload_id, "results": page, "next_cursor": cursor}
 
 
 def parse_upload_key(key: str) -> tuple[str, str]:
@@ -214,7 +262,22 @@ def _set(store: Store, key: str, changes: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _fail(store: Store, key: str, error: BadgeKilnError, when: datetime) -> dict[str, Any]:
-    return _set(store, key, {"state": "failed", "error": error.to_dict(), "finished": stamp(when)})
+    return _finished(_set(store, key, {"state": "failed", "error": error.to_dict(), "finished": stamp(when)}))
+
+
+def _finished(job: dict[str, Any]) -> dict[str, Any]:
+    """``job``, now done or failed, told to the subscribers (``Upload Completed``)."""
+    detail = {
+        "issuer": job.get("issuer"),
+        "upload": job.get("id"),
+        "achievement": job.get("achievement"),
+        "state": job.get("state"),
+        "summary": job.get("summary"),
+        "error": job.get("error"),
+        "results": job.get("results"),
+    }
+    events.publish([events.Event.of("Upload Completed", detail)])
+    return job
 
 
 def process_upload(
@@ -272,16 +335,14 @@ def process_upload(
         content_type=UPLOAD_TYPES["jsonl"],
         cache_control=RECORD_HEADERS["cache_control"],
     )
-    return _set(
-        store,
-        jkey,
-        {
-            "state": "done",
-            "summary": summary.to_dict(),
-            "failures": failures,
-            "finished": stamp(datetime.now(UTC)),
-        },
-    )
+    done = {
+        "state": "done",
+        "summary": summary.to_dict(),
+        "failures": failures,
+        "results": results_path(issuer, upload_id),
+        "finished": stamp(datetime.now(UTC)),
+    }
+    return _finished(_set(store, jkey, done))
 
 
 @dataclass(frozen=True)

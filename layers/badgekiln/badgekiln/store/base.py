@@ -492,19 +492,24 @@ class Store(abc.ABC):
         if checked:
             self._delete_many(checked)
 
-    def list(self, prefix: str) -> Iterator[str]:
-        """Yield the keys starting with ``prefix``, in lexicographic order, a bounded page at a time.
+    def list(self, prefix: str, *, start_after: str | None = None) -> Iterator[str]:
+        """Yield the keys starting with ``prefix``, in lexicographic order, a bounded page at a time;
+        with ``start_after``, only those after it (a cursor: the last key of the page before).
 
         Names in the backend that break the key rules (written by something else) are skipped.
 
         Raises:
-            InvalidField: ``prefix`` breaks the key rules (at once, before any key is yielded).
+            InvalidField: ``prefix`` or ``start_after`` break the key rules (at once, before any
+                key is yielded).
             StoreError: the backend failed.
         """
-        return self._keys(validate_prefix(prefix))
+        prefix = validate_prefix(prefix)
+        if start_after is None:
+            return self._keys(self._list(prefix))
+        return self._keys(self._list_after(prefix, validate_key(start_after)))
 
-    def _keys(self, prefix: str) -> Iterator[str]:
-        for key in self._list(prefix):
+    def _keys(self, names: Iterator[str]) -> Iterator[str]:
+        for key in names:
             try:
                 yield validate_key(key)
             except InvalidField:
@@ -678,6 +683,11 @@ class Store(abc.ABC):
     def _list(self, prefix: str) -> Iterator[str]:
         """Every name under a valid ``prefix``, in lexicographic order; :meth:`list` drops any
         that are not keys."""
+
+    def _list_after(self, prefix: str, start_after: str) -> Iterator[str]:
+        """The names of :meth:`_list` after ``start_after``; by default by skipping the others
+        (a backend that can start a listing anywhere, as S3 can, overrides it)."""
+        return (name for name in self._list(prefix) if name > start_after)
 
     def _key_of(self, bucket: str, name: str) -> str | None:
         """The key ``name`` of ``bucket`` is in this store; by default the backend has no buckets."""

@@ -189,13 +189,17 @@ class S3Store(Store):
         return ObjectInfo(key=key, size=response.get("ContentLength", 0), **_headers(response))
 
     def _list(self, prefix: str) -> Iterator[str]:
-        # 1000 keys per S3 request (memory per page stays bounded)
+        return self._list_after(prefix, "")
+
+    def _list_after(self, prefix: str, start_after: str) -> Iterator[str]:
+        # 1000 keys per S3 request (memory per page stays bounded); StartAfter: S3 starts there
         from botocore.exceptions import BotoCoreError, ClientError
 
         paginator = self._client.get_paginator("list_objects_v2")
-        pages = paginator.paginate(
-            Bucket=self.bucket, Prefix=self._root + prefix, PaginationConfig={"PageSize": _PAGE_SIZE}
-        )
+        where: dict[str, Any] = {"Bucket": self.bucket, "Prefix": self._root + prefix}
+        if start_after:
+            where["StartAfter"] = self._root + start_after
+        pages = paginator.paginate(**where, PaginationConfig={"PageSize": _PAGE_SIZE})
         try:
             for page in pages:
                 for item in page.get("Contents", []):
