@@ -36,7 +36,7 @@ app = make_resolver(obs)
 #: Route → what lives there (the layout in badgekiln.hosting.layout; the rest of each path is
 #: checked against it, so these only shape the API description).
 ROUTES: Final = {
-    "/issuers/<issuer>/<document>": "Issuer profile (profile.json) or did:web DID document (did.json)",
+    "/issuers/<issuer>/<document>": "Issuer profile (profile.json), did:web DID document (did.json) or logo",
     "/issuers/<issuer>/keys/<key>": "Issuer key: verification method (.json), JWK (.jwk) or PEM (.pem)",
     "/issuers/<issuer>/ob2/<document>": "OB 2.0 Issuer (issuer.json) or RevocationList (revocations.json)",
     "/issuers/<issuer>/ob2/keys/<key>": "OB 2.0 CryptographicKey",

@@ -77,6 +77,91 @@ def test_issuer_commands(acme: dict[str, Any], capsys: pytest.CaptureFixture[str
     assert [a["slug"] for a in json_out(capsys, "achievement", "list", "--issuer", "acme")] == ["teamwork"]
 
 
+SVG_LOGO = b'<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8"/></svg>'
+
+
+def test_issuer_update_changes_the_profile_and_its_logo(
+    acme: dict[str, Any], env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = LocalStore(str(env))
+    (tmp_path / "logo.svg").write_bytes(SVG_LOGO)
+    updated = json_out(
+        capsys, "issuer", "update", "acme", "--name", "Acme Academy", "--url", "https://academy.example",
+        "--logo", "logo.svg",
+    )  # fmt: skip
+    assert (updated["name"], updated["url"], updated["id"]) == (
+        "Acme Academy",
+        "https://academy.example",
+        acme["id"],
+    )
+    logo = f"{PUBLIC_URL}/issuers/acme/logo.svg"
+    assert updated["urls"]["logo"] == logo
+    assert store.get("public/issuers/acme/logo.svg").body == SVG_LOGO
+    profile = json.loads(store.get("public/issuers/acme/profile.json").body)
+    assert (profile["name"], profile["image"]) == ("Acme Academy", {"id": logo, "type": "Image"})
+    ob2 = json.loads(store.get("public/issuers/acme/ob2/issuer.json").body)
+    assert (ob2["name"], ob2["image"]) == ("Acme Academy", logo)
+    # credentials issued from now on embed the new profile, and still verify
+    issued = json_out(capsys, *ISSUE, "--details")
+    assert issued["credential"]["issuer"]["name"] == "Acme Academy"
+    assert issued["credential"]["issuer"]["image"]["id"] == logo
+    image = store.get("public/" + issued["image_url"].removeprefix(PUBLIC_URL + "/")).body
+    assert verify(image, documents=public_documents(store, PUBLIC_URL), offline=True).valid
+    # a logo in another format replaces it; only what is given changes
+    (tmp_path / "logo.png").write_bytes(small_png())
+    again = json_out(capsys, "issuer", "update", "acme", "--logo", "logo.png")
+    assert again["urls"]["logo"] == f"{PUBLIC_URL}/issuers/acme/logo.png"
+    assert again["name"] == "Acme Academy"
+    (tmp_path / "notes.txt").write_bytes(b"not an image")
+    for argv, message in (
+        (["issuer", "update", "acme"], "nothing to change"),
+        (["issuer", "update", "acme", "--logo", "notes.txt"], "error: "),
+        (["issuer", "update", "acme", "--url", "ftp://x.example"], "url"),
+        (["issuer", "update", "nobody", "--name", "X"], "no issuer"),
+    ):
+        code, out, err = run(capsys, *argv)
+        assert (code, out) == (2, ""), argv
+        assert message in err, (argv, err)
+
+
+def test_completion_scripts_complete_commands_options_and_choices(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+    import subprocess
+
+    code, script, _ = run(capsys, "completion", "bash")
+    assert code == 0
+    code, zsh, _ = run(capsys, "completion", "zsh")
+    assert code == 0
+    assert zsh.startswith("# badgekiln")
+    assert "bashcompinit" in zsh
+    (tmp_path / "badgekiln.bash").write_text(script)
+    probe = tmp_path / "probe.sh"
+    probe.write_text(
+        'source "$1"; shift\n'
+        'COMP_WORDS=("$@"); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); COMPREPLY=(); _badgekiln\n'
+        'printf "%s\\n" "${COMPREPLY[@]}"\n'
+    )
+    bash = shutil.which("bash")
+    assert bash is not None
+
+    def complete(*words: str) -> list[str]:
+        done = subprocess.run(
+            [bash, "--norc", str(probe), str(tmp_path / "badgekiln.bash"), "badgekiln", *words],
+            capture_output=True, text=True, check=True, cwd=tmp_path, timeout=30,
+        )  # fmt: skip
+        return done.stdout.split()
+
+    assert complete("iss") == ["issuer", "issue", "issue-batch"]
+    assert complete("issuer", "up") == ["update"]
+    assert "--logo" in complete("issuer", "update", "acme", "--")
+    assert complete("issue", "--spec", "") == ["ob3", "ob2"]
+    assert complete("credential", "list", "--state", "s") == ["suspended"]
+    assert complete("api-key", "") == ["create", "list", "delete"]
+    assert complete("issuer", "update", "acme", "--logo", "badgekiln.b") == ["badgekiln.bash"]  # a file
+
+
 def test_an_alignment_url_may_hold_a_query(
     acme: dict[str, Any], capsys: pytest.CaptureFixture[str], env: Path
 ) -> None:
@@ -400,12 +485,23 @@ def test_api_key_create_and_delete(
     assert (key.scope, key.issuer) == ("issuer", "acme")
     secret = scoped["token"].split("_", 2)[2]
     assert secret not in store.get(f"private/api-keys/{scoped['id']}.json").body.decode()
-    # AND a deleted key no longer verifies
+    # AND they are listed, without their secrets (all, or one issuer's)
+    listed = json_out(capsys, "api-key", "list")
+    assert sorted(k["id"] for k in listed) == sorted([admin["id"], scoped["id"]])
+    assert {k["id"]: k["label"] for k in listed}[admin["id"]] == "first deploy"
+    assert all(set(k) == {"id", "scope", "issuer", "label", "created"} for k in listed)
+    assert [k["id"] for k in json_out(capsys, "api-key", "list", "--issuer", "acme")] == [scoped["id"]]
+    assert json_out(capsys, "api-key", "list", "--issuer", acme["id"])[0]["scope"] == "issuer"
+    # AND a deleted key no longer verifies, nor is listed
     assert run(capsys, "api-key", "delete", scoped["id"])[0] == 0
     from badgekiln.errors import AuthError
 
     with pytest.raises(AuthError):
         verify_api_key(store, scoped["token"])
+    assert [k["id"] for k in json_out(capsys, "api-key", "list")] == [admin["id"]]
+    code, out, err = run(capsys, "api-key", "list", "--issuer", "nobody")
+    assert (code, out) == (2, "")
+    assert "no issuer" in err
 
 
 @pytest.mark.parametrize(

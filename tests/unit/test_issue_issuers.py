@@ -368,3 +368,25 @@ def test_multikey_in_did_document_is_the_signing_key(store: LocalStore) -> None:
     from badgekiln.issue.signing import key_public
 
     assert multikey_decode(method["publicKeyMultibase"]) == key_public(issuer.active_key("ed25519"))
+
+
+def test_update_keeps_the_identity_and_refuses_bad_logos(store: LocalStore) -> None:
+    from badgekiln.errors import InputTooLarge, NotABadgeImage
+    from badgekiln.issue.issuers import MAX_LOGO_BYTES, update_issuer
+
+    keyed = create_issuer(store, PUBLIC_URL, {"name": "Keyed", "url": "https://k.example", "kind": "key"})
+    updated = update_issuer(store, keyed.slug, {"description": "Teaches things"}, logo=small_png())
+    assert (updated.id, updated.keys, updated.logo) == (keyed.id, keyed.keys, "png")
+    assert updated.revision == keyed.revision + 1
+    # the same change again changes nothing
+    assert update_issuer(store, keyed.slug, {"description": "Teaches things"}).revision == updated.revision
+    with pytest.raises(InputTooLarge):
+        update_issuer(store, keyed.slug, logo=b"\x89PNG\r\n\x1a\n" + b"\0" * MAX_LOGO_BYTES)
+    with pytest.raises(NotABadgeImage):
+        update_issuer(store, keyed.slug, logo=b"GIF89a")
+    with pytest.raises(InvalidField) as caught:
+        update_issuer(store, keyed.slug, {"email": "not an address"})
+    assert caught.value.details["field"] == "email"
+    with pytest.raises(InvalidField):
+        update_issuer(store, keyed.slug, {"slug": "other"})  # identity fields are not updatable
+    assert get_issuer(store, keyed.slug).logo == "png"

@@ -1,4 +1,4 @@
-"""``badgekiln api-key create|delete``: the API keys the HTTP authorizer accepts.
+"""``badgekiln api-key create|list|delete``: the API keys the HTTP authorizer accepts.
 
 This is how a deployment gets its first admin key (``--store s3://<BucketName>``); later keys
 can also be made through ``POST /api-keys``.
@@ -17,7 +17,7 @@ __all__ = ["register"]
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "api-key",
-        help="create or delete HTTP API keys",
+        help="create, list or delete HTTP API keys",
         description="Manage the API keys of the HTTP API (stored hashed; a token is shown once).",
     )
     commands = parser.add_subparsers(dest="api_key_command", metavar="ACTION")
@@ -35,6 +35,15 @@ def register(subparsers: Any) -> None:
     add_store_option(create)
     create.set_defaults(handler=_create)
 
+    listing = commands.add_parser(
+        "list",
+        help="list the keys (id, scope, issuer, label, created; never a secret) as JSON",
+        description="List the API keys: ids, scopes, issuers, labels and creation dates (never a secret).",
+    )
+    listing.add_argument("--issuer", metavar="ID", help="only the keys of this issuer (slug or id)")
+    add_store_option(listing)
+    listing.set_defaults(handler=_list)
+
     delete = commands.add_parser("delete", help="withdraw a key by its id")
     delete.add_argument("key_id", metavar="KEY_ID", help="the key's 16-hex-digit id")
     add_store_option(delete)
@@ -47,7 +56,21 @@ def _create(args: argparse.Namespace) -> int:
 
     # the issuer must exist (its slug or id)
     token, key = create_api_key(open_cli_store(args), issuer=args.issuer, admin=args.admin, label=args.label)
-    emit_json({"id": key.id, "scope": key.scope, "issuer": key.issuer, "label": key.label, "token": token})
+    emit_json({**key.to_dict(), "token": token})
+    return EXIT_OK
+
+
+def _list(args: argparse.Namespace) -> int:
+    from badgekiln.cli import EXIT_OK
+    from badgekiln.issue.apikeys import list_api_keys
+
+    store = open_cli_store(args)
+    issuer = None
+    if args.issuer is not None:
+        from badgekiln.issue import get_issuer
+
+        issuer = get_issuer(store, args.issuer).slug
+    emit_json([key.to_dict() for key in list_api_keys(store, issuer=issuer)])
     return EXIT_OK
 
 

@@ -32,7 +32,7 @@ def _kms(args: argparse.Namespace) -> Any:
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "issuer",
-        help="create, show, list issuers; rotate their keys",
+        help="create, show, list, update issuers; rotate their keys",
         description="Manage issuers: profiles, DID documents and signing keys, hosted under the public URL.",
     )
     commands = parser.add_subparsers(dest="issuer_command", metavar="ACTION")
@@ -88,6 +88,24 @@ def register(subparsers: Any) -> None:
     add_store_option(listing)
     listing.set_defaults(handler=_list)
 
+    update = commands.add_parser(
+        "update",
+        help="change an issuer's name, url, e-mail, description or logo",
+        description=(
+            "Change the issuer's profile and republish its documents (OB 3.0 Profile, OB 2.0 Issuer). "
+            "The logo (PNG or SVG, at most 256 KiB) becomes the profiles' image. Credentials already "
+            "issued keep the profile they carry."
+        ),
+    )
+    update.add_argument("issuer", metavar="ISSUER", help="the issuer's slug or id")
+    update.add_argument("--name", help="the issuer's name")
+    update.add_argument("--url", help="the issuer's web site")
+    update.add_argument("--email", help="contact e-mail")
+    update.add_argument("--description", help="a sentence about the issuer")
+    update.add_argument("--logo", metavar="FILE", help="the issuer's logo, PNG or SVG (- for standard input)")
+    add_store_option(update)
+    update.set_defaults(handler=_update)
+
     rotate = commands.add_parser(
         "rotate-key",
         help="add new signing keys; old ones stay published",
@@ -142,6 +160,22 @@ def _list(args: argparse.Namespace) -> int:
     from badgekiln.issue import issuer_summary, list_issuers
 
     emit_json([issuer_summary(i) for i in list_issuers(open_cli_store(args))])
+    return EXIT_OK
+
+
+def _update(args: argparse.Namespace) -> int:
+    from badgekiln.cli import EXIT_OK
+    from badgekiln.files import read_input
+    from badgekiln.issue import issuer_summary
+    from badgekiln.issue.issuers import MAX_LOGO_BYTES, update_issuer
+
+    changes = {
+        name: getattr(args, name)
+        for name in ("name", "url", "email", "description")
+        if getattr(args, name) is not None
+    }
+    logo = read_input(args.logo, limit=MAX_LOGO_BYTES) if args.logo is not None else None
+    emit_json(issuer_summary(update_issuer(open_cli_store(args), args.issuer, changes, logo=logo)))
     return EXIT_OK
 
 

@@ -74,6 +74,7 @@ __all__ = [
     "classify",
     "credential",
     "did_document",
+    "issuer_logo",
     "issuer_profile",
     "jwks",
     "key_document",
@@ -89,6 +90,7 @@ ImageFormat = Literal["png", "svg"]
 Purpose = Literal["revocation", "suspension"]
 Kind = Literal[
     "profile",
+    "issuer-logo",
     "did",
     "key",
     "jwk",
@@ -155,6 +157,8 @@ def _route(kind: Kind, pattern: str, content_type: str, cache_control: str) -> _
 # Order matters only where patterns could overlap (they do not): classify() takes the first match.
 _ROUTES: Final = (
     _route("profile", r"issuers/{i}/profile\.json", TYPE_JSONLD, CACHE_PUBLIC),
+    _route("issuer-logo", r"issuers/{i}/logo\.png", TYPE_PNG, CACHE_PUBLIC),
+    _route("issuer-logo", r"issuers/{i}/logo\.svg", TYPE_SVG, CACHE_PUBLIC),
     _route("did", r"issuers/{i}/did\.json", TYPE_DID_JSON, CACHE_PUBLIC),
     _route("key", r"issuers/{i}/keys/{k}\.json", TYPE_JSON, CACHE_PUBLIC),
     _route("jwk", r"issuers/{i}/keys/{k}\.jwk", TYPE_JWK, CACHE_PUBLIC),
@@ -285,6 +289,12 @@ def badge_class(issuer: str, name: str) -> Hosted:
     """The OB 2.0 BadgeClass of an achievement."""
     _names((issuer, "issuer"), (name, "achievement"))
     return _hosted(f"issuers/{issuer}/achievements/{name}/badgeclass.json")
+
+
+def issuer_logo(issuer: str, fmt: ImageFormat) -> Hosted:
+    """The issuer's logo, as uploaded (its profiles' ``image``)."""
+    _names((issuer, "issuer"))
+    return _hosted(f"issuers/{issuer}/logo.{fmt}")
 
 
 def achievement_image(issuer: str, name: str, fmt: ImageFormat) -> Hosted:

@@ -33,7 +33,14 @@ if TYPE_CHECKING:
     from badgekiln.issue.batch import BatchRow, BatchSummary, issue_batch, read_rows
     from badgekiln.issue.credentials import Issued, issue_credential
     from badgekiln.issue.demo import Demo, seed_demo
-    from badgekiln.issue.issuers import create_issuer, get_issuer, issuer_summary, list_issuers, rotate_key
+    from badgekiln.issue.issuers import (
+        create_issuer,
+        get_issuer,
+        issuer_summary,
+        list_issuers,
+        rotate_key,
+        update_issuer,
+    )
     from badgekiln.issue.records import IssuerRecord
     from badgekiln.issue.revocation import reinstate, revoke, suspend
     from badgekiln.issue.signing import KeyOptions
@@ -60,6 +67,7 @@ _LAZY: dict[str, str] = {
     "issuer_summary": "badgekiln.issue.issuers",
     "list_issuers": "badgekiln.issue.issuers",
     "rotate_key": "badgekiln.issue.issuers",
+    "update_issuer": "badgekiln.issue.issuers",
     "IssuerRecord": "badgekiln.issue.records",
     "reinstate": "badgekiln.issue.revocation",
     "revoke": "badgekiln.issue.revocation",
@@ -97,6 +105,7 @@ __all__ = [
     "rotate_key",
     "seed_demo",
     "suspend",
+    "update_issuer",
     "verify_api_key",
 ]
 

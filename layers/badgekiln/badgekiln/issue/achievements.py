@@ -14,13 +14,13 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from badgekiln.errors import InputTooLarge, InvalidField, NotFound, StoreError
+from badgekiln.errors import InvalidField, NotFound, StoreError
 from badgekiln.hosting import layout as paths
 from badgekiln.hosting.layout import SLUG, ImageFormat, Layout
 from badgekiln.issue import documents
 from badgekiln.issue.issuers import get_issuer
 from badgekiln.issue.models import AchievementInput, parse
-from badgekiln.issue.publish import publish_bytes, publish_json
+from badgekiln.issue.publish import check_image, publish_bytes, publish_json
 from badgekiln.issue.records import (
     IssuerRecord,
     achievement_record_path,
@@ -47,20 +47,8 @@ MAX_LISTED: Final = 10_000
 
 
 def _check_image(image: bytes) -> ImageFormat:
-    from badgekiln.baking import bake
-    from badgekiln.sniff import sniff_image
-
-    if not isinstance(image, bytes | bytearray):
-        raise TypeError(f"image must be bytes, not {type(image).__name__}")
-    if len(image) > MAX_IMAGE_BYTES:
-        raise InputTooLarge(
-            f"the achievement image is {len(image)} bytes; the limit is {MAX_IMAGE_BYTES}",
-            field="image",
-            limit=MAX_IMAGE_BYTES,
-        )
-    fmt: ImageFormat = sniff_image(bytes(image))
     # every credential bakes this image: refuse one that cannot be baked now, not at issuance
-    bake(bytes(image), "https://badgekiln.invalid/check.json", spec="ob2")
+    fmt = check_image(image, what="the achievement image", field="image", limit=MAX_IMAGE_BYTES)
     if fmt == "svg":
         _check_template(bytes(image))
     return fmt

@@ -15,20 +15,33 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import itertools
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
-from badgekiln.errors import AuthError, InvalidField, NotFound
+from badgekiln.errors import AuthError, InvalidField, NotFound, StoreError
 from badgekiln.issue.records import RECORD_HEADERS, dump, load, stamp
 from badgekiln.store.base import Store, private_path
 
-__all__ = ["PREFIX", "ApiKey", "api_key_path", "create_api_key", "delete_api_key", "verify_api_key"]
+__all__ = [
+    "MAX_LISTED",
+    "PREFIX",
+    "ApiKey",
+    "api_key_path",
+    "create_api_key",
+    "delete_api_key",
+    "list_api_keys",
+    "verify_api_key",
+]
 
 PREFIX: Final = "bk_"
 _TOKEN: Final = re.compile(r"bk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})")
+#: Most keys :func:`list_api_keys` reads in one call.
+MAX_LISTED: Final = 10_000
 #: Longest label (characters): a note for people, e.g. "CI pipeline".
 MAX_LABEL_CHARS: Final = 200
 
@@ -42,6 +55,16 @@ class ApiKey:
     issuer: str | None
     label: str | None
     created: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: id, scope, issuer, label, created (no secret)."""
+        return {
+            "id": self.id,
+            "scope": self.scope,
+            "issuer": self.issuer,
+            "label": self.label,
+            "created": self.created,
+        }
 
     def require(self, issuer: str | None = None) -> None:
         """Raise unless the key may act for ``issuer`` (``None``: admin-only actions).
@@ -139,9 +162,17 @@ def verify_api_key(store: Store, token: str) -> ApiKey:
     stored = record.get("hash")
     if not isinstance(stored, str) or not hmac.compare_digest(stored.encode(), _digest(secret).encode()):
         raise refused
+    key = _key_of(key_id, record)
+    if key is None:
+        raise refused
+    return key
+
+
+def _key_of(key_id: str, record: Mapping[str, Any]) -> ApiKey | None:
+    """The key a stored record describes (``None``: the record is not a valid key's)."""
     scope, issuer = record.get("scope"), record.get("issuer")
     if scope not in ("admin", "issuer") or (scope == "issuer" and not isinstance(issuer, str)):
-        raise refused
+        return None
     label, created = record.get("label"), record.get("created")
     return ApiKey(
         key_id,
@@ -150,6 +181,25 @@ def verify_api_key(store: Store, token: str) -> ApiKey:
         label if isinstance(label, str) else None,
         created if isinstance(created, str) else "",
     )
+
+
+def list_api_keys(store: Store, *, issuer: str | None = None) -> list[ApiKey]:
+    """Every API key (at most :data:`MAX_LISTED`), in id order; with ``issuer`` (slug) only the
+    keys scoped to it. Ids, scopes, labels and dates: never a secret or its hash.
+
+    Raises:
+        StoreError: the store failed.
+    """
+    keys: list[ApiKey] = []
+    for name in itertools.islice(store.list(private_path("api-keys") + "/"), MAX_LISTED):
+        key_id = name.rsplit("/", 1)[1].removesuffix(".json")
+        try:
+            key = _key_of(key_id, load(store.get(name)))
+        except (NotFound, StoreError):  # withdrawn meanwhile, or not a key record
+            continue
+        if key is not None and (issuer is None or key.issuer == issuer):
+            keys.append(key)
+    return keys
 
 
 def delete_api_key(store: Store, key_id: str) -> None:

@@ -52,7 +52,17 @@ def embedded_profile(issuer: IssuerRecord) -> dict[str, Any]:
         profile["email"] = issuer.email
     if issuer.description:
         profile["description"] = issuer.description
+    logo = logo_url(issuer)
+    if logo is not None:
+        profile["image"] = {"id": logo, "type": "Image"}
     return profile
+
+
+def logo_url(issuer: IssuerRecord) -> str | None:
+    """Where the issuer's logo is published (``None``: it has none)."""
+    if issuer.logo is None:
+        return None
+    return Layout.parse(issuer.public_url).url(paths.issuer_logo(issuer.slug, issuer.logo))
 
 
 def verification_method(issuer: IssuerRecord, key: KeyRecord) -> dict[str, Any] | None:
@@ -148,6 +158,9 @@ def ob2_issuer_document(where: Layout, issuer: IssuerRecord) -> dict[str, Any]:
         document["email"] = issuer.email
     if issuer.description:
         document["description"] = issuer.description
+    logo = logo_url(issuer)
+    if logo is not None:
+        document["image"] = logo
     document["publicKey"] = [
         where.url(paths.ob2_key(issuer.slug, k.name)) for k in issuer.keys if k.family == "rsa"
     ]

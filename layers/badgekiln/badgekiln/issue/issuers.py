@@ -26,8 +26,8 @@ from badgekiln.errors import Conflict, InvalidField, NotFound
 from badgekiln.hosting import layout as paths
 from badgekiln.hosting.layout import SLUG, Layout
 from badgekiln.issue import documents
-from badgekiln.issue.models import IssuerInput, parse
-from badgekiln.issue.publish import document_bytes, publish_bytes, publish_json, update_hosted
+from badgekiln.issue.models import IssuerInput, IssuerUpdate, parse
+from badgekiln.issue.publish import check_image, document_bytes, publish_bytes, publish_json, update_hosted
 from badgekiln.issue.records import (
     ISSUER_INDEX,
     RECORD_HEADERS,
@@ -52,6 +52,7 @@ __all__ = [
     "list_issuers",
     "publish_issuer",
     "rotate_key",
+    "update_issuer",
 ]
 
 #: Most issuers :func:`list_issuers` walks in one call.
@@ -371,6 +372,56 @@ def hosting_note(issuer: IssuerRecord) -> str | None:
     )
 
 
+#: Largest logo (bytes): a small picture beside the issuer's name, fetched with every verify page.
+MAX_LOGO_BYTES = 256 * 1024
+
+
+def update_issuer(
+    store: Store,
+    ref: str,
+    changes: IssuerUpdate | Mapping[str, Any] | None = None,
+    *,
+    logo: bytes | None = None,
+    now: datetime | None = None,
+) -> IssuerRecord:
+    """Change the profile of issuer ``ref`` (slug or id): the fields ``changes`` gives (an
+    :class:`~badgekiln.issue.models.IssuerUpdate` or a mapping of it: name, url, email,
+    description) are replaced, and ``logo`` (PNG or SVG) becomes its ``image``. Its documents
+    are republished; credentials already issued keep the profile they embed.
+
+    Order: the logo is published first, then the record changed (compare-and-swap), then the
+    documents republished from it, so no document ever names a logo that is not there.
+
+    Raises:
+        NotFound: no such issuer.
+        InvalidField: a bad field, or nothing to change (``field="changes"``).
+        InputTooLarge, NotABadgeImage, MalformedImage: a logo too big, or not a PNG or SVG.
+        StoreError: the store failed.
+    """
+    wanted = parse(IssuerUpdate, changes if changes is not None else {})
+    fields = wanted.model_dump(exclude_none=True)
+    if not fields and logo is None:
+        raise InvalidField("nothing to change: give a name, url, email, description or logo", field="changes")
+    issuer = get_issuer(store, ref)
+    fmt = None if logo is None else check_image(logo, what="the logo", field="logo", limit=MAX_LOGO_BYTES)
+    if logo is not None and fmt is not None:
+        publish_bytes(store, paths.issuer_logo(issuer.slug, fmt), bytes(logo))
+
+    def change(current: StoredObject | None) -> bytes | None:
+        if current is None:
+            raise NotFound(f"issuer {issuer.slug!r} disappeared", issuer=issuer.slug)
+        record = IssuerRecord.from_dict(load(current), current.key)
+        updated = replace(record, **fields, logo=fmt or record.logo)
+        if updated == record:
+            return None
+        return dump(replace(updated, revision=record.revision + 1).to_dict())
+
+    stored = store.update(issuer_record_path(issuer.slug), change, **RECORD_HEADERS)
+    updated = IssuerRecord.from_dict(load(stored), stored.key)
+    publish_issuer(store, updated, now=now)
+    return updated
+
+
 def issuer_summary(issuer: IssuerRecord) -> dict[str, Any]:
     """The issuer as the CLI and API show it: id, kind, names, document URLs, keys, and a
     :func:`hosting_note` (``None`` for an issuer others can verify)."""
@@ -383,6 +434,8 @@ def issuer_summary(issuer: IssuerRecord) -> dict[str, Any]:
     }
     if issuer.kind == "web":
         urls["did_document"] = where.url(paths.did_document(issuer.slug))
+    if issuer.logo is not None:
+        urls["logo"] = where.url(paths.issuer_logo(issuer.slug, issuer.logo))
     for purpose in ("revocation", "suspension") if issuer.suspension else ("revocation",):
         urls[f"{purpose}_list"] = where.url(paths.status_list(issuer.slug, issuer.status_list, purpose))
     return {

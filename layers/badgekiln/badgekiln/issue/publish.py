@@ -12,11 +12,11 @@ import contextlib
 import json
 from typing import Any
 
-from badgekiln.errors import Conflict
-from badgekiln.hosting.layout import Hosted
+from badgekiln.errors import Conflict, InputTooLarge
+from badgekiln.hosting.layout import Hosted, ImageFormat
 from badgekiln.store.base import DEFAULT_RETRY, RetryPolicy, Store, StoredObject, Updater
 
-__all__ = ["document_bytes", "publish_bytes", "publish_json", "update_hosted"]
+__all__ = ["check_image", "document_bytes", "publish_bytes", "publish_json", "update_hosted"]
 
 _REVISION = "revision"
 
@@ -86,3 +86,25 @@ def update_hosted(
         cache_control=hosted.cache_control,
         metadata=metadata,
     )
+
+
+def check_image(image: bytes, *, what: str, field: str, limit: int) -> ImageFormat:
+    """The format of ``image`` (an achievement image, a logo) once it is known to be a whole,
+    bakeable PNG or SVG of at most ``limit`` bytes; ``what`` names it in errors.
+
+    Raises:
+        TypeError: ``image`` is not bytes.
+        InputTooLarge: (``field``) over ``limit``.
+        NotABadgeImage, MalformedImage, UnsupportedEncoding: not a well-formed PNG or SVG.
+    """
+    from badgekiln.baking import bake
+    from badgekiln.sniff import sniff_image
+
+    if not isinstance(image, bytes | bytearray):
+        raise TypeError(f"{field} must be bytes, not {type(image).__name__}")
+    if len(image) > limit:
+        raise InputTooLarge(f"{what} is {len(image)} bytes; the limit is {limit}", field=field, limit=limit)
+    fmt: ImageFormat = sniff_image(bytes(image))
+    # read whole as baking reads it (every chunk and CRC, the XML): refused now, not at issuance
+    bake(bytes(image), "https://badgekiln.invalid/check.json", spec="ob2")
+    return fmt
