@@ -360,6 +360,15 @@ def test_credentials_are_read_back_and_listed(context: Context) -> None:
     assert problem(issue_handler.handler(event, context))["status"] == 403
 
 
+def test_the_sample_read_back_events_answer(context: Context) -> None:
+    # events/ holds what `sam local invoke -e` sends: a listing, and the state of a credential
+    issued = answer(issue(context, body={**CREDENTIAL_BODY, "recipient": "ada@example.org"}), 201)
+    listed = answer(issue_handler.handler(load_event("issue-list-credentials.json"), context), 200)
+    assert [c["name"] for c in listed["credentials"]] == [issued["name"]]
+    state = load_event("issue-credential-state.json")
+    assert problem(issue_handler.handler(state, context))["status"] == 404  # no credential of that name
+
+
 def test_upload_needs_an_s3_store(context: Context) -> None:
     document = problem(issue_handler.handler(request("issue-upload.json"), context))
     assert (document["status"], document["reason"]) == (503, "presign-unsupported")
