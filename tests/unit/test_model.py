@@ -187,7 +187,7 @@ VIEWS = [
 def _read_everything(view: node.Node) -> None:
     accessors = 0
     for name, accessor in inspect.getmembers(type(view)):
-        if isinstance(accessor, property | node.member):
+        if isinstance(accessor, property | node.remembered):
             getattr(view, name)
             accessors += 1
     assert accessors >= 9  # the base view's own, at least

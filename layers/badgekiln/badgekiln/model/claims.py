@@ -29,7 +29,7 @@ _Achievement = ob3.Achievement | ob2.BadgeClass
 _Profile = ob3.Profile | ob2.Profile
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class Claims:
     """A badge's claims: the badge's own view, and the nodes it names as far as they were had.
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 __all__ = ["DateTime", "parse_aware", "parse_legacy", "stamp"]
 
@@ -104,11 +103,10 @@ def stamp(value: datetime) -> str:
     return utc.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
-@dataclass(frozen=True, slots=True)
-class DateTime:
+class DateTime(NamedTuple):
     """A date-time member of a badge: ``field`` (its name), ``raw`` (as written), and ``value``
     (an aware UTC datetime) or, when ``raw`` is not a date-time with a time zone, ``error``
-    saying why."""
+    saying why. (A named tuple: immutable, and cheap to make for every date a badge carries.)"""
 
     field: str
     raw: Any

@@ -20,7 +20,7 @@ __all__ = ["REGISTERED_CLAIMS", "JoseHeader", "VcJwt"]
 REGISTERED_CLAIMS: Final = frozenset({"iss", "sub", "aud", "exp", "nbf", "iat", "jti"})
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class JoseHeader(Node):
     """A JWS protected header; each member exactly as written."""
 
@@ -30,7 +30,7 @@ class JoseHeader(Node):
     jwk = member("jwk")
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class VcJwt(Node):
     """The claims of a VC-JWT (``raw``), and the :class:`~badgekiln.model.ob3.Credential` they
     carry; ``form`` is ``"vc"`` (VC 1.1 ``vc`` claim) or ``"payload"`` (VC 2.0)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeGuard, TypeVar, overload
 
 __all__ = [
     "Node",
@@ -20,9 +20,11 @@ __all__ = [
     "criteria_of",
     "id_of",
     "image_of",
+    "is_object",
     "member",
     "non_empty",
     "ref_of",
+    "remembered",
     "single",
     "string",
     "type_names",
@@ -30,6 +32,17 @@ __all__ = [
 
 _N = TypeVar("_N", bound="Node")
 _T = TypeVar("_T")
+
+
+#: The other types parsed JSON holds: none of them is a Mapping, and knowing so by type is cheap.
+_JSON_NON_OBJECTS: Final = frozenset({str, list, int, float, bool, type(None)})
+
+
+def is_object(value: Any) -> TypeGuard[Mapping[str, Any]]:
+    """Whether ``value`` is a JSON object (parsed JSON holds exact dicts and the other JSON
+    types: both are told by type first, as an ABC check costs more than most readers)."""
+    kind = type(value)
+    return kind is dict or (kind not in _JSON_NON_OBJECTS and isinstance(value, Mapping))
 
 
 def as_list(value: Any) -> list[Any]:
@@ -42,13 +55,17 @@ def as_list(value: Any) -> list[Any]:
 
 def type_names(value: Any) -> tuple[str, ...]:
     """The string entries of a ``type`` (or ``@context``) member, in order; others are skipped."""
-    return tuple(entry for entry in as_list(value) if isinstance(entry, str))
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list):
+        return tuple([entry for entry in value if isinstance(entry, str)])
+    return ()
 
 
 def id_of(value: Any) -> str | None:
     """The id a node or reference names: an object's ``id``, or the string itself; ``None``
     unless that is a non-empty string."""
-    return non_empty(value.get("id") if isinstance(value, Mapping) else value)
+    return non_empty(value.get("id") if is_object(value) else value)
 
 
 def string(value: Any) -> str | None:
@@ -73,7 +90,7 @@ def criteria_of(value: Any) -> tuple[str | None, str | None]:
     if isinstance(value, str):
         return None, value or None
     criteria = value[0] if isinstance(value, list) and value else value
-    if not isinstance(criteria, Mapping):
+    if not is_object(criteria):
         return None, None
     return string(criteria.get("narrative")), id_of(criteria)
 
@@ -88,14 +105,13 @@ def non_empty(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-class member(Generic[_T]):  # used like property
+class member(property, Generic[_T]):  # used like property
     """A view accessor: one member of the object, read by ``read`` (as written by default).
 
-    ``name = member("name", string)`` reads ``raw.get("name")`` through :func:`string` on every
-    access; ``default`` stands in for an absent member.
+    ``name = member("name", string)`` reads ``raw.get("name")`` through :func:`string` on each
+    access; ``default`` stands in for an absent member. A property underneath (the interpreter
+    calls it directly); :class:`remembered` keeps what costs more to build.
     """
-
-    read: Callable[[Any], _T]
 
     @overload
     def __init__(self: member[Any], key: str, *, doc: str = "", default: Any = None) -> None: ...
@@ -106,24 +122,57 @@ class member(Generic[_T]):  # used like property
     def __init__(
         self, key: str, read: Callable[[Any], Any] = as_written, doc: str = "", default: Any = None
     ) -> None:
+        if read is as_written:
+
+            def get(view: Node) -> Any:
+                return view.raw.get(key, default)
+
+        else:
+
+            def get(view: Node) -> Any:
+                return read(view.raw.get(key, default))
+
+        super().__init__(get, doc=doc or f"``{key}``, read by {read.__name__}.")
+
+    if TYPE_CHECKING:
+
+        @overload
+        def __get__(self, view: None, owner: builtins.type | None = None) -> member[_T]: ...
+
+        @overload
+        def __get__(self, view: Node, owner: builtins.type | None = None) -> _T: ...
+
+        def __get__(self, view: Node | None, owner: builtins.type | None = None) -> member[_T] | _T: ...
+
+
+class remembered(Generic[_T]):  # used like functools.cached_property (without its lock)
+    """A view accessor whose value (a view, a list) is built once per view: the first read keeps
+    it in the view's ``__dict__``, where later reads find it directly (the raw document never
+    changes; views are frozen to their users, not to themselves)."""
+
+    def __init__(self, key: str, read: Callable[[Any], _T], doc: str = "") -> None:
         self.key = key
         self.read = read
-        self.default = default
+        self.name = key
         self.__doc__ = doc or f"``{key}``, read by {read.__name__}."
 
+    def __set_name__(self, owner: builtins.type, name: str) -> None:
+        self.name = name
+
     @overload
-    def __get__(self, view: None, owner: builtins.type) -> member[_T]: ...
+    def __get__(self, view: None, owner: builtins.type) -> remembered[_T]: ...
 
     @overload
     def __get__(self, view: Node, owner: builtins.type) -> _T: ...
 
-    def __get__(self, view: Node | None, owner: builtins.type) -> member[_T] | _T:
+    def __get__(self, view: Node | None, owner: builtins.type) -> remembered[_T] | _T:
         if view is None:
             return self
-        return self.read(view.raw.get(self.key, self.default))
+        value = view.__dict__[self.name] = self.read(view.raw.get(self.key))
+        return value
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class Node:
     """A read-only view of one JSON object of a badge.
 
@@ -135,7 +184,7 @@ class Node:
 
     declared_id = member("id", doc="``id`` exactly as written, for comparisons and messages.")
     type = member("type", doc="``type`` exactly as written (for messages).")
-    types = member("type", type_names, "The string entries of ``type``.")
+    types = remembered("type", type_names, "The string entries of ``type``.")
     contexts = member("@context", as_list, "The ``@context`` entries (strings, or inline objects).")
     name = member("name", string)
     description = member("description", string)
@@ -145,7 +194,7 @@ class Node:
     @classmethod
     def of(cls: builtins.type[_N], value: Any) -> _N | None:
         """A view of ``value`` when it is a JSON object, else ``None``."""
-        return cls(value) if isinstance(value, Mapping) else None
+        return cls(value) if is_object(value) else None
 
     @property
     def id(self) -> str | None:

@@ -16,7 +16,18 @@ from typing import Any, ClassVar, Final, Literal
 
 from badgekiln.model import ob3
 from badgekiln.model.dates import DateTime, parse_legacy
-from badgekiln.model.node import Node, as_list, criteria_of, id_of, member, non_empty, ref_of, string
+from badgekiln.model.node import (
+    Node,
+    as_list,
+    criteria_of,
+    id_of,
+    is_object,
+    member,
+    non_empty,
+    ref_of,
+    remembered,
+    string,
+)
 
 __all__ = [
     "OB1_CONTEXT",
@@ -50,10 +61,10 @@ def _strings(value: Any) -> list[str]:
 
 def _policy(key: str) -> Callable[[Any], list[str]]:
     """A reader of one member (a list of strings) of a profile's ``verification`` object."""
-    return lambda value: _strings(value.get(key)) if isinstance(value, Mapping) else []
+    return lambda value: _strings(value.get(key)) if is_object(value) else []
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class IdentityObject(ob3.IdentityObject):
     """The assertion's ``recipient``: the IdentityObject OB 3.0 kept, under 2.0's names (``type``
     for the identity type, ``identity`` for the hash or the identity)."""
@@ -62,7 +73,7 @@ class IdentityObject(ob3.IdentityObject):
     identity = member("identity", doc="``identity``: the hash, or the identity when not hashed.")
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class Profile(Node):
     """An issuer Profile: who it is, the keys it lists, its revocation list and hosting policy."""
 
@@ -83,7 +94,7 @@ class Profile(Node):
     origin = member("origin", string, "An Open Badges 0.5 issuer's ``origin`` (scheme, host and port).")
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class BadgeClass(Node):
     """What the badge is: name, description, criteria, image, and the issuer it names."""
 
@@ -96,7 +107,7 @@ class BadgeClass(Node):
     )
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class CryptographicKey(Node):
     """A signed assertion's key document: ``publicKeyPem`` and its ``owner``."""
 
@@ -109,7 +120,7 @@ def _nested_contexts(raw: Mapping[str, Any]) -> list[Any]:
     stack: list[Any] = [value for key, value in raw.items() if key != "@context"]
     while stack:  # bounded: parsed JSON is depth- and size-capped
         node = stack.pop()
-        if isinstance(node, Mapping):
+        if is_object(node):
             if "@context" in node:
                 found.extend(as_list(node["@context"]))
             stack.extend(value for key, value in node.items() if key != "@context")
@@ -118,7 +129,7 @@ def _nested_contexts(raw: Mapping[str, Any]) -> list[Any]:
     return found
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class Assertion(Node):
     """An OB 2.0 assertion: the award of one BadgeClass to one recipient.
 
@@ -135,14 +146,16 @@ class Assertion(Node):
         object.__setattr__(self, "issued_on", DateTime.read(self.raw.get("issuedOn"), "issuedOn"))
         object.__setattr__(self, "expires", DateTime.member(self.raw, "expires"))
 
-    recipient = member("recipient", IdentityObject.of, "The ``recipient`` IdentityObject, when an object.")
+    recipient = remembered(
+        "recipient", IdentityObject.of, "The ``recipient`` IdentityObject, when an object."
+    )
     badge = member("badge", doc="``badge`` as written: the BadgeClass URL, an embedded one, or anything.")
     badge_ref = member(
         "badge", lambda value: ref_of(value, BadgeClass), "The BadgeClass as embedded (a view) or named."
     )
     creator = member(
         "verification",
-        lambda value: string(value.get("creator")) if isinstance(value, Mapping) else None,
+        lambda value: string(value.get("creator")) if is_object(value) else None,
         "``verification.creator``: the URL of the key a signed assertion names.",
     )
     revoked = member("revoked", lambda value: value is True, "Whether it declares itself revoked.")
@@ -170,7 +183,7 @@ class Assertion(Node):
         return sorted(name for name in self.raw if name.startswith("extensions:"))
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class LegacyAssertion(Assertion):
     """An Open Badges 0.5/1.0/1.1 assertion, read as the 2.0 model.
 
@@ -200,7 +213,7 @@ class LegacyAssertion(Assertion):
         nor its ``uid``) or ``1.0``."""
         if OB1_CONTEXT in as_list(self.raw.get("@context")):
             return "1.1"
-        if isinstance(self.raw.get("badge"), Mapping) or not ({"verify", "uid"} & set(self.raw)):
+        if is_object(self.raw.get("badge")) or not ({"verify", "uid"} & set(self.raw)):
             return "0.5"
         return "1.0"
 

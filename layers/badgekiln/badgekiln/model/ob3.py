@@ -15,7 +15,18 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Final, Literal
 
 from badgekiln.model.dates import DateTime
-from badgekiln.model.node import Node, as_list, criteria_of, id_of, member, ref_of, single, string
+from badgekiln.model.node import (
+    Node,
+    as_list,
+    criteria_of,
+    id_of,
+    member,
+    non_empty,
+    ref_of,
+    remembered,
+    single,
+    string,
+)
 
 __all__ = [
     "BADGE_TYPES",
@@ -37,26 +48,34 @@ BADGE_TYPES: Final = frozenset({"OpenBadgeCredential", "AchievementCredential"})
 ENDORSEMENT: Final = "EndorsementCredential"
 #: A Comprehensive Learner Record (CLR 2.0): a credential carrying achievement credentials.
 CLR: Final = "ClrCredential"
+#: The date-time members of a credential, by the view's names for them.
+_DATES: Final = (
+    ("valid_from", "validFrom"),
+    ("valid_until", "validUntil"),
+    ("issuance_date", "issuanceDate"),
+    ("expiration_date", "expirationDate"),
+)
 #: Members holding endorsements: credentials, or compact VC-JWTs of them.
 _ENDORSEMENT_MEMBERS: Final = ("endorsement", "endorsementJwt")
 
 
 def _endorsements(node: Node) -> list[Any]:
-    return [item for key in _ENDORSEMENT_MEMBERS for item in as_list(node.raw.get(key))]
+    raw = node.raw
+    return [item for key in _ENDORSEMENT_MEMBERS if key in raw for item in as_list(raw[key])]
 
 
 def _first(value: Any) -> Any:
     return value[0] if isinstance(value, list) and value else value
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class Profile(Node):
     """An issuer (or creator, or endorser) Profile."""
 
     endorsements = property(_endorsements, doc="The ``endorsement``, then ``endorsementJwt``, entries.")
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class Achievement(Node):
     """What was achieved: name, description, criteria, image, creator."""
 
@@ -65,7 +84,7 @@ class Achievement(Node):
     endorsements = property(_endorsements, doc="The ``endorsement``, then ``endorsementJwt``, entries.")
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class IdentityObject(Node):
     """One ``credentialSubject.identifier``, each member exactly as written (the recipient check
     decides what it accepts)."""
@@ -76,7 +95,7 @@ class IdentityObject(Node):
     salt = member("salt")
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class Subject(Node):
     """The ``credentialSubject`` (an AchievementSubject; for status lists, the list itself)."""
 
@@ -84,12 +103,13 @@ class Subject(Node):
         "identifier", bool, "Whether ``identifier`` holds anything (``[]``, ``{}`` do not)."
     )
     identifiers = member("identifier", as_list, "The ``identifier`` entries as written.")
-    achievement = member("achievement", Achievement.of, "The embedded ``achievement``, when an object.")
-    achievement_ref = member(
-        "achievement",
-        lambda value: ref_of(_first(value), Achievement),
-        "The ``achievement`` as embedded (a view) or named (its URL).",
-    )
+    achievement = remembered("achievement", Achievement.of, "The embedded ``achievement``, when an object.")
+
+    @property
+    def achievement_ref(self) -> Achievement | str | None:
+        """The ``achievement`` as embedded (a view) or named (its URL)."""
+        return self.achievement or ref_of(_first(self.raw.get("achievement")), Achievement)
+
     credentials = member(
         "verifiableCredential",
         lambda value: None if value is None else as_list(value),
@@ -101,7 +121,7 @@ class Subject(Node):
     encoded_list = member("encodedList", string, "A status list's ``encodedList``, when a string.")
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class Evidence(Node):
     """One ``evidence`` entry: what supports the award."""
 
@@ -110,7 +130,7 @@ class Evidence(Node):
     audience = member("audience", string)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class Proof(Node):
     """One embedded Data Integrity proof (its suite, verification method and expiry)."""
 
@@ -129,12 +149,12 @@ class Proof(Node):
         return str(cryptosuite) if cryptosuite is not None else str(self.type)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class CredentialSchema(Node):
     """One ``credentialSchema`` entry (``id`` and ``type``)."""
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class Credential(Node):
     """An OB 3.0 credential: the document a proof signs, and what it says.
 
@@ -150,20 +170,13 @@ class Credential(Node):
     expiration_date: DateTime | None = field(init=False)
 
     def __post_init__(self) -> None:
-        for name, key in (
-            ("valid_from", "validFrom"),
-            ("valid_until", "validUntil"),
-            ("issuance_date", "issuanceDate"),
-            ("expiration_date", "expirationDate"),
-        ):
-            object.__setattr__(self, name, DateTime.member(self.raw, key))
+        raw, read = self.raw, DateTime.read
+        for name, key in _DATES:
+            object.__setattr__(self, name, read(raw[key], key) if key in raw else None)
 
     issuer_id = member("issuer", id_of, "The issuer's id (the ``issuer`` string, or its object's ``id``).")
-    issuer = member("issuer", Profile.of, "The embedded issuer Profile, when ``issuer`` is an object.")
-    issuer_ref = member(
-        "issuer", lambda value: ref_of(value, Profile), "The issuer as embedded (a view) or named (its id)."
-    )
-    subject = member(
+    issuer = remembered("issuer", Profile.of, "The embedded issuer Profile, when ``issuer`` is an object.")
+    subject = remembered(
         "credentialSubject",
         lambda value: Subject.of(single(value)),
         "The ``credentialSubject``: one object, or the only object of a one-element array.",
@@ -181,6 +194,11 @@ class Credential(Node):
         "The ``evidence`` entries that are objects.",
     )
     endorsements = property(_endorsements, doc="The ``endorsement``, then ``endorsementJwt``, entries.")
+
+    @property
+    def issuer_ref(self) -> Profile | str | None:
+        """The issuer as embedded (a view) or named (its id)."""
+        return self.issuer or non_empty(self.raw.get("issuer"))
 
     @property
     def is_endorsement(self) -> bool:

@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from badgekiln.errors import MalformedPayload
 from badgekiln.model.jwt import VcJwt
-from badgekiln.model.node import type_names
+from badgekiln.model.node import is_object, type_names
 from badgekiln.model.ob2 import OB1_CONTEXT, OB2_CONTEXTS, Assertion, LegacyAssertion
 from badgekiln.model.ob3 import Credential
 
@@ -52,7 +52,7 @@ def is_credential(document: Mapping[str, Any]) -> bool:
 def carries_credential(claims: Mapping[str, Any]) -> bool:
     """Whether a JSON object is a credential, or JWT claims carrying one in ``vc`` (VC 1.1)."""
     vc = claims.get("vc")
-    return (isinstance(vc, Mapping) and is_credential(vc)) or is_credential(claims)
+    return (is_object(vc) and is_credential(vc)) or is_credential(claims)
 
 
 def _is_v1(document: Mapping[str, Any]) -> bool:

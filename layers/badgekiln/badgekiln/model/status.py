@@ -12,16 +12,15 @@ Every member is returned as written: the status checks decide what they accept.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from badgekiln.model.node import Node, member, string
+from badgekiln.model.node import Node, is_object, member, string
 
 __all__ = ["RevocationList", "RevokedEntry", "StatusEntry"]
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class StatusEntry(Node):
     """One ``credentialStatus`` entry."""
 
@@ -34,10 +33,10 @@ class StatusEntry(Node):
     @staticmethod
     def message_of(item: Any) -> tuple[Any, Any]:
         """(``status``, ``message``) of one ``statusMessage`` item; ``(None, None)`` for a non-object."""
-        return (item.get("status"), item.get("message")) if isinstance(item, Mapping) else (None, None)
+        return (item.get("status"), item.get("message")) if is_object(item) else (None, None)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class RevokedEntry(Node):
     """One object entry of a revocation list (``revokedCredentials`` / ``revokedAssertions``)."""
 
@@ -48,13 +47,13 @@ class RevokedEntry(Node):
     reason = member("revocationReason", string)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class RevocationList(Node):
     """A revocation list by id: OB 2.0 ``RevocationList`` or a 1EdTech revocation list."""
 
     issuer = member(
         "issuer",
-        lambda value: value.get("id") if isinstance(value, Mapping) else value,
+        lambda value: value.get("id") if is_object(value) else value,
         "The issuer the list names (its id, or the value as written), or ``None``.",
     )
 
