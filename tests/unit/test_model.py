@@ -512,6 +512,36 @@ def test_endorsements_of_every_holder_in_order() -> None:
     assert list(ob3.Credential(document).all_endorsements()) == [{"a": 1}, "e.y.j", {"b": 2}, "x.y.z"]
 
 
+def test_ob2_endorsements_and_an_endorsement_s_own_members() -> None:
+    embedded = {"issuer": {"name": "Org", "endorsement": "https://e.example/2"}, "endorsement": [{"id": 1}]}
+    view = ob2.Assertion(assertion(badge=embedded, endorsement="https://e.example/1"))
+    assert view.endorsement_refs == ["https://e.example/1"]
+    badge_class = view.badge_class
+    assert badge_class is not None
+    assert badge_class.endorsement_refs == [{"id": 1}]
+    issuer = ob2.Profile.of(badge_class.issuer)
+    assert issuer is not None
+    assert issuer.endorsement_refs == ["https://e.example/2"]
+    assert ob2.Assertion(assertion()).endorsement_refs == []
+    assert ob2.Assertion(assertion(badge="https://a.example/b")).badge_class is None
+    endorsement = ob2.Assertion({"claim": {"id": 5}, "issuer": ["x"], "@context": {"inline": 1}})
+    assert endorsement.claim is not None
+    assert endorsement.claim.declared_id == 5
+    assert endorsement.endorser == ["x"]  # as written: the structure check decides
+    assert endorsement.context == {"inline": 1}
+    assert ob2.Assertion({"claim": "https://c.example"}).claim is None
+
+
+def test_legacy_members_as_written() -> None:
+    legacy = ob2.LegacyAssertion({"recipient": ["a"], "salt": 7, "uid": ""})
+    assert legacy.declared_recipient == ["a"]
+    assert legacy.salt == 7
+    assert legacy.uid == ""
+    profile = ob2.Profile({"origin": 42})
+    assert profile.origin is None
+    assert profile.declared_origin == 42
+
+
 def test_a_hosted_profile_policy() -> None:
     profile = ob2.Profile(
         {

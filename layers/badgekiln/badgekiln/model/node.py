@@ -185,6 +185,7 @@ class Node:
     declared_id = member("id", doc="``id`` exactly as written, for comparisons and messages.")
     type = member("type", doc="``type`` exactly as written (for messages).")
     types = remembered("type", type_names, "The string entries of ``type``.")
+    context = member("@context", doc="``@context`` exactly as written (for messages).")
     contexts = member("@context", as_list, "The ``@context`` entries (strings, or inline objects).")
     name = member("name", string)
     description = member("description", string)

@@ -59,6 +59,9 @@ def _strings(value: Any) -> list[str]:
     return [entry for entry in as_list(value) if isinstance(entry, str)]
 
 
+_ENDORSEMENTS_DOC: Final = "The ``endorsement`` entries as written (Endorsement URLs, or embedded ones)."
+
+
 def _policy(key: str) -> Callable[[Any], list[str]]:
     """A reader of one member (a list of strings) of a profile's ``verification`` object."""
     return lambda value: _strings(value.get(key)) if is_object(value) else []
@@ -92,6 +95,8 @@ class Profile(Node):
         "``verification.allowedOrigins``, lower-cased: the hosts hosted assertions may live on.",
     )
     origin = member("origin", string, "An Open Badges 0.5 issuer's ``origin`` (scheme, host and port).")
+    declared_origin = member("origin", doc="``origin`` exactly as written (for messages).")
+    endorsement_refs = member("endorsement", as_list, _ENDORSEMENTS_DOC)
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,6 +110,7 @@ class BadgeClass(Node):
     issuer_ref = member(
         "issuer", lambda value: ref_of(value, Profile), "The issuer as embedded (a view) or named (its URL)."
     )
+    endorsement_refs = member("endorsement", as_list, _ENDORSEMENTS_DOC)
 
 
 @dataclass(frozen=True, eq=False)
@@ -149,7 +155,9 @@ class Assertion(Node):
     recipient = remembered(
         "recipient", IdentityObject.of, "The ``recipient`` IdentityObject, when an object."
     )
+    declared_recipient = member("recipient", doc="``recipient`` exactly as written.")
     badge = member("badge", doc="``badge`` as written: the BadgeClass URL, an embedded one, or anything.")
+    badge_class = member("badge", BadgeClass.of, "The embedded BadgeClass, when ``badge`` is an object.")
     badge_ref = member(
         "badge", lambda value: ref_of(value, BadgeClass), "The BadgeClass as embedded (a view) or named."
     )
@@ -161,6 +169,13 @@ class Assertion(Node):
     revoked = member("revoked", lambda value: value is True, "Whether it declares itself revoked.")
     revocation_reason = member("revocationReason", string)
     uid = member("uid", string, "The deprecated ``uid``, when it is a string.")
+    salt = member("salt", doc="``salt`` as written (0.5: beside a hashed bare recipient).")
+    endorsement_refs = member("endorsement", as_list, _ENDORSEMENTS_DOC)
+    # an Endorsement is read as an assertion (it is verified as one); these members are its own
+    claim = member("claim", Node.of, "An Endorsement's ``claim``, when an object.")
+    endorser = member(
+        "issuer", doc="An Endorsement's ``issuer`` as written: the endorser's profile URL or object."
+    )
 
     @property
     def issued(self) -> DateTime:

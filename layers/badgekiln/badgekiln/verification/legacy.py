@@ -119,20 +119,21 @@ def _check_context(checks: Checks, badge: LegacyAssertion) -> None:
 
 
 def _identity_problems(badge: LegacyAssertion) -> list[str]:
-    recipient = badge.raw.get("recipient")
+    written = badge.declared_recipient
     if badge.version == "0.5":
-        if not isinstance(recipient, str) or not recipient:
+        if not isinstance(written, str) or not written:
             return ["recipient must be the recipient's email or its salted hash"]
-        salt = badge.raw.get("salt")
+        salt = badge.salt
         return [] if salt is None or isinstance(salt, str) else ["salt must be text"]
-    if not isinstance(recipient, Mapping):
-        return [f"recipient must be an IdentityObject, not {type(recipient).__name__} (the 0.5 form)"]
+    recipient = badge.recipient
+    if recipient is None:
+        return [f"recipient must be an IdentityObject, not {type(written).__name__} (the 0.5 form)"]
     problems = []
-    if not isinstance(recipient.get("type"), str):
+    if not isinstance(recipient.identity_type, str):
         problems.append("recipient.type is required")
-    if not isinstance(recipient.get("identity"), str):
+    if not isinstance(recipient.identity, str):
         problems.append("recipient.identity must be text")
-    if not isinstance(recipient.get("hashed"), bool):
+    if not isinstance(recipient.hashed, bool):
         problems.append("recipient.hashed must be true or false")
     return problems
 
@@ -141,25 +142,24 @@ def _structure_problems(badge: LegacyAssertion, verification: str) -> tuple[list
     """(problems, conformance deviations): what trust needs (the recipient, the BadgeClass and
     issuer to find, the verification object, readable dates) is a problem; the rest of the 1.x
     schemas is conformance, as for 2.0."""
-    raw = badge.raw
     problems = _identity_problems(badge)
     deviations: list[tuple[str, str]] = []
     if badge.version == "0.5":
-        embedded = raw.get("badge")
-        if not isinstance(embedded, Mapping):
+        embedded = badge.badge_class
+        if embedded is None:
             problems.append("badge must be the embedded BadgeClass (0.5)")
         else:
-            issuer = embedded.get("issuer")
-            if not isinstance(issuer, Mapping) or not isinstance(issuer.get("name"), str):
+            issuer = Profile.of(embedded.issuer)
+            if issuer is None or issuer.name is None:
                 problems.append("badge.issuer must name the issuer (name and origin)")
-            elif not isinstance(issuer.get("origin"), str) or _origin(issuer["origin"]) is None:
+            elif issuer.origin is None or _origin(issuer.origin) is None:
                 problems.append(
-                    f"badge.issuer.origin {repr(issuer.get('origin'))[:80]} is not an http(s) origin"
+                    f"badge.issuer.origin {repr(issuer.declared_origin)[:80]} is not an http(s) origin"
                 )
     else:
-        if not isinstance(raw.get("uid"), str) or not raw.get("uid"):
+        if not badge.uid:
             deviations.append(("uid is required", "no-uid"))
-        if not is_http(raw.get("badge")):
+        if not is_http(badge.badge):
             problems.append("badge must be the URL of the BadgeClass")
         kind = badge.verification_type
         if badge.verify is None:
@@ -170,7 +170,7 @@ def _structure_problems(badge: LegacyAssertion, verification: str) -> tuple[list
             problems.append(f"verify.type is {kind!r}, but the badge was given as a {verification} one")
         if badge.verify is not None and not is_http(badge.verify_url):
             problems.append("verify.url must be an absolute http(s) URL")
-        if "issuedOn" not in raw:
+        if not badge.has("issuedOn"):
             deviations.append(("issuedOn is required", "no-start"))
     if badge.version == "1.1":
         if "Assertion" not in badge.types:
@@ -223,7 +223,7 @@ def _resolve_issuer(
     """(issuer id, issuer profile): for 0.5 the embedded issuer (its id is its ``origin``), else
     the profile fetched from the BadgeClass's ``issuer`` (its id is that URL)."""
     if badge.version == "0.5":
-        embedded = BadgeClass.of(badge.raw.get("badge"))
+        embedded = badge.badge_class
         profile = Profile.of(embedded.issuer) if embedded is not None else None
         origin = _origin(profile.origin or "") if profile is not None else None
         if profile is None or origin is None:
@@ -231,8 +231,8 @@ def _resolve_issuer(
             return None, None
         return origin, profile
     try:
-        badge_class = _fetch_node(session, checks, badge.raw.get("badge"), BadgeClass, "BadgeClass")
-        documents[badge.raw["badge"]] = badge_class.raw
+        badge_class = _fetch_node(session, checks, badge.badge, BadgeClass, "BadgeClass")
+        documents[badge.badge] = badge_class.raw
         if badge_class.types and "BadgeClass" not in badge_class.types:
             checks.deviation("structure", f"the BadgeClass has type {badge_class.type!r}", "badgeclass-type")
         issuer_url = badge_class.issuer
@@ -248,7 +248,7 @@ def _resolve_issuer(
 
 def _check_scope(checks: Checks, url: str, badge: LegacyAssertion, issuer_id: str, profile: Profile) -> None:
     if badge.version != "0.5":
-        check_scope(checks, url, badge.raw.get("badge"), issuer_id, profile)
+        check_scope(checks, url, badge.badge, issuer_id, profile)
     elif _origin(url) != issuer_id:
         checks.failed(
             "issuer",

@@ -138,7 +138,7 @@ def _check_context(session: Session, checks: Checks, assertion: Assertion) -> No
     nested = assertion.nested_contexts
     known = bundled_context_urls() | session.note_pinned_contexts(checks, [*contexts, *nested])
     if not any(isinstance(entry, str) and entry in OB2_CONTEXTS for entry in contexts):
-        shown = repr(assertion.raw.get("@context"))[:120]
+        shown = repr(assertion.context)[:120]
         checks.deviation("context", f"@context {shown} is not the Open Badges 2.0 context", "ob2-context")
     elif not all(isinstance(entry, str) for entry in [*contexts, *nested]):
         message = "@context must list context URLs (inline definitions are refused)"
@@ -585,15 +585,13 @@ def _endorsement_refs(
     """Every ``endorsement`` of the assertion, its BadgeClass and its issuer profile (each a URL
     or an embedded Endorsement)."""
     badge = assertion.badge
-    badge_class = (
-        badge if isinstance(badge, Mapping) else documents.get(badge) if isinstance(badge, str) else None
+    badge_class = assertion.badge_class or (
+        BadgeClass.of(documents.get(badge)) if isinstance(badge, str) else None
     )
-    holders = [assertion.raw, badge_class, profile.raw if profile is not None else None]
-    refs: list[Any] = []
-    for holder in holders:
-        if isinstance(holder, Mapping):
-            found = holder.get("endorsement")
-            refs.extend(found if isinstance(found, list) else [] if found is None else [found])
+    refs = list(assertion.endorsement_refs)
+    for holder in (badge_class, profile):
+        if holder is not None:
+            refs.extend(holder.endorsement_refs)
     return refs
 
 
@@ -633,16 +631,16 @@ def verify_endorsement(session: Session, ref: Any) -> Report:
         checks, target, hosted, copy=embedded, kind="embedded", ok=f"served by the endorser at {target}"
     )
     _check_endorsement_structure(checks, hosted)
-    documents: dict[str, Mapping[str, Any]] = {}
     issuer_id: str | None = None
+    name: str | None = None  # the endorser's, from the profile fetched at its URL
     try:
-        issuer_url, profile = _node(session, checks, hosted.raw.get("issuer"), Profile, "issuer profile")
+        issuer_url, profile = _node(session, checks, hosted.endorser, Profile, "issuer profile")
     except BadgeKilnError as exc:
         checks.error("issuer", exc, "the endorser's profile: ")
     else:
         issuer_id = issuer_url or profile.id
         if issuer_url is not None:
-            documents[issuer_url] = profile.raw
+            name = profile.name
         if not {"Issuer", "Profile"} & set(profile.types):
             checks.failed(
                 "issuer", f"the endorser's profile has type {profile.type!r}, not Issuer/Profile", "profile"
@@ -654,11 +652,10 @@ def verify_endorsement(session: Session, ref: Any) -> Report:
             checks.passed("status", "not revoked: the endorser still serves the endorsement")
             _check_revocation_list(session, checks, hosted, issuer_id, profile)
     _check_dates(session, checks, hosted)
-    name = documents.get(issuer_id or "", {}).get("name")
     summary = Summary(
         id=target,
         type=hosted.types or ("Endorsement",),
-        issuer={"id": issuer_id, "name": name if isinstance(name, str) else None},
+        issuer={"id": issuer_id, "name": name},
         issued=hosted.issued_on.raw if isinstance(hosted.issued_on.raw, str) else None,
     )
     return checks.report("ob2", "url", summary, "hosted")
@@ -666,10 +663,10 @@ def verify_endorsement(session: Session, ref: Any) -> Report:
 
 def _check_endorsement_structure(checks: Checks, endorsement: Assertion) -> None:
     problems: list[str] = []
-    claim = endorsement.raw.get("claim")
-    if not isinstance(claim, Mapping) or not isinstance(claim.get("id"), str):
+    claim = endorsement.claim
+    if claim is None or not isinstance(claim.declared_id, str):
         problems.append("claim must be an object naming what is endorsed (its id)")
-    if not isinstance(endorsement.raw.get("issuer"), str | Mapping):
+    if not isinstance(endorsement.endorser, str | Mapping):
         problems.append("issuer must be the endorser's profile URL or object")
     kind = endorsement.verification_type
     if not isinstance(kind, str) or kind not in _HOSTED:
