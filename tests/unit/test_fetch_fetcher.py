@@ -244,6 +244,26 @@ def test_pinned_documents_are_served_offline_without_a_transport() -> None:
     assert fetcher.documents == {PROFILE_URL: b'{"name": "pinned"}'}
 
 
+def test_a_pinned_document_is_parsed_once_and_still_checked_each_time() -> None:
+    # a verification reads its pinned issuer documents again and again: one response, one parse
+    fetcher = Fetcher(FetchPolicy(offline=True), documents={PROFILE_URL: b'{"name": "pinned"}'})
+    first, second = fetcher.get(PROFILE_URL), fetcher.get(PROFILE_URL + "#key-1")
+    assert first is second
+    assert first.json() is second.json() is fetcher.get_json(PROFILE_URL)
+    # the accept list and the cap are still applied to every call
+    assert fetcher.get(PROFILE_URL, accept=["application/did+json"]).content_type == "application/did+json"
+    with pytest.raises(FetchFailed) as caught:
+        fetcher.get(PROFILE_URL, max_bytes=4)
+    assert caught.value.reason == "too-large"
+
+
+def test_a_cached_network_response_is_parsed_once() -> None:
+    transport = static(profile=TransportResponse(200, {"content-type": "application/json"}, b"{}"))
+    fetcher = Fetcher(transport=transport)
+    assert fetcher.get_json(PROFILE_URL) is fetcher.get_json(PROFILE_URL)
+    assert len(transport.requests) == 1
+
+
 def test_pinned_plain_http_is_served_though_the_policy_forbids_http() -> None:
     # A pin is the user's own answer; nothing goes to the network, so the scheme rule does not apply.
     fetcher = Fetcher(documents={"http://legacy.example/a": b"{}"}, transport=static())

@@ -66,7 +66,7 @@ def test_base64url_round_trip_and_strictness() -> None:
         data = bytes(range(250, 250 - n, -1))
         assert f.b64url_decode(f.b64url_encode(data)) == data
     assert f.b64url_decode("QQ") == b"A"
-    for bad in ["QQ==", "QR", "Q", "a+b/", "a b", "ab\n", "AAAAA"]:
+    for bad in ["QQ==", "QR", "QUJ", "Q", "a+b/", "a b", "ab\n", "AAAAA"]:
         with pytest.raises(MalformedPayload) as info:
             f.b64url_decode(bad)
         assert info.value.reason == "base64url"

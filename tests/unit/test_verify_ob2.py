@@ -276,3 +276,21 @@ def test_a_hosted_jws_offline_without_the_key_is_a_note(issuer: Ob2Issuer) -> No
     report = _verify(token, documents)
     assert outcome(report, "signature") == ("warning", "envelope")
     assert report.valid
+
+
+@pytest.mark.parametrize(
+    "extension_context",
+    [{"grade": "https://contexts.example/#grade"}, "https://contexts.example/extra.json"],
+    ids=["inline", "unbundled"],
+)
+def test_an_extension_context_outside_the_bundle_is_a_conformance_deviation(
+    issuer: Ob2Issuer, extension_context: Any
+) -> None:
+    # GIVEN a signed assertion with an extension whose @context is inline, or a URL not bundled
+    extension = {"@context": extension_context, "type": ["Extension", "extensions:Grade"], "grade": "A+"}
+    token = issuer.sign(issuer.assertion(**{"extensions:grade": extension}))
+    report = _verify(token, issuer.documents)
+    # THEN it is authentic, and the context check says why it could not be read (a warning)
+    code = "inline-context" if isinstance(extension_context, dict) else "unknown-context"
+    assert outcome(report, "context") == ("warning", code)
+    assert report.valid

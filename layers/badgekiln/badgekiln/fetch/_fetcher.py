@@ -107,6 +107,7 @@ class Fetcher:
             raise TypeError(f"policy must be a FetchPolicy, not {type(policy).__name__}")
         self._policy = policy
         self._documents = MappingProxyType(_pin_table(documents))
+        self._pinned_responses: dict[tuple[str, tuple[str, ...]], FetchResponse] = {}
         self._mounts = _mount_table(mounts)
         self._transport = transport
         self._lock = threading.Lock()
@@ -257,11 +258,19 @@ class Fetcher:
         body = self._documents.get(canonical)
         if body is None:
             return None
-        content_type = _pinned_type(body, accept)
-        self._check_answer(requested, canonical, content_type, size=len(body), accept=accept, limit=limit)
-        return FetchResponse(
-            canonical, 200, content_type, MappingProxyType({"content-type": content_type}), body
+        key = (canonical, accept)
+        response = self._pinned_responses.get(key)
+        if response is None:
+            content_type = _pinned_type(body, accept)
+            response = FetchResponse(
+                canonical, 200, content_type, MappingProxyType({"content-type": content_type}), body
+            )
+            # at most one per pinned URL and accept list the caller uses: bounded by the pins
+            self._pinned_responses[key] = response
+        self._check_answer(
+            requested, canonical, response.content_type, size=len(body), accept=accept, limit=limit
         )
+        return response
 
     def _transport_for(self, target: Target, requested: str) -> Transport:
         mounted = self._mounted(target)

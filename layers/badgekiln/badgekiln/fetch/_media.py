@@ -19,6 +19,9 @@ IMAGE_TYPES: tuple[str, ...] = ("image/png", "image/svg+xml")
 _NAME_CHARS = r"[a-z0-9!#$&^_.+-]+"
 _ACCEPT_ENTRY = re.compile(rf"{_NAME_CHARS}/(?:{_NAME_CHARS}|\*|\*\+{_NAME_CHARS})")
 _MEDIA_TYPE = re.compile(rf"{_NAME_CHARS}/{_NAME_CHARS}")
+#: Accept tuples already validated (callers pass a few constants, so the set stays small).
+_CHECKED: set[tuple[str, ...]] = set()
+_MAX_CHECKED = 64
 
 
 def check_accept(accept: Sequence[str]) -> tuple[str, ...]:
@@ -29,6 +32,8 @@ def check_accept(accept: Sequence[str]) -> tuple[str, ...]:
         ValueError: it is empty or an entry is not ``type/subtype``, ``type/*`` or ``type/*+suffix``
             in lower case.
     """
+    if type(accept) is tuple and accept in _CHECKED:
+        return accept
     if isinstance(accept, str | bytes):
         raise TypeError("accept must be a sequence of media types, not a single string")
     entries = tuple(accept)
@@ -39,6 +44,8 @@ def check_accept(accept: Sequence[str]) -> tuple[str, ...]:
             raise TypeError(f"accept entries must be str, not {type(entry).__name__}")
         if not _ACCEPT_ENTRY.fullmatch(entry):
             raise ValueError(f"{entry!r} is not a lower-case media type or pattern")
+    if len(_CHECKED) < _MAX_CHECKED:
+        _CHECKED.add(entries)
     return entries
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from badgekiln.strictjson import loads_strict
@@ -24,12 +24,17 @@ class FetchResponse:
     content_type: str
     headers: Mapping[str, str]
     body: bytes
+    # the parsed body, once parsed: a cached or pinned response is read by many verifications
+    _parsed: list[Any] = field(default_factory=list, init=False, repr=False, compare=False)
 
     def json(self) -> Any:
-        """The body as strict JSON (UTF-8, no duplicate keys, bounded depth).
+        """The body as strict JSON (UTF-8, no duplicate keys, bounded depth). It is parsed once
+        per response and the same value returned to every caller: treat it as read-only.
 
         Raises:
             MalformedPayload: the body is not strict UTF-8 JSON (``reason`` says how).
             InputTooLarge: it nests deeper than :data:`~badgekiln.strictjson.MAX_JSON_DEPTH`.
         """
-        return loads_strict(self.body, source=self.url)
+        if not self._parsed:
+            self._parsed.append(loads_strict(self.body, source=self.url))
+        return self._parsed[0]

@@ -7,6 +7,7 @@ checked is the address that is used.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address
@@ -102,6 +103,11 @@ def parse_url(url: str) -> Target:
     """
     if not isinstance(url, str):
         raise TypeError(f"url must be a str, not {type(url).__name__}")
+    return _parse(url)
+
+
+@functools.lru_cache(maxsize=1024)  # a verification parses the same few URLs again and again
+def _parse(url: str) -> Target:
     if len(url) > MAX_URL_LENGTH:
         raise _refuse(url, "url", f"the URL is longer than {MAX_URL_LENGTH} characters")
     if not _URL_CHARS.fullmatch(url):

@@ -64,6 +64,12 @@ MAX_RSA_EXPONENT_BITS: Final = 32
 _B58_ALPHABET: Final = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _B58_INDEX: Final = {c: i for i, c in enumerate(_B58_ALPHABET)}
 _B64URL_RE: Final = re.compile(r"[A-Za-z0-9_-]*")
+_B64URL_VALUE: Final = {
+    char: value
+    for value, char in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+}
+#: Bits of the last base64url character that carry no data, by the text's length modulo 4.
+_UNUSED_BITS: Final = {0: 0, 2: 0b1111, 3: 0b11}
 
 # multicodec varint prefixes (https://github.com/multiformats/multicodec/blob/master/table.csv)
 _ED25519_PREFIX: Final = b"\xed\x01"  # ed25519-pub 0xed
@@ -148,8 +154,10 @@ def b64url_decode(text: str, *, what: str = "value") -> bytes:
     # The alphabet and length were checked above, so decoding cannot fail.
     data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     # One spelling per value: non-zero unused trailing bits would let a signature or key be
-    # re-spelt without changing its bytes.
-    if b64url_encode(data) != text:
+    # re-spelt without changing its bytes. They are the low 4 (2) bits of the last character
+    # when the length is 2 (3) modulo 4.
+    unused = _UNUSED_BITS[len(text) % 4]
+    if unused and _B64URL_VALUE[text[-1]] & unused:
         raise MalformedPayload(
             f"{what} is not canonical base64url (non-zero trailing bits)",
             reason="base64url",

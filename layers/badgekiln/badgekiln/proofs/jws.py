@@ -122,7 +122,7 @@ def parse_compact(token: str) -> CompactJws:
 
 
 def _allowed(alg: str, algorithms: Collection[str]) -> None:
-    unknown = set(algorithms) - ALLOWED_ALGORITHMS
+    unknown = () if algorithms is ALLOWED_ALGORITHMS else set(algorithms) - ALLOWED_ALGORITHMS
     if unknown:
         raise ValueError(f"algorithms outside the allow-list cannot be enabled: {sorted(unknown)}")
     if alg not in ALLOWED_ALGORITHMS or alg not in algorithms:

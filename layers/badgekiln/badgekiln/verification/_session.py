@@ -186,10 +186,15 @@ class Session:
         """Record on ``context`` each of ``urls`` that is a context the caller pinned (its body
         is trusted on the caller's word); return them. A pinned body that is not a usable
         context is left to the JSON-LD expansion to report."""
+        if self.contexts is None:
+            return frozenset()
+        from badgekiln.jsonld.loader import bundled_context_urls
+
+        bundled = bundled_context_urls()  # never pinned: skip them without a lookup
         pinned: list[str] = []
         for url in urls:
             try:
-                if isinstance(url, str) and self.contexts is not None and self.contexts.has(url):
+                if isinstance(url, str) and url not in bundled and self.contexts.has(url):
                     pinned.append(url)
             except BadgeKilnError:
                 continue

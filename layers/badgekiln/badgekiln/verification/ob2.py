@@ -136,14 +136,16 @@ def _check_context(session: Session, checks: Checks, assertion: Assertion) -> No
 
     contexts = assertion.contexts
     nested = assertion.nested_contexts
-    known = bundled_context_urls() | session.note_pinned_contexts(checks, [*contexts, *nested])
+    bundled = bundled_context_urls()
+    outside = [entry for entry in [*contexts, *nested] if not isinstance(entry, str) or entry not in bundled]
+    pinned = session.note_pinned_contexts(checks, outside) if outside else frozenset()
     if not any(isinstance(entry, str) and entry in OB2_CONTEXTS for entry in contexts):
         shown = repr(assertion.context)[:120]
         checks.deviation("context", f"@context {shown} is not the Open Badges 2.0 context", "ob2-context")
     elif not all(isinstance(entry, str) for entry in [*contexts, *nested]):
         message = "@context must list context URLs (inline definitions are refused)"
         checks.deviation("context", message, "inline-context")
-    elif unknown := [entry for entry in [*contexts, *nested] if entry not in known]:
+    elif unknown := [entry for entry in outside if entry not in pinned]:
         # an extension context badgekiln does not bundle: its terms (and their validation
         # schemas) cannot be known without fetching, and contexts are never fetched
         message = (
