@@ -9,7 +9,9 @@ resolves keys over a network. badgekiln runs its whole check list (contexts, str
 structure, proof, provenance, claims, window, endorsements; for OB 2.0 also the BadgeClass and
 issuer profile, served from pinned documents); openbadgeslib runs its own. Both must accept
 every input first. After a warm-up, rounds alternate between the two; figures are medians of
-per-round rates, ratios badgekiln ÷ openbadgeslib.
+per-round rates, ratios badgekiln ÷ openbadgeslib. ``--cpu`` counts this process's CPU time
+instead of wall time: on a machine other work keeps busy, wall-time rates mostly measure who
+got the cores.
 """
 
 from __future__ import annotations
@@ -109,9 +111,9 @@ def _cases() -> list[tuple[str, str, Callable[[], Any], Callable[[], Any]]]:
     return cases
 
 
-def _rate(fn: Callable[[], Any], seconds: float) -> float:
-    count, start = 0, time.perf_counter()
-    while (elapsed := time.perf_counter() - start) < seconds:
+def _rate(fn: Callable[[], Any], seconds: float, clock: Callable[[], float] = time.perf_counter) -> float:
+    count, start = 0, clock()
+    while (elapsed := clock() - start) < seconds:
         fn()
         count += 1
     return count / elapsed
@@ -120,9 +122,14 @@ def _rate(fn: Callable[[], Any], seconds: float) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter rounds (a smoke run)")
+    parser.add_argument(
+        "--cpu", action="store_true", help="rates per CPU second of this process, not wall time"
+    )
     args = parser.parse_args()
     rounds, seconds = (3, 0.2) if args.quick else (7, 1.0)
-    print(f"Python {sys.version.split()[0]}; {rounds} alternating rounds of {seconds:.1f} s each\n")
+    clock = time.process_time if args.cpu else time.perf_counter
+    what = "CPU" if args.cpu else "wall"
+    print(f"Python {sys.version.split()[0]}; {rounds} alternating rounds of {seconds:.1f} {what} s each\n")
     print(f"{'kind':22} {'input':42} {'badgekiln/s':>12} {'openbadgeslib/s':>16} {'ratio':>7}")
     by_kind: dict[str, list[float]] = {}
     for kind, label, ours, theirs in _cases():
@@ -135,13 +142,13 @@ def main() -> int:
                 fn()
         mine, peer = [], []
         for _ in range(rounds):
-            mine.append(_rate(ours, seconds))
-            peer.append(_rate(theirs, seconds))
+            mine.append(_rate(ours, seconds, clock))
+            peer.append(_rate(theirs, seconds, clock))
         a, b = statistics.median(mine), statistics.median(peer)
         by_kind.setdefault(kind, []).append(a / b)
         print(f"{kind:22} {label:42} {a:12.0f} {b:16.0f} {a / b:6.2f}x")
     print()
-    targets = {"OB 3.0 Data Integrity": 3.0, "OB 3.0 VC-JWT": 1.0}
+    targets = {"OB 3.0 Data Integrity": 3.0, "OB 3.0 VC-JWT": 1.2, "OB 2.0 signed": 1.0}
     for kind, ratios in by_kind.items():
         geomean = math.exp(statistics.fmean(math.log(r) for r in ratios))
         target = targets.get(kind)

@@ -36,6 +36,8 @@ MAX_JWKS_KEYS: Final = 64
 
 def same_key(a: PublicKey, b: PublicKey) -> bool:
     """Whether two public keys are the same key (compared as DER SubjectPublicKeyInfo)."""
+    if a is b:  # the pinned key, handed back by key resolution
+        return True
     der = Encoding.DER, PublicFormat.SubjectPublicKeyInfo
     return type(a) is type(b) and a.public_bytes(*der) == b.public_bytes(*der)
 
