@@ -152,7 +152,7 @@ class _Unsent:
     """A status notifier whose message is still on its way: the change stays pending, for the
     publisher to publish."""
 
-    def notify(self, store: Store, slug: str, number: ListId) -> None:
+    def notify(self, store: Store, slug: str, number: ListId, *, again: bool = False) -> None:
         return None
 
 

@@ -272,7 +272,7 @@ def test_ob2_revocation_in_process_and_the_newest_state_wins(store: LocalStore) 
 class _Silent:
     """A notifier that publishes nothing (the publisher is late)."""
 
-    def notify(self, store: Store, slug: str, number: Any) -> None:
+    def notify(self, store: Store, slug: str, number: Any, *, again: bool = False) -> None:
         pass
 
 
@@ -436,6 +436,52 @@ def test_a_due_list_whose_message_was_lost_is_sent_again(
     messages = _receive(sqs, url)
     assert len(messages) == 1
     assert publish_message(store, messages[0]["Body"], via_queue).changes == 3
+
+
+class _Died(BaseException):
+    """The process died (no ``except Exception`` stops it)."""
+
+
+def test_a_revocation_repeated_after_its_request_died_before_sending_is_published(
+    store: LocalStore, queue: tuple[Any, str]
+) -> None:
+    sqs, url = queue
+
+    class Dying:
+        def send_message(self, **_: Any) -> None:
+            raise _Died  # between the due object and its message
+
+    issued = _issue(store)
+    with pytest.raises(_Died):
+        revoke(store, "acme", issued.id, notify=QueueNotifier(url, client=Dying()))
+    store.head(trigger_path("acme", 0))  # due, fresh, and no message on its way
+    # WHEN the client repeats the request that never answered  THEN the list is sent again
+    assert revoke(store, "acme", issued.id, notify=QueueNotifier(url, client=sqs))["state"] == "revoked"
+    messages = _receive(sqs, url)
+    assert len(messages) == 1
+    assert publish_message(store, messages[0]["Body"], QueueNotifier(url, client=sqs)).changes == 1
+    assert _bits(store).get(_index(issued)) == 1
+
+
+def test_a_due_object_whose_write_answer_was_lost_still_gets_its_message(
+    store: LocalStore, queue: tuple[Any, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from badgekiln.errors import Conflict
+
+    sqs, url = queue
+    put = store.put
+
+    def answer_lost(key: str, body: bytes, **options: Any) -> str:
+        etag = put(key, body, **options)
+        if key == trigger_path("acme", 0):
+            # S3 applied the create; the answer timed out and botocore's retry found it taken
+            raise Conflict("exists", key=key, reason="precondition")
+        return etag
+
+    issued = _issue(store)
+    monkeypatch.setattr(store, "put", answer_lost)
+    revoke(store, "acme", issued.id, notify=QueueNotifier(url, client=sqs))
+    assert len(_receive(sqs, url)) == 1
 
 
 def test_a_queue_failure_leaves_the_change_pending_and_due_again(store: LocalStore) -> None:

@@ -131,9 +131,12 @@ def _transition(
     return moved[0], changed[0]
 
 
-def _apply(store: Store, issuer: IssuerRecord, record: CredentialRecord, notify: Notifier) -> None:
-    """Store the pending change of ``record`` and get its list published; make an OB 2.0 hosted
-    assertion say what ``record.state`` says (idempotent)."""
+def _apply(
+    store: Store, issuer: IssuerRecord, record: CredentialRecord, notify: Notifier, *, again: bool
+) -> None:
+    """Store the pending change of ``record`` and get its list published (``again``: the record
+    was so already, this repeats an earlier request that may have died before the notifier
+    sent anything); make an OB 2.0 hosted assertion say what ``record.state`` says (idempotent)."""
     target: ListId
     if record.spec == "ob2":
         target = OB2
@@ -142,7 +145,7 @@ def _apply(store: Store, issuer: IssuerRecord, record: CredentialRecord, notify:
     else:
         target = record.status_list
     store.put(change_path(issuer.slug, record), b"{}", **RECORD_HEADERS)
-    notify.notify(store, issuer.slug, target)
+    notify.notify(store, issuer.slug, target, again=again)
     if record.spec == "ob2" and record.format == "hosted":
         entry = ob2_entry(record)
         _mark_hosted(
@@ -188,18 +191,19 @@ def _change(
     issuer = get_issuer(store, issuer_ref)
     name = credential_name(issuer, credential)
     record, changed = _transition(store, issuer, name, action=action, reason=reason, when=stamp(when))
+    again = not changed  # a repeated request: the first may have died before its list was sent
     if record.spec == "ob3" or record.format != "hosted":
         # every change has its own pending object, published in order of versions: nothing to re-align
-        _apply(store, issuer, record, notify or notifier())
+        _apply(store, issuer, record, notify or notifier(), again=again)
     else:
         # the hosted assertion is made to match the record: read it again, in case another
         # change of this credential landed meanwhile
         for _ in range(_MAX_ALIGN):
-            _apply(store, issuer, record, notify or notifier())
+            _apply(store, issuer, record, notify or notifier(), again=again)
             latest = _read(store, issuer, name)
             if (latest.state, latest.reason) == (record.state, record.reason):
                 break
-            record = latest
+            record, again = latest, False
     if changed:  # the change is durable and its list on its way: tell the subscribers
         kind = events.STATE_CHANGED[record.state]
         events.publish([events.credential_event(kind, CredentialView(record, issuer))])

@@ -21,6 +21,13 @@ So no object is written by every change: the due object is written once per mess
 publisher (and once per burst by a change). A due object older than :data:`STALE_SECONDS` (its
 message was lost, or the publish kept failing) is renewed and sent again by the next change, so
 no change waits forever.
+
+Between the due object and its message a request can die, or lose the answer to its write (S3
+applied it; botocore's retry then finds the object taken). The due object names the request
+that wrote it, so a taken create that is the request's own still sends; and a change repeated
+(``again``: its client retrying a request that got no answer) sends even while the list is due,
+since the request it repeats may have died before sending (found by fault injection,
+docs/reliability.md). A duplicate message costs one tick that finds nothing.
 """
 
 from __future__ import annotations
@@ -65,7 +72,7 @@ TICKS_SECONDS: Final = 10.0
 class Notifier(Protocol):
     """Makes sure list ``number`` of issuer ``slug`` gets published after a change was stored."""
 
-    def notify(self, store: Store, slug: str, number: ListId) -> None: ...
+    def notify(self, store: Store, slug: str, number: ListId, *, again: bool = False) -> None: ...
 
 
 class InlinePublisher:
@@ -77,7 +84,7 @@ class InlinePublisher:
         )
         self._guard = threading.Lock()
 
-    def notify(self, store: Store, slug: str, number: ListId) -> None:
+    def notify(self, store: Store, slug: str, number: ListId, *, again: bool = False) -> None:
         """Raises: Conflict, StoreError, SigningError: as :func:`publish_pending`."""
         with self._guard:
             lock = self._locks.setdefault(store, {}).setdefault((slug, number), threading.Lock())
@@ -100,8 +107,9 @@ class QueueNotifier:
             self._client = boto3.client("sqs")
         return self._client
 
-    def notify(self, store: Store, slug: str, number: ListId) -> None:
-        """Make list ``number`` due unless it is (called after a change was stored).
+    def notify(self, store: Store, slug: str, number: ListId, *, again: bool = False) -> None:
+        """Make list ``number`` due unless it is (called after a change was stored); ``again``:
+        the change was stored by an earlier request this one repeats, make it due in any case.
 
         Raises: StoreError: the store or the queue failed (the change stays pending).
         """
@@ -110,20 +118,26 @@ class QueueNotifier:
             current = store.get(due)
         except NotFound:
             current = None
-        if current is not None:
+        if current is not None and not again:
             stamp = load(current).get("at")
             if isinstance(stamp, int | float) and time.time() - stamp < STALE_SECONDS:
                 return  # a publish is due already and will see this change
+        writer = uuid.uuid4().hex
         try:
             store.put(
                 due,
-                dump({"at": time.time()}),
+                dump({"at": time.time(), "by": writer}),
                 if_match=None if current is None else current.etag,
                 if_none_match=current is None,
                 **RECORD_HEADERS,
             )
         except Conflict:
-            return  # another change made it due just now
+            try:
+                mine = load(store.get(due)).get("by") == writer  # a retry of our own write found it
+            except NotFound:
+                mine = False
+            if not mine:
+                return  # another change made it due just now
         self._send(store, slug, number)
 
     def publish(self, store: Store, slug: str, number: ListId) -> Published:
