@@ -5,9 +5,10 @@ issues the uploads it names, row by row, writing the results beside each upload.
 ``BatchProcessor`` reports the messages that failed (``ReportBatchItemFailures``): only those
 return to the queue, and after ``maxReceiveCount`` deliveries they move to the dead-letter queue.
 
-What fails a message (and is retried): the store or a signer failing. What does not: what
-retrying cannot change (logged and dropped), and files unusable as a whole (the job ends
-``failed``).
+What fails a message (and is retried): the store or a signer failing, for the upload or for
+some of its rows (until the last delivery, :data:`LAST_DELIVERY`, which records such rows as
+failed). What does not: what retrying cannot change (logged and dropped), and files unusable as
+a whole (the job ends ``failed``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 #: Rows issued at once per upload: issuing waits on S3 and KMS, not on the CPU.
 WORKERS: Final = 8
+#: The upload queue's maxReceiveCount (template.yaml): the delivery that finishes a job even
+#: with rows the store or a signer failed (after it the message would go to the dead-letter queue).
+LAST_DELIVERY: Final = 3
 
 
 def record_handler(record: SQSRecord) -> None:
@@ -40,7 +44,8 @@ def record_handler(record: SQSRecord) -> None:
     Raises:
         StoreError, SigningError: transient: the message goes back to the queue.
     """
-    for outcome in process_notification(store(), record.body, workers=WORKERS):
+    last = int(record.attributes.approximate_receive_count or 1) >= LAST_DELIVERY
+    for outcome in process_notification(store(), record.body, workers=WORKERS, last=last):
         where = {"message_id": record.message_id, "bucket": outcome.bucket, "key": outcome.name}
         if outcome.job is None:
             obs.logger.warning(f"dropped {outcome.dropped}", extra=where)

@@ -109,6 +109,36 @@ def test_only_the_failed_message_is_reported(
     }
 
 
+def test_rows_the_store_failed_send_the_message_back_until_its_last_delivery(
+    s3: Store, context: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from badgekiln.issue import batch
+
+    key = uploaded(s3, b"recipient\nada@example.org\n")
+    monkeypatch.setattr(worker_handler, "WORKERS", 1)
+
+    def throttled(*args: Any, **kwargs: Any) -> Any:
+        raise StoreError("S3 write failed: SlowDown", aws_code="SlowDown")
+
+    monkeypatch.setattr(batch, "issue_credential", throttled)
+    event = sqs(key)
+    for delivery in (1, 2):  # S3 throttled the row past botocore's retries: the message comes back
+        event["Records"][0]["attributes"]["ApproximateReceiveCount"] = str(delivery)
+        answer = worker_handler.handler(event, context)
+        assert answer == {"batchItemFailures": [{"itemIdentifier": "message-0"}]}
+        assert get_upload(s3, *uploads.parse_upload_key(key))["state"] == "running"
+    event["Records"][0]["attributes"]["ApproximateReceiveCount"] = str(worker_handler.LAST_DELIVERY)
+    assert worker_handler.handler(event, context) == {"batchItemFailures": []}  # the last one records it
+    job = get_upload(s3, *uploads.parse_upload_key(key))
+    assert (job["state"], job["summary"]["failed"]) == ("done", 1)
+
+
+def test_the_last_delivery_is_the_upload_queue_s_max_receive_count() -> None:
+    template = (Path(__file__).resolve().parents[2] / "template.yaml").read_text("utf-8")
+    queue = template.split("UploadQueue:", 1)[1].split("UploadDeadLetterQueue:", 1)[0]
+    assert f"maxReceiveCount: {worker_handler.LAST_DELIVERY}" in queue
+
+
 @pytest.mark.parametrize(
     "event",
     [

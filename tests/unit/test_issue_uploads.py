@@ -147,6 +147,44 @@ def test_an_interrupted_run_resumes_and_replays_what_was_issued(
     assert job["summary"] == {"rows": 2, "issued": 0, "replayed": 2, "failed": 0}
 
 
+def test_a_row_the_store_failed_sends_the_job_round_again_until_the_last_run(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = uploaded(store, b"recipient\na@example.org\nb@example.org\n")
+    real_create = store.create
+    failing = [True]
+
+    def throttled(target: str, body: bytes, **kwargs: Any) -> str:
+        # S3 throttles the second row's credential record past botocore's retries
+        issued = next(iter(store.list("private/issuers/acme/credentials/")), None)
+        if failing[0] and "/credentials/" in target and issued is not None:
+            raise StoreError("S3 read failed: SlowDown", key=target, aws_code="SlowDown")
+        return real_create(target, body, **kwargs)
+
+    monkeypatch.setattr(store, "create", throttled)
+    # WHEN a delivery that is not the last meets it  THEN the job is not finished: the message comes back
+    with pytest.raises(StoreError) as caught:
+        up.process_upload(store, key, last=False)
+    assert (caught.value.reason, caught.value.details["rows"]) == ("rows-failed", 1)
+    assert up.get_upload(store, *up.parse_upload_key(key))["state"] == "running"
+    # WHEN the next delivery finds S3 well  THEN every row is issued once
+    failing[0] = False
+    job = up.process_upload(store, key, last=False)
+    assert job["summary"] == {"rows": 2, "issued": 1, "replayed": 1, "failed": 0}
+
+
+def test_the_last_run_records_rows_the_store_failed(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    key = uploaded(store, b"recipient\na@example.org\n")
+
+    def throttled(target: str, body: bytes, **kwargs: Any) -> str:
+        raise StoreError("S3 write failed: SlowDown", key=target, aws_code="SlowDown")
+
+    monkeypatch.setattr(store, "create", throttled)
+    job = up.process_upload(store, key)  # last=True: the default outside the worker
+    assert (job["state"], job["summary"]["failed"]) == ("done", 1)
+    assert job["failures"][0]["error"]["code"] == "store-error"
+
+
 @pytest.mark.parametrize(
     ("body", "code", "detail"),
     [

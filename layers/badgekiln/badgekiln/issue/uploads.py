@@ -24,7 +24,12 @@ The results are read a page at a time through :func:`upload_results` (``GET`` th
 or ``failed`` (the file as a whole is unusable: not UTF-8, a bad CSV header, too many rows).
 Rows are issued under idempotency keys derived from the upload id, so a run that is cut short
 (a Lambda timeout, a redelivered message) is simply run again: rows already issued are replayed,
-the rest are issued. A finished job is never run twice.
+the rest are issued. A finished job is never run twice. A row that failed because the store or a
+signer did (S3 or KMS throttling, 500s, timeouts past botocore's retries) is not a result but a
+reason to run the job again: unless told the run is the ``last`` (the worker's last delivery),
+the job stays ``running`` and :func:`process_upload` raises, so the message comes back (found by
+fault injection, docs/reliability.md: such a row used to end the job as failed for good, and
+uploading the file again would have issued every other row twice).
 """
 
 from __future__ import annotations
@@ -40,7 +45,15 @@ from datetime import UTC, datetime
 from typing import Any, Final, Literal
 from urllib.parse import unquote_plus
 
-from badgekiln.errors import BadgeKilnError, Conflict, InputTooLarge, InvalidField, NotFound
+from badgekiln.errors import (
+    BadgeKilnError,
+    Conflict,
+    InputTooLarge,
+    InvalidField,
+    NotFound,
+    SigningError,
+    StoreError,
+)
 from badgekiln.hosting.layout import SLUG, check_slug
 from badgekiln.issue import events
 from badgekiln.issue.achievements import get_achievement
@@ -280,19 +293,30 @@ def _finished(job: dict[str, Any]) -> dict[str, Any]:
     return job
 
 
+def _transient(error: BadgeKilnError | None) -> bool:
+    """A row error that running the row again may cure: the store or a signer failed, or the
+    row's first run still holds its idempotency key."""
+    if isinstance(error, Conflict):
+        return error.reason == "in-progress"
+    return isinstance(error, StoreError | SigningError) and not isinstance(error, NotFound)
+
+
 def process_upload(
-    store: Store, key: str, *, workers: int = 1, now: datetime | None = None
+    store: Store, key: str, *, workers: int = 1, now: datetime | None = None, last: bool = True
 ) -> dict[str, Any]:
     """Issue every row of the uploaded file at ``key``; return the finished job record.
 
     A file that is unusable as a whole ends the job ``failed`` (returned, not raised: running it
-    again cannot help). Row errors are results. A finished job is returned as it is.
+    again cannot help). Row errors are results, except the store or a signer failing for a row
+    when this run is not the ``last``: then the job stays ``running`` and StoreError is raised.
+    A finished job is returned as it is.
 
     Raises:
         InvalidField: ``key`` is not an uploaded file's key.
         NotFound: no job for it (the object was not uploaded through :func:`start_upload`).
-        StoreError, SigningError: the store or a signer failed before the results were saved
-            (transient: run it again; rows already issued are replayed).
+        StoreError, SigningError: the store or a signer failed before the results were saved, or
+            (``last`` false; ``reason="rows-failed"``) for some rows (transient: run it again;
+            rows already issued are replayed).
     """
     issuer, upload_id = parse_upload_key(key)
     jkey = job_key(issuer, upload_id)
@@ -323,7 +347,16 @@ def process_upload(
     lines: list[str] = []
     failures: list[dict[str, Any]] = []
     batch = {**(job.get("options") or {}), "achievement": job.get("achievement")}
-    for result in issue_batch(store, issuer, batch, rows, workers=workers, key_prefix=f"upload:{upload_id}"):
+    results = list(issue_batch(store, issuer, batch, rows, workers=workers, key_prefix=f"upload:{upload_id}"))
+    again = sum(1 for result in results if _transient(result.error))
+    if again and not last:
+        raise StoreError(
+            f"{again} rows of upload {upload_id} met a store or signer failure; run it again",
+            key=key,
+            reason="rows-failed",
+            rows=again,
+        )
+    for result in results:
         summary.add(result)
         entry = result.to_dict()
         lines.append(json.dumps(entry, ensure_ascii=False, separators=(",", ":")))
@@ -375,8 +408,11 @@ def _created(notification: Any) -> list[tuple[str, str]]:
     return found
 
 
-def process_notification(store: Store, message: str, *, workers: int = 1) -> list[Notified]:
-    """Issue every upload an S3 event notification (one SQS message's body) names.
+def process_notification(
+    store: Store, message: str, *, workers: int = 1, last: bool = True
+) -> list[Notified]:
+    """Issue every upload an S3 event notification (one SQS message's body) names (``last``:
+    as :func:`process_upload`).
 
     What retrying cannot change is dropped and said so, not raised: a message that is not JSON
     (S3's ``s3:TestEvent`` names no object), objects of another bucket or outside the uploads,
@@ -397,7 +433,7 @@ def process_notification(store: Store, message: str, *, workers: int = 1) -> lis
             outcomes.append(Notified(bucket, name, dropped="an event for another object"))
             continue
         try:
-            job = process_upload(store, key, workers=workers)
+            job = process_upload(store, key, workers=workers, last=last)
         except (InvalidField, NotFound):
             outcomes.append(Notified(bucket, name, dropped="an event for an object no upload made"))
             continue
