@@ -701,3 +701,30 @@ def test_a_template_that_cannot_be_filled_is_refused_at_creation_and_at_issuance
         issue_credential(store, "acme", {"achievement": "template", "recipient": "ada@example.org"})
     assert caught.value.details["field"] == "achievement"
     assert "badge template that cannot be filled" in caught.value.message
+
+
+@pytest.mark.parametrize("write", ["claim", "plan", "done"])
+def test_an_idempotency_record_write_whose_answer_was_lost_is_not_a_conflict(
+    store: LocalStore, monkeypatch: pytest.MonkeyPatch, write: str
+) -> None:
+    # S3 applied the write and its answer timed out; botocore's retry of the conditional write
+    # then found the condition failed (412). Found by fault injection (docs/reliability.md).
+    put, seen = store.put, []
+
+    def answer_lost(key: str, body: bytes, **options: Any) -> str:
+        etag = put(key, body, **options)
+        if "/idempotency/" in key:
+            seen.append(key)
+            if len(seen) == {"claim": 1, "plan": 2, "done": 3}[write]:
+                raise Conflict(
+                    "changed or exists already (PreconditionFailed)", key=key, reason="precondition"
+                )
+        return etag
+
+    monkeypatch.setattr(store, "put", answer_lost)
+    request = {"achievement": "teamwork", "recipient": "ada@example.org"}
+    first = issue_credential(store, "acme", request, idempotency_key="k-1")
+    monkeypatch.setattr(store, "put", put)
+    again = issue_credential(store, "acme", request, idempotency_key="k-1")
+    assert (again.id, again.replayed) == (first.id, True)
+    assert len(list(store.list("private/issuers/acme/credentials/"))) == 1

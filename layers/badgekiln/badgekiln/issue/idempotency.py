@@ -116,6 +116,11 @@ def claim(
         except NotFound:
             continue  # deleted in between (never by badgekiln): try to create it again
         data = load(current)
+        if data.get("owner") == token:
+            # our own create or take-over, whose answer was lost (botocore's retry of an applied
+            # conditional write fails its condition): the job is ours
+            plan = data.get("plan")
+            return Claim(key, token, current.etag, plan if isinstance(plan, dict) else None, None)
         if data.get("request") != request:
             raise _mismatch()
         if data.get("state") == "done" and isinstance(data.get("result"), dict):
@@ -204,6 +209,15 @@ def _write(store: Store, owned: Claim, changes: Mapping[str, Any]) -> Claim:
             reason="lease-lost",
         )
     data.update(changes)
-    etag = store.put(owned.key, dump(data), if_match=current.etag, **RECORD_HEADERS)
+    body = dump(data)
+    try:
+        etag = store.put(owned.key, body, if_match=current.etag, **RECORD_HEADERS)
+    except Conflict:
+        # S3 may have applied it and the answer been lost (botocore's retry then fails the
+        # condition): done if what is stored now is what this request wrote
+        stored = store.get(owned.key)
+        if stored.body != body:
+            raise
+        etag = stored.etag
     plan = data.get("plan")
     return Claim(owned.key, owned.token, etag, plan if isinstance(plan, dict) else None, None)
