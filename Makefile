@@ -83,13 +83,16 @@ fuzz-setup: setup
 # a shared machine keeps working. fuzz-smoke: a few thousand cases per harness (about 5 minutes);
 # fuzz-long: the issue #14 campaign (1,000,000 cases per container/JWS/status/batch harness,
 # 100,000 per verification, rendering and handler harness; hours), then its table in
-# docs/reliability.md. Corpora, crashes and logs stay in .fuzz/.
+# docs/reliability.md; then fault injection, every AWS call × every fault kind (fuzz/faults.py;
+# `make test` runs its bounded sample). Corpora, crashes and logs stay in .fuzz/.
 fuzz-smoke: fuzz-setup
 	nice -n 15 $(BIN)/python -m fuzz.campaign --smoke
 
 fuzz-long: fuzz-setup
 	nice -n 15 $(BIN)/python -m fuzz.campaign --long; status=$$?; \
-	$(BIN)/python -m fuzz.report .fuzz/results/long.json docs/reliability.md; exit $$status
+	$(BIN)/python -m fuzz.report .fuzz/results/long.json docs/reliability.md; \
+	nice -n 15 $(BIN)/python -m fuzz.faults --full --json .fuzz/results/faults.json \
+		--document docs/reliability.md || status=1; exit $$status
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .fuzz

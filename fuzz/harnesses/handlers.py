@@ -61,7 +61,7 @@ from fuzz.harnesses import bundle
 from fuzz.harnesses.seeds import EVENTS, REPO, scratch
 from fuzz.oracle import OracleViolation
 
-__all__ = ["make_target", "seeds", "setup"]
+__all__ = ["LambdaContext", "make_target", "seeds", "setup"]
 
 PUBLIC_URL: Final = "https://badges.example.org"
 BUCKET: Final = "badgekiln-fuzz"
@@ -253,7 +253,7 @@ def _open_site() -> Site:
     return site
 
 
-class _Context:
+class LambdaContext:
     """The Lambda context fields Powertools reads."""
 
     function_name = "badgekiln-fuzz"
@@ -371,7 +371,7 @@ def _call_http(module: ModuleType, variant: str, request: Request) -> None:
     logger = logging.getLogger(variant)
     logger.addHandler(captured)
     try:
-        response = module.handler(http_event(request), _Context())
+        response = module.handler(http_event(request), LambdaContext())
     finally:
         logger.removeHandler(captured)
     json.dumps(response)
@@ -390,7 +390,7 @@ def _call_authorizer(module: ModuleType, request: Request) -> None:
     if "authorization" in request.headers:
         event["identitySource"] = [request.headers["authorization"]]
     try:
-        answer = module.handler(event, _Context())
+        answer = module.handler(event, LambdaContext())
     except BadgeKilnError as exc:
         raise OracleViolation(f"the authorizer raised {exc!r} instead of denying") from exc
     if not isinstance(answer.get("isAuthorized"), bool):
@@ -417,7 +417,7 @@ def _call_sqs(module: ModuleType, data: bytes, site: Site) -> None:
         "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:badgekiln-queue",
         "awsRegion": "us-east-1",
     }
-    answer = module.handler({"Records": [record]}, _Context())
+    answer = module.handler({"Records": [record]}, LambdaContext())
     json.dumps(answer)
     if answer.get("batchItemFailures"):
         failed = [info[1] for info in getattr(module.processor, "exceptions", []) if info and info[1]]
