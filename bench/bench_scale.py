@@ -50,7 +50,7 @@ import selectors
 import threading
 import time
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -506,6 +506,9 @@ class Scenario:
     processes: int = 0
     #: Publisher threads (concurrent publisher invocations).
     publishers: int = 4
+    #: Operations started per second (an open workload), or ``None``: every environment starts
+    #: its next operation as soon as its last one answered (the most the run can do).
+    rate: float | None = None
 
 
 @dataclass
@@ -514,13 +517,18 @@ class Phase:
     errors: Counter[str] = field(default_factory=Counter)
     latencies: list[float] = field(default_factory=list)
     wall: float = 0.0
-    cpu: float = 0.0
+    #: CPU seconds by part of the run: the environments, the S3 double's server, the publisher
+    cpu_parts: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     hottest: tuple[str, int] = ("", 0)
     requests: int = 0
 
     @property
     def rate(self) -> float:
         return self.done / self.wall if self.wall else 0.0
+
+    @property
+    def cpu(self) -> float:
+        return sum(self.cpu_parts.values())
 
 
 @dataclass
@@ -564,6 +572,8 @@ def _run_share(
     jobs: list[int],
     environments: int,
     op: Callable[[S3Store, int, _Share], None],
+    *,
+    start_at: float,
 ) -> _Share:
     share = _Share()
     lock = threading.Lock()
@@ -578,6 +588,8 @@ def _run_share(
                 n = next(pending, None)
             if n is None:
                 return
+            if scenario.rate:  # operation n starts n / rate seconds into the phase
+                time.sleep(max(0.0, start_at + n / scenario.rate - time.perf_counter()))
             begun = time.perf_counter()
             try:
                 op(store, n, share)
@@ -659,16 +671,20 @@ class _Work:
     jobs: list[int]
     environments: int
     victims: list[tuple[str, int, int]]
+    #: when the phase starts (``time.perf_counter``: one clock for every process)
+    start_at: float
 
 
 def _child(scenario: Scenario, address: str | None, work: _Work, out: Connection) -> None:
     backend = Remote(address) if address else _LOCAL[0]
     if work.kind == "issue":
-        out.send(_run_share(scenario, backend, work.jobs, work.environments, _issue_op))
+        out.send(
+            _run_share(scenario, backend, work.jobs, work.environments, _issue_op, start_at=work.start_at)
+        )
     else:
         notify = QueueNotifier(QUEUE_URL, client=FakeSQS(backend, scenario.latency and (0.01, 0.03)))
         op = _revoke_op(work.victims, notify)
-        out.send(_run_share(scenario, backend, work.jobs, work.environments, op))
+        out.send(_run_share(scenario, backend, work.jobs, work.environments, op, start_at=work.start_at))
 
 
 def _publisher_child(scenario: Scenario, address: str, stop: Any, out: Connection) -> None:
@@ -691,14 +707,18 @@ def _phase(
     shares: list[_Share] = []
     if address is None:  # all in this process
         reader, writer = multiprocessing.Pipe(duplex=False)
-        _child(scenario, None, _Work(kind, list(range(count)), scenario.workers, victims), writer)
+        work = _Work(kind, list(range(count)), scenario.workers, victims, time.perf_counter())
+        _child(scenario, None, work, writer)
         shares.append(reader.recv())
     else:
         context = multiprocessing.get_context("fork")
         pipes, children = [], []
+        start_at = time.perf_counter() + 0.2 * processes  # when every process has started
         for p in range(processes):
             reader, writer = context.Pipe(duplex=False)
-            work = _Work(kind, list(range(p, count, processes)), scenario.workers // processes, victims)
+            work = _Work(
+                kind, list(range(p, count, processes)), scenario.workers // processes, victims, start_at
+            )
             child = context.Process(target=_child, args=(scenario, address, work, writer))
             child.start()
             pipes.append(reader)
@@ -712,13 +732,61 @@ def _phase(
         phase.done += share.done
         phase.errors.update(share.errors)
         phase.latencies.extend(share.latencies)
-        phase.cpu += share.cpu
+        phase.cpu_parts["environments"] += share.cpu
     if address is not None:
-        phase.cpu += server_now - server_cpu
+        phase.cpu_parts["S3 double"] += server_now - server_cpu
     phase.wall = max((s.last for s in shares), default=0.0) - min((s.first for s in shares), default=0.0)
     if writes:
         phase.hottest = max(writes.items(), key=lambda item: item[1])
     return phase, shares
+
+
+def _seed(store: S3Store) -> None:
+    create_issuer(store, PUBLIC_URL, {"name": "Acme", "url": "https://acme.example", "slug": "acme"})
+    achievement = {"name": "Teamwork", "slug": "teamwork", "description": "W.", "criteria": "D."}
+    create_achievement(store, "acme", achievement, _png())
+
+
+@dataclass
+class LibraryCost:
+    """CPU seconds of the library's own code per operation: one thread, no latency, no other
+    process (the in-process double's calls included, signing free)."""
+
+    issuance: float
+    revocation: float
+    #: the publisher's, per change published
+    publication: float
+
+
+def library_cost(count: int = 1_000) -> LibraryCost:
+    """Measure :class:`LibraryCost` over ``count`` issuances and revocations (after a warm-up,
+    as in a warm environment). Thread CPU time: the same on a busy machine as on an idle one,
+    give or take caches and frequency scaling."""
+    bucket = Local()
+    store = S3Store(BUCKET, PREFIX, client=FakeS3(bucket, latency=None))  # type: ignore[arg-type]
+    queue = QueueNotifier(QUEUE_URL, client=FakeSQS(bucket, latency=None))
+    with fixed_cost_signing(0.0):
+        _seed(store)
+        names = []
+        for n in range(count + 50):
+            if n == 50:
+                begun = time.thread_time()
+            credential = issue_credential(
+                store, "acme", {"achievement": "teamwork", "recipient": f"r{n}@example.org", "image": "none"}
+            )
+            names.append(credential.name)
+        issuance = (time.thread_time() - begun) / count
+        for name in names[:50]:
+            revoke(store, "acme", name, notify=queue)
+        publish_message(store, json.dumps({"issuer": "acme", "list": 0}), queue)
+        begun = time.thread_time()
+        for name in names[50 : count + 50]:
+            revoke(store, "acme", name, notify=queue)
+        revocation = (time.thread_time() - begun) / count
+        begun = time.thread_time()
+        published = publish_message(store, json.dumps({"issuer": "acme", "list": 0}), queue)
+        publication = (time.thread_time() - begun) / max(1, published.changes)
+    return LibraryCost(issuance, revocation, publication)
 
 
 def run_scenario(scenario: Scenario) -> Result:
@@ -747,10 +815,7 @@ def _run(scenario: Scenario) -> Result:
         _LOCAL[:] = [Local()]
         control = _LOCAL[0]
     try:
-        seed = S3Store(BUCKET, PREFIX, client=FakeS3(control, latency=None))  # type: ignore[arg-type]
-        create_issuer(seed, PUBLIC_URL, {"name": "Acme", "url": "https://acme.example", "slug": "acme"})
-        achievement = {"name": "Teamwork", "slug": "teamwork", "description": "W.", "criteria": "D."}
-        create_achievement(seed, "acme", achievement, _png())
+        _seed(S3Store(BUCKET, PREFIX, client=FakeS3(control, latency=None)))  # type: ignore[arg-type]
 
         issue_phase, shares = _phase(
             scenario, control, address, count=scenario.issuances, kind="issue", victims=[]
@@ -783,7 +848,7 @@ def _run(scenario: Scenario) -> Result:
         if address:
             if publisher_cpu.poll(30):
                 cpu, ticks[:] = publisher_cpu.recv()
-                revoke_phase.cpu += cpu
+                revoke_phase.cpu_parts["publisher"] += cpu
             publisher.join(timeout=30)
         else:
             for thread in threads:
@@ -828,13 +893,16 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def report(scenario: Scenario, result: Result) -> str:
+def report(scenario: Scenario, result: Result, cost: LibraryCost | None = None) -> str:
+    """The printed table; ``cost`` adds the library's own CPU per operation and the rates it
+    and this run's CPU per operation allow on this machine's cores when idle."""
     cores = os.cpu_count() or 1
     low, high = scenario.latency or (0.0, 0.0)
     lines = [
         f"one issuer, {scenario.workers} environments in {max(1, scenario.processes)} processes, "
         f"{scenario.publishers} publishers, S3 latency {low * 1000:.0f}–{high * 1000:.0f} ms per request, "
-        f"signing {scenario.sign_seconds * 1000:.0f} ms",
+        f"signing {scenario.sign_seconds * 1000:.0f} ms"
+        + (f", {scenario.rate:,.0f} operations started per second" if scenario.rate else ""),
     ]
     for name, phase in (("issuances", result.issue), ("revocations", result.revoke)):
         per = phase.hottest[1] / phase.done if phase.done else float("nan")
@@ -848,6 +916,12 @@ def report(scenario: Scenario, result: Result) -> str:
             f"{phase.cpu / phase.done * 1000 if phase.done else 0:.2f} ms per op"
             + (f"; errors {dict(phase.errors)}" if phase.errors else "")
         )
+        if phase.done and phase.cpu:
+            parts = ", ".join(
+                f"{part} {cpu / phase.done * 1000:.2f}" for part, cpu in phase.cpu_parts.items()
+            )
+            idle = cores * phase.done / phase.cpu
+            lines.append(f"{'':>12}  CPU ms per op: {parts} (≤ {idle:,.0f}/s on {cores} idle cores)")
     for since, published in (("request", result.published), ("answer", result.published_after_answer)):
         lines.append(
             f"   published: revocation {since} → hosted list p50 {_percentile(published, 0.5):.2f} s, "
@@ -861,6 +935,13 @@ def report(scenario: Scenario, result: Result) -> str:
         f"{changes / max(1, ticks):,.0f} changes per tick, "
         f"{sum(s for s, _, _ in result.ticks) / max(1, ticks) * 1000:.0f} ms per tick on average"
     )
+    if cost is not None:
+        lines.append(
+            f"     library: CPU ms per op (one thread, no latency): issuance {cost.issuance * 1000:.3f} "
+            f"(≤ {cores / cost.issuance:,.0f}/s on {cores} idle cores), "
+            f"revocation {cost.revocation * 1000:.3f} (≤ {cores / cost.revocation:,.0f}/s), "
+            f"publishing {cost.publication * 1000:.3f} per change"
+        )
     total = result.issue.done + result.revoke.done
     lines.append(
         f"   integrity: {total:,} operations; {result.duplicated} duplicated indices, "
@@ -884,6 +965,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, help="cap per phase (default 120; --quick 30)")
     parser.add_argument("--latency-ms", type=float, nargs=2, default=(30, 80), metavar=("LOW", "HIGH"))
     parser.add_argument("--sign-ms", type=float, default=2.0, help="fixed cost of one signature (ms)")
+    parser.add_argument(
+        "--rate", type=float, help="start this many operations per second (default: as many as answer)"
+    )
     args = parser.parse_args()
     scenario = Scenario(
         issuances=args.issuances or (2_000 if args.quick else 60_000),
@@ -893,8 +977,9 @@ def main() -> int:
         latency=(args.latency_ms[0] / 1000, args.latency_ms[1] / 1000),
         sign_seconds=args.sign_ms / 1000,
         processes=args.processes,
+        rate=args.rate,
     )
-    print(report(scenario, run_scenario(scenario)))
+    print(report(scenario, run_scenario(scenario), library_cost(300 if args.quick else 2_000)))
     return 0
 
 
