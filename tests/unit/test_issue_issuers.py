@@ -390,3 +390,33 @@ def test_update_keeps_the_identity_and_refuses_bad_logos(store: LocalStore) -> N
     with pytest.raises(InvalidField):
         update_issuer(store, keyed.slug, {"slug": "other"})  # identity fields are not updatable
     assert get_issuer(store, keyed.slug).logo == "png"
+
+
+class _CountingStore(LocalStore):
+    """Counts reads of private keys."""
+
+    key_reads = 0
+
+    def get(self, key: str) -> Any:
+        if key.startswith("private/keys/"):
+            self.key_reads += 1
+        return super().get(key)
+
+
+def test_a_local_key_is_read_once_per_store_and_a_rotation_reads_the_new_one(tmp_path: Path) -> None:
+    store = _CountingStore(str(tmp_path / "store"))
+    create_issuer(store, PUBLIC_URL, {**ACME, "slug": "acme"})
+    create_achievement(store, "acme", {"name": "T", "description": "d", "criteria": "c"}, small_png())
+    request = {"achievement": "t", "recipient": "ada@example.org"}
+    issued = [issue_credential(store, "acme", request) for _ in range(3)]
+    assert store.key_reads == 1
+    rotate_key(store, "acme")
+    issued.append(issue_credential(store, "acme", request))
+    assert store.key_reads == 2  # the new key's PEM, once
+    other = _CountingStore(str(tmp_path / "store"))  # another store object (another bucket client)
+    issued.append(issue_credential(other, "acme", request))
+    assert other.key_reads == 1
+    documents = public_documents(store, PUBLIC_URL)
+    for credential in issued:
+        report = verify(credential.image, documents=documents, offline=True)  # type: ignore[arg-type]
+        assert report.valid, [c.message for c in report.failures]

@@ -18,9 +18,11 @@ RSA through moto and Ed25519 behind the same interface locally.
 from __future__ import annotations
 
 import functools
+import json
 import re
 import secrets
 import threading
+import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
@@ -188,11 +190,22 @@ def _kms_signer(arn: str, key_id: str) -> Signer:
     return KmsSigner(arn, key_id=key_id)
 
 
+#: Local signers already read, per store: ``(private name, key id, recorded JWK)`` → signer.
+_local_signers: weakref.WeakKeyDictionary[Store, dict[tuple[str, str, str], Signer]] = (
+    weakref.WeakKeyDictionary()
+)
+_local_signers_lock = threading.Lock()
+
+
 def load_signer(store: Store, key: KeyRecord) -> Signer:
     """The signer of ``key``: its local PEM from the store, or its KMS key.
 
     Its ``key_id`` is the key's verification method id, or (keys without one: RSA of a did:key
-    issuer, used for OB 2.0 only) the key's name.
+    issuer, used for OB 2.0 only) the key's name. A local key's PEM is read from ``store`` once
+    per process: it is stored create-only under a name a rotation never reuses, so every
+    issuance and status-list publish after the first saves a store read. The cache is keyed by
+    the record's JWK too, so a key made anew under an old name (a store restored from a backup)
+    is read anew.
 
     Raises:
         NotFound: a local key's PEM is missing.
@@ -207,5 +220,11 @@ def load_signer(store: Store, key: KeyRecord) -> Signer:
             return _kms_signer(key.kms_key, key_id)
     if key.private_name is None:
         raise InvalidField(f"key {key.name!r} has no private key recorded", field="keys")
-    pem = store.get(private_key_path(key.private_name)).body
-    return _local_signer(pem, key_id)
+    cache_key = (key.private_name, key_id, json.dumps(dict(key.jwk), sort_keys=True))
+    with _local_signers_lock:
+        cached = _local_signers.get(store, {}).get(cache_key)
+    if cached is not None:
+        return cached
+    signer = _local_signer(store.get(private_key_path(key.private_name)).body, key_id)
+    with _local_signers_lock:
+        return _local_signers.setdefault(store, {}).setdefault(cache_key, signer)
