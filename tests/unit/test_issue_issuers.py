@@ -420,3 +420,16 @@ def test_a_local_key_is_read_once_per_store_and_a_rotation_reads_the_new_one(tmp
     for credential in issued:
         report = verify(credential.image, documents=documents, offline=True)  # type: ignore[arg-type]
         assert report.valid, [c.message for c in report.failures]
+
+
+def test_local_keys_kept_per_store_are_bounded(store: LocalStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    from badgekiln.issue import signing
+
+    monkeypatch.setattr(signing, "_LOCAL_SIGNERS_PER_STORE", 2)
+    create_issuer(store, PUBLIC_URL, {**ACME, "slug": "acme"})
+    create_achievement(store, "acme", {"name": "T", "description": "d", "criteria": "c"}, small_png())
+    request = {"achievement": "t", "recipient": "ada@example.org"}
+    for _ in range(4):  # four keys signed with, one after another
+        issue_credential(store, "acme", request)
+        rotate_key(store, "acme")
+    assert len(signing._local_signers[store]) == 2

@@ -195,6 +195,9 @@ _local_signers: weakref.WeakKeyDictionary[Store, dict[tuple[str, str, str], Sign
     weakref.WeakKeyDictionary()
 )
 _local_signers_lock = threading.Lock()
+#: Local signers kept per store (the oldest goes first: a long fuzzing run makes keys by the
+#: thousand on one store object).
+_LOCAL_SIGNERS_PER_STORE: Final = 64
 
 
 def load_signer(store: Store, key: KeyRecord) -> Signer:
@@ -227,4 +230,7 @@ def load_signer(store: Store, key: KeyRecord) -> Signer:
         return cached
     signer = _local_signer(store.get(private_key_path(key.private_name)).body, key_id)
     with _local_signers_lock:
-        return _local_signers.setdefault(store, {}).setdefault(cache_key, signer)
+        kept = _local_signers.setdefault(store, {})
+        while len(kept) >= _LOCAL_SIGNERS_PER_STORE:
+            del kept[next(iter(kept))]
+        return kept.setdefault(cache_key, signer)
