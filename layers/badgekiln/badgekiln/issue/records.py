@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any, Final, Literal, TypedDict
 
@@ -308,7 +308,9 @@ class CredentialRecord:
     external_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        # every field is a scalar but purposes: no deep copy (dataclasses.asdict's was a sixth of
+        # a revocation's CPU)
+        data = {name: getattr(self, name) for name in _CREDENTIAL_FIELDS}
         data["purposes"] = list(self.purposes)
         return data
 
@@ -341,3 +343,6 @@ class CredentialRecord:
             recipient_type=_maybe(data, "recipient_type", str),
             external_id=_maybe(data, "external_id", str),
         )
+
+
+_CREDENTIAL_FIELDS: Final = tuple(f.name for f in fields(CredentialRecord))
