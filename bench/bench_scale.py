@@ -576,6 +576,8 @@ def _run_share(
     start_at: float,
 ) -> _Share:
     share = _Share()
+    if scenario.rate:  # a paced phase lasts from its start, however late its first operation begins
+        share.first = start_at
     lock = threading.Lock()
     pending = iter(jobs)
     deadline = time.perf_counter() + scenario.seconds
