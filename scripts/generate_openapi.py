@@ -4,7 +4,8 @@
     .venv/bin/python scripts/generate_openapi.py --check  # exit 1 if the checked-in file is stale
 
 Powertools' ``OpenAPIMerge`` imports each ``functions/*/*_handler.py`` by file path and merges the
-``app`` resolvers' schemas; nothing is deployed or called.
+``app`` resolvers' schemas, and :func:`badgekiln.http.openapi.finish_document` adds what is shared
+(the ``Problem`` component) and what API Gateway answers itself; nothing is deployed or called.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def render() -> str:
     from aws_lambda_powertools.event_handler.openapi import OpenAPIMerge
 
     from badgekiln import __version__
+    from badgekiln.http.openapi import finish_document
 
     merge = OpenAPIMerge(title=TITLE, version=__version__, description=DESCRIPTION, on_conflict="error")
     # Every handler module, added by path: discover() only finds files that call a resolver class
@@ -40,7 +42,7 @@ def render() -> str:
             merge.add_file(handler, resolver_name="app")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # OpenAPIMerge only warns when a handler fails to import
-        document = json.loads(merge.get_openapi_json_schema())
+        document = finish_document(json.loads(merge.get_openapi_json_schema()))
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 

@@ -78,6 +78,7 @@ class ApiKeyOut(BaseModel):
     "/issuers",
     security=API_KEY,
     summary="Create an issuer (admin)",
+    operation_id="createIssuer",
     tags=["admin"],
     openapi_extensions=json_request_body(IssuerInput),
     responses={
@@ -97,6 +98,7 @@ def create_issuer_route() -> Response[dict[str, Any]]:
     "/issuers",
     security=API_KEY,
     summary="List issuers (admin)",
+    operation_id="listIssuers",
     tags=["admin"],
     responses={200: {"description": "Issuers, by slug."}, **_ADMIN, **problem_responses(503)},
 )
@@ -109,6 +111,7 @@ def list_issuers_route() -> dict[str, Any]:
     "/issuers/<issuer>",
     security=API_KEY,
     summary="An issuer, its documents and keys",
+    operation_id="getIssuer",
     tags=["admin"],
     responses={200: {"description": "The issuer."}, **_ADMIN, **problem_responses(404, 503)},
 )
@@ -120,6 +123,7 @@ def get_issuer_route(issuer: str) -> dict[str, Any]:
     "/issuers/<issuer>/achievements",
     security=API_KEY,
     summary="Create an achievement (badge class) of an issuer",
+    operation_id="createAchievement",
     tags=["admin"],
     openapi_extensions=json_request_body(AchievementRequest),
     responses={
@@ -141,6 +145,7 @@ def create_achievement_route(issuer: str) -> Response[dict[str, Any]]:
     "/issuers/<issuer>/achievements",
     security=API_KEY,
     summary="List an issuer's achievements",
+    operation_id="listAchievements",
     tags=["admin"],
     responses={200: {"description": "Achievements, by slug."}, **_ADMIN, **problem_responses(404, 503)},
 )
@@ -153,6 +158,7 @@ def list_achievements_route(issuer: str) -> dict[str, Any]:
     "/issuers/<issuer>/keys",
     security=API_KEY,
     summary="Rotate an issuer's signing keys",
+    operation_id="rotateIssuerKeys",
     tags=["admin"],
     openapi_extensions=json_request_body(RotateRequest, required=False),
     responses={
@@ -174,6 +180,7 @@ def rotate_keys_route(issuer: str) -> dict[str, Any]:
     "/api-keys",
     security=API_KEY,
     summary="Create an API key (admin); the token is shown once",
+    operation_id="createApiKey",
     tags=["admin"],
     openapi_extensions=json_request_body(ApiKeyRequest),
     responses={
@@ -199,6 +206,7 @@ def create_api_key_route() -> Response[ApiKeyOut]:
     "/api-keys/<key_id>",
     security=API_KEY,
     summary="Withdraw an API key (admin)",
+    operation_id="deleteApiKey",
     tags=["admin"],
     responses={
         204: {"description": "Withdrawn (or never existed).", "content": {}},

@@ -27,6 +27,7 @@ app = make_resolver(obs)
 @app.post(
     "/bake",
     summary="Bake a badge payload into a PNG or SVG image",
+    operation_id="bakeBadge",
     tags=["baking"],
     openapi_extensions=BAKE_BODY,
     responses={

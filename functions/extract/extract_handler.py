@@ -34,9 +34,16 @@ class ExtractResponse(BaseModel):
 @app.post(
     "/extract",
     summary="Extract the badge payload baked into a PNG or SVG image",
+    operation_id="extractBadge",
     tags=["baking"],
     openapi_extensions=EXTRACT_BODY,
-    responses=problem_responses(400, 413, 415, 422),
+    responses={
+        200: {
+            "description": "The payload the image carries.",
+            "content": {"application/json": {"model": ExtractResponse}},
+        },
+        **problem_responses(400, 413, 415, 422),
+    },
 )
 def extract() -> ExtractResponse:
     found = badgekiln.extract(read_image(app.current_event))

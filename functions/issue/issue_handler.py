@@ -182,6 +182,7 @@ class UploadOut(BaseModel):
     "/issuers/<issuer>/credentials",
     security=API_KEY,
     summary="Issue a credential",
+    operation_id="issueCredential",
     tags=["issuing"],
     openapi_extensions=json_request_body(IssueRequest),
     responses={
@@ -218,6 +219,7 @@ def issue(
     "/issuers/<issuer>/credentials",
     security=API_KEY,
     summary="List the issuer's credentials, filtered by recipient, external id, achievement or state",
+    operation_id="listCredentials",
     tags=["issuing"],
     openapi_extensions={"parameters": [path_parameter("issuer"), *query_parameters(CredentialQuery)]},
     responses={
@@ -237,6 +239,7 @@ def credentials(issuer: Annotated[str, Path(include_in_schema=False)]) -> Creden
     "/issuers/<issuer>/credentials/<credential>/state",
     security=API_KEY,
     summary="Read a credential back: what it is, its state, where it lives",
+    operation_id="getCredentialState",
     tags=["issuing"],
     responses={
         200: {"description": "The credential's state now."},
@@ -264,6 +267,7 @@ def _status_route(action: Action) -> None:
         f"/issuers/<issuer>/credentials/<credential>/{action}",
         security=API_KEY,
         summary=f"{action.capitalize()} a credential",
+        operation_id=f"{action}Credential",
         tags=["issuing"],
         openapi_extensions=json_request_body(StatusChange, required=False),
         responses={
@@ -282,6 +286,7 @@ for _action in _CHANGED:
     "/issuers/<issuer>/batches",
     security=API_KEY,
     summary="Issue one achievement to every row of a CSV or JSON Lines body",
+    operation_id="issueBatch",
     tags=["issuing"],
     openapi_extensions={
         # Powertools replaces declared parameters with the signature's: the path one is declared
@@ -310,6 +315,7 @@ def batch(issuer: Annotated[str, Path(include_in_schema=False)]) -> BatchOut:
     "/issuers/<issuer>/uploads",
     security=API_KEY,
     summary="Start a batch upload too big for one request (a presigned S3 POST)",
+    operation_id="startUpload",
     tags=["issuing"],
     openapi_extensions=json_request_body(UploadRequest),
     responses={
@@ -330,6 +336,7 @@ def upload(issuer: str) -> Response[UploadOut]:
     "/issuers/<issuer>/uploads/<upload_id>",
     security=API_KEY,
     summary="Follow a batch upload: state, summary and the first failed rows",
+    operation_id="getUpload",
     tags=["issuing"],
     responses={
         200: {"description": "The job: state waiting, running, done or failed; summary; failures."},
@@ -346,6 +353,7 @@ def upload_status(issuer: str, upload_id: str) -> dict[str, Any]:
     "/issuers/<issuer>/uploads/<upload_id>/results",
     security=API_KEY,
     summary="Page through a finished upload's results, row by row",
+    operation_id="listUploadResults",
     tags=["issuing"],
     openapi_extensions={
         "parameters": [path_parameter("issuer"), path_parameter("upload_id"), *query_parameters(ResultsQuery)]

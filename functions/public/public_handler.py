@@ -12,6 +12,7 @@ credential as HTML gets its verify page (:func:`badgekiln.web.public_answer`).
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Final
 
 from aws_lambda_powertools.event_handler import Response
@@ -22,6 +23,7 @@ from badgekiln.http import (
     entrypoint,
     make_resolver,
     observability,
+    path_parameter,
     problem_responses,
     raw_answer,
 )
@@ -36,15 +38,36 @@ app = make_resolver(obs)
 #: Route → what lives there (the layout in badgekiln.hosting.layout; the rest of each path is
 #: checked against it, so these only shape the API description).
 ROUTES: Final = {
-    "/issuers/<issuer>/<document>": "Issuer profile (profile.json), did:web DID document (did.json) or logo",
-    "/issuers/<issuer>/keys/<key>": "Issuer key: verification method (.json), JWK (.jwk) or PEM (.pem)",
-    "/issuers/<issuer>/ob2/<document>": "OB 2.0 Issuer (issuer.json) or RevocationList (revocations.json)",
-    "/issuers/<issuer>/ob2/keys/<key>": "OB 2.0 CryptographicKey",
-    "/issuers/<issuer>/status/<number>/<purpose>": "Bitstring status list credential (revocation/suspension)",
-    "/issuers/<issuer>/achievements/<achievement>/<document>": "Achievement, BadgeClass or its image",
-    "/issuers/<issuer>/credentials/<credential>": "OB 3.0 credential (.json, .jwt) or its baked image",
-    "/issuers/<issuer>/assertions/<assertion>": "OB 2.0 assertion (.json hosted, .jws signed) or baked image",
-    "/.well-known/jwks.json": "JWK Set of every issuer key",
+    "/issuers/<issuer>/<document>": (
+        "getIssuerDocument",
+        "Issuer profile (profile.json), did:web DID document (did.json) or logo",
+    ),
+    "/issuers/<issuer>/keys/<key>": (
+        "getIssuerKey",
+        "Issuer key: verification method (.json), JWK (.jwk) or PEM (.pem)",
+    ),
+    "/issuers/<issuer>/ob2/<document>": (
+        "getOb2IssuerDocument",
+        "OB 2.0 Issuer (issuer.json) or RevocationList (revocations.json)",
+    ),
+    "/issuers/<issuer>/ob2/keys/<key>": ("getOb2Key", "OB 2.0 CryptographicKey"),
+    "/issuers/<issuer>/status/<number>/<purpose>": (
+        "getStatusList",
+        "Bitstring status list credential (revocation/suspension)",
+    ),
+    "/issuers/<issuer>/achievements/<achievement>/<document>": (
+        "getAchievementDocument",
+        "Achievement, BadgeClass or its image",
+    ),
+    "/issuers/<issuer>/credentials/<credential>": (
+        "getCredentialDocument",
+        "OB 3.0 credential (.json, .jwt) or its baked image",
+    ),
+    "/issuers/<issuer>/assertions/<assertion>": (
+        "getAssertion",
+        "OB 2.0 assertion (.json hosted, .jws signed) or baked image",
+    ),
+    "/.well-known/jwks.json": ("getJwks", "JWK Set of every issuer key"),
 }
 
 
@@ -62,11 +85,14 @@ _DOCUMENT: dict[int, OpenAPIResponse] = {
 _GONE: dict[int, OpenAPIResponse] = {
     410: {"description": "A revoked OB 2.0 hosted assertion.", "content": {"application/ld+json": {}}}
 }
-for _route, _summary in ROUTES.items():
+for _route, (_operation, _summary) in ROUTES.items():
     app.get(
         _route,
         summary=_summary,
+        operation_id=_operation,
         tags=["hosted documents"],
+        # serve() reads the path itself: its segments are declared here, not by its signature
+        openapi_extensions={"parameters": [path_parameter(name) for name in re.findall(r"<(\w+)>", _route)]},
         responses={**_DOCUMENT, **(_GONE if "assertions" in _route else {})},
     )(serve)
 

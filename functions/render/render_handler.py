@@ -30,6 +30,7 @@ document_api_key(app)
     "/render",
     security=API_KEY,
     summary="Render an SVG badge (or a personalised badge template) to PNG",
+    operation_id="renderBadge",
     tags=["images"],
     openapi_extensions={**RENDER_BODY, "parameters": query_parameters(RenderQuery)},
     responses={

@@ -140,6 +140,7 @@ _REPORT: dict[int, OpenAPIResponse] = {
 @app.post(
     "/verify",
     summary="Verify an Open Badge: baked image, credential JSON or JWT",
+    operation_id="verifyBadge",
     tags=["verification"],
     openapi_extensions={**VERIFY_BODY, "parameters": query_parameters(BadgeQuery)},
     responses={**_REPORT, **problem_responses(400, 413, 415, 422, 502)},
@@ -151,6 +152,7 @@ def verify_body() -> ReportOut:
 @app.get(
     "/verify",
     summary="Verify the badge a URL serves (OB 3.0 credential, baked image or OB 2.0 hosted assertion)",
+    operation_id="verifyBadgeAtUrl",
     tags=["verification"],
     openapi_extensions={"parameters": query_parameters(UrlQuery)},
     responses={**_REPORT, **problem_responses(400, 422, 502)},

@@ -16,6 +16,7 @@ import requests
 
 import badgekiln
 from badgekiln.errors import InputError
+from badgekiln.http.openapi import GATEWAY_MESSAGES
 from badgekiln_server.serve import default_template
 from scripts.make_events import ASSERTION_URL, png, svg
 from tests.conftest import REPO
@@ -169,7 +170,8 @@ def test_unmatched_routes_are_gateway_404(api: str, method: str, path: str) -> N
     # HTTP APIs route on method + path: a known path with another method is no route at all
     response = requests.request(method, api + path, timeout=30)
     assert response.status_code == 404
-    assert response.json() == {"message": "Not Found"}
+    assert response.json() == {"message": "Not Found"} == {"message": GATEWAY_MESSAGES[404]}
+    assert response.headers["Content-Type"] == "application/json"
 
 
 def test_cors_preflight_is_answered_by_the_gateway(api: str) -> None:

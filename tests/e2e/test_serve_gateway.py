@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import requests
 
+from badgekiln.http.openapi import GATEWAY_MESSAGES
 from badgekiln_server.gateway import load_template
 from badgekiln_server.serve import LocalServer
 from tests.e2e.conftest import start
@@ -249,6 +250,10 @@ def test_authorizer_decisions_and_cache(gateway: LocalServer) -> None:
     assert (missing.status_code, missing.json()) == (401, {"message": "Unauthorized"})
     bad = requests.post(url, headers={"Authorization": "Bearer bad"}, timeout=30)
     assert (bad.status_code, bad.json()) == (403, {"message": "Forbidden"})
+    # exactly what API Gateway sends and the OpenAPI document declares (GatewayMessage)
+    for answer in (missing, bad):
+        assert answer.headers["content-type"] == "application/json"
+        assert answer.json() == {"message": GATEWAY_MESSAGES[answer.status_code]}
     calls = sys.modules["badgekiln_local_AuthFunction"].CALLS
     assert len(calls) == 1
     assert calls[0]["type"] == "REQUEST"

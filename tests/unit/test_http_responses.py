@@ -14,7 +14,7 @@ from badgekiln.http import (
     json_request_body,
     json_response,
 )
-from badgekiln.http.responses import PROBLEM_SCHEMA, problem_responses
+from badgekiln.http.responses import problem_responses
 
 
 class Body(BaseModel):
@@ -41,7 +41,7 @@ def test_problem_responses_and_image_types() -> None:
     found = problem_responses(404, 503)
     assert found[404] == {
         "description": "Not Found",
-        "content": {PROBLEM_CONTENT_TYPE: {"schema": PROBLEM_SCHEMA}},
+        "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }
     assert found[503]["description"] == "Service Unavailable"
     assert image_media_type(b"\x89PNG\r\n\x1a\n...") == "image/png"

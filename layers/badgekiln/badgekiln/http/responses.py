@@ -23,6 +23,7 @@ __all__ = [
     "BINARY",
     "MAX_LISTED",
     "OBJECT",
+    "PROBLEM_REF",
     "PROBLEM_SCHEMA",
     "TEXT",
     "Answer",
@@ -53,6 +54,8 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     },
     "additionalProperties": True,
 }
+#: Where every problem answer's schema lives in the merged document (:mod:`.openapi` puts it there).
+PROBLEM_REF: Final[Mapping[str, str]] = MappingProxyType({"$ref": "#/components/schemas/Problem"})
 
 
 def image_media_type(image: bytes) -> str:
@@ -201,7 +204,7 @@ def problem_responses(*statuses: int) -> dict[int, OpenAPIResponse]:
     return {
         status: {
             "description": HTTPStatus(status).phrase,
-            "content": {PROBLEM_CONTENT_TYPE: {"schema": PROBLEM_SCHEMA}},
+            "content": {PROBLEM_CONTENT_TYPE: {"schema": dict(PROBLEM_REF)}},
         }
         for status in statuses
     }
