@@ -214,6 +214,9 @@ def test_csv_batch_answers_a_result_per_row(context: Context, counted: list[Any]
     assert ok["public_url"].startswith(PUBLIC_URL)
     assert (bad["line"], bad["ok"], bad["error"]["code"]) == (2, False, "invalid-field")
     assert bad["error"]["field"].startswith("recipient")
+    # the same list a problem's errors member carries, not its Python repr
+    assert isinstance(bad["error"]["errors"], list)
+    assert bad["error"]["errors"][0]["loc"][0] == "recipient"
     assert counted == [("BadgesIssued", 1)]
     # the same file again replays what was issued
     assert (

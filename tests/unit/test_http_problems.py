@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import inspect
+import re
 from http import HTTPStatus
 
 import pytest
 
 from badgekiln import errors
-from badgekiln.http.problems import STATUS_BY_ERROR, internal_error_body, problem_body, status_for
+from badgekiln.http.problems import (
+    STATUS_BY_ERROR,
+    TITLE_BY_ERROR,
+    internal_error_body,
+    problem_body,
+    status_for,
+    title_for,
+)
 
 ALL_ERRORS = [
     cls for _, cls in inspect.getmembers(errors, inspect.isclass) if issubclass(cls, errors.BadgeKilnError)
@@ -19,6 +27,27 @@ def test_every_error_class_has_an_explicit_status() -> None:
     # adding an error class means deciding its HTTP status in problems.STATUS_BY_ERROR
     missing = [cls.__name__ for cls in ALL_ERRORS if cls not in STATUS_BY_ERROR]
     assert missing == []
+
+
+def test_every_error_class_has_a_title() -> None:
+    missing = [cls.__name__ for cls in ALL_ERRORS if cls not in TITLE_BY_ERROR]
+    assert missing == []
+
+
+@pytest.mark.parametrize("cls", ALL_ERRORS, ids=lambda c: c.__name__)
+def test_titles_are_plain_sentences(cls: type[errors.BadgeKilnError]) -> None:
+    # for the API's clients: no reStructuredText or Markdown (``field``, :class:, *x*), no
+    # parameter syntax, one sentence starting with a capital, never cut off mid-sentence
+    title = title_for(cls("x"))
+    assert re.fullmatch(r"[A-Z][A-Za-z0-9 ,'()/-]+[a-z)]", title), title
+    assert not re.search(r"[`*_:=;]|\bthe$", title), title
+
+
+def test_subclass_without_entry_takes_its_parent_title() -> None:
+    class Special(errors.NotFound):
+        code = "special"
+
+    assert title_for(Special("x")) == "No such resource"
 
 
 @pytest.mark.parametrize("cls", ALL_ERRORS, ids=lambda c: c.__name__)
@@ -59,7 +88,7 @@ def test_problem_body_shape() -> None:
     assert status == 422
     assert body == {
         "type": "urn:badgekiln:problem:malformed-image",
-        "title": "A PNG or SVG that breaks its own format",
+        "title": "The image breaks its own format",
         "status": 422,
         "detail": "bad CRC in IDAT",
         "code": "malformed-image",
@@ -67,6 +96,15 @@ def test_problem_body_shape() -> None:
         "offset": 33,
         "chunk": "b'IDAT'",  # non-JSON values are stringified; reserved members are never overwritten
     }
+
+
+def test_error_records_keep_structured_details_as_json() -> None:
+    # batch rows and failed uploads store to_dict(): lists stay lists (they were a Python repr)
+    error = errors.InvalidField.of_errors([{"loc": ("recipient", "identity"), "type": "missing", "msg": "m"}])
+    record = error.to_dict()
+    assert record["errors"] == [{"loc": ["recipient", "identity"], "type": "missing", "msg": "m"}]
+    assert record["errors"] == problem_body(error)[1]["errors"]
+    assert errors.MalformedImage("x", chunk=b"IDAT").to_dict()["chunk"] == "b'IDAT'"
 
 
 def test_problem_details_are_bounded() -> None:

@@ -70,6 +70,10 @@ def test_csv_rows_issue_or_fail_on_their_own(store: LocalStore) -> None:
     assert results[1]["error"]["code"] == "invalid-field"
     assert results[1]["error"]["field"] == "recipient.identity"
     assert results[2]["error"]["field"] == "evidence.0.id"
+    # every failing field as the API lists them: JSON objects, not a Python repr string
+    assert results[1]["error"]["errors"][0]["loc"] == ["recipient", "identity"]
+    assert {"loc", "type", "msg"} == set(results[1]["error"]["errors"][0])
+    assert json.loads(json.dumps(results[1]))["error"] == results[1]["error"]
     assert summary.to_dict() == {"rows": 4, "issued": 2, "replayed": 0, "failed": 2}
     documents = public_documents(store, PUBLIC_URL)
     for result, who in ((results[0], "ada@example.org"), (results[3], "dee@example.org")):

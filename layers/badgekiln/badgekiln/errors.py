@@ -74,6 +74,7 @@ __all__ = [
     "UnsupportedAlgorithm",
     "UnsupportedEncoding",
     "UnsupportedMediaType",
+    "json_detail",
 ]
 
 
@@ -103,11 +104,34 @@ class BadgeKilnError(Exception):
         return f"{type(self).__name__}({self.message!r}{extra})"
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form: ``{"code", "message", **details}`` (details stringified if needed)."""
+        """JSON-ready form: ``{"code", "message", **details}``, details as :func:`json_detail`."""
         out: dict[str, Any] = {"code": self.code, "message": self.message}
         for key, value in self.details.items():
-            out[key] = value if isinstance(value, str | int | float | bool) else str(value)
+            out[key] = json_detail(value)
         return out
+
+
+#: Bounds for copying details into JSON: they are ours, but may quote user input.
+_MAX_DETAIL_ITEMS = 50
+_MAX_DETAIL_DEPTH = 4
+_MAX_DETAIL_STRING = 2000
+
+
+def json_detail(value: Any, depth: int = 0) -> Any:
+    """An error detail as bounded JSON: lists and mappings stay lists and objects (at most 50
+    items, 4 levels), strings at most 2,000 characters, anything else its ``str``."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        return value[:_MAX_DETAIL_STRING]
+    if depth >= _MAX_DETAIL_DEPTH:
+        return str(value)[:_MAX_DETAIL_STRING]
+    if isinstance(value, Mapping):
+        items = list(value.items())[:_MAX_DETAIL_ITEMS]
+        return {str(k): json_detail(v, depth + 1) for k, v in items}
+    if isinstance(value, list | tuple):
+        return [json_detail(v, depth + 1) for v in value[:_MAX_DETAIL_ITEMS]]
+    return str(value)[:_MAX_DETAIL_STRING]
 
 
 # --- input ------------------------------------------------------------------------------------

@@ -27,11 +27,13 @@ __all__ = [
     "NO_ROUTE",
     "PROBLEM_CONTENT_TYPE",
     "STATUS_BY_ERROR",
+    "TITLE_BY_ERROR",
     "ErrorPage",
     "internal_error_body",
     "problem_body",
     "register_problem_handlers",
     "status_for",
+    "title_for",
 ]
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -42,10 +44,6 @@ TYPE_PREFIX = "urn:badgekiln:problem:"
 #: Members RFC 9457 defines; an error's details never overwrite them.
 _RESERVED = frozenset({"type", "title", "status", "detail", "instance", "code"})
 
-#: Bounds for copying details into a body: they are ours, but may quote user input.
-_MAX_DETAIL_ITEMS = 50
-_MAX_DETAIL_DEPTH = 4
-_MAX_DETAIL_STRING = 2000
 
 STATUS_BY_ERROR: Mapping[type[e.BadgeKilnError], HTTPStatus] = {
     e.BadgeKilnError: HTTPStatus.BAD_REQUEST,
@@ -81,6 +79,39 @@ STATUS_BY_ERROR: Mapping[type[e.BadgeKilnError], HTTPStatus] = {
 }
 
 
+#: Each problem type's ``title``: a plain sentence for the API's clients (RFC 9457: stable per
+#: type), not the class docstring, which is written for developers.
+TITLE_BY_ERROR: Mapping[type[e.BadgeKilnError], str] = {
+    e.BadgeKilnError: "The request could not be handled",
+    e.InputError: "The input cannot be used as it is",
+    e.NotABadgeImage: "The body is neither a PNG nor an SVG image",
+    e.MalformedImage: "The image breaks its own format",
+    e.AmbiguousBadge: "The image carries more than one badge",
+    e.UnsupportedEncoding: "The badge is encoded in a way its specification forbids",
+    e.MalformedPayload: "The badge payload is not well formed",
+    e.InputTooLarge: "The input is over a documented limit",
+    e.InvalidField: "A field failed validation",
+    e.UnsupportedMediaType: "The operation does not accept this media type",
+    e.NoBadgeData: "The image is sound but carries no Open Badges data",
+    e.FetchError: "A document could not be fetched",
+    e.FetchRefused: "Fetching the URL was refused by policy",
+    e.FetchFailed: "Fetching the URL failed",
+    e.ProofError: "The proof could not be checked or did not verify",
+    e.InvalidSignature: "The signature does not verify with the key",
+    e.UnsupportedAlgorithm: "The algorithm, cryptosuite or key type is not allowed",
+    e.KeyResolutionError: "No usable key was found for the issuer",
+    e.JsonLdError: "JSON-LD processing was refused",
+    e.StatusError: "A status or revocation list could not be read",
+    e.StoreError: "The storage backend failed",
+    e.NotFound: "No such resource",
+    e.Conflict: "The request conflicts with the current state",
+    e.SigningError: "The credential could not be signed",
+    e.RenderError: "The image could not be rendered",
+    e.AuthError: "The API key was refused",
+    e.MissingExtra: "This deployment lacks the optional dependencies the operation needs",
+}
+
+
 def status_for(error: e.BadgeKilnError) -> HTTPStatus:
     """The HTTP status for ``error``: its class's entry, else its nearest ancestor's."""
     if isinstance(error, e.AuthError) and error.details.get("forbidden"):
@@ -92,25 +123,13 @@ def status_for(error: e.BadgeKilnError) -> HTTPStatus:
     return HTTPStatus.BAD_REQUEST  # unreachable: BadgeKilnError itself is in the table
 
 
-def _title(cls: type[e.BadgeKilnError]) -> str:
-    # The class docstring's first line: stable per problem type, as RFC 9457 asks of titles.
-    doc = (cls.__doc__ or "").strip()
-    return doc.splitlines()[0].rstrip(".") if doc else cls.__name__
-
-
-def _jsonable(value: Any, depth: int = 0) -> Any:
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    if isinstance(value, str):
-        return value[:_MAX_DETAIL_STRING]
-    if depth >= _MAX_DETAIL_DEPTH:
-        return str(value)[:_MAX_DETAIL_STRING]
-    if isinstance(value, Mapping):
-        items = list(value.items())[:_MAX_DETAIL_ITEMS]
-        return {str(k): _jsonable(v, depth + 1) for k, v in items}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v, depth + 1) for v in value[:_MAX_DETAIL_ITEMS]]
-    return str(value)[:_MAX_DETAIL_STRING]
+def title_for(error: e.BadgeKilnError) -> str:
+    """The problem ``title`` for ``error``: its class's entry, else its nearest ancestor's."""
+    for cls in type(error).__mro__:
+        title = TITLE_BY_ERROR.get(cls)
+        if title is not None:
+            return title
+    return TITLE_BY_ERROR[e.BadgeKilnError]  # unreachable: BadgeKilnError itself is in the table
 
 
 def problem_body(error: e.BadgeKilnError) -> tuple[HTTPStatus, dict[str, Any]]:
@@ -122,14 +141,14 @@ def problem_body(error: e.BadgeKilnError) -> tuple[HTTPStatus, dict[str, Any]]:
     status = status_for(error)
     body: dict[str, Any] = {
         "type": TYPE_PREFIX + error.code,
-        "title": _title(type(error)),
+        "title": title_for(error),
         "status": int(status),
         "detail": error.message,
         "code": error.code,
     }
     for key, value in error.details.items():
         if key not in _RESERVED:
-            body[key] = _jsonable(value)
+            body[key] = e.json_detail(value)
     return status, body
 
 
