@@ -14,8 +14,13 @@ from typing import Any
 import pytest
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+from pydantic import BaseModel
 
+from badgekiln.http.baking import BakeRequest
+from badgekiln.http.bodies import parse_model
 from badgekiln.http.openapi import GATEWAY_MESSAGES, finish_document
+from badgekiln.http.rendering import RenderRequest
+from badgekiln.issue import models
 
 REPO = Path(__file__).resolve().parent.parent.parent
 DOCUMENT: dict[str, Any] = json.loads(
@@ -114,3 +119,44 @@ def test_finish_leaves_its_input_alone() -> None:
     finished = finish_document(document)
     assert document == {"info": {"description": "d"}, "paths": {}}
     assert finished["info"]["description"].startswith("d\n\n")
+
+
+def json_bodies() -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (path, method, op["requestBody"]["content"]["application/json"]["schema"])
+        for path, method, op in operations()
+        if "application/json" in op.get("requestBody", {}).get("content", {})
+        and op["requestBody"]["content"]["application/json"]["schema"].get("properties")
+    ]
+
+
+@pytest.mark.parametrize(("path", "method", "schema"), json_bodies())
+def test_json_request_bodies_have_realistic_examples(path: str, method: str, schema: dict[str, Any]) -> None:
+    examples = schema["examples"]
+    assert examples, (method, path)
+    for example in examples:
+        # Swagger UI's placeholder values are what a reader saw before
+        assert "string" not in json.dumps(example), (method, path)
+        assert set(example) <= set(schema["properties"]), (method, path)
+        assert set(schema.get("required", ())) <= set(example), (method, path)
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        models.IssuerInput,
+        models.AchievementRequest,
+        models.IssueRequest,
+        models.UploadRequest,
+        models.RotateRequest,
+        models.ApiKeyRequest,
+        models.StatusChange,
+        BakeRequest,
+        RenderRequest,
+    ],
+    ids=lambda model: model.__name__,
+)
+def test_request_examples_are_accepted(model: type[BaseModel]) -> None:
+    examples = model.model_json_schema()["examples"]
+    for example in examples:
+        parse_model(model, json.loads(json.dumps(example)))

@@ -44,7 +44,21 @@ MAX_PNG_BYTES = 4 * 1024 * 1024
 class RenderRequest(BaseModel):
     """The JSON form of a render request."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "svg": '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="400">'
+                    '<circle cx="200" cy="200" r="190" fill="#1d6f42"/>'
+                    '<text x="200" y="210" text-anchor="middle" fill="#fff">{{recipient_name}}</text></svg>',
+                    "values": {"recipient_name": "Ada Lovelace", "issued_on": "7 December 2026"},
+                    "size": 512,
+                }
+            ]
+        },
+    )
 
     svg: str = Field(
         description="The SVG document (or badge template) as text.",

@@ -35,6 +35,7 @@ from badgekiln.model.dates import parse_aware
 
 __all__ = [
     "ACHIEVEMENT_TYPES",
+    "EXAMPLE_IMAGE_BASE64",
     "AchievementInput",
     "AchievementRequest",
     "AlignmentInput",
@@ -151,6 +152,13 @@ ExternalId = Annotated[
 ]
 
 
+#: A small badge image (SVG), base64: the example of the API's image fields.
+EXAMPLE_IMAGE_BASE64: Final = base64.b64encode(
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200">'
+    b'<circle cx="100" cy="100" r="96" fill="#1d6f42"/></svg>'
+).decode()
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
@@ -159,6 +167,20 @@ class IssuerInput(_Model):
     """A new issuer. ``kind``: ``web`` (did:web, the default where the public URL allows it),
     ``key`` (did:key: its own DID, nothing to host) or ``url`` (the profile URL is the id).
     ``suspension`` adds a suspension status entry to every OB 3.0 credential (see docs)."""
+
+    # merged with _Model's configuration
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Acme Academy",
+                    "url": "https://academy.acme.example",
+                    "email": "badges@acme.example",
+                },
+                {"name": "Local test issuer", "url": "https://example.org", "kind": "key"},
+            ]
+        },
+    )
 
     name: Name
     url: Url
@@ -209,6 +231,23 @@ def _base64(value: Any) -> Any:
 
 class AchievementRequest(AchievementInput):
     """A new achievement as the HTTP API takes it: its fields and its image, base64-encoded."""
+
+    # merged with _Model's configuration
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Python Foundations",
+                    "description": "Writes, tests and packages small Python programs.",
+                    "criteria": "Passed the final assessment with at least 80% and submitted a project.",
+                    "slug": "python-foundations",
+                    "achievement_type": "Certificate",
+                    "tags": ["python", "programming"],
+                    "image": EXAMPLE_IMAGE_BASE64,
+                }
+            ]
+        },
+    )
 
     image: Annotated[bytes, BeforeValidator(_base64, json_schema_input_type=str)] = Field(
         description="The badge image (PNG or SVG), base64.", min_length=1
@@ -360,6 +399,11 @@ class BatchRequest(IssueOptions):
 class UploadRequest(BatchRequest):
     """A batch file to upload: the achievement every row gets, the file's format, options."""
 
+    # merged with _Model's configuration
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"achievement": "python-foundations", "format": "csv"}]},
+    )
+
     format: Literal["csv", "jsonl"] = Field(description="CSV with a header, or JSON Lines.")
 
 
@@ -369,6 +413,23 @@ class IssueRequest(BatchRequest):
     Cross-field rules (OB 2.0 has no ``proof`` or ``results``, OB 3.0 is never ``signed`` …) and
     those that need the issuer are checked when it is issued.
     """
+
+    # merged with _Model's configuration
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "achievement": "python-foundations",
+                    "recipient": {"identity": "ada@example.org", "name": "Ada Lovelace"},
+                    "external_id": "lms-enrolment-48213",
+                    "evidence": ["https://lms.example.org/submissions/48213"],
+                    "narrative": "Built and tested a command-line budget tracker.",
+                    "valid_until": "2029-12-31T23:59:59Z",
+                },
+                {"achievement": "teamwork", "recipient": "grace@example.org", "spec": "ob2"},
+            ]
+        },
+    )
 
     recipient: Annotated[
         RecipientInput, BeforeValidator(_recipient, json_schema_input_type=str | RecipientInput)
@@ -463,11 +524,21 @@ class ResultsQuery(_Model):
 class RotateRequest(_Model):
     """Which key families of an issuer get a new key."""
 
+    # merged with _Model's configuration
+    model_config = ConfigDict(json_schema_extra={"examples": [{"families": ["ed25519"]}]})
+
     families: list[Literal["ed25519", "rsa"]] = Field(default=["ed25519", "rsa"], min_length=1, max_length=2)
 
 
 class ApiKeyRequest(_Model):
     """A new API key: ``admin``, or for one ``issuer`` (its slug or id)."""
+
+    # merged with _Model's configuration
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"issuer": "acme-academy", "label": "LMS pipeline"}, {"admin": True, "label": "ops"}]
+        },
+    )
 
     issuer: str | None = Field(default=None, min_length=1, max_length=MAX_URL_CHARS)
     admin: bool = False
@@ -476,6 +547,11 @@ class ApiKeyRequest(_Model):
 
 class StatusChange(_Model):
     """Why a credential's status changes (published in OB 2.0 revocation lists)."""
+
+    # merged with _Model's configuration
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": "Issued to the wrong recipient."}]},
+    )
 
     reason: Annotated[Text, Field(max_length=MAX_REASON_CHARS)] | None = Field(
         default=None, description="Published in the OB 2.0 revocation list."
