@@ -521,7 +521,9 @@ def test_copy_link_and_embed_code_beside_linkedin(
         )
         assert actions[:2] == ["linkedin", "copy-link"]
         page.page.click("#copy-link")
-        page.page.wait_for_function("document.getElementById('copy-status').textContent === 'Link copied.'")
+        # a selector, not wait_for_function: when its first check fails (the copy is asynchronous)
+        # Playwright polls by compiling the expression in the page, which the pages' CSP forbids
+        page.page.wait_for_selector("#copy-status:text-is('Link copied.')")
         assert page.page.evaluate("navigator.clipboard.readText()") == url
         embed = page.page.input_value("#embed-code")
         assert embed == (
@@ -529,9 +531,7 @@ def test_copy_link_and_embed_code_beside_linkedin(
             'width="120" height="120"></a>'
         )
         page.page.click("#copy-embed")
-        page.page.wait_for_function(
-            "document.getElementById('copy-status').textContent === 'Embed code copied.'"
-        )
+        page.page.wait_for_selector("#copy-status:text-is('Embed code copied.')")
         assert page.page.evaluate("navigator.clipboard.readText()") == embed
         page.shot("verify-share")
         page.clean()
