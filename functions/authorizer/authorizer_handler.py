@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 obs = observability("authorizer")
 
 
-@obs.logger.inject_lambda_context(clear_state=True)
+@obs.logger.inject_lambda_context(clear_state=True, log_event=False)  # the event holds recipients
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     decision = authorize(store(), event)
     if decision.key is None:

@@ -61,7 +61,7 @@ def record_handler(record: SQSRecord) -> None:
         obs.count("StatusListRebuilt", len(published.rebuilt))
 
 
-@obs.logger.inject_lambda_context(clear_state=True)
+@obs.logger.inject_lambda_context(clear_state=True, log_event=False)  # the event holds recipients
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     try:
         return process_partial_response(

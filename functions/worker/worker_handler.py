@@ -58,7 +58,7 @@ def record_handler(record: SQSRecord) -> None:
             obs.count("BadgesIssued", summary["issued"])
 
 
-@obs.logger.inject_lambda_context(clear_state=True)
+@obs.logger.inject_lambda_context(clear_state=True, log_event=False)  # the event holds recipients
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     try:
         return process_partial_response(

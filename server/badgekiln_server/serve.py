@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from badgekiln.errors import InputError
+from badgekiln.masking import redact_for_log
 from badgekiln_server.gateway import (
     MAX_REQUEST_BYTES,
     HttpRequest,
@@ -138,7 +139,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(response.body)
 
     def log_message(self, format: str, *args: Any) -> None:
-        log.info("%s %s", self.address_string(), format % args)
+        # the request line's query may name a recipient (/verify?url=…&recipient=…)
+        log.info("%s %s", self.address_string(), redact_for_log(format % args))
 
 
 for _method in _METHODS:

@@ -285,3 +285,12 @@ def test_template_with_short_tags_loads(tmp_path: Path) -> None:
     assert {r.key: r.authorizer for r in app.routes}["POST /secret/{issuer}"] == "KeyAuth"
     assert app.authorizers["KeyAuth"].identity_sources == ("$request.header.authorization",)
     assert app.authorizers["KeyAuth"].ttl == 300
+
+
+def test_the_access_log_never_holds_a_query(gateway: LocalServer, caplog: pytest.LogCaptureFixture) -> None:
+    # /verify?url=…&recipient=… names a recipient: the access log keeps the path only (#14 item 3)
+    with caplog.at_level("INFO", logger="badgekiln_server.serve"):
+        echo(gateway, "GET", "/items/7?recipient=ann%40example.org&url=https://b.example/?r=ann@example.org")
+    lines = [r.getMessage() for r in caplog.records if r.name == "badgekiln_server.serve"]
+    assert any("GET /items/7?… HTTP/1.1" in line for line in lines), lines
+    assert not any("ann" in line or "b.example" in line for line in lines), lines

@@ -2,11 +2,19 @@
 
 Pages, the command line and the records issuing keeps show identities only through these
 (``ada.lovelace@example.org`` → ``a•••@e•••.org``); the identity as written is never shown.
+Log lines pass through :func:`redact_for_log`, so no door writes one either.
 """
 
 from __future__ import annotations
 
-__all__ = ["mask_email", "mask_identifier", "mask_identity", "mask_telephone"]
+import re
+
+__all__ = ["mask_email", "mask_identifier", "mask_identity", "mask_telephone", "redact_for_log"]
+
+# a query string (``?recipient=…``, ``?url=…`` may carry an identity, raw or percent-encoded) up
+# to the next space or quote; an e-mail address anywhere, raw or with its @ percent-encoded
+_QUERY = re.compile(r"\?[^\s\"'<>]*")
+_EMAIL = re.compile(r"[\w.!#$%&'*+/=^`{|}~-]+(?:@|%40)[\w-]+(?:\.[\w-]+)+", re.ASCII | re.IGNORECASE)
 
 
 def mask_email(address: str) -> str:
@@ -43,3 +51,10 @@ def mask_identity(identity: str, kind: str) -> str:
     if kind == "telephone":
         return mask_telephone(identity)
     return mask_identifier(identity)
+
+
+def redact_for_log(text: str) -> str:
+    """``text`` fit for a log line: every query string replaced by ``?…`` and every e-mail
+    address masked (:func:`mask_email`), so recipients never reach logs."""
+    without_queries = _QUERY.sub("?…", text)
+    return _EMAIL.sub(lambda m: mask_email(m.group(0).replace("%40", "@")), without_queries)

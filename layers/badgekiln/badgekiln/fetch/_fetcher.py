@@ -18,6 +18,7 @@ from badgekiln.fetch._response import FetchResponse
 from badgekiln.fetch._transport import Transport, TransportRequest
 from badgekiln.fetch._url import Target, check_target, parse_url
 from badgekiln.files import read_input
+from badgekiln.masking import redact_for_log
 
 __all__ = ["Fetcher"]
 
@@ -217,7 +218,7 @@ class Fetcher:
             response = self._follow(target, accepted, limit, requested=url)
         except FetchRefused as exc:
             if exc.reason in ("address", "redirect"):
-                _log.warning("%s", exc.message)
+                _log.warning("%s", redact_for_log(exc.message))
             raise
         self._cache.put(key, response)
         return response

@@ -14,9 +14,11 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
+from traceback import format_exc
 from typing import TYPE_CHECKING, Any
 
 from badgekiln import errors as e
+from badgekiln.masking import redact_for_log
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -244,7 +246,11 @@ def register_problem_handlers(
             message = exc.msg if isinstance(exc.msg, str) else json.dumps(exc.msg)
             return render(exc.status_code, _service_error_body(HTTPStatus(exc.status_code), message))
         if error is None:
-            logger.exception("unhandled exception")
+            # the traceback as text, redacted: an exception's message may quote the request
+            logger.error(
+                "unhandled exception",
+                extra={"error_type": type(exc).__name__, "traceback": redact_for_log(format_exc())},
+            )
             if error_page is not None:
                 return answer_response(error_page(None, request_id=request_id()))
             return render(500, internal_error_body(request_id()))

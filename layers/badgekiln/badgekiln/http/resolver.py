@@ -104,7 +104,10 @@ def entrypoint(
     cold = [True]
 
     @obs.logger.inject_lambda_context(
-        correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True
+        # log_event pinned off: POWERTOOLS_LOGGER_LOG_EVENT would log queries and bodies, recipients with them
+        correlation_id_path=correlation_paths.API_GATEWAY_HTTP,
+        clear_state=True,
+        log_event=False,
     )
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         request_id = (event.get("requestContext") or {}).get("requestId")
