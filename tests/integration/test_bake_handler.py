@@ -110,3 +110,25 @@ def test_body_over_limit_is_413_pointing_at_uploads(context: Context) -> None:
     assert (document["status"], document["code"]) == (413, "input-too-large")
     assert document["upload"] == "POST /issuers/{issuer}/uploads"
     assert "POST /issuers/{issuer}/uploads" in document["detail"]
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        # a 100000×100000 RGBA IHDR (CRCs right) over a few bytes of image data
+        bytes.fromhex("89504e470d0a1a0a0000000d49484452000186a0000186a00806000000a8520bc8")
+        + bytes.fromhex("0000000c49444154789c6360a00c000000400001b7347cef0000000049454e44ae426082"),
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="1e9" height="1e9"/>',
+    ],
+)
+def test_an_image_declaring_too_many_pixels_is_413(context: Context, image: bytes) -> None:
+    event = load_event("bake-json-svg.json")
+    request = json.loads(event["body"])
+    event["body"] = json.dumps({**request, "image": base64.b64encode(image).decode()})
+    document = problem(bake_handler.handler(event, context))
+    assert (document["status"], document["code"], document["reason"], document["field"]) == (
+        413,
+        "input-too-large",
+        "dimensions",
+        "image",
+    )

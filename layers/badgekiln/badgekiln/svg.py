@@ -29,7 +29,16 @@ from badgekiln.errors import (
     UnsupportedEncoding,
 )
 
-__all__ = ["OB2_NAMESPACE", "OB3_NAMESPACE", "PREFIX", "SVG_NAMESPACE", "bake", "extract", "root_name"]
+__all__ = [
+    "OB2_NAMESPACE",
+    "OB3_NAMESPACE",
+    "PREFIX",
+    "SVG_NAMESPACE",
+    "bake",
+    "extract",
+    "root_element",
+    "root_name",
+]
 
 SVG_NAMESPACE: Final = "http://www.w3.org/2000/svg"
 OB2_NAMESPACE: Final = "http://openbadges.org"
@@ -126,11 +135,22 @@ def root_name(data: bytes) -> tuple[str, str]:
         MalformedImage: the prolog holds a DTD internal subset or entities (``reason``).
         UnsupportedEncoding: an encoding the parser does not know.
     """
+    namespace, local, _attributes = root_element(data)
+    return namespace, local
+
+
+def root_element(data: bytes) -> tuple[str, str, dict[str, str]]:
+    """Return ``(namespace URI, local name, attributes)`` of the root element, reading only up to
+    its start tag; attribute names are ``local`` or ``namespace local``.
+
+    Raises:
+        NotABadgeImage, MalformedImage, UnsupportedEncoding: as :func:`root_name`.
+    """
     parser = _new_parser()
-    found: list[str] = []
+    found: list[tuple[str, dict[str, str]]] = []
 
     def start(name: str, attributes: dict[str, str]) -> None:
-        found.append(name)
+        found.append((name, attributes))
         raise _RootFound
 
     parser.StartElementHandler = start
@@ -149,7 +169,8 @@ def root_name(data: bytes) -> tuple[str, str]:
         raise NotABadgeImage(f"not a badge image: neither a PNG nor an XML document ({exc})") from exc
     if not found:
         raise NotABadgeImage("not a badge image: neither a PNG nor an XML document with a root element")
-    return _split(found[0])
+    name, attributes = found[0]
+    return (*_split(name), attributes)
 
 
 @dataclass(slots=True)

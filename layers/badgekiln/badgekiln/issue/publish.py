@@ -94,10 +94,12 @@ def check_image(image: bytes, *, what: str, field: str, limit: int) -> ImageForm
 
     Raises:
         TypeError: ``image`` is not bytes.
-        InputTooLarge: (``field``) over ``limit``.
+        InputTooLarge: (``field``) over ``limit`` bytes, or declaring more pixels than
+            :func:`~badgekiln.dimensions.check_dimensions` allows (``reason="dimensions"``).
         NotABadgeImage, MalformedImage, UnsupportedEncoding: not a well-formed PNG or SVG.
     """
     from badgekiln.baking import bake
+    from badgekiln.dimensions import check_dimensions
     from badgekiln.sniff import sniff_image
 
     if not isinstance(image, bytes | bytearray):
@@ -105,6 +107,7 @@ def check_image(image: bytes, *, what: str, field: str, limit: int) -> ImageForm
     if len(image) > limit:
         raise InputTooLarge(f"{what} is {len(image)} bytes; the limit is {limit}", field=field, limit=limit)
     fmt: ImageFormat = sniff_image(bytes(image))
+    check_dimensions(bytes(image), field=field)  # hosted, baked into credentials, shown as og:image
     # read whole as baking reads it (every chunk and CRC, the XML): refused now, not at issuance
     bake(bytes(image), "https://badgekiln.invalid/check.json", spec="ob2")
     return fmt

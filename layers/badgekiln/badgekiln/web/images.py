@@ -16,7 +16,8 @@ import logging
 from typing import TYPE_CHECKING, Final
 from urllib.parse import unquote_to_bytes
 
-from badgekiln.errors import BadgeKilnError, NotFound
+from badgekiln.dimensions import check_dimensions
+from badgekiln.errors import BadgeKilnError, InputTooLarge, NotFound
 from badgekiln.hosting.media import CACHE_IMMUTABLE, TYPE_PNG
 from badgekiln.png import PNG_SIGNATURE
 from badgekiln.store.base import Store, public_path
@@ -72,7 +73,14 @@ def render_png(svg: bytes, size: int) -> tuple[bytes | None, str | None]:
 
 
 def picture_from_upload(image: bytes, fmt: str, alt: str) -> Picture:
-    """The picture of an uploaded badge image (``fmt`` ``png`` or ``svg``, as extraction found)."""
+    """The picture of an uploaded badge image (``fmt`` ``png`` or ``svg``, as extraction found);
+    none for one declaring more pixels than a browser should be asked to decode."""
+    try:
+        check_dimensions(image)
+    except InputTooLarge as exc:
+        return Picture(None, alt, f"The image is not previewed: {exc.message}.")
+    except BadgeKilnError:
+        pass  # not a readable PNG or SVG: said below
     if fmt == "svg":
         png, why = render_png(image, PREVIEW_SIZE)
         if png is None:
