@@ -96,11 +96,13 @@ def check_image(image: bytes, *, what: str, field: str, limit: int) -> ImageForm
         TypeError: ``image`` is not bytes.
         InputTooLarge: (``field``) over ``limit`` bytes, or declaring more pixels than
             :func:`~badgekiln.dimensions.check_dimensions` allows (``reason="dimensions"``).
-        NotABadgeImage, MalformedImage, UnsupportedEncoding: not a well-formed PNG or SVG.
+        NotABadgeImage, MalformedImage, UnsupportedEncoding: not a well-formed PNG or SVG, or an
+            SVG holding scripts, handlers or external references (``reason="active-content"``).
     """
     from badgekiln.baking import bake
     from badgekiln.dimensions import check_dimensions
     from badgekiln.sniff import sniff_image
+    from badgekiln.svgcontent import check_inert
 
     if not isinstance(image, bytes | bytearray):
         raise TypeError(f"{field} must be bytes, not {type(image).__name__}")
@@ -108,6 +110,8 @@ def check_image(image: bytes, *, what: str, field: str, limit: int) -> ImageForm
         raise InputTooLarge(f"{what} is {len(image)} bytes; the limit is {limit}", field=field, limit=limit)
     fmt: ImageFormat = sniff_image(bytes(image))
     check_dimensions(bytes(image), field=field)  # hosted, baked into credentials, shown as og:image
+    if fmt == "svg":
+        check_inert(bytes(image))  # hosted: it may be opened outside our sandbox CSP
     # read whole as baking reads it (every chunk and CRC, the XML): refused now, not at issuance
     bake(bytes(image), "https://badgekiln.invalid/check.json", spec="ob2")
     return fmt
