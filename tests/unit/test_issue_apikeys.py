@@ -95,3 +95,64 @@ def test_bad_calls(store: LocalStore) -> None:
 def test_the_issuer_is_named_by_its_slug_or_its_id(store: LocalStore) -> None:
     acme = get_issuer(store, "acme")
     assert create_api_key(store, issuer=acme.id)[1].issuer == "acme"  # scoped to the slug
+
+
+def test_a_key_with_an_expiry_works_until_then_and_stays_listed(store: LocalStore) -> None:
+    # issue #14 item 3: keys had no expiry; a leaked one worked until someone deleted it
+    from datetime import UTC, datetime, timedelta
+
+    from badgekiln.issue.apikeys import list_api_keys
+
+    now = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    token, key = create_api_key(store, issuer="acme", label="CI", expires=now + timedelta(days=30), now=now)
+    assert key.expires == "2027-01-06T09:00:00Z"
+    assert json.loads(store.get(api_key_path(key.id)).body)["expires"] == key.expires
+    assert verify_api_key(store, token, now=now + timedelta(days=29)) == key
+    for later in (now + timedelta(days=30), now + timedelta(days=400)):
+        with pytest.raises(AuthError) as caught:
+            verify_api_key(store, token, now=later)
+        assert caught.value.reason == "api-key"  # the same refusal as an unknown key
+    assert [k.to_dict() for k in list_api_keys(store)] == [key.to_dict()]
+    assert key.to_dict()["expires"] == "2027-01-06T09:00:00Z"
+    # a key without an expiry keeps working, and lists as before
+    forever, plain = create_api_key(store, admin=True, now=now)
+    assert verify_api_key(store, forever, now=now + timedelta(days=10_000)) == plain
+    assert "expires" not in plain.to_dict()
+
+
+@pytest.mark.parametrize(
+    "expires",
+    [
+        "2027-01-01T00:00:00Z",  # not a datetime
+        "naive",
+        "past",
+        "now",
+        "too far",
+    ],
+)
+def test_bad_expiries_are_invalid_fields(store: LocalStore, expires: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    value = {
+        "naive": datetime(2027, 1, 1),
+        "past": now - timedelta(seconds=1),
+        "now": now,
+        "too far": now + timedelta(days=3661),
+    }.get(expires, expires)
+    with pytest.raises(InvalidField) as caught:
+        create_api_key(store, admin=True, expires=value, now=now)  # type: ignore[arg-type]
+    assert caught.value.details["field"] == "expires"
+
+
+def test_a_record_with_a_broken_expiry_is_refused(store: LocalStore) -> None:
+    token, key = create_api_key(store, admin=True)
+    record = json.loads(store.get(api_key_path(key.id)).body)
+    for broken in ("soon", 17):
+        store.put(
+            api_key_path(key.id),
+            json.dumps({**record, "expires": broken}).encode(),
+            content_type="application/json",
+        )
+        with pytest.raises(AuthError):
+            verify_api_key(store, token)

@@ -502,6 +502,13 @@ def test_api_key_create_and_delete(
     code, out, err = run(capsys, "api-key", "list", "--issuer", "nobody")
     assert (code, out) == (2, "")
     assert "no issuer" in err
+    # AND a key made with --expires-in carries its expiry, listed
+    expiring = json_out(capsys, "api-key", "create", "--admin", "--expires-in", "7")
+    assert expiring["expires"] > expiring["created"]
+    assert verify_api_key(store, expiring["token"]).expires == expiring["expires"]
+    assert {k["id"]: k.get("expires") for k in json_out(capsys, "api-key", "list")}[expiring["id"]] == (
+        expiring["expires"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -512,6 +519,9 @@ def test_api_key_create_and_delete(
         ["api-key", "create", "--issuer", "nobody"],  # no such issuer
         ["api-key", "create", "--admin", "--label", " "],
         ["api-key", "delete", "not-an-id"],
+        ["api-key", "create", "--admin", "--expires-in", "0"],
+        ["api-key", "create", "--admin", "--expires-in", "nan"],
+        ["api-key", "create", "--admin", "--expires-in", "99999"],  # over the longest lifetime
     ],
 )
 def test_api_key_bad_input_exits_2(

@@ -7,11 +7,23 @@ can also be made through ``POST /api-keys``.
 from __future__ import annotations
 
 import argparse
+import math
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from badgekiln.cli._io import add_store_option, emit_json, open_cli_store
 
 __all__ = ["register"]
+
+
+def _days(text: str) -> float:
+    try:
+        days = float(text)
+    except ValueError:
+        days = math.nan
+    if not (math.isfinite(days) and days > 0):
+        raise argparse.ArgumentTypeError(f"expected a positive number of days, not {text!r}")
+    return days
 
 
 def register(subparsers: Any) -> None:
@@ -32,6 +44,12 @@ def register(subparsers: Any) -> None:
     scope.add_argument("--admin", action="store_true", help="a key for the admin routes")
     scope.add_argument("--issuer", metavar="ID", help="a key that acts for this issuer only")
     create.add_argument("--label", help="what the key is for (shown in listings)")
+    create.add_argument(
+        "--expires-in",
+        metavar="DAYS",
+        type=_days,
+        help="the key stops working this many days from now (default: it does not expire)",
+    )
     add_store_option(create)
     create.set_defaults(handler=_create)
 
@@ -55,7 +73,10 @@ def _create(args: argparse.Namespace) -> int:
     from badgekiln.issue import create_api_key
 
     # the issuer must exist (its slug or id)
-    token, key = create_api_key(open_cli_store(args), issuer=args.issuer, admin=args.admin, label=args.label)
+    expires = None if args.expires_in is None else datetime.now(UTC) + timedelta(days=args.expires_in)
+    token, key = create_api_key(
+        open_cli_store(args), issuer=args.issuer, admin=args.admin, label=args.label, expires=expires
+    )
     emit_json({**key.to_dict(), "token": token})
     return EXIT_OK
 

@@ -5,9 +5,10 @@ A token looks like ``bk_<id>_<secret>``: ``<id>`` is 16 hex digits naming the re
 ``<secret>`` is 32 random bytes, base64url. The record keeps ``sha256(secret)`` only: with 256
 bits of entropy a slow password hash adds nothing, and a leaked record does not leak the key.
 Comparison is constant-time. A key is either ``admin`` (every issuer, and creating issuers) or
-scoped to one issuer.
+scoped to one issuer. A key may carry an expiry: from then on it is refused as an unknown key is
+(listed until it is deleted, so people see what lapsed).
 
-HTTP clients send it as ``Authorization: Bearer bk_…`` (or ``X-Api-Key: bk_…``).
+HTTP clients send it as ``Authorization: Bearer bk_…`` (the only header the authorizer reads).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal
 
 from badgekiln.errors import AuthError, InvalidField, NotFound, StoreError
@@ -44,6 +45,8 @@ _TOKEN: Final = re.compile(r"bk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})")
 MAX_LISTED: Final = 10_000
 #: Longest label (characters): a note for people, e.g. "CI pipeline".
 MAX_LABEL_CHARS: Final = 200
+#: Longest lifetime a key may be given (an expiry further out is refused as a typo).
+MAX_LIFETIME: Final = timedelta(days=3660)
 
 
 @dataclass(frozen=True)
@@ -55,16 +58,30 @@ class ApiKey:
     issuer: str | None
     label: str | None
     created: str
+    #: When the key stops working (``2027-01-01T00:00:00Z``), or ``None``: it does not expire.
+    expires: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: id, scope, issuer, label, created (no secret)."""
-        return {
+        """JSON-ready: id, scope, issuer, label, created, and expires when it has one (no secret)."""
+        document: dict[str, Any] = {
             "id": self.id,
             "scope": self.scope,
             "issuer": self.issuer,
             "label": self.label,
             "created": self.created,
         }
+        if self.expires is not None:
+            document["expires"] = self.expires
+        return document
+
+    def expired(self, now: datetime) -> bool:
+        """Whether the key's expiry has come at ``now``; an unreadable expiry counts as come."""
+        if self.expires is None:
+            return False
+        try:
+            return datetime.fromisoformat(self.expires) <= now
+        except ValueError:
+            return True
 
     def require(self, issuer: str | None = None) -> None:
         """Raise unless the key may act for ``issuer`` (``None``: admin-only actions).
@@ -94,15 +111,17 @@ def create_api_key(
     issuer: str | None = None,
     admin: bool = False,
     label: str | None = None,
+    expires: datetime | None = None,
     now: datetime | None = None,
 ) -> tuple[str, ApiKey]:
-    """A new key (``admin``, or scoped to ``issuer``, its slug or id): ``(token, key)``.
+    """A new key (``admin``, or scoped to ``issuer``, its slug or id): ``(token, key)``, working
+    until ``expires`` (timezone-aware, after ``now`` and within :data:`MAX_LIFETIME`) if given.
 
     The token is returned once and never stored; keep it.
 
     Raises:
-        InvalidField: both or neither of ``admin`` and ``issuer`` (``field="issuer"``), or a bad
-            label.
+        InvalidField: both or neither of ``admin`` and ``issuer`` (``field="issuer"``), a bad
+            label, or a bad expiry (``field="expires"``).
         NotFound: no such issuer (a key for nobody is never made).
         StoreError: the store failed.
     """
@@ -125,9 +144,20 @@ def create_api_key(
         raise InvalidField(
             f"label must be one line of printable text, at most {MAX_LABEL_CHARS} characters", field="label"
         )
+    moment = now or datetime.now(UTC)
+    if expires is not None and (
+        not isinstance(expires, datetime)
+        or expires.tzinfo is None
+        or not moment < expires <= moment + MAX_LIFETIME
+    ):
+        raise InvalidField(
+            f"expires must be a time with its zone, after now and within {MAX_LIFETIME.days} days",
+            field="expires",
+        )
     key_id = secrets.token_hex(8)
     secret = base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode("ascii")
-    key = ApiKey(key_id, "admin" if admin else "issuer", issuer, label, stamp(now or datetime.now(UTC)))
+    until = None if expires is None else stamp(expires.astimezone(UTC))
+    key = ApiKey(key_id, "admin" if admin else "issuer", issuer, label, stamp(moment), until)
     record = {
         "id": key.id,
         "hash": _digest(secret),
@@ -135,15 +165,16 @@ def create_api_key(
         "issuer": key.issuer,
         "label": key.label,
         "created": key.created,
+        **({"expires": until} if until else {}),
     }
     store.create(api_key_path(key_id), dump(record), **RECORD_HEADERS)
     return f"{PREFIX}{key_id}_{secret}", key
 
 
-def verify_api_key(store: Store, token: str) -> ApiKey:
-    """The key ``token`` names, if the token is genuine.
+def verify_api_key(store: Store, token: str, *, now: datetime | None = None) -> ApiKey:
+    """The key ``token`` names, if the token is genuine and has not expired at ``now``.
 
-    Every failure (malformed, unknown id, wrong secret, corrupt record) is the same
+    Every failure (malformed, unknown id, wrong secret, expired, corrupt record) is the same
     :class:`~badgekiln.errors.AuthError`, so a caller learns nothing about which keys exist.
 
     Raises:
@@ -163,7 +194,7 @@ def verify_api_key(store: Store, token: str) -> ApiKey:
     if not isinstance(stored, str) or not hmac.compare_digest(stored.encode(), _digest(secret).encode()):
         raise refused
     key = _key_of(key_id, record)
-    if key is None:
+    if key is None or key.expired(now or datetime.now(UTC)):
         raise refused
     return key
 
@@ -173,13 +204,16 @@ def _key_of(key_id: str, record: Mapping[str, Any]) -> ApiKey | None:
     scope, issuer = record.get("scope"), record.get("issuer")
     if scope not in ("admin", "issuer") or (scope == "issuer" and not isinstance(issuer, str)):
         return None
-    label, created = record.get("label"), record.get("created")
+    label, created, expires = record.get("label"), record.get("created"), record.get("expires")
+    if expires is not None and not isinstance(expires, str):
+        return None
     return ApiKey(
         key_id,
         "admin" if scope == "admin" else "issuer",
         issuer if isinstance(issuer, str) else None,
         label if isinstance(label, str) else None,
         created if isinstance(created, str) else "",
+        expires,
     )
 
 
