@@ -433,3 +433,25 @@ def test_local_keys_kept_per_store_are_bounded(store: LocalStore, monkeypatch: p
         issue_credential(store, "acme", request)
         rotate_key(store, "acme")
     assert len(signing._local_signers[store]) == 2
+
+
+def test_kms_key_creation_is_capped_per_issuer_per_day(store: LocalStore, kms: Any) -> None:
+    # issue #14 item 3: a leaked issuer key could rotate until the 64-key cap, each KMS key billed
+    from datetime import UTC, datetime, timedelta
+
+    from badgekiln.issue.signing import MAX_KMS_KEYS_PER_DAY
+
+    options = KeyOptions(kms=True, kms_client=kms, local_kinds=frozenset({"ed25519"}))
+    day = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+    create_issuer(store, PUBLIC_URL, {**ACME, "slug": "kmsy"}, keys=options, now=day)  # rsa-1 in KMS
+    for _ in range(MAX_KMS_KEYS_PER_DAY - 1):
+        rotate_key(store, "kmsy", keys=options, now=day)
+    before = len(kms.list_keys()["Keys"])
+    with pytest.raises(InvalidField) as caught:
+        rotate_key(store, "kmsy", keys=options, now=day + timedelta(hours=15))
+    assert (caught.value.reason, caught.value.details["field"]) == ("kms-daily-cap", "keys")
+    assert len(kms.list_keys()["Keys"]) == before  # refused before any key was created
+    # local keys are not counted, and the next UTC day has a new budget
+    rotate_key(store, "kmsy", families=("ed25519",), keys=options, now=day)
+    tomorrow = rotate_key(store, "kmsy", keys=options, now=day + timedelta(days=1))
+    assert tomorrow.active_key("rsa").backend == "kms"

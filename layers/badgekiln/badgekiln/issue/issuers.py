@@ -40,7 +40,7 @@ from badgekiln.issue.records import (
     load,
     stamp,
 )
-from badgekiln.issue.signing import KeyOptions, create_key, next_key_name
+from badgekiln.issue.signing import FAMILY_KINDS, KeyOptions, check_kms_budget, create_key, next_key_name
 from badgekiln.issue.statuslists import STATUS_RETRY, ensure_lists, ensure_ob2_revocation_list
 from badgekiln.keys.formats import did_key_encode
 from badgekiln.store.base import Store, StoredObject
@@ -300,7 +300,8 @@ def rotate_key(
     Raises:
         NotFound: no such issuer.
         InvalidField: a did:key issuer's Ed25519 key cannot rotate (it *is* the DID), an unknown
-            family, or too many keys.
+            family, too many keys, or more KMS keys today than
+            :data:`~badgekiln.issue.signing.MAX_KMS_KEYS_PER_DAY` (``reason="kms-daily-cap"``).
         SigningError: KMS could not create a key.
         StoreError: the store failed.
     """
@@ -317,6 +318,8 @@ def rotate_key(
             )
     where = Layout.parse(issuer.public_url)
     when = stamp(_now(now))
+    kms_wanted = sum(1 for f in families if FAMILY_KINDS[f] not in keys.local_kinds)
+    check_kms_budget(issuer, kms_wanted, keys, when[:10])
     new: list[KeyRecord] = []
     for family in families:
         name = next_key_name(replace(issuer, keys=issuer.keys + tuple(new)), family)

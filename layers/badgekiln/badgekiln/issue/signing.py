@@ -43,7 +43,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FAMILY_KINDS",
+    "MAX_KMS_KEYS_PER_DAY",
     "KeyOptions",
+    "check_kms_budget",
     "create_key",
     "key_forms",
     "key_public",
@@ -55,6 +57,9 @@ __all__ = [
 FAMILY_KINDS: Final[dict[KeyFamily, KeyKind]] = {"ed25519": "ed25519", "rsa": "rsa2048"}
 #: Most keys one issuer may accumulate by rotation (the DID document lists them all).
 MAX_KEYS: Final = 64
+#: Most KMS keys one issuer's rotations may create per UTC day (each is billed monthly until
+#: deleted, so a leaked issuer key cannot run up the bill): two rotations of both families.
+MAX_KMS_KEYS_PER_DAY: Final = 4
 #: A KMS namespace: a CloudFormation stack name (letters, digits, hyphens; at most 128).
 _NAMESPACE: Final = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
 
@@ -95,6 +100,26 @@ def next_key_name(record: IssuerRecord, family: KeyFamily) -> str:
     while f"{family}-{number}" in taken:
         number += 1
     return f"{family}-{number}"
+
+
+def check_kms_budget(record: IssuerRecord, wanted: int, options: KeyOptions, today: str) -> None:
+    """Refuse to create ``wanted`` more KMS keys for ``record`` on the UTC day ``today``
+    (``2026-12-07``) if that would pass :data:`MAX_KMS_KEYS_PER_DAY`.
+
+    Raises:
+        InvalidField: (``field="keys"``, ``reason="kms-daily-cap"``) it would.
+    """
+    if not options.kms or wanted <= 0:
+        return
+    made = sum(1 for k in record.keys if k.backend == "kms" and k.created.startswith(today))
+    if made + wanted > MAX_KMS_KEYS_PER_DAY:
+        raise InvalidField(
+            f"issuer {record.slug!r} has created {made} KMS keys today; at most "
+            f"{MAX_KMS_KEYS_PER_DAY} a day (UTC), try again tomorrow",
+            field="keys",
+            reason="kms-daily-cap",
+            limit=MAX_KMS_KEYS_PER_DAY,
+        )
 
 
 def create_key(
