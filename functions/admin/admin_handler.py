@@ -72,6 +72,7 @@ class ApiKeyOut(BaseModel):
     issuer: str | None
     label: str | None
     created: str
+    expires: str | None = None
 
 
 @app.post(
@@ -193,11 +194,11 @@ def create_api_key_route() -> Response[ApiKeyOut]:
     event = app.current_event
     require_admin(event)
     request = json_model(event, ApiKeyRequest)
-    token, key = create_api_key(store(), issuer=request.issuer, admin=request.admin, label=request.label)
-    obs.logger.info("api key created", extra={"key_id": key.id, "scope": key.scope, "issuer": key.issuer})
-    body = ApiKeyOut(
-        token=token, id=key.id, scope=key.scope, issuer=key.issuer, label=key.label, created=key.created
+    token, key = create_api_key(
+        store(), issuer=request.issuer, admin=request.admin, label=request.label, expires=request.expires
     )
+    obs.logger.info("api key created", extra={"key_id": key.id, "scope": key.scope, "issuer": key.issuer})
+    body = ApiKeyOut(token=token, **key.to_dict())
     # the token must not linger in caches or logs along the way
     return Response(201, "application/json", body, {"Cache-Control": "no-store"})
 

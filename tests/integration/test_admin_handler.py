@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 import pytest
@@ -168,6 +169,23 @@ def test_api_keys_are_shown_once_work_and_can_be_withdrawn(context: Context, sto
     assert deleted["statusCode"] == 204
     with pytest.raises(AuthError):
         verify_api_key(store, body["token"])
+
+
+@pytest.mark.usefixtures("acme")
+def test_an_api_key_may_be_given_an_expiry(context: Context, store: Store) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    event = request("admin-create-api-key.json", key=ADMIN_KEY)
+    expires = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
+    event["body"] = json.dumps({**json.loads(event["body"]), "expires": expires.isoformat()})
+    body = answer(call(context, event), 201)
+    assert body["expires"] == expires.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert verify_api_key(store, body["token"]).expires == body["expires"]
+    with pytest.raises(AuthError):
+        verify_api_key(store, body["token"], now=expires)
+    event["body"] = json.dumps({**json.loads(event["body"]), "expires": "2020-01-01T00:00:00Z"})
+    document = problem(call(context, event))
+    assert (document["status"], document["field"]) == (422, "expires")
 
 
 MALFORMED = [

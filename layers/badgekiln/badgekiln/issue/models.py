@@ -543,6 +543,9 @@ class ApiKeyRequest(_Model):
     issuer: str | None = Field(default=None, min_length=1, max_length=MAX_URL_CHARS)
     admin: bool = False
     label: Name | None = Field(default=None, description="What the key is for (one line).")
+    expires: Instant | None = Field(
+        default=None, description="When the key stops working (with a time zone); none: it does not expire."
+    )
 
 
 class StatusChange(_Model):
