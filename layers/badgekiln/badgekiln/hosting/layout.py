@@ -305,27 +305,28 @@ def achievement_image(issuer: str, name: str, fmt: ImageFormat) -> Hosted:
 
 def credential(issuer: str, name: str, *, jwt: bool = False) -> Hosted:
     """An OB 3.0 credential: JSON (Data Integrity) or compact VC-JWT."""
-    _names((issuer, "issuer"), (name, "credential"))
-    return _hosted(f"issuers/{issuer}/credentials/{name}.{'jwt' if jwt else 'json'}")
+    return _credential_file(issuer, name, "credentials", "jwt" if jwt else "json")
 
 
 def assertion(issuer: str, name: str) -> Hosted:
     """An OB 2.0 hosted Assertion (its URL is its id)."""
-    _names((issuer, "issuer"), (name, "credential"))
-    return _hosted(f"issuers/{issuer}/assertions/{name}.json")
+    return _credential_file(issuer, name, "assertions", "json")
 
 
 def signed_assertion(issuer: str, name: str) -> Hosted:
     """An OB 2.0 signed Assertion (the compact JWS)."""
-    _names((issuer, "issuer"), (name, "credential"))
-    return _hosted(f"issuers/{issuer}/assertions/{name}.jws")
+    return _credential_file(issuer, name, "assertions", "jws")
 
 
 def baked_image(issuer: str, name: str, fmt: ImageFormat, *, spec: Literal["ob2", "ob3"]) -> Hosted:
     """The baked image of a credential (``ob3``) or assertion (``ob2``)."""
+    return _credential_file(issuer, name, "credentials" if spec == "ob3" else "assertions", fmt)
+
+
+def _credential_file(issuer: str, name: str, folder: str, extension: str) -> Hosted:
+    """``issuers/<issuer>/<folder>/<name>.<extension>``: a credential's or assertion's files."""
     _names((issuer, "issuer"), (name, "credential"))
-    folder = "credentials" if spec == "ob3" else "assertions"
-    return _hosted(f"issuers/{issuer}/{folder}/{name}.{fmt}")
+    return _hosted(f"issuers/{issuer}/{folder}/{name}.{extension}")
 
 
 def jwks() -> Hosted:
