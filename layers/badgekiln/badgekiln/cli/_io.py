@@ -1,4 +1,4 @@
-"""What the sub-commands share: the ``--store`` and ``-o/--force`` options, and their output.
+"""What the sub-commands share: command groups, the ``--store`` and ``-o/--force`` options, output.
 
 Like the command modules, this imports only ``argparse`` at import time.
 """
@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 __all__ = [
     "WarningLines",
+    "add_actions",
     "add_output_options",
     "add_store_option",
     "emit_json",
@@ -20,6 +21,15 @@ __all__ = [
     "read_utf8",
     "write_output",
 ]
+
+
+def add_actions(subparsers: Any, name: str, *, help: str, description: str) -> Any:
+    """Add command ``name`` whose ACTION (``badgekiln NAME ACTION ...``) is required; return the
+    sub-parsers to add the actions to."""
+    parser = subparsers.add_parser(name, help=help, description=description)
+    actions = parser.add_subparsers(dest=f"{name.replace('-', '_')}_command", metavar="ACTION")
+    actions.required = True
+    return actions
 
 
 def add_store_option(parser: argparse.ArgumentParser) -> None:

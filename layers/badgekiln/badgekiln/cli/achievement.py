@@ -5,19 +5,18 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from badgekiln.cli._io import add_store_option, emit_json, open_cli_store
+from badgekiln.cli._io import add_actions, add_store_option, emit_json, open_cli_store
 
 __all__ = ["register"]
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
+    commands = add_actions(
+        subparsers,
         "achievement",
         help="create or list achievements",
         description="Manage achievements, published as OB 3.0 Achievements and OB 2.0 BadgeClasses.",
     )
-    commands = parser.add_subparsers(dest="achievement_command", metavar="ACTION")
-    commands.required = True
 
     create = commands.add_parser(
         "create",

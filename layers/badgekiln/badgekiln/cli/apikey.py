@@ -11,7 +11,7 @@ import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from badgekiln.cli._io import add_store_option, emit_json, open_cli_store
+from badgekiln.cli._io import add_actions, add_store_option, emit_json, open_cli_store
 
 __all__ = ["register"]
 
@@ -27,13 +27,12 @@ def _days(text: str) -> float:
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
+    commands = add_actions(
+        subparsers,
         "api-key",
         help="create, list or delete HTTP API keys",
         description="Manage the API keys of the HTTP API (stored hashed; a token is shown once).",
     )
-    commands = parser.add_subparsers(dest="api_key_command", metavar="ACTION")
-    commands.required = True
 
     create = commands.add_parser(
         "create",

@@ -5,19 +5,18 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from badgekiln.cli._io import add_store_option, emit_json, open_cli_store
+from badgekiln.cli._io import add_actions, add_store_option, emit_json, open_cli_store
 
 __all__ = ["register"]
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
+    commands = add_actions(
+        subparsers,
         "credential",
         help="show one issued credential, or list an issuer's",
         description="Read issued credentials back: what each is, its state and reason, where it lives.",
     )
-    commands = parser.add_subparsers(dest="credential_command", metavar="ACTION")
-    commands.required = True
 
     show = commands.add_parser(
         "show",

@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Any
 
-from badgekiln.cli._io import add_store_option, emit_json, open_cli_store
+from badgekiln.cli._io import add_actions, add_store_option, emit_json, open_cli_store
 
 __all__ = ["register"]
 
@@ -30,13 +30,12 @@ def _kms(args: argparse.Namespace) -> Any:
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
+    commands = add_actions(
+        subparsers,
         "issuer",
         help="create, show, list, update issuers; rotate their keys",
         description="Manage issuers: profiles, DID documents and signing keys, hosted under the public URL.",
     )
-    commands = parser.add_subparsers(dest="issuer_command", metavar="ACTION")
-    commands.required = True
 
     create = commands.add_parser(
         "create",
