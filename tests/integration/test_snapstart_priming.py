@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -39,3 +40,22 @@ def test_snapstart_init_imports_the_verification_stack_and_on_demand_init_does_n
         )
         answers[kind] = done.stdout.split()
     assert answers == {"on-demand": ["False", "False"], "snap-start": ["True", "True"]}
+
+
+def test_functions_without_routes_do_not_load_the_http_glue() -> None:
+    # badgekiln.http exports lazily: the authorizer, worker and publisher need only observability
+    probe = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]); import authorizer_handler; "
+        "print(json.dumps([m for m in sys.modules if m.startswith('badgekiln.http.')]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(REPO / "functions" / "authorizer")],
+        env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    loaded = set(json.loads(done.stdout))
+    assert loaded.isdisjoint({"badgekiln.http.bodies", "badgekiln.http.responses", "badgekiln.http.resolver"})
+    assert "badgekiln.http.observability" in loaded
