@@ -84,6 +84,9 @@ def static(name: str) -> Response[str | bytes]:
 SNAPSHOT_IMPORTS = (
     *VERIFICATION_IMPORTS,
     "badgekiln.web.pages",
+    "badgekiln.web.hosted",
+    "badgekiln.web.html",
+    "jinja2",
     "badgekiln.web.check",
     # the pages' Markdown narratives (markdown-it-py and nh3, loaded on the first badge shown)
     "badgekiln.web.markdown",

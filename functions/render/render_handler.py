@@ -51,6 +51,8 @@ def render() -> Response[str]:
 SNAPSHOT_IMPORTS = (
     "badgekiln.render.convert",
     "badgekiln.render.templates",
+    "badgekiln.hosting.media",
+    "badgekiln.issue.apikeys",
     "cairosvg",
 )
 
