@@ -9,26 +9,20 @@ exactly as openbadgeslib itself extracts it; rebaking keeps the foreign comment 
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import badgekiln
 from badgekiln import png
+from tests.interop.openbadgeslib_cli import BIN, IMAGES, make_workspace, run_all
 
 pytestmark = pytest.mark.interop
 
 oblib = pytest.importorskip("openbadgeslib.baking")
-BIN = Path(sys.executable).parent
 if not (BIN / "openbadges-signer").exists():  # pragma: no cover - the dev extra installs it
     pytest.skip("openbadgeslib's command-line tools are not installed", allow_module_level=True)
 
-IMAGES = {
-    "png": "concentricsky-openbadges-bakery/openbadges_bakery/testfiles/public_domain_heart.png",
-    "svg": "concentricsky-openbadges-bakery/openbadges_bakery/testfiles/unbaked_example.svg",
-}
 #: CLI mode: (signer options, badge key type, spec, carrier keyword or element)
 MODES = {
     "ob2-signed-rsa": (["-V", "2"], "RSA", "ob2"),
@@ -39,80 +33,23 @@ MODES = {
 }
 COMMENT = b"Signed with OpenBadgesLib 4.6.3 (OB 2.0 JWS)"
 
-_CONFIG = """
-[paths]
-base = {base}
-base_key = ${{base}}/keys
-base_log = ${{base}}/log
-base_image = ${{base}}/images
-base_status = ${{base}}/status
-[logs]
-general = general.log
-signer = signer.log
-[smtp]
-smtp_server = localhost
-smtp_port = 25
-use_ssl = False
-mail_from = no-reply@issuer.example
-[issuer]
-name = Interop issuer
-url = https://issuer.example
-image = issuer_logo.png
-email = badges@issuer.example
-publish_url = https://issuer.example/issuer/
-revocationList = revoked.json
-"""
-_BADGE = """
-[badge_{name}]
-name = Badge {name}
-description = Built by the openbadgeslib CLI for badgekiln's interop tests
-local_image = source.{ext}
-image = https://issuer.example/badges/{name}/image.{ext}
-criteria = https://issuer.example/badges/{name}/criteria.html
-verify_key = https://issuer.example/badges/{name}/verify_key.pem
-badge = https://issuer.example/badges/{name}/badge.json
-crypto_key = https://issuer.example/badges/{name}/key.json
-hosted_assertions_base = https://issuer.example/badges/{name}/assertions/
-private_key = ${{paths:base_key}}/sign_{name}.pem
-public_key = ${{paths:base_key}}/verify_{name}.pem
-key_type = {key_type}
-"""
-
-
-def _run_all(commands: list[list[str]], cwd: Path) -> None:
-    """Run the CLI commands side by side (each is a second of interpreter start-up and signing)."""
-    running = [
-        (command, subprocess.Popen([str(BIN / command[0]), *command[1:]], cwd=cwd, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, text=True))
-        for command in commands
-    ]  # fmt: skip
-    for command, process in running:
-        output, _ = process.communicate(timeout=120)
-        assert process.returncode == 0, f"{command}: {output}"
-
 
 @pytest.fixture(scope="module")
 def signed(vectors: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], bytes]:
     """Every (mode, format) badge, made by ``openbadges-keygenerator`` and ``openbadges-signer``."""
     base = tmp_path_factory.mktemp("openbadgeslib")
-    for folder in ("keys", "log", "images", "status", "out"):
-        (base / folder).mkdir()
-    config = _CONFIG.format(base=base)
-    badges = [f"{key_type.lower()}{ext}" for key_type in ("RSA", "ED25519") for ext in IMAGES]
-    for ext, source in IMAGES.items():
-        (base / "images" / f"source.{ext}").write_bytes((vectors / source).read_bytes())
-    for badge in badges:
-        key_type, ext = badge[:-3].upper(), badge[-3:]
-        config += _BADGE.format(name=badge, ext=ext, key_type=key_type)
-    (base / "config.ini").write_text(config)
-    _run_all([["openbadges-keygenerator", "-c", "config.ini", "-g", badge] for badge in badges], base)
+    badges = {
+        f"{key_type.lower()}{ext}": (key_type, ext) for key_type in ("RSA", "ED25519") for ext in IMAGES
+    }
+    make_workspace(base, vectors, badges)
+    run_all([["openbadges-keygenerator", "-c", "config.ini", "-g", badge] for badge in badges], base)
     signing = {
         (mode, ext): ["openbadges-signer", "-c", "config.ini", "-b", f"{key_type.lower()}{ext}",
                       "-r", "ann@example.org", "-E", "-o", str(base / "out" / f"{mode}-{ext}"), *options]
         for mode, (options, key_type, _) in MODES.items()
         for ext in IMAGES
     }  # fmt: skip
-    _run_all(list(signing.values()), base)
+    run_all(list(signing.values()), base)
     made = {}
     for (mode, ext), command in signing.items():
         (image,) = Path(command[command.index("-o") + 1]).glob(f"*.{ext}")

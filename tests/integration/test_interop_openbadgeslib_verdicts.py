@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,19 +25,14 @@ import pytest
 
 import badgekiln
 from tests.interop.harness import command_or_skip
+from tests.interop.openbadgeslib_cli import BIN, PUBLISH_URL, make_workspace, run_all
 
 pytestmark = pytest.mark.interop
 
 pytest.importorskip("openbadgeslib")
-BIN = Path(sys.executable).parent
 if not (BIN / "openbadges-publish").exists():  # pragma: no cover - the dev extra installs it
     pytest.skip("openbadgeslib's command-line tools are not installed", allow_module_level=True)
 
-PUBLISH_URL = "https://issuer.example/issuer/"
-IMAGES = {
-    "png": "concentricsky-openbadges-bakery/openbadges_bakery/testfiles/public_domain_heart.png",
-    "svg": "concentricsky-openbadges-bakery/openbadges_bakery/testfiles/unbaked_example.svg",
-}
 #: badge section: (key type, image format)
 BADGES = {"rsapng": ("RSA", "png"), "rsasvg": ("RSA", "svg"), "edpng": ("ED25519", "png")}
 #: case: (badge, signer options, recipient, what openbadges-publish does to it)
@@ -55,73 +49,14 @@ CASES: dict[str, tuple[str, list[str], str, str | None]] = {
     "ob3-ldp.png": ("edpng", ["-V", "3", "-P", "ldp"], "ben@example.org", None),
     "ob3-ldp-suspended.png": ("edpng", ["-V", "3", "-P", "ldp"], "dan@example.org", "--suspend"),
 }
-_CONFIG = """
-[paths]
-base = {base}
-base_key = ${{base}}/keys
-base_log = ${{base}}/log
-base_image = ${{base}}/images
-base_status = ${{base}}/status
-[logs]
-general = general.log
-signer = signer.log
-[smtp]
-smtp_server = localhost
-smtp_port = 25
-use_ssl = False
-mail_from = no-reply@issuer.example
-[issuer]
-name = Interop issuer
-url = https://issuer.example
-image = issuer_logo.png
-email = badges@issuer.example
-publish_url = {publish_url}
-revocationList = revoked.json
-did = auto
-"""
-_BADGE = """
-[badge_{name}]
-name = Badge {name}
-description = Built by the openbadgeslib CLI for badgekiln's interop tests
-local_image = source.{ext}
-image = {publish_url}badge_{name}/image.{ext}
-criteria = {publish_url}badge_{name}/criteria.html
-verify_key = {publish_url}badge_{name}/verify.pem
-badge = {publish_url}badge_{name}/badge.json
-crypto_key = {publish_url}badge_{name}/key.json
-hosted_assertions_base = {publish_url}badge_{name}/assertions/
-private_key = ${{paths:base_key}}/sign_{name}.pem
-public_key = ${{paths:base_key}}/verify_{name}.pem
-key_type = {key_type}
-status_lists = revocation, suspension
-"""
-
-
-def _run(commands: list[list[str]], cwd: Path) -> None:
-    """Run CLI commands side by side (each is a second of interpreter start-up)."""
-    running = [
-        (command, subprocess.Popen([str(BIN / command[0]), *command[1:]], cwd=cwd, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, text=True))
-        for command in commands
-    ]  # fmt: skip
-    for command, process in running:
-        output, _ = process.communicate(timeout=180)
-        assert process.returncode == 0, f"{command}: {output}"
 
 
 @pytest.fixture(scope="module")
 def issued(vectors: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Path]]:
     """(the published web root, case → badge file), all made by openbadgeslib's CLI."""
     base = tmp_path_factory.mktemp("openbadgeslib-verdicts")
-    for folder in ("keys", "log", "images", "status", "out"):
-        (base / folder).mkdir()
-    for ext, source in IMAGES.items():
-        (base / "images" / f"source.{ext}").write_bytes((vectors / source).read_bytes())
-    config = _CONFIG.format(base=base, publish_url=PUBLISH_URL)
-    for name, (key_type, ext) in BADGES.items():
-        config += _BADGE.format(name=name, ext=ext, key_type=key_type, publish_url=PUBLISH_URL)
-    (base / "config.ini").write_text(config)
-    _run([["openbadges-keygenerator", "-c", "config.ini", "-g", name] for name in BADGES], base)
+    make_workspace(base, vectors, BADGES, status_lists=True)
+    run_all([["openbadges-keygenerator", "-c", "config.ini", "-g", name] for name in BADGES], base)
     # one signer at a time per badge: each OB 3.0 credential takes an index in the badge's registry
     by_badge: dict[str, list[list[str]]] = {}
     for case, (badge, options, recipient, _) in CASES.items():
@@ -142,12 +77,12 @@ def issued(vectors: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Pat
             ]
         )
     for round_ in range(max(len(commands) for commands in by_badge.values())):
-        _run([commands[round_] for commands in by_badge.values() if round_ < len(commands)], base)
+        run_all([commands[round_] for commands in by_badge.values() if round_ < len(commands)], base)
     web, web2 = base / "web", base / "web2"
-    _run([["openbadges-publish", "-c", "config.ini", "-V", "2", "-o", str(web2)]], base)
+    run_all([["openbadges-publish", "-c", "config.ini", "-V", "2", "-o", str(web2)]], base)
     for badge, _, recipient, action in CASES.values():
         if action is not None:
-            _run(
+            run_all(
                 [
                     [
                         "openbadges-publish",
@@ -165,7 +100,7 @@ def issued(vectors: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Pat
                 ],
                 base,
             )
-    _run([["openbadges-publish", "-c", "config.ini", "-V", "3", "-o", str(web)]], base)
+    run_all([["openbadges-publish", "-c", "config.ini", "-V", "3", "-o", str(web)]], base)
     for path in web2.rglob("*"):
         target = web / path.relative_to(web2)
         if path.is_file() and not target.exists():
