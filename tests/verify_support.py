@@ -39,6 +39,20 @@ from badgekiln.verification import Check, Report
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 OB_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+#: The members of a verification report (Report.to_dict, `badgekiln verify --json`), in order:
+#: a wire format callers parse, so a new member goes at the end.
+REPORT_KEYS = [
+    "valid",
+    "spec",
+    "format",
+    "proof",
+    "credential",
+    "checks",
+    "endorsements",
+    "conformance",
+    "issuer_identity",
+    "credentials",
+]
 VALIDATOR = "1edtech-digital-credentials-public-validator"
 OB20 = f"{VALIDATOR}/inspector-vc/src/test/resources/ob20"
 OB30 = f"{VALIDATOR}/inspector-vc/src/test/resources/ob30"

@@ -9,7 +9,7 @@ import pytest
 
 from badgekiln.cli import main
 from badgekiln.keys.formats import dump_pem_public_key
-from tests.verify_support import OB20, OB30, TestIssuer
+from tests.verify_support import OB20, OB30, REPORT_KEYS, TestIssuer
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -62,18 +62,7 @@ def test_json_form_is_the_report(
     code, out, _ = _run(capsys, str(path), "--json", "--offline", *_documents(tmp_path, issuer.documents))
     report = json.loads(out)
     assert code == 0
-    assert list(report) == [
-        "valid",
-        "spec",
-        "format",
-        "proof",
-        "credential",
-        "checks",
-        "endorsements",
-        "conformance",
-        "issuer_identity",
-        "credentials",
-    ]
+    assert list(report) == REPORT_KEYS
     assert report["valid"] is True
     assert report["credential"]["issuer"] == {"id": "did:web:issuer.example", "name": "Example Issuer"}
 

@@ -10,6 +10,7 @@ import pytest
 from badgekiln.verification import Check, Report, Summary
 from badgekiln.verification._session import Checks
 from badgekiln.verification.report import CHECK_IDS
+from tests.verify_support import REPORT_KEYS
 
 
 def _report(*checks: Check) -> Report:
@@ -69,18 +70,7 @@ def test_to_dict_key_order_and_round_trip() -> None:
         "ob3", "png", (PASSED_PROOF, Check("expiry", "failed", "expired", "expired")), summary, "x"
     )
     out = report.to_dict()
-    assert list(out) == [
-        "valid",
-        "spec",
-        "format",
-        "proof",
-        "credential",
-        "checks",
-        "endorsements",
-        "conformance",
-        "issuer_identity",
-        "credentials",
-    ]
+    assert list(out) == REPORT_KEYS
     assert list(out["credential"]) == [
         "id",
         "type",
