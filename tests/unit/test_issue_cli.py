@@ -535,3 +535,21 @@ def test_api_key_bad_input_exits_2(
     assert (code, out) == (2, "")
     assert err.startswith("error: ")
     assert err.count("\n") == 1
+
+
+def test_recipient_type_choices_are_the_request_models(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--recipient-type`` of ``issue`` and ``credential list`` offers exactly the kinds the
+    issuing request accepts, and refuses others with a usage error."""
+    from typing import get_args
+
+    from badgekiln.issue.models import RecipientType
+
+    for argv in (["issue", "--help"], ["credential", "list", "--help"]):
+        with pytest.raises(SystemExit):
+            main(argv)
+        out = capsys.readouterr().out
+        assert "{" + ",".join(get_args(RecipientType)) + "}" in out
+    with pytest.raises(SystemExit) as caught:
+        main([*ISSUE, "--recipient-type", "fax"])
+    assert caught.value.code == 2
+    assert "invalid choice: 'fax'" in capsys.readouterr().err

@@ -41,6 +41,16 @@ def add_store_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_recipient_type_option(parser: argparse.ArgumentParser) -> None:
+    """``--recipient-type``: the kinds of identity ``issue.models.RecipientType`` names."""
+    parser.add_argument(
+        "--recipient-type",
+        choices=("email", "url", "telephone", "id"),
+        default="email",
+        help="default: email",
+    )
+
+
 def open_cli_store(args: argparse.Namespace) -> Any:
     """The store ``--store`` (or the environment) names.
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from badgekiln.cli._io import add_actions, add_store_option, emit_json, open_cli_store
+from badgekiln.cli._io import (
+    add_actions,
+    add_recipient_type_option,
+    add_store_option,
+    emit_json,
+    open_cli_store,
+)
 
 __all__ = ["register"]
 
@@ -39,12 +45,7 @@ def register(subparsers: Any) -> None:
     )
     listing.add_argument("--issuer", required=True, help="the issuer's slug or id")
     listing.add_argument("--recipient", help="only those issued to this recipient (e-mail: any case)")
-    listing.add_argument(
-        "--recipient-type",
-        choices=("email", "url", "telephone", "id"),
-        default="email",
-        help="default: email",
-    )
+    add_recipient_type_option(listing)
     listing.add_argument("--external-id", metavar="ID", help="only those issued with this external id")
     listing.add_argument("--achievement", metavar="SLUG", help="only those of this achievement")
     listing.add_argument(

@@ -6,7 +6,14 @@ import argparse
 import sys
 from typing import Any
 
-from badgekiln.cli._io import add_output_options, add_store_option, emit_json, open_cli_store, write_output
+from badgekiln.cli._io import (
+    add_output_options,
+    add_recipient_type_option,
+    add_store_option,
+    emit_json,
+    open_cli_store,
+    write_output,
+)
 
 __all__ = ["register"]
 
@@ -55,12 +62,7 @@ def register(subparsers: Any) -> None:
     issue.add_argument(
         "--recipient", required=True, help="the recipient's e-mail address (or see --recipient-type)"
     )
-    issue.add_argument(
-        "--recipient-type",
-        choices=("email", "url", "telephone", "id"),
-        default="email",
-        help="default: email",
-    )
+    add_recipient_type_option(issue)
     issue.add_argument("--recipient-name", help="the recipient's name, for personalised images only")
     issue.add_argument("--plain", action="store_true", help="do not hash the recipient identity")
     issue.add_argument(

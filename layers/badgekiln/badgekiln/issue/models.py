@@ -139,6 +139,8 @@ def _email(value: str) -> str:
 
 
 Url = Annotated[str, AfterValidator(_url)]
+#: What kind of identity a recipient is (the CLI's ``--recipient-type`` offers the same).
+RecipientType = Literal["email", "url", "telephone", "id"]
 Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS), AfterValidator(_text)]
 Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS), AfterValidator(_text)]
 Email = Annotated[str, AfterValidator(_email)]
@@ -266,7 +268,7 @@ class RecipientInput(_Model):
     personalises the badge image; it is never written into the credential."""
 
     # type and hashed come first: the identity is checked against them
-    type: Literal["email", "url", "telephone", "id"] = "email"
+    type: RecipientType = "email"
     hashed: bool = True
     identity: Annotated[str, Field(min_length=1, max_length=2048)]
     name: Name | None = None
@@ -486,9 +488,7 @@ class CredentialQuery(_Model):
     recipient: Annotated[str, Field(min_length=1, max_length=MAX_URL_CHARS)] | None = Field(
         default=None, description="Only those issued to this recipient (e-mail addresses ignore case)."
     )
-    recipient_type: Literal["email", "url", "telephone", "id"] = Field(
-        default="email", description="What kind of identity recipient is."
-    )
+    recipient_type: RecipientType = Field(default="email", description="What kind of identity recipient is.")
     external_id: ExternalId | None = Field(
         default=None, description="Only the one(s) issued with this external_id."
     )
