@@ -3,12 +3,14 @@
 Run with ``make bench`` or ``.venv/bin/python bench/bench_coldstart.py [--quick] [--only NAME …]``.
 
 Each run starts a new interpreter (``-S``, the layer and its dependencies on ``PYTHONPATH``, as
-Lambda runs them from ``/opt/python``) that imports the function's handler module (the init phase) and
-hands it one request from ``events/`` (the first invocation), with the function's environment from
-``template.yaml`` (as ``badgekiln serve`` reads it; the log level raised to WARNING, the store
-and queue pointed at the moto server) and its S3 bucket on a moto server over loopback (so boto3's
-import and client creation are paid where they would be, and one S3 round trip is made; the store
-starts empty, so stateful routes answer 404 after reading it). Reported per function, medians of several runs:
+Lambda runs them from ``/opt/python``; the library compiled to unchecked-hash bytecode in a
+scratch copy, as ``layers/badgekiln/Makefile`` builds the layer) that imports the function's
+handler module (the init phase) and hands it one request from ``events/`` (the first invocation),
+with the function's environment from ``template.yaml`` (as ``badgekiln serve`` reads it; the log
+level raised to WARNING, the store and queue pointed at the moto server) and its S3 bucket on a
+moto server over loopback (so boto3's import and client creation are paid where they would be,
+and one S3 round trip is made; the store starts empty, so stateful routes answer 404 after reading
+it). Reported per function, medians of several runs:
 
 * ``process``: wall time from spawning the interpreter to its exit (Python's own start included),
   and ``cpu``, the CPU time it used (user + system): on a busy machine the wall time grows with
@@ -23,17 +25,21 @@ file-system cache (the first run of all is discarded as a warm-up) and on the in
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import textwrap
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from py_compile import PycInvalidationMode
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # tests.aws_support: the moto server
@@ -98,7 +104,21 @@ def _template_environments() -> dict[str, dict[str, str]]:
     return {spec.code_dir.name: dict(spec.environment) for spec in app.functions.values()}
 
 
-def _environment(function: Function, endpoint: str, template: dict[str, str]) -> dict[str, str]:
+def _built_layer(scratch: Path) -> Path:
+    """The library as the layer ships it (layers/badgekiln/Makefile): a copy compiled to
+    unchecked-hash bytecode, so no run compiles it from source (``PYTHONDONTWRITEBYTECODE``, set
+    on this machine, would otherwise make every run do so, as Lambda did before the Makefile)."""
+    site = scratch / "python"
+    shutil.copytree(
+        REPO / "layers" / "badgekiln" / "badgekiln",
+        site / "badgekiln",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    compileall.compile_dir(site, quiet=1, invalidation_mode=PycInvalidationMode.UNCHECKED_HASH)
+    return site
+
+
+def _environment(function: Function, endpoint: str, template: dict[str, str], layer: Path) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -106,9 +126,7 @@ def _environment(function: Function, endpoint: str, template: dict[str, str]) ->
     }
     env.update(template)
     # the layer and its dependencies, as /opt/python is on Lambda
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(REPO / "layers" / "badgekiln"), sysconfig.get_paths()["purelib"]]
-    )
+    env["PYTHONPATH"] = os.pathsep.join([str(layer), sysconfig.get_paths()["purelib"]])
     env.update(
         AWS_ACCESS_KEY_ID="testing",
         AWS_SECRET_ACCESS_KEY="testing",
@@ -175,7 +193,8 @@ def main() -> int:
     chosen = [f for f in FUNCTIONS if not args.only or f.name in args.only]
     import boto3
 
-    with moto_server() as endpoint:
+    with moto_server() as endpoint, tempfile.TemporaryDirectory(prefix="bench-coldstart-") as scratch:
+        layer = _built_layer(Path(scratch))
         session = boto3.Session(
             region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
         )
@@ -188,7 +207,7 @@ def main() -> int:
         print(head, "-" * len(head), sep="\n")
         templates = _template_environments()
         for function in chosen:
-            env = _environment(function, endpoint, templates[function.name])
+            env = _environment(function, endpoint, templates[function.name], layer)
             if args.snapstart:
                 env["AWS_LAMBDA_INITIALIZATION_TYPE"] = "snap-start"
             _one(function, env)  # warm the file-system cache
