@@ -210,6 +210,48 @@ def test_bake_refuses_bad_calls() -> None:
         badgekiln.bake(SMALL_PNG, b"{}")  # type: ignore[arg-type]
 
 
+def _padded_png(size: int) -> bytes:
+    """A sound 1×1 PNG of ``size`` bytes (an ancillary chunk fills it)."""
+    return SMALL_PNG[:33] + _chunk(b"zzZz", b"\0" * (size - len(SMALL_PNG) - 12)) + SMALL_PNG[33:]
+
+
+def test_bake_caps_the_image_bytes() -> None:
+    at_cap = _padded_png(baking.MAX_BAKE_IMAGE_BYTES)
+    assert len(at_cap) == baking.MAX_BAKE_IMAGE_BYTES
+    assert badgekiln.extract(badgekiln.bake(at_cap, OB3)).payload == OB3
+    with pytest.raises(InputTooLarge) as caught:
+        badgekiln.bake(_padded_png(baking.MAX_BAKE_IMAGE_BYTES + 1), OB3)
+    assert (caught.value.details["field"], caught.value.details["limit"]) == (
+        "image",
+        baking.MAX_BAKE_IMAGE_BYTES,
+    )
+    with pytest.raises(InputTooLarge):  # the cap comes before the image is even sniffed
+        badgekiln.bake(b"\0" * (baking.MAX_BAKE_IMAGE_BYTES + 1), OB3)
+
+
+def test_bake_caps_the_payload_before_reading_it() -> None:
+    with pytest.raises(InputTooLarge) as caught:
+        badgekiln.bake(SMALL_PNG, " " * (baking.MAX_PAYLOAD_CHARS + 1))  # blank: it was 'empty'
+    assert (caught.value.details["field"], caught.value.details["limit"]) == (
+        "payload",
+        baking.MAX_PAYLOAD_CHARS,
+    )
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        SMALL_PNG.replace(struct.pack(">II", 1, 1), struct.pack(">II", 50_000, 50_000)),
+        SMALL_SVG.replace(b'width="1"', b'width="1e9" height="1"'),
+    ],
+    ids=["png-ihdr", "svg-width"],
+)  # fmt: skip
+def test_bake_refuses_images_declaring_too_many_pixels(image: bytes) -> None:
+    with pytest.raises(InputTooLarge) as caught:
+        badgekiln.bake(image, OB3)
+    assert (caught.value.reason, caught.value.details["field"]) == ("dimensions", "image")
+
+
 @pytest.mark.parametrize(
     "image",
     [
@@ -271,7 +313,7 @@ def test_top_level_names() -> None:
     assert badgekiln.bake is baking.bake
     assert badgekiln.extract is baking.extract
     assert badgekiln.Extracted is baking.Extracted
-    assert set(baking.__all__) == {"CARRIER_SPECS", "Extracted", "bake", "extract"}
+    assert set(baking.__all__) == {"CARRIER_SPECS", "MAX_BAKE_IMAGE_BYTES", "Extracted", "bake", "extract"}
 
 
 # --- property-based round trips ---------------------------------------------------------------

@@ -216,6 +216,24 @@ def test_bake_refusals_exit_2(
     assert not (tmp_path / "out.png").exists()
 
 
+@pytest.mark.parametrize(
+    "image",
+    [
+        PLAIN_PNG.replace(struct.pack(">II", 1, 1), struct.pack(">II", 50_000, 50_000)),  # a pixel bomb
+        PLAIN_PNG[:33] + _chunk(b"zzZz", bytes(16 * 1024 * 1024)) + PLAIN_PNG[33:],  # over 16 MiB
+    ],
+    ids=["dimensions", "bytes"],
+)  # fmt: skip
+def test_bake_refuses_oversized_images_with_exit_2(run: Runner, tmp_path: Path, image: bytes) -> None:
+    source = tmp_path / "in.png"
+    source.write_bytes(image)
+    code, _, err = run("bake", str(source), "--payload", "{}", "-o", str(tmp_path / "out.png"))
+    assert code == 2
+    _one_error_line(err)
+    assert "pixels" in err or "bake takes at most" in err  # the library's caps, not the CLI's read cap
+    assert not (tmp_path / "out.png").exists()
+
+
 def test_bake_refuses_two_standard_inputs(run: Runner, tmp_path: Path) -> None:
     code, _, err = run("bake", "-", "--payload-file", "-", "-o", str(tmp_path / "out"), stdin=PLAIN_PNG)
     assert code == 2

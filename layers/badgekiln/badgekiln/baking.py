@@ -23,10 +23,11 @@ from types import MappingProxyType
 from typing import Final, Literal
 
 from badgekiln import png, svg
+from badgekiln.dimensions import check_dimensions
 from badgekiln.errors import InputTooLarge, MalformedPayload
 from badgekiln.sniff import MAX_PAYLOAD_CHARS, classify_payload, payload_object, sniff_image
 
-__all__ = ["CARRIER_SPECS", "Extracted", "bake", "extract"]
+__all__ = ["CARRIER_SPECS", "MAX_BAKE_IMAGE_BYTES", "Extracted", "bake", "extract"]
 
 Spec = Literal["ob2", "ob3"]
 #: What :attr:`Extracted.spec` may say: also ``ob1`` for an Open Badges 0.5/1.x payload.
@@ -43,6 +44,10 @@ CARRIER_SPECS: Final[Mapping[str, Spec]] = MappingProxyType(
     }
 )
 _XML_SPACE: Final = " \t\r\n"
+#: Largest image :func:`bake` takes (bytes). Badge images are rarely over a few hundred KiB; the
+#: HTTP door takes 4 MiB bodies, the CLI reads 64 MiB files. Baking copies the image once more
+#: than its size, so this bounds a call's memory for every caller of the library.
+MAX_BAKE_IMAGE_BYTES: Final = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +101,17 @@ def bake(image: bytes, payload: str, *, spec: Spec | None = None) -> bytes:
 
     ``spec`` (``"ob2"`` or ``"ob3"``) overrides the spec detected from the payload.
 
+    Capped before anything is parsed: the image at :data:`MAX_BAKE_IMAGE_BYTES`, the payload at
+    :data:`MAX_PAYLOAD_CHARS`; the image may declare at most
+    :data:`~badgekiln.dimensions.MAX_IMAGE_SIDE` px a side and
+    :data:`~badgekiln.dimensions.MAX_IMAGE_PIXELS` in all (what is baked is shown by browsers and
+    link previews, which decode it).
+
     Raises:
-        NotABadgeImage, MalformedImage, UnsupportedEncoding, InputTooLarge: the image cannot be
-            used (see :mod:`badgekiln.png` and :mod:`badgekiln.svg`).
+        InputTooLarge: (``field`` ``image`` or ``payload``) over a cap; ``reason="dimensions"``
+            for the declared pixels.
+        NotABadgeImage, MalformedImage, UnsupportedEncoding: the image cannot be used (see
+            :mod:`badgekiln.png` and :mod:`badgekiln.svg`).
         MalformedPayload: the payload is not a JWS, JSON object or URL, is a URL for OB 3.0, or
             holds characters the image cannot carry.
     """
@@ -106,7 +119,20 @@ def bake(image: bytes, payload: str, *, spec: Spec | None = None) -> bytes:
         raise TypeError(f"image must be bytes, not {type(image).__name__}")
     if spec not in (None, "ob2", "ob3"):
         raise ValueError(f"spec must be 'ob2', 'ob3' or None, not {spec!r}")
+    if len(image) > MAX_BAKE_IMAGE_BYTES:
+        raise InputTooLarge(
+            f"the image is {len(image):,} bytes; bake takes at most {MAX_BAKE_IMAGE_BYTES:,}",
+            limit=MAX_BAKE_IMAGE_BYTES,
+            field="image",
+        )
+    if isinstance(payload, str) and len(payload) > MAX_PAYLOAD_CHARS:
+        raise InputTooLarge(
+            f"the payload has {len(payload):,} characters; bake takes at most {MAX_PAYLOAD_CHARS:,}",
+            limit=MAX_PAYLOAD_CHARS,
+            field="payload",
+        )
     image_format = sniff_image(image)
+    check_dimensions(image, field="image")
     text = payload.strip(_XML_SPACE) if isinstance(payload, str) else payload
     kind, document = payload_object(text)
     if spec is None:

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from badgekiln.dimensions import check_dimensions
 from badgekiln.errors import InvalidField
 from badgekiln.http.bodies import (
     base64_field,
@@ -100,19 +99,12 @@ EXTRACT_BODY: Final = request_body(
 
 
 def read_bake(event: APIGatewayProxyEventV2) -> Bake:
-    """The bake request, from either body form; its image declares at most
-    :data:`~badgekiln.dimensions.MAX_IMAGE_PIXELS` (the baked image is returned to be shown).
+    """The bake request, from either body form (:func:`badgekiln.bake` caps the image's bytes
+    and declared pixels).
 
     Raises:
         UnsupportedMediaType, InputError, InputTooLarge, InvalidField: the request is unusable.
-        NotABadgeImage, MalformedImage, UnsupportedEncoding: the image is not a PNG or SVG.
     """
-    request = _read_bake(event)
-    check_dimensions(request.image, field="image")
-    return request
-
-
-def _read_bake(event: APIGatewayProxyEventV2) -> Bake:
     if require_media_type(event, ("multipart/form-data", "application/json")) == "application/json":
         request = parse_model(BakeRequest, json_body(event))
         return Bake(base64_field(request.image, "image"), request.payload, request.spec)
