@@ -5,8 +5,9 @@ that no byte ever leaves the machine:
 
 * :class:`LoopbackServer` serves a dict of ``path -> Route`` (or ``(status, headers, body)``) on
   127.0.0.1 (or ``::1``) at an ephemeral port, one thread per connection, and counts the
-  connections it accepted. Routes can lie about ``Content-Length``, use chunked encoding, wait
-  before answering, drip the body (or the whole response) slowly, redirect, or send raw bytes.
+  connections it accepted (``keep_alive=True`` answers several requests per connection). Routes
+  can lie about ``Content-Length``, use chunked encoding, wait before answering, drip the body
+  (or the whole response) slowly, redirect, or send raw bytes.
 * :class:`ConnectGuard` patches ``socket.connect`` process-wide, records every destination, and
   refuses (without sending anything) any destination that is not loopback.
 * :class:`FakeResolver` patches ``socket.getaddrinfo``: names map to the addresses you choose
@@ -73,7 +74,7 @@ class Route:
     def redirect(cls, location: str, *, status: int = 302, **headers: str) -> Route:
         return cls(status, {"Location": location, **headers})
 
-    def render(self) -> tuple[bytes, bytes]:
+    def render(self, *, keep_alive: bool = False) -> tuple[bytes, bytes]:
         """The response head and body bytes as they go on the wire."""
         if self.raw is not None:
             return self.raw, b""
@@ -92,7 +93,8 @@ class Route:
             lines.append(f"Content-Length: {len(body)}")
         elif self.content_length is not None:
             lines.append(f"Content-Length: {self.content_length}")
-        lines.append("Connection: close")
+        if not keep_alive:
+            lines.append("Connection: close")
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"), body
 
 
@@ -112,7 +114,10 @@ class LoopbackServer:
         *,
         host: str = "127.0.0.1",
         tls: ssl.SSLContext | None = None,
+        keep_alive: bool = False,
+        port: int = 0,
     ) -> None:
+        self.keep_alive = keep_alive
         self.routes = {path: r if isinstance(r, Route) else Route(*r) for path, r in routes.items()}
         self.host = host
         self.requests: list[ReceivedRequest] = []
@@ -124,9 +129,10 @@ class LoopbackServer:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._open: list[socket.socket] = []  # connections a keep-alive client may still hold
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self._listener = socket.socket(family, socket.SOCK_STREAM)
-        self._listener.bind((host, 0))
+        self._listener.bind((host, port))
         self._listener.listen(64)
         self.port: int = self._listener.getsockname()[1]
 
@@ -160,6 +166,10 @@ class LoopbackServer:
         with contextlib.suppress(OSError):
             self._listener.shutdown(socket.SHUT_RDWR)
         self._listener.close()
+        with self._lock:
+            for conn in self._open:
+                with contextlib.suppress(OSError):
+                    conn.shutdown(socket.SHUT_RDWR)
         for thread in list(self._threads):
             thread.join(timeout=5)
 
@@ -171,6 +181,7 @@ class LoopbackServer:
                 return
             with self._lock:
                 self._accepted += 1
+                self._open.append(conn)
             thread = threading.Thread(target=self._serve, args=(conn,), daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -180,29 +191,33 @@ class LoopbackServer:
             conn.settimeout(5)
             if self._tls is not None:
                 conn = self._tls.wrap_socket(conn, server_side=True)
-            head = b""
-            while b"\r\n\r\n" not in head and len(head) < _MAX_HEAD:
-                data = conn.recv(4096)
-                if not data:
+            buffered = b""
+            while True:  # one request, or (keep_alive) one after another on this connection
+                while b"\r\n\r\n" not in buffered and len(buffered) < _MAX_HEAD:
+                    data = conn.recv(4096)
+                    if not data:
+                        return
+                    buffered += data
+                head, _, buffered = buffered.partition(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                method, target, _ = lines[0].split(" ", 2)
+                headers = {}
+                for line in lines[1:]:
+                    name, _, value = line.partition(":")
+                    headers[name.strip().lower()] = value.strip()
+                with self._lock:
+                    self.requests.append(ReceivedRequest(method, target, headers))
+                route = self.routes.get(target) or self.routes.get(target.split("?", 1)[0])
+                self._answer(conn, route or Route(404, {"Content-Type": "text/plain"}, b"not found"))
+                if not self.keep_alive:
                     return
-                head += data
-            lines = head.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
-            method, target, _ = lines[0].split(" ", 2)
-            headers = {}
-            for line in lines[1:]:
-                name, _, value = line.partition(":")
-                headers[name.strip().lower()] = value.strip()
-            with self._lock:
-                self.requests.append(ReceivedRequest(method, target, headers))
-            route = self.routes.get(target) or self.routes.get(target.split("?", 1)[0])
-            self._answer(conn, route or Route(404, {"Content-Type": "text/plain"}, b"not found"))
         except (OSError, ValueError, ssl.SSLError):
             return  # the client went away, or spoke something else: nothing to answer
         finally:
             conn.close()
 
     def _answer(self, conn: socket.socket, route: Route) -> None:
-        head, body = route.render()
+        head, body = route.render(keep_alive=self.keep_alive)
         if route.delay and self._stop.wait(route.delay):
             return
         if route.drip_head:

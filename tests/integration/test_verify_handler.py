@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,9 @@ from verify import verify_handler
 
 from badgekiln.fetch import Fetcher, FetchPolicy, TransportRequest, TransportResponse
 from badgekiln.fetch._requests import RequestsTransport
+from badgekiln.hosting.site import SiteTransport
 from badgekiln.http import MAX_BODY_BYTES
-from badgekiln.issue import Issued, create_achievement, create_issuer, issue_credential
+from badgekiln.issue import Issued, create_achievement, create_issuer, issue_credential, revoke
 from badgekiln.store import open_store
 from tests.integration.conftest import Context, body_bytes, load_event, problem
 from tests.issue_support import small_png
@@ -473,3 +475,66 @@ def test_only_the_public_url_itself_is_exempt(context: Context, local_site: Issu
     assert [(c["id"], c["status"], c["code"]) for c in document["checks"]] == [
         ("hosted", "failed", "address")
     ]
+
+
+# --- a warm function: its own documents from memory while HTTP says they are fresh -------------
+
+SITE = "https://badges.example"
+
+
+@pytest.fixture
+def did_web_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Issued, list[tuple[str, bool, int]]]:
+    """A deployment under an https public URL with a did:web issuer and one credential, and what
+    reached the store's mount at the fetcher's transport seam: ``(url, conditional, status)``; a
+    request to the network fails the test."""
+    store = open_store(str(tmp_path / "store"))
+    monkeypatch.setenv("BADGEKILN_STORE", str(tmp_path / "store"))
+    monkeypatch.setenv("BADGEKILN_PUBLIC_URL", SITE)
+    create_issuer(store, SITE, {"name": "Acme", "url": "https://acme.example", "slug": "acme"})
+    teamwork = {"name": "Teamwork", "description": "Works with others.", "criteria": "Shipped."}
+    create_achievement(store, "acme", teamwork, small_png())
+    seen: list[tuple[str, bool, int]] = []
+    site_handle = SiteTransport.handle
+
+    def site(self: SiteTransport, request: TransportRequest) -> TransportResponse:
+        answer = site_handle(self, request)
+        seen.append((request.url, "if-none-match" in request.headers, answer.status))
+        return answer
+
+    def no_network(self: object, request: TransportRequest) -> TransportResponse:
+        raise AssertionError(f"the network was asked for {request.url}")
+
+    monkeypatch.setattr(SiteTransport, "handle", site)
+    monkeypatch.setattr(RequestsTransport, "handle", no_network)
+    issued = issue_credential(store, "acme", {"achievement": "teamwork", "recipient": "ada@example.org"})
+    return issued, seen
+
+
+def test_verifying_an_own_badge_again_makes_no_network_request_and_sees_a_revocation_at_once(
+    context: Context, did_web_site: tuple[Issued, list[tuple[str, bool, int]]]
+) -> None:
+    issued, seen = did_web_site  # any request to the network fails the test
+    event = json_event(json.dumps(issued.credential).encode())
+    first = report(verify_handler.handler(event, context))
+    assert first["valid"], first["checks"]
+    assert first["credential"]["issuer"]["id"].startswith("did:web:badges.example")
+    # the DID document and the status list, read from the store through the seam
+    urls = [url for url, _, _ in seen]
+    assert any(url.endswith("/acme/did.json") for url in urls)
+    assert any(url.endswith("/status/0/revocation.json") for url in urls)
+    assert all(status == (304 if conditional else 200) for _, conditional, status in seen)
+    seen.clear()
+    second = report(verify_handler.handler(event, context))
+    assert second == first
+    # the second time only revalidated from the store: each document asked with its ETag, 304s
+    assert {url for url, _, _ in seen} == set(urls)
+    assert all(conditional and status == 304 for _, conditional, status in seen)
+    # and a revocation shows at once, not a max-age later: the store is the truth
+    revoke(open_store(os.environ["BADGEKILN_STORE"]), "acme", issued.name)
+    third = report(verify_handler.handler(event, context))
+    assert not third["valid"]
+    assert {c["id"]: c.get("code") for c in third["checks"] if c["status"] == "failed"} == {
+        "status": "revoked"
+    }

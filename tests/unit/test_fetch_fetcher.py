@@ -31,14 +31,6 @@ PROFILE_URL = "https://issuer.example/profile"
 PROFILE = {"id": PROFILE_URL, "type": "Issuer", "name": "Example"}
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def static(**routes: TransportResponse) -> StaticTransport:
     """StaticTransport keyed by path on https://issuer.example."""
     return StaticTransport({f"https://issuer.example/{path}": r for path, r in routes.items()})
@@ -53,6 +45,7 @@ def test_public_surface() -> None:
         "JWT_TYPES",
         "MAX_URL_LENGTH",
         "USER_AGENT",
+        "FetchCache",
         "FetchPolicy",
         "FetchResponse",
         "Fetcher",
@@ -258,10 +251,35 @@ def test_a_pinned_document_is_parsed_once_and_still_checked_each_time() -> None:
 
 
 def test_a_cached_network_response_is_parsed_once() -> None:
-    transport = static(profile=TransportResponse(200, {"content-type": "application/json"}, b"{}"))
+    # cacheable for a minute: read from the cache, and every read shares one parse
+    headers = {"content-type": "application/json", "cache-control": "max-age=60"}
+    transport = static(profile=TransportResponse(200, headers, b"{}"))
     fetcher = Fetcher(transport=transport)
     assert fetcher.get_json(PROFILE_URL) is fetcher.get_json(PROFILE_URL)
     assert len(transport.requests) == 1
+
+
+def test_a_revalidated_response_keeps_its_parse_and_a_changed_one_is_parsed_anew() -> None:
+    # GIVEN a document to revalidate at every use (no-cache, an ETag), unchanged, then changed
+    bodies = [b'{"v": 1}', None, b'{"v": 2}']
+
+    def answer(request: TransportRequest) -> TransportResponse:
+        body = bodies.pop(0)
+        if body is None:
+            assert request.headers["if-none-match"] == '"1"'
+            return TransportResponse(304, {"etag": '"1"'})
+        tag = '"1"' if body.endswith(b"1}") else '"2"'
+        return TransportResponse(
+            200, {"content-type": "application/json", "cache-control": "no-cache", "etag": tag}, body
+        )
+
+    transport = MockTransport(answer)
+    fetcher = Fetcher(transport=transport)
+    first = fetcher.get_json(PROFILE_URL)
+    # THEN a 304 hands back the same parse, and a new body a new one
+    assert fetcher.get_json(PROFILE_URL) is first
+    assert fetcher.get_json(PROFILE_URL) == {"v": 2}
+    assert len(transport.requests) == 3
 
 
 def test_pinned_plain_http_is_served_though_the_policy_forbids_http() -> None:
@@ -352,78 +370,6 @@ def test_from_document_files_rejects_duplicates_and_oversized_files(tmp_path: Pa
         )
     with pytest.raises(TypeError):
         Fetcher.from_document_files(f"https://a.example/={tmp_path / 'a.json'}")
-
-
-# --- the cache ------------------------------------------------------------------------------------
-
-
-def test_cache_serves_repeats_until_the_ttl_expires() -> None:
-    clock = Clock()
-    transport = static(profile=TransportResponse.of_json(PROFILE))
-    fetcher = Fetcher(FetchPolicy(cache_ttl=60), transport=transport, clock=clock)
-    first = fetcher.get(PROFILE_URL)
-    assert fetcher.get(PROFILE_URL + "#again") is first
-    assert len(transport.requests) == 1
-    clock.now += 59.9
-    fetcher.get(PROFILE_URL)
-    assert len(transport.requests) == 1
-    clock.now += 0.1
-    fetcher.get(PROFILE_URL)
-    assert len(transport.requests) == 2
-
-
-def test_cache_is_keyed_by_accept_and_skips_failures() -> None:
-    transport = static(
-        profile=TransportResponse.of_json(PROFILE, content_type="application/ld+json"),
-        gone=TransportResponse(410),
-    )
-    fetcher = Fetcher(transport=transport)
-    fetcher.get(PROFILE_URL)
-    fetcher.get(PROFILE_URL, accept=["application/ld+json"])
-    assert len(transport.requests) == 2
-    for _ in range(2):
-        with pytest.raises(FetchFailed):
-            fetcher.get("https://issuer.example/gone")
-    assert len(transport.requests) == 4
-
-
-def test_cache_respects_a_smaller_per_call_cap() -> None:
-    transport = static(profile=TransportResponse.of_json(PROFILE))
-    fetcher = Fetcher(transport=transport)
-    size = len(fetcher.get(PROFILE_URL).body)
-    with pytest.raises(FetchFailed) as caught:
-        fetcher.get(PROFILE_URL, max_bytes=size - 1)
-    assert caught.value.reason == "too-large"
-
-
-def test_cache_is_bounded_lru() -> None:
-    transport = static(**{f"d{i}": TransportResponse.of_json(i) for i in range(4)})
-    fetcher = Fetcher(FetchPolicy(cache_entries=2), transport=transport)
-    for i in (0, 1, 0, 2):  # d1 is least recently used when d2 arrives
-        fetcher.get(f"https://issuer.example/d{i}")
-    assert len(transport.requests) == 3
-    fetcher.get("https://issuer.example/d0")
-    assert len(transport.requests) == 3
-    fetcher.get("https://issuer.example/d1")
-    assert len(transport.requests) == 4
-
-
-@pytest.mark.parametrize("policy", [FetchPolicy(cache_ttl=0), FetchPolicy(cache_entries=0)])
-def test_cache_can_be_disabled(policy: FetchPolicy) -> None:
-    transport = static(profile=TransportResponse.of_json(PROFILE))
-    fetcher = Fetcher(policy, transport=transport)
-    fetcher.get(PROFILE_URL)
-    fetcher.get(PROFILE_URL)
-    assert len(transport.requests) == 2
-
-
-def test_clear_cache() -> None:
-    transport = static(profile=TransportResponse.of_json(PROFILE))
-    fetcher = Fetcher(transport=transport)
-    fetcher.get(PROFILE_URL)
-    fetcher.clear_cache()
-    fetcher.get(PROFILE_URL)
-    assert len(transport.requests) == 2
 
 
 # --- policy and helpers ---------------------------------------------------------------------------

@@ -277,10 +277,38 @@ def test_every_url_goes_through_the_one_fetcher(issuer: TestIssuer) -> None:
         return TransportResponse(200, {"content-type": "application/json"}, served[request.url])
 
     transport = MockTransport(answer)
-    report = verify(json.dumps(credential), fetcher=Fetcher(FetchPolicy(), transport=transport))
-    # THEN it is valid, and the fetcher saw each document (DID document once thanks to its cache)
+    fetcher = Fetcher(FetchPolicy(), transport=transport)
+    report = verify(json.dumps(credential), fetcher=fetcher)
+    # THEN it is valid, and the fetcher's transport saw each document once: the DID document the
+    # credential's proof and the status list's proof both need is one read of the verification
     assert report.valid
     assert sorted(r.url for r in transport.requests) == sorted(served)
+    # AND a second verification reads them through the fetcher again (nothing here may be cached)
+    assert verify(json.dumps(credential), fetcher=fetcher).valid
+    assert sorted(r.url for r in transport.requests) == sorted([*served, *served])
+
+
+def test_a_verification_reads_a_document_once_and_keeps_no_failure() -> None:
+    from badgekiln.errors import FetchFailed
+    from badgekiln.fetch import JWT_TYPES
+    from badgekiln.verification._session import Reads
+
+    # GIVEN a server that fails its first answer, then serves a document
+    url = "https://issuer.example/profile"
+    served = TransportResponse(200, {"content-type": "application/json"}, b"{}")
+    answers = [TransportResponse(503, {}), served]
+    transport = MockTransport(lambda request: answers.pop(0) if len(answers) > 1 else answers[0])
+    reads = Reads(Fetcher(FetchPolicy(), transport=transport))
+    # THEN the failure is not remembered: the next read asks again and is kept
+    with pytest.raises(FetchFailed):
+        reads.get(url)
+    first = reads.get(url)
+    assert reads.get(url) is first
+    assert len(transport.requests) == 2
+    # AND another accept list is another read, checked by the fetcher on its own
+    with pytest.raises(FetchFailed) as refused:
+        reads.get(url, accept=JWT_TYPES)
+    assert refused.value.reason == "content-type"
 
 
 def test_offline_never_touches_the_transport(signed: str) -> None:

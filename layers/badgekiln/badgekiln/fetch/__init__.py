@@ -5,6 +5,8 @@ Everything badgekiln dereferences goes through :class:`Fetcher`. By default it f
 and pinned for the connection), follows at most 3 redirects re-checking each hop, caps bodies
 at 1 MiB while streaming, enforces connect/read timeouts and an overall deadline, accepts only
 the media types the caller names, and sends no cookies, credentials or environment proxies.
+Answers are cached as HTTP says (:class:`FetchCache`) and connections are pooled per host *and*
+pinned address, so a cache hit or a kept-alive connection never skips a check a new fetch makes.
 
 Example::
 
@@ -19,6 +21,7 @@ Importing this package does not import requests; the network transport loads on 
 from __future__ import annotations
 
 from badgekiln.fetch._address import refusal as address_refusal
+from badgekiln.fetch._cache import FetchCache
 from badgekiln.fetch._fetcher import Fetcher
 from badgekiln.fetch._media import IMAGE_TYPES, JSON_TYPES, JWT_TYPES
 from badgekiln.fetch._policy import DEFAULT_MAX_BYTES, HARD_MAX_BYTES, USER_AGENT, FetchPolicy
@@ -40,6 +43,7 @@ __all__ = [
     "JWT_TYPES",
     "MAX_URL_LENGTH",
     "USER_AGENT",
+    "FetchCache",
     "FetchPolicy",
     "FetchResponse",
     "Fetcher",

@@ -1,4 +1,4 @@
-"""The fetcher: policy checks, pinned documents, redirects, content types and the cache."""
+"""The fetcher: policy checks, pinned documents, redirects, content types and the HTTP cache."""
 
 from __future__ import annotations
 
@@ -6,16 +6,17 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import urljoin
 
-from badgekiln.errors import FetchFailed, FetchRefused, InputError
-from badgekiln.fetch._cache import TTLCache
+from badgekiln.errors import FetchError, FetchFailed, FetchRefused, InputError
+from badgekiln.fetch._cache import FetchCache, Stored, store
 from badgekiln.fetch._media import JSON_TYPES, JWT_TYPES, accept_header, check_accept, matches, media_type
 from badgekiln.fetch._policy import FetchPolicy, check_max_bytes
 from badgekiln.fetch._response import FetchResponse
-from badgekiln.fetch._transport import Transport, TransportRequest
+from badgekiln.fetch._transport import Transport, TransportRequest, TransportResponse
 from badgekiln.fetch._url import Target, check_target, parse_url
 from badgekiln.files import read_input
 from badgekiln.masking import redact_for_log
@@ -56,6 +57,22 @@ def _mount_table(mounts: Mapping[str, Transport] | None) -> tuple[tuple[str, Tra
     return tuple(sorted(table.items(), key=lambda item: -len(item[0])))
 
 
+class _Same:
+    """A cache-key part that compares by identity and keeps its object alive (an ``id`` alone
+    could be reused by a later transport and hand it another one's answers)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __hash__(self) -> int:
+        return id(self.value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.value is self.value
+
+
 def _pinned_type(body: bytes, accept: Sequence[str]) -> str:
     """Content type of a pinned document: PNG and SVG by their first bytes, a compact JWS (its
     header is base64url of ``{"``: ``eyJ``) as the JWT type asked for, JSON otherwise."""
@@ -81,9 +98,12 @@ class Fetcher:
     one URL (both canonicalised, query strings included). A mounted transport must not touch the
     network (it answers from the store, say), so mounted URLs skip the address, scheme and port
     rules and are served offline too; everything else, redirects included, obeys the policy.
-    Successful responses are cached in-process per ``(url, accept)`` for ``policy.cache_ttl``
-    seconds; ``clock`` (monotonic seconds) drives that cache only. A Fetcher is safe to share
-    between threads.
+    Answers are cached as HTTP says (``Cache-Control``, ``Expires``, ``ETag``; see
+    :class:`~badgekiln.fetch.FetchCache`), each hop of a redirect chain on its own and under the
+    transport that gave it, so a cached hop is re-checked like a fetched one; ``cache`` shares
+    one cache between fetchers (a process-wide one, say), otherwise the fetcher keeps its own
+    of ``policy.cache_entries`` entries, whose ``clock`` (monotonic seconds) tests may replace.
+    A Fetcher is safe to share between threads.
 
     Example::
 
@@ -91,8 +111,10 @@ class Fetcher:
         profile = fetcher.get_json("https://issuer.example/profile")
 
     Raises:
-        TypeError: ``policy`` is not a :class:`FetchPolicy` or a pinned body is not bytes.
-        ValueError: a pinned or mounted URL is not an absolute http(s) URL, or is pinned twice.
+        TypeError: ``policy`` is not a :class:`FetchPolicy`, ``cache`` not a
+            :class:`~badgekiln.fetch.FetchCache`, or a pinned body is not bytes.
+        ValueError: a pinned or mounted URL is not an absolute http(s) URL, or is pinned twice;
+            ``clock`` is given with a shared ``cache`` (the cache has its own).
     """
 
     def __init__(
@@ -103,18 +125,23 @@ class Fetcher:
         transport: Transport | None = None,
         mounts: Mapping[str, Transport] | None = None,
         clock: Callable[[], float] | None = None,
+        cache: FetchCache | None = None,
     ) -> None:
         if not isinstance(policy, FetchPolicy):
             raise TypeError(f"policy must be a FetchPolicy, not {type(policy).__name__}")
+        if cache is not None and not isinstance(cache, FetchCache):
+            raise TypeError(f"cache must be a FetchCache, not {type(cache).__name__}")
+        if cache is not None and clock is not None:
+            raise ValueError("clock drives the fetcher's own cache; a shared cache keeps its own clock")
         self._policy = policy
         self._documents = MappingProxyType(_pin_table(documents))
         self._pinned_responses: dict[tuple[str, tuple[str, ...]], FetchResponse] = {}
         self._mounts = _mount_table(mounts)
         self._transport = transport
         self._lock = threading.Lock()
-        self._cache: TTLCache[FetchResponse] = TTLCache(
-            ttl=policy.cache_ttl, entries=policy.cache_entries, clock=clock or time.monotonic
-        )
+        if cache is None:
+            cache = FetchCache(entries=policy.cache_entries, clock=clock or time.monotonic)
+        self._cache = cache
 
     @classmethod
     def from_document_files(
@@ -209,19 +236,13 @@ class Fetcher:
             return pinned
         if self._policy.offline and self._mounted(target) is None:
             raise _offline(target.url, url)
-        key = (target.url, accepted)
         try:
             self._check(target)
-            cached = self._cache.get(key)
-            if cached is not None and len(cached.body) <= limit:
-                return cached
-            response = self._follow(target, accepted, limit, requested=url)
+            return self._follow(target, accepted, limit, requested=url)
         except FetchRefused as exc:
             if exc.reason in ("address", "redirect"):
                 _log.warning("%s", redact_for_log(exc.message))
             raise
-        self._cache.put(key, response)
-        return response
 
     def get_json(self, url: str, *, accept: Sequence[str] = JSON_TYPES) -> Any:
         """``get(url, accept=accept).json()``: the document as strict JSON.
@@ -233,8 +254,13 @@ class Fetcher:
         """
         return self.get(url, accept=accept).json()
 
+    @property
+    def cache(self) -> FetchCache:
+        """The cache this fetcher reads and fills (shared with others or its own)."""
+        return self._cache
+
     def clear_cache(self) -> None:
-        """Forget every cached response (pinned documents stay)."""
+        """Forget every cached response, also for fetchers sharing the cache (pins stay)."""
         self._cache.clear()
 
     # --- internals ------------------------------------------------------------------------------
@@ -284,9 +310,9 @@ class Fetcher:
     def _network(self) -> Transport:
         with self._lock:
             if self._transport is None:
-                from badgekiln.fetch._requests import RequestsTransport
+                from badgekiln.fetch._requests import network_transport
 
-                self._transport = RequestsTransport()
+                self._transport = network_transport()
             return self._transport
 
     def _follow(
@@ -315,7 +341,11 @@ class Fetcher:
                 allow_loopback=policy.allow_loopback,
             )
             try:
-                answer = self._transport_for(target, requested).handle(request)
+                transport = self._transport_for(target, requested)
+                # everything that decided this answer's safety: who gave it, under which address
+                # rule, for which URL and headers (the Vary-able ones: all we send)
+                key = (_Same(transport), policy.allow_loopback, target.url, tuple(sorted(headers.items())))
+                answer, entry, parsed = self._ask(transport, key, request)
             except FetchRefused as exc:
                 if redirects == 0:
                     raise
@@ -332,6 +362,7 @@ class Fetcher:
                     )
                 redirects += 1
                 target = self._redirect_target(requested, target, location)
+                self._keep(key, entry)  # only once its target passed: no cached road to a refusal
                 pinned = self._pinned(target.url, accept, limit, requested=requested)
                 if pinned is not None:
                     return pinned
@@ -348,9 +379,49 @@ class Fetcher:
             self._check_answer(
                 requested, target.url, content_type, size=len(answer.body), accept=accept, limit=limit
             )
+            self._keep(key, entry)
             return FetchResponse(
-                target.url, answer.status, content_type, MappingProxyType(fields), answer.body
+                target.url, answer.status, content_type, MappingProxyType(fields), answer.body, parsed
             )
+
+    def _ask(
+        self, transport: Transport, key: tuple[Any, ...], request: TransportRequest
+    ) -> tuple[TransportResponse, Stored | None, list[Any]]:
+        """One hop: a fresh cached answer, or the transport's (revalidating a stale one); the
+        entry to keep once the answer passed the fetcher's checks (``None``: nothing to keep);
+        and the slot its parse goes in (a cache entry's, shared by every read of it)."""
+        cache = self._cache
+        caching = cache.enabled and self._policy.cache_ttl > 0
+        stored = cache.get(key) if caching else None
+        if stored is not None and stored.fresh(cache.now(), cap=self._policy.cache_ttl):
+            return _answer_of(stored), None, stored.parsed
+        if stored is not None and stored.validators:
+            conditional = MappingProxyType({**request.headers, **stored.validators})
+            sent = cache.now()
+            try:
+                answer = transport.handle(replace(request, headers=conditional))
+            except FetchError:
+                cache.discard(key)  # whatever it was, it cannot be vouched for now
+                raise
+            if answer.status == 304:
+                renewed = stored.freshened(answer.headers, sent=sent, now=cache.now())
+                if renewed is not None:
+                    return _answer_of(renewed), renewed, renewed.parsed
+            cache.discard(key)
+            if answer.status != 304:
+                return _stored(answer, sent=sent, now=cache.now())
+            # a 304 for another representation than the stored one: ask without conditions
+        elif stored is not None:
+            cache.discard(key)
+        sent = cache.now()
+        answer = transport.handle(request)
+        if not caching:
+            return answer, None, []
+        return _stored(answer, sent=sent, now=cache.now())
+
+    def _keep(self, key: tuple[Any, ...], entry: Stored | None) -> None:
+        if entry is not None:
+            self._cache.put(key, entry)
 
     def _redirect_target(self, requested: str, current: Target, location: str) -> Target:
         try:
@@ -383,6 +454,17 @@ class Fetcher:
             raise FetchFailed(
                 f"{final} is larger than {limit} bytes", url=requested, reason="too-large", limit=limit
             )
+
+
+def _answer_of(entry: Stored) -> TransportResponse:
+    return TransportResponse(entry.status, entry.headers, entry.body)
+
+
+def _stored(
+    answer: TransportResponse, *, sent: float, now: float
+) -> tuple[TransportResponse, Stored | None, list[Any]]:
+    entry = store(answer.status, answer.headers, answer.body, sent=sent, now=now)
+    return answer, entry, [] if entry is None else entry.parsed
 
 
 def _offline(target: str, requested: str) -> FetchRefused:

@@ -34,7 +34,10 @@ class FetchPolicy:
 
     ``allow_loopback`` is for tests that run a server on 127.0.0.1: it admits 127.0.0.0/8 and
     ``::1`` (and plain http to them), never link-local, private or any other local range.
-    ``ports`` optionally restricts destination ports (``None`` allows any).
+    ``ports`` optionally restricts destination ports (``None`` allows any). ``cache_ttl`` caps
+    how long a cached answer is used without asking the server again, whatever its
+    ``Cache-Control`` allows (0 turns caching off); ``cache_entries`` sizes a fetcher's own cache
+    (a shared :class:`~badgekiln.fetch.FetchCache` has its own bounds).
 
     Raises:
         ValueError: a limit is out of range (zero or negative caps or timeouts, a cap above

@@ -1,4 +1,5 @@
-"""The default transport: requests + requests-hardened, each name resolved once and pinned.
+"""The default transport: requests + requests-hardened, each name resolved once and pinned,
+connections pooled per pinned address.
 
 Imported only when a fetch really goes to the network (requests and urllib3 are heavy).
 
@@ -9,6 +10,13 @@ byte cap, and runs a watchdog that shuts the socket down at the deadline, so nei
 drip of headers nor of body bytes can hold a fetch past ``total_timeout``. (Name resolution
 uses the system resolver, and the TCP connect and TLS handshake happen before the socket is
 watched; those phases are bounded by the resolver's own timeouts and by ``connect_timeout``.)
+
+Connections are kept alive and reused, and stay pinned: every exchange resolves the name again
+and checks the address *before* a pool is chosen, and the pools are keyed by that address (and,
+for TLS, by the name the certificate must carry). A name that now resolves elsewhere therefore
+gets a new connection to the new, checked address, never the old connection; a name that now
+resolves to a forbidden address is refused before any pool is consulted. A connection whose
+answer was not read to its end (a failure, a cap, a deadline) is closed, not pooled.
 """
 
 from __future__ import annotations
@@ -19,7 +27,9 @@ import ssl
 import threading
 import time
 from contextlib import suppress
-from typing import Any
+from contextvars import ContextVar
+from functools import cache
+from typing import Any, Final
 
 import requests
 from requests_hardened.ip_filter import InvalidIPAddress
@@ -39,6 +49,17 @@ __all__ = ["RequestsTransport"]
 _CHUNK = 64 * 1024
 #: How many links of an exception's cause chain are searched for the root error.
 _CAUSE_DEPTH = 8
+#: Pools kept (one per scheme, pinned address, port and TLS name); the least recently used is
+#: closed beyond this. A verify function talks to a handful of issuers at a time.
+POOLS: Final = 32
+#: Idle connections kept per pool (the most threads of one process that fetch from one host at once).
+POOL_SIZE: Final = 8
+#: Bytes of a non-2xx body read to keep its connection (a redirect's note); more closes it.
+_DRAIN_LIMIT: Final = 16 * 1024
+
+#: The watchdog of the exchange running in this thread: a pooled connection outlives the
+#: exchange that opened it, so the socket is handed to the current watchdog at each use.
+_current_watchdog: ContextVar[_Watchdog | None] = ContextVar("badgekiln_fetch_watchdog", default=None)
 
 
 class _Watchdog:
@@ -75,15 +96,22 @@ class _Watchdog:
             socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
+def _watch(sock: socket.socket | None) -> None:
+    watchdog = _current_watchdog.get()
+    if sock is not None and watchdog is not None:
+        watchdog.watch(sock)
+
+
 class _WatchedHTTPConnection(HTTPConnection):
-    def __init__(self, *args: Any, badgekiln_watchdog: _Watchdog, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._badgekiln_watchdog = badgekiln_watchdog
+    """A connection whose socket the running exchange's watchdog watches, new or reused."""
 
     def connect(self) -> None:
         super().connect()
-        if self.sock is not None:
-            self._badgekiln_watchdog.watch(self.sock)
+        _watch(self.sock)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _watch(self.sock)  # a kept-alive connection: connect() is not called again
+        super().request(*args, **kwargs)
 
 
 # the same watch over TLS: the MRO puts HTTPSConnection.connect under the watched one
@@ -92,13 +120,14 @@ class _WatchedHTTPSConnection(_WatchedHTTPConnection, HTTPSConnection):
 
 
 class _PinnedAdapter(IPFilterAdapter):  # type: ignore[misc]  # requests-hardened ships no types
-    """requests-hardened's adapter, plus badgekiln's address rules and the deadline watchdog."""
+    """requests-hardened's adapter, plus badgekiln's address rules and the deadline watchdog,
+    with a pool manager of :data:`POOLS` pools of :data:`POOL_SIZE` connections."""
 
-    def __init__(self, *, https: bool, allow_loopback: bool, watchdog: _Watchdog) -> None:
+    def __init__(self, *, https: bool, allow_loopback: bool) -> None:
         super().__init__(is_https_proto=https, allow_loopback=allow_loopback)
+        self.init_poolmanager(POOLS, POOL_SIZE)
         self._https = https
         self._loopback = allow_loopback
-        self._watchdog = watchdog
 
     def build_connection_pool_key_attributes(
         self, request: requests.PreparedRequest, verify: bool | str, cert: Any = None
@@ -118,10 +147,10 @@ class _PinnedAdapter(IPFilterAdapter):  # type: ignore[misc]  # requests-hardene
         proxies: Any = None,
         cert: Any = None,
     ) -> Any:
+        # Only reached after build_connection_pool_key_attributes resolved and checked the
+        # address: the pool it returns is the one for exactly that address.
         pool = super().get_connection_with_tls_context(request, verify, proxies=proxies, cert=cert)
-        # Each handle() builds its own adapter, so these pools serve this one exchange only.
         pool.ConnectionCls = _WatchedHTTPSConnection if self._https else _WatchedHTTPConnection
-        pool.conn_kw["badgekiln_watchdog"] = self._watchdog
         return pool
 
 
@@ -171,9 +200,10 @@ def _translate(exc: BaseException, url: str, watchdog: _Watchdog) -> FetchError:
     return FetchFailed(f"{url} sent a malformed or truncated HTTP response", url=url, reason="protocol")
 
 
-def _read_body(response: requests.Response, request: TransportRequest) -> bytes:
+def _read_body(response: requests.Response, request: TransportRequest, *, limit: int | None = None) -> bytes:
+    cap = request.max_bytes if limit is None else limit
     declared = response.headers.get("content-length", "").strip()
-    if declared.isdigit() and (len(declared) > 18 or int(declared) > request.max_bytes):
+    if declared.isdigit() and (len(declared) > 18 or int(declared) > cap):
         raise _too_large(request)
     chunks: list[bytes] = []
     total = 0
@@ -185,7 +215,7 @@ def _read_body(response: requests.Response, request: TransportRequest) -> bytes:
         if not chunk:
             return b"".join(chunks)
         total += len(chunk)
-        if total > request.max_bytes:
+        if total > cap:
             raise _too_large(request)
         chunks.append(chunk)
 
@@ -199,8 +229,38 @@ def _too_large(request: TransportRequest) -> FetchFailed:
     )
 
 
+def _drain(response: requests.Response, request: TransportRequest) -> None:
+    """Read a small non-2xx body to its end so the connection can be reused; leave a large or
+    slow one unread (closing the response then closes the connection)."""
+    declared = response.headers.get("content-length", "").strip()
+    if not declared.isdigit() or len(declared) > 9 or int(declared) > _DRAIN_LIMIT:
+        return
+    with suppress(FetchError):
+        _read_body(response, request, limit=_DRAIN_LIMIT)
+
+
 class RequestsTransport:
-    """The production transport (see the module docstring). Stateless and thread-safe."""
+    """The production transport (see the module docstring). Thread-safe: share one per process
+    (:func:`network_transport`); :meth:`close` drops its pooled connections."""
+
+    def __init__(self) -> None:
+        self._adapters: dict[tuple[bool, bool], _PinnedAdapter] = {}
+        self._lock = threading.Lock()
+
+    def _adapter(self, *, https: bool, allow_loopback: bool) -> _PinnedAdapter:
+        with self._lock:
+            adapter = self._adapters.get((https, allow_loopback))
+            if adapter is None:
+                adapter = _PinnedAdapter(https=https, allow_loopback=allow_loopback)
+                self._adapters[https, allow_loopback] = adapter
+            return adapter
+
+    def close(self) -> None:
+        """Close every pooled connection (the transport stays usable)."""
+        with self._lock:
+            adapters, self._adapters = list(self._adapters.values()), {}
+        for adapter in adapters:
+            adapter.close()
 
     def handle(self, request: TransportRequest) -> TransportResponse:
         """Send one GET without following redirects; see :class:`~badgekiln.fetch.Transport`.
@@ -214,12 +274,11 @@ class RequestsTransport:
         if remaining <= 0:
             raise FetchFailed(f"fetching {request.url} took too long", url=request.url, reason="timeout")
         watchdog = _Watchdog(request.deadline)
+        watching = _current_watchdog.set(watchdog)
         # The adapter alone, without a Session: no cookies, auth, proxies, netrc or CA bundle from
         # the environment, no default headers, and no redirect machinery (a Session parses the
         # Location header even when told not to follow it, and raises on a malformed one).
-        adapter = _PinnedAdapter(
-            https=request.url.startswith("https:"), allow_loopback=request.allow_loopback, watchdog=watchdog
-        )
+        adapter = self._adapter(https=request.url.startswith("https:"), allow_loopback=request.allow_loopback)
         try:
             prepared = requests.Request("GET", request.url, headers=dict(request.headers)).prepare()
             response = adapter.send(
@@ -230,13 +289,20 @@ class RequestsTransport:
             )
             with response:
                 headers = {name.lower(): value for name, value in response.headers.items()}
-                ok = 200 <= response.status_code < 300
-                body = _read_body(response, request) if ok else b""
-                return TransportResponse(response.status_code, headers, body)
+                if not 200 <= response.status_code < 300:
+                    _drain(response, request)
+                    return TransportResponse(response.status_code, headers)
+                return TransportResponse(response.status_code, headers, _read_body(response, request))
         except FetchError:
             raise
         except (requests.RequestException, Urllib3Error, http.client.HTTPException, OSError) as exc:
             raise _translate(exc, request.url, watchdog) from exc
         finally:
             watchdog.cancel()
-            adapter.close()
+            _current_watchdog.reset(watching)
+
+
+@cache
+def network_transport() -> RequestsTransport:
+    """The process's one network transport, whose pools every fetcher without its own shares."""
+    return RequestsTransport()

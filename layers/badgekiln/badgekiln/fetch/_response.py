@@ -25,7 +25,8 @@ class FetchResponse:
     headers: Mapping[str, str]
     body: bytes
     # the parsed body, once parsed: a cached or pinned response is read by many verifications
-    _parsed: list[Any] = field(default_factory=list, init=False, repr=False, compare=False)
+    # (the fetcher passes a cache entry's slot, so every response made from it shares one parse)
+    _parsed: list[Any] = field(default_factory=list, repr=False, compare=False)
 
     def json(self) -> Any:
         """The body as strict JSON (UTF-8, no duplicate keys, bounded depth). It is parsed once

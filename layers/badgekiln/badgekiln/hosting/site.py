@@ -13,14 +13,24 @@ The exception is exactly the public URL: :class:`SiteTransport` is mounted on it
 port or loopback name of the same machine included, goes through the network with the default
 policy: public https addresses only. The verify function and the pages both build their fetchers
 here.
+
+What a site fetcher learns lasts the life of the process: the fetchers of one store and public
+URL share one :class:`~badgekiln.fetch.FetchCache` and one mount (and every fetcher shares the
+network connection pool). Documents from elsewhere are reused while their ``Cache-Control``
+allows; this site's own are answered with ``Cache-Control: no-cache``, so the cache keeps them
+but revalidates them with ``If-None-Match`` at every use (a 304 without a body from the store):
+the store is the truth, and a revocation shows in this deployment's own verifications at once,
+not a max-age later.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from typing import Final, TypeVar
 
-from badgekiln.fetch import Fetcher, FetchPolicy, Transport, TransportRequest, TransportResponse
+from badgekiln.fetch import FetchCache, Fetcher, FetchPolicy, Transport, TransportRequest, TransportResponse
 from badgekiln.hosting.layout import Layout, jwks
 from badgekiln.hosting.responses import public_response
 from badgekiln.store.base import Store
@@ -28,6 +38,11 @@ from badgekiln.store.base import Store
 __all__ = ["SiteTransport", "site_fetcher", "site_mounts"]
 
 _NOT_HOSTED = TransportResponse(404, {"content-type": "text/plain; charset=utf-8"})
+#: Sites whose mounts and cache a process keeps: a deployment has one store and public URL
+#: (tests and ``badgekiln serve`` a few); the least recently used is dropped beyond this.
+MAX_SITES: Final = 8
+
+F = TypeVar("F", bound=Fetcher)
 
 
 class SiteTransport:
@@ -63,8 +78,15 @@ class SiteTransport:
         path = self._layout.path_of(request.url)
         if path is None:
             return _NOT_HOSTED
-        answer = public_response(self._opened(), path, accept=request.headers.get("accept"))
-        return TransportResponse(answer.status, answer.headers, answer.body)
+        answer = public_response(
+            self._opened(),
+            path,
+            accept=request.headers.get("accept"),
+            if_none_match=request.headers.get("if-none-match"),
+        )
+        # kept, but asked again at every use (module doc): the store's answer is the truth
+        headers = {k: v for k, v in answer.headers.items() if k.lower() not in ("cache-control", "expires")}
+        return TransportResponse(answer.status, {**headers, "cache-control": "no-cache"}, answer.body)
 
 
 def site_mounts(store: Store | Callable[[], Store], public_url: str) -> dict[str, Transport]:
@@ -79,15 +101,25 @@ def site_mounts(store: Store | Callable[[], Store], public_url: str) -> dict[str
     return {layout.base + "/": site, layout.url(jwks()): site}
 
 
+@lru_cache(maxsize=MAX_SITES)
+def _site(store: Store | Callable[[], Store], public_url: str) -> tuple[Mapping[str, Transport], FetchCache]:
+    return site_mounts(store, public_url), FetchCache()
+
+
 def site_fetcher(
-    store: Store | Callable[[], Store], public_url: str, *, transport: Transport | None = None
-) -> Fetcher:
-    """A fetcher for one verification by this deployment (a fresh one per request: its cache must
-    not outlive the call, or a revocation published since would go unseen): the production
-    policy, with :func:`site_mounts` for this site's own documents. ``transport`` replaces the
-    network (tests).
+    store: Store | Callable[[], Store],
+    public_url: str,
+    *,
+    transport: Transport | None = None,
+    kind: type[F] = Fetcher,  # type: ignore[assignment]  # the default is the bound itself
+) -> F:
+    """A fetcher of kind ``kind`` for a verification by this deployment: the production policy,
+    with :func:`site_mounts` for this site's own documents, and the cache this process keeps for
+    ``(store, public_url)`` (the same ``store`` object or opener shares it). ``transport``
+    replaces the network (tests).
 
     Raises:
         InvalidField: ``public_url`` is not a usable public URL.
     """
-    return Fetcher(FetchPolicy(), transport=transport, mounts=site_mounts(store, public_url))
+    mounts, cache = _site(store, public_url)
+    return kind(FetchPolicy(), transport=transport, mounts=mounts, cache=cache)

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Iterable
-from functools import lru_cache
+from collections.abc import Callable, Iterable
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, Final
 
 from badgekiln.errors import InvalidField
@@ -134,18 +134,25 @@ def public_url(event: Any = None) -> str:
     raise RuntimeError(f"no public URL: set {PUBLIC_URL_ENV} (the template's PublicBaseUrl parameter)")
 
 
+@lru_cache(maxsize=_MAX_OPEN_STORES)
+def _opener(location: str | None) -> Callable[[], Store]:
+    # one opener per location: the site fetcher keeps its process-wide cache per opener
+    return partial(_open, location)
+
+
 def fetcher(event: Any = None) -> Fetcher:
     """The fetcher one verification uses (:func:`badgekiln.hosting.site.site_fetcher`): this
     deployment's own documents from the store, opened only if the badge names one, and the rest
-    of the web with the production policy.
+    of the web with the production policy; its cache is the process's for this store and URL.
 
     Raises:
         RuntimeError: no public URL (see :func:`public_url`), or it is not a usable one.
     """
     from badgekiln.hosting.site import site_fetcher
+    from badgekiln.store import STORE_ENV
 
     try:
-        return site_fetcher(store, public_url(event))
+        return site_fetcher(_opener(os.environ.get(STORE_ENV) or None), public_url(event))
     except InvalidField as exc:
         raise RuntimeError(f"{PUBLIC_URL_ENV} is not a public URL: {exc.message}") from exc
 

@@ -7,24 +7,28 @@ missing) is *skipped*, never passed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Final
 
 from badgekiln.errors import BadgeKilnError, FetchRefused, UnsupportedAlgorithm
+from badgekiln.fetch import JSON_TYPES, Fetcher, FetchResponse
 from badgekiln.jsonld.loader import PinnedContexts
 from badgekiln.keys.signer import PublicKey
 from badgekiln.verification.options import VerifyOptions
 from badgekiln.verification.report import CHECK_IDS, Check, CheckStatus, InputFormat, Report, Spec, Summary
 
-__all__ = ["Checks", "Session", "is_offline_refusal", "record_endorsements"]
+__all__ = ["Checks", "Reads", "Session", "is_offline_refusal", "record_endorsements"]
 
 # worse first: a second finding for the same check id can only make it worse
 _SEVERITY: Final[Mapping[str, int]] = {"passed": 0, "warning": 1, "skipped": 2, "failed": 3}
 _ORDER: Final = {check_id: position for position, check_id in enumerate(CHECK_IDS)}
 #: Longest message kept in a check: details beyond it help nobody reading a report.
 _MAX_MESSAGE_CHARS: Final = 600
+#: Documents one verification remembers (its endorsements and a CLR's credentials included);
+#: past this a document is fetched again (through the fetcher and its cache) rather than kept.
+MAX_READS: Final = 256
 
 
 def is_offline_refusal(exc: BaseException) -> bool:
@@ -160,14 +164,54 @@ def record_endorsements(checks: Checks, reports: tuple[Report, ...], total: int)
         checks.passed("endorsements", f"{len(reports)} endorsement(s) verified")
 
 
+class Reads:
+    """What one verification has read, by URL and accepted types.
+
+    Every document goes through the verification's fetcher (pins, offline mode, the address,
+    redirect, content-type and size checks, and the fetcher's HTTP cache) the first time it is
+    read; a second read of the same URL for the same types is answered with that response. So a
+    verification sees one version of each document throughout (the DID document read for the
+    credential's proof and again for its status list's is one read), and naming one URL many
+    times costs one fetch, whatever the document's cache headers say. Failures are not kept: a
+    refused or failed read is asked again (and fails again) rather than remembered.
+    """
+
+    __slots__ = ("_fetcher", "_responses")
+
+    def __init__(self, fetcher: Fetcher) -> None:
+        self._fetcher = fetcher
+        self._responses: dict[tuple[str, tuple[str, ...]], FetchResponse] = {}
+
+    @property
+    def fetcher(self) -> Fetcher:
+        """The fetcher every first read goes through."""
+        return self._fetcher
+
+    def get(self, url: str, *, accept: Sequence[str] = JSON_TYPES) -> FetchResponse:
+        """The response for ``url`` accepting ``accept``: read once, then remembered.
+
+        Raises:
+            FetchRefused, FetchFailed: as :meth:`badgekiln.fetch.Fetcher.get`.
+        """
+        key = (url, tuple(accept))
+        response = self._responses.get(key)
+        if response is None:
+            response = self._fetcher.get(url, accept=accept)
+            if len(self._responses) < MAX_READS:
+                self._responses[key] = response
+        return response
+
+
 @dataclass(frozen=True, slots=True)
 class Session:
     """The options of one :func:`~badgekiln.verify` call, the instant it judges validity at, how
-    deep in endorsements it is, and the JSON-LD contexts the caller pinned (``None`` when the
-    fetcher pins no document at all)."""
+    deep in endorsements it is, the JSON-LD contexts the caller pinned (``None`` when the
+    fetcher pins no document at all) and what the verification has read (:class:`Reads`, shared
+    by its endorsements' and credentials' sessions)."""
 
     options: VerifyOptions
     now: datetime
+    reads: Reads
     depth: int = 0
     pin: bool = True
     contexts: PinnedContexts | None = None
@@ -176,7 +220,7 @@ class Session:
     def start(cls, options: VerifyOptions) -> Session:
         fetcher = options.active_fetcher
         contexts = PinnedContexts(fetcher.pinned) if fetcher.documents else None
-        return cls(options, options.at or datetime.now(UTC), contexts=contexts)
+        return cls(options, options.at or datetime.now(UTC), Reads(fetcher), contexts=contexts)
 
     def checks(self) -> Checks:
         """A fresh collector for one report of this session (strict as the options say)."""
@@ -209,35 +253,38 @@ class Session:
 
     def nested(self) -> Session:
         """The session an endorsement is verified in (one level deeper; its own issuer's keys)."""
-        return Session(self.options, self.now, self.depth + 1, pin=False, contexts=self.contexts)
+        return replace(self, depth=self.depth + 1, pin=False)
 
     def leaf(self) -> Session:
         """The session a credential a CLR carries is verified in: its own issuer's keys, and its
         endorsements not followed (a record of 64 credentials stays 64 proof checks)."""
-        return Session(
-            self.options,
-            self.now,
-            max(self.depth + 1, self.options.endorsement_depth),
-            pin=False,
-            contexts=self.contexts,
-        )
+        return replace(self, depth=max(self.depth + 1, self.options.endorsement_depth), pin=False)
 
     def unpinned(self) -> Session:
         """This session without the pinned key (for documents another issuer signed)."""
-        return Session(self.options, self.now, self.depth, pin=False, contexts=self.contexts)
+        return replace(self, pin=False)
 
     @property
     def pinned_key(self) -> PublicKey | None:
         """The caller's pinned issuer key, when it applies to this session's documents."""
         return self.options.pinned_key if self.pin else None
 
+    def fetch(self, url: str, *, accept: Sequence[str] = JSON_TYPES) -> FetchResponse:
+        """The response at ``url`` through the options' fetcher (pins and offline honoured), read
+        once per verification (:class:`Reads`).
+
+        Raises:
+            FetchError: refused or failed.
+        """
+        return self.reads.get(url, accept=accept)
+
     def fetch_json(self, url: str) -> Any:
-        """The JSON document at ``url`` through the options' fetcher (pins and offline honoured).
+        """The JSON document at ``url`` (:meth:`fetch`).
 
         Raises:
             FetchError: refused or failed; MalformedPayload / InputTooLarge: not strict JSON.
         """
-        return self.options.active_fetcher.get_json(url)
+        return self.fetch(url).json()
 
     def fetch_list(self, url: str) -> Any:
         """A status or revocation list at ``url``: its JSON document, or a
@@ -248,10 +295,10 @@ class Session:
                 nor UTF-8 token text.
         """
         from badgekiln.errors import MalformedPayload
-        from badgekiln.fetch import JSON_TYPES, JWT_TYPES
+        from badgekiln.fetch import JWT_TYPES
         from badgekiln.status import CompactToken
 
-        response = self.options.active_fetcher.get(url, accept=(*JSON_TYPES, *JWT_TYPES))
+        response = self.fetch(url, accept=(*JSON_TYPES, *JWT_TYPES))
         if response.content_type not in JWT_TYPES or response.body.lstrip()[:1] in (b"{", b"["):
             return response.json()
         try:

@@ -116,7 +116,7 @@ def _verify_url(session: Session, url: str) -> Report:
     from badgekiln.verification import ob2, ob3
 
     try:
-        response = session.options.active_fetcher.get(url, accept=(*JSON_TYPES, *JWT_TYPES, *IMAGE_TYPES))
+        response = session.fetch(url, accept=(*JSON_TYPES, *JWT_TYPES, *IMAGE_TYPES))
     except BadgeKilnError as exc:
         return ob2.verify_hosted(session, "url", url=url, prefetched=exc)
     if response.content_type in IMAGE_TYPES:

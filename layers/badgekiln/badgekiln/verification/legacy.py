@@ -377,7 +377,7 @@ def _fetch_key(session: Session, url: str) -> PublicKey:
     from badgekiln.keys.formats import load_pem_public_key
     from badgekiln.strictjson import loads_strict
 
-    body = session.options.active_fetcher.get(url, accept=KEY_TYPES).body
+    body = session.fetch(url, accept=KEY_TYPES).body
     if body.lstrip().startswith(_PEM_START):
         try:
             return load_pem_public_key(body.decode("ascii").strip())

@@ -262,7 +262,7 @@ def _fetch_served(
     try:
         if isinstance(prefetched, BadgeKilnError):
             raise prefetched
-        response = prefetched if prefetched is not None else session.options.active_fetcher.get(target)
+        response = prefetched if prefetched is not None else session.fetch(target)
         return response, response.json()
     except FetchError as exc:
         if isinstance(exc, FetchFailed) and exc.details.get("status") == 410:

@@ -11,7 +11,7 @@ from typing import Any, Final
 
 from badgekiln.errors import BadgeKilnError
 from badgekiln.fetch import JSON_TYPES, Fetcher, FetchPolicy, FetchResponse, Transport
-from badgekiln.hosting.site import site_mounts
+from badgekiln.hosting.site import site_fetcher
 from badgekiln.store.base import Store
 from badgekiln.strictjson import loads_strict
 
@@ -59,13 +59,14 @@ class RecordingFetcher(Fetcher):
 def page_fetcher(
     store: Store | Callable[[], Store] | None, public_url: str | None, *, transport: Transport | None = None
 ) -> RecordingFetcher:
-    """The fetcher one page verification uses (a fresh one per request: its record is per badge):
-    the production policy, with this site's documents mounted from ``store``
-    (:func:`~badgekiln.hosting.site.site_mounts`). Without a store or public URL it is the
-    ordinary strict fetcher. ``transport`` replaces the network (tests).
+    """The fetcher one page verification uses (a fresh one per request: its record is per badge,
+    its cache and mounts the process's, :func:`~badgekiln.hosting.site.site_fetcher`). Without a
+    store or public URL it is the ordinary strict fetcher. ``transport`` replaces the network
+    (tests).
 
     Raises:
         InvalidField: ``public_url`` is not a usable public URL.
     """
-    mounts = site_mounts(store, public_url) if store is not None and public_url else None
-    return RecordingFetcher(FetchPolicy(), transport=transport, mounts=mounts)
+    if store is None or not public_url:
+        return RecordingFetcher(FetchPolicy(), transport=transport)
+    return site_fetcher(store, public_url, transport=transport, kind=RecordingFetcher)
