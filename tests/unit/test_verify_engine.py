@@ -288,6 +288,57 @@ def test_every_url_goes_through_the_one_fetcher(issuer: TestIssuer) -> None:
     assert sorted(r.url for r in transport.requests) == sorted([*served, *served])
 
 
+def test_a_foreign_status_list_is_trusted_for_its_max_age_and_no_longer(issuer: TestIssuer) -> None:
+    # GIVEN another issuer's credential whose status list says max-age=60 (with an ETag), and a
+    # DID document that says nothing about caching, verified by one long-lived fetcher
+    from badgekiln.status import StatusBitstring, build_status_entry, build_status_list_credential
+
+    list_url = "https://issuer.example/status/1"
+
+    def status_list(revoked: bool) -> bytes:
+        bits = StatusBitstring()
+        if revoked:
+            bits.set(3)
+        document = build_status_list_credential(
+            list_url=list_url, issuer=issuer.id, purpose="revocation", bitstring=bits
+        )
+        return as_bytes(issuer.sign_di(document))
+
+    lists = {False: status_list(False), True: status_list(True)}
+    credential = json.dumps(
+        issuer.sign_di(issuer.credential(credentialStatus=build_status_entry(list_url=list_url, index=3)))
+    )
+    revoked = False
+
+    def answer(request: TransportRequest) -> TransportResponse:
+        if request.url != list_url:
+            return TransportResponse(200, {"content-type": "application/json"}, issuer.documents[request.url])
+        tag = f'"{int(revoked)}"'
+        if request.headers.get("if-none-match") == tag:
+            return TransportResponse(304, {"etag": tag, "cache-control": "max-age=60"})
+        headers = {"content-type": "application/json", "cache-control": "max-age=60", "etag": tag}
+        return TransportResponse(200, headers, lists[revoked])
+
+    clock = [0.0]
+    transport = MockTransport(answer)
+    fetcher = Fetcher(FetchPolicy(), transport=transport, clock=lambda: clock[0])
+
+    assert verify(credential, fetcher=fetcher).valid
+    # WHEN the issuer revokes it, a verification within the list's max-age still uses the list it
+    # has (the staleness bound), while the DID document, which may not be cached, is read again
+    revoked = True
+    clock[0] = 59.0
+    assert verify(credential, fetcher=fetcher).valid
+    assert sum(r.url == list_url for r in transport.requests) == 1
+    assert sum("did.json" in r.url for r in transport.requests) == 2
+    # THEN once the max-age has passed the list is revalidated, and the revocation is seen
+    clock[0] = 60.0
+    report = verify(credential, fetcher=fetcher)
+    assert outcome(report, "status") == ("failed", "revoked")
+    list_requests = [r for r in transport.requests if r.url == list_url]
+    assert [r.headers.get("if-none-match") for r in list_requests] == [None, '"0"']
+
+
 def test_a_verification_reads_a_document_once_and_keeps_no_failure() -> None:
     from badgekiln.errors import FetchFailed
     from badgekiln.fetch import JWT_TYPES
