@@ -311,3 +311,26 @@ def test_pem_refuses_unsupported_key_inside() -> None:
     with pytest.raises(KeyResolutionError) as info:
         f.load_pem_public_key(pem)
     assert info.value.reason == "unsupported-curve"
+
+
+def test_a_pem_is_loaded_once_and_a_refusal_is_never_remembered() -> None:
+    key = _rsa(2048)
+    pem = f.dump_pem_public_key(key)
+    first = f.load_pem_public_key(pem)
+    assert f.load_pem_public_key(pem.encode() + b"\n") is first  # the same bytes once stripped
+    assert f.check_public_key(first) is first  # remembered as checked
+    spki = serialization.PublicFormat.SubjectPublicKeyInfo
+    weak = _rsa(1024).public_bytes(serialization.Encoding.PEM, spki)
+    for _ in range(2):
+        with pytest.raises(KeyResolutionError) as info:
+            f.load_pem_public_key(weak)
+        assert info.value.reason == "rsa-size"
+
+
+def test_checked_keys_are_bounded() -> None:
+    keys = [_p(ec.SECP256R1()) for _ in range(f._MAX_CHECKED_KEYS + 8)]
+    for key in keys:
+        assert f.check_public_key(key) is key
+    assert len(f._CHECKED_KEYS) <= f._MAX_CHECKED_KEYS
+    with pytest.raises(KeyResolutionError):
+        f.check_public_key(_rsa(1024))  # a refused key is never remembered

@@ -19,6 +19,7 @@ from badgekiln.verification.identity import (
     configured_registries,
     identify,
     load_registry,
+    with_identity,
 )
 from badgekiln.verification.report import Check, IssuerIdentity, RegistryEntry, Summary
 from tests.verify_support import Ob1Issuer, Ob2Issuer, TestIssuer, as_bytes, verify_vector
@@ -133,6 +134,30 @@ def test_identify_without_an_issuer_id() -> None:
     found = identify(Report("ob3", "json", checks, Summary()))
     assert (found.basis, found.issuer) == ("none", None)
     assert "names no issuer id" in found.message
+
+
+def test_with_identity_keeps_every_other_member_of_the_report() -> None:
+    checks = (Check("signature", "passed", "ok"), Check("issuer", "passed", "ok"))
+    sub = Report("ob2", "url", (Check("hosted", "failed", "gone"),))
+    report = Report(
+        "ob2",
+        "png",
+        checks,
+        Summary(id="urn:uuid:1", issuer={"id": "https://acme.example/issuer", "name": "Acme"}),
+        "jws RS256",
+        endorsements=(sub,),
+        conformance=(Check("structure", "warning", "odd", "assertion-id"),),
+        strict=False,
+        credentials=(sub,),
+    )
+    found = with_identity(report)
+    assert found.issuer_identity is not None
+    assert found.issuer_identity.basis == "domain"
+    for name in Report.__dataclass_fields__:
+        if name not in ("issuer_identity", "endorsements", "credentials"):
+            assert getattr(found, name) == getattr(report, name), name
+    assert [sub.checks for sub in found.endorsements] == [sub.checks]
+    assert [sub.checks for sub in found.credentials] == [sub.checks]
 
 
 @pytest.mark.parametrize(

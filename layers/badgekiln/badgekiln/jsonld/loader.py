@@ -47,6 +47,7 @@ def _index() -> dict[str, str]:
     return index
 
 
+@functools.cache  # one set for every call: each OB 2.0 verification asks twice
 def bundled_context_urls() -> frozenset[str]:
     """The context URLs the loader serves."""
     return frozenset(_index())

@@ -10,10 +10,12 @@ usable public key raises :class:`~badgekiln.errors.KeyResolutionError`. Both car
 from __future__ import annotations
 
 import base64
+import binascii
 import functools
 import hashlib
 import json
 import re
+import threading
 from collections.abc import Mapping
 from typing import Any, Final, Literal
 
@@ -70,6 +72,8 @@ _B64URL_VALUE: Final = {
 }
 #: Bits of the last base64url character that carry no data, by the text's length modulo 4.
 _UNUSED_BITS: Final = {0: 0, 2: 0b1111, 3: 0b11}
+_URLSAFE_TO_STANDARD: Final = bytes.maketrans(b"-_", b"+/")
+_PADDING: Final = {0: b"", 2: b"==", 3: b"="}
 
 # multicodec varint prefixes (https://github.com/multiformats/multicodec/blob/master/table.csv)
 _ED25519_PREFIX: Final = b"\xed\x01"  # ed25519-pub 0xed
@@ -151,8 +155,9 @@ def b64url_decode(text: str, *, what: str = "value") -> bytes:
     """
     if not _B64URL_RE.fullmatch(text) or len(text) % 4 == 1:
         raise MalformedPayload(f"{what} is not unpadded base64url", reason="base64url", field=what)
-    # The alphabet and length were checked above, so decoding cannot fail.
-    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    # The alphabet and length were checked above, so decoding cannot fail (binascii directly:
+    # base64.urlsafe_b64decode converts and translates through two more Python calls).
+    data = binascii.a2b_base64(text.encode("ascii").translate(_URLSAFE_TO_STANDARD) + _PADDING[len(text) % 4])
     # One spelling per value: non-zero unused trailing bits would let a signature or key be
     # re-spelt without changing its bytes. They are the low 4 (2) bits of the last character
     # when the length is 2 (3) modulo 4.
@@ -229,6 +234,14 @@ def _check_ed25519_point(raw: bytes) -> None:
         raise KeyResolutionError("Ed25519 public key has small order", reason="small-order")
 
 
+#: Keys that passed :func:`check_public_key`, by ``id``: every JWS verification checks its key
+#: again, and an RSA key's numbers cost more to read than the check. The entry holds the key, so
+#: its id cannot be reused while it is remembered; keys are immutable, so the answer cannot change.
+_CHECKED_KEYS: dict[int, object] = {}
+_CHECKED_KEYS_LOCK: Final = threading.Lock()
+_MAX_CHECKED_KEYS: Final = 256
+
+
 def check_public_key(key: object) -> PublicKey:
     """Return ``key`` if it is a public key badgekiln verifies with, else raise.
 
@@ -236,6 +249,17 @@ def check_public_key(key: object) -> PublicKey:
         KeyResolutionError: not a public key, an unsupported curve, an RSA key outside
             2048–8192 bits or with an oversized exponent, an invalid Ed25519 point.
     """
+    if _CHECKED_KEYS.get(id(key)) is key:
+        return key  # type: ignore[return-value]  # only public keys are remembered
+    checked = _check_public_key(key)
+    with _CHECKED_KEYS_LOCK:
+        if len(_CHECKED_KEYS) >= _MAX_CHECKED_KEYS:
+            del _CHECKED_KEYS[next(iter(_CHECKED_KEYS))]  # the oldest
+        _CHECKED_KEYS[id(key)] = key
+    return checked
+
+
+def _check_public_key(key: object) -> PublicKey:
     if isinstance(key, Ed25519PublicKey):
         _check_ed25519_point(key.public_bytes_raw())
         return key
@@ -474,7 +498,11 @@ def load_pem_public_key(pem: str | bytes) -> PublicKey:
             reason="pem",
             limit=MAX_PEM_BYTES,
         )
-    stripped = data.strip()
+    return _load_pem_public_key(data.strip())
+
+
+@functools.lru_cache(maxsize=256)  # per exact PEM bytes: an issuer's key is read by every verification
+def _load_pem_public_key(stripped: bytes) -> PublicKey:
     if not stripped.startswith(b"-----BEGIN PUBLIC KEY-----") or stripped.count(b"-----BEGIN") != 1:
         raise KeyResolutionError(
             "expected a single '-----BEGIN PUBLIC KEY-----' (SPKI) PEM block", reason="pem"

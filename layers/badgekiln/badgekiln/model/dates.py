@@ -100,7 +100,7 @@ def stamp(value: datetime) -> str:
     except OverflowError as exc:
         raise ValueError(f"{value.isoformat()} is outside the range of UTC date-times") from exc
     # isoformat, not strftime: %Y does not zero-pad years before 1000 on every platform
-    return utc.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+    return utc.isoformat(timespec="seconds").removesuffix("+00:00") + "Z"
 
 
 class DateTime(NamedTuple):

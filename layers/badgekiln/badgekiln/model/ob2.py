@@ -126,12 +126,14 @@ def _nested_contexts(raw: Mapping[str, Any]) -> list[Any]:
     stack: list[Any] = [value for key, value in raw.items() if key != "@context"]
     while stack:  # bounded: parsed JSON is depth- and size-capped
         node = stack.pop()
-        if is_object(node):
+        if type(node) is str:  # the most common member value, settled first
+            continue
+        if isinstance(node, list):
+            stack.extend(node)
+        elif is_object(node):
             if "@context" in node:
                 found.extend(as_list(node["@context"]))
-            stack.extend(value for key, value in node.items() if key != "@context")
-        elif isinstance(node, list):
-            stack.extend(node)
+            stack.extend([value for key, value in node.items() if key != "@context"])
     return found
 
 

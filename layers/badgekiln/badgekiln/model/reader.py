@@ -83,6 +83,11 @@ def read(document: Mapping[str, Any]) -> Badge:
     """
     if is_credential(document):
         return Credential(document)
+    return _read_assertion(document)
+
+
+def _read_assertion(document: Mapping[str, Any]) -> Assertion:
+    """:func:`read` of a JSON object known not to be a credential."""
     if is_legacy(document):
         return LegacyAssertion(document)
     types = set(type_names(document.get("type")))
@@ -110,7 +115,6 @@ def read_jwt(claims: Mapping[str, Any]) -> VcJwt | Assertion:
     Raises:
         MalformedPayload: ``reason="not-a-badge"``, as :func:`read`.
     """
-    if carries_credential(claims):
+    if carries_credential(claims):  # is_credential(claims) included: no need to ask read() again
         return VcJwt(claims)
-    badge = read(claims)
-    return VcJwt(claims) if isinstance(badge, Credential) else badge
+    return _read_assertion(claims)

@@ -13,7 +13,7 @@ import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from cryptography.exceptions import InvalidSignature as _CryptoInvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -49,15 +49,37 @@ MAX_TOKEN_CHARS: Final = 1024 * 1024
 #: A protected header holds alg, kid/jwk (an RSA-8192 JWK is ~1.5 KB) and typ; nothing needs more.
 MAX_HEADER_CHARS: Final = 8 * 1024
 
-_HASHES: Final[dict[str, type[hashes.HashAlgorithm]]] = {
-    "RS256": hashes.SHA256,
-    "RS384": hashes.SHA384,
-    "RS512": hashes.SHA512,
-    "ES256": hashes.SHA256,
-    "ES384": hashes.SHA384,
+# one instance each: hash and padding objects hold no state, and every verification needs one
+_HASHES: Final[dict[str, hashes.HashAlgorithm]] = {
+    "RS256": hashes.SHA256(),
+    "RS384": hashes.SHA384(),
+    "RS512": hashes.SHA512(),
+    "ES256": hashes.SHA256(),
+    "ES384": hashes.SHA384(),
 }
+_PKCS1V15: Final = padding.PKCS1v15()
+_ECDSA: Final = {alg: ec.ECDSA(_HASHES[alg]) for alg in ("ES256", "ES384")}
 # alg -> (curve name, bytes per coordinate) for ES*
 _EC: Final = {"ES256": ("secp256r1", 32), "ES384": ("secp384r1", 48)}
+#: Key family ("rsa", "ec", "ed25519" or "") by key class: the isinstance checks against
+#: cryptography's abstract key classes go through ABC machinery, twice per verification.
+_FAMILIES: dict[type, str] = {}
+
+
+def _family(key: object) -> str:
+    kind = type(key)
+    family = _FAMILIES.get(kind)
+    if family is None:
+        if isinstance(key, rsa.RSAPublicKey):
+            family = "rsa"
+        elif isinstance(key, ec.EllipticCurvePublicKey):
+            family = "ec"
+        elif isinstance(key, Ed25519PublicKey):
+            family = "ed25519"
+        else:
+            family = ""
+        _FAMILIES[kind] = family  # a handful of key classes exist
+    return family
 
 
 @dataclass(frozen=True)
@@ -134,12 +156,13 @@ def _allowed(alg: str, algorithms: Collection[str]) -> None:
 
 
 def _check_key_for(alg: str, key: object) -> None:
+    family = _family(key)
     if alg.startswith("RS"):
-        matches = isinstance(key, rsa.RSAPublicKey)
+        matches = family == "rsa"
     elif alg in _EC:
-        matches = isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name == _EC[alg][0]
+        matches = family == "ec" and cast(ec.EllipticCurvePublicKey, key).curve.name == _EC[alg][0]
     else:  # EdDSA
-        matches = isinstance(key, Ed25519PublicKey)
+        matches = family == "ed25519"
     if not matches:
         raise UnsupportedAlgorithm(
             f"a {type(key).__name__} cannot verify {alg} (the key type must match the algorithm)",
@@ -149,9 +172,10 @@ def _check_key_for(alg: str, key: object) -> None:
 
 
 def _verify_raw(alg: str, key: PublicKey, signature: bytes, message: bytes) -> None:
-    if isinstance(key, rsa.RSAPublicKey):
-        key.verify(signature, message, padding.PKCS1v15(), _HASHES[alg]())
-    elif isinstance(key, ec.EllipticCurvePublicKey):
+    family = _family(key)
+    if family == "rsa":
+        cast(rsa.RSAPublicKey, key).verify(signature, message, _PKCS1V15, _HASHES[alg])
+    elif family == "ec":
         size = _EC[alg][1]
         if len(signature) != 2 * size:
             raise InvalidSignature(
@@ -159,9 +183,9 @@ def _verify_raw(alg: str, key: PublicKey, signature: bytes, message: bytes) -> N
                 reason="signature-length",
             )
         r, s = int.from_bytes(signature[:size], "big"), int.from_bytes(signature[size:], "big")
-        key.verify(encode_dss_signature(r, s), message, ec.ECDSA(_HASHES[alg]()))
+        cast(ec.EllipticCurvePublicKey, key).verify(encode_dss_signature(r, s), message, _ECDSA[alg])
     else:
-        key.verify(signature, message)
+        cast(Ed25519PublicKey, key).verify(signature, message)
 
 
 def verify_compact(

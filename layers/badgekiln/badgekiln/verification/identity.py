@@ -27,7 +27,7 @@ The answer is :class:`~badgekiln.verification.report.IssuerIdentity` on
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 import json
 import logging
 import os
@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote, urlsplit
 
 from badgekiln.errors import InputTooLarge, MalformedPayload
-from badgekiln.verification.report import IssuerIdentity, RegistryEntry, Report
+from badgekiln.verification.report import PROOF_CHECKS, IssuerIdentity, RegistryEntry, Report
 
 if TYPE_CHECKING:
     from badgekiln.fetch import Fetcher
@@ -220,6 +220,7 @@ def configured_registries(fetcher: Fetcher) -> tuple[IssuerRegistry, ...]:
 # --- identity -------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1024)  # a pure function of the id: an issuer's badges all ask it
 def _domain_of(issuer_id: str) -> tuple[str | None, str]:
     """(domain vouching for ``issuer_id`` or ``None``, why not)."""
     if issuer_id.startswith("did:web:"):
@@ -245,9 +246,14 @@ def identify(
     """What the issuer identity of ``report`` rests on (``pinned``: the caller pinned the key)."""
     credential = report.credential
     issuer_id = credential.issuer.get("id") if credential is not None else None
-    issuer = report.check("issuer")
-    proven = any(c.id in ("signature", "hosted") and c.status in ("passed", "warning") for c in report.checks)
-    if issuer is None or issuer.status not in ("passed", "warning") or not proven:
+    tied = proven = False
+    for check in report.checks:  # one pass: the issuer check, and a proof, passed (or warned)
+        if check.status in ("passed", "warning"):
+            if check.id == "issuer":
+                tied = True
+            elif check.id in PROOF_CHECKS:
+                proven = True
+    if not tied or not proven:
         return IssuerIdentity(
             "none",
             issuer_id,
@@ -295,6 +301,16 @@ def with_identity(
     endorsements = tuple(with_identity(sub, chosen) for sub in report.endorsements)
     credentials = tuple(with_identity(sub, chosen) for sub in report.credentials)
     identity = identify(report, chosen, pinned=pinned)
-    return dataclasses.replace(
-        report, endorsements=endorsements, credentials=credentials, issuer_identity=identity
+    # built directly: dataclasses.replace reads every field through introspection
+    return Report(
+        report.spec,
+        report.format,
+        report.checks,
+        credential=report.credential,
+        proof=report.proof,
+        endorsements=endorsements,
+        conformance=report.conformance,
+        strict=report.strict,
+        issuer_identity=identity,
+        credentials=credentials,
     )

@@ -135,14 +135,18 @@ def _check_context(session: Session, checks: Checks, assertion: Assertion) -> No
     from badgekiln.jsonld.loader import bundled_context_urls
 
     contexts = assertion.contexts
-    nested = assertion.nested_contexts
     bundled = bundled_context_urls()
-    outside = [entry for entry in [*contexts, *nested] if not isinstance(entry, str) or entry not in bundled]
+    # every entry not outside the bundled ones is a URL (a string)
+    outside = [
+        entry
+        for entry in [*contexts, *assertion.nested_contexts]
+        if not isinstance(entry, str) or entry not in bundled
+    ]
     pinned = session.note_pinned_contexts(checks, outside) if outside else frozenset()
     if not any(isinstance(entry, str) and entry in OB2_CONTEXTS for entry in contexts):
         shown = repr(assertion.context)[:120]
         checks.deviation("context", f"@context {shown} is not the Open Badges 2.0 context", "ob2-context")
-    elif not all(isinstance(entry, str) for entry in [*contexts, *nested]):
+    elif outside and not all(isinstance(entry, str) for entry in outside):
         message = "@context must list context URLs (inline definitions are refused)"
         checks.deviation("context", message, "inline-context")
     elif unknown := [entry for entry in outside if entry not in pinned]:
@@ -523,12 +527,12 @@ def check_revocation(checks: Checks, check: Callable[[], StatusResult]) -> None:
 def _check_revocation_list(
     session: Session, checks: Checks, assertion: Assertion, issuer_id: str, profile: Profile
 ) -> None:
-    from badgekiln.status import check_ob2_revocation_list
-
     reference = profile.revocation_list
     assertion_id = assertion.id
     if reference is None or assertion_id is None:
         return
+    from badgekiln.status import check_ob2_revocation_list
+
     check_revocation(
         checks,
         lambda: check_ob2_revocation_list(
@@ -560,12 +564,12 @@ def _check_dates(session: Session, checks: Checks, assertion: Assertion) -> None
 def check_window_and_recipient(session: Session, checks: Checks, assertion: Assertion) -> None:
     """The ``issued``/``expiry`` checks of ``issuedOn``/``expires``, and the ``recipient`` check
     when the caller names one."""
-    from badgekiln.verification.recipient import find_ob2_recipient
-
     _check_dates(session, checks, assertion)
     identity = session.options.recipient
     if identity is None:
         return
+    from badgekiln.verification.recipient import find_ob2_recipient
+
     try:
         match = find_ob2_recipient(assertion.recipient, identity)
     except MalformedPayload as exc:
@@ -692,11 +696,11 @@ def _endorsements(
     profile: Profile | None,
 ) -> tuple[Report, ...]:
     """The endorsements of the assertion, its BadgeClass and its issuer, one sub-report each."""
-    from badgekiln.verification.options import MAX_ENDORSEMENTS
-
     refs = _endorsement_refs(assertion, documents, profile)
     if not refs:
         return ()
+    from badgekiln.verification.options import MAX_ENDORSEMENTS
+
     if session.depth >= session.options.endorsement_depth:
         checks.skipped("endorsements", f"{len(refs)} endorsement(s) not verified (depth limit)", "depth")
         return ()

@@ -68,6 +68,7 @@ CHECK_IDS: Final = (
 PROOF_CHECKS: Final = frozenset({"signature", "hosted"})
 #: Checks whose ``skipped`` status makes a report not valid: without them trust is unknown.
 ESSENTIAL_CHECKS: Final = frozenset({"signature", "hosted", "issuer", "status"})
+_CHECK_ID_SET: Final = frozenset(CHECK_IDS)
 _STATUSES: Final = frozenset({"passed", "failed", "warning", "skipped"})
 _MARKS: Final = {"passed": "✓", "failed": "✗", "warning": "!", "skipped": "-"}
 
@@ -88,7 +89,7 @@ class Check:
     code: str | None = None
 
     def __post_init__(self) -> None:
-        if self.id not in CHECK_IDS:
+        if self.id not in _CHECK_ID_SET:
             raise ValueError(f"unknown check id {self.id!r}")
         if self.status not in _STATUSES:
             raise ValueError(f"unknown check status {self.status!r}")
@@ -232,10 +233,13 @@ class Report:
     credentials: tuple[Report, ...] = ()
 
     def __post_init__(self) -> None:
-        if not all(isinstance(check, Check) for check in (*self.checks, *self.conformance)):
-            raise TypeError("checks and conformance must be Check instances")
-        if not all(isinstance(sub, Report) for sub in (*self.endorsements, *self.credentials)):
-            raise TypeError("endorsements and credentials must be Report instances")
+        # loops, not all(genexpr): a report is built (twice) by every verification
+        for check in (*self.checks, *self.conformance):
+            if not isinstance(check, Check):
+                raise TypeError("checks and conformance must be Check instances")
+        for sub in (*self.endorsements, *self.credentials):
+            if not isinstance(sub, Report):
+                raise TypeError("endorsements and credentials must be Report instances")
         if self.issuer_identity is not None and not isinstance(self.issuer_identity, IssuerIdentity):
             raise TypeError("issuer_identity must be an IssuerIdentity")
 
