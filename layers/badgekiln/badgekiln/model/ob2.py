@@ -186,8 +186,8 @@ class Assertion(Node):
     @property
     def verification_type(self) -> Any:
         """``verification.type`` (or the 1.x ``verify.type``): ``HostedBadge`` or ``SignedBadge``."""
-        declared = Node.of(self.raw.get("verification", self.raw.get("verify")))
-        return declared.type if declared is not None else None
+        declared = self.raw.get("verification", self.raw.get("verify"))
+        return declared.get("type") if is_object(declared) else None  # asked twice per verification
 
     @property
     def nested_contexts(self) -> list[Any]:

@@ -55,8 +55,8 @@ def carries_credential(claims: Mapping[str, Any]) -> bool:
     return (is_object(vc) and is_credential(vc)) or is_credential(claims)
 
 
-def _is_v1(document: Mapping[str, Any]) -> bool:
-    return OB1_CONTEXT in type_names(document.get("@context"))
+def _is_v1(document: Mapping[str, Any], contexts: tuple[str, ...] | None = None) -> bool:
+    return OB1_CONTEXT in (type_names(document.get("@context")) if contexts is None else contexts)
 
 
 def _assertion_shaped(document: Mapping[str, Any]) -> bool:
@@ -64,11 +64,12 @@ def _assertion_shaped(document: Mapping[str, Any]) -> bool:
     return "verify" in document or "uid" in document or {"badge", "recipient"} <= set(document)
 
 
-def is_legacy(document: Mapping[str, Any]) -> bool:
+def is_legacy(document: Mapping[str, Any], contexts: tuple[str, ...] | None = None) -> bool:
     """Whether a JSON object is an Open Badges 0.5/1.0/1.1 assertion: the v1 context with type
     ``Assertion`` (or no type and an assertion's members), or no ``@context`` and an assertion's
-    members (1.0's ``verify`` or ``uid``, or ``badge`` with ``recipient``)."""
-    if _is_v1(document):
+    members (1.0's ``verify`` or ``uid``, or ``badge`` with ``recipient``). ``contexts``: its
+    ``@context`` entries, when already read."""
+    if _is_v1(document, contexts):
         types = type_names(document.get("type"))
         return "Assertion" in types or (not types and _assertion_shaped(document))
     return "@context" not in document and _assertion_shaped(document)
@@ -88,15 +89,17 @@ def read(document: Mapping[str, Any]) -> Badge:
 
 def _read_assertion(document: Mapping[str, Any]) -> Assertion:
     """:func:`read` of a JSON object known not to be a credential."""
-    if is_legacy(document):
+    contexts = type_names(document.get("@context"))  # read once for the three questions below
+    if is_legacy(document, contexts):
         return LegacyAssertion(document)
     types = set(type_names(document.get("type")))
-    if _is_v1(document):
+    if _is_v1(document, contexts):
         kinds = sorted(types & _OB1_NODE_TYPES)
         kind = f"an Open Badges 1.1 {kinds[0]}" if kinds else "an Open Badges 1.1 document"
         raise MalformedPayload(f"not a badge: this is {kind}, not an Assertion", reason="not-a-badge")
-    contexts = set(type_names(document.get("@context")))
-    if "Assertion" in types or (contexts & OB2_CONTEXTS and {"badge", "recipient"} <= set(document)):
+    if "Assertion" in types or (
+        not OB2_CONTEXTS.isdisjoint(contexts) and {"badge", "recipient"} <= document.keys()
+    ):
         return Assertion(document)
     if types & _OB2_NODE_TYPES:
         kind = sorted(types & _OB2_NODE_TYPES)[0]

@@ -38,11 +38,10 @@ def _read(data: bytes | str) -> tuple[InputFormat | None, str]:
         NotABadgeImage, MalformedImage, AmbiguousBadge, UnsupportedEncoding, NoBadgeData,
         InputTooLarge, MalformedPayload: from extraction, or input that is no text at all.
     """
-    from badgekiln.baking import extract
-
     if isinstance(data, str):
         try:
-            encoded = data.encode("utf-8")
+            # ASCII text (every JWS, most JSON) holds no lone surrogate: no copy needed to know it
+            encoded = b"" if data.isascii() else data.encode("utf-8")
         except UnicodeEncodeError as exc:  # a lone surrogate, e.g. from a surrogate-escaped source
             raise MalformedPayload(
                 f"the input is not valid Unicode text (a lone surrogate at character {exc.start})",
@@ -51,11 +50,13 @@ def _read(data: bytes | str) -> tuple[InputFormat | None, str]:
             ) from exc
         if not data.lstrip(" \t\r\n\ufeff").startswith("<"):
             return None, data
-        data = encoded
+        data = encoded or data.encode("utf-8")
     elif not isinstance(data, bytes | bytearray):
         raise TypeError(f"data must be bytes or str, not {type(data).__name__}")
     raw = bytes(data)
     if raw.startswith(PNG_SIGNATURE) or raw[1:4] == b"PNG" or raw.lstrip(_LEADING).startswith(b"<"):
+        from badgekiln.baking import extract
+
         found = extract(raw)
         return found.format, found.payload
     try:
