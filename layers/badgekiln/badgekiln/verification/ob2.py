@@ -30,7 +30,7 @@ from badgekiln.errors import (
 )
 from badgekiln.keys.signer import PublicKey
 from badgekiln.model.claims import claims_of
-from badgekiln.model.node import Node, id_of
+from badgekiln.model.node import Node, id_of, is_object
 from badgekiln.model.ob2 import (
     OB2_CONTEXTS,
     Assertion,
@@ -111,7 +111,7 @@ def _node(session: Session, checks: Checks, ref: Any, view: type[_V], kind: str)
         FetchError, MalformedPayload, InputTooLarge: the node could not be had.
     """
     url = id_of(ref)
-    if isinstance(ref, Mapping) and not is_http(url):
+    if is_object(ref) and not is_http(url):
         return None, view(ref)
     if url is None or not is_http(url):
         raise MalformedPayload(f"the {kind} must be an HTTP(S) URL or an embedded object", reason="structure")
