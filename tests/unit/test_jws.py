@@ -321,3 +321,15 @@ def test_parsed_header_is_read_only() -> None:
     jws = parse_compact(_token({"alg": "EdDSA"}))
     with pytest.raises(TypeError):
         jws.header["alg"] = "none"  # type: ignore[index]
+
+
+def test_a_header_is_read_once_and_a_refused_one_every_time() -> None:
+    header = _h({"alg": "RS256", "typ": "JWT"})
+    first, second = parse_compact(_parts(header, "e30")), parse_compact(_parts(header, "e3t9"))
+    assert first.header is second.header  # an issuer's tokens share it
+    assert (first.payload, second.payload) == (b"{}", b"{{}")
+    refused = _parts(_h({"alg": "RS256", "crit": ["exp"]}))
+    for _ in range(2):
+        with pytest.raises(MalformedPayload) as info:
+            parse_compact(refused)
+        assert info.value.reason == "crit"

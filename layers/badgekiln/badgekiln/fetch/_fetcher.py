@@ -287,16 +287,15 @@ class Fetcher:
             return None
         key = (canonical, accept)
         response = self._pinned_responses.get(key)
-        if response is None:
+        if response is None or len(body) > limit:
             content_type = _pinned_type(body, accept)
+            self._check_answer(requested, canonical, content_type, size=len(body), accept=accept, limit=limit)
             response = FetchResponse(
                 canonical, 200, content_type, MappingProxyType({"content-type": content_type}), body
             )
-            # at most one per pinned URL and accept list the caller uses: bounded by the pins
+            # only answers of an accepted type, at most one per pinned URL and accept list the
+            # caller uses (bounded by the pins): a remembered one needs only the size check above
             self._pinned_responses[key] = response
-        self._check_answer(
-            requested, canonical, response.content_type, size=len(body), accept=accept, limit=limit
-        )
         return response
 
     def _transport_for(self, target: Target, requested: str) -> Transport:

@@ -9,6 +9,7 @@ not match ``alg`` is refused before any cryptography runs, which rules out algor
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -98,6 +99,27 @@ class CompactJws:
         return alg
 
 
+@functools.lru_cache(maxsize=256)  # an issuer's tokens all carry the same few headers
+def _header(header_b64: str) -> Mapping[str, Any]:
+    """The decoded protected header (read-only), checked; a refusal is never remembered.
+
+    Raises:
+        MalformedPayload, InputTooLarge: as :func:`parse_compact`.
+    """
+    header = loads_object(b64url_decode(header_b64, what="JWS header"), source="JWS header")
+    if not isinstance(header.get("alg"), str):
+        raise MalformedPayload("JWS header has no string 'alg'", reason="jws", field="alg")
+    for name in ("crit", "b64"):
+        if name in header:
+            # RFC 7515 §4.1.11: a recipient that does not implement a listed extension must reject.
+            raise MalformedPayload(
+                f"JWS header {name!r} names extensions badgekiln does not implement",
+                reason="crit",
+                field=name,
+            )
+    return MappingProxyType(header)
+
+
 def parse_compact(token: str) -> CompactJws:
     """Split and decode a compact JWS ``header.payload.signature``.
 
@@ -124,19 +146,8 @@ def parse_compact(token: str) -> CompactJws:
         raise InputTooLarge(
             f"JWS header is over the {MAX_HEADER_CHARS}-character limit", limit=MAX_HEADER_CHARS
         )
-    header = loads_object(b64url_decode(header_b64, what="JWS header"), source="JWS header")
-    if not isinstance(header.get("alg"), str):
-        raise MalformedPayload("JWS header has no string 'alg'", reason="jws", field="alg")
-    for name in ("crit", "b64"):
-        if name in header:
-            # RFC 7515 §4.1.11: a recipient that does not implement a listed extension must reject.
-            raise MalformedPayload(
-                f"JWS header {name!r} names extensions badgekiln does not implement",
-                reason="crit",
-                field=name,
-            )
     return CompactJws(
-        header=MappingProxyType(header),
+        header=_header(header_b64),
         payload=b64url_decode(payload_b64, what="JWS payload"),
         signature=b64url_decode(signature_b64, what="JWS signature"),
         signing_input=f"{header_b64}.{payload_b64}".encode("ascii"),
