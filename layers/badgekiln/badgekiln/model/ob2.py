@@ -197,7 +197,7 @@ class Assertion(Node):
     @property
     def extensions(self) -> list[str]:
         """The names of the extension members (``extensions:…``), sorted."""
-        return sorted(name for name in self.raw if name.startswith("extensions:"))
+        return sorted([name for name in self.raw if name.startswith("extensions:")])
 
 
 @dataclass(frozen=True, eq=False)

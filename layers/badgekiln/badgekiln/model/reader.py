@@ -43,10 +43,10 @@ _OB1_NODE_TYPES: Final = frozenset({"BadgeClass", "Issuer", "IssuerOrg", "Extens
 
 def is_credential(document: Mapping[str, Any]) -> bool:
     """Whether a JSON object is an OB 3.0 / VC credential rather than an OB 2.0 assertion."""
-    contexts = type_names(document.get("@context"))
-    return any(c.startswith(_VC_CONTEXT_PREFIXES) for c in contexts) or not _VC_TYPES.isdisjoint(
-        type_names(document.get("type"))
-    )
+    for context in type_names(document.get("@context")):  # a loop: asked of every badge read
+        if context.startswith(_VC_CONTEXT_PREFIXES):
+            return True
+    return not _VC_TYPES.isdisjoint(type_names(document.get("type")))
 
 
 def carries_credential(claims: Mapping[str, Any]) -> bool:

@@ -23,7 +23,6 @@ __all__ = ["Checks", "Reads", "Session", "is_offline_refusal", "record_endorseme
 
 # worse first: a second finding for the same check id can only make it worse
 _SEVERITY: Final[Mapping[str, int]] = {"passed": 0, "warning": 1, "skipped": 2, "failed": 3}
-_ORDER: Final = {check_id: position for position, check_id in enumerate(CHECK_IDS)}
 #: Longest message kept in a check: details beyond it help nobody reading a report.
 _MAX_MESSAGE_CHARS: Final = 600
 #: Documents one verification remembers (its endorsements and a CLR's credentials included);
@@ -123,7 +122,8 @@ class Checks:
 
     def freeze(self) -> tuple[Check, ...]:
         """The checks in :data:`~badgekiln.verification.report.CHECK_IDS` order."""
-        return tuple(sorted(self._items.values(), key=lambda check: _ORDER[check.id]))
+        items = self._items
+        return tuple([items[check_id] for check_id in CHECK_IDS if check_id in items])
 
     def report(
         self,

@@ -297,9 +297,9 @@ def with_identity(
     """``report`` (and each endorsement and CLR sub-report, whose issuer is their own) with its
     :class:`~badgekiln.verification.report.IssuerIdentity`. A pinned key is the main issuer's:
     endorsers are judged without it."""
-    chosen = tuple(registries)
-    endorsements = tuple(with_identity(sub, chosen) for sub in report.endorsements)
-    credentials = tuple(with_identity(sub, chosen) for sub in report.credentials)
+    chosen = registries if type(registries) is tuple else tuple(registries)
+    endorsements = tuple([with_identity(sub, chosen) for sub in report.endorsements])
+    credentials = tuple([with_identity(sub, chosen) for sub in report.credentials])
     identity = identify(report, chosen, pinned=pinned)
     # built directly: dataclasses.replace reads every field through introspection
     return Report(
