@@ -123,17 +123,18 @@ class CryptographicKey(Node):
 
 def _nested_contexts(raw: Mapping[str, Any]) -> list[Any]:
     found: list[Any] = []
-    stack: list[Any] = [value for key, value in raw.items() if key != "@context"]
+    # strings (most member values) hold no context: they are never stacked
+    stack: list[Any] = [value for key, value in raw.items() if key != "@context" and type(value) is not str]
     while stack:  # bounded: parsed JSON is depth- and size-capped
         node = stack.pop()
-        if type(node) is str:  # the most common member value, settled first
-            continue
         if isinstance(node, list):
-            stack.extend(node)
+            stack.extend([value for value in node if type(value) is not str])
         elif is_object(node):
             if "@context" in node:
                 found.extend(as_list(node["@context"]))
-            stack.extend([value for key, value in node.items() if key != "@context"])
+            stack.extend(
+                [value for key, value in node.items() if key != "@context" and type(value) is not str]
+            )
     return found
 
 
