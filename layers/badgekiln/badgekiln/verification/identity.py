@@ -246,13 +246,14 @@ def identify(
     """What the issuer identity of ``report`` rests on (``pinned``: the caller pinned the key)."""
     credential = report.credential
     issuer_id = credential.issuer.get("id") if credential is not None else None
-    tied = proven = False
-    for check in report.checks:  # one pass: the issuer check, and a proof, passed (or warned)
-        if check.status in ("passed", "warning"):
-            if check.id == "issuer":
-                tied = True
-            elif check.id in PROOF_CHECKS:
-                proven = True
+    tied: bool | None = None  # the (first) issuer check passed, or warned
+    proven = False  # a proof check passed, or warned
+    for check in report.checks:  # one pass for both
+        if check.id == "issuer":
+            if tied is None:
+                tied = check.status in ("passed", "warning")
+        elif check.id in PROOF_CHECKS and check.status in ("passed", "warning"):
+            proven = True
     if not tied or not proven:
         return IssuerIdentity(
             "none",
