@@ -157,3 +157,25 @@ def test_a_pass_that_needed_a_pinned_context_is_not_memoised() -> None:
     with pytest.raises(JsonLdError) as info:
         check_terms(document)
     assert info.value.reason == "unknown-context"
+
+
+@pytest.mark.parametrize("value", [("a", "b"), object(), {1: "x"}, b"bytes"])
+def test_a_document_that_is_not_plain_json_has_no_shape(value: Any) -> None:
+    # its verdict is never answered from the memo: the expansion judges it every time
+    assert terms._digest(replaced(BASE, ("credentialSubject", "grade"), value)) is None
+    assert terms._digest(BASE) is not None
+
+
+def test_the_shape_tells_scalars_apart() -> None:
+    values = (1, 1.0, True, "1", None)
+    digests = {terms._digest(replaced(BASE, ("credentialSubject", "n"), value)) for value in values}
+    assert len(digests) == 5
+
+
+def test_the_string_table_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(terms, "_STAND_INS_SIZE", 8)
+    monkeypatch.setattr(terms, "_stand_ins", {})
+    long_name = "x " * 200
+    check_terms(replaced(BASE, ("name",), long_name))
+    assert 0 < len(terms._stand_ins) <= 8
+    assert long_name not in terms._stand_ins  # long strings are classified each time, never kept

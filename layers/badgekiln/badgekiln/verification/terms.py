@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import re
 import threading
 from collections import OrderedDict
@@ -56,6 +55,15 @@ _WHITESPACE: Final = re.compile(r"\s")
 _DATE_PREFIX: Final = re.compile(r"\d{4}-")
 _STAND_INS: Final = frozenset({_IRI_STAND_IN, _DATE_STAND_IN, _OTHER_STAND_IN, _SPACED_STAND_IN})
 
+#: Short strings' stand-ins (:func:`_remember`): at most this many, each at most this long.
+_STAND_INS_SIZE: Final = 4096
+_MAX_REMEMBERED_CHARS: Final = 256
+
+#: The other values parsed JSON holds; anything else (a tuple, an object) is not shaped, and
+#: its document is expanded every time.
+_SCALARS: Final = frozenset({int, float, bool, type(None)})
+
+_stand_ins: dict[str, str] = {}
 _lock = threading.Lock()
 _memo: OrderedDict[bytes, None] = OrderedDict()
 
@@ -89,19 +97,72 @@ def memo_is_sound() -> bool:
     )
 
 
-def _shape(value: Any, terms: frozenset[str], verbatim: bool = False) -> Any:
-    kind = type(value)  # parsed JSON holds exact dicts, lists and scalars: cheaper than isinstance
-    if kind is dict:
-        return {key: _shape(item, terms, key[:1] == "@") for key, item in value.items()}
-    if kind is list:
-        return [_shape(item, terms, verbatim) for item in value]
-    if kind is not str or verbatim or not value or value in terms or value[0] == "@":
+def _stand_in(value: str, terms: frozenset[str]) -> str:
+    """What a string (not a keyword's value) becomes in the shape."""
+    if not value or value in terms or value[0] == "@":
         return value
     if ":" in value:
         if _ABSOLUTE_IRI.fullmatch(value) and value[:2] != "_:":
             return _IRI_STAND_IN
         return _DATE_STAND_IN if _DATE_TIME.fullmatch(value) else value
     return _SPACED_STAND_IN if _WHITESPACE.search(value) else _OTHER_STAND_IN
+
+
+def _shape(value: Any, terms: frozenset[str], verbatim: bool = False) -> Any:
+    kind = type(value)  # parsed JSON holds exact dicts, lists and scalars: cheaper than isinstance
+    if kind is dict:
+        shaped: dict[str, Any] = {}
+        for key, item in value.items():
+            kind = type(item)
+            if kind is str:  # inline: most members are strings, and a call costs more than a lookup
+                if key[:1] == "@":
+                    shaped[key] = item
+                elif (stand_in := _stand_ins.get(item)) is not None:
+                    shaped[key] = stand_in
+                else:
+                    shaped[key] = _remember(item, terms)
+            elif kind is dict or kind is list:
+                shaped[key] = _shape(item, terms, key[:1] == "@")
+            elif kind in _SCALARS:
+                shaped[key] = item
+            else:
+                raise TypeError(f"not JSON: {kind.__name__}")
+        return shaped
+    if kind is list:
+        return [_shape(item, terms, verbatim) for item in value]
+    if kind is not str:
+        if kind not in _SCALARS:
+            raise TypeError(f"not JSON: {kind.__name__}")
+        return value
+    if verbatim:
+        return value
+    stand_in = _stand_ins.get(value)
+    return stand_in if stand_in is not None else _remember(value, terms)
+
+
+def _remember(value: str, terms: frozenset[str]) -> str:
+    """:func:`_stand_in`, kept for a short string (credentials of one issuer repeat their types,
+    ids and context URLs); the table is emptied when full, so it stays bounded."""
+    stand_in = _stand_in(value, terms)
+    if len(value) <= _MAX_REMEMBERED_CHARS:
+        if len(_stand_ins) >= _STAND_INS_SIZE:
+            _stand_ins.clear()
+        _stand_ins[value] = stand_in
+    return stand_in
+
+
+def _digest(document: Mapping[str, Any]) -> bytes | None:
+    """The SHA-256 digest of the shape of ``document`` without its ``proof``, or ``None`` when it
+    is not plain JSON. The shape is written with :func:`repr`, which tells every JSON value and
+    structure apart (a string's quotes and escapes, ``1`` from ``1.0`` and ``True``) and costs a
+    fraction of :func:`json.dumps`; members stay in document order, so a reordered copy is only
+    a memo miss, never a wrong answer."""
+    terms = _terms()
+    try:
+        unsecured = {key: value for key, value in document.items() if key != "proof"}
+        return hashlib.sha256(repr(_shape(unsecured, terms)).encode("utf-8", "surrogatepass")).digest()
+    except (TypeError, ValueError, RecursionError):
+        return None  # not plain JSON: let the expansion say what is wrong
 
 
 def check_terms(document: Mapping[str, Any], *, pinned: PinnedContexts | None = None) -> None:
@@ -113,21 +174,14 @@ def check_terms(document: Mapping[str, Any], *, pinned: PinnedContexts | None = 
     """
     from badgekiln.jsonld.strict import expand
 
-    unsecured = {key: value for key, value in document.items() if key != "proof"}
-    shape = None
-    if memo_is_sound():
-        try:
-            text = json.dumps(_shape(unsecured, _terms()), sort_keys=True, separators=(",", ":"))
-            shape = hashlib.sha256(text.encode("ascii")).digest()
-        except (TypeError, ValueError, RecursionError):
-            shape = None  # not plain JSON: let the expansion say what is wrong
+    shape = _digest(document) if memo_is_sound() else None
     if shape is not None:
         with _lock:
             if shape in _memo:
                 _memo.move_to_end(shape)
                 return
     served = pinned.served if pinned is not None else 0
-    expand(unsecured, pinned=pinned)
+    expand({key: value for key, value in document.items() if key != "proof"}, pinned=pinned)
     if shape is not None and (pinned is None or pinned.served == served):
         with _lock:
             _memo[shape] = None
