@@ -40,7 +40,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote, urlsplit
 
-from badgekiln.errors import InputTooLarge, MalformedPayload
+from badgekiln.errors import BadgeKilnError, InputTooLarge, MalformedPayload
 from badgekiln.verification.report import PROOF_CHECKS, IssuerIdentity, RegistryEntry, Report
 
 if TYPE_CHECKING:
@@ -191,8 +191,6 @@ def configured_registries(fetcher: Fetcher) -> tuple[IssuerRegistry, ...]:
     Raises:
         RuntimeError: the variable is malformed.
     """
-    from badgekiln.errors import BadgeKilnError
-
     raw = os.environ.get(REGISTRIES_ENV, "").strip()
     if not raw:
         return ()

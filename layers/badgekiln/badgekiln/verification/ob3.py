@@ -11,20 +11,27 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from badgekiln.errors import BadgeKilnError, JsonLdError, MalformedPayload, StatusError
 from badgekiln.keys.signer import PublicKey
 from badgekiln.model.claims import claims_of
 from badgekiln.model.ob3 import BADGE_TYPES, CLR, ENDORSEMENT, Credential
+from badgekiln.proofs.jws import verify_compact
 from badgekiln.status.result import CompactToken
 from badgekiln.verification._dates import check_window
 from badgekiln.verification._session import Checks, Session, record_endorsements
 from badgekiln.verification.options import MAX_CLR_CREDENTIALS, MAX_ENDORSEMENTS
+from badgekiln.verification.provenance import tie_key_to_issuer
 from badgekiln.verification.report import Check, InputFormat, Report, Summary
-
-if TYPE_CHECKING:
-    from badgekiln.verification.vcjwt import JwtCredential
+from badgekiln.verification.vcjwt import (
+    VCJWT_ALGORITHMS,
+    JwtCredential,
+    check_claims,
+    check_header,
+    parse_vcjwt,
+    resolve_jwt_key,
+)
 
 __all__ = ["OB_CONTEXT", "VC_V1", "VC_V2", "verify_credential", "verify_credential_jwt"]
 
@@ -34,6 +41,9 @@ VC_V2: Final = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT: Final = re.compile(r"https://purl\.imsglobal\.org/spec/ob/v3p0/context(-3\.\d+\.\d+)?\.json")
 #: The CLR 2.0 context, any published version (``context.json``, ``context-2.0.1.json`` …).
 CLR_CONTEXT: Final = re.compile(r"https://purl\.imsglobal\.org/spec/clr/v2p0/context(-2\.\d+\.\d+)?\.json")
+#: The types that make a credential one this verifier reads (an endorsement's: its own type).
+_KINDS: Final = BADGE_TYPES | {ENDORSEMENT, CLR}
+_ENDORSEMENT_KINDS: Final = frozenset({ENDORSEMENT})
 
 
 # --- contexts and structure -----------------------------------------------------------------------
@@ -63,7 +73,7 @@ def _check_structure(credential: Credential, checks: Checks, *, v1: bool, endors
     problems: list[str] = []
     deviations: list[tuple[str, str]] = []
     types = credential.types
-    kinds = {ENDORSEMENT} if endorsement else BADGE_TYPES | {ENDORSEMENT, CLR}
+    kinds = _ENDORSEMENT_KINDS if endorsement else _KINDS
     if "VerifiableCredential" not in types or kinds.isdisjoint(types):
         wanted = (
             "EndorsementCredential"
@@ -152,8 +162,6 @@ def _provenance(
     *,
     prefer_jwks: bool,
 ) -> None:
-    from badgekiln.verification.provenance import tie_key_to_issuer
-
     if issuer_id is None:
         checks.failed("issuer", "no issuer to tie the signing key to", "no-issuer")
         return
@@ -173,7 +181,6 @@ def _verify_status_list(
     """``verify_credential`` for the status package: a list's embedded proof or VC-JWT, by a key
     tied to the list's issuer; returns the credential a VC-JWT secures."""
     from badgekiln.verification.ldp import verify_embedded_proof
-    from badgekiln.verification.provenance import tie_key_to_issuer
 
     if isinstance(document, CompactToken):
         return _verify_jwt_list(session, credential_issuer, document.text)
@@ -198,16 +205,6 @@ def _verify_jwt_list(session: Session, credential_issuer: str | None, token: str
             InvalidSignature: it does not verify (the status package reports ``verification``).
         StatusError: ``reason="not-yet-valid"`` / ``"expired"``: outside its ``nbf``/``exp``.
     """
-    from badgekiln.proofs.jws import verify_compact
-    from badgekiln.verification.provenance import tie_key_to_issuer
-    from badgekiln.verification.vcjwt import (
-        VCJWT_ALGORITHMS,
-        check_claims,
-        check_header,
-        parse_vcjwt,
-        resolve_jwt_key,
-    )
-
     jwt = parse_vcjwt(token)
     list_issuer = jwt.claims.credential.issuer_id
     if list_issuer is None:
@@ -235,10 +232,10 @@ def _verify_jwt_list(session: Session, credential_issuer: str | None, token: str
 
 
 def _check_status(session: Session, checks: Checks, credential: Credential) -> None:
-    from badgekiln.status import check_credential_status
-
     if not credential.status_entries:
         return
+    from badgekiln.status import check_credential_status
+
     issuer_id = credential.issuer_id
     try:
         results = check_credential_status(
@@ -321,11 +318,11 @@ def _check_schema(checks: Checks, credential: Credential) -> None:
 
 
 def _check_recipient(session: Session, checks: Checks, credential: Credential) -> None:
-    from badgekiln.verification.recipient import find_ob3_recipient
-
     identity = session.options.recipient
     if identity is None or session.depth:
         return
+    from badgekiln.verification.recipient import find_ob3_recipient
+
     try:
         match = find_ob3_recipient(credential.subject, identity)
     except MalformedPayload as exc:
@@ -476,15 +473,6 @@ def verify_credential_jwt(
     Raises:
         MalformedPayload, InputTooLarge: not a compact JWS with a JSON-object payload.
     """
-    from badgekiln.proofs.jws import verify_compact
-    from badgekiln.verification.vcjwt import (
-        VCJWT_ALGORITHMS,
-        check_claims,
-        check_header,
-        parse_vcjwt,
-        resolve_jwt_key,
-    )
-
     jwt = parse_vcjwt(token) if isinstance(token, str) else token
     credential = jwt.claims.credential
     checks = session.checks()

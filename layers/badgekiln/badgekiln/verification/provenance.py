@@ -150,9 +150,6 @@ def tie_key_to_issuer(
         FetchRefused: ``reason="offline"``: nothing tied the key and a document that might
             have could not be fetched offline.
     """
-    from badgekiln.keys.formats import did_key_decode
-    from badgekiln.proofs.did import did_web_url
-
     pinned = session.pinned_key
     if pinned is not None:
         if same_key(pinned, key):
@@ -160,6 +157,9 @@ def tie_key_to_issuer(
         raise KeyResolutionError(
             "the credential is signed by a key other than the pinned one", reason="not-pinned"
         )
+    from badgekiln.keys.formats import did_key_decode
+    from badgekiln.proofs.did import did_web_url
+
     if controller is not None and controller == issuer_id:
         return f"the key's controller is the issuer ({issuer_id})"
     if issuer_id.startswith("did:key:"):

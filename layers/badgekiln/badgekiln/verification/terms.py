@@ -35,6 +35,8 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
+from badgekiln.errors import BadgeKilnError, JsonLdError
+
 if TYPE_CHECKING:
     from badgekiln.jsonld.loader import PinnedContexts
     from badgekiln.verification._session import Checks
@@ -172,14 +174,14 @@ def check_terms(document: Mapping[str, Any], *, pinned: PinnedContexts | None = 
     Raises:
         JsonLdError, InputTooLarge, MalformedPayload: as :func:`badgekiln.jsonld.strict.expand`.
     """
-    from badgekiln.jsonld.strict import expand
-
     shape = _digest(document) if memo_is_sound() else None
     if shape is not None:
         with _lock:
             if shape in _memo:
                 _memo.move_to_end(shape)
                 return
+    from badgekiln.jsonld.strict import expand  # PyLD: only when the memo does not answer
+
     served = pinned.served if pinned is not None else 0
     expand({key: value for key, value in document.items() if key != "proof"}, pinned=pinned)
     if shape is not None and (pinned is None or pinned.served == served):
@@ -202,8 +204,6 @@ def check_defined_terms(
     (``signed_as_json``: a VC-JWT, an OB 1.1 assertion) what expansion refuses is a conformance
     deviation; under Data Integrity it bears on what is signed, so it fails. ``pinned``: the
     caller's contexts (:func:`check_terms`)."""
-    from badgekiln.errors import BadgeKilnError, JsonLdError
-
     try:
         check_terms(document, pinned=pinned)
     except JsonLdError as exc:

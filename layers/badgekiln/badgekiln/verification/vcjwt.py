@@ -106,7 +106,7 @@ def check_header(header: JoseHeader, checks: Checks) -> None:
             reason="alg",
             alg=str(alg),
         )
-    extra = sorted(set(header.raw) - _HEADER_MEMBERS)
+    extra = () if _HEADER_MEMBERS.issuperset(header.raw) else sorted(set(header.raw) - _HEADER_MEMBERS)
     if extra:
         raise MalformedPayload(
             f"the JWT header carries {', '.join(extra)}: OB 3.0 allows only alg, kid, jwk and typ "
@@ -144,13 +144,13 @@ def resolve_jwt_key(session: Session, header: JoseHeader, issuer_id: str) -> tup
         KeyResolutionError: no usable key (a bad JWK, an unresolvable or unsupported kid).
         FetchError: a key document could not be fetched.
     """
+    pinned = session.pinned_key
+    if pinned is not None:
+        return pinned, None
     from badgekiln.keys.formats import jwk_to_public_key
     from badgekiln.proofs.did import resolve_verification_method
     from badgekiln.verification.provenance import find_jwks_key
 
-    pinned = session.pinned_key
-    if pinned is not None:
-        return pinned, None
     jwk = header.jwk
     if jwk is not None:
         if not isinstance(jwk, Mapping):
