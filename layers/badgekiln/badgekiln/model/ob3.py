@@ -174,7 +174,7 @@ class Credential(Node):
         for name, key in _DATES:
             object.__setattr__(self, name, read(raw[key], key) if key in raw else None)
 
-    issuer_id = member("issuer", id_of, "The issuer's id (the ``issuer`` string, or its object's ``id``).")
+    issuer_id = remembered("issuer", id_of, "The issuer's id (the ``issuer`` string, or its object's id).")
     issuer = remembered("issuer", Profile.of, "The embedded issuer Profile, when ``issuer`` is an object.")
     subject = remembered(
         "credentialSubject",

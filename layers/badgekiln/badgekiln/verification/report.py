@@ -127,15 +127,15 @@ class Summary:
     @classmethod
     def of(cls, claims: Claims) -> Summary:
         """The summary of a badge's claims (:func:`badgekiln.model.claims_of`)."""
-        achievement = claims.achievement
+        achievement, issued, expires = claims.achievement, claims.issued, claims.expires
         return cls(
             id=claims.id,
             type=claims.types,
             issuer={"id": claims.issuer_id, "name": claims.issuer_name},
             achievement={"id": claims.achievement_id, "name": achievement.name if achievement else None},
             recipient=claims.recipient_text,
-            issued=claims.issued.text if claims.issued else None,
-            expires=claims.expires.text if claims.expires else None,
+            issued=issued.text if issued else None,
+            expires=expires.text if expires else None,
         )
 
     def to_dict(self) -> dict[str, Any]:
