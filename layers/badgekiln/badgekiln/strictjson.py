@@ -130,7 +130,7 @@ def loads_strict(body: bytes | str, *, source: str) -> Any:
         else:
             # Fewer brackets than the cap cannot nest past it: the walk is for the rare deep text.
             deep = text.count("{") + text.count("[") > MAX_JSON_DEPTH
-            strings = _SURROGATE_ESCAPE.search(text) is not None
+            strings = "\\u" in text and _SURROGATE_ESCAPE.search(text) is not None
             if deep or strings:
                 _check_tree(value, strings=strings)
     except MalformedPayload as exc:

@@ -169,7 +169,11 @@ def _digest(document: Mapping[str, Any]) -> bytes | None:
     answer."""
     terms = _terms()
     try:
-        unsecured = {key: value for key, value in document.items() if key != "proof"}
+        unsecured = (
+            document
+            if type(document) is dict and "proof" not in document  # a VC-JWT's: no copy needed
+            else {key: value for key, value in document.items() if key != "proof"}
+        )
         return hashlib.sha256(marshal.dumps(_shape(unsecured, terms), 2)).digest()
     except (TypeError, ValueError, RecursionError):
         return None  # not plain JSON: let the expansion say what is wrong
