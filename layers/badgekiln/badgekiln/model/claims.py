@@ -131,7 +131,7 @@ def _resolve(
         node = view(found)
         return node, node.id or key, "fetched"  # a 1.0 document names no id: its URL is one
     if isinstance(ref, Node):
-        return ref, ref.id, "embedded"
+        return ref, key, "embedded"
     return None, ref, "missing"
 
 

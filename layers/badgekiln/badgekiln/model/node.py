@@ -65,7 +65,9 @@ def type_names(value: Any) -> tuple[str, ...]:
 def id_of(value: Any) -> str | None:
     """The id a node or reference names: an object's ``id``, or the string itself; ``None``
     unless that is a non-empty string."""
-    return non_empty(value.get("id") if is_object(value) else value)
+    if is_object(value):
+        value = value.get("id")
+    return value if isinstance(value, str) and value else None
 
 
 def string(value: Any) -> str | None:
@@ -195,12 +197,13 @@ class Node:
     @classmethod
     def of(cls: builtins.type[_N], value: Any) -> _N | None:
         """A view of ``value`` when it is a JSON object, else ``None``."""
-        return cls(value) if is_object(value) else None
+        return cls(value) if type(value) is dict or is_object(value) else None
 
     @property
     def id(self) -> str | None:
         """``id``, when it is a non-empty string."""
-        return non_empty(self.raw.get("id"))
+        value = self.raw.get("id")  # non_empty, inline: every check and summary asks for ids
+        return value if isinstance(value, str) and value else None
 
     def has(self, key: str) -> bool:
         """Whether the object has the member ``key`` at all (whatever it holds)."""
