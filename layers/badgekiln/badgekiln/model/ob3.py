@@ -61,6 +61,8 @@ _ENDORSEMENT_MEMBERS: Final = ("endorsement", "endorsementJwt")
 
 def _endorsements(node: Node) -> list[Any]:
     raw = node.raw
+    if "endorsement" not in raw and "endorsementJwt" not in raw:
+        return []  # the usual case, told without building a comprehension
     return [item for key in _ENDORSEMENT_MEMBERS if key in raw for item in as_list(raw[key])]
 
 

@@ -59,11 +59,16 @@ def _check_contexts(session: Session, credential: Credential, checks: Checks) ->
         checks.deviation(
             "context", f"the first @context must be {VC_V2} (or {VC_V1}), not {first!r}", "vc-context"
         )
-    if credential.is_clr:
-        if not any(isinstance(entry, str) and CLR_CONTEXT.fullmatch(entry) for entry in contexts):
-            checks.deviation("context", "the CLR 2.0 context is missing from @context", "clr-context")
-    elif not any(isinstance(entry, str) and OB_CONTEXT.fullmatch(entry) for entry in contexts):
-        checks.deviation("context", "the Open Badges 3.0 context is missing from @context", "ob-context")
+    clr = credential.is_clr
+    wanted = CLR_CONTEXT if clr else OB_CONTEXT
+    for entry in contexts:
+        if isinstance(entry, str) and wanted.fullmatch(entry):
+            break
+    else:
+        what = "CLR 2.0" if clr else "Open Badges 3.0"
+        checks.deviation(
+            "context", f"the {what} context is missing from @context", "clr-context" if clr else "ob-context"
+        )
     return first == VC_V1
 
 
