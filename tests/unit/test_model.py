@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import json
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -275,6 +276,28 @@ def test_the_one_parser_is_shared() -> None:
     assert dates.parse_aware("2026-05-01T01:00:00+02:00") == datetime(2026, 4, 30, 23, tzinfo=UTC)
     with pytest.raises(ValueError, match=r"not a valid date-time"):
         dates.parse_aware("0001-01-01T00:00:00+05:00")
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("2024-01-01T00:00:00Z", None),
+        ("9999-12-31T23:59:59Z", None),
+        ("2024-02-30T00:00:00Z", "not a valid date-time (day is out of range for month)"),
+        ("2024-01-01T24:00:00Z", "not a valid date-time (hour must be in 0..23)"),
+        ("0000-01-01T00:00:00Z", "not a valid date-time (year 0 is out of range)"),
+        ("٢٠٢٤-01-01T00:00:00Z", "not a valid date-time"),  # Arabic-Indic digits: \d takes them
+    ],
+)
+def test_the_usual_utc_form_reads_as_every_other_form(text: str, error: str | None) -> None:
+    # the short path for ...Z must answer exactly as the general one (the same instant, the same words)
+    general = text[:-1] + ".0+00:00"
+    if error is None:
+        assert dates.parse_aware(text) == dates.parse_aware(general)
+        assert dates.parse_aware(text).tzinfo is UTC
+    else:
+        with pytest.raises(ValueError, match="^" + re.escape(error)):
+            dates.parse_aware(text)
 
 
 # --- read: the one version and kind decision ------------------------------------------------------

@@ -46,6 +46,11 @@ def parse_aware(value: Any) -> datetime:
     match = _STAMP.fullmatch(value) if isinstance(value, str) else None
     if match is None:
         raise ValueError("not a date-time with a time zone (e.g. 2025-01-09T15:20:02Z)")
+    if len(value) == 20 and value[19] == "Z":  # the usual form, which datetime reads as it is
+        try:
+            return datetime.fromisoformat(value)  # UTC already
+        except ValueError:
+            pass  # an impossible date or time: worded below, as for every other form
     fraction = (match["frac"] or "0")[:6]  # datetime keeps microseconds
     zone = "+00:00" if match["zone"] in ("Z", "z") else match["zone"]
     try:
