@@ -153,12 +153,13 @@ class EventBridgeSink:
 
             with requires("aws", "events on EventBridge"):
                 from botocore.config import Config
-                from botocore.session import get_session
+
+            from badgekiln.awsclients import client
 
             config = Config(
                 retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=10
             )
-            self._client = get_session().create_client("events", config=config)
+            self._client = client("events", config)
         return self._client
 
     def send(self, events: Sequence[Event]) -> list[Event]:

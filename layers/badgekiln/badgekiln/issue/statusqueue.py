@@ -101,10 +101,10 @@ class QueueNotifier:
 
     def _sqs(self) -> Any:
         if self._client is None:
-            with requires("aws", "the status queue (SQS)"):
-                import boto3
+            from badgekiln.awsclients import client
 
-            self._client = boto3.client("sqs")
+            with requires("aws", "the status queue (SQS)"):
+                self._client = client("sqs")
         return self._client
 
     def notify(self, store: Store, slug: str, number: ListId, *, again: bool = False) -> None:

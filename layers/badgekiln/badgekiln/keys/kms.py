@@ -30,7 +30,7 @@ import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -78,15 +78,16 @@ _KMS_KEY_ID = re.compile(r"[\x21-\x7e]+")
 
 def _default_client() -> KMSClient:
     with requires("aws", "keys in AWS KMS"):
-        import boto3
         from botocore.config import Config
         from botocore.exceptions import BotoCoreError
+
+    from badgekiln.awsclients import client
 
     config = Config(
         retries={"mode": "standard", "max_attempts": _CLIENT_RETRIES}, connect_timeout=5, read_timeout=10
     )
     try:
-        return boto3.client("kms", config=config)
+        return cast("KMSClient", client("kms", config))
     except BotoCoreError as exc:
         raise SigningError(f"cannot set up the KMS client: {exc}", reason="config") from exc
 

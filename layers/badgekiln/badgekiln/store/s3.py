@@ -7,10 +7,10 @@ S3 answers a failed precondition with 412 ``PreconditionFailed`` and a write rac
 conditional write with 409 ``ConditionalRequestConflict``; both become
 :class:`~badgekiln.errors.Conflict`, which :meth:`Store.update` retries with backoff.
 
-The client is botocore's, made from a botocore session when a store is built without an injected
-one: boto3's own session adds only its resource and transfer layers, which the store never uses,
-and importing it first cost ~50 ms of every S3 function's cold start (~150 ms of CPU on a busy
-development machine; bench/bench_coldstart.py).
+The client is botocore's (:func:`badgekiln.awsclients.client`: the service data badgekiln ships),
+made when a store is built without an injected one: boto3's own session adds only its resource and
+transfer layers, which the store never uses, and importing it first cost ~50 ms of every S3
+function's cold start (~150 ms of CPU on a busy development machine; bench/bench_coldstart.py).
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ def _default_client() -> S3Client:
     with requires("aws", "an s3:// store"):
         from botocore.config import Config
         from botocore.exceptions import BotoCoreError
-        from botocore.session import get_session
+
+    from badgekiln.awsclients import client
 
     config = Config(
         retries={"mode": "standard", "max_attempts": _CLIENT_RETRIES},
@@ -54,7 +55,7 @@ def _default_client() -> S3Client:
         read_timeout=30,
     )
     try:
-        return cast("S3Client", get_session().create_client("s3", config=config))
+        return cast("S3Client", client("s3", config))
     except BotoCoreError as exc:
         raise StoreError(f"cannot set up the S3 client: {exc}", reason="config") from exc
 
