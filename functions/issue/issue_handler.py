@@ -31,6 +31,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 from pydantic import BaseModel, Field
 
 from badgekiln.http import (
+    deferred,
     entrypoint,
     json_model,
     json_request_body,
@@ -221,7 +222,9 @@ def issue(
     summary="List the issuer's credentials, filtered by recipient, external id, achievement or state",
     operation_id="listCredentials",
     tags=["issuing"],
-    openapi_extensions={"parameters": [path_parameter("issuer"), *query_parameters(CredentialQuery)]},
+    openapi_extensions=deferred(
+        lambda: {"parameters": [path_parameter("issuer"), *query_parameters(CredentialQuery)]}
+    ),
     responses={
         200: {"description": "A page of credentials in name order, and the cursor of the next."},
         **_AUTH_PROBLEMS,
@@ -288,12 +291,14 @@ for _action in _CHANGED:
     summary="Issue one achievement to every row of a CSV or JSON Lines body",
     operation_id="issueBatch",
     tags=["issuing"],
-    openapi_extensions={
-        # Powertools replaces declared parameters with the signature's: the path one is declared
-        # here with the query's, and hidden from the signature's
-        "parameters": [path_parameter("issuer"), *query_parameters(BatchRequest)],
-        **request_body(dict.fromkeys(BATCH_TYPES, TEXT)),
-    },
+    openapi_extensions=deferred(
+        lambda: {
+            # Powertools replaces declared parameters with the signature's: the path one is
+            # declared here with the query's, and hidden from the signature's
+            "parameters": [path_parameter("issuer"), *query_parameters(BatchRequest)],
+            **request_body(dict.fromkeys(BATCH_TYPES, TEXT)),
+        }
+    ),
     responses={
         200: {"description": "One result per row (`ok`, the credential or the error) and a summary."},
         **_AUTH_PROBLEMS,
@@ -355,9 +360,15 @@ def upload_status(issuer: str, upload_id: str) -> dict[str, Any]:
     summary="Page through a finished upload's results, row by row",
     operation_id="listUploadResults",
     tags=["issuing"],
-    openapi_extensions={
-        "parameters": [path_parameter("issuer"), path_parameter("upload_id"), *query_parameters(ResultsQuery)]
-    },
+    openapi_extensions=deferred(
+        lambda: {
+            "parameters": [
+                path_parameter("issuer"),
+                path_parameter("upload_id"),
+                *query_parameters(ResultsQuery),
+            ]
+        }
+    ),
     responses={
         200: {"description": "A page of per-row results in row order, and the cursor of the next."},
         **_AUTH_PROBLEMS,

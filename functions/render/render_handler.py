@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from badgekiln.http import (
     binary_response,
+    deferred,
     entrypoint,
     make_resolver,
     observability,
@@ -32,7 +33,7 @@ document_api_key(app)
     summary="Render an SVG badge (or a personalised badge template) to PNG",
     operation_id="renderBadge",
     tags=["images"],
-    openapi_extensions={**RENDER_BODY, "parameters": query_parameters(RenderQuery)},
+    openapi_extensions=deferred(lambda: {**RENDER_BODY, "parameters": query_parameters(RenderQuery)}),
     responses={
         200: {"description": "The rendered PNG.", "content": {"image/png": {}}},
         **problem_responses(400, 401, 413, 415, 422),

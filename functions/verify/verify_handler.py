@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 import badgekiln
-from badgekiln.http import entrypoint, make_resolver, observability, problem_responses, query_parameters
+from badgekiln.http import (
+    deferred,
+    entrypoint,
+    make_resolver,
+    observability,
+    problem_responses,
+    query_parameters,
+)
 from badgekiln.http.environment import VERIFICATION_IMPORTS, fetcher
 from badgekiln.http.verifying import (
     VERIFY_BODY,
@@ -142,7 +149,7 @@ _REPORT: dict[int, OpenAPIResponse] = {
     summary="Verify an Open Badge: baked image, credential JSON or JWT",
     operation_id="verifyBadge",
     tags=["verification"],
-    openapi_extensions={**VERIFY_BODY, "parameters": query_parameters(BadgeQuery)},
+    openapi_extensions=deferred(lambda: {**VERIFY_BODY, "parameters": query_parameters(BadgeQuery)}),
     responses={**_REPORT, **problem_responses(400, 413, 415, 422, 502)},
 )
 def verify_body() -> ReportOut:
@@ -154,7 +161,7 @@ def verify_body() -> ReportOut:
     summary="Verify the badge a URL serves (OB 3.0 credential, baked image or OB 2.0 hosted assertion)",
     operation_id="verifyBadgeAtUrl",
     tags=["verification"],
-    openapi_extensions={"parameters": query_parameters(UrlQuery)},
+    openapi_extensions=deferred(lambda: {"parameters": query_parameters(UrlQuery)}),
     responses={**_REPORT, **problem_responses(400, 422, 502)},
 )
 def verify_url() -> ReportOut:

@@ -6,6 +6,7 @@ import importlib
 import json
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,74 @@ def test_functions_without_routes_do_not_load_the_http_glue() -> None:
     loaded = set(json.loads(done.stdout))
     assert loaded.isdisjoint({"badgekiln.http.bodies", "badgekiln.http.responses", "badgekiln.http.resolver"})
     assert "badgekiln.http.observability" in loaded
+
+
+HTTP_FUNCTIONS = ["admin", "bake", "docs", "extract", "issue", "pages", "public", "render", "verify"]
+
+
+def test_no_handler_builds_a_json_schema_at_init() -> None:
+    # the routes' OpenAPI extensions are deferred (badgekiln.http.deferred): only `make openapi`
+    # reads them, so no cold start pays for pydantic's JSON schemas
+    probe = textwrap.dedent(
+        """
+        import sys
+        from pydantic import BaseModel
+
+        built = []
+        original = BaseModel.model_json_schema.__func__
+
+        def counted(cls, *args, **kwargs):
+            built.append(cls.__name__)
+            return original(cls, *args, **kwargs)
+
+        BaseModel.model_json_schema = classmethod(counted)
+        for name in sys.argv[2:]:
+            sys.path.insert(0, f"{sys.argv[1]}/functions/{name}")
+            __import__(name + "_handler")
+        print(built)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(REPO), *HTTP_FUNCTIONS],
+        env={"PATH": "/usr/bin:/bin", "POWERTOOLS_DEV": "false", "AWS_DEFAULT_REGION": "us-east-1"},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert done.stdout.split() == ["[]"]
+
+
+def test_the_docs_function_loads_neither_pydantic_nor_powertools_openapi_models() -> None:
+    # its routes take no parameters (validation off) and its page is ours: init and a first
+    # request of each route leave pydantic, Powertools' swagger_ui package and the events unloaded
+    probe = textwrap.dedent(
+        """
+        import json, sys
+        sys.path.insert(0, sys.argv[1] + "/functions/docs")
+        sys.path.insert(0, sys.argv[1])
+        import docs_handler
+        from tests.integration.conftest import Context, load_event
+
+        event = load_event("docs.json")
+        first = docs_handler.handler(event, Context())
+        event["rawPath"] = event["requestContext"]["http"]["path"] = "/docs/openapi.json"
+        second = docs_handler.handler(event, Context())
+        watched = (
+            "pydantic",
+            "aws_lambda_powertools.event_handler.openapi.swagger_ui",
+            "badgekiln.issue.events",
+        )
+        loaded = [m for m in watched if m in sys.modules]
+        print(json.dumps([first["statusCode"], second["statusCode"], loaded]))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(REPO)],
+        env={"PATH": "/usr/bin:/bin", "POWERTOOLS_DEV": "false", "POWERTOOLS_METRICS_DISABLED": "true"},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert json.loads(done.stdout.splitlines()[-1]) == [200, 200, []]

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from badgekiln.http import (
     PROBLEM_CONTENT_TYPE,
     binary_response,
+    deferred,
     image_media_type,
     json_request_body,
     json_response,
@@ -72,3 +73,45 @@ def test_binary_response_goes_out_base64_encoded_once() -> None:
     assert answer["headers"]["Content-Type"] == "image/png"
     assert answer["headers"]["ETag"] == '"x"'
     assert "Content-Encoding" not in answer["headers"]
+
+
+def test_deferred_extensions_are_built_on_first_read_and_once() -> None:
+    built: list[int] = []
+
+    def build() -> dict[str, object]:
+        built.append(1)
+        return {"parameters": [{"name": "q"}], "x-n": 1}
+
+    extensions = deferred(build)
+    assert built == []  # a route stores them unread
+    operation = {"operationId": "op"}
+    operation.update(extensions)  # what Powertools does when it generates the document
+    assert operation == {"operationId": "op", "parameters": [{"name": "q"}], "x-n": 1}
+    assert {**extensions, "y": 2} == {"parameters": [{"name": "q"}], "x-n": 1, "y": 2}
+    assert json.loads(json.dumps(extensions)) == {"parameters": [{"name": "q"}], "x-n": 1}
+    assert len(extensions) == 2
+    assert "x-n" in extensions
+    assert extensions["x-n"] == 1
+    assert extensions.get("nothing") is None
+    assert sorted(extensions) == ["parameters", "x-n"]
+    assert dict(extensions.items()) == extensions.copy() == extensions
+    assert "x-n" in repr(extensions)
+    assert built == [1]
+
+
+def test_json_request_body_builds_its_schema_when_read() -> None:
+    calls: list[int] = []
+
+    class Counted(BaseModel):
+        name: str
+
+        @classmethod
+        def model_json_schema(cls, *args: object, **kwargs: object) -> dict[str, object]:
+            calls.append(1)
+            return super().model_json_schema()
+
+    extensions = json_request_body(Counted)
+    assert calls == []
+    schema = extensions["requestBody"]["content"]["application/json"]["schema"]
+    assert schema["properties"]["name"]["type"] == "string"
+    assert calls == [1]

@@ -26,7 +26,7 @@ from badgekiln.http.bodies import (
     raw_body,
     require_media_type,
 )
-from badgekiln.http.responses import BINARY, TEXT, form_schema, request_body
+from badgekiln.http.responses import BINARY, TEXT, deferred, form_schema, request_body
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
@@ -80,17 +80,19 @@ class Bake:
     spec: Spec | None
 
 
-#: The bake body: a form (binary image) or JSON (base64 image).
-BAKE_BODY: Final = request_body(
-    {
-        "multipart/form-data": form_schema(
-            ("image", "payload"),
-            image={**BINARY, "description": "The PNG or SVG image."},
-            payload={**TEXT, "description": BakeRequest.model_fields["payload"].description},
-            spec={**TEXT, "enum": list(SPECS)},
-        ),
-        "application/json": BakeRequest.model_json_schema(),
-    }
+#: The bake body: a form (binary image) or JSON (base64 image); built when the document is.
+BAKE_BODY: Final = deferred(
+    lambda: request_body(
+        {
+            "multipart/form-data": form_schema(
+                ("image", "payload"),
+                image={**BINARY, "description": "The PNG or SVG image."},
+                payload={**TEXT, "description": BakeRequest.model_fields["payload"].description},
+                spec={**TEXT, "enum": list(SPECS)},
+            ),
+            "application/json": BakeRequest.model_json_schema(),
+        }
+    )
 )
 #: The extract body: the image itself, or a form with the image in field ``image``.
 EXTRACT_BODY: Final = request_body(

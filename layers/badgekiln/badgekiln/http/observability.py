@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_NAMESPACE", "Observability", "count_unpublished_events", "observability"]
 
 DEFAULT_NAMESPACE = "badgekiln"
+_EVENTS_MODULE = "badgekiln.issue.events"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,8 @@ class Observability:
 
 def count_unpublished_events(obs: Observability) -> None:
     """Count the events this invocation could not send (``EventsNotPublished``, alarmed)."""
+    if _EVENTS_MODULE not in sys.modules:
+        return  # no event was sent by this process, so none went unsent (and the import costs ~20 ms)
     from badgekiln.issue.events import take_unpublished
 
     lost = take_unpublished()

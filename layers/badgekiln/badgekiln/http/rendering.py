@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from badgekiln.errors import RenderError
 from badgekiln.http.bodies import json_body, parse_model, query_model, raw_body, require_media_type
-from badgekiln.http.responses import BINARY, request_body
+from badgekiln.http.responses import BINARY, deferred, request_body
 from badgekiln.render import DEFAULT_LIMITS, PLACEHOLDERS, personalise_svg, svg_to_png
 
 if TYPE_CHECKING:
@@ -100,9 +100,9 @@ class Render:
     values: dict[str, str] | None
 
 
-#: The render body: the SVG itself, or JSON with the SVG as text.
-RENDER_BODY: Final = request_body(
-    {"image/svg+xml": BINARY, "application/json": RenderRequest.model_json_schema()}
+#: The render body: the SVG itself, or JSON with the SVG as text; built when the document is.
+RENDER_BODY: Final = deferred(
+    lambda: request_body({"image/svg+xml": BINARY, "application/json": RenderRequest.model_json_schema()})
 )
 
 

@@ -41,10 +41,18 @@ def raw_answer(route: RouteT) -> RouteT:
 
 
 def make_resolver(
-    obs: Observability, *, error_page: ErrorPage | None = None, no_route: str = NO_ROUTE
+    obs: Observability,
+    *,
+    error_page: ErrorPage | None = None,
+    no_route: str = NO_ROUTE,
+    validation: bool = True,
 ) -> APIGatewayHttpResolver:
     """An ``APIGatewayHttpResolver`` with request validation and problem+json error answers (or,
     with ``error_page``, error pages; see :func:`~.problems.register_problem_handlers`).
+
+    ``validation=False`` only for a resolver whose routes declare no parameter, body or answer
+    model (the docs function's): Powertools' validation would have nothing to check there, and
+    loading it (pydantic with it) costs a cold start ~100 ms.
 
     CORS is not configured here: the HTTP API answers preflights and sets CORS headers itself
     (``template.yaml``), overriding whatever a function would return.
@@ -52,7 +60,7 @@ def make_resolver(
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
     # debug off even under POWERTOOLS_DEV: debug mode prints every event (whole images) to stdout
-    app = APIGatewayHttpResolver(enable_validation=True, debug=False)
+    app = APIGatewayHttpResolver(enable_validation=validation, debug=False)
     register_problem_handlers(app, obs.logger, error_page=error_page, no_route=no_route)
     return app
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from types import MappingProxyType
@@ -30,6 +30,7 @@ __all__ = [
     "Reply",
     "answer_response",
     "binary_response",
+    "deferred",
     "form_schema",
     "image_media_type",
     "json_request_body",
@@ -151,6 +152,69 @@ TEXT: Final[Mapping[str, Any]] = MappingProxyType({"type": "string"})
 OBJECT: Final[Mapping[str, Any]] = MappingProxyType({"type": "object"})
 
 
+class _Deferred(dict[str, Any]):
+    """A dict that ``build`` fills on its first read (see :func:`deferred`)."""
+
+    __slots__ = ("_build",)
+
+    def __init__(self, build: Callable[[], Mapping[str, Any]]) -> None:
+        super().__init__()
+        self._build: Callable[[], Mapping[str, Any]] | None = build
+
+    def _built(self) -> dict[str, Any]:
+        if self._build is not None:
+            build, self._build = self._build, None
+            super().update(build())
+        return self
+
+    # every read goes through _built: dict.update and {**…} of a dict whose __iter__ is
+    # overridden call keys() and __getitem__, not the (still empty) storage
+    def __iter__(self) -> Iterator[str]:
+        return dict.__iter__(self._built())
+
+    def __len__(self) -> int:
+        return dict.__len__(self._built())
+
+    def __getitem__(self, key: str) -> Any:
+        return dict.__getitem__(self._built(), key)
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self._built(), key)
+
+    def __eq__(self, other: object) -> bool:
+        return dict.__eq__(self._built(), other)
+
+    __hash__ = None  # as dict's: unhashable
+
+    def __repr__(self) -> str:
+        return dict.__repr__(self._built())
+
+    def keys(self) -> Any:
+        return dict.keys(self._built())
+
+    def values(self) -> Any:
+        return dict.values(self._built())
+
+    def items(self) -> Any:
+        return dict.items(self._built())
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return dict.get(self._built(), key, default)
+
+    def copy(self) -> dict[str, Any]:
+        return dict(self._built())
+
+
+def deferred(build: Callable[[], Mapping[str, Any]]) -> dict[str, Any]:
+    """Route ``openapi_extensions`` that ``build`` makes when they are first read.
+
+    They are read only when the OpenAPI document is generated (``make openapi``); a request never
+    needs them, and the JSON schemas in them (pydantic's ``model_json_schema``, several ms a model)
+    were most of some handlers' import: the issue function's init built eight.
+    """
+    return _Deferred(build)
+
+
 def request_body(content: Mapping[str, Mapping[str, Any]], *, required: bool = True) -> dict[str, Any]:
     """OpenAPI ``openapi_extensions`` declaring a request body: a schema per media type.
 
@@ -171,8 +235,9 @@ def form_schema(required: Sequence[str], **fields: Mapping[str, Any]) -> dict[st
 
 
 def json_request_body(model: type[BaseModel], *, required: bool = True) -> dict[str, Any]:
-    """OpenAPI ``openapi_extensions`` declaring an ``application/json`` request body of ``model``."""
-    return request_body({"application/json": model.model_json_schema()}, required=required)
+    """OpenAPI ``openapi_extensions`` declaring an ``application/json`` request body of ``model``
+    (:func:`deferred`: the schema is built when the document is)."""
+    return deferred(lambda: request_body({"application/json": model.model_json_schema()}, required=required))
 
 
 def path_parameter(name: str) -> dict[str, Any]:
@@ -182,7 +247,8 @@ def path_parameter(name: str) -> dict[str, Any]:
 
 def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     """OpenAPI ``parameters`` of a query string read as ``model`` (:func:`~.bodies.query_model`):
-    one per field, its description lifted to the parameter (a query has no ``null``)."""
+    one per field, its description lifted to the parameter (a query has no ``null``). It builds
+    the model's JSON schema: call it inside :func:`deferred`."""
     schema = model.model_json_schema()
     required = set(schema.get("required", ()))
     parameters = []
