@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test setup setup-run lint typecheck validate sam-build interop-setup openapi pytest bench fuzz fuzz-setup fuzz-smoke fuzz-long lock clean
+.PHONY: run test setup setup-run lint typecheck validate sam-build interop-setup openapi pytest bench load fuzz fuzz-setup fuzz-smoke fuzz-long lock clean
 
 run: setup-run
 	$(BIN)/badgekiln serve
@@ -68,6 +68,12 @@ pytest:
 # every bench/bench_*.py, so a new benchmark cannot be left out
 bench: setup
 	set -e; for script in bench/bench_*.py; do $(BIN)/python "$$script"; done
+
+# `badgekiln serve` under load (bench/load.py): 100 kept-alive clients verify the demo's did:web
+# badge and read its documents over loopback; prints req/s, p50, p99 and errors as a Markdown table
+# (docs/reliability.md quotes it) and the cold and warm verify latency of one client
+load: setup-run
+	nice -n 10 $(BIN)/python bench/load.py
 
 # long-running tests (property campaigns, the 200-revocation herds: -m slow), then a short
 # coverage-guided run of every harness (fuzz-smoke)

@@ -45,8 +45,14 @@ log = logging.getLogger(__name__)
 DEFAULT_STORE = ".badgekiln/store"
 #: The JSON Lines file events are appended to in a local store's directory (docs/events.md).
 EVENTS_FILE = "events.jsonl"
-#: Requests handled at once; more wait for a free slot instead of spawning threads without end.
-MAX_CONNECTIONS = 32
+#: Connections served at once (a thread each, kept alive between requests); more wait in the
+#: listen backlog for a free slot instead of spawning threads without end.
+MAX_CONNECTIONS = 256
+#: Connections the kernel queues before the server accepts them (socketserver's default of 5
+#: resets clients as soon as a burst outruns the accept loop).
+LISTEN_BACKLOG = 1024
+#: Bytes of an answer written in one piece (most answers are smaller: one segment each).
+WRITE_BUFFER = 64 * 1024
 #: Seconds a client may take to send a request (a slow client cannot hold a thread forever).
 SOCKET_TIMEOUT = 30
 #: Bytes of one chunk-size line in a chunked body.
@@ -70,6 +76,11 @@ class _Handler(BaseHTTPRequestHandler):
     server: LocalServer
     protocol_version = "HTTP/1.1"
     timeout = SOCKET_TIMEOUT
+    # TCP_NODELAY: an answer goes out at once, not after the client's delayed ACK (~40 ms) ...
+    disable_nagle_algorithm = True
+    # ... and head and body in one write: the answer is buffered until the handler flushes it
+    # after each request (a body larger than the buffer follows in its own writes)
+    wbufsize = WRITE_BUFFER
 
     def version_string(self) -> str:
         return "badgekiln-serve"
@@ -152,6 +163,7 @@ class LocalServer(ThreadingHTTPServer):
 
     daemon_threads = True
     block_on_close = False
+    request_queue_size = LISTEN_BACKLOG
     #: Where the handlers' store is and the public URL they publish under (set by make_server).
     store_url: str = ""
     public_url: str = ""

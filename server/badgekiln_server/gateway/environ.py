@@ -5,9 +5,8 @@ call another over HTTP while it runs (the verify function fetching a status list
 function serves). Locally they share one process, so ``os.environ`` is made *layered*: while a
 thread runs an invocation (:func:`function_environment`), reads and writes of ``os.environ``
 (and so ``os.getenv``, boto3, Powertools) go to that thread's own layer over the process
-environment, and no other thread sees them. Invocations of different functions therefore run at
-the same time without seeing each other's variables, and a handler that calls the local server
-does not wait for itself.
+environment, and no other thread sees them: an invocation sees exactly its function's variables
+and the server's own threads the process's (invocations take turns, :mod:`.functions` says why).
 
 Threads a handler starts itself see the process environment, not its layer. The layering is
 installed on first use and changes nothing for threads outside an invocation.

@@ -3,11 +3,17 @@
 Each handler module is imported by file path under a unique module name (``functions/*/`` folders
 are not packages, and two ``app.py`` files must not collide). Each invocation runs (and its module
 is first imported) with exactly its function's environment in ``os.environ``, as on Lambda, in a
-per-thread layer (:mod:`.environ`): invocations of different functions run at the same time, so a
-handler may call another route of the local server (the verify function fetching the public
-function's status lists). Like one Lambda execution environment, a function handles one
-invocation at a time (module state such as Powertools' metrics is not shared between requests).
-This is a development server.
+per-thread layer (:mod:`.environ`).
+
+Invocations run one at a time in the whole process, whichever function they belong to: Powertools
+keeps the event being resolved and the Lambda context on its router *class* (and its metric set
+per process), so two overlapping invocations, even of different functions, would read each
+other's requests, which Lambda, one invocation per process, never does. The handlers are
+CPU-bound under the GIL, so this costs no throughput, only fairness; the connections themselves
+are served concurrently. A handler cannot wait on the local server over HTTP: the fetcher never
+connects to loopback or private addresses, and this deployment's own documents are read from the
+store (:mod:`badgekiln.hosting.site`). An invocation nested in another on the same thread (a
+handler invoking a function in-process) runs at once. This is a development server.
 """
 
 from __future__ import annotations
@@ -25,6 +31,9 @@ from badgekiln_server.gateway.environ import function_environment
 from badgekiln_server.gateway.template import PSEUDO_PARAMETERS, FunctionSpec
 
 __all__ = ["LambdaContext", "LocalFunction"]
+
+#: Held while any handler runs (re-entrant for in-process nesting); see the module docstring.
+_INVOKING = threading.RLock()
 
 
 class LambdaContext:
@@ -52,9 +61,6 @@ class LocalFunction:
         self.spec = spec
         self.environment = dict(environment)
         self._handler: Callable[[dict[str, Any], LambdaContext], Any] | None = None
-        # one invocation at a time, as in one execution environment (re-entrant: a handler may
-        # invoke its own function in-process)
-        self._busy = threading.RLock()
 
     def _load(self) -> Callable[[dict[str, Any], LambdaContext], Any]:
         spec = self.spec
@@ -88,7 +94,7 @@ class LocalFunction:
         Raises:
             Exception: whatever the handler (or its import) raised; the gateway answers 500.
         """
-        with self._busy, function_environment(self.environment):
+        with _INVOKING, function_environment(self.environment):
             if self._handler is None:
                 self._handler = self._load()
             return self._handler(event, LambdaContext(self.spec, request_id))
