@@ -15,7 +15,8 @@ An admin key or the issuer's own key:
 * ``POST /issuers/{issuer}/achievements``: create an achievement (JSON, the image base64);
   ``GET /issuers/{issuer}/achievements``: list them;
 * ``POST /issuers/{issuer}/keys``: rotate: a new key of each family signs from now on, the old
-  ones stay published so earlier credentials keep verifying.
+  ones retire (private half destroyed; public half kept published so earlier credentials keep
+  verifying, unless it signed nothing); a rotation under way answers 409.
 
 New issuer keys are made where ``BADGEKILN_SIGNING_KEYS`` says (``kms`` on AWS by default). What
 each route reads is a model of :mod:`badgekiln.issue.models`; what it does is one call of
@@ -163,7 +164,13 @@ def list_achievements_route(issuer: str) -> dict[str, Any]:
     tags=["admin"],
     openapi_extensions=json_request_body(RotateRequest, required=False),
     responses={
-        200: {"description": "The issuer with its new keys."},
+        200: {
+            "description": (
+                "The issuer with its new keys; the keys they replace are retired (their public "
+                "halves stay published while what they signed needs them) or withdrawn (keys "
+                "that signed nothing). 409: another rotation of the issuer is under way."
+            )
+        },
         **_ADMIN,
         **problem_responses(400, 404, 409, 415, 422, 503),
     },

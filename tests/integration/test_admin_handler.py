@@ -133,7 +133,7 @@ def test_achievements_are_created_and_listed(context: Context, store: Store) -> 
 
 
 @pytest.mark.usefixtures("acme")
-def test_rotation_adds_keys_and_keeps_the_old_ones(context: Context) -> None:
+def test_rotation_adds_keys_and_retires_the_old_ones(context: Context) -> None:
     event = route(
         "POST",
         "/issuers/acme/keys",
@@ -143,13 +143,20 @@ def test_rotation_adds_keys_and_keeps_the_old_ones(context: Context) -> None:
         body={"families": ["rsa"]},
     )
     body = answer(call(context, event), 200)
-    names = sorted(k["name"] for k in body["keys"])
-    assert names == ["ed25519-1", "rsa-1", "rsa-2"]
-    # no body: both families
+    # rsa-1 signed nothing: withdrawn; ed25519-1 signed the status list
+    assert [(k["name"], k["state"]) for k in body["keys"]] == [("ed25519-1", "active"), ("rsa-2", "active")]
+    # no body: both families; ed25519-1 retires and stays published
     event = route(
         "POST", "/issuers/acme/keys", "/issuers/{issuer}/keys", {"issuer": "acme"}, key=ADMIN_KEY, body=""
     )
-    assert len(answer(call(context, event), 200)["keys"]) == 5
+    keys = answer(call(context, event), 200)["keys"]
+    assert [(k["name"], k["state"]) for k in keys] == [
+        ("ed25519-1", "retired"),
+        ("ed25519-2", "active"),
+        ("rsa-3", "active"),
+    ]
+    assert keys[0]["retired"] is not None
+    assert keys[0]["used"]
 
 
 @pytest.mark.usefixtures("acme")

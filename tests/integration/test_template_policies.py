@@ -121,6 +121,8 @@ def test_status_publisher_signs_status_lists_only(resources: dict[str, Any]) -> 
         s3("GetObject PutObject", "public/issuers/*/status/*", "public/issuers/*/ob2/revocations.json")
         | s3("GetObject", "private/issuers/*", "private/keys/*")
         | s3("PutObject DeleteObject", "private/issuers/*/status/*", "private/issuers/*/ob2/*")
+        # a key's first signature is recorded in the issuer record (issue #14 item 3)
+        | s3("PutObject", "private/issuers/*/issuer.json")
         | LIST_BUCKET
         | SIGN
         | {(action, "status-queue"): None for action in (*POLL, "sqs:SendMessage")}
@@ -203,6 +205,8 @@ def test_admin_manages_issuers_keys_and_api_keys_within_badgekiln_tags(resources
     assert storage == (
         s3("GetObject PutObject", "public/*", "private/issuers/*", "private/index/*", "private/keys/*")
         | s3("GetObject PutObject DeleteObject", "private/api-keys/*")
+        # a rotation destroys retired local keys and deletes withdrawn keys' documents
+        | s3("DeleteObject", "private/keys/*", "public/issuers/*/keys/*", "public/issuers/*/ob2/keys/*")
         | LIST_BUCKET
     )
     kms = {k: v for k, v in found.items() if k[0].startswith("kms:")}

@@ -70,7 +70,11 @@ def test_issuer_commands(acme: dict[str, Any], capsys: pytest.CaptureFixture[str
     assert json_out(capsys, "issuer", "show", acme["id"])["slug"] == "acme"
     assert [i["slug"] for i in json_out(capsys, "issuer", "list")] == ["acme"]
     rotated = json_out(capsys, "issuer", "rotate-key", "acme", "--family", "rsa")
-    assert [k["name"] for k in rotated["keys"]] == ["ed25519-1", "rsa-1", "rsa-2"]
+    # rsa-1 signed nothing: withdrawn, not kept published
+    assert [(k["name"], k["state"]) for k in rotated["keys"]] == [
+        ("ed25519-1", "active"),
+        ("rsa-2", "active"),
+    ]
     keyed = json_out(capsys, "issuer", "create", "--name", "Keyed", "--url", "https://k.example", "--did-key")
     assert keyed["id"].startswith("did:key:z6Mk")
     assert keyed["kind"] == "key"

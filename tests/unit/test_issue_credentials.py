@@ -22,6 +22,7 @@ from badgekiln.hosting.responses import public_response
 from badgekiln.issue import (
     create_achievement,
     create_issuer,
+    get_issuer,
     idempotency,
     issue_credential,
     reinstate,
@@ -30,8 +31,9 @@ from badgekiln.issue import (
 )
 from badgekiln.issue.credentials import Issued
 from badgekiln.issue.models import StatusChange
-from badgekiln.issue.records import RECORD_HEADERS, credential_record_path, load
+from badgekiln.issue.records import RECORD_HEADERS, KeyFamily, credential_record_path, load
 from badgekiln.issue.revocation import change_status
+from badgekiln.issue.signing import active_signer
 from badgekiln.store import LocalStore
 from badgekiln.verification import Report, verify
 from tests.issue_support import (
@@ -573,6 +575,12 @@ def test_concurrent_duplicates_make_one_credential(store: LocalStore, options: d
 
 
 def _writes(store: LocalStore, options: dict[str, Any]) -> list[str]:
+    # the issuer's keys have signed before: a key's first signature also writes the issuer record
+    # once, which would make the probe's writes one more than every later issuance's
+    issuer = get_issuer(store, "acme")
+    families: tuple[KeyFamily, ...] = ("ed25519", "rsa")
+    for family in families:
+        active_signer(store, issuer, family)
     probe = CrashingStore(store)
     issue_credential(
         probe,

@@ -107,10 +107,13 @@ def register(subparsers: Any) -> None:
 
     rotate = commands.add_parser(
         "rotate-key",
-        help="add new signing keys; old ones stay published",
+        help="add new signing keys; the old ones retire",
         description=(
-            "Add a new key to each family (Ed25519, RSA) or to one: new credentials are signed with it, "
-            "and every older key stays published so earlier badges still verify."
+            "Add a new key to each family (Ed25519, RSA) or to one: new credentials are signed with it. "
+            "The key it replaces retires: its private half is destroyed (a KMS key is scheduled for "
+            "deletion in 7 days) and its public half stays published so earlier badges still verify; "
+            "a key that signed nothing is withdrawn. A family publishes at most 32 keys: past that the "
+            "oldest retired one is withdrawn and what it signed no longer verifies (docs/issuing.md)."
         ),
     )
     rotate.add_argument("issuer", metavar="ISSUER", help="the issuer's slug or id")

@@ -58,7 +58,7 @@ from badgekiln.issue.records import (
     stamp,
 )
 from badgekiln.issue.registry import CredentialView, index_credential
-from badgekiln.issue.signing import load_signer
+from badgekiln.issue.signing import active_signer
 from badgekiln.issue.statuslists import allocate_index, purposes
 from badgekiln.masking import mask_identity
 from badgekiln.store.base import Store
@@ -500,7 +500,7 @@ def _ob3(
     if job.request.format == "di":
         from badgekiln.proofs.dataintegrity import create_proof
 
-        signer = load_signer(store, issuer.active_key("ed25519"))
+        signer = active_signer(store, issuer, "ed25519")
         secured = create_proof(credential, signer, verification_method=signer.key_id, created=created)
         # OB 3.0's JSON serialization writes every 0..* property as an array, proof included
         # (its JSON Schema says so); the array is not part of what the proof signs
@@ -514,7 +514,7 @@ def _vc_jwt(store: Store, job: _Job, credential: dict[str, Any], created: dateti
     from badgekiln.proofs.jws import sign_compact
 
     family: KeyFamily = "rsa" if job.request.algorithm == "RS256" else "ed25519"
-    signer = load_signer(store, job.issuer.active_key(family))
+    signer = active_signer(store, job.issuer, family)
     claims: dict[str, Any] = {
         **credential,
         "iss": job.issuer.id,
@@ -605,7 +605,7 @@ def _ob2(
         return assertion
     from badgekiln.proofs.jws import sign_compact
 
-    signer = load_signer(store, rsa)
+    signer = active_signer(store, issuer, "rsa")
     return sign_compact({"alg": "RS256"}, document_bytes(assertion), signer)
 
 

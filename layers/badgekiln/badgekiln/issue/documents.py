@@ -85,7 +85,7 @@ def verification_method(issuer: IssuerRecord, key: KeyRecord) -> dict[str, Any] 
 
 
 def _methods(issuer: IssuerRecord) -> list[dict[str, Any]]:
-    return [m for m in (verification_method(issuer, k) for k in issuer.keys) if m is not None]
+    return [m for m in (verification_method(issuer, k) for k in issuer.published_keys) if m is not None]
 
 
 def profile_document(issuer: IssuerRecord) -> dict[str, Any]:
@@ -142,7 +142,7 @@ def key_jwk(where: Layout, issuer: IssuerRecord, key: KeyRecord) -> dict[str, An
 
 def jwks_entries(where: Layout, issuer: IssuerRecord) -> list[dict[str, Any]]:
     """The issuer's keys as JWK Set members (:func:`key_jwk`)."""
-    return [key_jwk(where, issuer, key) for key in issuer.keys]
+    return [key_jwk(where, issuer, key) for key in issuer.published_keys]
 
 
 def ob2_issuer_document(where: Layout, issuer: IssuerRecord) -> dict[str, Any]:
@@ -162,7 +162,7 @@ def ob2_issuer_document(where: Layout, issuer: IssuerRecord) -> dict[str, Any]:
     if logo is not None:
         document["image"] = logo
     document["publicKey"] = [
-        where.url(paths.ob2_key(issuer.slug, k.name)) for k in issuer.keys if k.family == "rsa"
+        where.url(paths.ob2_key(issuer.slug, k.name)) for k in issuer.published_keys if k.family == "rsa"
     ]
     document["revocationList"] = where.url(paths.ob2_revocation_list(issuer.slug))
     return document

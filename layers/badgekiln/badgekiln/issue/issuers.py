@@ -4,7 +4,7 @@
 
     issuer = create_issuer(store, "https://badges.example.org", {"name": "Acme", "url": "https://acme.example"})
     issuer.id            # did:web:badges.example.org:issuers:acme
-    rotate_key(store, issuer.slug)      # a new Ed25519 and RSA key; the old ones stay published
+    rotate_key(store, issuer.slug)      # a new Ed25519 and RSA key; the old ones retire
 
 Creating is idempotent: the same request again (say, after a crash) finishes publishing and
 returns the same issuer; a *different* issuer under a taken slug is a
@@ -17,12 +17,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import itertools
+import logging
+import secrets
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from badgekiln.errors import Conflict, InvalidField, NotFound
+from badgekiln.errors import BadgeKilnError, Conflict, InvalidField, NotFound
 from badgekiln.hosting import layout as paths
 from badgekiln.hosting.layout import SLUG, Layout
 from badgekiln.issue import documents
@@ -40,8 +42,16 @@ from badgekiln.issue.records import (
     load,
     stamp,
 )
-from badgekiln.issue.signing import FAMILY_KINDS, KeyOptions, check_kms_budget, create_key, next_key_name
-from badgekiln.issue.statuslists import STATUS_RETRY, ensure_lists, ensure_ob2_revocation_list
+from badgekiln.issue.signing import (
+    FAMILY_KINDS,
+    KeyOptions,
+    begin_rotation,
+    create_key,
+    destroy_private_half,
+    next_key_name,
+    retire_keys,
+)
+from badgekiln.issue.statuslists import STATUS_RETRY, ensure_lists, ensure_ob2_revocation_list, list_signers
 from badgekiln.keys.formats import did_key_encode
 from badgekiln.store.base import Store, StoredObject
 
@@ -54,6 +64,8 @@ __all__ = [
     "rotate_key",
     "update_issuer",
 ]
+
+logger = logging.getLogger(__name__)
 
 #: Most issuers :func:`list_issuers` walks in one call.
 MAX_LISTED = 10_000
@@ -138,7 +150,14 @@ def create_issuer(
     rsa = create_key(
         store, slug, "rsa", "rsa-1", options=keys, created=when, method_id=_method(record, "rsa-1")
     )
-    record = replace(record, keys=(ed25519, rsa))
+    # the first Ed25519 key signs the status lists at once (below)
+    made = sum(1 for k in (ed25519, rsa) if k.backend == "kms")
+    record = replace(
+        record,
+        keys=(replace(ed25519, used=True), rsa),
+        kms_day=when[:10] if made else None,
+        kms_made=made,
+    )
     try:
         store.create(issuer_record_path(slug), dump(record.to_dict()), **RECORD_HEADERS)
     except Conflict:
@@ -244,8 +263,18 @@ def publish_issuer(store: Store, issuer: IssuerRecord, *, now: datetime | None =
         StoreError, SigningError: the store or the signer failed.
     """
     where = Layout.parse(issuer.public_url)
+    _publish_documents(store, where, issuer)
+    ensure_ob2_revocation_list(store, where, issuer)
+    ensure_lists(store, where, issuer, issuer.status_list, now=_now(now))
+    with contextlib.suppress(Conflict):  # the index entry never changes
+        store.create(issuer_index_path(issuer.id), dump({"slug": issuer.slug}), **RECORD_HEADERS)
+
+
+def _publish_documents(store: Store, where: Layout, issuer: IssuerRecord) -> None:
+    """The documents built from ``issuer``'s record alone: its published keys, the DID document,
+    the profiles and its JWK Set members (nothing is signed)."""
     revision = issuer.revision
-    for key in issuer.keys:
+    for key in issuer.published_keys:
         _publish_key(store, where, issuer, key)
     if issuer.kind == "web":
         publish_json(
@@ -258,13 +287,10 @@ def publish_issuer(store: Store, issuer: IssuerRecord, *, now: datetime | None =
         store, paths.ob2_issuer(issuer.slug), documents.ob2_issuer_document(where, issuer), revision=revision
     )
     _publish_jwks(store, where, issuer)
-    ensure_ob2_revocation_list(store, where, issuer)
-    ensure_lists(store, where, issuer, issuer.status_list, now=_now(now))
-    with contextlib.suppress(Conflict):  # the index entry never changes
-        store.create(issuer_index_path(issuer.id), dump({"slug": issuer.slug}), **RECORD_HEADERS)
 
 
 def _publish_jwks(store: Store, where: Layout, issuer: IssuerRecord) -> None:
+    """Put ``issuer``'s published keys in the deployment's JWK Set, and take out its others."""
     hosted = paths.jwks()
     entries = documents.jwks_entries(where, issuer)
     mine = {e["kid"] for e in entries}
@@ -274,7 +300,8 @@ def _publish_jwks(store: Store, where: Layout, issuer: IssuerRecord) -> None:
         if current is not None:
             found = load(current).get("keys")
             keys = [k for k in found if isinstance(k, dict)] if isinstance(found, list) else []
-        kept = [k for k in keys if k.get("kid") not in mine]
+        # the issuer's members are all rebuilt: a withdrawn key's leaves
+        kept = [k for k in keys if k.get("kid") not in mine and k.get("iss") != issuer.id]
         merged = kept + entries
         if current is not None and merged == keys:
             return None
@@ -292,16 +319,23 @@ def rotate_key(
     now: datetime | None = None,
 ) -> IssuerRecord:
     """Add a new key to each of ``families`` (each once, however often it is named); the new
-    ones sign from now on, old ones stay published.
+    ones sign from now on and the ones they replace retire
+    (:func:`~badgekiln.issue.signing.retire_keys`: private half destroyed, public half kept
+    published if it signed anything, withdrawn if not or past the published horizon).
 
-    Order: the new key is saved, its documents published, then the record names it (only then
-    does it sign), then the issuer's documents are republished from the updated record.
+    Order: the record is claimed first (a rotation lease, and the KMS keys reserved against the
+    day's budget, under compare-and-swap: a concurrent rotation is refused before it makes a
+    key); then the new keys are made and their documents published; then the record names them
+    and retires the old ones (only then do they sign); then the documents are republished from
+    it; last the retired keys' private halves are destroyed and the withdrawn keys' documents
+    deleted (what a crash leaves of this is finished by the next rotation).
 
     Raises:
         NotFound: no such issuer.
         InvalidField: a did:key issuer's Ed25519 key cannot rotate (it *is* the DID), an unknown
-            family, too many keys, or more KMS keys today than
+            family, or more KMS keys today than
             :data:`~badgekiln.issue.signing.MAX_KMS_KEYS_PER_DAY` (``reason="kms-daily-cap"``).
+        Conflict: (``reason="concurrent-rotation"``) another rotation of the issuer is under way.
         SigningError: KMS could not create a key.
         StoreError: the store failed.
     """
@@ -317,37 +351,107 @@ def rotate_key(
                 reason="did-key",
             )
     where = Layout.parse(issuer.public_url)
-    when = stamp(_now(now))
+    started = _now(now)
+    when = stamp(started)
     kms_wanted = sum(1 for f in families if FAMILY_KINDS[f] not in keys.local_kinds)
-    check_kms_budget(issuer, kms_wanted, keys, when[:10])
-    new: list[KeyRecord] = []
-    for family in families:
-        name = next_key_name(replace(issuer, keys=issuer.keys + tuple(new)), family)
-        key = create_key(
-            store, issuer.slug, family, name, options=keys, created=when, method_id=_method(issuer, name)
-        )
-        new.append(key)
-        _publish_key(store, where, issuer, key)
-    preview = replace(issuer, keys=issuer.keys + tuple(new), revision=issuer.revision + 1)
-    publish_issuer(store, preview, now=now)
+    token = secrets.token_hex(8)
 
-    def add(current: StoredObject | None) -> bytes | None:
-        if current is None:
-            raise NotFound(f"issuer {issuer.slug!r} disappeared", issuer=issuer.slug)
-        record = IssuerRecord.from_dict(load(current), current.key)
-        taken = {k.name for k in record.keys}
-        fresh = tuple(k for k in new if k.name not in taken)
-        if len(fresh) != len(new):
+    def claim(current: StoredObject | None) -> bytes | None:
+        record = _current_record(current, issuer.slug)
+        claimed = begin_rotation(record, token=token, kms_wanted=kms_wanted, options=keys, now=started)
+        return dump(claimed.to_dict())
+
+    stored = store.update(issuer_record_path(issuer.slug), claim, **RECORD_HEADERS)
+    issuer = IssuerRecord.from_dict(load(stored), stored.key)
+    new: list[KeyRecord] = []
+    try:
+        for family in families:
+            name = next_key_name(replace(issuer, keys=issuer.keys + tuple(new)), family)
+            key = create_key(
+                store, issuer.slug, family, name, options=keys, created=when, method_id=_method(issuer, name)
+            )
+            new.append(key)
+            _publish_key(store, where, issuer, key)
+        # the new keys are published before the record names them (nothing is withdrawn yet)
+        preview = replace(issuer, keys=issuer.keys + tuple(new), revision=issuer.revision + 1)
+        _publish_documents(store, where, preview)
+        pinned = list_signers(store, issuer)
+    except BaseException:
+        _release_rotation(store, issuer.slug, token)
+        raise
+
+    def commit(current: StoredObject | None) -> bytes | None:
+        record = _current_record(current, issuer.slug)
+        if record.rotation != token:
             raise Conflict(
                 f"issuer {issuer.slug!r} was rotated concurrently; run rotate-key again",
                 reason="concurrent-rotation",
             )
-        return dump(replace(record, keys=record.keys + fresh, revision=record.revision + 1).to_dict())
+        retired = retire_keys(record, tuple(new), when=when, pinned=pinned)
+        done = replace(retired, rotation=None, rotation_until=None, revision=record.revision + 1)
+        return dump(done.to_dict())
 
-    stored = store.update(issuer_record_path(issuer.slug), add, **RECORD_HEADERS)
+    stored = store.update(issuer_record_path(issuer.slug), commit, **RECORD_HEADERS)
     updated = IssuerRecord.from_dict(load(stored), stored.key)
     publish_issuer(store, updated, now=now)
-    return updated
+    return _finish_retirement(store, updated, keys)
+
+
+def _current_record(current: StoredObject | None, slug: str) -> IssuerRecord:
+    if current is None:
+        raise NotFound(f"issuer {slug!r} disappeared", issuer=slug)
+    return IssuerRecord.from_dict(load(current), current.key)
+
+
+def _release_rotation(store: Store, slug: str, token: str) -> None:
+    """Give back the lease of a rotation that failed before its keys were recorded (the KMS
+    budget it reserved stays spent: a failed creation may still have made a key)."""
+
+    def release(current: StoredObject | None) -> bytes | None:
+        record = _current_record(current, slug)
+        if record.rotation != token:
+            return None
+        return dump(replace(record, rotation=None, rotation_until=None).to_dict())
+
+    try:
+        store.update(issuer_record_path(slug), release, **RECORD_HEADERS)
+    except BadgeKilnError:  # the lease then simply runs out
+        logger.warning("could not release the rotation lease of issuer %r", slug, exc_info=True)
+
+
+def _finish_retirement(store: Store, issuer: IssuerRecord, options: KeyOptions) -> IssuerRecord:
+    """Destroy the private halves of ``issuer``'s retired keys, delete the documents of its
+    withdrawn ones, then record that (withdrawn keys leave the record). Whatever fails stays
+    recorded as it was, for the next rotation to finish; the record as it then is."""
+    where = Layout.parse(issuer.public_url)
+    done: set[str] = set()
+    for key in issuer.keys:
+        if key.retired is None or (key.destroyed and not key.withdrawn):
+            continue
+        try:
+            if not key.destroyed:
+                destroy_private_half(store, key, options)
+            if key.withdrawn:
+                for hosted in documents.key_documents(where, issuer, key):
+                    store.delete(hosted.key)
+        except BadgeKilnError:  # the key stays as it is recorded; the next rotation retries
+            logger.warning("could not finish retiring key %r of %r", key.name, issuer.slug, exc_info=True)
+            continue
+        done.add(key.name)
+    if not done:
+        return issuer
+
+    def record_done(current: StoredObject | None) -> bytes | None:
+        record = _current_record(current, issuer.slug)
+        keys = tuple(
+            replace(k, destroyed=True) if k.name in done else k
+            for k in record.keys
+            if not (k.name in done and k.withdrawn)
+        )
+        return None if keys == record.keys else dump(replace(record, keys=keys).to_dict())
+
+    stored = store.update(issuer_record_path(issuer.slug), record_done, **RECORD_HEADERS)
+    return IssuerRecord.from_dict(load(stored), stored.key)
 
 
 def hosting_note(issuer: IssuerRecord) -> str | None:
@@ -463,6 +567,10 @@ def issuer_summary(issuer: IssuerRecord) -> dict[str, Any]:
                 "kms_key": k.kms_key,
                 "created": k.created,
                 "active": k is issuer.active_key(k.family),
+                # active, retired (published: what it signed verifies) or withdrawn (leaving)
+                "state": "withdrawn" if k.withdrawn else "retired" if k.retired else "active",
+                "retired": k.retired,
+                "used": k.used,
             }
             for k in issuer.keys
         ],

@@ -169,8 +169,10 @@ def _take(data: Mapping[str, Any], name: str, kind: type, key: str) -> Any:
 
 @dataclass(frozen=True)
 class KeyRecord:
-    """One signing key of an issuer. The newest key of each family is the one that signs;
-    older ones stay published so what they signed still verifies."""
+    """One signing key of an issuer. The newest key of each family is the one that signs; a
+    rotation *retires* the others (their private half is destroyed, their public half stays
+    published so what they signed still verifies) and *withdraws* those that signed nothing, or
+    that fall past the published horizon (see :mod:`badgekiln.issue.signing`)."""
 
     name: str
     family: KeyFamily
@@ -185,6 +187,20 @@ class KeyRecord:
     private_name: str | None = None
     #: The public key as a JWK (so documents can be rebuilt without touching KMS).
     jwk: Mapping[str, str] = field(default_factory=dict)
+    #: Set (once, before its first signature) when the key has signed something.
+    used: bool = False
+    #: When a rotation retired the key (``None``: it is its family's active key).
+    retired: str | None = None
+    #: The key's public half is no longer published (it is removed from the record once its
+    #: documents are gone and its private half destroyed).
+    withdrawn: bool = False
+    #: The private half is destroyed (the local PEM deleted, the KMS key scheduled for deletion).
+    destroyed: bool = False
+
+    @property
+    def published(self) -> bool:
+        """Its public half is in the issuer's documents."""
+        return not self.withdrawn
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], key: str) -> KeyRecord:
@@ -202,6 +218,11 @@ class KeyRecord:
             kms_key=_maybe(data, "kms_key", str),
             private_name=_maybe(data, "private_name", str),
             jwk=dict(_take(data, "jwk", dict, key)),
+            # records from before retirement have none of these: every key there signed something
+            used=data.get("used", True) is True,
+            retired=_maybe(data, "retired", str),
+            withdrawn=data.get("withdrawn") is True,
+            destroyed=data.get("destroyed") is True,
         )
 
 
@@ -228,6 +249,18 @@ class IssuerRecord:
     request: str = ""
     #: The logo's format (``png``/``svg``) when the issuer has one (``issuers/<i>/logo.<fmt>``).
     logo: Literal["png", "svg"] | None = None
+    #: The UTC day (``2026-12-07``) of :attr:`kms_made` and how many KMS keys were reserved on it
+    #: (reserved under compare-and-swap before KMS is asked: a failed creation still counts).
+    kms_day: str | None = None
+    kms_made: int = 0
+    #: A rotation under way: its token and when its lease ends (another rotation waits until then).
+    rotation: str | None = None
+    rotation_until: str | None = None
+
+    @property
+    def published_keys(self) -> tuple[KeyRecord, ...]:
+        """The keys whose public halves are published (active and retired, not withdrawn)."""
+        return tuple(k for k in self.keys if k.published)
 
     def active_key(self, family: KeyFamily) -> KeyRecord:
         """The newest key of ``family`` (the one that signs).
@@ -269,6 +302,10 @@ class IssuerRecord:
             revision=_take(data, "revision", int, key),
             request=str(data.get("request") or ""),
             logo="png" if data.get("logo") == "png" else "svg" if data.get("logo") == "svg" else None,
+            kms_day=_maybe(data, "kms_day", str),
+            kms_made=_maybe(data, "kms_made", int) or 0,
+            rotation=_maybe(data, "rotation", str),
+            rotation_until=_maybe(data, "rotation_until", str),
         )
 
 

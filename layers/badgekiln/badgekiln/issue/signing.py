@@ -3,7 +3,15 @@
 Every issuer has two key *families*: ``ed25519`` (``eddsa-rdfc-2022`` Data Integrity proofs,
 EdDSA VC-JWTs, status list credentials) and ``rsa`` (RS256 VC-JWTs and OB 2.0 signed
 assertions: OB 2.0 validators take RS256 only). Rotation appends a new key to a family; the
-newest signs, and every older one stays published so what it signed still verifies.
+newest signs (:func:`active_signer`, which records a key as *used* before its first signature).
+
+Rotation *retires* the key it replaces (:func:`retire_keys`): its private half is destroyed (a
+local PEM deleted, a KMS key scheduled for deletion after :data:`KMS_DELETION_WINDOW_DAYS`) and
+its public half stays published, so everything it signed still verifies. A key that never signed
+is *withdrawn* instead: no credential names it, so it leaves the DID document, the key documents
+and the JWK Set. A family publishes at most :data:`MAX_PUBLISHED_KEYS` keys; past that the oldest
+retired key is withdrawn too, and what it signed stops verifying (as with any verification method
+removed from a controller document). Rotation never refuses for the number of keys.
 
 Local keys are PKCS#8 PEM under ``private/keys/<issuer>.<key>.<random>.pem``
 (:class:`~badgekiln.keys.local.LocalSigner`). KMS keys are created as
@@ -23,11 +31,22 @@ import re
 import secrets
 import threading
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-from badgekiln.errors import InvalidField
-from badgekiln.issue.records import IssuerRecord, KeyFamily, KeyRecord
+from badgekiln.errors import Conflict, InvalidField, NotFound
+from badgekiln.issue.records import (
+    RECORD_HEADERS,
+    IssuerRecord,
+    KeyFamily,
+    KeyRecord,
+    dump,
+    issuer_record_path,
+    load,
+    parse_stamp,
+    stamp,
+)
 from badgekiln.keys.formats import (
     did_key_encode,
     dump_pem_public_key,
@@ -43,23 +62,35 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FAMILY_KINDS",
+    "KMS_DELETION_WINDOW_DAYS",
     "MAX_KMS_KEYS_PER_DAY",
+    "MAX_PUBLISHED_KEYS",
+    "ROTATION_LEASE",
     "KeyOptions",
-    "check_kms_budget",
+    "active_signer",
+    "begin_rotation",
     "create_key",
+    "destroy_private_half",
     "key_forms",
     "key_public",
     "load_signer",
     "next_key_name",
+    "retire_keys",
 ]
 
 #: The key kind each family is created with.
 FAMILY_KINDS: Final[dict[KeyFamily, KeyKind]] = {"ed25519": "ed25519", "rsa": "rsa2048"}
-#: Most keys one issuer may accumulate by rotation (the DID document lists them all).
-MAX_KEYS: Final = 64
+#: Most keys of one family an issuer publishes (so its DID document lists at most twice this);
+#: a rotation past it withdraws the oldest retired key of the family.
+MAX_PUBLISHED_KEYS: Final = 32
 #: Most KMS keys one issuer's rotations may create per UTC day (each is billed monthly until
 #: deleted, so a leaked issuer key cannot run up the bill): two rotations of both families.
 MAX_KMS_KEYS_PER_DAY: Final = 4
+#: How long a rotation holds its issuer (another one is refused meanwhile); past it, a rotation
+#: that died is taken over. Longer than a Lambda function may run.
+ROTATION_LEASE: Final = timedelta(minutes=15)
+#: The pending window of a retired KMS key's deletion: KMS's minimum (days).
+KMS_DELETION_WINDOW_DAYS: Final = 7
 #: A KMS namespace: a CloudFormation stack name (letters, digits, hyphens; at most 128).
 _NAMESPACE: Final = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
 
@@ -86,40 +117,100 @@ class KeyOptions:
 def next_key_name(record: IssuerRecord, family: KeyFamily) -> str:
     """The name the next key of ``family`` gets: ``ed25519-1``, ``ed25519-2``, … ``rsa-1`` …
 
-    Raises:
-        InvalidField: (``field="keys"``) the issuer already holds :data:`MAX_KEYS` keys.
+    One more than the highest number the family has: a withdrawn key's name (and so its
+    verification method id and ``kid``) is never given to another key. The active key, the
+    highest, is never withdrawn.
     """
-    if len(record.keys) >= MAX_KEYS:
-        raise InvalidField(
-            f"issuer {record.slug!r} already has {MAX_KEYS} keys; no more rotations",
-            field="keys",
-            limit=MAX_KEYS,
-        )
-    taken = {k.name for k in record.keys}
-    number = 1 + sum(1 for k in record.keys if k.family == family)
-    while f"{family}-{number}" in taken:
-        number += 1
-    return f"{family}-{number}"
+    numbers = [_key_number(k.name, family) for k in record.keys if k.family == family]
+    return f"{family}-{1 + max(numbers, default=0)}"
 
 
-def check_kms_budget(record: IssuerRecord, wanted: int, options: KeyOptions, today: str) -> None:
-    """Refuse to create ``wanted`` more KMS keys for ``record`` on the UTC day ``today``
-    (``2026-12-07``) if that would pass :data:`MAX_KMS_KEYS_PER_DAY`.
+def _key_number(name: str, family: KeyFamily) -> int:
+    tail = name.removeprefix(f"{family}-")
+    return int(tail) if tail.isdigit() and tail != name else 0
+
+
+def begin_rotation(
+    record: IssuerRecord, *, token: str, kms_wanted: int, options: KeyOptions, now: datetime
+) -> IssuerRecord:
+    """``record`` holding the rotation lease ``token`` until ``now`` + :data:`ROTATION_LEASE`,
+    with ``kms_wanted`` KMS keys reserved against today's budget (pure: the caller writes it
+    under compare-and-swap, *before* any key is made, so two rotations cannot both pass).
 
     Raises:
-        InvalidField: (``field="keys"``, ``reason="kms-daily-cap"``) it would.
+        Conflict: (``reason="concurrent-rotation"``) another rotation holds the lease.
+        InvalidField: (``field="keys"``, ``reason="kms-daily-cap"``) the keys would pass
+            :data:`MAX_KMS_KEYS_PER_DAY` for the UTC day of ``now``.
     """
-    if not options.kms or wanted <= 0:
-        return
-    made = sum(1 for k in record.keys if k.backend == "kms" and k.created.startswith(today))
-    if made + wanted > MAX_KMS_KEYS_PER_DAY:
-        raise InvalidField(
-            f"issuer {record.slug!r} has created {made} KMS keys today; at most "
-            f"{MAX_KMS_KEYS_PER_DAY} a day (UTC), try again tomorrow",
-            field="keys",
-            reason="kms-daily-cap",
-            limit=MAX_KMS_KEYS_PER_DAY,
-        )
+    if record.rotation not in (None, token) and record.rotation_until is not None:
+        until = parse_stamp(record.rotation_until)
+        if until > now:
+            raise Conflict(
+                f"issuer {record.slug!r} is being rotated (until {record.rotation_until} at the "
+                "latest); run rotate-key again after it",
+                reason="concurrent-rotation",
+            )
+    today = stamp(now)[:10]
+    made = 0
+    if options.kms and kms_wanted > 0:
+        made = record.kms_made if record.kms_day == today else 0
+        # records from before the reservation count the KMS keys they hold from today
+        made = max(made, sum(1 for k in record.keys if k.backend == "kms" and k.created.startswith(today)))
+        if made + kms_wanted > MAX_KMS_KEYS_PER_DAY:
+            raise InvalidField(
+                f"issuer {record.slug!r} has created {made} KMS keys today; at most "
+                f"{MAX_KMS_KEYS_PER_DAY} a day (UTC), try again tomorrow",
+                field="keys",
+                reason="kms-daily-cap",
+                limit=MAX_KMS_KEYS_PER_DAY,
+            )
+        record = replace(record, kms_day=today, kms_made=made + kms_wanted)
+    return replace(record, rotation=token, rotation_until=stamp(now + ROTATION_LEASE))
+
+
+def retire_keys(
+    record: IssuerRecord, new: tuple[KeyRecord, ...], *, when: str, pinned: frozenset[str] = frozenset()
+) -> IssuerRecord:
+    """``record`` with ``new`` appended: each key they replace retired at ``when``, and withdrawn
+    when it never signed; then, per family, retired keys past :data:`MAX_PUBLISHED_KEYS`
+    published, oldest first, withdrawn as well — except those whose verification method is in
+    ``pinned`` (a published status list carries their proof, so every credential on it needs
+    them), which stay until the list is signed anew (pure).
+    """
+    rotated = {k.family for k in new}
+    keys = [
+        replace(k, retired=when, withdrawn=k.withdrawn or not k.used)
+        if k.family in rotated and k.retired is None
+        else k
+        for k in record.keys
+    ]
+    keys.extend(new)
+    for family in rotated:
+        published = [i for i, k in enumerate(keys) if k.family == family and k.published]
+        excess = len(published) - MAX_PUBLISHED_KEYS
+        for i in published:
+            if excess <= 0:
+                break
+            if keys[i].retired is not None and keys[i].method_id not in pinned:
+                keys[i] = replace(keys[i], withdrawn=True)
+                excess -= 1
+    return replace(record, keys=tuple(keys))
+
+
+def destroy_private_half(store: Store, key: KeyRecord, options: KeyOptions) -> None:
+    """Destroy ``key``'s private half: delete its local PEM, or schedule its KMS key for deletion
+    after :data:`KMS_DELETION_WINDOW_DAYS` (safe to repeat).
+
+    Raises:
+        SigningError: KMS refused.
+        StoreError: the store failed.
+    """
+    if key.backend == "kms" and key.kms_key is not None:
+        from badgekiln.keys.kms import schedule_kms_key_deletion
+
+        schedule_kms_key_deletion(key.kms_key, days=KMS_DELETION_WINDOW_DAYS, client=options.kms_client)
+    elif key.private_name is not None:
+        store.delete(private_key_path(key.private_name))
 
 
 def create_key(
@@ -197,6 +288,43 @@ def key_forms(key: KeyRecord) -> dict[str, Any]:
             forms["multibase"] = multikey_encode(public)
             forms["did_key"] = did_key_encode(public)
     return forms
+
+
+def active_signer(store: Store, issuer: IssuerRecord, family: KeyFamily) -> Signer:
+    """The signer of ``issuer``'s active ``family`` key, recorded as used before it signs.
+
+    The first signature of a key writes the issuer record once (compare-and-swap), so a
+    rotation that retires it keeps it published; a rotation that withdrew or retired it
+    meanwhile (this ``issuer`` is an older view) is refused instead of signing with it.
+
+    Raises:
+        Conflict: (``reason="key-retired"``) the key was retired meanwhile; repeat the request.
+        NotFound, InvalidField, StoreError: see :func:`load_signer`; the issuer is gone.
+    """
+    key = issuer.active_key(family)
+    if not key.used:
+        _mark_used(store, issuer.slug, key)
+    return load_signer(store, key)
+
+
+def _mark_used(store: Store, slug: str, key: KeyRecord) -> None:
+    # no memo in the process: every issuance reads the record afresh, which then says "used"
+    def mark(current: Any) -> bytes | None:
+        if current is None:
+            raise NotFound(f"issuer {slug!r} disappeared", issuer=slug)
+        record = IssuerRecord.from_dict(load(current), current.key)
+        found = next((k for k in record.keys if k.name == key.name and k.jwk == key.jwk), None)
+        if found is None or found.retired is not None:
+            raise Conflict(
+                f"issuer {slug!r} rotated its {key.family} key meanwhile; repeat the request",
+                reason="key-retired",
+            )
+        if found.used:
+            return None
+        keys = tuple(replace(k, used=True) if k is found else k for k in record.keys)
+        return dump(replace(record, keys=keys).to_dict())
+
+    store.update(issuer_record_path(slug), mark, **RECORD_HEADERS)
 
 
 _kms_lock = threading.Lock()

@@ -60,7 +60,7 @@ from badgekiln.issue.records import (
     load,
     status_allocation_path,
 )
-from badgekiln.issue.signing import load_signer
+from badgekiln.issue.signing import active_signer
 from badgekiln.keys.signer import Signer
 from badgekiln.model.node import id_of
 from badgekiln.status import (
@@ -86,6 +86,7 @@ __all__ = [
     "credential_records",
     "ensure_lists",
     "ensure_ob2_revocation_list",
+    "list_signers",
     "ob2_entry",
     "pending_prefix",
     "permute",
@@ -155,7 +156,7 @@ def _sign_list(
     unsigned = build_status_list_credential(
         list_url=url, issuer=issuer.id, purpose=purpose, bitstring=bits, valid_from=now
     )
-    signer = signer or load_signer(store, issuer.active_key("ed25519"))
+    signer = signer or active_signer(store, issuer, "ed25519")
     return document_bytes(create_proof(unsigned, signer, verification_method=signer.key_id, created=now))
 
 
@@ -521,7 +522,7 @@ def publish_pending(store: Store, slug: str, number: ListId, *, now: datetime | 
             for purpose in ("revocation", "suspension")
         }
         issuer = found.result()
-        signer = pool.submit(load_signer, store, issuer.active_key("ed25519"))
+        signer = pool.submit(active_signer, store, issuer, "ed25519")
         keys: list[str] = []
         latest: dict[int, tuple[int, bool, bool]] = {}
         for key in listing.result():
@@ -569,6 +570,31 @@ class _State:
 
     mirror: _Mirror | None
     public: StoredObject | None
+
+
+def list_signers(store: Store, issuer: IssuerRecord) -> frozenset[str]:
+    """The verification methods whose proofs ``issuer``'s published status lists carry now (a
+    key rotation keeps those keys published: every credential on a list needs it to verify).
+    One read per list and purpose; a list that is missing or not JSON names none.
+
+    Raises:
+        StoreError: the store failed.
+    """
+    methods: set[str] = set()
+    for number in range(issuer.status_list + 1):
+        for purpose in ("revocation", "suspension"):
+            obj = _read_public(store, paths.status_list(issuer.slug, number, purpose).key)
+            if obj is None:
+                continue
+            try:
+                proofs = load(obj).get("proof")
+            except StoreError:  # not a JSON object: it verifies with no key
+                continue
+            for proof in proofs if isinstance(proofs, list) else [proofs]:
+                method = proof.get("verificationMethod") if isinstance(proof, dict) else None
+                if isinstance(method, str):
+                    methods.add(method)
+    return frozenset(methods)
 
 
 def _read_public(store: Store, key: str) -> StoredObject | None:

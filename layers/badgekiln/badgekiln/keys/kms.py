@@ -47,10 +47,12 @@ if TYPE_CHECKING:
     from mypy_boto3_kms.literals import KeySpecType, MessageTypeType, SigningAlgorithmSpecType
     from mypy_boto3_kms.type_defs import TagTypeDef
 
-__all__ = ["KMS_KEY_SPECS", "RAW_MESSAGE_LIMIT", "KmsSigner", "create_kms_key"]
+__all__ = ["KMS_KEY_SPECS", "RAW_MESSAGE_LIMIT", "KmsSigner", "create_kms_key", "schedule_kms_key_deletion"]
 
 #: Largest message KMS Sign accepts with ``MessageType=RAW`` (bytes), a KMS service limit.
 RAW_MESSAGE_LIMIT = 4096
+#: KMS's shortest pending window before a scheduled key is deleted (days).
+MIN_PENDING_WINDOW_DAYS = 7
 #: Longest KeyId/ARN/alias ARN KMS accepts (characters).
 _MAX_KMS_KEY_ID = 2048
 #: KMS's tag limits: 50 tags, keys up to 128 and values up to 256 characters.
@@ -339,8 +341,35 @@ def create_kms_key(
     except (BotoCoreError, ClientError) as exc:
         cleanup = "scheduled for deletion"
         try:
-            kms.schedule_key_deletion(KeyId=key, PendingWindowInDays=7)
+            kms.schedule_key_deletion(KeyId=key, PendingWindowInDays=MIN_PENDING_WINDOW_DAYS)
         except (BotoCoreError, ClientError):
             cleanup = "NOT scheduled for deletion: delete it by hand"
         raise _kms_error(exc, f"CreateAlias (new key {arn} {cleanup})", alias) from exc
     return arn
+
+
+def schedule_kms_key_deletion(
+    kms_key: str, *, days: int = MIN_PENDING_WINDOW_DAYS, client: KMSClient | None = None
+) -> None:
+    """Schedule KMS key ``kms_key`` for deletion after ``days`` (7–30, KMS's bounds); it signs
+    nothing from now on. A key already pending deletion, or gone, is no error (safe to repeat).
+
+    Raises:
+        SigningError: KMS refused (``aws_code`` gives its code).
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    kms = client if client is not None else _default_client()
+    try:
+        # the key id, not the ARN: moto 5 looks keys up by id here (KMS takes either)
+        kms.schedule_key_deletion(KeyId=kms_key.rsplit(":key/", 1)[-1], PendingWindowInDays=days)
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        code, message = str(error.get("Code", "")), str(error.get("Message", "")).lower()
+        if code == "NotFoundException" or (
+            code == "KMSInvalidStateException" and "pending" in message and "deletion" in message
+        ):
+            return
+        raise _kms_error(exc, "ScheduleKeyDeletion", kms_key) from exc
+    except BotoCoreError as exc:
+        raise _kms_error(exc, "ScheduleKeyDeletion", kms_key) from exc

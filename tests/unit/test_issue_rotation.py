@@ -1,0 +1,332 @@
+"""Signing-key rotation (issue #14 item 3): retired keys keep verifying what they signed, keys that
+signed nothing are withdrawn, the published set is bounded, private halves are destroyed, a
+rotation is never refused for the number of keys, and concurrent rotations cannot pass the daily
+KMS cap."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from badgekiln.errors import Conflict, InvalidField, NotFound, StoreError
+from badgekiln.hosting import layout as paths
+from badgekiln.issue import (
+    KeyOptions,
+    create_achievement,
+    create_issuer,
+    get_issuer,
+    issue_credential,
+    issuer_summary,
+    rotate_key,
+    signing,
+)
+from badgekiln.issue.records import IssuerRecord, issuer_record_path, load
+from badgekiln.issue.revocation import revoke
+from badgekiln.issue.signing import MAX_KMS_KEYS_PER_DAY, ROTATION_LEASE, active_signer, begin_rotation
+from badgekiln.issue.statuslists import publish_pending
+from badgekiln.keys.local import private_key_path
+from badgekiln.store import LocalStore
+from badgekiln.verification import verify
+from tests.aws_support import mocked_aws
+from tests.issue_support import PUBLIC_URL, public_documents, seed_acme, small_png
+
+REQUEST = {"achievement": "teamwork", "recipient": "ada@example.org"}
+ACME = {"name": "Acme", "url": "https://acme.example", "slug": "acme"}
+TEAMWORK = {
+    "name": "Teamwork",
+    "slug": "teamwork",
+    "description": "Works with others.",
+    "criteria": "Shipped.",
+}
+#: One credential per way a key signs: Data Integrity (Ed25519), VC-JWT RS256, OB 2.0 signed (RSA).
+FORMATS: tuple[dict[str, Any], ...] = ({}, {"proof": "jwt"}, {"spec": "ob2", "signed": True})
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> LocalStore:
+    return LocalStore(str(tmp_path / "store"))
+
+
+def _json(store: LocalStore, hosted: paths.Hosted) -> Any:
+    return json.loads(store.get(hosted.key).body)
+
+
+def _published(store: LocalStore) -> dict[str, set[str]]:
+    """The key names each public document lists for issuer ``acme``."""
+    did = _json(store, paths.did_document("acme"))
+    jwks = _json(store, paths.jwks())["keys"]
+    ob2 = _json(store, paths.ob2_issuer("acme"))["publicKey"]
+    return {
+        "verificationMethod": {m["id"].rsplit("#", 1)[1] for m in did["verificationMethod"]},
+        "assertionMethod": {m.rsplit("#", 1)[1] for m in did["assertionMethod"]},
+        "jwks": {k["kid"].rsplit("#", 1)[1] for k in jwks if k["iss"].endswith(":acme")},
+        "ob2": {u.rsplit("/", 1)[1].removesuffix(".json") for u in ob2},
+    }
+
+
+def _exists(store: LocalStore, key: str) -> bool:
+    try:
+        store.head(key)
+    except NotFound:
+        return False
+    return True
+
+
+def _verifies(store: LocalStore, issued: Any) -> bool:
+    report = verify(issued.image, documents=public_documents(store, PUBLIC_URL), offline=True)
+    return report.valid
+
+
+def test_rotation_is_never_refused_for_the_number_of_keys(store: LocalStore) -> None:
+    # issue #14 item 3: 32 rotations burnt the 64-key cap and rotation was refused for good, so
+    # a leaked issuer key could block legitimate rotation forever
+    seed_acme(store)
+    for _ in range(40):
+        rotate_key(store, "acme")
+    issuer = get_issuer(store, "acme")
+    assert [k.name for k in issuer.keys] == ["ed25519-1", "ed25519-41", "rsa-41"]
+    # ed25519-1 signed the status list; every other retired key signed nothing and is gone
+    published = _published(store)
+    assert published["verificationMethod"] == published["jwks"] == {"ed25519-1", "ed25519-41", "rsa-41"}
+    assert published["ob2"] == {"rsa-41"}
+    issued = issue_credential(store, "acme", REQUEST)
+    assert _verifies(store, issued)
+
+
+def test_retired_keys_that_signed_keep_verifying_and_lose_their_private_half(store: LocalStore) -> None:
+    seed_acme(store)
+    issued = [issue_credential(store, "acme", {**REQUEST, **f}) for f in FORMATS]
+    first = get_issuer(store, "acme")
+    rotate_key(store, "acme")  # ed25519-1, rsa-1 signed: retired, kept published
+    rotate_key(store, "acme")  # ed25519-2, rsa-2 signed nothing: withdrawn
+    issued += [issue_credential(store, "acme", {**REQUEST, **f}) for f in FORMATS]
+    issuer = get_issuer(store, "acme")
+    assert [(k.name, k.retired is not None, k.destroyed) for k in issuer.keys] == [
+        ("ed25519-1", True, True),
+        ("rsa-1", True, True),
+        ("ed25519-3", False, False),
+        ("rsa-3", False, False),
+    ]
+    published = _published(store)
+    assert published["verificationMethod"] == published["assertionMethod"] == published["jwks"]
+    assert published["jwks"] == {"ed25519-1", "rsa-1", "ed25519-3", "rsa-3"}
+    assert published["ob2"] == {"rsa-1", "rsa-3"}
+    # every credential verifies: the old ones with their retired keys
+    assert all(_verifies(store, i) for i in issued)
+    # the retired keys' private halves are gone; the withdrawn keys' documents too
+    for key in first.keys:
+        assert key.private_name is not None
+        assert not _exists(store, private_key_path(key.private_name))
+    for name in ("ed25519-2", "rsa-2"):
+        for form in ("json", "jwk", "pem"):
+            assert not _exists(store, paths.key_document("acme", name, form).key)
+    assert not _exists(store, paths.ob2_key("acme", "rsa-2").key)
+    states = {k["name"]: k["state"] for k in issuer_summary(issuer)["keys"]}
+    assert states == {"ed25519-1": "retired", "rsa-1": "retired", "ed25519-3": "active", "rsa-3": "active"}
+
+
+def test_a_key_that_only_signed_a_status_list_stays_published(store: LocalStore) -> None:
+    seed_acme(store)
+    issued = issue_credential(store, "acme", REQUEST)
+    rotate_key(store, "acme", families=("ed25519",))
+    revoke(store, "acme", issued.name)
+    publish_pending(store, "acme", 0)  # the list is re-signed by ed25519-2, its first signature
+    rotate_key(store, "acme", families=("ed25519",))
+    assert "ed25519-2" in _published(store)["jwks"]
+    report = verify(issued.image, documents=public_documents(store, PUBLIC_URL), offline=True)
+    # revoked: read from a list whose signature (by the retired ed25519-2) still verifies
+    assert [c.code for c in report.failures] == ["revoked"]
+
+
+def test_past_the_horizon_the_oldest_retired_key_is_withdrawn(
+    store: LocalStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(signing, "MAX_PUBLISHED_KEYS", 3)
+    seed_acme(store)
+    issued = []
+    for _ in range(4):
+        issued.append(issue_credential(store, "acme", REQUEST))  # each Ed25519 key signs one
+        rotate_key(store, "acme", families=("ed25519",))
+    # ed25519-1..4 signed, ed25519-5 is active: the newest three stay published, and ed25519-1,
+    # whose proof the status list still carries (every credential's status is read from it)
+    assert _published(store)["jwks"] == {"ed25519-1", "ed25519-4", "ed25519-5", "rsa-1"}
+    names = ["ed25519-1", "rsa-1", "ed25519-4", "ed25519-5"]
+    assert [k.name for k in get_issuer(store, "acme").keys] == names
+    # strict: what a withdrawn key signed no longer verifies; the rest does
+    assert [_verifies(store, i) for i in issued] == [True, False, False, True]
+
+
+def test_a_first_signature_and_a_rotation_never_cross(store: LocalStore) -> None:
+    seed_acme(store)
+    stale = get_issuer(store, "acme")  # a request that read the issuer just before a rotation
+    rotate_key(store, "acme", families=("rsa",))  # rsa-1 never signed: withdrawn
+    with pytest.raises(Conflict) as caught:
+        active_signer(store, stale, "rsa")
+    assert caught.value.reason == "key-retired"
+    # the other order: the key is recorded as used first, so the rotation keeps it published
+    fresh = get_issuer(store, "acme")
+    active_signer(store, fresh, "rsa")
+    assert get_issuer(store, "acme").active_key("rsa").used
+    rotate_key(store, "acme", families=("rsa",))
+    assert "rsa-2" in _published(store)["ob2"]
+
+
+def test_a_rotation_that_died_holds_the_issuer_until_its_lease_ends(store: LocalStore) -> None:
+    seed_acme(store)
+    start = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+
+    def die(current: Any) -> bytes:  # a rotation that claimed the record and crashed
+        record = IssuerRecord.from_dict(load(current), current.key)
+        claimed = begin_rotation(record, token="dead", kms_wanted=0, options=KeyOptions(), now=start)
+        return json.dumps(claimed.to_dict()).encode()
+
+    store.update(issuer_record_path("acme"), die, content_type="application/json")
+    with pytest.raises(Conflict) as caught:
+        rotate_key(store, "acme", now=start + ROTATION_LEASE - timedelta(seconds=1))
+    assert caught.value.reason == "concurrent-rotation"
+    rotated = rotate_key(store, "acme", now=start + ROTATION_LEASE + timedelta(seconds=1))
+    assert rotated.active_key("ed25519").name == "ed25519-2"
+    assert rotated.rotation is None
+
+
+class _FailingDeletes(LocalStore):
+    """Deleting a private key fails (a store outage) while ``failing`` is set."""
+
+    failing = True
+
+    def delete(self, key: str, *, if_match: str | None = None) -> None:
+        if self.failing and key.startswith("private/keys/"):
+            raise StoreError("injected", reason="injected")
+        super().delete(key, if_match=if_match)
+
+
+def test_a_private_half_not_destroyed_is_destroyed_by_the_next_rotation(tmp_path: Path) -> None:
+    store = _FailingDeletes(str(tmp_path / "store"))
+    seed_acme(store)
+    issue_credential(store, "acme", REQUEST)
+    first = get_issuer(store, "acme").active_key("ed25519")
+    rotated = rotate_key(store, "acme", families=("ed25519",))  # the rotation itself succeeds
+    assert rotated.keys[0].retired is not None
+    assert not rotated.keys[0].destroyed
+    assert first.private_name is not None
+    assert _exists(store, private_key_path(first.private_name))
+    store.failing = False
+    again = rotate_key(store, "acme", families=("ed25519",))
+    assert again.keys[0].destroyed
+    assert not _exists(store, private_key_path(first.private_name))
+
+
+def test_records_from_before_retirement_keep_every_key(store: LocalStore) -> None:
+    seed_acme(store)
+    for _ in range(2):
+        rotate_key(store, "acme", families=("rsa",))
+    record = load(store.get(issuer_record_path("acme")))
+    for key in record["keys"]:  # as stored before keys were marked used
+        for member in ("used", "retired", "withdrawn", "destroyed"):
+            key.pop(member)
+    old = IssuerRecord.from_dict(record, "old")
+    assert all(k.used for k in old.keys)
+    assert signing.retire_keys(old, (), when="2026-12-07T00:00:00Z").keys == old.keys
+
+
+# --- KMS: retired keys scheduled for deletion; the daily cap holds against a race -----------
+
+
+@pytest.fixture
+def kms(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    import boto3
+
+    with mocked_aws(monkeypatch):
+        yield boto3.client("kms", region_name="us-east-1")
+
+
+def _state(kms: Any, arn: str | None) -> str:
+    return str(kms.describe_key(KeyId=arn)["KeyMetadata"]["KeyState"])
+
+
+def test_retired_kms_keys_are_scheduled_for_deletion_at_the_minimum_window(
+    store: LocalStore, kms: Any
+) -> None:
+    options = KeyOptions(kms=True, kms_client=kms, local_kinds=frozenset({"ed25519"}))
+    seed_acme(store, keys=options)
+    issued = issue_credential(store, "acme", {**REQUEST, "proof": "jwt"})  # rsa-1 signs
+    rsa1 = get_issuer(store, "acme").active_key("rsa")
+    rsa2 = rotate_key(store, "acme", families=("rsa",), keys=options).active_key("rsa")
+    rotate_key(store, "acme", families=("rsa",), keys=options)  # rsa-2 signed nothing
+    for key in (rsa1, rsa2):
+        assert _state(kms, key.kms_key) == "PendingDeletion"
+        deletion = kms.describe_key(KeyId=key.kms_key)["KeyMetadata"]["DeletionDate"]
+        assert deletion - datetime.now(UTC) < timedelta(days=signing.KMS_DELETION_WINDOW_DAYS, minutes=5)
+    assert _verifies(store, issued)
+    assert _published(store)["jwks"] == {"ed25519-1", "rsa-1", "rsa-3"}
+
+
+class _InterleavingKms:
+    """A KMS client whose first CreateKey first runs ``during`` (another rotation, in between)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.during: Any = None
+
+    def create_key(self, **kwargs: Any) -> Any:
+        during, self.during = self.during, None
+        if during is not None:
+            during()
+        return self.inner.create_key(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def test_two_concurrent_rotations_never_pass_the_daily_kms_cap(store: LocalStore, kms: Any) -> None:
+    # issue #14 item 3: the cap was counted from the record, so two rotations racing both passed
+    # and a fifth paid key was made (the loser's record write then failed, its key orphaned)
+    client = _InterleavingKms(kms)
+    options = KeyOptions(kms=True, kms_client=client, local_kinds=frozenset({"ed25519"}))
+    day = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+    create_issuer(store, PUBLIC_URL, ACME, keys=options, now=day)  # rsa-1 in KMS: one of the day's four
+    create_achievement(store, "acme", TEAMWORK, small_png())
+    issue_credential(store, "acme", {**REQUEST, "proof": "jwt"})
+    for _ in range(MAX_KMS_KEYS_PER_DAY - 2):
+        rotate_key(store, "acme", families=("rsa",), keys=options, now=day)
+    outcomes: list[str] = []
+
+    def other_rotation() -> None:
+        try:
+            rotate_key(store, "acme", families=("rsa",), keys=options, now=day)
+            outcomes.append("ok")
+        except (Conflict, InvalidField) as exc:
+            outcomes.append(exc.reason or "")
+
+    client.during = other_rotation
+    rotate_key(store, "acme", families=("rsa",), keys=options, now=day)
+    assert outcomes == ["concurrent-rotation"]  # refused before it made a key
+    assert len(kms.list_keys()["Keys"]) == MAX_KMS_KEYS_PER_DAY
+    with pytest.raises(InvalidField) as caught:
+        rotate_key(store, "acme", families=("rsa",), keys=options, now=day)
+    assert caught.value.reason == "kms-daily-cap"
+    assert len(kms.list_keys()["Keys"]) == MAX_KMS_KEYS_PER_DAY
+
+
+def test_a_failed_key_creation_still_spends_the_budget_and_frees_the_lease(
+    store: LocalStore, kms: Any
+) -> None:
+    client = _InterleavingKms(kms)
+    options = KeyOptions(kms=True, kms_client=client, local_kinds=frozenset({"ed25519"}))
+    day = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+    create_issuer(store, PUBLIC_URL, ACME, keys=options, now=day)
+
+    def fail() -> None:
+        raise RuntimeError("KMS went away mid-call")
+
+    client.during = fail
+    with pytest.raises(RuntimeError):
+        rotate_key(store, "acme", families=("rsa",), keys=options, now=day)
+    record = get_issuer(store, "acme")
+    assert (record.kms_made, record.rotation) == (2, None)  # reserved, and the lease given back
+    assert [k.name for k in record.keys] == ["ed25519-1", "rsa-1"]
