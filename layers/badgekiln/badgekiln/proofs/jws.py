@@ -155,9 +155,9 @@ def parse_compact(token: str) -> CompactJws:
 
 
 def _allowed(alg: str, algorithms: Collection[str]) -> None:
-    unknown = () if algorithms is ALLOWED_ALGORITHMS else set(algorithms) - ALLOWED_ALGORITHMS
-    if unknown:
-        raise ValueError(f"algorithms outside the allow-list cannot be enabled: {sorted(unknown)}")
+    if algorithms is not ALLOWED_ALGORITHMS and not ALLOWED_ALGORITHMS.issuperset(algorithms):
+        unknown = sorted(set(algorithms) - ALLOWED_ALGORITHMS)
+        raise ValueError(f"algorithms outside the allow-list cannot be enabled: {unknown}")
     if alg not in ALLOWED_ALGORITHMS or alg not in algorithms:
         raise UnsupportedAlgorithm(
             f"JWS algorithm {alg!r} is not accepted (allowed: {', '.join(sorted(algorithms))})",

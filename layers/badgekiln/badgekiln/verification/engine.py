@@ -19,10 +19,13 @@ from badgekiln.model.ob2 import Assertion, LegacyAssertion
 from badgekiln.model.ob3 import Credential
 from badgekiln.model.reader import read, read_jwt
 from badgekiln.png import PNG_SIGNATURE
-from badgekiln.sniff import COMPACT_JWS
+from badgekiln.sniff import COMPACT_JWS, classify_payload
+from badgekiln.strictjson import loads_object, loads_strict
 from badgekiln.verification._session import Session
+from badgekiln.verification.identity import configured_registries, with_identity
 from badgekiln.verification.options import VerifyOptions
 from badgekiln.verification.report import InputFormat, Report
+from badgekiln.verification.vcjwt import from_parts, parse_signed
 
 __all__ = ["verify"]
 
@@ -68,8 +71,6 @@ def _read(data: bytes | str) -> tuple[InputFormat | None, str]:
 
 
 def _verify_text(session: Session, image: InputFormat | None, text: str) -> Report:
-    from badgekiln.sniff import classify_payload
-    from badgekiln.strictjson import loads_strict
     from badgekiln.verification import legacy, ob2, ob3
 
     payload = text.strip(" \t\r\n")
@@ -91,9 +92,6 @@ def _verify_text(session: Session, image: InputFormat | None, text: str) -> Repo
         if isinstance(badge, LegacyAssertion):
             return legacy.verify_given(session, badge, fmt)
         return ob2.verify_hosted(session, fmt, baked=badge)
-    from badgekiln.strictjson import loads_object
-    from badgekiln.verification.vcjwt import from_parts, parse_signed
-
     parsed = parse_signed(payload)
     signed = read_jwt(loads_object(parsed.payload, source="JWT payload"))
     fmt = image or "jwt"
@@ -194,7 +192,6 @@ def verify(
         )
     elif (recipient, at, offline, documents, key, fetcher, strict) != _DEFAULTS:
         raise TypeError("pass either options or the individual keywords, not both")
-    from badgekiln.verification.identity import configured_registries, with_identity
 
     session = Session.start(options)
     image, text = _read(data)
