@@ -5,6 +5,8 @@ worker, revocation and status publishing, failed in every way AWS fails.
 
     python -m fuzz.faults                       # the bounded sample `make test` runs too
     python -m fuzz.faults --full --json .fuzz/results/faults.json --document docs/reliability.md
+    python -m fuzz.faults --full --scenario issue --json .fuzz/results/faults-issue.json   # one part
+    python -m fuzz.faults --combine .fuzz/results/faults-*.json --document docs/reliability.md
 
 **How.** moto answers every AWS call in-process (botocore's ``before-send`` event), whichever
 client the library made, with the library's own retry configuration; the :class:`Injector`
@@ -69,6 +71,7 @@ __all__ = [
     "Injector",
     "Outcome",
     "World",
+    "combine",
     "main",
     "render",
     "run_sweep",
@@ -1022,6 +1025,34 @@ def run_sweep(
     }
 
 
+def combine(parts: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """One sweep of ``parts`` (sweeps of some scenarios each, saved with ``--json``): their
+    scenarios and injections joined, their seconds added up. A sample among full sweeps makes
+    the whole a sample.
+
+    Raises:
+        ValueError: no parts, parts with different fault kinds, or a scenario in two parts.
+    """
+    if not parts:
+        raise ValueError("no sweeps to combine")
+    kinds = parts[0]["kinds"]
+    scenarios: dict[str, Any] = {}
+    for part in parts:
+        if part["kinds"] != kinds:
+            raise ValueError("the sweeps injected different fault kinds")
+        for name, scenario in part["scenarios"].items():
+            if name in scenarios:
+                raise ValueError(f"scenario {name} is in two sweeps")
+            scenarios[name] = scenario
+    return {
+        "full": all(part["full"] for part in parts),
+        "seconds": round(sum(part["seconds"] for part in parts), 1),
+        "kinds": kinds,
+        "scenarios": scenarios,
+        "injections": [injection for part in parts for injection in part["injections"]],
+    }
+
+
 # --- the table -----------------------------------------------------------------------------------
 
 
@@ -1078,13 +1109,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenario", action="append", choices=[s.name for s in SCENARIOS])
     parser.add_argument("--json", type=Path, help="write the results here")
     parser.add_argument("--document", type=Path, help="write the table between the fault-results markers")
+    parser.add_argument(
+        "--combine", type=Path, nargs="+", metavar="JSON", help="run nothing: join these saved sweeps"
+    )
     options = parser.parse_args(argv)
-    chosen = tuple(s for s in SCENARIOS if not options.scenario or s.name in options.scenario)
-    logging.getLogger("badgekiln").setLevel(logging.ERROR)  # leases taken over, lists rebuilt: expected
-    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):  # the functions' JSON logs
-        results = run_sweep(
-            full=options.full, scenarios=chosen, progress=lambda line: print(line, file=sys.stderr)
-        )
+    if options.combine:
+        try:
+            results = combine([json.loads(path.read_text("utf-8")) for path in options.combine])
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            print(f"error: cannot combine the sweeps: {error}", file=sys.stderr)
+            return 2
+    else:
+        chosen = tuple(s for s in SCENARIOS if not options.scenario or s.name in options.scenario)
+        logging.getLogger("badgekiln").setLevel(logging.ERROR)  # leases taken over, lists rebuilt
+        with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):  # the functions' JSON logs
+            results = run_sweep(
+                full=options.full, scenarios=chosen, progress=lambda line: print(line, file=sys.stderr)
+            )
     if options.json:
         options.json.parent.mkdir(parents=True, exist_ok=True)
         options.json.write_text(json.dumps(results, indent=1), "utf-8")
