@@ -109,3 +109,38 @@ def test_query_text_is_read_as_the_fields_types_only_when_asked() -> None:
     assert BatchRequest.model_validate(query, strict=False).signed is True
     with pytest.raises(InvalidField):
         parse(BatchRequest, query)
+
+
+@pytest.mark.parametrize("parser", ["library", "http"])
+def test_a_failed_validation_leaves_no_cycle_the_collector_cannot_free(parser: str) -> None:
+    """pydantic-core keeps the ValueError a validator raised (its traceback, every frame up the
+    stack) where the garbage collector does not look: an InvalidField that kept the
+    ValidationError as its context made any cycle through a caller's frame immortal (a warm
+    issue function leaked each batch with a bad row, worker threads included)."""
+    import gc
+    import weakref
+
+    from badgekiln.http.bodies import parse_model
+    from badgekiln.issue.models import StatusChange
+
+    class Caller:
+        error: InvalidField | None = None
+
+    def fail(caller: Caller) -> None:
+        kept = caller  # the frame refers to the caller, which will refer to the error
+        try:
+            if parser == "library":
+                parse(StatusChange, {"reason": "bad\x00text"})
+            else:
+                parse_model(StatusChange, {"reason": "bad\x00text"})
+        except InvalidField as exc:
+            kept.error = exc
+
+    caller = Caller()
+    fail(caller)
+    assert caller.error is not None
+    assert caller.error.details["field"] == "reason"
+    gone = weakref.ref(caller)
+    del caller
+    gc.collect()
+    assert gone() is None

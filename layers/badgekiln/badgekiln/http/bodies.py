@@ -205,7 +205,9 @@ def parse_model(model: type[ModelT], value: Any, *, strict: bool | None = None) 
     try:
         return model.model_validate(value, strict=strict)
     except ValidationError as exc:
-        raise InvalidField.of_errors(exc.errors(include_url=False, include_input=False)) from None
+        errors = exc.errors(include_url=False, include_input=False)
+    # outside the except block: no __context__ (see badgekiln.issue.models.parse)
+    raise InvalidField.of_errors(errors)
 
 
 def json_model(event: APIGatewayProxyEventV2, model: type[ModelT]) -> ModelT:

@@ -578,7 +578,11 @@ def parse(model: type[ModelT], value: Any, *, field: str | None = None) -> Model
         return model.model_validate(value)
     except ValidationError as exc:
         errors = exc.errors(include_url=False, include_input=False)
-        raise InvalidField.of_errors(errors, prefix=[field] if field else ()) from None
+    # Raised outside the except block, so the ValidationError is not its __context__: pydantic-core
+    # does not show the garbage collector the ValueError a validator raised (kept in the error's
+    # ctx with its traceback and every frame up the stack), so a cycle through it is never freed:
+    # a warm issue function leaked every batch with a bad row (its worker threads included).
+    raise InvalidField.of_errors(errors, prefix=[field] if field else ())
 
 
 def check_text(value: Any, *, field: str, limit: int = MAX_TEXT_CHARS) -> str:
