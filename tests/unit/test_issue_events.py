@@ -108,7 +108,8 @@ def test_a_pipeline_hears_every_change_of_a_credential_on_eventbridge(
     assert credential["external_id"] == "o-1"
     assert credential["urls"]["verify"] == issued.verify_url
     assert "recipient" not in credential
-    assert "ada" not in json.dumps(heard)
+    # the recipient's address, not "ada": random hex ids may hold those three letters
+    assert "ada@" not in json.dumps(heard)
     last = heard[-1]["detail"]["credential"]
     assert (last["state"], last["reason"]) == ("revoked", "fraud")
     # the credential of the event is what reading it back answers, less the recipient
