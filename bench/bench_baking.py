@@ -145,6 +145,16 @@ def their_extract(image: bytes) -> str:
     return str(openbadges_bakery.unbake(io.BytesIO(image)))
 
 
+def bake_row(name: str, image: bytes, repeat: int) -> Row:
+    return measure(
+        f"{name} bake",
+        len(image),
+        partial(badgekiln.bake, image, PAYLOAD),
+        partial(their_bake, image),
+        repeat,
+    )
+
+
 def run(quick: bool) -> list[Row]:
     repeat = 5 if quick else 21
     rows: list[Row] = []
@@ -160,15 +170,7 @@ def run(quick: bool) -> list[Row]:
         assert badgekiln.extract(their_bake(image)).payload == PAYLOAD
         if len(image) <= baking.MAX_BAKE_IMAGE_BYTES:
             assert their_extract(badgekiln.bake(image, PAYLOAD)) == PAYLOAD
-            rows.append(
-                measure(
-                    f"{name} bake",
-                    len(image),
-                    partial(badgekiln.bake, image, PAYLOAD),
-                    partial(their_bake, image),
-                    repeat,
-                )
-            )
+            rows.append(bake_row(name, image, repeat))
         baked = carrier_at_end(image, PAYLOAD)
         assert badgekiln.extract(baked).payload == their_extract(baked) == PAYLOAD
         rows.append(
@@ -182,15 +184,7 @@ def run(quick: bool) -> list[Row]:
         )
     for name, image in (("SVG 10 KB", shapes_svg(10_000)), ("SVG 1 MB", shapes_svg(1_000_000))):
         assert badgekiln.extract(their_bake(image)).payload == PAYLOAD
-        rows.append(
-            measure(
-                f"{name} bake",
-                len(image),
-                partial(badgekiln.bake, image, PAYLOAD),
-                partial(their_bake, image),
-                repeat,
-            )
-        )
+        rows.append(bake_row(name, image, repeat))
         baked = badgekiln.bake(image, PAYLOAD)
         assert their_extract(baked) == PAYLOAD
         rows.append(
