@@ -330,3 +330,23 @@ def test_a_failed_key_creation_still_spends_the_budget_and_frees_the_lease(
     record = get_issuer(store, "acme")
     assert (record.kms_made, record.rotation) == (2, None)  # reserved, and the lease given back
     assert [k.name for k in record.keys] == ["ed25519-1", "rsa-1"]
+
+
+def test_a_signature_racing_the_destruction_of_its_key_is_a_conflict(tmp_path: Path) -> None:
+    # another process (its own store object: no signer read yet) read the issuer before a
+    # rotation retired its used key and deleted the PEM: 409 key-retired, not 404
+    store = LocalStore(str(tmp_path / "store"))
+    seed_acme(store)
+    issue_credential(store, "acme", REQUEST)  # ed25519-1 used
+    stale = get_issuer(store, "acme")
+    rotate_key(store, "acme", families=("ed25519",))
+    with pytest.raises(Conflict) as caught:
+        active_signer(LocalStore(str(tmp_path / "store")), stale, "ed25519")
+    assert caught.value.reason == "key-retired"
+    # a PEM missing for any other reason stays NotFound
+    fresh = get_issuer(store, "acme")
+    active = fresh.active_key("ed25519")
+    assert active.private_name is not None
+    store.delete(private_key_path(active.private_name))
+    with pytest.raises(NotFound):
+        active_signer(LocalStore(str(tmp_path / "store")), fresh, "ed25519")

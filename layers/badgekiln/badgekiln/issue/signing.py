@@ -298,27 +298,48 @@ def active_signer(store: Store, issuer: IssuerRecord, family: KeyFamily) -> Sign
     meanwhile (this ``issuer`` is an older view) is refused instead of signing with it.
 
     Raises:
-        Conflict: (``reason="key-retired"``) the key was retired meanwhile; repeat the request.
+        Conflict: (``reason="key-retired"``) the key was retired meanwhile (its private half
+            may be destroyed already); repeat the request.
         NotFound, InvalidField, StoreError: see :func:`load_signer`; the issuer is gone.
     """
     key = issuer.active_key(family)
     if not key.used:
         _mark_used(store, issuer.slug, key)
-    return load_signer(store, key)
+    try:
+        return load_signer(store, key)
+    except NotFound:
+        # a rotation since ``issuer`` was read retired the key and deleted its PEM: a conflict to
+        # repeat, not a missing resource (only this error path reads the record again)
+        _still_active(_stored_record(store.get(issuer_record_path(issuer.slug)), issuer.slug), key)
+        raise
+
+
+def _stored_record(current: Any, slug: str) -> IssuerRecord:
+    if current is None:
+        raise NotFound(f"issuer {slug!r} disappeared", issuer=slug)
+    return IssuerRecord.from_dict(load(current), current.key)
+
+
+def _still_active(record: IssuerRecord, key: KeyRecord) -> KeyRecord:
+    """``key`` as ``record`` has it.
+
+    Raises:
+        Conflict: (``reason="key-retired"``) a rotation retired or withdrew the key.
+    """
+    found = next((k for k in record.keys if k.name == key.name and k.jwk == key.jwk), None)
+    if found is None or found.retired is not None:
+        raise Conflict(
+            f"issuer {record.slug!r} rotated its {key.family} key meanwhile; repeat the request",
+            reason="key-retired",
+        )
+    return found
 
 
 def _mark_used(store: Store, slug: str, key: KeyRecord) -> None:
     # no memo in the process: every issuance reads the record afresh, which then says "used"
     def mark(current: Any) -> bytes | None:
-        if current is None:
-            raise NotFound(f"issuer {slug!r} disappeared", issuer=slug)
-        record = IssuerRecord.from_dict(load(current), current.key)
-        found = next((k for k in record.keys if k.name == key.name and k.jwk == key.jwk), None)
-        if found is None or found.retired is not None:
-            raise Conflict(
-                f"issuer {slug!r} rotated its {key.family} key meanwhile; repeat the request",
-                reason="key-retired",
-            )
+        record = _stored_record(current, slug)
+        found = _still_active(record, key)
         if found.used:
             return None
         keys = tuple(replace(k, used=True) if k is found else k for k in record.keys)
