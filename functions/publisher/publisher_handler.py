@@ -21,6 +21,7 @@ from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, proce
 from badgekiln.errors import InvalidField, NotFound
 from badgekiln.http import observability
 from badgekiln.http.environment import store
+from badgekiln.http.observability import end_invocation
 from badgekiln.issue.statusqueue import QUEUE_ENV, QueueNotifier, notifier, publish_message
 
 if TYPE_CHECKING:
@@ -68,5 +69,4 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
             event=event, record_handler=record_handler, processor=processor, context=context
         )
     finally:
-        if obs.metrics.metric_set:
-            obs.metrics.flush_metrics()
+        end_invocation(obs)

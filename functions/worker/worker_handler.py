@@ -19,7 +19,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 
 from badgekiln.http import observability
 from badgekiln.http.environment import store
-from badgekiln.http.observability import count_unpublished_events
+from badgekiln.http.observability import end_invocation
 from badgekiln.issue.uploads import process_notification
 
 if TYPE_CHECKING:
@@ -65,6 +65,4 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
             event=event, record_handler=record_handler, processor=processor, context=context
         )
     finally:
-        count_unpublished_events(obs)
-        if obs.metrics.metric_set:
-            obs.metrics.flush_metrics()
+        end_invocation(obs)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from aws_lambda_powertools import Logger, Metrics, Tracer
 
-__all__ = ["DEFAULT_NAMESPACE", "Observability", "count_unpublished_events", "observability"]
+__all__ = ["DEFAULT_NAMESPACE", "Observability", "end_invocation", "observability"]
 
 DEFAULT_NAMESPACE = "badgekiln"
 _EVENTS_MODULE = "badgekiln.issue.events"
@@ -55,15 +55,17 @@ class Observability:
         self.metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
 
 
-def count_unpublished_events(obs: Observability) -> None:
-    """Count the events this invocation could not send (``EventsNotPublished``, alarmed)."""
-    if _EVENTS_MODULE not in sys.modules:
-        return  # no event was sent by this process, so none went unsent (and the import costs ~20 ms)
-    from badgekiln.issue.events import take_unpublished
+def end_invocation(obs: Observability) -> None:
+    """What every function does as an invocation ends: count the events it could not send
+    (``EventsNotPublished``, alarmed), then flush the metrics, if any."""
+    if _EVENTS_MODULE in sys.modules:  # else no event was sent, and the import costs ~20 ms
+        from badgekiln.issue.events import take_unpublished
 
-    lost = take_unpublished()
-    if lost:
-        obs.count("EventsNotPublished", lost)
+        lost = take_unpublished()
+        if lost:
+            obs.count("EventsNotPublished", lost)
+    if obs.metrics.metric_set:
+        obs.metrics.flush_metrics()
 
 
 def _enabled(name: str) -> bool:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from badgekiln.http.bodies import MAX_BODY_BYTES, body_too_large, decoded_body_size
 from badgekiln.http.headers import with_security_headers
-from badgekiln.http.observability import count_unpublished_events
+from badgekiln.http.observability import end_invocation
 from badgekiln.http.problems import (
     NO_ROUTE,
     PROBLEM_CONTENT_TYPE,
@@ -130,9 +130,7 @@ def entrypoint(
             else:
                 response = app.resolve(event, context)
         finally:
-            count_unpublished_events(obs)
-            if obs.metrics.metric_set:
-                obs.metrics.flush_metrics()
+            end_invocation(obs)
         return with_security_headers(response, request_id)
 
     if obs.tracer is not None:
