@@ -234,13 +234,10 @@ class Session:
         context is left to the JSON-LD expansion to report."""
         if self.contexts is None:
             return frozenset()
-        from badgekiln.jsonld.loader import bundled_context_urls
-
-        bundled = bundled_context_urls()  # never pinned: skip them without a lookup
         pinned: list[str] = []
         for url in urls:
-            try:
-                if isinstance(url, str) and url not in bundled and self.contexts.has(url):
+            try:  # has() answers a bundled URL (never pinned) and a repeated one from its memo
+                if isinstance(url, str) and self.contexts.has(url):
                     pinned.append(url)
             except BadgeKilnError:
                 continue
