@@ -69,9 +69,7 @@ class Checks:
 
     def add(self, check_id: str, status: CheckStatus, message: str, code: str | None = None) -> None:
         """Record a finding (merged with an earlier one for the same id)."""
-        if len(message) > _MAX_MESSAGE_CHARS or "\n" in message or "  " in message:
-            message = _clip(message)  # told here first: most messages are one short line
-        new = Check(check_id, status, message, code)
+        new = Check(check_id, status, _clip(message), code)
         old = self._items.get(check_id)
         if old is None:
             self._items[check_id] = new
