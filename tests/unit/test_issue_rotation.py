@@ -350,3 +350,28 @@ def test_a_signature_racing_the_destruction_of_its_key_is_a_conflict(tmp_path: P
     store.delete(private_key_path(active.private_name))
     with pytest.raises(NotFound):
         active_signer(LocalStore(str(tmp_path / "store")), fresh, "ed25519")
+
+
+class _FailingCommit(LocalStore):
+    """The second write of issuer ``acme``'s record (a rotation's commit) fails once."""
+
+    writes = 0
+
+    def update(self, key: str, *args: Any, **kwargs: Any) -> Any:
+        if key == issuer_record_path("acme"):
+            self.writes += 1
+            if self.writes == 2:
+                raise StoreError("injected", reason="injected")
+        return super().update(key, *args, **kwargs)
+
+
+def test_a_failed_commit_frees_the_lease(tmp_path: Path) -> None:
+    store = _FailingCommit(str(tmp_path / "store"))
+    seed_acme(store)
+    store.writes = 0
+    with pytest.raises(StoreError):
+        rotate_key(store, "acme", families=("rsa",))
+    record = get_issuer(store, "acme")
+    assert record.rotation is None  # another rotation need not wait for the lease to run out
+    assert [k.name for k in record.keys] == ["ed25519-1", "rsa-1"]
+    assert rotate_key(store, "acme", families=("rsa",)).active_key("rsa").name == "rsa-2"

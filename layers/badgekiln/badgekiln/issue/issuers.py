@@ -376,22 +376,23 @@ def rotate_key(
         preview = replace(issuer, keys=issuer.keys + tuple(new), revision=issuer.revision + 1)
         _publish_documents(store, where, preview)
         pinned = list_signers(store, issuer)
+
+        def commit(current: StoredObject | None) -> bytes | None:
+            record = _current_record(current, issuer.slug)
+            if record.rotation != token:
+                raise Conflict(
+                    f"issuer {issuer.slug!r} was rotated concurrently; run rotate-key again",
+                    reason="concurrent-rotation",
+                )
+            retired = retire_keys(record, tuple(new), when=when, pinned=pinned)
+            done = replace(retired, rotation=None, rotation_until=None, revision=record.revision + 1)
+            return dump(done.to_dict())
+
+        # a failed commit frees the lease too (one that did land cleared it: the release is a no-op)
+        stored = store.update(issuer_record_path(issuer.slug), commit, **RECORD_HEADERS)
     except BaseException:
         _release_rotation(store, issuer.slug, token)
         raise
-
-    def commit(current: StoredObject | None) -> bytes | None:
-        record = _current_record(current, issuer.slug)
-        if record.rotation != token:
-            raise Conflict(
-                f"issuer {issuer.slug!r} was rotated concurrently; run rotate-key again",
-                reason="concurrent-rotation",
-            )
-        retired = retire_keys(record, tuple(new), when=when, pinned=pinned)
-        done = replace(retired, rotation=None, rotation_until=None, revision=record.revision + 1)
-        return dump(done.to_dict())
-
-    stored = store.update(issuer_record_path(issuer.slug), commit, **RECORD_HEADERS)
     updated = IssuerRecord.from_dict(load(stored), stored.key)
     publish_issuer(store, updated, now=now)
     return _finish_retirement(store, updated, keys)
