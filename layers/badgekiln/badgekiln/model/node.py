@@ -197,7 +197,7 @@ class Node:
     @classmethod
     def of(cls: builtins.type[_N], value: Any) -> _N | None:
         """A view of ``value`` when it is a JSON object, else ``None``."""
-        return cls(value) if type(value) is dict or is_object(value) else None
+        return cls(value) if is_object(value) else None
 
     @property
     def id(self) -> str | None:
