@@ -65,9 +65,7 @@ def type_names(value: Any) -> tuple[str, ...]:
 def id_of(value: Any) -> str | None:
     """The id a node or reference names: an object's ``id``, or the string itself; ``None``
     unless that is a non-empty string."""
-    if is_object(value):
-        value = value.get("id")
-    return value if isinstance(value, str) and value else None
+    return non_empty(value.get("id") if is_object(value) else value)
 
 
 def string(value: Any) -> str | None:
