@@ -141,3 +141,6 @@ def test_image_source_falls_back_to_a_hosted_achievement_image(
         assert (found is not None) is shown
         if found is not None:
             assert found[1] == "svg"
+    # nor one this site would host but does not hold
+    missing = f"{PUBLIC}/issuers/acme/achievements/absent/image.svg"
+    assert image_source(bare, layout, credential, Claims(spec="ob3", image=missing)) is None

@@ -224,13 +224,13 @@ def image_source(
             return image, fmt
     own = layout.path_of(claims.image) if claims.image else None
     found = paths.classify(own) if own else None
-    if found is None or found.kind != "achievement-image" or not _exists(store, found):
+    if found is None or found.kind != "achievement-image":
         return None
     if not found.path.endswith(".svg"):
-        return found, "png"
+        return (found, "png") if _exists(store, found) else None
     from badgekiln.render.templates import is_template
 
-    try:
+    try:  # read whole to tell a template; its absence answers existence too
         template = is_template(store.get(found.key).body)
     except NotFound:
         return None
