@@ -526,6 +526,8 @@ def test_api_key_create_and_delete(
         ["api-key", "create", "--admin", "--expires-in", "0"],
         ["api-key", "create", "--admin", "--expires-in", "nan"],
         ["api-key", "create", "--admin", "--expires-in", "99999"],  # over the longest lifetime
+        ["api-key", "create", "--admin", "--expires-in", "4000000"],  # past what a date can hold
+        ["api-key", "create", "--admin", "--expires-in", "1e300"],
     ],
 )
 def test_api_key_bad_input_exits_2(

@@ -17,12 +17,18 @@ __all__ = ["register"]
 
 
 def _days(text: str) -> float:
+    # bounded here too: past the lifetime's bound (checked again by create_api_key) the date
+    # arithmetic before the call would overflow
+    from badgekiln.issue.apikeys import MAX_LIFETIME
+
     try:
         days = float(text)
     except ValueError:
         days = math.nan
-    if not (math.isfinite(days) and days > 0):
-        raise argparse.ArgumentTypeError(f"expected a positive number of days, not {text!r}")
+    if not (math.isfinite(days) and 0 < days <= MAX_LIFETIME.days):
+        raise argparse.ArgumentTypeError(
+            f"expected a positive number of days, at most {MAX_LIFETIME.days}, not {text!r}"
+        )
     return days
 
 
