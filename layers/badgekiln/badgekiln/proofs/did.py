@@ -43,6 +43,7 @@ __all__ = [
     "did_key_verification_method",
     "did_web_url",
     "find_verification_method",
+    "is_web_key_url",
     "resolve_verification_method",
 ]
 
@@ -328,7 +329,7 @@ def _resolve_https(
         controller = method.controller
         if controller.startswith("did:web:"):
             owner = _fetch_document(did_web_url(controller), fetch_json, controller)
-        elif _web_id(controller, local) and "#" not in controller and controller != base:
+        elif is_web_key_url(controller, local) and "#" not in controller and controller != base:
             owner = _fetch_document(controller, fetch_json, controller)
         else:
             raise _fail(
@@ -361,8 +362,9 @@ def _confirm(document: Mapping[str, Any], vm_id: str, purpose: str) -> Verificat
         raise
 
 
-def _web_id(value: str, local: Callable[[str], bool]) -> bool:
-    """Whether ``value`` is a key or controller URL to resolve: https, or http answered locally."""
+def is_web_key_url(value: str, local: Callable[[str], bool]) -> bool:
+    """Whether ``value`` is a key or controller URL to resolve: https, or http that ``local``
+    says the verifying deployment answers itself."""
     return value.startswith("https://") or (value.startswith("http://") and local(value))
 
 
@@ -401,7 +403,7 @@ def resolve_verification_method(
         return _resolve_did_key(vm_id, purpose)
     if vm_id.startswith("did:web:"):
         return _resolve_did_web(vm_id, fetch_json, purpose)
-    if _web_id(vm_id, local):
+    if is_web_key_url(vm_id, local):
         return _resolve_https(vm_id, fetch_json, purpose, local)
     if vm_id.startswith("http://"):
         raise _fail(

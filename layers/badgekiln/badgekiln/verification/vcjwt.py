@@ -148,7 +148,7 @@ def resolve_jwt_key(session: Session, header: JoseHeader, issuer_id: str) -> tup
     if pinned is not None:
         return pinned, None
     from badgekiln.keys.formats import jwk_to_public_key
-    from badgekiln.proofs.did import resolve_verification_method
+    from badgekiln.proofs.did import is_web_key_url, resolve_verification_method
     from badgekiln.verification.provenance import find_jwks_key
 
     jwk = header.jwk
@@ -162,7 +162,7 @@ def resolve_jwt_key(session: Session, header: JoseHeader, issuer_id: str) -> tup
     if kid.startswith(("did:key:", "did:web:")):
         method = resolve_verification_method(kid, fetch_json=session.fetch_json, local=session.local)
         return method.public_key, method.controller
-    if kid.startswith("https://") or (kid.startswith("http://") and session.local(kid)):
+    if is_web_key_url(kid, session.local):
         base, _, fragment = kid.partition("#")
         document = session.fetch_json(base)
         if isinstance(document, Mapping) and "kty" in document and not fragment:
