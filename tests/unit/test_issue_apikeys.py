@@ -156,3 +156,18 @@ def test_a_record_with_a_broken_expiry_is_refused(store: LocalStore) -> None:
         )
         with pytest.raises(AuthError):
             verify_api_key(store, token)
+
+
+@pytest.mark.parametrize("stored", ["2027-01-06T09:00:00", "not a time", "2027-02-30T09:00:00Z"])
+def test_an_unreadable_stored_expiry_refuses_the_key(store: LocalStore, stored: str) -> None:
+    # a record edited by hand (an expiry without its zone once raised TypeError: a 500)
+    token, key = create_api_key(store, admin=True)
+    record = json.loads(store.get(api_key_path(key.id)).body)
+    store.put(
+        api_key_path(key.id),
+        json.dumps({**record, "expires": stored}).encode(),
+        content_type="application/json",
+    )
+    with pytest.raises(AuthError) as caught:
+        verify_api_key(store, token)
+    assert caught.value.reason == "api-key"

@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal
 
 from badgekiln.errors import AuthError, InvalidField, NotFound, StoreError
-from badgekiln.issue.records import RECORD_HEADERS, dump, load, stamp
+from badgekiln.issue.records import RECORD_HEADERS, dump, load, parse_stamp, stamp
 from badgekiln.store.base import Store, private_path
 
 __all__ = [
@@ -78,8 +78,8 @@ class ApiKey:
         """Whether the key's expiry has come at ``now``; an unreadable expiry counts as come."""
         if self.expires is None:
             return False
-        try:
-            return datetime.fromisoformat(self.expires) <= now
+        try:  # the library's parser: a stored expiry without a zone is unreadable, not a TypeError
+            return parse_stamp(self.expires) <= now
         except ValueError:
             return True
 
