@@ -236,3 +236,29 @@ def test_serve_appends_events_beside_a_local_store(tmp_path: Path) -> None:
     assert issue[ev.BUS_ENV] == ""  # the template's bus is not used locally
     assert issue[ev.FILE_ENV] == str((tmp_path / "store").absolute() / "events.jsonl")
     assert isinstance(ev.event_sink(issue), ev.JsonLinesSink)
+
+
+class FailingAfter(Refusing):
+    """Accepts every entry of the first ``sent`` calls, then fails as botocore does."""
+
+    def __init__(self, sent: int) -> None:
+        super().__init__(times=0)
+        self.sent = sent
+
+    def put_events(self, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+        if len(self.calls) >= self.sent:
+            self.calls.append(Entries)
+            raise ConnectionError("the bus went away")
+        return super().put_events(Entries)
+
+
+def test_a_bus_failing_midway_reports_only_the_events_not_sent(caplog: pytest.LogCaptureFixture) -> None:
+    # 25 events, the first request of ten accepted, the second raises: 15 were never sent
+    sink = ev.EventBridgeSink("bus", client=FailingAfter(sent=1), pause=0)
+    with caplog.at_level(logging.WARNING, logger="badgekiln.events"):
+        assert ev.publish(_events(25), sink=sink) == 15
+    assert ev.take_unpublished() == 15
+    assert "ConnectionError" in caplog.text
+    # a failure before anything was sent still raises (publish counts all of them)
+    with pytest.raises(ConnectionError):
+        ev.EventBridgeSink("bus", client=FailingAfter(sent=0), pause=0).send(_events(3))

@@ -163,24 +163,37 @@ class EventBridgeSink:
         return self._client
 
     def send(self, events: Sequence[Event]) -> list[Event]:
-        """The events EventBridge still refused after :data:`ATTEMPTS` (botocore's errors pass)."""
+        """The events EventBridge still refused after :data:`ATTEMPTS`; a request that fails
+        (botocore's errors) passes, unless some events were sent before it: then the events not
+        yet sent are returned (the failure logged), not all of them reported unsent."""
         unsent: list[Event] = []
         for start in range(0, len(events), _PER_REQUEST):
             chunk = list(events[start : start + _PER_REQUEST])
-            for attempt in range(ATTEMPTS):
-                answer = self._events().put_events(Entries=[event.entry(self.bus) for event in chunk])
-                if not answer.get("FailedEntryCount"):
-                    chunk = []
-                    break
-                # results answer the entries in order; a refused one has an ErrorCode
-                results = answer.get("Entries") or [{"ErrorCode": "Unknown"}] * len(chunk)
-                chunk = [
-                    event for event, result in zip(chunk, results, strict=False) if result.get("ErrorCode")
-                ]
-                if attempt + 1 < ATTEMPTS:
-                    time.sleep(self._pause * 2**attempt)
+            try:
+                self._send_chunk(chunk)
+            except Exception:
+                if start == 0 and len(chunk) == min(len(events), _PER_REQUEST):
+                    raise  # nothing was sent
+                _log.warning("PutEvents failed after some events were sent", exc_info=True)
+                return unsent + chunk + list(events[start + _PER_REQUEST :])
             unsent.extend(chunk)
         return unsent
+
+    def _send_chunk(self, chunk: list[Event]) -> None:
+        """Send ``chunk`` (ten at most), narrowing it in place to the events not accepted: after
+        :data:`ATTEMPTS` those refused, or, when a request raises, those not yet sent."""
+        for attempt in range(ATTEMPTS):
+            answer = self._events().put_events(Entries=[event.entry(self.bus) for event in chunk])
+            if not answer.get("FailedEntryCount"):
+                chunk.clear()
+                break
+            # results answer the entries in order; a refused one has an ErrorCode
+            results = answer.get("Entries") or [{"ErrorCode": "Unknown"}] * len(chunk)
+            chunk[:] = [
+                event for event, result in zip(chunk, results, strict=False) if result.get("ErrorCode")
+            ]
+            if attempt + 1 < ATTEMPTS:
+                time.sleep(self._pause * 2**attempt)
 
 
 class JsonLinesSink:
