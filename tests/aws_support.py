@@ -73,3 +73,25 @@ def moto_server() -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join()
+
+
+def kms_refuses_unusable_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto's KMS as real KMS answers a key that is not enabled: Sign and GetPublicKey refused
+    with ``KMSInvalidStateException`` (pending deletion) or ``DisabledException``. moto 5.2.5
+    signs with any key, whatever its state."""
+    from moto.core.exceptions import JsonRESTError
+    from moto.kms.models import KmsBackend
+
+    def refusing(operation: Callable[..., Any]) -> Callable[..., Any]:
+        def call(self: KmsBackend, key_id: str, *args: Any, **kwargs: Any) -> Any:
+            state = self.describe_key(key_id).key_state
+            if state == "PendingDeletion":
+                raise JsonRESTError("KMSInvalidStateException", f"{key_id} is pending deletion.")
+            if state == "Disabled":
+                raise JsonRESTError("DisabledException", f"{key_id} is disabled.")
+            return operation(self, key_id, *args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(KmsBackend, "sign", refusing(KmsBackend.sign))
+    monkeypatch.setattr(KmsBackend, "get_public_key", refusing(KmsBackend.get_public_key))

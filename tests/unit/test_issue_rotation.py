@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from badgekiln.errors import Conflict, InvalidField, NotFound, StoreError
+from badgekiln.errors import Conflict, InvalidField, NotFound, SigningError, StoreError
 from badgekiln.hosting import layout as paths
 from badgekiln.issue import (
     KeyOptions,
@@ -32,7 +32,7 @@ from badgekiln.issue.statuslists import publish_pending
 from badgekiln.keys.local import private_key_path
 from badgekiln.store import LocalStore
 from badgekiln.verification import verify
-from tests.aws_support import mocked_aws
+from tests.aws_support import kms_refuses_unusable_keys, mocked_aws
 from tests.issue_support import PUBLIC_URL, public_documents, seed_acme, small_png
 
 REQUEST = {"achievement": "teamwork", "recipient": "ada@example.org"}
@@ -245,6 +245,11 @@ def kms(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         yield boto3.client("kms", region_name="us-east-1")
 
 
+@pytest.fixture
+def rsa_in_kms(kms: Any) -> KeyOptions:
+    return KeyOptions(kms=True, kms_client=kms, local_kinds=frozenset({"ed25519"}))
+
+
 def _state(kms: Any, arn: str | None) -> str:
     return str(kms.describe_key(KeyId=arn)["KeyMetadata"]["KeyState"])
 
@@ -375,3 +380,29 @@ def test_a_failed_commit_frees_the_lease(tmp_path: Path) -> None:
     assert record.rotation is None  # another rotation need not wait for the lease to run out
     assert [k.name for k in record.keys] == ["ed25519-1", "rsa-1"]
     assert rotate_key(store, "acme", families=("rsa",)).active_key("rsa").name == "rsa-2"
+
+
+def test_a_kms_signature_racing_the_retirement_of_its_key_is_a_conflict(
+    store: LocalStore, kms: Any, rsa_in_kms: KeyOptions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # an issuance holding the signer of a KMS key a rotation then retired: KMS refuses the key
+    # (pending deletion) and that answered 503 SigningError; it is 409 key-retired like a local
+    # key whose PEM a rotation deleted (repeat the request)
+    kms_refuses_unusable_keys(monkeypatch)
+    seed_acme(store, keys=rsa_in_kms)
+    issue_credential(store, "acme", {**REQUEST, "proof": "jwt"})  # rsa-1 used: retired, kept
+    signer = active_signer(store, get_issuer(store, "acme"), "rsa")
+    assert signer.algorithm == "RS256"
+    rotate_key(store, "acme", families=("rsa",), keys=rsa_in_kms)
+    with pytest.raises(Conflict) as caught:
+        signer.sign(b"payload")
+    assert caught.value.reason == "key-retired"
+    assert isinstance(caught.value.__context__, SigningError)
+    # a KMS key refused while the record still has it active (disabled by hand) stays a SigningError
+    fresh = active_signer(store, get_issuer(store, "acme"), "rsa")
+    arn = get_issuer(store, "acme").active_key("rsa").kms_key
+    assert arn is not None
+    kms.disable_key(KeyId=arn.rsplit("/", 1)[1])  # moto 5 disables by key id only
+    with pytest.raises(SigningError) as refused:
+        fresh.sign(b"payload")
+    assert refused.value.details["aws_code"] == "DisabledException"

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-from badgekiln.errors import Conflict, InvalidField, NotFound
+from badgekiln.errors import Conflict, InvalidField, NotFound, SigningError
 from badgekiln.issue.records import (
     RECORD_HEADERS,
     IssuerRecord,
@@ -55,7 +55,7 @@ from badgekiln.keys.formats import (
     public_key_to_jwk,
 )
 from badgekiln.keys.local import KeyKind, LocalSigner, private_key_path
-from badgekiln.keys.signer import PublicKey, Signer
+from badgekiln.keys.signer import JoseAlgorithm, PublicKey, Signer
 
 if TYPE_CHECKING:
     from badgekiln.store.base import Store
@@ -299,19 +299,71 @@ def active_signer(store: Store, issuer: IssuerRecord, family: KeyFamily) -> Sign
 
     Raises:
         Conflict: (``reason="key-retired"``) the key was retired meanwhile (its private half
-            may be destroyed already); repeat the request.
+            may be destroyed already: a local PEM gone, or — raised by the signer's ``sign`` —
+            KMS refusing a key pending deletion); repeat the request.
         NotFound, InvalidField, StoreError: see :func:`load_signer`; the issuer is gone.
     """
     key = issuer.active_key(family)
     if not key.used:
         _mark_used(store, issuer.slug, key)
     try:
-        return load_signer(store, key)
+        signer = load_signer(store, key)
     except NotFound:
         # a rotation since ``issuer`` was read retired the key and deleted its PEM: a conflict to
         # repeat, not a missing resource (only this error path reads the record again)
-        _still_active(_stored_record(store.get(issuer_record_path(issuer.slug)), issuer.slug), key)
+        _check_still_active(store, issuer.slug, key)
         raise
+    return _RetirementAware(signer, store, issuer.slug, key) if key.backend == "kms" else signer
+
+
+#: KMS's answers for a key that cannot sign in its state: pending deletion (what retirement
+#: schedules; ``KMSInvalidStateException``), disabled, or deleted.
+_KMS_UNUSABLE: Final = frozenset({"KMSInvalidStateException", "DisabledException", "NotFoundException"})
+
+
+class _RetirementAware:
+    """A KMS key's signer that tells a key retired by a rotation since the issuer was read (KMS
+    refuses it: pending deletion) from a KMS failure: the first is a :class:`Conflict` to repeat,
+    as for a local key whose PEM is gone; the second stays a :class:`SigningError`."""
+
+    def __init__(self, signer: Signer, store: Store, slug: str, key: KeyRecord) -> None:
+        self._signer, self._store, self._slug, self._key = signer, store, slug, key
+
+    def _refused(self, exc: SigningError) -> None:
+        if exc.details.get("aws_code") in _KMS_UNUSABLE:
+            _check_still_active(self._store, self._slug, self._key)
+
+    @property
+    def algorithm(self) -> JoseAlgorithm:
+        try:
+            return self._signer.algorithm
+        except SigningError as exc:
+            self._refused(exc)
+            raise
+
+    @property
+    def key_id(self) -> str:
+        return self._signer.key_id
+
+    def public_key(self) -> PublicKey:
+        try:
+            return self._signer.public_key()
+        except SigningError as exc:
+            self._refused(exc)
+            raise
+
+    def sign(self, message: bytes) -> bytes:
+        """Raises: Conflict (``reason="key-retired"``), SigningError: see :class:`Signer`."""
+        try:
+            return self._signer.sign(message)
+        except SigningError as exc:
+            self._refused(exc)
+            raise
+
+
+def _check_still_active(store: Store, slug: str, key: KeyRecord) -> None:
+    """Raises: Conflict (``reason="key-retired"``) when the stored record has ``key`` retired."""
+    _still_active(_stored_record(store.get(issuer_record_path(slug)), slug), key)
 
 
 def _stored_record(current: Any, slug: str) -> IssuerRecord:
