@@ -398,6 +398,80 @@ class Ob2Issuer:
         return document, {**self.documents, assertion_id: as_bytes(document)}
 
 
+@dataclass
+class Ob2Endorser:
+    """An OB 2.0 endorser at https://endorser.example/ with its own key (and, asked, a
+    revocation list), signing Endorsements of :class:`Ob2Issuer`'s BadgeClass as compact JWS."""
+
+    signer: LocalSigner
+    profile: dict[str, Any]
+    documents: dict[str, bytes]
+
+    BASE = "https://endorser.example/"
+    PROFILE = BASE + "profile.json"
+    KEY = BASE + "keys/1.json"
+    LIST = BASE + "revocations.json"
+    ENDORSEMENT_ID = "urn:uuid:0e1d2c3b-0000-4000-8000-00000000e002"
+    __test__ = False
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        kind: KeyKind = "p256",
+        revoked: tuple[Any, ...] | None = None,
+        signer: LocalSigner | None = None,
+    ) -> Ob2Endorser:
+        signer = signer or LocalSigner.generate(kind, cls.KEY)
+        context = "https://w3id.org/openbadges/v2"
+        profile: dict[str, Any] = {
+            "@context": context,
+            "type": "Profile",
+            "id": cls.PROFILE,
+            "name": "Robotics Guild",
+            "publicKey": [cls.KEY],
+        }
+        key = {
+            "@context": context,
+            "type": "CryptographicKey",
+            "id": cls.KEY,
+            "owner": cls.PROFILE,
+            "publicKeyPem": dump_pem_public_key(signer.public_key()),
+        }
+        documents = {cls.KEY: as_bytes(key)}
+        if revoked is not None:
+            profile["revocationList"] = cls.LIST
+            documents[cls.LIST] = as_bytes(
+                {
+                    "@context": context,
+                    "type": "RevocationList",
+                    "id": cls.LIST,
+                    "issuer": cls.PROFILE,
+                    "revokedAssertions": list(revoked),
+                }
+            )
+        documents[cls.PROFILE] = as_bytes(profile)
+        return cls(signer, profile, documents)
+
+    def endorsement(self, **members: Any) -> dict[str, Any]:
+        """A signed Endorsement of the BadgeClass (``members`` replace or add members)."""
+        document: dict[str, Any] = {
+            "@context": "https://w3id.org/openbadges/v2",
+            "type": "Endorsement",
+            "id": self.ENDORSEMENT_ID,
+            "claim": {"id": Ob2Issuer.BADGE, "endorsementComment": "A rigorous badge."},
+            "issuer": self.PROFILE,
+            "issuedOn": "2024-02-01T00:00:00Z",
+            "verification": {"type": "SignedBadge", "creator": self.KEY},
+        }
+        document.update(members)
+        return document
+
+    def sign(self, endorsement: Mapping[str, Any], signer: LocalSigner | None = None) -> str:
+        """``endorsement`` as a compact JWS, by this endorser's key (or ``signer``)."""
+        return sign_compact({}, json.dumps(endorsement).encode(), signer or self.signer)
+
+
 def deep(document: Mapping[str, Any]) -> dict[str, Any]:
     return copy.deepcopy(dict(document))
 

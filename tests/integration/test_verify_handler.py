@@ -538,3 +538,27 @@ def test_verifying_an_own_badge_again_makes_no_network_request_and_sees_a_revoca
     assert {c["id"]: c.get("code") for c in third["checks"] if c["status"] == "failed"} == {
         "status": "revoked"
     }
+
+
+@pytest.mark.parametrize(
+    "served",
+    [b"eyJub3QganNvbg.e30.AA", b"eyJhbGciOiJFUzI1NiJ9.a.b.c.d", b"eyJ\xff\xfe.x.y", b"eyJ" + b"A" * 300_000],
+)
+def test_a_malformed_signed_endorsement_is_reported_not_a_500(
+    context: Context, offline: dict[str, bytes], served: bytes
+) -> None:
+    from tests.verify_support import Ob2Issuer
+
+    # GIVEN a signed OB 2.0 badge whose endorsement URL serves a broken JWS
+    endorsement = "https://endorser.example/endorsements/1.jws"
+    issuer = Ob2Issuer.create()
+    token = issuer.sign(issuer.assertion(endorsement=[endorsement]))
+    offline.update({**issuer.documents, endorsement: served})
+    # WHEN the badge is posted
+    event = _with("verify-json.json", content_type="application/jwt", body=token)
+    document = report(verify_handler.handler(event, context))
+    # THEN the badge is valid and the endorsement's sub-report says what is wrong with it
+    assert document["valid"] is True
+    (sub,) = document["endorsements"]
+    assert sub["valid"] is False
+    assert {c["id"]: c["status"] for c in sub["checks"]}["signature"] == "failed"

@@ -58,7 +58,6 @@ __all__ = [
     "is_hosted",
     "is_http",
     "summary_of",
-    "verify_endorsement",
     "verify_hosted",
     "verify_signed",
 ]
@@ -601,93 +600,6 @@ def _endorsement_refs(
     return refs
 
 
-def verify_endorsement(session: Session, ref: Any) -> Report:
-    """Verify one OB 2.0 ``Endorsement`` (a URL, or an embedded one naming its URL) as the 2.0
-    rules verify a hosted assertion: the copy served at its id is authoritative (410 or
-    ``revoked`` is revoked), its issuer profile is fetched, it must be hosted within the
-    issuer's scope, and ``issuedOn``/``expires`` are judged. A signed (JWS) endorsement is
-    reported unsupported (``signature`` skipped), never silently valid."""
-    checks = session.checks()
-    embedded = Assertion(ref) if isinstance(ref, Mapping) else None
-    target = ref if isinstance(ref, str) else id_of(ref)
-    summary = Summary(id=target if isinstance(target, str) else None, type=("Endorsement",))
-    if embedded is not None and embedded.verification_type in _SIGNED:
-        checks.skipped(
-            "signature", "signed (JWS) Open Badges 2.0 endorsements are not verified", "unsupported"
-        )
-        return checks.report("ob2", "json", summary, None)
-    if not isinstance(target, str) or not is_http(target):
-        checks.failed(
-            "hosted", "an endorsement must be named by (or name) the HTTP(S) URL it is hosted at", "no-url"
-        )
-        return checks.report("ob2", "json", summary, None)
-    fetched = _fetch_served(session, checks, target, what="endorsement", who="endorser")
-    if fetched is None:
-        return checks.report("ob2", "url", summary, "hosted")
-    served = fetched[1]
-    hosted = Assertion.of(served)
-    if hosted is None:
-        checks.failed("hosted", f"{target} does not serve a JSON object", "hosted")
-        return checks.report("ob2", "url", summary, "hosted")
-    if hosted.revoked:
-        checks.failed("hosted", f"{target} declares the endorsement revoked", "revoked")
-        checks.failed("status", "revoked by its endorser", "revoked")
-        return checks.report("ob2", "url", summary, "hosted")
-    _compare_served(
-        checks, target, hosted, copy=embedded, kind="embedded", ok=f"served by the endorser at {target}"
-    )
-    _check_endorsement_structure(checks, hosted)
-    issuer_id: str | None = None
-    name: str | None = None  # the endorser's, from the profile fetched at its URL
-    try:
-        issuer_url, profile = _node(session, checks, hosted.endorser, Profile, "issuer profile")
-    except BadgeKilnError as exc:
-        checks.error("issuer", exc, "the endorser's profile: ")
-    else:
-        issuer_id = issuer_url or profile.id
-        if issuer_url is not None:
-            name = profile.name
-        if not {"Issuer", "Profile"} & set(profile.types):
-            checks.failed(
-                "issuer", f"the endorser's profile has type {profile.type!r}, not Issuer/Profile", "profile"
-            )
-        if issuer_id is None:
-            checks.failed("issuer", "the endorser's profile has no id", "profile")
-        else:
-            check_scope(checks, target, None, issuer_id, profile)
-            checks.passed("status", "not revoked: the endorser still serves the endorsement")
-            _check_revocation_list(session, checks, hosted, issuer_id, profile)
-    _check_dates(session, checks, hosted)
-    summary = Summary(
-        id=target,
-        type=hosted.types or ("Endorsement",),
-        issuer={"id": issuer_id, "name": name},
-        issued=hosted.issued_on.raw if isinstance(hosted.issued_on.raw, str) else None,
-    )
-    return checks.report("ob2", "url", summary, "hosted")
-
-
-def _check_endorsement_structure(checks: Checks, endorsement: Assertion) -> None:
-    problems: list[str] = []
-    claim = endorsement.claim
-    if claim is None or not isinstance(claim.declared_id, str):
-        problems.append("claim must be an object naming what is endorsed (its id)")
-    if not isinstance(endorsement.endorser, str | Mapping):
-        problems.append("issuer must be the endorser's profile URL or object")
-    kind = endorsement.verification_type
-    if not isinstance(kind, str) or kind not in _HOSTED:
-        problems.append(f"verification.type is {kind!r}, not HostedBadge")
-    for moment in (endorsement.issued_on, endorsement.expires):
-        if moment is not None and moment.problem is not None:
-            problems.append(moment.problem)
-    if problems:
-        checks.failed("structure", "; ".join(problems), "structure")
-    if "Endorsement" not in endorsement.types:
-        checks.deviation("structure", f"type {endorsement.type!r} is not Endorsement", "endorsement-type")
-    elif not problems:
-        checks.passed("structure", "a well-formed Open Badges 2.0 Endorsement")
-
-
 def _endorsements(
     session: Session,
     checks: Checks,
@@ -699,6 +611,7 @@ def _endorsements(
     refs = _endorsement_refs(assertion, documents, profile)
     if not refs:
         return ()
+    from badgekiln.verification.endorsement import verify_endorsement
     from badgekiln.verification.options import MAX_ENDORSEMENTS
 
     if session.depth >= session.options.endorsement_depth:
