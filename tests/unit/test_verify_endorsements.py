@@ -390,6 +390,26 @@ def test_a_token_that_is_not_utf8_over_http() -> None:
     assert outcome(sub, "signature") == ("failed", "jws")
 
 
+def test_hosted_json_must_be_served_as_json() -> None:
+    from badgekiln.fetch import Fetcher, FetchPolicy, StaticTransport, TransportResponse
+    from badgekiln.verification import VerifyOptions
+
+    issuer = Ob2Issuer.create()
+    _, documents = issuer.hosted(ASSERTION, endorsement=[ENDORSEMENT])
+    documents.update(_endorser_documents())
+    body = documents.pop(ENDORSEMENT)
+    for content_type, expected in (
+        ("application/ld+json", ("passed", None)),
+        ("text/plain", ("failed", "content-type")),
+    ):
+        answer = TransportResponse(200, {"content-type": content_type}, body)
+        fetcher = Fetcher(
+            FetchPolicy(), documents=documents, transport=StaticTransport({ENDORSEMENT: answer})
+        )
+        sub = badgekiln.verify(ASSERTION, options=VerifyOptions(fetcher=fetcher)).endorsements[0]
+        assert outcome(sub, "hosted") == expected
+
+
 def test_signed_endorsements_without_a_jws_are_skipped() -> None:
     endorser = Ob2Endorser.create()
     document = endorser.endorsement(id=SIGNED_AT)

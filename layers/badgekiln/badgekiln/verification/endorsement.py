@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from badgekiln.errors import BadgeKilnError
+from badgekiln.errors import BadgeKilnError, FetchFailed
 from badgekiln.fetch import JSON_TYPES, JWT_TYPES
 from badgekiln.model.node import id_of
 from badgekiln.model.ob2 import Assertion, CryptographicKey, Profile
@@ -95,7 +95,14 @@ def verify_endorsement(session: Session, ref: Any) -> Report:
         return checks.report("ob2", "url", summary, None)
     if _is_token(response):
         return _verify_signed(session, checks, target, response, embedded)
-    fetched = _fetch_served(session, checks, target, what="endorsement", who="endorser", prefetched=response)
+    served: FetchResponse | FetchFailed = response
+    if response.content_type in JWT_TYPES:  # JSON served as a token type: hosted JSON must say JSON
+        served = FetchFailed(
+            f"{target} serves JSON as {response.content_type!r}, not as application/(ld+)json",
+            url=target,
+            reason="content-type",
+        )
+    fetched = _fetch_served(session, checks, target, what="endorsement", who="endorser", prefetched=served)
     if fetched is None:
         return checks.report("ob2", "url", summary, "hosted")
     hosted = Assertion.of(fetched[1])
