@@ -140,6 +140,35 @@ def test_missing_objects_are_not_found(store: Store) -> None:
         store.head("private/nothing.json")
 
 
+def test_get_range_reads_a_window_and_names_the_version(store: Store) -> None:
+    # GIVEN an object of 26 bytes and an empty one
+    etag = store.put("private/abc", b"abcdefghijklmnopqrstuvwxyz", content_type="text/plain")
+    store.put("private/empty", b"", content_type="text/plain")
+    # WHEN windows are read from its start, its middle, across and past its end
+    middle = store.get_range("private/abc", 3, 4)
+    # THEN each holds those bytes only, and the whole object's ETag and size
+    assert (middle.body, middle.start, middle.size, middle.etag) == (b"defg", 3, 26, etag)
+    assert middle.content_type == "text/plain"
+    assert store.get_range("private/abc", 0, 1).body == b"a"
+    assert store.get_range("private/abc", 20, 100).body == b"uvwxyz"  # short at the end
+    for start in (26, 27, 10**9):
+        past = store.get_range("private/abc", start, 10)
+        assert (past.body, past.size, past.etag) == (b"", 26, etag)
+    empty = store.get_range("private/empty", 0, 10)
+    assert (empty.body, empty.size) == (b"", 0)
+    with pytest.raises(NotFound):
+        store.get_range("private/missing", 0, 10)
+
+
+@pytest.mark.parametrize(
+    ("start", "length"), [(-1, 1), (0, 0), (0, 8 * 1024 * 1024 + 1), (True, 1), (0, 2.0)]
+)
+def test_get_range_refuses_bad_windows(store: Store, start: Any, length: Any) -> None:
+    store.put("private/abc", b"abc", content_type="text/plain")
+    with pytest.raises(ValueError, match=r"^(start|length) "):
+        store.get_range("private/abc", start, length)
+
+
 def test_unconditional_put_replaces_and_changes_the_etag(store: Store) -> None:
     first = put_json(store, "public/a.json", 1)
     second = put_json(store, "public/a.json", 2)
@@ -251,6 +280,7 @@ def test_list_starts_after_a_cursor(store: Store) -> None:
 def test_every_method_refuses_hostile_keys(store: Store, key: str) -> None:
     calls = [
         lambda: store.get(key),
+        lambda: store.get_range(key, 0, 1),
         lambda: store.head(key),
         lambda: store.put(key, b"x", content_type="text/plain"),
         lambda: store.create(key, b"x", content_type="text/plain"),
@@ -269,6 +299,7 @@ def test_checks_run_before_any_primitive() -> None:
     store = MemoryStore()
     bad_calls = [
         lambda: store.get("public/../private/k"),
+        lambda: store.get_range("public/../private/k", 0, 1),
         lambda: store.put("public/a", b"x", content_type="not a type"),
         lambda: store.put("public/a", b"x", content_type="text/plain", metadata={"Upper": "x"}),
         lambda: store.put("public/a", b"x", content_type="text/plain", if_match="\n"),

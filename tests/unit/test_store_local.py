@@ -112,6 +112,46 @@ def test_damaged_objects_are_refused(tmp_path: Path, damage: object) -> None:
     assert caught.value.reason == "corrupt"
 
 
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: data[:-1],  # truncated body
+        lambda data: b"not-ours" + data,  # no magic
+        lambda data: data.replace(b'"size":4', b'"size":-4'),  # impossible size
+        lambda data: b"",  # empty file
+    ],
+)
+def test_damaged_objects_are_refused_by_ranged_reads(tmp_path: Path, damage: object) -> None:
+    store = LocalStore(tmp_path)
+    store.put(KEY, b"body", content_type="application/json")
+    path = object_file(store, KEY)
+    path.write_bytes(damage(path.read_bytes()))  # type: ignore[operator]
+    with pytest.raises(StoreError) as caught:
+        store.get_range(KEY, 1, 3)
+    assert caught.value.reason == "corrupt"
+
+
+def test_a_ranged_read_reads_the_range_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a 1 MiB object
+    store = LocalStore(tmp_path)
+    body = bytes(range(256)) * 4096
+    store.put(KEY, body, content_type="application/octet-stream")
+    reads: list[int] = []
+    real_pread = os.pread
+
+    def pread(fd: int, length: int, offset: int) -> bytes:
+        reads.append(length)
+        return real_pread(fd, length, offset)
+
+    monkeypatch.setattr(os, "pread", pread)
+    # WHEN 100 bytes are read from its middle
+    got = store.get_range(KEY, 500_000, 100)
+    # THEN they are those bytes, read with the header (bounded) and nothing else
+    assert got.body == body[500_000:500_100]
+    assert reads[1:] == [100]
+    assert reads[0] <= 8192 + 64
+
+
 def test_a_damaged_object_can_be_repaired_but_not_compared(tmp_path: Path) -> None:
     store = LocalStore(tmp_path)
     etag = store.put(KEY, b"body", content_type="application/json")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from typing import Any
 
@@ -294,3 +295,100 @@ def test_large_bodies_stream_through(s3: Any) -> None:
     etag = store.put("public/big.png", body, content_type="image/png", cache_control="public, max-age=60")
     got = store.get("public/big.png")
     assert (got.body, got.etag, got.content_type) == (body, etag, "image/png")
+
+
+def test_get_range_asks_s3_for_the_range_only(s3: Any) -> None:
+    # GIVEN a 1 MiB object under a prefix, and a hook that sees every GetObject
+    store = make(s3, "tenant")
+    body = bytes(range(256)) * 4096
+    etag = store.put("private/big", body, content_type="application/octet-stream")
+    sent: list[dict[str, Any]] = []
+    s3.meta.events.register("before-call.s3.GetObject", lambda params, **_: sent.append(params))
+    # WHEN 100 bytes are read from its middle
+    got = store.get_range("private/big", 500_000, 100)
+    # THEN one ranged GetObject fetched them, with the version they are of
+    assert [params["headers"]["Range"] for params in sent] == ["bytes=500000-500099"]
+    assert (got.body, got.size, got.etag, got.start) == (body[500_000:500_100], len(body), etag, 500_000)
+
+
+def _range_answer(content_range: str | None, body: bytes, length: int) -> dict[str, Any]:
+    from botocore.response import StreamingBody
+
+    answer: dict[str, Any] = {
+        "Body": StreamingBody(io.BytesIO(body), len(body)),
+        "ETag": '"1"',
+        "ContentLength": length,
+    }
+    if content_range is not None:
+        answer["ContentRange"] = content_range
+    return answer
+
+
+@pytest.mark.parametrize(
+    ("content_range", "body"),
+    [
+        (None, b"abcdefghij"),  # the range ignored: the whole object
+        ("bytes 0-9/20", b"abcdefghij"),  # another range than asked for
+        ("bytes 5-9/20", b"abc"),  # fewer bytes than it says
+        ("bytes 5-14/20", b"x" * 10),  # more than asked for
+        ("octets 5-9/20", b"fghij"),  # not a byte range
+    ],
+)
+def test_get_range_refuses_an_answer_that_is_not_the_range(content_range: str | None, body: bytes) -> None:
+    import boto3
+    from botocore.stub import Stubber
+
+    client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    store = make(client)
+    with Stubber(client) as stub:
+        stub.add_response("get_object", _range_answer(content_range, body, len(body)))
+        with pytest.raises(StoreError) as caught:
+            store.get_range("public/a", 5, 5)
+    assert caught.value.reason == "range"
+
+
+def test_get_range_of_an_empty_object_answered_whole() -> None:
+    import boto3
+    from botocore.stub import Stubber
+
+    client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    store = make(client)
+    with Stubber(client) as stub:
+        stub.add_response("get_object", _range_answer(None, b"", 0))
+        got = store.get_range("public/a", 0, 5)
+    assert (got.body, got.size, got.etag) == (b"", 0, '"1"')
+
+
+def test_get_range_past_an_end_that_moved_is_a_store_error() -> None:
+    # S3 refused the range (416), but by the HeadObject that follows the object has grown past it
+    import boto3
+    from botocore.stub import Stubber
+
+    client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    store = make(client)
+    with Stubber(client) as stub:
+        stub.add_client_error("get_object", service_error_code="InvalidRange", http_status_code=416)
+        stub.add_response("head_object", {"ETag": '"2"', "ContentLength": 100})
+        with pytest.raises(StoreError) as caught:
+            store.get_range("public/a", 50, 5)
+    assert caught.value.reason == "range"
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "error"),
+    [("NoSuchKey", 404, NotFound), ("SlowDown", 503, StoreError), ("AccessDenied", 403, StoreError)],
+)
+def test_get_range_errors_are_mapped(code: str, status: int, error: type) -> None:
+    import boto3
+    from botocore.stub import Stubber
+
+    client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    store = make(client)
+    with Stubber(client) as stub:
+        stub.add_client_error("get_object", service_error_code=code, http_status_code=status)
+        with pytest.raises(error) as caught:
+            store.get_range("public/a", 0, 5)
+    assert type(caught.value) is error
+    with pytest.raises(StoreError) as unreachable:
+        make(Unreachable()).get_range("public/a", 0, 5)
+    assert unreachable.value.reason == "connection"

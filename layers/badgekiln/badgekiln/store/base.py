@@ -35,11 +35,13 @@ __all__ = [
     "MAX_KEY_LENGTH",
     "MAX_OBJECT_BYTES",
     "MAX_PRESIGN_SECONDS",
+    "MAX_RANGE_BYTES",
     "MAX_UPLOAD_BYTES",
     "PRIVATE",
     "PUBLIC",
     "UPLOADS",
     "ObjectInfo",
+    "ObjectRange",
     "RetryPolicy",
     "Store",
     "StoredObject",
@@ -77,6 +79,9 @@ MAX_KEY_DEPTH = 16
 #: Largest object either backend stores or returns (bytes). Badge documents are kilobytes and
 #: baked images a few MB; Lambda cannot return more than 6 MB anyway. Bounds memory per request.
 MAX_OBJECT_BYTES = 64 * 1024 * 1024
+#: Longest ranged read (bytes, :meth:`Store.get_range`): a window into an object, bounded as a
+#: whole read is.
+MAX_RANGE_BYTES = 8 * 1024 * 1024
 #: Largest batch file a presigned upload admits (bytes). Batches are read row by row, so this only
 #: bounds storage cost and the run time of one batch.
 MAX_UPLOAD_BYTES = 256 * 1024 * 1024
@@ -345,6 +350,29 @@ class StoredObject(ObjectInfo):
     body: bytes = b""
 
 
+@dataclass(frozen=True)
+class ObjectRange(ObjectInfo):
+    """Part of an object, as :meth:`Store.get_range` returns it: ``body`` holds its bytes from
+    ``start`` on; ``etag`` and ``size`` are the whole object's (the version those bytes are of)."""
+
+    start: int = 0
+    body: bytes = b""
+
+    @classmethod
+    def of(cls, info: ObjectInfo, start: int, body: bytes) -> ObjectRange:
+        """``body``, the bytes from ``start`` of the object ``info`` describes."""
+        return cls(
+            key=info.key,
+            etag=info.etag,
+            size=info.size,
+            content_type=info.content_type,
+            cache_control=info.cache_control,
+            metadata=info.metadata,
+            start=start,
+            body=body,
+        )
+
+
 #: ``fn`` of :meth:`Store.update`: the current object (``None`` if absent) → new bytes, or ``None``
 #: to leave the object as it is.
 Updater = Callable[[StoredObject | None], bytes | None]
@@ -408,8 +436,9 @@ class Store(abc.ABC):
     The public methods check their arguments once (key rules, headers, ETags, sizes) and then
     call the backend's primitives, which may trust them: :meth:`_get`, :meth:`_head`,
     :meth:`_put`, :meth:`_delete` and :meth:`_list` (and :meth:`_presign_upload` for a backend
-    that can hand out upload forms, :meth:`_delete_many` for one that deletes in bulk). A
-    backend implements those five and nothing else.
+    that can hand out upload forms, :meth:`_delete_many` for one that deletes in bulk,
+    :meth:`_get_range` for one that can read part of an object). A backend implements those
+    five and nothing else.
     """
 
     # --- the interface ------------------------------------------------------------------------
@@ -423,6 +452,25 @@ class Store(abc.ABC):
             StoreError: the backend failed.
         """
         return self._get(validate_key(key))
+
+    def get_range(self, key: str, start: int, length: int) -> ObjectRange:
+        """Up to ``length`` bytes of the object under ``key`` from byte ``start`` on, and the
+        ETag and size of the version they are of.
+
+        Only those bytes are read (S3 ``Range``, a local file's ``pread``), so a window into a
+        large object costs its length, not the object's. Fewer bytes come back at the object's
+        end, none from ``start`` at or past it.
+
+        Raises:
+            InvalidField, NotFound, StoreError: as :meth:`get`.
+            ValueError: ``start`` negative, or ``length`` not 1–:data:`MAX_RANGE_BYTES`.
+        """
+        validate_key(key)
+        if isinstance(start, bool) or not isinstance(start, int) or start < 0:
+            raise ValueError("start must be a byte offset, 0 or more")
+        if isinstance(length, bool) or not isinstance(length, int) or not 1 <= length <= MAX_RANGE_BYTES:
+            raise ValueError(f"length must be between 1 and {MAX_RANGE_BYTES} bytes")
+        return self._get_range(key, start, length)
 
     def head(self, key: str) -> ObjectInfo:
         """The object's ETag, size and headers, without its bytes.
@@ -657,6 +705,12 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def _get(self, key: str) -> StoredObject:
         """The object under a valid ``key``; raise :class:`NotFound` or :class:`StoreError`."""
+
+    def _get_range(self, key: str, start: int, length: int) -> ObjectRange:
+        """Bytes ``start`` to ``start + length`` of a valid ``key``; by default sliced from the
+        whole object (both real backends read only the range; raise as :meth:`_get`)."""
+        whole = self._get(key)
+        return ObjectRange.of(whole, start, whole.body[start : start + length])
 
     @abc.abstractmethod
     def _head(self, key: str) -> ObjectInfo:

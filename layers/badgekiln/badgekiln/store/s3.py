@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from badgekiln.errors import Conflict, InvalidField, NotFound, StoreError
 from badgekiln.extras import requires
-from badgekiln.store.base import MAX_OBJECT_BYTES, ObjectInfo, Store, StoredObject, Write
+from badgekiln.store.base import MAX_OBJECT_BYTES, ObjectInfo, ObjectRange, Store, StoredObject, Write
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -39,6 +39,8 @@ _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _PREFIX = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}(?:/[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}){0,7}")
 _CONFLICT_CODES = frozenset({"PreconditionFailed", "ConditionalRequestConflict"})
 _MISSING_CODES = frozenset({"NoSuchKey", "NotFound", "404"})
+#: GetObject's Content-Range answer to a Range request: first and last byte, and the object's size.
+_CONTENT_RANGE = re.compile(r"bytes ([0-9]+)-([0-9]+)/([0-9]+)")
 
 
 def _default_client() -> S3Client:
@@ -68,6 +70,15 @@ def _headers(response: Mapping[str, Any]) -> dict[str, Any]:
         "cache_control": response.get("CacheControl"),
         "metadata": MappingProxyType(dict(response.get("Metadata", {}))),
     }
+
+
+def _range_size(content_range: str, start: int, got: int, length: int) -> int | None:
+    """The object's size from GetObject's Content-Range, if the ``got`` bytes are the range from
+    ``start`` asked for (at most ``length``); ``None`` if not."""
+    found = _CONTENT_RANGE.fullmatch(content_range)
+    if found is None or int(found[1]) != start or got != int(found[2]) - start + 1 or got > length:
+        return None
+    return int(found[3])
 
 
 def _too_large(key: str) -> StoreError:
@@ -179,6 +190,43 @@ class S3Store(Store):
         if len(body) > MAX_OBJECT_BYTES:
             raise _too_large(key)
         return StoredObject(key=key, size=len(body), body=body, **_headers(response))
+
+    def _get_range(self, key: str, start: int, length: int) -> ObjectRange:
+        # GetObject with Range: S3 sends those bytes only and says the whole size in Content-Range;
+        # a range from the end on is its 416 InvalidRange, answered from HeadObject (no bytes)
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            response = self._client.get_object(
+                Bucket=self.bucket, Key=self._root + key, Range=f"bytes={start}-{start + length - 1}"
+            )
+            stream = response["Body"]
+            try:
+                body = stream.read(length + 1)
+            finally:
+                stream.close()
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "InvalidRange":
+                raise self._translate(exc, "read", key) from exc
+            info = self._head(key)
+            if start < info.size:  # the object grew between the two requests: ask again
+                raise StoreError(
+                    f"S3 refused bytes {start}– of {key!r} ({info.size} bytes)", key=key, reason="range"
+                ) from exc
+            return ObjectRange.of(info, start, b"")
+        except BotoCoreError as exc:
+            raise self._translate(exc, "read", key) from exc
+        size = _range_size(response.get("ContentRange", ""), start, len(body), length)
+        if size is None and response.get("ContentLength") == 0 and not body:
+            # a 200 with the whole object, as an endpoint may answer for an empty one
+            size = 0
+        if size is None:
+            raise StoreError(
+                f"S3 answered a range of {key!r} with other bytes ({response.get('ContentRange')!r})",
+                key=key,
+                reason="range",
+            )
+        return ObjectRange(key=key, size=size, start=start, body=body, **_headers(response))
 
     def _head(self, key: str) -> ObjectInfo:
         from botocore.exceptions import BotoCoreError, ClientError
