@@ -149,7 +149,11 @@ class UploadResultsOut(BaseModel):
 
     upload: str
     results: list[dict[str, Any]] = Field(description="Per row: line, ok, and the credential or the error.")
-    next_cursor: str | None = Field(description="Pass it as cursor for the next page; null on the last.")
+    next_cursor: str | None = Field(
+        description="Pass it as cursor for the next page; null once every row was read. A page "
+        "reads at most about 1 MiB of results, so when ok= leaves it short it may end early, even "
+        "empty, with a next_cursor."
+    )
 
 
 class BatchSummaryOut(BaseModel):

@@ -330,6 +330,36 @@ def test_an_uploads_results_are_paged_through_row_by_row(context: Context, s3_st
     assert problem(_get(context, results, params, {"limit": "0"}))["status"] == 422
 
 
+def test_upload_result_cursors_that_are_not_ours_are_refused(context: Context, s3_store: Store) -> None:
+    from badgekiln.issue.uploads import process_upload, results_key
+
+    # GIVEN a finished upload of three rows and the cursor of its first page
+    body = answer(issue_handler.handler(request("issue-upload.json"), context), 201)
+    upload = body["upload"]
+    params = {"issuer": "acme", "upload_id": upload}
+    results = f"/issuers/acme/uploads/{upload}/results"
+    rows = b"email\nada@example.org\nbob@example.org\ncy@example.org\n"
+    s3_store.put(body["fields"]["key"], rows, content_type="text/csv")
+    process_upload(s3_store, body["fields"]["key"])
+    first = answer(_get(context, results, params, {"limit": "1"}), 200)
+    cursor = first["next_cursor"]
+    assert cursor.startswith("r1")
+    # a line number, as cursors were before, still goes on after its line
+    old = answer(_get(context, results, params, {"cursor": "1"}), 200)
+    assert ([r["line"] for r in old["results"]], old["next_cursor"]) == ([2, 3], None)
+    # WHEN cursors that were altered, are garbage, or belong to results written again are sent
+    altered = cursor[:-2] + ("AA" if cursor[-2:] != "AA" else "BB")
+    for bad in (altered, "r1bm90LWEtY3Vyc29y", "no!such*cursor"):
+        document = problem(_get(context, results, params, {"cursor": bad}))
+        # THEN each is a problem naming the cursor, never a 500 or a wrong page
+        assert (document["status"], document["code"], document["field"]) == (422, "invalid-field", "cursor")
+    key = results_key("acme", upload)
+    again = s3_store.get(key).body.replace(b'"line":1,', b'"line":1, ')  # the same rows, other bytes
+    s3_store.put(key, again, content_type="application/jsonl")
+    stale = problem(_get(context, results, params, {"cursor": cursor}))
+    assert (stale["status"], stale["field"], stale["reason"]) == (422, "cursor", "cursor")
+
+
 def test_credentials_are_read_back_and_listed(context: Context) -> None:
     issued = answer(issue(context, body={**CREDENTIAL_BODY, "external_id": "order-17"}), 201)
     assert issued["verify_url"] == f"{PUBLIC_URL}/v/acme/{issued['name']}"

@@ -86,49 +86,34 @@ def test_leftover_temporary_files_are_invisible(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "damage",
+    ("damage", "ranged"),
     [
-        lambda data: data[:-1],  # truncated body
-        lambda data: data[:-1] + bytes([data[-1] ^ 1]),  # flipped bit in the body
-        lambda data: data + b"x",  # trailing bytes
-        lambda data: b"not-ours" + data,  # no magic
-        lambda data: data.split(b"\n", 1)[0] + b"\n",  # magic only
-        lambda data: data.replace(b'"size":4', b'"size":"4"'),  # wrong type
-        lambda data: data.replace(b'"size":4', b'"size":-4'),  # impossible size
-        lambda data: data.replace(b'{"etag"', b'["etag"'),  # header not JSON
-        lambda data: b"badgekiln-object/1\n[]\n",  # header not an object
-        lambda data: b"badgekiln-object/1\n" + b"[" * 8000 + b"\n",  # nested past the parser
-        lambda data: data.replace(b'"metadata":{}', b'"metadata":{"a":1}'),  # metadata not strings
-        lambda data: b"",  # empty file
+        (lambda data: data[:-1], True),  # truncated body
+        (lambda data: data[:-1] + bytes([data[-1] ^ 1]), False),  # flipped bit in the body
+        (lambda data: data + b"x", False),  # trailing bytes
+        (lambda data: b"not-ours" + data, True),  # no magic
+        (lambda data: data.split(b"\n", 1)[0] + b"\n", True),  # magic only
+        (lambda data: data.replace(b'"size":4', b'"size":"4"'), True),  # wrong type
+        (lambda data: data.replace(b'"size":4', b'"size":-4'), True),  # impossible size
+        (lambda data: data.replace(b'{"etag"', b'["etag"'), True),  # header not JSON
+        (lambda data: b"badgekiln-object/1\n[]\n", True),  # header not an object
+        (lambda data: b"badgekiln-object/1\n" + b"[" * 8000 + b"\n", True),  # nested past the parser
+        (lambda data: data.replace(b'"metadata":{}', b'"metadata":{"a":1}'), True),  # metadata not strings
+        (lambda data: b"", True),  # empty file
     ],
 )
-def test_damaged_objects_are_refused(tmp_path: Path, damage: object) -> None:
+def test_damaged_objects_are_refused(tmp_path: Path, damage: object, ranged: bool) -> None:
+    # a ranged read cannot check the hash of bytes it does not read: it sees what breaks the
+    # header or the size only
     store = LocalStore(tmp_path)
     store.put(KEY, b"body", content_type="application/json")
     path = object_file(store, KEY)
     path.write_bytes(damage(path.read_bytes()))  # type: ignore[operator]
-    with pytest.raises(StoreError) as caught:
-        store.get(KEY)
-    assert caught.value.reason == "corrupt"
-
-
-@pytest.mark.parametrize(
-    "damage",
-    [
-        lambda data: data[:-1],  # truncated body
-        lambda data: b"not-ours" + data,  # no magic
-        lambda data: data.replace(b'"size":4', b'"size":-4'),  # impossible size
-        lambda data: b"",  # empty file
-    ],
-)
-def test_damaged_objects_are_refused_by_ranged_reads(tmp_path: Path, damage: object) -> None:
-    store = LocalStore(tmp_path)
-    store.put(KEY, b"body", content_type="application/json")
-    path = object_file(store, KEY)
-    path.write_bytes(damage(path.read_bytes()))  # type: ignore[operator]
-    with pytest.raises(StoreError) as caught:
-        store.get_range(KEY, 1, 3)
-    assert caught.value.reason == "corrupt"
+    reads = [store.get, lambda key: store.get_range(key, 1, 3)] if ranged else [store.get]
+    for read in reads:
+        with pytest.raises(StoreError) as caught:
+            read(KEY)
+        assert caught.value.reason == "corrupt"
 
 
 def test_a_ranged_read_reads_the_range_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

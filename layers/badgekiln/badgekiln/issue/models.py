@@ -516,8 +516,10 @@ class ResultsQuery(_Model):
     limit: int = Field(
         default=DEFAULT_RESULTS_PAGE, ge=1, le=MAX_RESULTS_PAGE, description="Most rows on the page."
     )
-    cursor: Annotated[str, Field(pattern=r"^[0-9]{1,9}$")] | None = Field(
-        default=None, description="next_cursor of the page before."
+    cursor: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,200}$")] | None = Field(
+        default=None,
+        description="next_cursor of the page before (opaque; a line number as handed out before is "
+        "still taken).",
     )
 
 

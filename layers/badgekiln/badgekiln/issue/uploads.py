@@ -14,7 +14,8 @@ Objects, all under ``private/uploads/<issuer>/``:
                             the first failed rows (written when the upload is started)
 ``<id>.upload``             the uploaded file (CSV or JSON Lines); its creation is the S3 event
                             the worker runs on (the bucket notification filters on the suffix)
-``<id>.results.jsonl``      one result per row (:meth:`~badgekiln.issue.batch.RowResult.to_dict`)
+``<id>.results.jsonl``      one result per row (:meth:`~badgekiln.issue.batch.RowResult.to_dict`,
+                            :mod:`~badgekiln.issue.results`)
 ==========================  ===================================================================
 
 The results are read a page at a time through :func:`upload_results` (``GET`` the job's
@@ -61,6 +62,7 @@ from badgekiln.issue.batch import BatchSummary, issue_batch, read_rows
 from badgekiln.issue.issuers import get_issuer
 from badgekiln.issue.models import IssueOptions, ResultsQuery, UploadRequest, parse
 from badgekiln.issue.records import RECORD_HEADERS, dump, load, stamp
+from badgekiln.issue.results import read_results, result_line
 from badgekiln.store.base import UPLOADS, Store, StoredObject
 
 __all__ = [
@@ -168,32 +170,25 @@ def upload_results(
     :meth:`~badgekiln.issue.batch.RowResult.to_dict`; ``query.ok`` keeps the successes or the
     failures only.
 
+    A page reads a bounded part of the results file (:mod:`~badgekiln.issue.results`): when
+    ``ok`` leaves it short it may end early, even empty, with a ``next_cursor`` to go on from.
+
     Raises:
-        InvalidField: a bad ``query`` (``field`` names it).
+        InvalidField: a bad ``query`` (``field`` names it), or a cursor these results did not
+            give out (``field="cursor"``).
         NotFound: no such upload of that issuer.
-        Conflict: (``reason="not-finished"``) the upload has no results yet.
-        StoreError: the store failed.
+        Conflict: (``reason="not-finished"``) the upload has no results yet; (``reason="changed"``)
+            they were written again while the page was read.
+        StoreError: the store failed, or the results file is damaged.
     """
     wanted = parse(ResultsQuery, query or {})
     job = get_upload(store, issuer, upload_id)
     try:
-        body = store.get(results_key(issuer, upload_id)).body
+        page, cursor = read_results(store, results_key(issuer, upload_id), wanted)
     except NotFound:
         raise Conflict(
             f"upload {upload_id} has no results (it is {job.get('state')})", reason="not-finished"
         ) from None
-    after = int(wanted.cursor) if wanted.cursor is not None else 0
-    page: list[dict[str, Any]] = []
-    more = False
-    for line in body.decode("utf-8").splitlines():
-        row = json.loads(line)
-        if row.get("line", 0) <= after or (wanted.ok is not None and row.get("ok") is not wanted.ok):
-            continue
-        if len(page) == wanted.limit:
-            more = True
-            break
-        page.append(row)
-    cursor = str(page[-1]["line"]) if more and page else None
     return {"upload": upload_id, "results": page, "next_cursor": cursor}
 
 
@@ -359,7 +354,7 @@ def process_upload(
     for result in results:
         summary.add(result)
         entry = result.to_dict()
-        lines.append(json.dumps(entry, ensure_ascii=False, separators=(",", ":")))
+        lines.append(result_line(entry))
         if not result.ok and len(failures) < MAX_REPORTED_FAILURES:
             failures.append(entry)
     store.put(

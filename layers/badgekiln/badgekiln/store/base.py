@@ -24,7 +24,7 @@ import random
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any
 
@@ -342,6 +342,10 @@ class ObjectInfo:
     cache_control: str | None = None
     metadata: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
+    def fields(self) -> dict[str, Any]:
+        """These fields as keywords, to build an object or a range of this version with."""
+        return {name.name: getattr(self, name.name) for name in fields(ObjectInfo)}
+
 
 @dataclass(frozen=True)
 class StoredObject(ObjectInfo):
@@ -357,20 +361,6 @@ class ObjectRange(ObjectInfo):
 
     start: int = 0
     body: bytes = b""
-
-    @classmethod
-    def of(cls, info: ObjectInfo, start: int, body: bytes) -> ObjectRange:
-        """``body``, the bytes from ``start`` of the object ``info`` describes."""
-        return cls(
-            key=info.key,
-            etag=info.etag,
-            size=info.size,
-            content_type=info.content_type,
-            cache_control=info.cache_control,
-            metadata=info.metadata,
-            start=start,
-            body=body,
-        )
 
 
 #: ``fn`` of :meth:`Store.update`: the current object (``None`` if absent) → new bytes, or ``None``
@@ -710,7 +700,7 @@ class Store(abc.ABC):
         """Bytes ``start`` to ``start + length`` of a valid ``key``; by default sliced from the
         whole object (both real backends read only the range; raise as :meth:`_get`)."""
         whole = self._get(key)
-        return ObjectRange.of(whole, start, whole.body[start : start + length])
+        return ObjectRange(**whole.fields(), start=start, body=whole.body[start : start + length])
 
     @abc.abstractmethod
     def _head(self, key: str) -> ObjectInfo:

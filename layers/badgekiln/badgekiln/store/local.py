@@ -189,15 +189,7 @@ class LocalStore(Store):
         body = data[offset:]
         if len(body) != info.size or _etag(body) != info.etag:
             raise StoreError(f"stored object {key!r} is damaged", key=key, reason="corrupt")
-        return StoredObject(
-            key=key,
-            etag=info.etag,
-            size=info.size,
-            content_type=info.content_type,
-            cache_control=info.cache_control,
-            metadata=info.metadata,
-            body=body,
-        )
+        return StoredObject(**info.fields(), body=body)
 
     def _get_range(self, key: str, start: int, length: int) -> ObjectRange:
         # the header, then only the range (pread: one descriptor, so one version of the file);
@@ -215,7 +207,7 @@ class LocalStore(Store):
             os.close(fd)
         if len(body) != wanted:
             raise StoreError(f"stored object {key!r} is damaged", key=key, reason="corrupt")
-        return ObjectRange.of(info, start, body)
+        return ObjectRange(**info.fields(), start=start, body=body)
 
     def _head(self, key: str) -> ObjectInfo:
         info = self._read_info(key)

@@ -213,7 +213,7 @@ class S3Store(Store):
                 raise StoreError(
                     f"S3 refused bytes {start}– of {key!r} ({info.size} bytes)", key=key, reason="range"
                 ) from exc
-            return ObjectRange.of(info, start, b"")
+            return ObjectRange(**info.fields(), start=start, body=b"")
         except BotoCoreError as exc:
             raise self._translate(exc, "read", key) from exc
         size = _range_size(response.get("ContentRange", ""), start, len(body), length)
