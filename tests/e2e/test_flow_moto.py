@@ -195,6 +195,17 @@ def test_presigned_upload_is_issued_by_the_worker(stack: Stack, acme: str) -> No
     assert [f["line"] for f in job["failures"]] == [2]
     # a second run finds nothing more to do
     assert stack.run_worker()["records"] == 0
+    # the results page through ranged reads of S3 over the wire, and a cursor altered is refused
+    first = stack.call("GET", job["results"], acme, params={"limit": "2"}).json()
+    assert [r["line"] for r in first["results"]] == [1, 2]
+    rest = stack.call(
+        "GET", job["results"], acme, params={"limit": "2", "cursor": first["next_cursor"]}
+    ).json()
+    assert ([r["line"] for r in rest["results"]], rest["next_cursor"]) == ([3], None)
+    cursor = first["next_cursor"]
+    altered = cursor[:4] + ("A" if cursor[4] != "A" else "B") + cursor[5:]  # a whole character of it
+    refused = stack.call("GET", job["results"], acme, params={"cursor": altered})
+    assert (refused.status_code, refused.json()["field"]) == (422, "cursor")
 
 
 def test_upload_form_pins_key_type_and_size(stack: Stack, acme: str) -> None:
