@@ -9,6 +9,7 @@ import pytest
 
 import badgekiln
 from badgekiln.fetch import Fetcher, FetchPolicy, StaticTransport, TransportResponse
+from badgekiln.proofs.jws import sign_compact
 from badgekiln.verification import Report
 from tests.verify_support import Ob2Issuer, as_bytes, check_of, outcome
 
@@ -294,3 +295,57 @@ def test_an_extension_context_outside_the_bundle_is_a_conformance_deviation(
     code = "inline-context" if isinstance(extension_context, dict) else "unknown-context"
     assert outcome(report, "context") == ("warning", code)
     assert report.valid
+
+
+@pytest.mark.parametrize("escaped", [None, 0, 1], ids=["plain", "top-escaped", "nested-escaped"])
+def test_an_extension_context_is_found_however_the_member_names_are_written(
+    issuer: Ob2Issuer, escaped: int | None
+) -> None:
+    # GIVEN a signed assertion with an unbundled extension context, one "@context" member name
+    # perhaps written with a \u escape (the JSON text, not the member, differs)
+    extension = {"@context": "https://contexts.example/extra.json", "type": "Extension", "grade": "A+"}
+    parts = json.dumps(issuer.assertion(**{"extensions:grade": extension})).split('"@context"')
+    assert len(parts) == 3
+    names = ['"@context"', '"@context"']
+    if escaped is not None:
+        names[escaped] = '"@cont\\u0065xt"'
+    token = sign_compact({}, (parts[0] + names[0] + parts[1] + names[1] + parts[2]).encode(), issuer.signer)
+    # THEN the extension's context is found either way
+    assert outcome(_verify(token, issuer.documents), "context") == ("warning", "unknown-context")
+
+
+def test_a_string_reading_context_is_no_extension_context(issuer: Ob2Issuer) -> None:
+    # GIVEN a signed assertion whose text holds "@context" as a value, not as a member name
+    token = issuer.sign(issuer.assertion(alias="@context", evidence=[{"narrative": "@context"}]))
+    # THEN only the top-level context is read
+    assert outcome(_verify(token, issuer.documents), "context") == ("passed", None)
+
+
+@pytest.mark.parametrize(
+    "badge",
+    [
+        Ob2Issuer.BADGE,
+        {"id": Ob2Issuer.BADGE, "type": "BadgeClass", "name": "Stale copy"},  # fetched again
+        {"id": "urn:uuid:b", "type": "BadgeClass", "name": "Here", "issuer": Ob2Issuer.PROFILE},
+        {"type": "BadgeClass", "issuer": {"type": "Issuer", "id": "urn:uuid:i", "name": "Inline"}},
+        {"type": "BadgeClass", "issuer": {"type": "Issuer"}},
+        Ob2Issuer.BASE + "badges/anonymous.json",  # names no id: known by its URL
+        Ob2Issuer.BASE + "badges/missing.json",
+    ],
+)
+def test_the_summary_reads_the_nodes_as_summary_of_does(issuer: Ob2Issuer, badge: Any) -> None:
+    from badgekiln.model.ob2 import Assertion
+    from badgekiln.verification.ob2 import summary_of
+
+    # GIVEN a signed assertion whose BadgeClass is named, embedded, or embedded and published
+    documents = {
+        **issuer.documents,
+        Ob2Issuer.BASE + "badges/anonymous.json": as_bytes(
+            {"type": "BadgeClass", "issuer": Ob2Issuer.PROFILE}
+        ),
+    }
+    assertion = issuer.assertion(badge=badge)
+    report = _verify(issuer.sign(assertion), documents, recipient="ann@example.org")
+    # THEN its summary is what summary_of reads from the documents the verifier had
+    had = {url: json.loads(body) for url, body in documents.items()}
+    assert report.credential == summary_of(Assertion(assertion), had)

@@ -30,7 +30,7 @@ from badgekiln.errors import (
 )
 from badgekiln.keys.signer import PublicKey
 from badgekiln.model.claims import claims_of
-from badgekiln.model.node import Node, id_of, is_object
+from badgekiln.model.node import Node, as_list, id_of, image_of, is_object, string
 from badgekiln.model.ob2 import (
     OB2_CONTEXTS,
     Assertion,
@@ -64,6 +64,7 @@ __all__ = [
 
 _HOSTED: Final = frozenset({"HostedBadge", "hosted"})
 _SIGNED: Final = frozenset({"SignedBadge", "signed"})
+_PROFILE_TYPES: Final = frozenset({"Issuer", "Profile"})
 #: Keys tried for a signed assertion without ``verification.creator`` (all the profile lists).
 MAX_PROFILE_KEYS: Final = 8
 
@@ -97,6 +98,25 @@ def summary_of(
     return Summary.of(claims_of(assertion or Assertion({}), lookup))
 
 
+def _summary_of_nodes(
+    assertion: Assertion, badge: BadgeClass, badge_id: str | None, profile: Profile, profile_id: str | None
+) -> Summary:
+    """:func:`summary_of` the assertion, given the BadgeClass and profile (and their ids) it
+    would look up: every verification reports one, so it is spelt out here for the nodes
+    already had rather than read through :class:`~badgekiln.model.claims.Claims` again."""
+    recipient = assertion.recipient
+    issued, expires = assertion.issued, assertion.expires
+    return Summary(
+        id=assertion.id,
+        type=assertion.types,
+        issuer={"id": profile_id, "name": profile.name},
+        achievement={"id": badge_id, "name": badge.name},
+        recipient=string(recipient.identity) if recipient is not None else None,
+        issued=issued.text if issued else None,
+        expires=expires.text if expires else None,
+    )
+
+
 # --- nodes ----------------------------------------------------------------------------------------
 
 
@@ -127,22 +147,38 @@ def _node(session: Session, checks: Checks, ref: Any, view: type[_V], kind: str)
     return url, node
 
 
-def _check_context(session: Session, checks: Checks, assertion: Assertion) -> None:
+def _nested_contexts(assertion: Assertion, payload: bytes | None) -> list[Any]:
+    """:attr:`Assertion.nested_contexts`, without walking the assertion when ``payload`` (the
+    JSON text it was parsed from) shows it has none: a member named ``@context`` is written
+    ``"@context"`` in the text unless a ``\\u`` escape spells it, so a text without escapes and
+    without more occurrences than the top level's own member has no nested one. (Extra
+    occurrences, in strings for instance, only mean the walk is done.)"""
+    if (
+        payload is not None
+        and b"\\u" not in payload
+        and payload.count(b'"@context"') <= ("@context" in assertion.raw)
+    ):
+        return []
+    return assertion.nested_contexts
+
+
+def _check_context(
+    session: Session, checks: Checks, assertion: Assertion, payload: bytes | None = None
+) -> None:
     """The 2.0 context and bundled (or caller-pinned) extension contexts: conformance (an OB 2.0
     assertion's trust rests on where it is hosted or on its JWS over the JSON bytes, not on
-    JSON-LD)."""
+    JSON-LD). ``payload`` is the JSON text the assertion was parsed from, when there is one."""
     from badgekiln.jsonld.loader import bundled_context_urls
 
     contexts = assertion.contexts
     bundled = bundled_context_urls()
     # every entry not outside the bundled ones is a URL (a string)
-    outside = [
-        entry
-        for entry in [*contexts, *assertion.nested_contexts]
-        if not isinstance(entry, str) or entry not in bundled
-    ]
+    outside = [entry for entry in contexts if not isinstance(entry, str) or entry not in bundled]
+    nested = _nested_contexts(assertion, payload)
+    if nested:
+        outside += [entry for entry in nested if not isinstance(entry, str) or entry not in bundled]
     pinned = session.note_pinned_contexts(checks, outside) if outside else frozenset()
-    if not any(isinstance(entry, str) and entry in OB2_CONTEXTS for entry in contexts):
+    if OB2_CONTEXTS.isdisjoint([entry for entry in contexts if isinstance(entry, str)]):
         shown = repr(assertion.context)[:120]
         checks.deviation("context", f"@context {shown} is not the Open Badges 2.0 context", "ob2-context")
     elif outside and not all(isinstance(entry, str) for entry in outside):
@@ -163,17 +199,20 @@ def _check_context(session: Session, checks: Checks, assertion: Assertion) -> No
 def _check_assertion(checks: Checks, assertion: Assertion, verification: frozenset[str]) -> None:
     """Required members. What trust needs (a recipient, a BadgeClass to find the issuer by,
     the verification method, readable dates) fails; the rest of the 2.0 profile is conformance."""
+    raw = assertion.raw  # read directly: every verification asks all of these once
     problems: list[str] = []
     deviations: list[tuple[str, str]] = []
-    if not is_http(assertion.declared_id) and not str(assertion.declared_id).startswith("urn:uuid:"):
+    declared = raw.get("id")
+    if not is_http(declared) and not str(declared).startswith("urn:uuid:"):
         deviations.append(("id must be an HTTP(S) URL or a urn:uuid", "assertion-id"))
     if "Assertion" not in assertion.types:
-        deviations.append((f"type {assertion.type!r} is not Assertion", "assertion-type"))
+        deviations.append((f"type {raw.get('type')!r} is not Assertion", "assertion-type"))
     if assertion.recipient is None:
         problems.append("recipient must be an IdentityObject")
-    if not isinstance(assertion.badge, str | Mapping):
+    badge = raw.get("badge")
+    if not isinstance(badge, str) and not is_object(badge):
         problems.append("badge must be a BadgeClass URL or object")
-    image = assertion.image
+    image = image_of(raw.get("image"))
     if image is not None and image.lower().startswith("data:"):
         # the Assertion's image is the baked badge, published at a URL (as the 1EdTech validator requires)
         deviations.append(("the Assertion image may not be a data: URI", "data-image"))
@@ -190,17 +229,19 @@ def _check_assertion(checks: Checks, assertion: Assertion, verification: frozens
         checks.deviation("structure", message, code)
     if not problems and not deviations:
         checks.passed("structure", "a well-formed Open Badges 2.0 Assertion")
-    if assertion.extensions:
+    if extensions := assertion.extensions:
         # their JSON Schemas are remote documents, and badgekiln fetches no schemas
-        shown = ", ".join(assertion.extensions)[:200]
+        shown = ", ".join(extensions)[:200]
         checks.warning("structure", f"extensions not validated: {shown}", "extensions")
 
 
 def _resolve_issuer(
     session: Session, checks: Checks, assertion: Assertion, documents: dict[str, Mapping[str, Any]]
-) -> tuple[str | None, Profile | None]:
-    """(issuer id, issuer profile); problems recorded on ``issuer``, the documents fetched for
-    the BadgeClass and the profile put in ``documents`` by URL."""
+) -> tuple[str | None, Profile | None, Summary | None]:
+    """(issuer id, issuer profile, the report's summary of the assertion and both); problems
+    recorded on ``issuer``, the documents fetched for the BadgeClass and the profile put in
+    ``documents`` by URL. All ``None`` when the nodes could not be had (then :func:`summary_of`
+    reads what there is from ``documents``)."""
     try:
         badge_url, badge = _node(session, checks, assertion.badge, BadgeClass, "BadgeClass")
         if badge_url is not None:
@@ -212,15 +253,18 @@ def _resolve_issuer(
             documents[issuer_url] = profile.raw
     except BadgeKilnError as exc:
         checks.error("issuer", exc, "the BadgeClass or issuer profile: ")
-        return None, None
-    if not {"Issuer", "Profile"} & set(profile.types):
+        return None, None, None
+    if _PROFILE_TYPES.isdisjoint(profile.types):
         checks.failed(
             "issuer", f"the issuer profile has type {profile.type!r}, not Issuer/Profile", "profile"
         )
     issuer_id = issuer_url or profile.id
     if issuer_id is None:
         checks.failed("issuer", "the issuer profile has no id", "profile")
-    return issuer_id, profile
+    # the very nodes summary_of would read back from ``documents`` (a fetched node that names
+    # no id is known by its URL)
+    summary = _summary_of_nodes(assertion, badge, badge.id or badge_url, profile, profile.id or issuer_url)
+    return issuer_id, profile, summary
 
 
 # --- hosted ---------------------------------------------------------------------------------------
@@ -344,7 +388,7 @@ def verify_hosted(
     _check_context(session, checks, hosted)
     _check_assertion(checks, hosted, _HOSTED)
     documents: dict[str, Mapping[str, Any]] = {}
-    issuer_id, profile = _resolve_issuer(session, checks, hosted, documents)
+    issuer_id, profile, summary = _resolve_issuer(session, checks, hosted, documents)
     if issuer_id is not None and profile is not None:
         check_scope(checks, target, id_of(hosted.badge), issuer_id, profile)
         checks.passed("status", "not revoked: the issuer still serves the assertion")
@@ -353,7 +397,9 @@ def verify_hosted(
         _check_envelope(session, checks, jws, hosted, profile)
     check_window_and_recipient(session, checks, hosted)
     endorsements = _endorsements(session, checks, hosted, documents, profile)
-    return checks.report("ob2", fmt, summary_of(hosted, documents), "hosted", endorsements=endorsements)
+    if summary is None:
+        summary = summary_of(hosted, documents)
+    return checks.report("ob2", fmt, summary, "hosted", endorsements=endorsements)
 
 
 def _check_envelope(
@@ -472,10 +518,10 @@ def verify_signed(session: Session, parsed: CompactJws, assertion: Assertion, fm
     from badgekiln.proofs.jws import ALLOWED_ALGORITHMS, verify_compact
 
     checks = session.checks()
-    _check_context(session, checks, assertion)
+    _check_context(session, checks, assertion, parsed.payload)
     _check_assertion(checks, assertion, _SIGNED)
     documents: dict[str, Mapping[str, Any]] = {}
-    issuer_id, profile = _resolve_issuer(session, checks, assertion, documents)
+    issuer_id, profile, summary = _resolve_issuer(session, checks, assertion, documents)
     alg = parsed.alg
     verified: tuple[str, CryptographicKey | None] | None = None
     for key_id, key, document in _candidate_keys(session, checks, assertion, profile):
@@ -502,7 +548,8 @@ def verify_signed(session: Session, parsed: CompactJws, assertion: Assertion, fm
         _check_revocation_list(session, checks, assertion, issuer_id, profile)
     check_window_and_recipient(session, checks, assertion)
     endorsements = _endorsements(session, checks, assertion, documents, profile)
-    summary = summary_of(assertion, documents)
+    if summary is None:
+        summary = summary_of(assertion, documents)
     return checks.report("ob2", fmt, summary, f"jws {alg}", endorsements=endorsements)
 
 
@@ -587,16 +634,16 @@ def check_window_and_recipient(session: Session, checks: Checks, assertion: Asse
 def _endorsement_refs(
     assertion: Assertion, documents: Mapping[str, Mapping[str, Any]], profile: Profile | None
 ) -> list[Any]:
-    """Every ``endorsement`` of the assertion, its BadgeClass and its issuer profile (each a URL
-    or an embedded Endorsement)."""
-    badge = assertion.badge
-    badge_class = assertion.badge_class or (
-        BadgeClass.of(documents.get(badge)) if isinstance(badge, str) else None
-    )
-    refs = list(assertion.endorsement_refs)
-    for holder in (badge_class, profile):
-        if holder is not None:
-            refs.extend(holder.endorsement_refs)
+    """Every ``endorsement`` of the assertion, its BadgeClass (as embedded, else as fetched) and
+    its issuer profile (each a URL or an embedded Endorsement)."""
+    raw = assertion.raw  # read directly: every verification asks, and few badges have any
+    badge = raw.get("badge")
+    if not is_object(badge):
+        badge = documents.get(badge) if isinstance(badge, str) else None
+    refs = list(as_list(raw.get("endorsement")))
+    for holder in (badge, profile.raw if profile is not None else None):
+        if holder is not None and "endorsement" in holder:
+            refs.extend(as_list(holder["endorsement"]))
     return refs
 
 
