@@ -182,7 +182,7 @@ def test_a_rotation_that_died_holds_the_issuer_until_its_lease_ends(store: Local
 
     def die(current: Any) -> bytes:  # a rotation that claimed the record and crashed
         record = IssuerRecord.from_dict(load(current), current.key)
-        claimed = begin_rotation(record, token="dead", kms_wanted=0, options=KeyOptions(), now=start)
+        claimed = begin_rotation(record, token="dead", families=("ed25519",), options=KeyOptions(), now=start)
         return json.dumps(claimed.to_dict()).encode()
 
     store.update(issuer_record_path("acme"), die, content_type="application/json")
@@ -190,8 +190,9 @@ def test_a_rotation_that_died_holds_the_issuer_until_its_lease_ends(store: Local
         rotate_key(store, "acme", now=start + ROTATION_LEASE - timedelta(seconds=1))
     assert caught.value.reason == "concurrent-rotation"
     rotated = rotate_key(store, "acme", now=start + ROTATION_LEASE + timedelta(seconds=1))
-    assert rotated.active_key("ed25519").name == "ed25519-2"
-    assert rotated.rotation is None
+    # ed25519-2 was the dead rotation's (planned, so never given to another key)
+    assert rotated.active_key("ed25519").name == "ed25519-3"
+    assert (rotated.rotation, rotated.planned) == (None, ())
 
 
 class _FailingDeletes(LocalStore):
@@ -406,3 +407,199 @@ def test_a_kms_signature_racing_the_retirement_of_its_key_is_a_conflict(
     with pytest.raises(SigningError) as refused:
         fresh.sign(b"payload")
     assert refused.value.details["aws_code"] == "DisabledException"
+
+
+# --- keys a rotation made and never recorded are destroyed, never orphaned --------------------
+
+
+def _private_names(store: LocalStore) -> set[str]:
+    return {k.removeprefix("private/keys/").removesuffix(".pem") for k in store.list("private/keys/")}
+
+
+def _kms_states(kms: Any) -> dict[str, str]:
+    """Every KMS key's state, by the name in its alias (``rsa-2``)."""
+    states = {}
+    for alias in kms.list_aliases()["Aliases"]:
+        if alias["AliasName"].startswith("alias/badgekiln/acme/"):
+            name = alias["AliasName"].removeprefix("alias/badgekiln/acme/").rsplit("-", 1)[0]
+            states[name] = _state(kms, alias["TargetKeyId"])
+    return states
+
+
+class _Faulty(LocalStore):
+    """A store that fails (``StoreError``) at one point of a rotation, once: ``"key-document"``
+    (the first write of a new key's documents, after the key was made), ``"commit"`` (the
+    commit's write of the issuer record) or ``"commit-landed"`` (the commit is written, and then
+    the store answers an error, as a reply lost in transit)."""
+
+    fault: str | None = None
+
+    def put(self, key: str, body: bytes, **kwargs: Any) -> str:
+        if self.fault == "key-document" and key.startswith("public/issuers/acme/keys/rsa-2"):
+            self.fault = None
+            raise StoreError("injected", reason="injected")
+        return super().put(key, body, **kwargs)
+
+    def update(self, key: str, fn: Any, **kwargs: Any) -> Any:
+        if self.fault in ("commit", "commit-landed") and key == issuer_record_path("acme"):
+            record = IssuerRecord.from_dict(load(super().get(key)), key)
+            if record.rotation is not None:  # the claim was written: this is the commit
+                fault, self.fault = self.fault, None
+                if fault == "commit-landed":
+                    super().update(key, fn, **kwargs)
+                raise StoreError("injected", reason="injected")
+        return super().update(key, fn, **kwargs)
+
+
+@pytest.mark.parametrize("fault", ["key-document", "commit"])
+def test_a_failed_rotation_destroys_the_local_key_it_made(tmp_path: Path, fault: str) -> None:
+    # a failed rotation left its new private key in the store, named by no record
+    store = _Faulty(str(tmp_path / "store"))
+    seed_acme(store)
+    before = _private_names(store)
+    store.fault = fault
+    with pytest.raises(StoreError):
+        rotate_key(store, "acme", families=("rsa",))
+    record = get_issuer(store, "acme")
+    assert [k.name for k in record.keys] == ["ed25519-1", "rsa-1"]
+    assert (record.rotation, record.planned) == (None, ())
+    assert _private_names(store) == before  # the new PEM deleted, the recorded ones kept
+    # its documents, published ahead of the commit, are gone or rebuilt from the record
+    assert _published(store)["jwks"] == {"ed25519-1", "rsa-1"}
+    assert "rsa-2" not in _published(store)["verificationMethod"]
+    assert not any("rsa-2" in k for k in store.list("public/issuers/acme/keys/"))
+    # the name of a key that never was is free again (nothing names it)
+    assert rotate_key(store, "acme", families=("rsa",)).active_key("rsa").name == "rsa-2"
+
+
+@pytest.mark.parametrize("fault", ["key-document", "commit"])
+def test_a_failed_rotation_schedules_the_kms_key_it_made_for_deletion(
+    tmp_path: Path, kms: Any, rsa_in_kms: KeyOptions, fault: str
+) -> None:
+    store = _Faulty(str(tmp_path / "store"))
+    seed_acme(store, keys=rsa_in_kms)
+    store.fault = fault
+    with pytest.raises(StoreError):
+        rotate_key(store, "acme", families=("rsa",), keys=rsa_in_kms)
+    assert _kms_states(kms) == {"rsa-1": "Enabled", "rsa-2": "PendingDeletion"}
+    deletion = next(
+        kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]["DeletionDate"]
+        for k in kms.list_keys()["Keys"]
+        if _state(kms, k["KeyId"]) == "PendingDeletion"
+    )
+    assert deletion - datetime.now(UTC) < timedelta(days=signing.KMS_DELETION_WINDOW_DAYS, minutes=5)
+    record = get_issuer(store, "acme")
+    assert (record.kms_made, record.planned) == (2, ())  # the budget stays spent
+
+
+def test_a_key_whose_commit_landed_is_never_destroyed(
+    tmp_path: Path, kms: Any, rsa_in_kms: KeyOptions
+) -> None:
+    # the commit was written but its reply lost: the key is recorded, so it must stay
+    store = _Faulty(str(tmp_path / "store"))
+    seed_acme(store, keys=rsa_in_kms)
+    store.fault = "commit-landed"
+    with pytest.raises(StoreError):
+        rotate_key(store, "acme", families=("rsa",), keys=rsa_in_kms)
+    record = get_issuer(store, "acme")
+    assert (record.active_key("rsa").name, record.rotation, record.planned) == ("rsa-2", None, ())
+    assert _kms_states(kms)["rsa-2"] == "Enabled"
+    issued = issue_credential(store, "acme", {**REQUEST, "proof": "jwt"})
+    assert _verifies(store, issued)
+
+
+class _FaultyAndFailingDeletes(_FailingDeletes, _Faulty):
+    pass
+
+
+def test_when_the_cleanup_fails_the_key_stays_planned_for_the_next_rotation(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = _FaultyAndFailingDeletes(str(tmp_path / "store"))
+    seed_acme(store)
+    before = _private_names(store)
+    store.failing, store.fault = True, "commit"
+    with pytest.raises(StoreError):
+        rotate_key(store, "acme", families=("rsa",))
+    assert "could not destroy unrecorded key" in caplog.text
+    record = get_issuer(store, "acme")
+    assert record.rotation is None  # the lease is given back all the same
+    assert [p.name for p in record.planned] == ["rsa-2"]
+    assert [n.split(".")[1] for n in _private_names(store) - before] == ["rsa-2"]
+    store.failing = False
+    again = rotate_key(store, "acme", families=("rsa",))
+    assert (again.active_key("rsa").name, again.planned) == ("rsa-3", ())
+    assert _private_names(store) - before == {again.active_key("rsa").private_name}
+
+
+def test_a_rotation_taken_over_leaves_no_kms_key_unrecorded(
+    store: LocalStore, kms: Any, rsa_in_kms: KeyOptions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a rotation whose lease ran out while it worked (it made rsa-2) and another took over: its
+    # key was left in KMS, named by no record, billed monthly and counted against the day's cap
+    from badgekiln.issue import issuers
+
+    start = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    seed_acme(store, keys=rsa_in_kms)
+    issue_credential(store, "acme", {**REQUEST, "proof": "jwt"})  # rsa-1 used: retired, kept
+    publish_key = issuers._publish_key
+    took_over: list[IssuerRecord] = []
+
+    def slow(*args: Any) -> None:  # the first rotation, just after making its key, stalls
+        monkeypatch.setattr(issuers, "_publish_key", publish_key)
+        later = start + ROTATION_LEASE * 2  # past its lease: another rotation takes over
+        took_over.append(rotate_key(store, "acme", families=("rsa",), keys=rsa_in_kms, now=later))
+        publish_key(*args)
+
+    monkeypatch.setattr(issuers, "_publish_key", slow)
+    with pytest.raises(Conflict) as caught:
+        rotate_key(store, "acme", families=("rsa",), keys=rsa_in_kms, now=start)
+    assert caught.value.reason == "concurrent-rotation"
+    assert took_over[0].active_key("rsa").name == "rsa-3"
+    # every KMS key is recorded or pending deletion: the loser's rsa-2 and the retired rsa-1
+    assert _kms_states(kms) == {"rsa-1": "PendingDeletion", "rsa-2": "PendingDeletion", "rsa-3": "Enabled"}
+    record = get_issuer(store, "acme")
+    assert (record.rotation, record.planned) == (None, ())
+    assert [k.name for k in record.keys] == ["ed25519-1", "rsa-1", "rsa-3"]
+    # the loser's early documents are rebuilt from the record: the winner's key is published
+    assert _published(store)["jwks"] == {"ed25519-1", "rsa-1", "rsa-3"}
+    assert _published(store)["verificationMethod"] == {"ed25519-1", "rsa-1", "rsa-3"}
+    assert _verifies(store, issue_credential(store, "acme", {**REQUEST, "proof": "jwt"}))
+
+
+def test_the_key_of_a_rotation_that_died_is_destroyed_by_the_one_taking_over(
+    store: LocalStore, kms: Any, rsa_in_kms: KeyOptions
+) -> None:
+    # a rotation that made its KMS key and died (no code of its own ran after): the key is
+    # planned in the record, so the rotation that takes the lease over destroys it
+    start = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    seed_acme(store, keys=rsa_in_kms)
+
+    def die(current: Any) -> bytes:
+        record = IssuerRecord.from_dict(load(current), current.key)
+        claimed = begin_rotation(record, token="dead", families=("rsa",), options=rsa_in_kms, now=start)
+        return json.dumps(claimed.to_dict()).encode()
+
+    stored = store.update(issuer_record_path("acme"), die, content_type="application/json")
+    (plan,) = IssuerRecord.from_dict(load(stored), stored.key).planned
+    signing.create_key(
+        store, "acme", plan, options=rsa_in_kms, created="2026-12-07T09:00:00Z", method_id=None
+    )
+    assert _kms_states(kms) == {"rsa-1": "Enabled", "rsa-2": "Enabled"}
+    rotated = rotate_key(store, "acme", families=("rsa",), keys=rsa_in_kms, now=start + ROTATION_LEASE * 2)
+    assert _kms_states(kms) == {"rsa-1": "PendingDeletion", "rsa-2": "PendingDeletion", "rsa-3": "Enabled"}
+    assert (rotated.active_key("rsa").name, rotated.planned) == ("rsa-3", ())
+
+
+def test_the_keys_of_an_issuer_creation_that_lost_the_race_are_destroyed(tmp_path: Path) -> None:
+    # the same create twice at once: the one whose record write loses made keys no record names
+    class _Twin(LocalStore):
+        def create(self, key: str, body: bytes, **kwargs: Any) -> str:
+            if key == issuer_record_path("acme"):
+                create_issuer(LocalStore(str(tmp_path / "store")), PUBLIC_URL, ACME)  # gets in first
+            return super().create(key, body, **kwargs)
+
+    store = _Twin(str(tmp_path / "store"))
+    record = create_issuer(store, PUBLIC_URL, ACME)
+    assert _private_names(store) == {k.private_name for k in record.keys}
+    assert record == get_issuer(store, "acme")

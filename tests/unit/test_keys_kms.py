@@ -18,9 +18,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_dss_signature
 
 from badgekiln.errors import InvalidField, SigningError
-from badgekiln.keys.kms import RAW_MESSAGE_LIMIT, KmsSigner, create_kms_key
+from badgekiln.keys.kms import RAW_MESSAGE_LIMIT, KmsSigner, create_kms_key, schedule_alias_key_deletion
 from badgekiln.keys.signer import Signer
-from tests.aws_support import mocked_aws
+from tests.aws_support import kms_refuses_unusable_keys, mocked_aws
 
 KID = "did:web:badges.example.org:issuers:acme#key-1"
 MESSAGE = b"eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJhY21lIn0"
@@ -147,6 +147,23 @@ def test_create_kms_key_alias_clash_schedules_the_new_key_for_deletion(kms: Any)
         for key in kms.list_keys()["Keys"]
     }
     assert sorted(states.values()) == ["Enabled", "PendingDeletion"]
+
+
+def test_schedule_alias_key_deletion_finds_the_key_by_its_alias_and_may_be_repeated(
+    kms: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kms_refuses_unusable_keys(monkeypatch)  # GetPublicKey of a key pending deletion, as on KMS
+    arn = create_kms_key("rsa2048", alias="alias/ns/acme/rsa-2-abcd", client=kms)
+    other = create_kms_key("rsa2048", alias="alias/ns/acme/rsa-1-abcd", client=kms)
+    for _ in range(2):  # the second finds it pending deletion
+        schedule_alias_key_deletion("alias/ns/acme/rsa-2-abcd", client=kms)
+    schedule_alias_key_deletion("alias/ns/acme/never-made", client=kms)  # nothing to destroy
+    states = {a: kms.describe_key(KeyId=a)["KeyMetadata"]["KeyState"] for a in (arn, other)}
+    assert states == {arn: "PendingDeletion", other: "Enabled"}
+    kms.disable_key(KeyId=other.rsplit("/", 1)[1])
+    with pytest.raises(SigningError) as caught:  # a refusal that is not "gone" is an error
+        schedule_alias_key_deletion("alias/ns/acme/rsa-1-abcd", client=kms)
+    assert caught.value.details["aws_code"] == "DisabledException"
 
 
 @pytest.mark.parametrize(

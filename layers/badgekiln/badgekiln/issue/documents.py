@@ -12,7 +12,7 @@ from typing import Any, Final
 
 from badgekiln.hosting import layout as paths
 from badgekiln.hosting.layout import ImageFormat, Layout
-from badgekiln.issue.records import IssuerRecord, KeyRecord
+from badgekiln.issue.records import IssuerRecord, KeyFamily, KeyRecord
 from badgekiln.issue.signing import key_forms
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "jwks_entries",
     "key_documents",
     "key_jwk",
+    "key_paths",
     "ob2_issuer_document",
     "ob2_key_document",
     "profile_document",
@@ -126,6 +127,12 @@ def key_documents(
     if key.family == "rsa":
         out[paths.ob2_key(issuer.slug, key.name)] = ob2_key_document(where, issuer, key)
     return out
+
+
+def key_paths(slug: str, name: str, family: KeyFamily) -> tuple[paths.Hosted, ...]:
+    """Where :func:`key_documents` may put key ``name``'s documents (to delete them)."""
+    hosted = tuple(paths.key_document(slug, name, ext) for ext in ("json", "jwk", "pem"))
+    return (*hosted, paths.ob2_key(slug, name)) if family == "rsa" else hosted
 
 
 def key_jwk(where: Layout, issuer: IssuerRecord, key: KeyRecord) -> dict[str, Any]:

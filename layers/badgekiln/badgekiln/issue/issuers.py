@@ -35,6 +35,7 @@ from badgekiln.issue.records import (
     RECORD_HEADERS,
     IssuerRecord,
     KeyFamily,
+    KeyPlan,
     KeyRecord,
     dump,
     issuer_index_path,
@@ -43,12 +44,12 @@ from badgekiln.issue.records import (
     stamp,
 )
 from badgekiln.issue.signing import (
-    FAMILY_KINDS,
     KeyOptions,
     begin_rotation,
     create_key,
+    destroy_planned,
     destroy_private_half,
-    next_key_name,
+    plan_key,
     retire_keys,
 )
 from badgekiln.issue.statuslists import STATUS_RETRY, ensure_lists, ensure_ob2_revocation_list, list_signers
@@ -132,14 +133,12 @@ def create_issuer(
         suspension=data.suspension,
         request=request,
     )
+    plans = (
+        plan_key(slug, "ed25519", "ed25519-1", options=keys),
+        plan_key(slug, "rsa", "rsa-1", options=keys),
+    )
     ed25519 = create_key(
-        store,
-        slug,
-        "ed25519",
-        "ed25519-1",
-        options=keys,
-        created=when,
-        method_id=_method(record, "ed25519-1"),
+        store, slug, plans[0], options=keys, created=when, method_id=_method(record, "ed25519-1")
     )
     if kind == "key":
         from badgekiln.keys.formats import jwk_to_public_key
@@ -147,9 +146,7 @@ def create_issuer(
         did = did_key_encode(jwk_to_public_key(ed25519.jwk))  # type: ignore[arg-type]
         record = replace(record, id=did)
         ed25519 = replace(ed25519, method_id=f"{did}#{did.removeprefix('did:key:')}")
-    rsa = create_key(
-        store, slug, "rsa", "rsa-1", options=keys, created=when, method_id=_method(record, "rsa-1")
-    )
+    rsa = create_key(store, slug, plans[1], options=keys, created=when, method_id=_method(record, "rsa-1"))
     # the first Ed25519 key signs the status lists at once (below)
     made = sum(1 for k in (ed25519, rsa) if k.backend == "kms")
     record = replace(
@@ -161,7 +158,9 @@ def create_issuer(
     try:
         store.create(issuer_record_path(slug), dump(record.to_dict()), **RECORD_HEADERS)
     except Conflict:
-        # a concurrent create of the same slug won: fine if it was this very request
+        # a concurrent create of the same slug won (fine if it was this very request): the keys
+        # made here are named by no record, so they are destroyed
+        _discard(store, where, slug, plans, keys)
         existing = _existing(store, slug, request)
         if existing is None:  # pragma: no cover - _existing raises for a different request
             raise
@@ -353,22 +352,21 @@ def rotate_key(
     where = Layout.parse(issuer.public_url)
     started = _now(now)
     when = stamp(started)
-    kms_wanted = sum(1 for f in families if FAMILY_KINDS[f] not in keys.local_kinds)
     token = secrets.token_hex(8)
 
     def claim(current: StoredObject | None) -> bytes | None:
         record = _current_record(current, issuer.slug)
-        claimed = begin_rotation(record, token=token, kms_wanted=kms_wanted, options=keys, now=started)
+        claimed = begin_rotation(record, token=token, families=families, options=keys, now=started)
         return dump(claimed.to_dict())
 
     stored = store.update(issuer_record_path(issuer.slug), claim, **RECORD_HEADERS)
     issuer = IssuerRecord.from_dict(load(stored), stored.key)
+    plans = tuple(p for p in issuer.planned if p.token == token)
     new: list[KeyRecord] = []
     try:
-        for family in families:
-            name = next_key_name(replace(issuer, keys=issuer.keys + tuple(new)), family)
+        for plan in plans:
             key = create_key(
-                store, issuer.slug, family, name, options=keys, created=when, method_id=_method(issuer, name)
+                store, issuer.slug, plan, options=keys, created=when, method_id=_method(issuer, plan.name)
             )
             new.append(key)
             _publish_key(store, where, issuer, key)
@@ -379,19 +377,27 @@ def rotate_key(
 
         def commit(current: StoredObject | None) -> bytes | None:
             record = _current_record(current, issuer.slug)
+            if new and {k.name for k in new} <= {k.name for k in record.keys}:
+                return None  # this commit landed and its reply was lost: the retry sees it
             if record.rotation != token:
                 raise Conflict(
                     f"issuer {issuer.slug!r} was rotated concurrently; run rotate-key again",
                     reason="concurrent-rotation",
                 )
             retired = retire_keys(record, tuple(new), when=when, pinned=pinned)
-            done = replace(retired, rotation=None, rotation_until=None, revision=record.revision + 1)
+            done = replace(
+                retired,
+                rotation=None,
+                rotation_until=None,
+                planned=tuple(p for p in record.planned if p.token != token),
+                revision=record.revision + 1,
+            )
             return dump(done.to_dict())
 
-        # a failed commit frees the lease too (one that did land cleared it: the release is a no-op)
+        # a failed commit is abandoned too (one that did land named the keys: they are kept)
         stored = store.update(issuer_record_path(issuer.slug), commit, **RECORD_HEADERS)
     except BaseException:
-        _release_rotation(store, issuer.slug, token)
+        _abandon_rotation(store, issuer.slug, token, plans, keys, now=now)
         raise
     updated = IssuerRecord.from_dict(load(stored), stored.key)
     publish_issuer(store, updated, now=now)
@@ -404,20 +410,63 @@ def _current_record(current: StoredObject | None, slug: str) -> IssuerRecord:
     return IssuerRecord.from_dict(load(current), current.key)
 
 
-def _release_rotation(store: Store, slug: str, token: str) -> None:
-    """Give back the lease of a rotation that failed before its keys were recorded (the KMS
-    budget it reserved stays spent: a failed creation may still have made a key)."""
+def _abandon_rotation(
+    store: Store,
+    slug: str,
+    token: str,
+    plans: tuple[KeyPlan, ...],
+    options: KeyOptions,
+    *,
+    now: datetime | None,
+) -> None:
+    """Undo a rotation that failed (or was taken over) before its commit: destroy the keys it
+    made that the record does not name, give back its lease, and republish the issuer's
+    documents from the record (the rotation published its new keys before the commit). Best
+    effort: what fails is logged, and the keys not destroyed stay planned in the record for the
+    next rotation (the KMS budget reserved stays spent: a failed creation may still have made a key).
+    """
+    try:
+        record = _read(store, slug)
+    except BadgeKilnError:  # unknown whether the commit landed: destroy nothing
+        logger.warning("rotation of issuer %r failed and its record cannot be read", slug, exc_info=True)
+        return
+    where = Layout.parse(record.public_url)
+    named = {k.name for k in record.keys}  # names are never reused: a named plan was committed
+    done = _discard(store, where, slug, tuple(p for p in plans if p.name not in named), options)
 
     def release(current: StoredObject | None) -> bytes | None:
         record = _current_record(current, slug)
-        if record.rotation != token:
+        planned = tuple(p for p in record.planned if (p.token, p.name) not in done)
+        if record.rotation != token and planned == record.planned:
             return None
-        return dump(replace(record, rotation=None, rotation_until=None).to_dict())
+        if record.rotation == token:
+            record = replace(record, rotation=None, rotation_until=None)
+        # a newer revision than the documents the rotation published ahead of its commit
+        return dump(replace(record, planned=planned, revision=record.revision + 1).to_dict())
 
     try:
-        store.update(issuer_record_path(slug), release, **RECORD_HEADERS)
-    except BadgeKilnError:  # the lease then simply runs out
-        logger.warning("could not release the rotation lease of issuer %r", slug, exc_info=True)
+        stored = store.update(issuer_record_path(slug), release, **RECORD_HEADERS)
+        publish_issuer(store, IssuerRecord.from_dict(load(stored), stored.key), now=now)
+    except BadgeKilnError:  # the lease then simply runs out; the next rotation republishes
+        logger.warning("could not release the rotation of issuer %r", slug, exc_info=True)
+
+
+def _discard(
+    store: Store, where: Layout, slug: str, plans: tuple[KeyPlan, ...], options: KeyOptions
+) -> set[tuple[str, str]]:
+    """Destroy the keys ``plans`` made and no record names, with their key documents; the
+    ``(token, name)`` of each one done (a failure is logged and left for the next rotation)."""
+    done: set[tuple[str, str]] = set()
+    for plan in plans:
+        try:
+            destroy_planned(store, plan, options)
+            for hosted in documents.key_paths(slug, plan.name, plan.family):
+                store.delete(hosted.key)
+        except BadgeKilnError:
+            logger.warning("could not destroy unrecorded key %r of %r", plan.locator, slug, exc_info=True)
+            continue
+        done.add((plan.token, plan.name))
+    return done
 
 
 def _finish_retirement(store: Store, issuer: IssuerRecord, options: KeyOptions) -> IssuerRecord:
@@ -425,6 +474,10 @@ def _finish_retirement(store: Store, issuer: IssuerRecord, options: KeyOptions) 
     withdrawn ones, then record that (withdrawn keys leave the record). Whatever fails stays
     recorded as it was, for the next rotation to finish; the record as it then is."""
     where = Layout.parse(issuer.public_url)
+    named = {k.name for k in issuer.keys}
+    # planned keys of rotations that failed, died or were taken over: no commit can name them now
+    abandoned = tuple(p for p in issuer.planned if p.token != issuer.rotation and p.name not in named)
+    discarded = _discard(store, where, issuer.slug, abandoned, options)
     done: set[str] = set()
     for key in issuer.keys:
         if key.retired is None or (key.destroyed and not key.withdrawn):
@@ -433,13 +486,13 @@ def _finish_retirement(store: Store, issuer: IssuerRecord, options: KeyOptions) 
             if not key.destroyed:
                 destroy_private_half(store, key, options)
             if key.withdrawn:
-                for hosted in documents.key_documents(where, issuer, key):
+                for hosted in documents.key_paths(issuer.slug, key.name, key.family):
                     store.delete(hosted.key)
         except BadgeKilnError:  # the key stays as it is recorded; the next rotation retries
             logger.warning("could not finish retiring key %r of %r", key.name, issuer.slug, exc_info=True)
             continue
         done.add(key.name)
-    if not done:
+    if not done and not discarded:
         return issuer
 
     def record_done(current: StoredObject | None) -> bytes | None:
@@ -449,7 +502,10 @@ def _finish_retirement(store: Store, issuer: IssuerRecord, options: KeyOptions) 
             for k in record.keys
             if not (k.name in done and k.withdrawn)
         )
-        return None if keys == record.keys else dump(replace(record, keys=keys).to_dict())
+        planned = tuple(p for p in record.planned if (p.token, p.name) not in discarded)
+        if keys == record.keys and planned == record.planned:
+            return None
+        return dump(replace(record, keys=keys, planned=planned).to_dict())
 
     stored = store.update(issuer_record_path(issuer.slug), record_done, **RECORD_HEADERS)
     return IssuerRecord.from_dict(load(stored), stored.key)

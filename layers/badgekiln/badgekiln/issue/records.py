@@ -40,6 +40,7 @@ __all__ = [
     "ISSUER_INDEX",
     "CredentialRecord",
     "IssuerRecord",
+    "KeyPlan",
     "KeyRecord",
     "achievement_record_path",
     "create_record",
@@ -167,6 +168,14 @@ def _take(data: Mapping[str, Any], name: str, kind: type, key: str) -> Any:
     return value
 
 
+def _family_backend(data: Mapping[str, Any], key: str) -> tuple[KeyFamily, Literal["local", "kms"]]:
+    family = _take(data, "family", str, key)
+    backend = _take(data, "backend", str, key)
+    if family not in ("ed25519", "rsa") or backend not in ("local", "kms"):
+        raise _corrupt(key, "has an unknown key family or backend")
+    return family, backend
+
+
 @dataclass(frozen=True)
 class KeyRecord:
     """One signing key of an issuer. The newest key of each family is the one that signs; a
@@ -204,10 +213,7 @@ class KeyRecord:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], key: str) -> KeyRecord:
-        family = _take(data, "family", str, key)
-        backend = _take(data, "backend", str, key)
-        if family not in ("ed25519", "rsa") or backend not in ("local", "kms"):
-            raise _corrupt(key, "has an unknown key family or backend")
+        family, backend = _family_backend(data, key)
         return cls(
             name=_take(data, "name", str, key),
             family=family,
@@ -223,6 +229,33 @@ class KeyRecord:
             retired=_maybe(data, "retired", str),
             withdrawn=data.get("withdrawn") is True,
             destroyed=data.get("destroyed") is True,
+        )
+
+
+@dataclass(frozen=True)
+class KeyPlan:
+    """A key a rotation is about to make, recorded with its lease before the key exists, so a
+    key whose rotation fails, dies or is taken over is never orphaned: whoever finds it
+    unrecorded (not in :attr:`IssuerRecord.keys`) destroys it (see :mod:`badgekiln.issue.signing`)."""
+
+    #: The rotation's lease token (:attr:`IssuerRecord.rotation` while it holds the issuer).
+    token: str
+    name: str
+    family: KeyFamily
+    backend: Literal["local", "kms"]
+    #: Where the private half goes: the local private name, or the KMS alias
+    #: (``alias/<namespace>/<issuer>/<name>-<random>``; the ARN is known only once it exists).
+    locator: str
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], key: str) -> KeyPlan:
+        family, backend = _family_backend(data, key)
+        return cls(
+            token=_take(data, "token", str, key),
+            name=_take(data, "name", str, key),
+            family=family,
+            backend=backend,
+            locator=_take(data, "locator", str, key),
         )
 
 
@@ -256,6 +289,9 @@ class IssuerRecord:
     #: A rotation under way: its token and when its lease ends (another rotation waits until then).
     rotation: str | None = None
     rotation_until: str | None = None
+    #: Keys rotations planned and have not recorded: the lease holder's, and those of rotations
+    #: that failed or were taken over, which the next rotation destroys.
+    planned: tuple[KeyPlan, ...] = ()
 
     @property
     def published_keys(self) -> tuple[KeyRecord, ...]:
@@ -276,6 +312,7 @@ class IssuerRecord:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["keys"] = [asdict(k) | {"jwk": dict(k.jwk)} for k in self.keys]
+        data["planned"] = [asdict(p) for p in self.planned]
         return data
 
     @classmethod
@@ -306,6 +343,9 @@ class IssuerRecord:
             kms_made=_maybe(data, "kms_made", int) or 0,
             rotation=_maybe(data, "rotation", str),
             rotation_until=_maybe(data, "rotation_until", str),
+            planned=tuple(
+                KeyPlan.from_dict(p, key) for p in data.get("planned") or () if isinstance(p, dict)
+            ),
         )
 
 

@@ -40,6 +40,7 @@ from badgekiln.issue.records import (
     RECORD_HEADERS,
     IssuerRecord,
     KeyFamily,
+    KeyPlan,
     KeyRecord,
     dump,
     issuer_record_path,
@@ -70,11 +71,13 @@ __all__ = [
     "active_signer",
     "begin_rotation",
     "create_key",
+    "destroy_planned",
     "destroy_private_half",
     "key_forms",
     "key_public",
     "load_signer",
     "next_key_name",
+    "plan_key",
     "retire_keys",
 ]
 
@@ -117,11 +120,14 @@ class KeyOptions:
 def next_key_name(record: IssuerRecord, family: KeyFamily) -> str:
     """The name the next key of ``family`` gets: ``ed25519-1``, ``ed25519-2``, … ``rsa-1`` …
 
-    One more than the highest number the family has: a withdrawn key's name (and so its
-    verification method id and ``kid``) is never given to another key. The active key, the
-    highest, is never withdrawn.
+    One more than the highest number the family has, planned keys included: a withdrawn key's
+    name (and so its verification method id and ``kid``) is never given to another key, nor is a
+    planned key's, so a key named in :attr:`IssuerRecord.keys` is the one its plan made. The
+    active key, the highest, is never withdrawn.
     """
-    numbers = [_key_number(k.name, family) for k in record.keys if k.family == family]
+    names = [k.name for k in record.keys if k.family == family]
+    names += [p.name for p in record.planned if p.family == family]
+    numbers = [_key_number(name, family) for name in names]
     return f"{family}-{1 + max(numbers, default=0)}"
 
 
@@ -130,16 +136,34 @@ def _key_number(name: str, family: KeyFamily) -> int:
     return int(tail) if tail.isdigit() and tail != name else 0
 
 
+def plan_key(issuer: str, family: KeyFamily, name: str, *, options: KeyOptions, token: str = "") -> KeyPlan:
+    """Where key ``name`` of ``family`` for ``issuer`` will be made (:func:`create_key`): a KMS
+    alias or a local private name, each with a random suffix, so a retried or abandoned creation
+    never collides with a key in use."""
+    suffix = secrets.token_hex(4)
+    if options.kms and FAMILY_KINDS[family] not in options.local_kinds:
+        return KeyPlan(token, name, family, "kms", f"alias/{options.kms_namespace}/{issuer}/{name}-{suffix}")
+    return KeyPlan(token, name, family, "local", f"{issuer}.{name}.{suffix}")
+
+
 def begin_rotation(
-    record: IssuerRecord, *, token: str, kms_wanted: int, options: KeyOptions, now: datetime
+    record: IssuerRecord,
+    *,
+    token: str,
+    families: tuple[KeyFamily, ...],
+    options: KeyOptions,
+    now: datetime,
 ) -> IssuerRecord:
     """``record`` holding the rotation lease ``token`` until ``now`` + :data:`ROTATION_LEASE`,
-    with ``kms_wanted`` KMS keys reserved against today's budget (pure: the caller writes it
-    under compare-and-swap, *before* any key is made, so two rotations cannot both pass).
+    with a new key of each of ``families`` planned (:attr:`IssuerRecord.planned`) and those in
+    KMS reserved against today's budget (pure: the caller writes it under compare-and-swap,
+    *before* any key is made, so two rotations cannot both pass, and every key made is known to
+    the record before it exists). A lease that ran out is taken over: its planned keys stay
+    planned under the old token, for :func:`destroy_planned`.
 
     Raises:
         Conflict: (``reason="concurrent-rotation"``) another rotation holds the lease.
-        InvalidField: (``field="keys"``, ``reason="kms-daily-cap"``) the keys would pass
+        InvalidField: (``field="keys"``, ``reason="kms-daily-cap"``) the KMS keys would pass
             :data:`MAX_KMS_KEYS_PER_DAY` for the UTC day of ``now``.
     """
     if record.rotation not in (None, token) and record.rotation_until is not None:
@@ -150,9 +174,14 @@ def begin_rotation(
                 "latest); run rotate-key again after it",
                 reason="concurrent-rotation",
             )
+    plans: list[KeyPlan] = []
+    for family in families:
+        name = next_key_name(replace(record, planned=record.planned + tuple(plans)), family)
+        plans.append(plan_key(record.slug, family, name, options=options, token=token))
+    kms_wanted = sum(1 for p in plans if p.backend == "kms")
     today = stamp(now)[:10]
     made = 0
-    if options.kms and kms_wanted > 0:
+    if kms_wanted > 0:
         made = record.kms_made if record.kms_day == today else 0
         # records from before the reservation count the KMS keys they hold from today
         made = max(made, sum(1 for k in record.keys if k.backend == "kms" and k.created.startswith(today)))
@@ -165,7 +194,12 @@ def begin_rotation(
                 limit=MAX_KMS_KEYS_PER_DAY,
             )
         record = replace(record, kms_day=today, kms_made=made + kms_wanted)
-    return replace(record, rotation=token, rotation_until=stamp(now + ROTATION_LEASE))
+    return replace(
+        record,
+        rotation=token,
+        rotation_until=stamp(now + ROTATION_LEASE),
+        planned=record.planned + tuple(plans),
+    )
 
 
 def retire_keys(
@@ -213,34 +247,48 @@ def destroy_private_half(store: Store, key: KeyRecord, options: KeyOptions) -> N
         store.delete(private_key_path(key.private_name))
 
 
+def destroy_planned(store: Store, plan: KeyPlan, options: KeyOptions) -> None:
+    """Destroy the private half of the key ``plan`` made, if it made one: delete the local PEM,
+    or schedule the KMS key its alias names for deletion after :data:`KMS_DELETION_WINDOW_DAYS`
+    (safe to repeat). Only for a key no record names (a failed, dead or taken-over rotation's).
+
+    Raises:
+        SigningError: KMS refused.
+        StoreError: the store failed.
+    """
+    if plan.backend == "kms":
+        from badgekiln.keys.kms import schedule_alias_key_deletion
+
+        schedule_alias_key_deletion(plan.locator, days=KMS_DELETION_WINDOW_DAYS, client=options.kms_client)
+    else:
+        store.delete(private_key_path(plan.locator))
+
+
 def create_key(
     store: Store,
     issuer: str,
-    family: KeyFamily,
-    name: str,
+    plan: KeyPlan,
     *,
     options: KeyOptions,
     created: str,
     method_id: str | None,
 ) -> KeyRecord:
-    """Make key ``name`` of ``family`` for ``issuer``: save it locally or create it in KMS.
+    """Make the key ``plan`` names for ``issuer`` (:func:`plan_key`): save it locally or create
+    it in KMS under the plan's alias.
 
-    ``method_id`` is the key's verification method id (``None``: none). Names in
-    the store and in KMS carry a random suffix, so a retried or abandoned creation never
-    collides with a key in use.
+    ``method_id`` is the key's verification method id (``None``: none).
 
     Raises:
         SigningError: KMS refused to create the key, or returned an unusable one.
         StoreError: the store failed.
     """
-    kind = FAMILY_KINDS[family]
-    suffix = secrets.token_hex(4)
-    if options.kms and kind not in options.local_kinds:
+    kind, name, family = FAMILY_KINDS[plan.family], plan.name, plan.family
+    if plan.backend == "kms":
         from badgekiln.keys.kms import KmsSigner, create_kms_key
 
         arn = create_kms_key(
             kind,
-            alias=f"alias/{options.kms_namespace}/{issuer}/{name}-{suffix}",
+            alias=plan.locator,
             tags={
                 "badgekiln:stack": options.kms_namespace,
                 "badgekiln:issuer": issuer,
@@ -252,7 +300,7 @@ def create_key(
         return KeyRecord(
             name, family, kind, "kms", method_id, created, kms_key=arn, jwk=public_key_to_jwk(public)
         )
-    private_name = f"{issuer}.{name}.{suffix}"
+    private_name = plan.locator
     local = LocalSigner.generate(kind, private_name)
     local.save_to_store(store, private_name)
     public = local.public_key()

@@ -28,9 +28,9 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -47,7 +47,16 @@ if TYPE_CHECKING:
     from mypy_boto3_kms.literals import KeySpecType, MessageTypeType, SigningAlgorithmSpecType
     from mypy_boto3_kms.type_defs import TagTypeDef
 
-__all__ = ["KMS_KEY_SPECS", "RAW_MESSAGE_LIMIT", "KmsSigner", "create_kms_key", "schedule_kms_key_deletion"]
+__all__ = [
+    "KMS_KEY_SPECS",
+    "RAW_MESSAGE_LIMIT",
+    "KmsSigner",
+    "create_kms_key",
+    "schedule_alias_key_deletion",
+    "schedule_kms_key_deletion",
+]
+
+_T = TypeVar("_T")
 
 #: Largest message KMS Sign accepts with ``MessageType=RAW`` (bytes), a KMS service limit.
 RAW_MESSAGE_LIMIT = 4096
@@ -357,19 +366,53 @@ def schedule_kms_key_deletion(
     Raises:
         SigningError: KMS refused (``aws_code`` gives its code).
     """
+    kms = client if client is not None else _default_client()
+    # the key id, not the ARN: moto 5 looks keys up by id here (KMS takes either)
+    key_id = kms_key.rsplit(":key/", 1)[-1]
+    _unless_gone(
+        "ScheduleKeyDeletion",
+        kms_key,
+        lambda: kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=days),
+    )
+
+
+def schedule_alias_key_deletion(
+    alias: str, *, days: int = MIN_PENDING_WINDOW_DAYS, client: KMSClient | None = None
+) -> None:
+    """Schedule the KMS key ``alias`` names for deletion after ``days`` (see
+    :func:`schedule_kms_key_deletion`). No such alias (the key was never made, or its alias
+    never was: :func:`create_kms_key` then scheduled it itself), or a key already pending
+    deletion, is no error (safe to repeat).
+
+    Raises:
+        SigningError: KMS refused (``aws_code`` gives its code).
+    """
+    kms = client if client is not None else _default_client()
+    # GetPublicKey resolves the alias as DescribeKey would, with the permission the functions
+    # that make keys already hold on them (no kms:DescribeKey granted)
+    found = _unless_gone("GetPublicKey", alias, lambda: kms.get_public_key(KeyId=alias))
+    if found is not None:
+        schedule_kms_key_deletion(str(found["KeyId"]), days=days, client=kms)
+
+
+def _unless_gone(action: str, kms_key: str, call: Callable[[], _T]) -> _T | None:
+    """``call()``, or ``None`` when KMS answers that the key does not exist or is pending
+    deletion already.
+
+    Raises:
+        SigningError: KMS refused otherwise.
+    """
     from botocore.exceptions import BotoCoreError, ClientError
 
-    kms = client if client is not None else _default_client()
     try:
-        # the key id, not the ARN: moto 5 looks keys up by id here (KMS takes either)
-        kms.schedule_key_deletion(KeyId=kms_key.rsplit(":key/", 1)[-1], PendingWindowInDays=days)
+        return call()
     except ClientError as exc:
         error = exc.response.get("Error", {})
         code, message = str(error.get("Code", "")), str(error.get("Message", "")).lower()
         if code == "NotFoundException" or (
             code == "KMSInvalidStateException" and "pending" in message and "deletion" in message
         ):
-            return
-        raise _kms_error(exc, "ScheduleKeyDeletion", kms_key) from exc
+            return None
+        raise _kms_error(exc, action, kms_key) from exc
     except BotoCoreError as exc:
-        raise _kms_error(exc, "ScheduleKeyDeletion", kms_key) from exc
+        raise _kms_error(exc, action, kms_key) from exc
