@@ -300,6 +300,32 @@ def test_the_usual_utc_form_reads_as_every_other_form(text: str, error: str | No
             dates.parse_aware(text)
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "2024-01-01T00:00:00Z",
+        "0999-12-31T23:59:59Z",
+        "2024-01-01T00:00:00z",
+        "2024-01-01T00:00:00.5Z",
+        "2024-01-01T01:00:00+01:00",
+        "2024-01-01T23:59,12Z",  # 1.x: a fraction of a minute, 20 characters
+        "2024-01-01",
+        "2024-02-30T00:00:00Z",
+        "٢٠٢٤-01-01T00:00:00Z",
+        1704067200,
+        None,
+    ],
+)
+def test_stamped_is_the_text_only_when_stamp_writes_it_so(raw: Any) -> None:
+    # a message may show the member as written only when that is exactly what stamp() would write
+    for moment in (DateTime.read(raw, "issuedOn"), DateTime.read(raw, "issuedOn", dates.parse_legacy)):
+        if moment.value is None:
+            assert moment.stamped is None
+        else:
+            assert moment.stamped in (None, dates.stamp(moment.value))
+            assert (moment.stamped is not None) == (moment.raw == dates.stamp(moment.value))
+
+
 # --- read: the one version and kind decision ------------------------------------------------------
 
 
@@ -583,6 +609,9 @@ def test_nested_contexts_of_extensions() -> None:
     )
     assert sorted(map(str, view.nested_contexts)) == ["1", "https://e.example/c"]
     assert view.extensions == ["extensions:x"]
+    names = {"extensions:b": 1, "a\0extensions:c": 2, "extensions:a": 3, "Extensions:d": 4}
+    assert ob2.Assertion(names).extensions == ["extensions:a", "extensions:b"]
+    assert ob2.Assertion({"a\0extensions:c": 2, "x": 1}).extensions == []
 
 
 def test_revocation_list_entries_fail_closed_on_null() -> None:

@@ -149,6 +149,24 @@ class DateTime(NamedTuple):
         return self.raw if isinstance(self.raw, str) else None
 
     @property
+    def stamped(self) -> str | None:
+        """:func:`stamp` of the value, when the member is written exactly so (the usual
+        ``2025-01-09T15:20:02Z``; a parsed one holds ASCII digits): a message shows it as
+        written, without formatting the value again. ``None`` otherwise."""
+        raw = self.raw
+        if (
+            self.value is not None
+            and type(raw) is str
+            and len(raw) == 20
+            and raw[19] == "Z"
+            and raw[4] == raw[7] == "-"
+            and raw[10] == "T"
+            and raw[13] == raw[16] == ":"
+        ):
+            return raw
+        return None
+
+    @property
     def problem(self) -> str | None:
         """A sentence naming the member and why it is not a date-time (``None`` when it is)."""
         if self.error is None:

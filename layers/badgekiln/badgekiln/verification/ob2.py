@@ -28,6 +28,7 @@ from badgekiln.errors import (
     MalformedPayload,
     StatusError,
 )
+from badgekiln.jsonld.loader import bundled_context_urls
 from badgekiln.keys.signer import PublicKey
 from badgekiln.model.claims import claims_of
 from badgekiln.model.node import Node, as_list, id_of, image_of, is_object, string
@@ -40,6 +41,7 @@ from badgekiln.model.ob2 import (
     Profile,
 )
 from badgekiln.model.reader import is_legacy
+from badgekiln.proofs.jws import ALLOWED_ALGORITHMS, verify_compact
 from badgekiln.verification._dates import check_window
 from badgekiln.verification._session import Checks, Session, record_endorsements
 from badgekiln.verification.report import InputFormat, Report, Summary
@@ -150,12 +152,12 @@ def _node(session: Session, checks: Checks, ref: Any, view: type[_V], kind: str)
 def _nested_contexts(assertion: Assertion, payload: bytes | None) -> list[Any]:
     """:attr:`Assertion.nested_contexts`, without walking the assertion when ``payload`` (the
     JSON text it was parsed from) shows it has none: a member named ``@context`` is written
-    ``"@context"`` in the text unless a ``\\u`` escape spells it, so a text without escapes and
-    without more occurrences than the top level's own member has no nested one. (Extra
-    occurrences, in strings for instance, only mean the walk is done.)"""
+    ``"@context"`` unless an escape spells it, so a text without a backslash and without more
+    occurrences than the top level's own member has no nested one. (Any other backslash, or an
+    occurrence in a string, only means the walk is done.)"""
     if (
         payload is not None
-        and b"\\u" not in payload
+        and b"\\" not in payload
         and payload.count(b'"@context"') <= ("@context" in assertion.raw)
     ):
         return []
@@ -168,8 +170,6 @@ def _check_context(
     """The 2.0 context and bundled (or caller-pinned) extension contexts: conformance (an OB 2.0
     assertion's trust rests on where it is hosted or on its JWS over the JSON bytes, not on
     JSON-LD). ``payload`` is the JSON text the assertion was parsed from, when there is one."""
-    from badgekiln.jsonld.loader import bundled_context_urls
-
     contexts = assertion.contexts
     bundled = bundled_context_urls()
     # every entry not outside the bundled ones is a URL (a string)
@@ -409,8 +409,6 @@ def _check_envelope(
     the issuer profile lists (the hosted copy's ``creator``, else every listed key; or the pinned
     key) verifies it, and is a warning otherwise — never a failure, since the hosted copy, not
     the signature, is what a hosted badge's trust rests on (as openbadgeslib does)."""
-    from badgekiln.proofs.jws import ALLOWED_ALGORITHMS, verify_compact
-
     scratch = session.checks()  # key problems are this note's, not the issuer check's
     listed = profile.public_keys if profile is not None else []
     for key_id, key, _ in _candidate_keys(session, scratch, hosted, profile):
@@ -515,8 +513,6 @@ def _key_provenance(
 
 def verify_signed(session: Session, parsed: CompactJws, assertion: Assertion, fmt: InputFormat) -> Report:
     """Verify a signed (JWS) OB 2.0 assertion: the parsed JWS and its decoded payload."""
-    from badgekiln.proofs.jws import ALLOWED_ALGORITHMS, verify_compact
-
     checks = session.checks()
     _check_context(session, checks, assertion, parsed.payload)
     _check_assertion(checks, assertion, _SIGNED)
@@ -604,6 +600,8 @@ def _check_dates(session: Session, checks: Checks, assertion: Assertion) -> None
             end_field="expires",
             now=session.now,
             skew=session.options.clock_skew,
+            start_text=issued.stamped,
+            end_text=expires.stamped if expires is not None else None,
         )
 
 
