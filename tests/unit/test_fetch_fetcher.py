@@ -9,6 +9,7 @@ import textwrap
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -280,6 +281,44 @@ def test_a_revalidated_response_keeps_its_parse_and_a_changed_one_is_parsed_anew
     assert fetcher.get_json(PROFILE_URL) is first
     assert fetcher.get_json(PROFILE_URL) == {"v": 2}
     assert len(transport.requests) == 3
+
+
+def test_what_is_derived_from_a_document_is_made_once_like_its_parse() -> None:
+    # GIVEN a cached document, read twice, and readers of its JSON
+    headers = {"content-type": "application/json", "cache-control": "max-age=60"}
+    transport = static(profile=TransportResponse(200, headers, b'{"name": "cached"}'))
+    fetcher = Fetcher(transport=transport)
+    calls: list[Any] = []
+
+    def name_of(document: Any) -> list[str]:
+        calls.append(document)
+        return [document["name"]]
+
+    def keys_of(document: Any) -> list[str]:
+        return sorted(document)
+
+    first, second = fetcher.get(PROFILE_URL), fetcher.get(PROFILE_URL)
+    # THEN each reader runs once for every response made from the entry, and readers differ
+    assert first.derived(name_of) is second.derived(name_of) == ["cached"]
+    assert first.derived(keys_of) == ["name"]
+    assert calls == [first.json()]
+    # and a body that is no JSON raises from derived() as from json(), every time
+    broken = Fetcher(documents={PROFILE_URL: b"{"}, transport=static())
+    for _ in range(2):
+        with pytest.raises(MalformedPayload):
+            broken.get(PROFILE_URL).derived(name_of)
+
+
+def test_derived_values_are_kept_for_a_few_readers_only() -> None:
+    # a response keeps one value per reader, for a bounded number of readers
+    fetcher = Fetcher(FetchPolicy(offline=True), documents={PROFILE_URL: b"{}"})
+    response = fetcher.get(PROFILE_URL)
+    readers = [(lambda document, n=n: [n]) for n in range(20)]
+    made = [response.derived(reader) for reader in readers]
+    again = [response.derived(reader) for reader in readers]
+    kept = sum(first is second for first, second in zip(made, again, strict=True))
+    assert 0 < kept < len(readers)
+    assert again == made
 
 
 def test_pinned_plain_http_is_served_though_the_policy_forbids_http() -> None:

@@ -228,8 +228,11 @@ class Fetcher:
                 ``content-type`` or ``too-large``.
         """
         accepted = check_accept(accept)
-        limit = self._policy.max_bytes if max_bytes is None else max_bytes
-        check_max_bytes(limit)
+        if max_bytes is None:
+            limit = self._policy.max_bytes  # checked when the (frozen) policy was made
+        else:
+            check_max_bytes(max_bytes)
+            limit = max_bytes
         target = parse_url(url)
         pinned = self._pinned(target.url, accepted, limit, requested=url)
         if pinned is not None:

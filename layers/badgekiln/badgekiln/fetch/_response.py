@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final, TypeVar
 
 from badgekiln.strictjson import loads_strict
 
 __all__ = ["FetchResponse"]
+
+_T = TypeVar("_T")
+#: Values :meth:`FetchResponse.derived` keeps per document: one per reader (a view class or
+#: two), so a handful; past this, made again on each call rather than kept.
+_MAX_DERIVED: Final = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,8 +29,9 @@ class FetchResponse:
     content_type: str
     headers: Mapping[str, str]
     body: bytes
-    # the parsed body, once parsed: a cached or pinned response is read by many verifications
-    # (the fetcher passes a cache entry's slot, so every response made from it shares one parse)
+    # the parsed body, once parsed, then what was derived from it: a cached or pinned response
+    # is read by many verifications (the fetcher passes a cache entry's slot, so every response
+    # made from it shares one parse)
     _parsed: list[Any] = field(default_factory=list, repr=False, compare=False)
 
     def json(self) -> Any:
@@ -39,3 +45,25 @@ class FetchResponse:
         if not self._parsed:
             self._parsed.append(loads_strict(self.body, source=self.url))
         return self._parsed[0]
+
+    def derived(self, make: Callable[[Any], _T]) -> _T:
+        """``make(self.json())``, made once per response like the parse (and so once for every
+        badge read against one pinned or cached issuer document). ``make`` must be a pure
+        function of the JSON, and one that lives on (a view class's ``of``), not made per call.
+
+        Raises:
+            MalformedPayload, InputTooLarge: as :meth:`json`.
+        """
+        document = self.json()
+        slot = self._parsed
+        if len(slot) == 1:
+            slot.append({})
+        made: dict[Callable[[Any], Any], Any] = slot[1]
+        value: _T
+        try:
+            value = made[make]
+        except KeyError:
+            value = make(document)
+            if len(made) < _MAX_DERIVED:
+                made[make] = value
+        return value

@@ -136,7 +136,7 @@ def _node(session: Session, checks: Checks, ref: Any, view: type[_V], kind: str)
         return None, view(ref)
     if url is None or not is_http(url):
         raise MalformedPayload(f"the {kind} must be an HTTP(S) URL or an embedded object", reason="structure")
-    node = view.of(session.fetch_json(url))
+    node = session.fetch(url).derived(view.of)  # one view per issuer document, as its parse
     if node is None:
         raise MalformedPayload(f"the {kind} at {url} is not a JSON object", reason="structure", url=url)
     if node.declared_id != url:
@@ -438,7 +438,7 @@ def _check_envelope(
 def _fetch_key(session: Session, key_id: str) -> tuple[PublicKey, CryptographicKey]:
     from badgekiln.keys.formats import load_pem_public_key
 
-    document = CryptographicKey.of(session.fetch_json(key_id))
+    document = session.fetch(key_id).derived(CryptographicKey.of)
     if document is None or "CryptographicKey" not in document.types:
         raise KeyResolutionError(f"{key_id} is not a CryptographicKey", reason="key-document", url=key_id)
     if document.declared_id != key_id:
