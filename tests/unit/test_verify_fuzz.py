@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import badgekiln
 from badgekiln.errors import BadgeKilnError
 from badgekiln.verification import Report
-from tests.verify_support import Ob2Issuer, TestIssuer, replaced
+from tests.verify_support import Ob2Endorser, Ob2Issuer, TestIssuer, replaced
 
 JSON = st.recursive(
     st.none()
@@ -146,6 +146,43 @@ def test_clr_records_with_hostile_credentials(path: tuple[Any, ...], value: Any)
     except BadgeKilnError:
         return  # what cannot be signed (an undefined term …) makes no signed record
     _survives(json.dumps(signed), DI.documents)
+
+
+ENDORSER = Ob2Endorser.create(kind="ed25519")
+SIGNED_ENDORSEMENT = ENDORSER.endorsement()
+SIGNED_ENDORSEMENT_PATHS = list(_paths(SIGNED_ENDORSEMENT))
+
+
+@FUZZ
+@given(path=st.sampled_from(SIGNED_ENDORSEMENT_PATHS), value=JSON, embedded=st.booleans())
+def test_ob2_signed_endorsements_over_hostile_members(
+    path: tuple[Any, ...], value: Any, embedded: bool
+) -> None:
+    # a well-signed JWS over an Endorsement with one member replaced: the badge's report stands
+    served_at = Ob2Endorser.BASE + "endorsements/1.jws"
+    document = replaced(SIGNED_ENDORSEMENT, path, value)
+    ref = {**document, "id": served_at} if embedded else served_at
+    documents = {**OB2.documents, **ENDORSER.documents, served_at: ENDORSER.sign(document).encode()}
+    report = badgekiln.verify(
+        OB2.sign({**ASSERTION, "endorsement": [ref]}), offline=True, documents=documents
+    )
+    assert report.valid
+    (sub,) = report.endorsements
+    json.dumps(sub.to_dict())
+
+
+@FUZZ
+@given(tail=st.binary(max_size=200) | st.text(alphabet="AZaz09-_.=+/ ", max_size=200).map(str.encode))
+def test_ob2_endorsement_urls_serving_hostile_tokens(tail: bytes) -> None:
+    # what looks like a JWS (eyJ…) is read as one, whatever follows
+    served_at = Ob2Endorser.BASE + "endorsements/1.jws"
+    documents = {**OB2.documents, **ENDORSER.documents, served_at: b"eyJ" + tail}
+    report = badgekiln.verify(
+        OB2.sign({**ASSERTION, "endorsement": [served_at]}), offline=True, documents=documents
+    )
+    assert report.valid
+    (sub,) = report.endorsements
+    assert not sub.valid
 
 
 @FUZZ
