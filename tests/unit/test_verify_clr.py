@@ -139,6 +139,9 @@ def test_entries_that_are_not_credentials_are_failed_sub_reports(university: Tes
     assert len(report.credentials) == 3
     assert all(not sub.valid for sub in report.credentials)
     assert outcome(report.credentials[0], "structure") == ("failed", "endorsement")
+    # built without a collector, an unreadable entry's sub-report still says what its issuer rests on
+    identities = [sub.issuer_identity for sub in report.credentials]
+    assert [(found.basis, found.issuer) if found else None for found in identities] == [("none", None)] * 3
 
 
 def test_the_number_of_credentials_is_capped(university: TestIssuer, monkeypatch: pytest.MonkeyPatch) -> None:

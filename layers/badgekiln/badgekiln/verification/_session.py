@@ -16,6 +16,7 @@ from badgekiln.errors import BadgeKilnError, FetchRefused, UnsupportedAlgorithm
 from badgekiln.fetch import JSON_TYPES, Fetcher, FetchResponse
 from badgekiln.jsonld.loader import PinnedContexts
 from badgekiln.keys.signer import PublicKey
+from badgekiln.verification.identity import Registries, identity_of, with_identity
 from badgekiln.verification.options import VerifyOptions
 from badgekiln.verification.report import CHECK_IDS, Check, CheckStatus, InputFormat, Report, Spec, Summary
 
@@ -59,13 +60,19 @@ class Checks:
     """Collects one result per check id; a later finding for an id keeps the worse status.
 
     Conformance deviations (:meth:`deviation`) are also kept one by one for the report's
-    ``conformance`` section; ``strict`` makes them failures instead of warnings.
+    ``conformance`` section; ``strict`` makes them failures instead of warnings. With
+    ``registries`` the report carries its issuer identity (``pinned``: the caller's pinned key
+    applies to it).
     """
 
-    def __init__(self, *, strict: bool = False) -> None:
+    def __init__(
+        self, *, strict: bool = False, registries: Registries | None = None, pinned: bool = False
+    ) -> None:
         self._items: dict[str, Check] = {}
         self._deviations: list[Check] = []
         self.strict = strict
+        self._registries = registries
+        self._pinned = pinned
 
     def add(self, check_id: str, status: CheckStatus, message: str, code: str | None = None) -> None:
         """Record a finding (merged with an earlier one for the same id)."""
@@ -135,16 +142,31 @@ class Checks:
         endorsements: tuple[Report, ...] = (),
         credentials: tuple[Report, ...] = (),
     ) -> Report:
-        """The immutable report of what was collected (checks, and deviations in the order found)."""
+        """The immutable report of what was collected (checks, and deviations in the order found),
+        with its issuer identity when the collector has the registries to judge it with."""
+        checks = self.freeze()
+        identity = None
+        if self._registries is not None:
+            chosen = self._registries.get()
+            identity = identity_of(checks, summary, chosen, pinned=self._pinned)
+            # a sub-report built without a collector (an unreadable CLR entry or endorsement)
+            # has no identity yet: it gets one as verify() would give a whole report
+            endorsements = tuple(
+                [sub if sub.issuer_identity else with_identity(sub, chosen) for sub in endorsements]
+            )
+            credentials = tuple(
+                [sub if sub.issuer_identity else with_identity(sub, chosen) for sub in credentials]
+            )
         return Report(
             spec,
             fmt,
-            self.freeze(),
+            checks,
             summary,
             proof,
             endorsements,
             conformance=tuple(self._deviations),
             strict=self.strict,
+            issuer_identity=identity,
             credentials=credentials,
         )
 
@@ -206,8 +228,8 @@ class Reads:
 class Session:
     """The options of one :func:`~badgekiln.verify` call, the instant it judges validity at, how
     deep in endorsements it is, the JSON-LD contexts the caller pinned (``None`` when the
-    fetcher pins no document at all) and what the verification has read (:class:`Reads`, shared
-    by its endorsements' and credentials' sessions)."""
+    fetcher pins no document at all), what the verification has read (:class:`Reads`, shared
+    by its endorsements' and credentials' sessions) and the issuer registries its reports consult."""
 
     options: VerifyOptions
     now: datetime
@@ -215,16 +237,23 @@ class Session:
     depth: int = 0
     pin: bool = True
     contexts: PinnedContexts | None = None
+    registries: Registries | None = None
 
     @classmethod
     def start(cls, options: VerifyOptions) -> Session:
         fetcher = options.active_fetcher
         contexts = PinnedContexts(fetcher.pinned) if fetcher.documents else None
-        return cls(options, options.at or datetime.now(UTC), Reads(fetcher), contexts=contexts)
+        registries = Registries(options.issuer_registries, fetcher)
+        return cls(
+            options, options.at or datetime.now(UTC), Reads(fetcher), contexts=contexts, registries=registries
+        )
 
     def checks(self) -> Checks:
-        """A fresh collector for one report of this session (strict as the options say)."""
-        return Checks(strict=self.options.strict)
+        """A fresh collector for one report of this session (strict as the options say; its
+        report carries the issuer identity, judged with the pinned key only where it applies)."""
+        return Checks(
+            strict=self.options.strict, registries=self.registries, pinned=self.pinned_key is not None
+        )
 
     def note_pinned_contexts(self, checks: Checks, urls: Iterable[Any]) -> frozenset[str]:
         """Record on ``context`` each of ``urls`` that is a context the caller pinned (its body

@@ -22,7 +22,7 @@ from badgekiln.png import PNG_SIGNATURE
 from badgekiln.sniff import COMPACT_JWS, classify_payload
 from badgekiln.strictjson import loads_object, loads_strict
 from badgekiln.verification._session import Session
-from badgekiln.verification.identity import configured_registries, with_identity
+from badgekiln.verification.identity import with_identity
 from badgekiln.verification.options import VerifyOptions
 from badgekiln.verification.report import InputFormat, Report
 from badgekiln.verification.vcjwt import from_parts, parse_signed
@@ -196,7 +196,6 @@ def verify(
     session = Session.start(options)
     image, text = _read(data)
     report = _verify_text(session, image, text)
-    registries = options.issuer_registries
-    if registries is None:
-        registries = configured_registries(options.active_fetcher)
-    return with_identity(report, registries, pinned=options.pinned_key is not None)
+    if report.issuer_identity is None and session.registries is not None:  # not built by a collector
+        report = with_identity(report, session.registries.get(), pinned=options.pinned_key is not None)
+    return report

@@ -42,7 +42,14 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote, urlsplit
 
 from badgekiln.errors import BadgeKilnError, InputTooLarge, MalformedPayload
-from badgekiln.verification.report import PROOF_CHECKS, IssuerIdentity, RegistryEntry, Report
+from badgekiln.verification.report import (
+    PROOF_CHECKS,
+    Check,
+    IssuerIdentity,
+    RegistryEntry,
+    Report,
+    Summary,
+)
 
 if TYPE_CHECKING:
     from badgekiln.fetch import Fetcher
@@ -53,8 +60,10 @@ __all__ = [
     "REGISTRIES_ENV",
     "REGISTRY_TTL",
     "IssuerRegistry",
+    "Registries",
     "configured_registries",
     "identify",
+    "identity_of",
     "load_registry",
     "with_identity",
 ]
@@ -164,7 +173,8 @@ def load_registry(
     return IssuerRegistry.parse(body, name=name or location, source=location)
 
 
-def _configured(raw: str) -> list[tuple[str, str]]:
+@functools.lru_cache(maxsize=4)  # a pure function of the variable's text, read on every verification
+def _configured(raw: str) -> tuple[tuple[str, str], ...]:
     """(name, location) of each registry ``BADGEKILN_ISSUER_REGISTRIES`` lists.
 
     Raises:
@@ -181,7 +191,7 @@ def _configured(raw: str) -> list[tuple[str, str]]:
         if not isinstance(name, str) or not name or not isinstance(location, str) or not location:
             raise RuntimeError(f'{REGISTRIES_ENV} must be a JSON list of {{"name", "url" or "file"}} objects')
         out.append((name, location))
-    return out
+    return tuple(out)
 
 
 def configured_registries(fetcher: Fetcher) -> tuple[IssuerRegistry, ...]:
@@ -216,6 +226,29 @@ def configured_registries(fetcher: Fetcher) -> tuple[IssuerRegistry, ...]:
     return tuple(registries)
 
 
+class Registries:
+    """The registries one verification's reports consult: those its options name, else those
+    the deployment configures (:func:`configured_registries`), read when its first report is
+    built (after the badge itself has been read) and shared by all its reports."""
+
+    __slots__ = ("_fetcher", "_found")
+
+    def __init__(self, given: tuple[IssuerRegistry, ...] | None, fetcher: Fetcher) -> None:
+        self._found = given
+        self._fetcher = fetcher
+
+    def get(self) -> tuple[IssuerRegistry, ...]:
+        """The registries (read on the first call).
+
+        Raises:
+            RuntimeError: ``BADGEKILN_ISSUER_REGISTRIES`` is malformed.
+        """
+        found = self._found
+        if found is None:
+            found = self._found = configured_registries(self._fetcher)
+        return found
+
+
 # --- identity -------------------------------------------------------------------------------------
 
 
@@ -243,11 +276,21 @@ def identify(
     report: Report, registries: Iterable[IssuerRegistry] = (), *, pinned: bool = False
 ) -> IssuerIdentity:
     """What the issuer identity of ``report`` rests on (``pinned``: the caller pinned the key)."""
-    credential = report.credential
+    return identity_of(report.checks, report.credential, registries, pinned=pinned)
+
+
+def identity_of(
+    checks: tuple[Check, ...],
+    credential: Summary | None,
+    registries: Iterable[IssuerRegistry] = (),
+    *,
+    pinned: bool = False,
+) -> IssuerIdentity:
+    """:func:`identify` of a report still being built: its checks and its summary."""
     issuer_id = credential.issuer.get("id") if credential is not None else None
     tied: bool | None = None  # the (first) issuer check passed, or warned
     proven = False  # a proof check passed, or warned
-    for check in report.checks:  # one pass for both
+    for check in checks:  # one pass for both
         if check.id == "issuer":
             if tied is None:
                 tied = check.status in ("passed", "warning")
@@ -296,7 +339,9 @@ def with_identity(
 ) -> Report:
     """``report`` (and each endorsement and CLR sub-report, whose issuer is their own) with its
     :class:`~badgekiln.verification.report.IssuerIdentity`. A pinned key is the main issuer's:
-    endorsers are judged without it."""
+    endorsers are judged without it. (:func:`badgekiln.verify` gives each report its identity as
+    the report is built, :meth:`~badgekiln.verification._session.Checks.report`; this is for a
+    report built otherwise.)"""
     chosen = registries if type(registries) is tuple else tuple(registries)
     endorsements = tuple([with_identity(sub, chosen) for sub in report.endorsements])
     credentials = tuple([with_identity(sub, chosen) for sub in report.credentials])
