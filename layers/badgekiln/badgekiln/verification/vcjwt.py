@@ -25,6 +25,8 @@ from badgekiln.errors import KeyResolutionError, MalformedPayload, UnsupportedAl
 from badgekiln.keys.signer import PublicKey
 from badgekiln.model.dates import DateTime
 from badgekiln.model.jwt import JoseHeader, VcJwt
+from badgekiln.proofs.jws import parse_compact
+from badgekiln.strictjson import loads_object
 from badgekiln.verification._session import Checks, Session
 
 __all__ = [
@@ -62,8 +64,6 @@ def parse_signed(token: str) -> Any:
     Raises:
         MalformedPayload, InputTooLarge: a header or payload that does not parse.
     """
-    from badgekiln.proofs.jws import parse_compact
-
     try:
         return parse_compact(token)
     except MalformedPayload as exc:
@@ -79,8 +79,6 @@ def parse_vcjwt(token: str) -> JwtCredential:
     Raises:
         MalformedPayload, InputTooLarge: not a compact JWS whose payload is a JSON object.
     """
-    from badgekiln.strictjson import loads_object
-
     parsed = parse_signed(token)
     return from_parts(parsed, loads_object(parsed.payload, source="JWT payload"))
 
