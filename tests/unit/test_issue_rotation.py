@@ -24,6 +24,7 @@ from badgekiln.issue import (
     issuer_summary,
     rotate_key,
     signing,
+    update_issuer,
 )
 from badgekiln.issue.records import IssuerRecord, issuer_record_path, load
 from badgekiln.issue.revocation import revoke
@@ -603,3 +604,54 @@ def test_the_keys_of_an_issuer_creation_that_lost_the_race_are_destroyed(tmp_pat
     record = create_issuer(store, PUBLIC_URL, ACME)
     assert _private_names(store) == {k.private_name for k in record.keys}
     assert record == get_issuer(store, "acme")
+
+
+# --- the shared JWK Set never goes back to an older view of an issuer -------------------------
+
+
+class _RotatesAfterAnUpdate(LocalStore):
+    """The next write of issuer ``acme``'s record (a profile update's) is followed at once by a
+    rotation, before the update publishes from the record it wrote: an older view."""
+
+    armed = False
+
+    def update(self, key: str, fn: Any, **kwargs: Any) -> Any:
+        stored = super().update(key, fn, **kwargs)
+        if self.armed and key == issuer_record_path("acme"):
+            self.armed = False
+            rotate_key(self, "acme", families=("rsa",))
+        return stored
+
+
+def test_a_publish_from_an_older_view_never_undoes_a_rotation_in_the_jwk_set(tmp_path: Path) -> None:
+    # the shared JWK Set was merged without a revision: the update's publish dropped the new
+    # rsa-2 and put back rsa-1, which the rotation had withdrawn (it never signed)
+    store = _RotatesAfterAnUpdate(str(tmp_path / "store"))
+    seed_acme(store)
+    store.armed = True
+    update_issuer(store, "acme", {"description": "Updated."})
+    published = _published(store)
+    assert published["jwks"] == published["verificationMethod"] == {"ed25519-1", "rsa-2"}
+    assert _json(store, paths.jwks())["badgekiln:revisions"] == {
+        get_issuer(store, "acme").id: get_issuer(store, "acme").revision
+    }
+    # the issuer's next publish (from the newest record) is merged as before
+    final = update_issuer(store, "acme", {"description": "Again."})
+    assert _published(store)["jwks"] == {"ed25519-1", "rsa-2"}
+    assert _json(store, paths.jwks())["badgekiln:revisions"] == {final.id: final.revision}
+
+
+def test_each_issuer_of_the_jwk_set_keeps_its_own_revision(tmp_path: Path) -> None:
+    store = LocalStore(str(tmp_path / "store"))
+    seed_acme(store)
+    other = create_issuer(store, PUBLIC_URL, {**ACME, "slug": "other", "name": "Other"})
+    for _ in range(3):
+        rotate_key(store, "acme", families=("rsa",))
+    acme = get_issuer(store, "acme")
+    document = _json(store, paths.jwks())
+    assert document["badgekiln:revisions"] == {acme.id: acme.revision, other.id: other.revision}
+    assert acme.revision > other.revision
+    assert {k["iss"] for k in document["keys"]} == {acme.id, other.id}
+    # an older view of the other issuer still merges: the revisions are per issuer
+    signing_keys = {k["kid"] for k in document["keys"] if k["iss"] == other.id}
+    assert signing_keys == {k.method_id for k in other.keys}

@@ -288,23 +288,38 @@ def _publish_documents(store: Store, where: Layout, issuer: IssuerRecord) -> Non
     _publish_jwks(store, where, issuer)
 
 
+#: The JWK Set member recording, per issuer id, the record revision its keys were last merged
+#: from (RFC 7517 section 5: members a reader does not know are ignored).
+JWKS_REVISIONS = "badgekiln:revisions"
+
+
 def _publish_jwks(store: Store, where: Layout, issuer: IssuerRecord) -> None:
-    """Put ``issuer``'s published keys in the deployment's JWK Set, and take out its others."""
+    """Put ``issuer``'s published keys in the deployment's JWK Set, and take out its others,
+    unless the set holds them from a newer revision of the record (compare-and-swap on the set,
+    so a publish from an older view — read before a rotation committed — can neither drop the
+    rotation's new key nor put back a key it withdrew)."""
     hosted = paths.jwks()
     entries = documents.jwks_entries(where, issuer)
     mine = {e["kid"] for e in entries}
 
     def merge(current: StoredObject | None) -> bytes | None:
         keys: list[Any] = []
+        revisions: dict[str, Any] = {}
         if current is not None:
-            found = load(current).get("keys")
+            stored = load(current)
+            found, known = stored.get("keys"), stored.get(JWKS_REVISIONS)
             keys = [k for k in found if isinstance(k, dict)] if isinstance(found, list) else []
+            revisions = dict(known) if isinstance(known, dict) else {}
+        seen = revisions.get(issuer.id)
+        if isinstance(seen, int) and not isinstance(seen, bool) and seen > issuer.revision:
+            return None  # merged from a newer view already
         # the issuer's members are all rebuilt: a withdrawn key's leaves
         kept = [k for k in keys if k.get("kid") not in mine and k.get("iss") != issuer.id]
         merged = kept + entries
-        if current is not None and merged == keys:
+        revisions[issuer.id] = issuer.revision
+        if current is not None and merged == keys and revisions == stored.get(JWKS_REVISIONS):
             return None
-        return document_bytes({"keys": merged})
+        return document_bytes({"keys": merged, JWKS_REVISIONS: revisions})
 
     update_hosted(store, hosted, merge, retry=STATUS_RETRY)
 
