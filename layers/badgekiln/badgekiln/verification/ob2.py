@@ -17,7 +17,7 @@ match (:func:`check_scope`, :func:`check_window_and_recipient`) and the summary 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeGuard, TypeVar
 from urllib.parse import urlsplit
 
 from badgekiln.errors import (
@@ -31,7 +31,7 @@ from badgekiln.errors import (
 from badgekiln.jsonld.loader import bundled_context_urls
 from badgekiln.keys.signer import PublicKey
 from badgekiln.model.claims import claims_of
-from badgekiln.model.node import Node, as_list, id_of, image_of, is_object, string
+from badgekiln.model.node import Node, as_list, id_of, image_of, is_object, non_empty, string
 from badgekiln.model.ob2 import (
     OB2_CONTEXTS,
     Assertion,
@@ -79,7 +79,7 @@ def is_hosted(assertion: Assertion) -> bool:
     return isinstance(kind, str) and kind in _HOSTED
 
 
-def is_http(value: Any) -> bool:
+def is_http(value: Any) -> TypeGuard[str]:
     """Whether ``value`` is an http(s) URL string."""
     return isinstance(value, str) and value.startswith(("https://", "http://"))
 
@@ -131,19 +131,20 @@ def _node(session: Session, checks: Checks, ref: Any, view: type[_V], kind: str)
     Raises:
         FetchError, MalformedPayload, InputTooLarge: the node could not be had.
     """
-    url = id_of(ref)
-    if is_object(ref) and not is_http(url):
-        return None, view(ref)
-    if url is None or not is_http(url):
+    embedded = is_object(ref)
+    url = non_empty(ref.get("id") if embedded else ref)  # id_of(ref)
+    if not is_http(url):
+        if embedded:
+            return None, view(ref)
         raise MalformedPayload(f"the {kind} must be an HTTP(S) URL or an embedded object", reason="structure")
     node = session.fetch(url).derived(view.of)  # one view per issuer document, as its parse
     if node is None:
         raise MalformedPayload(f"the {kind} at {url} is not a JSON object", reason="structure", url=url)
-    if node.declared_id != url:
+    declared = node.raw.get("id")
+    if declared != url:
         checks.warning(
             "structure",
-            f"the {kind} fetched from {url} calls itself {node.declared_id!r}; "
-            f"it is used as the {kind} at {url}",
+            f"the {kind} fetched from {url} calls itself {declared!r}; it is used as the {kind} at {url}",
             "id-mismatch",
         )
     return url, node
