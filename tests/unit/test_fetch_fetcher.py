@@ -251,6 +251,17 @@ def test_a_pinned_document_is_parsed_once_and_still_checked_each_time() -> None:
     assert caught.value.reason == "too-large"
 
 
+def test_a_pinned_document_read_under_a_larger_cap_is_still_refused_under_the_policy_s() -> None:
+    # GIVEN a pinned body over the policy's cap, first read with a larger cap for that call
+    fetcher = Fetcher(FetchPolicy(offline=True, max_bytes=8), documents={PROFILE_URL: b'{"name": "pinned"}'})
+    assert fetcher.get(PROFILE_URL, max_bytes=64).json() == {"name": "pinned"}
+    # THEN a read under the policy's cap is refused all the same, asked for as before or not
+    for accept in (JSON_TYPES, tuple(JSON_TYPES), ["application/json"]):
+        with pytest.raises(FetchFailed) as caught:
+            fetcher.get(PROFILE_URL, accept=accept)
+        assert caught.value.reason == "too-large"
+
+
 def test_a_cached_network_response_is_parsed_once() -> None:
     # cacheable for a minute: read from the cache, and every read shares one parse
     headers = {"content-type": "application/json", "cache-control": "max-age=60"}
