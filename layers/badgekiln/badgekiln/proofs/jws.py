@@ -166,7 +166,8 @@ def _allowed(alg: str, algorithms: Collection[str]) -> None:
         )
 
 
-def _check_key_for(alg: str, key: object) -> None:
+def _check_key_for(alg: str, key: object) -> str:
+    """The key's family (:func:`_family`), when it is the one ``alg`` needs."""
     family = _family(key)
     if alg.startswith("RS"):
         matches = family == "rsa"
@@ -180,10 +181,10 @@ def _check_key_for(alg: str, key: object) -> None:
             reason="key-type",
             alg=alg,
         )
+    return family
 
 
-def _verify_raw(alg: str, key: PublicKey, signature: bytes, message: bytes) -> None:
-    family = _family(key)
+def _verify_raw(alg: str, key: PublicKey, family: str, signature: bytes, message: bytes) -> None:
     if family == "rsa":
         cast(rsa.RSAPublicKey, key).verify(signature, message, _PKCS1V15, _HASHES[alg])
     elif family == "ec":
@@ -225,10 +226,10 @@ def verify_compact(
     parsed = parse_compact(jws) if isinstance(jws, str) else jws
     alg = parsed.alg
     _allowed(alg, algorithms)
-    _check_key_for(alg, public_key)
+    family = _check_key_for(alg, public_key)
     check_public_key(public_key)
     try:
-        _verify_raw(alg, public_key, parsed.signature, parsed.signing_input)
+        _verify_raw(alg, public_key, family, parsed.signature, parsed.signing_input)
     except _CryptoInvalidSignature as exc:
         raise InvalidSignature(f"the {alg} signature does not verify", reason="signature") from exc
 

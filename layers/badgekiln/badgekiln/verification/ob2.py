@@ -111,8 +111,8 @@ def _summary_of_nodes(
     return Summary(
         id=assertion.id,
         type=assertion.types,
-        issuer={"id": profile_id, "name": profile.name},
-        achievement={"id": badge_id, "name": badge.name},
+        issuer={"id": profile_id, "name": string(profile.raw.get("name"))},  # Node.name
+        achievement={"id": badge_id, "name": string(badge.raw.get("name"))},
         recipient=string(recipient.identity) if recipient is not None else None,
         issued=issued.text if issued else None,
         expires=expires.text if expires else None,
@@ -513,7 +513,8 @@ def _key_provenance(
 
 
 def verify_signed(session: Session, parsed: CompactJws, assertion: Assertion, fmt: InputFormat) -> Report:
-    """Verify a signed (JWS) OB 2.0 assertion: the parsed JWS and its decoded payload."""
+    """Verify a signed (JWS) OB 2.0 assertion: the parsed JWS and its payload, decoded (the
+    view of exactly the JSON of ``parsed.payload``: its text is read for nested contexts)."""
     checks = session.checks()
     _check_context(session, checks, assertion, parsed.payload)
     _check_assertion(checks, assertion, _SIGNED)
