@@ -8,7 +8,8 @@ site answers it from its store), so proofs verify without fetching; status lists
 public URL and are answered from the store.
 
 :func:`tampered` re-bakes a badge with one claim changed (its proof no longer verifies);
-:func:`xss_badge` signs a genuine badge whose every string is markup or a ``javascript:`` URL.
+:func:`xss_badge` signs a genuine badge whose every string is markup or a ``javascript:`` URL;
+:func:`verify_page` renders a view as the verify page shows it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import png
 
@@ -26,7 +28,7 @@ from badgekiln.issue import create_achievement, create_issuer, issue_credential,
 from badgekiln.issue.credentials import Issued
 from badgekiln.store.base import Store
 
-__all__ = ["XSS_NAME", "Seeded", "badge_png", "seed", "tampered", "xss_badge"]
+__all__ = ["XSS_NAME", "Seeded", "badge_png", "seed", "tampered", "verify_page", "xss_badge"]
 
 XSS_NAME = "<script>alert('xss')</script>"
 BADGE_SVG = b"""<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200" viewBox="0 0 200 200">
@@ -199,3 +201,19 @@ def xss_badge() -> tuple[bytes, dict[str, Any]]:
         credential, signer, verification_method=signer.key_id, created=datetime(2026, 1, 1, tzinfo=UTC)
     )
     return bake(badge_png(color=(120, 20, 120)), json.dumps(signed)), signed
+
+
+def verify_page(view: object, page_url: str, *, summary: str = "x") -> str:
+    """The verify page (``verify.html``) of ``view``, as the badge's own page at ``page_url``."""
+    from badgekiln.web.html import render
+
+    return render(
+        "verify.html",
+        view=view,
+        answer=None,
+        page_url=page_url,
+        document_url=page_url + ".json",
+        image_url=None,
+        form_action=urlsplit(page_url).path,
+        summary=summary,
+    )

@@ -470,24 +470,14 @@ def test_the_cli_lists_a_signed_endorsement(capsys: pytest.CaptureFixture[str], 
 
 def test_the_verify_page_renders_a_signed_endorsement() -> None:
     from badgekiln.web.claims import Claims
-    from badgekiln.web.html import render
     from badgekiln.web.view import Picture, build_view
+    from tests.web_support import verify_page
 
     report = _verify_signed()
     claims = Claims(spec="ob2", id="urn:uuid:x", name="Robotics", issuer_name="Badges Example")
     view = build_view(report, claims, Picture(None, "x"))
     assert view.endorsements == 1
-    page = "https://badges.example/v/x"
-    body = render(
-        "verify.html",
-        view=view,
-        answer=None,
-        page_url=page,
-        document_url=page + ".json",
-        image_url=None,
-        form_action="/v/x",
-        summary="x",
-    )
+    body = verify_page(view, "https://badges.example/v/x")
     assert "<dd>1 checked (listed under Checks)</dd>" in body
     assert "1 endorsement(s) verified" in body
 

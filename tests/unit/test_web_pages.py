@@ -15,6 +15,7 @@ from badgekiln.web.claims import Claims
 from badgekiln.web.html import ASSETS, PAGE_CSP, asset, asset_url, render
 from badgekiln.web.pages import CACHE_ASSET, CACHE_PAGE, error_page, home_page, static_asset, too_large_page
 from badgekiln.web.view import Link, Picture, build_view
+from tests.web_support import verify_page
 
 
 def test_home_page() -> None:
@@ -37,16 +38,7 @@ def test_every_value_is_escaped() -> None:
         Picture(None, hostile, hostile),
         links=(Link(hostile, "https://x.example/?a=1&b=2"),),
     )
-    body = render(
-        "verify.html",
-        view=view,
-        answer=None,
-        page_url="https://x.example/v/a/b",
-        document_url="https://x.example/d",
-        image_url=None,
-        form_action="/v/a/b",
-        summary=hostile,
-    )
+    body = verify_page(view, "https://x.example/v/a/b", summary=hostile)
     assert "<script>" not in body
     assert body.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 8
     assert 'href="https://x.example/?a=1&amp;b=2"' in body

@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 from badgekiln.verification.report import Check, Report, Summary
 from badgekiln.web.claims import Claims
 from badgekiln.web.view import LINKEDIN_ADD_URL, Picture, build_view, linkedin_url
+from tests.web_support import verify_page
 
 VALID = (
     Check("signature", "passed", "eddsa-rdfc-2022 proof verified"),
@@ -125,37 +126,15 @@ def test_conformance_deviations_are_listed_apart_from_the_verdict() -> None:
 
 
 def _page(view: object) -> str:
-    from badgekiln.web.html import render
-
-    return render(
-        "verify.html",
-        view=view,
-        answer=None,
-        page_url=PAGE,
-        document_url="https://badges.example/d",
-        image_url=None,
-        form_action="/v/acme/1",
-        summary="x",
-    )
+    return verify_page(view, PAGE)
 
 
 def test_issuer_identity_is_shown_and_self_declared_names_are_flagged() -> None:
     from badgekiln.verification.report import IssuerIdentity
-    from badgekiln.web.html import render
 
     def page(identity: IssuerIdentity | None) -> tuple[str, str]:
         view = build_view(Report("ob3", "json", VALID, issuer_identity=identity), CLAIMS, Picture(None, "x"))
-        body = render(
-            "verify.html",
-            view=view,
-            answer=None,
-            page_url=PAGE,
-            document_url=PAGE + ".json",
-            image_url=None,
-            form_action="/v/acme/1",
-            summary="x",
-        )
-        return view.issuer.identity, body
+        return view.issuer.identity, verify_page(view, PAGE)
 
     confirmed = IssuerIdentity(
         "domain",
