@@ -57,6 +57,33 @@ def test_report_is_immutable() -> None:
         PASSED_PROOF.status = "failed"  # type: ignore[misc]
 
 
+def test_check_and_report_set_every_field_by_position_or_keyword() -> None:
+    # their __init__ is written by hand: each field given is the field read, and the defaults hold
+    check = Check("issuer", "failed", "not tied", "not-tied")
+    assert dataclasses.astuple(check) == ("issuer", "failed", "not tied", "not-tied")
+    assert Check(id="issuer", status="failed", message="not tied", code="not-tied") == check
+    assert Check("issuer", "passed", "tied").code is None
+    values = {
+        "spec": "ob2",
+        "format": "jwt",
+        "checks": (check,),
+        "credential": Summary(id="urn:uuid:1"),
+        "proof": "jws RS256",
+        "endorsements": (_report(),),
+        "conformance": (Check("structure", "warning", "no id", "id"),),
+        "strict": True,
+        "issuer_identity": None,
+        "credentials": (_report(PASSED_PROOF),),
+    }
+    assert [field.name for field in dataclasses.fields(Report)] == list(values)
+    by_position = Report(*values.values())  # type: ignore[arg-type]
+    assert {name: getattr(by_position, name) for name in values} == values
+    assert Report(**values) == by_position  # type: ignore[arg-type]
+    assert dataclasses.replace(by_position, proof=None).proof is None
+    bare = Report("ob3", "json", ())
+    assert (bare.credential, bare.endorsements, bare.strict, bare.credentials) == (None, (), False, ())
+
+
 def test_to_dict_key_order_and_round_trip() -> None:
     summary = Summary(
         id="urn:uuid:1",

@@ -23,7 +23,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ _STATUSES: Final = frozenset({"passed", "failed", "warning", "skipped"})
 _MARKS: Final = {"passed": "✓", "failed": "✗", "warning": "!", "skipped": "-"}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Check:
     """One step of verification: ``id`` (see :data:`CHECK_IDS`), ``status``, a sentence a
     person can act on, and ``code``, a stable kebab-case reason for machines (``revoked``,
@@ -88,11 +88,18 @@ class Check:
     message: str
     code: str | None = None
 
-    def __post_init__(self) -> None:
-        if self.id not in _CHECK_ID_SET:
-            raise ValueError(f"unknown check id {self.id!r}")
-        if self.status not in _STATUSES:
-            raise ValueError(f"unknown check status {self.status!r}")
+    def __init__(self, id: str, status: CheckStatus, message: str, code: str | None = None) -> None:
+        # by hand: a verification builds a check per finding, and setting the slots through their
+        # descriptors (_SET_CHECK) costs half the generated frozen __init__'s object.__setattr__
+        if id not in _CHECK_ID_SET:
+            raise ValueError(f"unknown check id {id!r}")
+        if status not in _STATUSES:
+            raise ValueError(f"unknown check status {status!r}")
+        set_id, set_status, set_message, set_code = _SET_CHECK
+        set_id(self, id)
+        set_status(self, status)
+        set_message(self, message)
+        set_code(self, code)
 
     @property
     def mark(self) -> str:
@@ -105,6 +112,11 @@ class Check:
         if self.code is not None:
             out["code"] = self.code
         return out
+
+
+#: The slot setters of :class:`Check`, in field order (its __init__ unpacks them: a field added
+#: without its setter fails every check built).
+_SET_CHECK: Final[tuple[Any, ...]] = tuple(getattr(Check, each.name).__set__ for each in fields(Check))
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,14 +140,14 @@ class Summary:
     def of(cls, claims: Claims) -> Summary:
         """The summary of a badge's claims (:func:`badgekiln.model.claims_of`)."""
         achievement, issued, expires = claims.achievement, claims.issued, claims.expires
-        return cls(
-            id=claims.id,
-            type=claims.types,
-            issuer={"id": claims.issuer_id, "name": claims.issuer_name},
-            achievement={"id": claims.achievement_id, "name": achievement.name if achievement else None},
-            recipient=claims.recipient_text,
-            issued=issued.text if issued else None,
-            expires=expires.text if expires else None,
+        return cls(  # positional: keywords cost a third more, and every verification builds one
+            claims.id,
+            claims.types,
+            {"id": claims.issuer_id, "name": claims.issuer_name},
+            {"id": claims.achievement_id, "name": achievement.name if achievement else None},
+            claims.recipient_text,
+            issued.text if issued else None,
+            expires.text if expires else None,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -206,7 +218,7 @@ class IssuerIdentity:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Report:
     """The immutable result of :func:`badgekiln.verify`.
 
@@ -232,16 +244,52 @@ class Report:
     issuer_identity: IssuerIdentity | None = None
     credentials: tuple[Report, ...] = ()
 
-    def __post_init__(self) -> None:
-        # loops, not all(genexpr): a report is built (twice) by every verification
-        for check in (*self.checks, *self.conformance):
+    # by hand, as Check's (with _SET_REPORT): every verification builds a report at least, and
+    # the fields stay positional, as the dataclass would have them
+    def __init__(  # noqa: PLR0917
+        self,
+        spec: Spec,
+        format: InputFormat,
+        checks: tuple[Check, ...],
+        credential: Summary | None = None,
+        proof: str | None = None,
+        endorsements: tuple[Report, ...] = (),
+        conformance: tuple[Check, ...] = (),
+        strict: bool = False,
+        issuer_identity: IssuerIdentity | None = None,
+        credentials: tuple[Report, ...] = (),
+    ) -> None:
+        # loops, not all(genexpr): a report is built by every verification
+        for check in (*checks, *conformance):
             if not isinstance(check, Check):
                 raise TypeError("checks and conformance must be Check instances")
-        for sub in (*self.endorsements, *self.credentials):
+        for sub in (*endorsements, *credentials):
             if not isinstance(sub, Report):
                 raise TypeError("endorsements and credentials must be Report instances")
-        if self.issuer_identity is not None and not isinstance(self.issuer_identity, IssuerIdentity):
+        if issuer_identity is not None and not isinstance(issuer_identity, IssuerIdentity):
             raise TypeError("issuer_identity must be an IssuerIdentity")
+        (
+            set_spec,
+            set_format,
+            set_checks,
+            set_credential,
+            set_proof,
+            set_endorsements,
+            set_conformance,
+            set_strict,
+            set_identity,
+            set_credentials,
+        ) = _SET_REPORT
+        set_spec(self, spec)
+        set_format(self, format)
+        set_checks(self, checks)
+        set_credential(self, credential)
+        set_proof(self, proof)
+        set_endorsements(self, endorsements)
+        set_conformance(self, conformance)
+        set_strict(self, strict)
+        set_identity(self, issuer_identity)
+        set_credentials(self, credentials)
 
     @property
     def valid(self) -> bool:
@@ -291,3 +339,7 @@ class Report:
             "issuer_identity": None if self.issuer_identity is None else self.issuer_identity.to_dict(),
             "credentials": [sub.to_dict() for sub in self.credentials],
         }
+
+
+#: The slot setters of :class:`Report`, in field order (as :data:`_SET_CHECK`).
+_SET_REPORT: Final[tuple[Any, ...]] = tuple(getattr(Report, each.name).__set__ for each in fields(Report))
