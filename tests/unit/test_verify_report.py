@@ -9,7 +9,7 @@ import pytest
 
 from badgekiln.verification import Check, Report, Summary
 from badgekiln.verification._session import Checks
-from badgekiln.verification.report import CHECK_IDS
+from badgekiln.verification.report import CHECK_IDS, IssuerIdentity, RegistryEntry
 from tests.verify_support import REPORT_KEYS
 
 
@@ -82,6 +82,11 @@ def test_check_and_report_set_every_field_by_position_or_keyword() -> None:
     assert dataclasses.replace(by_position, proof=None).proof is None
     bare = Report("ob3", "json", ())
     assert (bare.credential, bare.endorsements, bare.strict, bare.credentials) == (None, (), False, ())
+    entry = RegistryEntry(name="Acme")
+    identity = IssuerIdentity("registry", "did:web:acme.example", "acme.example", "Sandbox", entry, "listed")
+    fields = [getattr(identity, field.name) for field in dataclasses.fields(IssuerIdentity)]
+    assert fields == ["registry", "did:web:acme.example", "acme.example", "Sandbox", entry, "listed"]
+    assert IssuerIdentity("none", None) == IssuerIdentity("none", None, None, None, None, "")
 
 
 def test_to_dict_key_order_and_round_trip() -> None:

@@ -176,7 +176,7 @@ class RegistryEntry:
         return {"name": self.name, "url": self.url, "location": self.location}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class IssuerIdentity:
     """What the issuer's identity rests on (:mod:`badgekiln.verification.identity`).
 
@@ -195,6 +195,23 @@ class IssuerIdentity:
     registry: str | None = None
     registered: RegistryEntry | None = None
     message: str = ""
+
+    def __init__(  # noqa: PLR0917 -- by hand, as Check's (with _SET_IDENTITY): one per report
+        self,
+        basis: IdentityBasis,
+        issuer: str | None,
+        domain: str | None = None,
+        registry: str | None = None,
+        registered: RegistryEntry | None = None,
+        message: str = "",
+    ) -> None:
+        set_basis, set_issuer, set_domain, set_registry, set_registered, set_message = _SET_IDENTITY
+        set_basis(self, basis)
+        set_issuer(self, issuer)
+        set_domain(self, domain)
+        set_registry(self, registry)
+        set_registered(self, registered)
+        set_message(self, message)
 
     @property
     def verified(self) -> bool:
@@ -341,5 +358,8 @@ class Report:
         }
 
 
-#: The slot setters of :class:`Report`, in field order (as :data:`_SET_CHECK`).
+#: The slot setters of :class:`IssuerIdentity` and :class:`Report`, in field order (as :data:`_SET_CHECK`).
+_SET_IDENTITY: Final[tuple[Any, ...]] = tuple(
+    getattr(IssuerIdentity, each.name).__set__ for each in fields(IssuerIdentity)
+)
 _SET_REPORT: Final[tuple[Any, ...]] = tuple(getattr(Report, each.name).__set__ for each in fields(Report))
