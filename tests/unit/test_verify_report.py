@@ -89,6 +89,19 @@ def test_check_and_report_set_every_field_by_position_or_keyword() -> None:
     assert IssuerIdentity("none", None) == IssuerIdentity("none", None, None, None, None, "")
 
 
+def test_a_session_sets_every_field_by_position() -> None:
+    from datetime import UTC, datetime
+
+    from badgekiln.verification import VerifyOptions
+    from badgekiln.verification._session import Reads, Session
+
+    options = VerifyOptions(offline=True)
+    values = [options, datetime.now(UTC), Reads(options.active_fetcher), 1, False, None, None]
+    session = Session(*values)
+    assert [getattr(session, field.name) for field in dataclasses.fields(Session)] == values
+    assert (session.nested().depth, Session(*values[:3]).pin) == (2, True)
+
+
 def test_to_dict_key_order_and_round_trip() -> None:
     summary = Summary(
         id="urn:uuid:1",

@@ -8,7 +8,7 @@ missing) is *skipped*, never passed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -224,7 +224,7 @@ class Reads:
         return response
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Session:
     """The options of one :func:`~badgekiln.verify` call, the instant it judges validity at, how
     deep in endorsements it is, the JSON-LD contexts the caller pinned (``None`` when the
@@ -238,6 +238,25 @@ class Session:
     pin: bool = True
     contexts: PinnedContexts | None = None
     registries: Registries | None = None
+
+    def __init__(  # noqa: PLR0917 -- by hand, as Check's (with _SET_SESSION): one or more per verification
+        self,
+        options: VerifyOptions,
+        now: datetime,
+        reads: Reads,
+        depth: int = 0,
+        pin: bool = True,
+        contexts: PinnedContexts | None = None,
+        registries: Registries | None = None,
+    ) -> None:
+        set_options, set_now, set_reads, set_depth, set_pin, set_contexts, set_registries = _SET_SESSION
+        set_options(self, options)
+        set_now(self, now)
+        set_reads(self, reads)
+        set_depth(self, depth)
+        set_pin(self, pin)
+        set_contexts(self, contexts)
+        set_registries(self, registries)
 
     @classmethod
     def start(cls, options: VerifyOptions) -> Session:
@@ -335,3 +354,7 @@ class Session:
     def local(self, url: str) -> bool:
         """Whether the fetcher answers ``url`` from this deployment's own store (its mounts)."""
         return self.options.active_fetcher.serves_locally(url)
+
+
+#: The slot setters of :class:`Session`, in field order (as report._SET_CHECK).
+_SET_SESSION: Final[tuple[Any, ...]] = tuple(getattr(Session, each.name).__set__ for each in fields(Session))
