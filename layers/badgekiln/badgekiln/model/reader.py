@@ -43,16 +43,26 @@ _OB1_NODE_TYPES: Final = frozenset({"BadgeClass", "Issuer", "IssuerOrg", "Extens
 
 def is_credential(document: Mapping[str, Any]) -> bool:
     """Whether a JSON object is an OB 3.0 / VC credential rather than an OB 2.0 assertion."""
-    for context in type_names(document.get("@context")):  # a loop: asked of every badge read
+    return _names_credential(type_names(document.get("@context")), type_names(document.get("type")))
+
+
+def _names_credential(contexts: tuple[str, ...], types: tuple[str, ...]) -> bool:
+    """:func:`is_credential` of a document's ``@context`` and ``type`` entries."""
+    for context in contexts:  # a loop: asked of every badge read
         if context.startswith(_VC_CONTEXT_PREFIXES):
             return True
-    return not _VC_TYPES.isdisjoint(type_names(document.get("type")))
+    return not _VC_TYPES.isdisjoint(types)
 
 
 def carries_credential(claims: Mapping[str, Any]) -> bool:
     """Whether a JSON object is a credential, or JWT claims carrying one in ``vc`` (VC 1.1)."""
+    return _carries(claims, type_names(claims.get("@context")), type_names(claims.get("type")))
+
+
+def _carries(claims: Mapping[str, Any], contexts: tuple[str, ...], types: tuple[str, ...]) -> bool:
+    """:func:`carries_credential` of claims whose ``@context`` and ``type`` entries are read."""
     vc = claims.get("vc")
-    return (is_object(vc) and is_credential(vc)) or is_credential(claims)
+    return (is_object(vc) and is_credential(vc)) or _names_credential(contexts, types)
 
 
 def _is_v1(document: Mapping[str, Any], contexts: tuple[str, ...] | None = None) -> bool:
@@ -64,13 +74,15 @@ def _assertion_shaped(document: Mapping[str, Any]) -> bool:
     return "verify" in document or "uid" in document or {"badge", "recipient"} <= set(document)
 
 
-def is_legacy(document: Mapping[str, Any], contexts: tuple[str, ...] | None = None) -> bool:
+def is_legacy(
+    document: Mapping[str, Any], contexts: tuple[str, ...] | None = None, types: tuple[str, ...] | None = None
+) -> bool:
     """Whether a JSON object is an Open Badges 0.5/1.0/1.1 assertion: the v1 context with type
     ``Assertion`` (or no type and an assertion's members), or no ``@context`` and an assertion's
-    members (1.0's ``verify`` or ``uid``, or ``badge`` with ``recipient``). ``contexts``: its
-    ``@context`` entries, when already read."""
+    members (1.0's ``verify`` or ``uid``, or ``badge`` with ``recipient``). ``contexts`` and
+    ``types``: its ``@context`` and ``type`` entries, when already read."""
     if _is_v1(document, contexts):
-        types = type_names(document.get("type"))
+        types = type_names(document.get("type")) if types is None else types
         return "Assertion" in types or (not types and _assertion_shaped(document))
     return "@context" not in document and _assertion_shaped(document)
 
@@ -82,18 +94,22 @@ def read(document: Mapping[str, Any]) -> Badge:
         MalformedPayload: ``reason="not-a-badge"``: neither a credential nor an assertion (the
             message names an OB 2.0 BadgeClass, profile, key or list for what it is).
     """
-    if is_credential(document):
+    contexts = type_names(document.get("@context"))  # read once for every question below
+    types = type_names(document.get("type"))
+    if _names_credential(contexts, types):
         return Credential(document)
-    return _read_assertion(document)
+    return _read_assertion(document, contexts, types)
 
 
-def _read_assertion(document: Mapping[str, Any]) -> Assertion:
-    """:func:`read` of a JSON object known not to be a credential."""
-    contexts = type_names(document.get("@context"))  # read once for the three questions below
-    if is_legacy(document, contexts):
+def _read_assertion(
+    document: Mapping[str, Any], contexts: tuple[str, ...], named: tuple[str, ...]
+) -> Assertion:
+    """:func:`read` of a JSON object known not to be a credential, its ``@context`` and ``type``
+    entries read."""
+    if is_legacy(document, contexts, named):
         return LegacyAssertion(document)
-    types = set(type_names(document.get("type")))
-    if _is_v1(document, contexts):
+    types = set(named)
+    if OB1_CONTEXT in contexts:
         kinds = sorted(types & _OB1_NODE_TYPES)
         kind = f"an Open Badges 1.1 {kinds[0]}" if kinds else "an Open Badges 1.1 document"
         raise MalformedPayload(f"not a badge: this is {kind}, not an Assertion", reason="not-a-badge")
@@ -118,6 +134,8 @@ def read_jwt(claims: Mapping[str, Any]) -> VcJwt | Assertion:
     Raises:
         MalformedPayload: ``reason="not-a-badge"``, as :func:`read`.
     """
-    if carries_credential(claims):  # is_credential(claims) included: no need to ask read() again
+    contexts = type_names(claims.get("@context"))  # read once for every question below
+    types = type_names(claims.get("type"))
+    if _carries(claims, contexts, types):
         return VcJwt(claims)
-    return _read_assertion(claims)
+    return _read_assertion(claims, contexts, types)
