@@ -21,6 +21,7 @@ from badgekiln.model.reader import read, read_jwt
 from badgekiln.png import PNG_SIGNATURE
 from badgekiln.sniff import COMPACT_JWS, classify_payload
 from badgekiln.strictjson import loads_object, loads_strict
+from badgekiln.verification import legacy, ob2, ob3  # every verification dispatches to them
 from badgekiln.verification._session import Session
 from badgekiln.verification.identity import with_identity
 from badgekiln.verification.options import VerifyOptions
@@ -71,8 +72,6 @@ def _read(data: bytes | str) -> tuple[InputFormat | None, str]:
 
 
 def _verify_text(session: Session, image: InputFormat | None, text: str) -> Report:
-    from badgekiln.verification import legacy, ob2, ob3
-
     payload = text.strip(" \t\r\n")
     # a compact JWS is parsed (strictly) below; anything else is classified by the sniffer
     kind = "jws" if COMPACT_JWS.fullmatch(payload) else classify_payload(text)
@@ -112,7 +111,6 @@ def _verify_url(session: Session, url: str) -> Report:
     reports as checks)."""
     from badgekiln.baking import extract
     from badgekiln.fetch import IMAGE_TYPES, JSON_TYPES, JWT_TYPES
-    from badgekiln.verification import ob2, ob3
 
     try:
         response = session.fetch(url, accept=(*JSON_TYPES, *JWT_TYPES, *IMAGE_TYPES))
