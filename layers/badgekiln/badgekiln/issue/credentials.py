@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
-from badgekiln.errors import InvalidField, StoreError
+from badgekiln.errors import Conflict, InvalidField, StoreError
 from badgekiln.hosting import layout as paths
 from badgekiln.hosting.layout import ImageFormat, Layout
 from badgekiln.issue import documents, events, idempotency
@@ -239,7 +239,8 @@ def issue_credential(
             after ``now``.
         NotFound: no such issuer or achievement.
         Conflict: the idempotency key (or credential id) was used for a different request, or
-            its first request is still running.
+            its first request is still running; a rotation retired the signing key meanwhile
+            (``reason="key-retired"``: repeat the request, which takes the job over at once).
         RenderError, MalformedImage, InputTooLarge: the image could not be rendered or baked.
         SigningError: the signer (local key or KMS) failed.
         StoreError: the store failed.
@@ -256,7 +257,12 @@ def issue_credential(
     else:
         plan = _plan(store, job, when)
         owned = idempotency.save_plan(store, owned, plan, now=when)
-    issued = _run(store, job, plan, fingerprint)
+    try:
+        issued = _run(store, job, plan, fingerprint)
+    except Conflict as exc:
+        if exc.reason == "key-retired":  # "repeat the request": the repeat need not wait
+            idempotency.let_go(store, owned)
+        raise
     idempotency.finish(store, owned, {"name": issued.name, "format": issued.format})
     return issued
 

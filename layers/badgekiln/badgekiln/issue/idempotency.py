@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal
 
-from badgekiln.errors import Conflict, InvalidField, NotFound
+from badgekiln.errors import BadgeKilnError, Conflict, InvalidField, NotFound
 from badgekiln.issue.records import RECORD_HEADERS, dump, idempotency_path, load, parse_stamp, stamp
 from badgekiln.store.base import Store, StoredObject
 
-__all__ = ["LEASE", "MAX_KEY_CHARS", "WAIT", "Claim", "claim", "finish", "peek", "save_plan"]
+__all__ = ["LEASE", "MAX_KEY_CHARS", "WAIT", "Claim", "claim", "finish", "let_go", "peek", "save_plan"]
 
 logger = logging.getLogger(__name__)
 
@@ -198,6 +198,16 @@ def finish(store: Store, owned: Claim, result: Mapping[str, Any]) -> None:
         StoreError: the store failed.
     """
     _write(store, owned, {"state": "done", "result": dict(result)})
+
+
+def let_go(store: Store, owned: Claim) -> None:
+    """End the job's lease now, its plan kept: for a request that failed with an answer telling
+    the client to repeat it, so the repeat takes the job over at once instead of waiting out
+    :data:`LEASE`. Best effort: a failure is logged and the lease simply runs out."""
+    try:
+        _write(store, owned, {"lease": stamp(datetime.now(UTC))})
+    except BadgeKilnError:
+        logger.warning("idempotency record %s: could not end the lease", owned.key, exc_info=True)
 
 
 def _write(store: Store, owned: Claim, changes: Mapping[str, Any]) -> Claim:
