@@ -9,6 +9,8 @@ import pytest
 
 import badgekiln
 from badgekiln.fetch import Fetcher, FetchPolicy, StaticTransport, TransportResponse
+from badgekiln.keys.formats import dump_pem_public_key
+from badgekiln.keys.local import LocalSigner
 from badgekiln.proofs.jws import sign_compact
 from badgekiln.verification import Report
 from tests.verify_support import Ob2Issuer, as_bytes, check_of, outcome
@@ -104,6 +106,34 @@ def test_signed_with_and_without_creator(issuer: Ob2Issuer) -> None:
     report = _verify(issuer.sign(issuer.assertion(verification={"type": "signed"})), issuer.documents)
     assert report.valid
     assert report.proof == "jws RS256"
+
+
+def test_signed_without_creator_by_a_later_listed_key(issuer: Ob2Issuer) -> None:
+    # GIVEN a profile listing an old key first and the key that signed second, no creator named
+    old_url = "https://badges.example/keys/0.json"
+    old = LocalSigner.generate("rsa2048", old_url)
+    key = json.loads(issuer.documents[Ob2Issuer.KEY])
+    old_key = {**key, "id": old_url, "publicKeyPem": dump_pem_public_key(old.public_key())}
+    profile = {**issuer.profile, "publicKey": [old_url, Ob2Issuer.KEY]}
+    documents = {**issuer.documents, old_url: as_bytes(old_key), Ob2Issuer.PROFILE: as_bytes(profile)}
+    token = issuer.sign(issuer.assertion(verification={"type": "SignedBadge"}))
+    # THEN the key that verifies decides: the first key's mismatch is not a failed signature
+    report = _verify(token, documents)
+    assert report.valid, [c.to_dict() for c in report.failures]
+    assert outcome(report, "signature") == ("passed", None)
+    assert Ob2Issuer.KEY in check_of(report, "signature").message
+    assert outcome(report, "issuer") == ("passed", None)
+    # AND signed by neither listed key, each key's refusal is reported
+    stranger = LocalSigner.generate("rsa2048", Ob2Issuer.KEY)
+    forged = sign_compact(
+        {}, json.dumps(issuer.assertion(verification={"type": "SignedBadge"})).encode(), stranger
+    )
+    report = _verify(forged, documents)
+    assert not report.valid
+    failed = check_of(report, "signature")
+    assert failed.status == "failed"
+    assert old_url in failed.message
+    assert Ob2Issuer.KEY in failed.message
 
 
 def test_signed_key_owner_mismatch_is_a_warning(issuer: Ob2Issuer) -> None:

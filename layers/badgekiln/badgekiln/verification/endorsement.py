@@ -37,7 +37,6 @@ from badgekiln.verification._session import Checks, Session
 from badgekiln.verification.ob2 import (
     _HOSTED,
     _SIGNED,
-    _candidate_keys,
     _check_dates,
     _check_revocation_list,
     _compare_served,
@@ -46,12 +45,12 @@ from badgekiln.verification.ob2 import (
     _node,
     check_scope,
     is_http,
+    signing_key,
 )
 from badgekiln.verification.report import Report, Summary
 
 if TYPE_CHECKING:
     from badgekiln.fetch import FetchResponse
-    from badgekiln.proofs.jws import CompactJws
 
 __all__ = ["verify_endorsement"]
 
@@ -191,7 +190,7 @@ def _verify_signed(
     issuer_id, profile, name = _endorser(session, checks, endorsement)
     verified: tuple[str, CryptographicKey | None] | None = None
     if alg in ALLOWED_ALGORITHMS:
-        verified = _signing_key(session, checks, parsed, endorsement, profile)
+        verified = signing_key(session, checks, parsed, endorsement, profile)
     else:  # no key could verify it: none is fetched
         allowed = ", ".join(sorted(ALLOWED_ALGORITHMS))
         checks.failed("signature", f"JWS algorithm {alg!r} is not accepted (allowed: {allowed})", "alg")
@@ -210,30 +209,6 @@ def _verify_signed(
     _check_dates(session, checks, endorsement)
     summary = _summary(endorsement.id if endorsement.id is not None else target, endorsement, issuer_id, name)
     return checks.report("ob2", "url", summary, f"jws {alg}")
-
-
-def _signing_key(
-    session: Session, checks: Checks, parsed: CompactJws, endorsement: Assertion, profile: Profile | None
-) -> tuple[str, CryptographicKey | None] | None:
-    """(key id, key document) of the first candidate key that verifies ``parsed``. The keys a
-    profile lists are tried in turn, so what the others say (unreachable, another key) is
-    recorded only when none verifies."""
-    from badgekiln.proofs.jws import ALLOWED_ALGORITHMS, verify_compact
-
-    scratch = session.checks()
-    rejected: list[tuple[str, BadgeKilnError]] = []
-    for key_id, key, document in _candidate_keys(session, scratch, endorsement, profile):
-        try:
-            verify_compact(parsed, key, algorithms=ALLOWED_ALGORITHMS)
-        except BadgeKilnError as exc:
-            rejected.append((key_id, exc))
-            continue
-        return key_id, document
-    for found in scratch.freeze():
-        checks.add(found.id, found.status, found.message, found.code)
-    for key_id, refusal in rejected:
-        checks.error("signature", refusal, f"with {key_id}: ")
-    return None
 
 
 def _endorser(

@@ -59,6 +59,7 @@ __all__ = [
     "host_of",
     "is_hosted",
     "is_http",
+    "signing_key",
     "summary_of",
     "verify_hosted",
     "verify_signed",
@@ -512,6 +513,29 @@ def _key_provenance(
         checks.warning("issuer", f"the key's owner is {owner!r}, not the issuer {issuer_id}", "owner")
 
 
+def signing_key(
+    session: Session, checks: Checks, parsed: CompactJws, assertion: Assertion, profile: Profile | None
+) -> tuple[str, CryptographicKey | None] | None:
+    """(key id, key document) of the first candidate key (:func:`_candidate_keys`) that verifies
+    ``parsed``, else ``None``. The keys a profile lists are tried in turn, so what the others say
+    (unreachable, signed by another key) is recorded on ``checks`` only when none verifies: a
+    profile listing an old key before the current one is not a failed signature."""
+    scratch = session.checks()
+    rejected: list[tuple[str, BadgeKilnError]] = []
+    for key_id, key, document in _candidate_keys(session, scratch, assertion, profile):
+        try:
+            verify_compact(parsed, key, algorithms=ALLOWED_ALGORITHMS)
+        except BadgeKilnError as exc:
+            rejected.append((key_id, exc))
+            continue
+        return key_id, document
+    for found in scratch.freeze():
+        checks.add(found.id, found.status, found.message, found.code)
+    for key_id, refusal in rejected:
+        checks.error("signature", refusal, f"with {key_id}: ")
+    return None
+
+
 def verify_signed(session: Session, parsed: CompactJws, assertion: Assertion, fmt: InputFormat) -> Report:
     """Verify a signed (JWS) OB 2.0 assertion: the parsed JWS and its payload, decoded (the
     view of exactly the JSON of ``parsed.payload``: its text is read for nested contexts)."""
@@ -521,15 +545,7 @@ def verify_signed(session: Session, parsed: CompactJws, assertion: Assertion, fm
     documents: dict[str, Mapping[str, Any]] = {}
     issuer_id, profile, summary = _resolve_issuer(session, checks, assertion, documents)
     alg = parsed.alg
-    verified: tuple[str, CryptographicKey | None] | None = None
-    for key_id, key, document in _candidate_keys(session, checks, assertion, profile):
-        try:
-            verify_compact(parsed, key, algorithms=ALLOWED_ALGORITHMS)
-        except BadgeKilnError as exc:
-            checks.error("signature", exc, f"with {key_id}: ")
-            continue
-        verified = (key_id, document)
-        break
+    verified = signing_key(session, checks, parsed, assertion, profile)
     if verified is None:
         if not checks.status_of("signature"):
             checks.skipped("signature", "not checked: no key to verify the signature with", "no-key")
