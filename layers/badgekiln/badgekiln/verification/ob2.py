@@ -173,10 +173,14 @@ def _check_context(
     assertion's trust rests on where it is hosted or on its JWS over the JSON bytes, not on
     JSON-LD). ``payload`` is the JSON text the assertion was parsed from, when there is one."""
     contexts = assertion.contexts
+    nested = _nested_contexts(assertion, payload)
+    if not nested and len(contexts) == 1 and isinstance(contexts[0], str) and contexts[0] in OB2_CONTEXTS:
+        # the common case, first: the 2.0 context alone (bundled, so nothing to pin or refuse)
+        checks.passed("context", "the Open Badges 2.0 context")
+        return
     bundled = bundled_context_urls()
     # every entry not outside the bundled ones is a URL (a string)
     outside = [entry for entry in contexts if not isinstance(entry, str) or entry not in bundled]
-    nested = _nested_contexts(assertion, payload)
     if nested:
         outside += [entry for entry in nested if not isinstance(entry, str) or entry not in bundled]
     pinned = session.note_pinned_contexts(checks, outside) if outside else frozenset()
@@ -520,7 +524,8 @@ def signing_key(
     ``parsed``, else ``None``. The keys a profile lists are tried in turn, so what the others say
     (unreachable, signed by another key) is recorded on ``checks`` only when none verifies: a
     profile listing an old key before the current one is not a failed signature."""
-    scratch = session.checks()
+    # a pinned key is the one candidate and records nothing: no scratch collector for it
+    scratch = checks if session.pinned_key is not None else session.checks()
     rejected: list[tuple[str, BadgeKilnError]] = []
     for key_id, key, document in _candidate_keys(session, scratch, assertion, profile):
         try:
@@ -529,8 +534,9 @@ def signing_key(
             rejected.append((key_id, exc))
             continue
         return key_id, document
-    for found in scratch.freeze():
-        checks.add(found.id, found.status, found.message, found.code)
+    if scratch is not checks:
+        for found in scratch.freeze():
+            checks.add(found.id, found.status, found.message, found.code)
     for key_id, refusal in rejected:
         checks.error("signature", refusal, f"with {key_id}: ")
     return None
