@@ -312,6 +312,19 @@ def forge_jws(header: Mapping[str, Any], payload: Mapping[str, Any], signature: 
 # --- OB 2.0 ---------------------------------------------------------------------------------------
 
 
+def _revocation_list(url: str, issuer: str, revoked: tuple[Any, ...]) -> bytes:
+    """An OB 2.0 RevocationList at ``url`` of ``issuer`` listing ``revoked``."""
+    return as_bytes(
+        {
+            "@context": "https://w3id.org/openbadges/v2",
+            "type": "RevocationList",
+            "id": url,
+            "issuer": issuer,
+            "revokedAssertions": list(revoked),
+        }
+    )
+
+
 @dataclass
 class Ob2Issuer:
     """An OB 2.0 issuer at https://badges.example/ with a CryptographicKey and documents."""
@@ -360,15 +373,7 @@ class Ob2Issuer:
         documents = {cls.KEY: as_bytes(key), cls.BADGE: as_bytes(badge)}
         if revoked is not None:
             profile["revocationList"] = cls.LIST
-            documents[cls.LIST] = as_bytes(
-                {
-                    "@context": context,
-                    "type": "RevocationList",
-                    "id": cls.LIST,
-                    "issuer": cls.PROFILE,
-                    "revokedAssertions": list(revoked),
-                }
-            )
+            documents[cls.LIST] = _revocation_list(cls.LIST, cls.PROFILE, revoked)
         documents[cls.PROFILE] = as_bytes(profile)
         return cls(signer, documents, profile)
 
@@ -441,15 +446,7 @@ class Ob2Endorser:
         documents = {cls.KEY: as_bytes(key)}
         if revoked is not None:
             profile["revocationList"] = cls.LIST
-            documents[cls.LIST] = as_bytes(
-                {
-                    "@context": context,
-                    "type": "RevocationList",
-                    "id": cls.LIST,
-                    "issuer": cls.PROFILE,
-                    "revokedAssertions": list(revoked),
-                }
-            )
+            documents[cls.LIST] = _revocation_list(cls.LIST, cls.PROFILE, revoked)
         documents[cls.PROFILE] = as_bytes(profile)
         return cls(signer, profile, documents)
 

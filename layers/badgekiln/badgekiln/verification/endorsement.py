@@ -45,7 +45,9 @@ from badgekiln.verification.ob2 import (
     _node,
     check_scope,
     is_http,
+    method_and_date_problems,
     signing_key,
+    unverified,
 )
 from badgekiln.verification.report import Report, Summary
 
@@ -195,10 +197,7 @@ def _verify_signed(
         allowed = ", ".join(sorted(ALLOWED_ALGORITHMS))
         checks.failed("signature", f"JWS algorithm {alg!r} is not accepted (allowed: {allowed})", "alg")
     if verified is None:
-        if not checks.status_of("signature"):
-            checks.skipped("signature", "not checked: no key to verify the signature with", "no-key")
-        if not checks.status_of("issuer"):
-            checks.skipped("issuer", "not checked: no verified signature")
+        unverified(checks)
     else:
         checks.passed("signature", f"{alg} signature verified with {verified[0]}")
         _key_provenance(checks, verified[0], verified[1], issuer_id, profile)
@@ -238,13 +237,7 @@ def _check_structure(checks: Checks, endorsement: Assertion, verification: froze
         problems.append("claim must be an object naming what is endorsed (its id)")
     if not isinstance(endorsement.endorser, str | Mapping):
         problems.append("issuer must be the endorser's profile URL or object")
-    kind = endorsement.verification_type
-    if not isinstance(kind, str) or kind not in verification:
-        wanted = "HostedBadge" if verification is _HOSTED else "SignedBadge"
-        problems.append(f"verification.type is {kind!r}, not {wanted}")
-    for moment in (endorsement.issued_on, endorsement.expires):
-        if moment is not None and moment.problem is not None:
-            problems.append(moment.problem)
+    problems += method_and_date_problems(endorsement, verification)
     if problems:
         checks.failed("structure", "; ".join(problems), "structure")
     if "Endorsement" not in endorsement.types:

@@ -59,8 +59,10 @@ __all__ = [
     "host_of",
     "is_hosted",
     "is_http",
+    "method_and_date_problems",
     "signing_key",
     "summary_of",
+    "unverified",
     "verify_hosted",
     "verify_signed",
 ]
@@ -202,6 +204,21 @@ def _check_context(
         checks.passed("context", "the Open Badges 2.0 context")
 
 
+def method_and_date_problems(assertion: Assertion, verification: frozenset[str]) -> list[str]:
+    """What makes an assertion (or an Endorsement, read as one) unverifiable by ``verification``
+    (:data:`_HOSTED` or :data:`_SIGNED`): another ``verification.type``, an unreadable
+    ``issuedOn``/``expires``."""
+    problems: list[str] = []
+    kind = assertion.verification_type
+    if not isinstance(kind, str) or kind not in verification:
+        wanted = "HostedBadge" if verification is _HOSTED else "SignedBadge"
+        problems.append(f"verification.type is {kind!r}, not {wanted}")
+    for moment in (assertion.issued_on, assertion.expires):
+        if moment is not None and moment.problem is not None:
+            problems.append(moment.problem)
+    return problems
+
+
 def _check_assertion(checks: Checks, assertion: Assertion, verification: frozenset[str]) -> None:
     """Required members. What trust needs (a recipient, a BadgeClass to find the issuer by,
     the verification method, readable dates) fails; the rest of the 2.0 profile is conformance."""
@@ -222,13 +239,7 @@ def _check_assertion(checks: Checks, assertion: Assertion, verification: frozens
     if image is not None and image.lower().startswith("data:"):
         # the Assertion's image is the baked badge, published at a URL (as the 1EdTech validator requires)
         deviations.append(("the Assertion image may not be a data: URI", "data-image"))
-    kind = assertion.verification_type
-    if not isinstance(kind, str) or kind not in verification:
-        wanted = "HostedBadge" if verification is _HOSTED else "SignedBadge"
-        problems.append(f"verification.type is {kind!r}, not {wanted}")
-    for moment in (assertion.issued_on, assertion.expires):
-        if moment is not None and moment.problem is not None:
-            problems.append(moment.problem)
+    problems += method_and_date_problems(assertion, verification)
     if problems:
         checks.failed("structure", "; ".join(problems), "structure")
     for message, code in deviations:
@@ -542,6 +553,15 @@ def signing_key(
     return None
 
 
+def unverified(checks: Checks) -> None:
+    """The ``signature`` and ``issuer`` checks of a JWS no candidate key verified, where nothing
+    recorded why: skipped (nothing was checked), which leaves the badge not valid."""
+    if not checks.status_of("signature"):
+        checks.skipped("signature", "not checked: no key to verify the signature with", "no-key")
+    if not checks.status_of("issuer"):
+        checks.skipped("issuer", "not checked: no verified signature")
+
+
 def verify_signed(session: Session, parsed: CompactJws, assertion: Assertion, fmt: InputFormat) -> Report:
     """Verify a signed (JWS) OB 2.0 assertion: the parsed JWS and its payload, decoded (the
     view of exactly the JSON of ``parsed.payload``: its text is read for nested contexts)."""
@@ -553,10 +573,7 @@ def verify_signed(session: Session, parsed: CompactJws, assertion: Assertion, fm
     alg = parsed.alg
     verified = signing_key(session, checks, parsed, assertion, profile)
     if verified is None:
-        if not checks.status_of("signature"):
-            checks.skipped("signature", "not checked: no key to verify the signature with", "no-key")
-        if not checks.status_of("issuer"):
-            checks.skipped("issuer", "not checked: no verified signature")
+        unverified(checks)
     else:
         key_id, document = verified
         checks.passed("signature", f"{alg} signature verified with {key_id}")
