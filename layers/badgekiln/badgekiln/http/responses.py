@@ -167,8 +167,10 @@ class _Deferred(dict[str, Any]):
             super().update(build())
         return self
 
-    # every read goes through _built: dict.update and {**…} of a dict whose __iter__ is
-    # overridden call keys() and __getitem__, not the (still empty) storage
+    # the reads Powertools and Python code make go through _built: dict.update and {**…} of a
+    # dict whose __iter__ is overridden call keys() and __getitem__, not the (still empty)
+    # storage. C paths that read the storage directly (json's encoder, pop, setdefault, |) see
+    # it empty until one of these reads has built it: read (or update from) it first.
     def __iter__(self) -> Iterator[str]:
         return dict.__iter__(self._built())
 
