@@ -332,6 +332,21 @@ def test_derived_values_are_kept_for_a_few_readers_only() -> None:
     assert again == made
 
 
+def test_derived_values_survive_a_parse_raced_by_another_thread() -> None:
+    # GIVEN a shared cache slot that two threads both filled (json() checks and extends without a
+    # lock: the slower one adds its own [parse, derived] pair after the first)
+    fetcher = Fetcher(FetchPolicy(offline=True), documents={PROFILE_URL: b"[1, 2]"})
+    response = fetcher.get(PROFILE_URL)
+    first = response.json()
+    response._parsed.extend((first.copy(), {}))
+    # THEN every reader gets the first parse, a value made once, and no parse is indexed by a reader
+    assert response.json() is first
+    assert response.derived(len) == response.derived(len) == 2
+    assert response.derived(sum) == 3
+    assert first == [1, 2]
+    assert response._parsed[1] == {len: 2, sum: 3}
+
+
 def test_pinned_plain_http_is_served_though_the_policy_forbids_http() -> None:
     # A pin is the user's own answer; nothing goes to the network, so the scheme rule does not apply.
     fetcher = Fetcher(documents={"http://legacy.example/a": b"{}"}, transport=static())

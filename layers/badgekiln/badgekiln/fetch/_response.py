@@ -29,7 +29,7 @@ class FetchResponse:
     content_type: str
     headers: Mapping[str, str]
     body: bytes
-    # the parsed body, once parsed, then what was derived from it: a cached or pinned response
+    # [the parsed body, what was derived from it] once parsed: a cached or pinned response
     # is read by many verifications (the fetcher passes a cache entry's slot, so every response
     # made from it shares one parse)
     _parsed: list[Any] = field(default_factory=list, repr=False, compare=False)
@@ -42,9 +42,12 @@ class FetchResponse:
             MalformedPayload: the body is not strict UTF-8 JSON (``reason`` says how).
             InputTooLarge: it nests deeper than :data:`~badgekiln.strictjson.MAX_JSON_DEPTH`.
         """
-        if not self._parsed:
-            self._parsed.append(loads_strict(self.body, source=self.url))
-        return self._parsed[0]
+        slot = self._parsed
+        if not slot:
+            # the parse and the store of what is derived from it, in one extend: a thread racing
+            # this one appends its pair after, and every reader uses the first (slot[0], slot[1])
+            slot.extend((loads_strict(self.body, source=self.url), {}))
+        return slot[0]
 
     def derived(self, make: Callable[[Any], _T]) -> _T:
         """``make(self.json())``, made once per response like the parse (and so once for every
@@ -55,10 +58,7 @@ class FetchResponse:
             MalformedPayload, InputTooLarge: as :meth:`json`.
         """
         document = self.json()
-        slot = self._parsed
-        if len(slot) == 1:
-            slot.append({})
-        made: dict[Callable[[Any], Any], Any] = slot[1]
+        made: dict[Callable[[Any], Any], Any] = self._parsed[1]
         value: _T
         try:
             value = made[make]
