@@ -312,17 +312,35 @@ def forge_jws(header: Mapping[str, Any], payload: Mapping[str, Any], signature: 
 # --- OB 2.0 ---------------------------------------------------------------------------------------
 
 
-def _revocation_list(url: str, issuer: str, revoked: tuple[Any, ...]) -> bytes:
-    """An OB 2.0 RevocationList at ``url`` of ``issuer`` listing ``revoked``."""
-    return as_bytes(
-        {
-            "@context": "https://w3id.org/openbadges/v2",
-            "type": "RevocationList",
-            "id": url,
-            "issuer": issuer,
-            "revokedAssertions": list(revoked),
-        }
-    )
+def _ob2_party_documents(
+    signer: LocalSigner, profile: dict[str, Any], key_url: str, list_url: str, revoked: tuple[Any, ...] | None
+) -> dict[str, bytes]:
+    """The documents of an OB 2.0 issuer or endorser: ``profile``, its CryptographicKey at
+    ``key_url`` and, when ``revoked`` is given, a RevocationList at ``list_url`` listing it
+    (which ``profile`` then names)."""
+    context = "https://w3id.org/openbadges/v2"
+    owner = profile["id"]
+    key = {
+        "@context": context,
+        "type": "CryptographicKey",
+        "id": key_url,
+        "owner": owner,
+        "publicKeyPem": dump_pem_public_key(signer.public_key()),
+    }
+    documents = {key_url: as_bytes(key)}
+    if revoked is not None:
+        profile["revocationList"] = list_url
+        documents[list_url] = as_bytes(
+            {
+                "@context": context,
+                "type": "RevocationList",
+                "id": list_url,
+                "issuer": owner,
+                "revokedAssertions": list(revoked),
+            }
+        )
+    documents[owner] = as_bytes(profile)
+    return documents
 
 
 @dataclass
@@ -353,13 +371,6 @@ class Ob2Issuer:
             "email": "badges@badges.example",
             "publicKey": cls.KEY,
         }
-        key = {
-            "@context": context,
-            "type": "CryptographicKey",
-            "id": cls.KEY,
-            "owner": cls.PROFILE,
-            "publicKeyPem": dump_pem_public_key(signer.public_key()),
-        }
         badge = {
             "@context": context,
             "type": "BadgeClass",
@@ -370,11 +381,10 @@ class Ob2Issuer:
             "criteria": cls.BASE + "badges/robotics.html",
             "issuer": cls.PROFILE,
         }
-        documents = {cls.KEY: as_bytes(key), cls.BADGE: as_bytes(badge)}
-        if revoked is not None:
-            profile["revocationList"] = cls.LIST
-            documents[cls.LIST] = _revocation_list(cls.LIST, cls.PROFILE, revoked)
-        documents[cls.PROFILE] = as_bytes(profile)
+        documents = {
+            cls.BADGE: as_bytes(badge),
+            **_ob2_party_documents(signer, profile, cls.KEY, cls.LIST, revoked),
+        }
         return cls(signer, documents, profile)
 
     def assertion(
@@ -436,18 +446,7 @@ class Ob2Endorser:
             "name": "Robotics Guild",
             "publicKey": [cls.KEY],
         }
-        key = {
-            "@context": context,
-            "type": "CryptographicKey",
-            "id": cls.KEY,
-            "owner": cls.PROFILE,
-            "publicKeyPem": dump_pem_public_key(signer.public_key()),
-        }
-        documents = {cls.KEY: as_bytes(key)}
-        if revoked is not None:
-            profile["revocationList"] = cls.LIST
-            documents[cls.LIST] = _revocation_list(cls.LIST, cls.PROFILE, revoked)
-        documents[cls.PROFILE] = as_bytes(profile)
+        documents = _ob2_party_documents(signer, profile, cls.KEY, cls.LIST, revoked)
         return cls(signer, profile, documents)
 
     def endorsement(self, **members: Any) -> dict[str, Any]:
