@@ -41,6 +41,7 @@ from badgekiln.issue.records import (
     issuer_index_path,
     issuer_record_path,
     load,
+    load_issuer,
     stamp,
 )
 from badgekiln.issue.signing import (
@@ -370,7 +371,7 @@ def rotate_key(
     token = secrets.token_hex(8)
 
     def claim(current: StoredObject | None) -> bytes | None:
-        record = _current_record(current, issuer.slug)
+        record = load_issuer(current, issuer.slug)
         claimed = begin_rotation(record, token=token, families=families, options=keys, now=started)
         return dump(claimed.to_dict())
 
@@ -391,7 +392,7 @@ def rotate_key(
         pinned = list_signers(store, issuer)
 
         def commit(current: StoredObject | None) -> bytes | None:
-            record = _current_record(current, issuer.slug)
+            record = load_issuer(current, issuer.slug)
             if new and {k.name for k in new} <= {k.name for k in record.keys}:
                 return None  # this commit landed and its reply was lost: the retry sees it
             if record.rotation != token:
@@ -419,12 +420,6 @@ def rotate_key(
     return _finish_retirement(store, updated, keys)
 
 
-def _current_record(current: StoredObject | None, slug: str) -> IssuerRecord:
-    if current is None:
-        raise NotFound(f"issuer {slug!r} disappeared", issuer=slug)
-    return IssuerRecord.from_dict(load(current), current.key)
-
-
 def _abandon_rotation(
     store: Store,
     slug: str,
@@ -450,7 +445,7 @@ def _abandon_rotation(
     done = _discard(store, where, slug, tuple(p for p in plans if p.name not in named), options)
 
     def release(current: StoredObject | None) -> bytes | None:
-        record = _current_record(current, slug)
+        record = load_issuer(current, slug)
         planned = tuple(p for p in record.planned if (p.token, p.name) not in done)
         if record.rotation != token and planned == record.planned:
             return None
@@ -511,7 +506,7 @@ def _finish_retirement(store: Store, issuer: IssuerRecord, options: KeyOptions) 
         return issuer
 
     def record_done(current: StoredObject | None) -> bytes | None:
-        record = _current_record(current, issuer.slug)
+        record = load_issuer(current, issuer.slug)
         keys = tuple(
             replace(k, destroyed=True) if k.name in done else k
             for k in record.keys
@@ -587,9 +582,7 @@ def update_issuer(
         publish_bytes(store, paths.issuer_logo(issuer.slug, fmt), bytes(logo))
 
     def change(current: StoredObject | None) -> bytes | None:
-        if current is None:
-            raise NotFound(f"issuer {issuer.slug!r} disappeared", issuer=issuer.slug)
-        record = IssuerRecord.from_dict(load(current), current.key)
+        record = load_issuer(current, issuer.slug)
         updated = replace(record, **fields, logo=fmt or record.logo)
         if updated == record:
             return None

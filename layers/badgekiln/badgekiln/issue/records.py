@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any, Final, Literal, TypedDict
 
-from badgekiln.errors import Conflict, StoreError
+from badgekiln.errors import Conflict, NotFound, StoreError
 from badgekiln.hosting.media import CACHE_NO_STORE, TYPE_JSON
 from badgekiln.model.dates import parse_aware, stamp
 from badgekiln.store.base import PRIVATE, Store, StoredObject, private_path, validate_key
@@ -50,6 +50,7 @@ __all__ = [
     "issuer_index_path",
     "issuer_record_path",
     "load",
+    "load_issuer",
     "parse_stamp",
     "stamp",
     "status_allocation_path",
@@ -127,6 +128,19 @@ def load(obj: StoredObject) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise _corrupt(obj.key, "is not a JSON object")
     return value
+
+
+def load_issuer(obj: StoredObject | None, slug: str) -> IssuerRecord:
+    """Issuer ``slug``'s record stored in ``obj`` (``None``: it is gone, as a compare-and-swap
+    update hands it over).
+
+    Raises:
+        NotFound: ``obj`` is ``None``.
+        StoreError: (``reason="corrupt-record"``) not a valid issuer record.
+    """
+    if obj is None:
+        raise NotFound(f"issuer {slug!r} disappeared", issuer=slug)
+    return IssuerRecord.from_dict(load(obj), obj.key)
 
 
 def create_record(

@@ -44,7 +44,7 @@ from badgekiln.issue.records import (
     KeyRecord,
     dump,
     issuer_record_path,
-    load,
+    load_issuer,
     parse_stamp,
     stamp,
 )
@@ -411,13 +411,7 @@ class _RetirementAware:
 
 def _check_still_active(store: Store, slug: str, key: KeyRecord) -> None:
     """Raises: Conflict (``reason="key-retired"``) when the stored record has ``key`` retired."""
-    _still_active(_stored_record(store.get(issuer_record_path(slug)), slug), key)
-
-
-def _stored_record(current: Any, slug: str) -> IssuerRecord:
-    if current is None:
-        raise NotFound(f"issuer {slug!r} disappeared", issuer=slug)
-    return IssuerRecord.from_dict(load(current), current.key)
+    _still_active(load_issuer(store.get(issuer_record_path(slug)), slug), key)
 
 
 def _still_active(record: IssuerRecord, key: KeyRecord) -> KeyRecord:
@@ -438,7 +432,7 @@ def _still_active(record: IssuerRecord, key: KeyRecord) -> KeyRecord:
 def _mark_used(store: Store, slug: str, key: KeyRecord) -> None:
     # no memo in the process: every issuance reads the record afresh, which then says "used"
     def mark(current: Any) -> bytes | None:
-        record = _stored_record(current, slug)
+        record = load_issuer(current, slug)
         found = _still_active(record, key)
         if found.used:
             return None

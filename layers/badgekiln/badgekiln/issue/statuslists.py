@@ -58,6 +58,7 @@ from badgekiln.issue.records import (
     dump,
     issuer_record_path,
     load,
+    load_issuer,
     status_allocation_path,
 )
 from badgekiln.issue.signing import active_signer
@@ -348,9 +349,7 @@ def _roll(store: Store, slug: str, full: int) -> int:
     _allocator(store, slug, full + 1)  # its key first, so the environments moving on only read it
 
     def bump(current: StoredObject | None) -> bytes | None:
-        if current is None:
-            raise NotFound(f"no issuer {slug!r}", issuer=slug)
-        record = IssuerRecord.from_dict(load(current), current.key)
+        record = load_issuer(current, slug)
         if record.status_list != full:
             return None  # another issuance rolled already
         return dump(replace(record, status_list=full + 1, revision=record.revision + 1).to_dict())
