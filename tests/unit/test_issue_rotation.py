@@ -223,6 +223,19 @@ def test_a_private_half_not_destroyed_is_destroyed_by_the_next_rotation(tmp_path
     assert not _exists(store, private_key_path(first.private_name))
 
 
+@pytest.mark.parametrize(("member", "value"), [("rotation_until", "soon"), ("planned", 7)])
+def test_a_corrupt_rotation_member_is_a_corrupt_record_not_a_crash(
+    store: LocalStore, member: str, value: Any
+) -> None:
+    seed_acme(store)
+    record = load(store.get(issuer_record_path("acme")))
+    record |= {"rotation": "dead", member: value}
+    store.put(issuer_record_path("acme"), json.dumps(record).encode(), content_type="application/json")
+    with pytest.raises(StoreError) as caught:
+        rotate_key(store, "acme")
+    assert caught.value.reason == "corrupt-record"
+
+
 def test_records_from_before_retirement_keep_every_key(store: LocalStore) -> None:
     seed_acme(store)
     for _ in range(2):

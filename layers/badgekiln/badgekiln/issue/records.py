@@ -337,6 +337,15 @@ class IssuerRecord:
         keys = tuple(
             KeyRecord.from_dict(k, key) for k in _take(data, "keys", list, key) if isinstance(k, dict)
         )
+        rotation_until = _maybe(data, "rotation_until", str)
+        if rotation_until is not None:
+            try:  # read here, so a rotation comparing it to now never meets a ValueError
+                parse_stamp(rotation_until)
+            except ValueError as exc:
+                raise _corrupt(key, "has an unreadable 'rotation_until'") from exc
+        planned = data.get("planned") or []  # records from before rotation leases have none
+        if not isinstance(planned, list):
+            raise _corrupt(key, "has no valid 'planned'")
         return cls(
             slug=_take(data, "slug", str, key),
             kind=kind,
@@ -356,10 +365,8 @@ class IssuerRecord:
             kms_day=_maybe(data, "kms_day", str),
             kms_made=_maybe(data, "kms_made", int) or 0,
             rotation=_maybe(data, "rotation", str),
-            rotation_until=_maybe(data, "rotation_until", str),
-            planned=tuple(
-                KeyPlan.from_dict(p, key) for p in data.get("planned") or () if isinstance(p, dict)
-            ),
+            rotation_until=rotation_until,
+            planned=tuple(KeyPlan.from_dict(p, key) for p in planned if isinstance(p, dict)),
         )
 
 
