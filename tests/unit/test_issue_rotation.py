@@ -236,6 +236,39 @@ def test_a_corrupt_rotation_member_is_a_corrupt_record_not_a_crash(
     assert caught.value.reason == "corrupt-record"
 
 
+class _FailingRecordAfterDeletes(_FailingDeletes):
+    """Writing the issuer record fails (a store outage) from the first private key deleted on,
+    while ``armed`` is set."""
+
+    failing = False
+    armed = True
+    outage = False
+
+    def delete(self, key: str, *, if_match: str | None = None) -> None:
+        super().delete(key, if_match=if_match)
+        self.outage = self.outage or (self.armed and key.startswith("private/keys/"))
+
+    def update(self, key: str, *args: Any, **kwargs: Any) -> Any:
+        if self.outage and key == issuer_record_path("acme"):
+            raise StoreError("injected", reason="injected")
+        return super().update(key, *args, **kwargs)
+
+
+def test_a_retirement_not_recorded_does_not_fail_the_committed_rotation(tmp_path: Path) -> None:
+    store = _FailingRecordAfterDeletes(str(tmp_path / "store"))
+    seed_acme(store)
+    issue_credential(store, "acme", REQUEST)
+    first = get_issuer(store, "acme").active_key("ed25519")
+    rotated = rotate_key(store, "acme", families=("ed25519",))  # committed: no error
+    assert rotated.active_key("ed25519").name == "ed25519-2"
+    assert not get_issuer(store, "acme").keys[0].destroyed  # recorded as it was
+    assert first.private_name is not None
+    assert not _exists(store, private_key_path(first.private_name))
+    store.armed = store.outage = False
+    again = rotate_key(store, "acme", families=("ed25519",))  # repeats the destruction, records it
+    assert again.keys[0].destroyed
+
+
 def test_records_from_before_retirement_keep_every_key(store: LocalStore) -> None:
     seed_acme(store)
     for _ in range(2):

@@ -517,8 +517,12 @@ def _finish_retirement(store: Store, issuer: IssuerRecord, options: KeyOptions) 
             return None
         return dump(replace(record, keys=keys, planned=planned).to_dict())
 
-    stored = store.update(issuer_record_path(issuer.slug), record_done, **RECORD_HEADERS)
-    return IssuerRecord.from_dict(load(stored), stored.key)
+    try:
+        stored = store.update(issuer_record_path(issuer.slug), record_done, **RECORD_HEADERS)
+    except BadgeKilnError:  # the rotation has committed: what is done is repeated next time
+        logger.warning("could not record the retirement of %r's keys", issuer.slug, exc_info=True)
+        return issuer
+    return load_issuer(stored, issuer.slug)
 
 
 def hosting_note(issuer: IssuerRecord) -> str | None:
