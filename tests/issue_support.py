@@ -19,6 +19,7 @@ import ssl
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -77,12 +78,18 @@ def small_png(size: int = 16, color: tuple[int, int, int] = (200, 40, 40)) -> by
 
 
 def seed_acme(
-    store: Store, image: bytes | None = None, *, keys: KeyOptions | None = None, **issuer: Any
+    store: Store,
+    image: bytes | None = None,
+    *,
+    keys: KeyOptions | None = None,
+    now: datetime | None = None,
+    **issuer: Any,
 ) -> None:
-    """Issuer ``acme`` (did:web under :data:`PUBLIC_URL`; ``issuer`` adds profile fields such as
-    ``suspension``) and its achievement ``teamwork`` with ``image`` (default :func:`small_png`)."""
+    """Issuer ``acme`` (did:web under :data:`PUBLIC_URL`, created at ``now``; ``issuer`` adds
+    profile fields such as ``suspension``) and its achievement ``teamwork`` with ``image``
+    (default :func:`small_png`)."""
     data = {"name": "Acme", "url": "https://acme.example", "slug": "acme", **issuer}
-    create_issuer(store, PUBLIC_URL, data, keys=keys or KeyOptions())
+    create_issuer(store, PUBLIC_URL, data, keys=keys or KeyOptions(), now=now)
     teamwork = {"name": "Teamwork", "slug": "teamwork", "description": "Works with others."}
     create_achievement(store, "acme", {**teamwork, "criteria": "Shipped."}, image or small_png())
 

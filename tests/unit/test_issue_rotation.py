@@ -17,7 +17,6 @@ from badgekiln.errors import Conflict, InvalidField, NotFound, SigningError, Sto
 from badgekiln.hosting import layout as paths
 from badgekiln.issue import (
     KeyOptions,
-    create_achievement,
     create_issuer,
     get_issuer,
     issue_credential,
@@ -34,16 +33,10 @@ from badgekiln.keys.local import private_key_path
 from badgekiln.store import LocalStore
 from badgekiln.verification import verify
 from tests.aws_support import kms_refuses_unusable_keys, mocked_aws
-from tests.issue_support import PUBLIC_URL, public_documents, seed_acme, small_png
+from tests.issue_support import PUBLIC_URL, public_documents, seed_acme
 
 REQUEST = {"achievement": "teamwork", "recipient": "ada@example.org"}
 ACME = {"name": "Acme", "url": "https://acme.example", "slug": "acme"}
-TEAMWORK = {
-    "name": "Teamwork",
-    "slug": "teamwork",
-    "description": "Works with others.",
-    "criteria": "Shipped.",
-}
 #: One credential per way a key signs: Data Integrity (Ed25519), VC-JWT RS256, OB 2.0 signed (RSA).
 FORMATS: tuple[dict[str, Any], ...] = ({}, {"proof": "jwt"}, {"spec": "ob2", "signed": True})
 
@@ -342,8 +335,7 @@ def test_two_concurrent_rotations_never_pass_the_daily_kms_cap(store: LocalStore
     client = _InterleavingKms(kms)
     options = KeyOptions(kms=True, kms_client=client, local_kinds=frozenset({"ed25519"}))
     day = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
-    create_issuer(store, PUBLIC_URL, ACME, keys=options, now=day)  # rsa-1 in KMS: one of the day's four
-    create_achievement(store, "acme", TEAMWORK, small_png())
+    seed_acme(store, keys=options, now=day)  # rsa-1 in KMS: one of the day's four
     issue_credential(store, "acme", {**REQUEST, "proof": "jwt"})
     for _ in range(MAX_KMS_KEYS_PER_DAY - 2):
         rotate_key(store, "acme", families=("rsa",), keys=options, now=day)
